@@ -1,0 +1,224 @@
+package news
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// MaxBodyBytes is the largest accepted article body.
+const MaxBodyBytes = 1 << 20
+
+// Limits on the other fields, generous for real news and small enough that
+// a hostile client cannot blow up a document.
+const (
+	MaxIDBytes     = 512
+	MaxTitleBytes  = 4096
+	MaxURLBytes    = 4096
+	MaxFacetValues = 200
+	MaxFacetBytes  = 256
+	maxTitleRunes  = 200 // a derived title is cut at a word boundary near this
+)
+
+// Article is one news story. Speakers, Countries and Topics are the merged
+// facet values; Supplied and Extracted keep where each came from so a newer
+// extractor can be re-run without touching what the client gave us.
+type Article struct {
+	ID         string    `json:"id"`
+	Title      string    `json:"title"`
+	Body       string    `json:"body"`
+	Date       time.Time `json:"date"`
+	Source     string    `json:"source,omitempty"`
+	URL        string    `json:"url,omitempty"`
+	Language   string    `json:"language,omitempty"`
+	Speakers   []string  `json:"speakers"`
+	Countries  []string  `json:"countries"`
+	Topics     []string  `json:"topics"`
+	Seq        uint64    `json:"seq"`
+	IngestedAt time.Time `json:"ingested_at"`
+
+	Supplied  Facets `json:"supplied"`
+	Extracted Facets `json:"extracted"`
+}
+
+// Facets is one set of entity values. A nil slice means "not given"; an
+// empty non-nil slice means "given as empty".
+type Facets struct {
+	Speakers  []string `json:"speakers,omitempty"`
+	Countries []string `json:"countries,omitempty"`
+	Topics    []string `json:"topics,omitempty"`
+}
+
+// Merge applies precedence: a facet the client supplied (non-nil) wins;
+// otherwise the extracted values are used.
+func (a *Article) Merge() {
+	pick := func(s, e []string) []string {
+		if s != nil {
+			return s
+		}
+		if e == nil {
+			return []string{}
+		}
+		return e
+	}
+	a.Speakers = pick(a.Supplied.Speakers, a.Extracted.Speakers)
+	a.Countries = pick(a.Supplied.Countries, a.Extracted.Countries)
+	a.Topics = pick(a.Supplied.Topics, a.Extracted.Topics)
+}
+
+// ParseDate accepts RFC 3339 (with or without fractional seconds), a bare
+// date YYYY-MM-DD, and a year-month YYYY-MM. The result is in UTC.
+func ParseDate(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02", "2006-01"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, Errorf(ECodeInvalid, "date %q is not RFC 3339 or YYYY-MM-DD", truncate(s, 40))
+}
+
+// Normalize trims fields, fills derived ones (title, date, id) and
+// validates. now is the ingest time used when the date is absent.
+func (a *Article) Normalize(now time.Time) error {
+	a.ID = strings.TrimSpace(a.ID)
+	a.Title = collapseSpace(a.Title)
+	a.Source = strings.TrimSpace(a.Source)
+	a.URL = strings.TrimSpace(a.URL)
+	a.Language = strings.ToLower(strings.TrimSpace(a.Language))
+	a.Body = strings.TrimSpace(a.Body)
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	if a.Title == "" {
+		a.Title = FirstSentence(a.Body)
+	}
+	if a.Date.IsZero() {
+		a.Date = now.UTC()
+	}
+	if a.ID == "" {
+		a.ID = DeriveID(a.URL, a.Date, a.Title, a.Body)
+	}
+	a.IngestedAt = now.UTC()
+	a.Supplied.Speakers = cleanValues(a.Supplied.Speakers)
+	a.Supplied.Countries = cleanValues(a.Supplied.Countries)
+	a.Supplied.Topics = cleanValues(a.Supplied.Topics)
+	return nil
+}
+
+// Validate checks the fields a client controls.
+func (a *Article) Validate() error {
+	switch {
+	case a.Body == "":
+		return Errorf(ECodeInvalid, "body is required")
+	case len(a.Body) > MaxBodyBytes:
+		return Errorf(ECodeTooLarge, "body is %d bytes, more than the limit of %d", len(a.Body), MaxBodyBytes)
+	case !utf8.ValidString(a.Body) || !utf8.ValidString(a.Title) || !utf8.ValidString(a.ID) ||
+		!utf8.ValidString(a.Source) || !utf8.ValidString(a.URL):
+		return Errorf(ECodeInvalid, "text is not valid UTF-8")
+	case len(a.ID) > MaxIDBytes:
+		return Errorf(ECodeInvalid, "id is longer than %d bytes", MaxIDBytes)
+	case strings.ContainsAny(a.ID, "/\x00") || strings.IndexFunc(a.ID, unicode.IsControl) >= 0:
+		return Errorf(ECodeInvalid, "id must not contain '/' or control characters")
+	case len(a.Title) > MaxTitleBytes:
+		return Errorf(ECodeInvalid, "title is longer than %d bytes", MaxTitleBytes)
+	case len(a.URL) > MaxURLBytes:
+		return Errorf(ECodeInvalid, "url is longer than %d bytes", MaxURLBytes)
+	case len(a.Source) > MaxFacetBytes:
+		return Errorf(ECodeInvalid, "source is longer than %d bytes", MaxFacetBytes)
+	}
+	if a.URL != "" && !strings.HasPrefix(a.URL, "http://") && !strings.HasPrefix(a.URL, "https://") {
+		return Errorf(ECodeInvalid, "url must start with http:// or https://")
+	}
+	for name, vs := range map[string][]string{"speakers": a.Supplied.Speakers, "countries": a.Supplied.Countries, "topics": a.Supplied.Topics} {
+		if len(vs) > MaxFacetValues {
+			return Errorf(ECodeInvalid, "%s has more than %d values", name, MaxFacetValues)
+		}
+		for _, v := range vs {
+			if len(v) > MaxFacetBytes || !utf8.ValidString(v) {
+				return Errorf(ECodeInvalid, "%s value is longer than %d bytes or not UTF-8", name, MaxFacetBytes)
+			}
+		}
+	}
+	return nil
+}
+
+// DeriveID makes a deterministic id: from the URL when there is one, else
+// from date, title and body, so re-ingesting the same story updates it.
+func DeriveID(url string, date time.Time, title, body string) string {
+	h := sha256.New()
+	if url != "" {
+		fmt.Fprintf(h, "url\x00%s", url)
+	} else {
+		fmt.Fprintf(h, "doc\x00%s\x00%s\x00%s", date.UTC().Format(time.RFC3339), title, body)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:20]
+}
+
+// FirstSentence returns the body's first sentence, cut at a word boundary
+// when it is long.
+func FirstSentence(body string) string {
+	body = collapseSpace(body)
+	end := len(body)
+	for i, r := range body {
+		if (r == '.' || r == '!' || r == '?') && (i+1 == len(body) || body[i+1] == ' ') {
+			end = i + 1
+			break
+		}
+	}
+	s := body[:end]
+	if utf8.RuneCountInString(s) <= maxTitleRunes {
+		return s
+	}
+	// cut at the last space before the limit
+	n := 0
+	cut := 0
+	for i, r := range s {
+		if n == maxTitleRunes {
+			break
+		}
+		if unicode.IsSpace(r) {
+			cut = i
+		}
+		n++
+	}
+	if cut == 0 {
+		cut = len(string([]rune(s)[:maxTitleRunes]))
+	}
+	return strings.TrimRight(s[:cut], " ,;:") + "…"
+}
+
+func collapseSpace(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func cleanValues(vs []string) []string {
+	if vs == nil {
+		return nil
+	}
+	out := make([]string, 0, len(vs))
+	seen := make(map[string]bool, len(vs))
+	for _, v := range vs {
+		v = collapseSpace(v)
+		if v == "" || seen[v] {
+			continue
+		}
+		seen[v] = true
+		out = append(out, v)
+	}
+	return out
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
