@@ -24,6 +24,13 @@ const (
 	maxTitleRunes  = 200 // a derived title is cut at a word boundary near this
 )
 
+// MinYear and MaxYear bound article dates (the index keeps dates as
+// nanoseconds in an int64).
+const (
+	MinYear = 1700
+	MaxYear = 2200
+)
+
 // Article is one news story. Speakers, Countries and Topics are the merged
 // facet values; Supplied and Extracted keep where each came from so a newer
 // extractor can be re-run without touching what the client gave us.
@@ -76,6 +83,9 @@ func ParseDate(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02", "2006-01"} {
 		if t, err := time.Parse(layout, s); err == nil {
+			if t.Year() < MinYear || t.Year() > MaxYear {
+				return time.Time{}, Errorf(ECodeInvalid, "date %q is outside the years %d to %d", s, MinYear, MaxYear)
+			}
 			return t.UTC(), nil
 		}
 	}
@@ -165,7 +175,7 @@ func FirstSentence(body string) string {
 	body = collapseSpace(body)
 	end := len(body)
 	for i, r := range body {
-		if (r == '.' || r == '!' || r == '?') && (i+1 == len(body) || body[i+1] == ' ') {
+		if (r == '.' || r == '!' || r == '?') && sentenceEnds(body, i) {
 			end = i + 1
 			break
 		}
@@ -190,6 +200,37 @@ func FirstSentence(body string) string {
 		cut = len(string([]rune(s)[:maxTitleRunes]))
 	}
 	return strings.TrimRight(s[:cut], " ,;:") + "…"
+}
+
+// abbreviations that end in a period without ending a sentence.
+var abbreviations = map[string]bool{
+	"mr": true, "mrs": true, "ms": true, "dr": true, "prof": true, "gen": true, "sen": true, "rep": true,
+	"gov": true, "lt": true, "col": true, "sgt": true, "capt": true, "st": true, "jr": true, "sr": true,
+	"inc": true, "co": true, "corp": true, "ltd": true, "no": true, "vs": true, "rev": true, "adm": true,
+}
+
+// sentenceEnds reports whether the punctuation at body[i] ends a sentence:
+// it is followed by the end of the text or by a space and a capital letter,
+// digit or quote, and the word before it is not an abbreviation
+// ("U.S.", "Mr.").
+func sentenceEnds(body string, i int) bool {
+	if i+1 == len(body) {
+		return true
+	}
+	if body[i+1] != ' ' {
+		return false
+	}
+	next, _ := utf8.DecodeRuneInString(body[min(i+2, len(body)):])
+	if !unicode.IsUpper(next) && !unicode.IsDigit(next) && next != '"' && next != '\u201c' {
+		return false
+	}
+	if body[i] != '.' {
+		return true
+	}
+	start := strings.LastIndexByte(body[:i], ' ') + 1
+	word := body[start:i]
+	return !strings.Contains(word, ".") && !abbreviations[strings.ToLower(word)] &&
+		!(utf8.RuneCountInString(word) == 1 && unicode.IsUpper([]rune(word)[0]))
 }
 
 func collapseSpace(s string) string {

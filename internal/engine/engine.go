@@ -1,0 +1,299 @@
+// Package engine is Watchword's core service. It owns the write pipeline
+// (normalize → extract → store → index), keeps the derived index caught up
+// with the store, and answers searches by joining index hits with stored
+// articles. The web and alerts layers use it; it knows nothing of them.
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/watchword/watchword/index"
+	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/store"
+)
+
+// Extracted is what an extractor found in one article.
+type Extracted struct {
+	Speakers, Countries, Topics []string
+}
+
+// ExtractFunc finds entities in an article's title and body. It must be
+// safe for concurrent use.
+type ExtractFunc func(title, body string) Extracted
+
+// Config configures an Engine.
+type Config struct {
+	DataDir   string
+	Extract   ExtractFunc // nil: no extraction
+	BatchSize int         // documents per store transaction and index batch; default 1000
+	Logger    *slog.Logger
+	Now       func() time.Time // default time.Now
+}
+
+// Engine is an open store plus its index.
+type Engine struct {
+	store   *store.Store
+	index   *index.Index
+	extract ExtractFunc
+	batch   int
+	log     *slog.Logger
+	now     func() time.Time
+
+	writeMu    sync.Mutex    // serialises writes so sequence order is index order
+	indexedSeq atomic.Uint64 // highest sequence applied to the index
+}
+
+// StorePath and IndexPath name the files inside a data directory.
+func StorePath(dataDir string) string { return filepath.Join(dataDir, "watchword.db") }
+
+// IndexPath is the Bleve index directory inside a data directory.
+func IndexPath(dataDir string) string { return filepath.Join(dataDir, "index.bleve") }
+
+// Open opens the store and index in cfg.DataDir and brings the index up
+// to date: a missing, unreadable or outdated index is rebuilt from the
+// store; otherwise every change after the index's last sequence is replayed.
+func Open(cfg Config) (*Engine, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 1000
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	st, err := store.Open(StorePath(cfg.DataDir))
+	if err != nil {
+		return nil, err
+	}
+	ix, _, err := index.Open(IndexPath(cfg.DataDir), cfg.Logger)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	e := &Engine{store: st, index: ix, extract: cfg.Extract, batch: cfg.BatchSize, log: cfg.Logger, now: cfg.Now}
+	if err := e.catchUp(); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// Store gives sibling layers (alerts) access to the shared bbolt file.
+func (e *Engine) Store() *store.Store { return e.store }
+
+// Index gives access to the index (query compilation, highlighting).
+func (e *Engine) Index() *index.Index { return e.index }
+
+// IndexedSeq is the highest ingest sequence that is searchable.
+func (e *Engine) IndexedSeq() uint64 { return e.indexedSeq.Load() }
+
+// Close closes index and store.
+func (e *Engine) Close() error {
+	return errors.Join(e.index.Close(), e.store.Close())
+}
+
+// catchUp replays every store change after the index's last sequence.
+func (e *Engine) catchUp() error {
+	from, err := e.index.LastSeq()
+	if err != nil {
+		return err
+	}
+	last, err := e.store.LastSeq()
+	if err != nil {
+		return err
+	}
+	if from > last {
+		// The index claims more than the store has: it belongs to another
+		// store. Start it again.
+		e.log.Warn("index is ahead of the store, rebuilding", "index_seq", from, "store_seq", last)
+		from = 0
+	}
+	if from == last {
+		e.indexedSeq.Store(last)
+		return nil
+	}
+	start := time.Now()
+	e.log.Info("index: catching up with the store", "from_seq", from, "to_seq", last)
+	var done int
+	lastLog := time.Now()
+	err = e.store.Changes(from, last, e.batch, func(chs []store.Change) error {
+		var puts []*news.Article
+		var dels []string
+		for _, c := range chs {
+			if c.Deleted {
+				dels = append(dels, c.ID)
+			} else {
+				puts = append(puts, c.Article)
+			}
+		}
+		seq := chs[len(chs)-1].Seq
+		if err := e.index.Apply(puts, dels, seq); err != nil {
+			return err
+		}
+		e.indexedSeq.Store(seq)
+		done += len(chs)
+		if time.Since(lastLog) > 2*time.Second {
+			e.log.Info("index: catch-up progress", "changes", done, "seq", seq, "last", last)
+			lastLog = time.Now()
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("engine: catch up index: %w", err)
+	}
+	// Sequences of replaced articles leave gaps in the log; record the
+	// store's last sequence so the next start has nothing to do.
+	if err := e.index.Apply(nil, nil, last); err != nil {
+		return err
+	}
+	e.indexedSeq.Store(last)
+	e.log.Info("index: caught up", "changes", done, "seq", last, "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// ItemError reports one rejected article of a batch by its position.
+type ItemError struct {
+	Index   int    `json:"index"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Ingest normalizes, enriches, stores and indexes articles. Articles that
+// fail validation are reported by position and the rest are written. It
+// returns once every accepted article is durable and searchable.
+func (e *Engine) Ingest(arts []*news.Article) (ids []string, rejected []ItemError, err error) {
+	now := e.now()
+	ok := make([]*news.Article, 0, len(arts))
+	for i, a := range arts {
+		if a == nil {
+			rejected = append(rejected, ItemError{Index: i, Code: news.ECodeInvalid, Message: "article is null"})
+			continue
+		}
+		if err := a.Normalize(now); err != nil {
+			rejected = append(rejected, ItemError{Index: i, Code: news.ErrorCode(err), Message: news.ErrorMessage(err)})
+			continue
+		}
+		ok = append(ok, a)
+	}
+	e.enrich(ok)
+	if err := e.write(ok); err != nil {
+		return nil, rejected, err
+	}
+	ids = make([]string, len(ok))
+	for i, a := range ok {
+		ids[i] = a.ID
+	}
+	return ids, rejected, nil
+}
+
+// enrich runs the extractor over the articles on every core and merges
+// supplied and extracted facets.
+func (e *Engine) enrich(arts []*news.Article) {
+	if e.extract != nil && len(arts) > 0 {
+		workers := runtime.GOMAXPROCS(0)
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= len(arts) {
+						return
+					}
+					a := arts[i]
+					x := e.extract(a.Title, a.Body)
+					a.Extracted = news.Facets{Speakers: x.Speakers, Countries: x.Countries, Topics: x.Topics}
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	for _, a := range arts {
+		a.Merge()
+	}
+}
+
+// write stores and indexes articles in batches. The store commit of batch
+// k+1 overlaps the indexing of batch k; both keep sequence order.
+func (e *Engine) write(arts []*news.Article) error {
+	if len(arts) == 0 {
+		return nil
+	}
+	e.writeMu.Lock()
+	defer e.writeMu.Unlock()
+	type job struct {
+		arts []*news.Article
+		seq  uint64
+	}
+	jobs := make(chan job, 1)
+	idxErr := make(chan error, 1)
+	go func() {
+		var err error
+		for j := range jobs {
+			if err != nil {
+				continue // drain
+			}
+			if err = e.index.Apply(j.arts, nil, j.seq); err == nil {
+				e.indexedSeq.Store(j.seq)
+			}
+		}
+		idxErr <- err
+	}()
+	var storeErr error
+	for i := 0; i < len(arts); i += e.batch {
+		chunk := arts[i:min(i+e.batch, len(arts))]
+		if storeErr = e.store.PutArticles(chunk); storeErr != nil {
+			break
+		}
+		jobs <- job{arts: chunk, seq: chunk[len(chunk)-1].Seq}
+	}
+	close(jobs)
+	if err := errors.Join(storeErr, <-idxErr); err != nil {
+		return fmt.Errorf("engine: write %d articles: %w", len(arts), err)
+	}
+	return nil
+}
+
+// Delete removes an article from the store and the index.
+func (e *Engine) Delete(id string) error {
+	e.writeMu.Lock()
+	defer e.writeMu.Unlock()
+	seq, err := e.store.DeleteArticle(id)
+	if err != nil {
+		return err
+	}
+	if err := e.index.Apply(nil, []string{id}, seq); err != nil {
+		return fmt.Errorf("engine: delete %q: %w", id, err)
+	}
+	e.indexedSeq.Store(seq)
+	return nil
+}
+
+// Article returns one stored article.
+func (e *Engine) Article(id string) (*news.Article, error) {
+	return e.store.Article(id)
+}
+
+// Rebuild deletes the index and rebuilds it from the store. It is meant
+// for offline use (the server must not be running on the same data).
+func Rebuild(cfg Config) error {
+	if err := os.RemoveAll(IndexPath(cfg.DataDir)); err != nil {
+		return fmt.Errorf("engine: remove index: %w", err)
+	}
+	e, err := Open(cfg)
+	if err != nil {
+		return err
+	}
+	return e.Close()
+}

@@ -1,0 +1,154 @@
+package engine
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"time"
+
+	"github.com/watchword/watchword/index"
+	"github.com/watchword/watchword/index/query"
+	"github.com/watchword/watchword/internal/news"
+)
+
+// Search defaults and limits.
+const (
+	DefaultSize      = 20
+	DefaultFacetSize = 10
+	MaxFacetSize     = 100
+	snippetWidth     = 240
+)
+
+// SearchParams is a search as the API and the alert runner ask for it.
+type SearchParams struct {
+	Q         string
+	Parsed    query.Node // used instead of Q when set
+	Filters   index.Filters
+	From, To  time.Time // article date: From inclusive, To exclusive
+	SeqAfter  uint64    // only articles ingested after this sequence...
+	SeqUpTo   uint64    // ...and up to this one (inclusive)
+	Sort      string
+	Size      int
+	Cursor    string
+	FacetSize int
+}
+
+// SearchHit is one hit with the stored fields a client shows.
+type SearchHit struct {
+	ID        string    `json:"id"`
+	Title     string    `json:"title"`
+	Date      time.Time `json:"date"`
+	Source    string    `json:"source"`
+	URL       string    `json:"url"`
+	Score     float64   `json:"score"`
+	Snippet   string    `json:"snippet"`
+	Speakers  []string  `json:"speakers"`
+	Countries []string  `json:"countries"`
+	Topics    []string  `json:"topics"`
+	Seq       uint64    `json:"-"`
+}
+
+// SearchResult is the API's search response.
+type SearchResult struct {
+	Total      uint64                        `json:"total"`
+	TookMS     float64                       `json:"took_ms"`
+	Hits       []SearchHit                   `json:"hits"`
+	Facets     map[string][]index.FacetValue `json:"facets,omitempty"`
+	NextCursor string                        `json:"next_cursor,omitempty"`
+}
+
+type cursor struct {
+	Sort string   `json:"s"`
+	Key  []string `json:"k"`
+}
+
+func encodeCursor(sort string, key []string) string {
+	b, _ := json.Marshal(cursor{Sort: sort, Key: key})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(sort, s string) ([]string, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(raw) > 4096 {
+		return nil, news.Errorf(news.ECodeInvalid, "cursor is malformed")
+	}
+	var c cursor
+	if err := json.Unmarshal(raw, &c); err != nil || len(c.Key) != 2 {
+		return nil, news.Errorf(news.ECodeInvalid, "cursor is malformed")
+	}
+	if c.Sort != sort {
+		return nil, news.Errorf(news.ECodeInvalid, "cursor was made for sort %q, not %q", c.Sort, sort)
+	}
+	return c.Key, nil
+}
+
+// Search parses the query, runs it with filters and facets, and joins the
+// hits with the stored articles for titles, entities and snippets.
+func (e *Engine) Search(p SearchParams) (*SearchResult, error) {
+	start := time.Now()
+	node := p.Parsed
+	if node == nil {
+		n, err := query.Parse(p.Q)
+		if err != nil {
+			return nil, err
+		}
+		node = n
+	}
+	if p.Sort == "" {
+		p.Sort = index.SortRelevance
+	}
+	if p.Size < 0 || p.Size > index.MaxSize {
+		return nil, news.Errorf(news.ECodeInvalid, "size must be between 0 and %d", index.MaxSize)
+	}
+	if p.FacetSize < 0 || p.FacetSize > MaxFacetSize {
+		return nil, news.Errorf(news.ECodeInvalid, "facet_size must be between 0 and %d", MaxFacetSize)
+	}
+	req := index.Request{
+		Query: node, Filters: p.Filters, From: p.From, To: p.To,
+		SeqAfter: p.SeqAfter, SeqUpTo: p.SeqUpTo,
+		Sort: p.Sort, Size: p.Size + 1, FacetSize: p.FacetSize,
+	}
+	if p.Size == 0 {
+		req.Size = 0
+	}
+	if p.Cursor != "" {
+		key, err := decodeCursor(p.Sort, p.Cursor)
+		if err != nil {
+			return nil, err
+		}
+		req.After = key
+	}
+	res, err := e.index.Search(req)
+	if err != nil {
+		return nil, err
+	}
+	out := &SearchResult{Total: res.Total, Facets: res.Facets, Hits: []SearchHit{}}
+	hits := res.Hits
+	if len(hits) > p.Size {
+		hits = hits[:p.Size]
+		out.NextCursor = encodeCursor(p.Sort, hits[len(hits)-1].Cursor)
+	}
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	arts, err := e.store.Articles(ids)
+	if err != nil {
+		return nil, err
+	}
+	hl := e.index.Highlighter(node, "body")
+	for i, h := range hits {
+		a := arts[i]
+		if a == nil {
+			// deleted between the index read and the store read
+			continue
+		}
+		out.Hits = append(out.Hits, SearchHit{
+			ID: a.ID, Title: a.Title, Date: a.Date, Source: a.Source, URL: a.URL,
+			Score: h.Score, Snippet: hl.Snippet(a.Body, snippetWidth),
+			Speakers: a.Speakers, Countries: a.Countries, Topics: a.Topics, Seq: a.Seq,
+		})
+	}
+	out.TookMS = float64(time.Since(start).Microseconds()) / 1000
+	return out, nil
+}
+

@@ -1,0 +1,121 @@
+package news
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseDate(t *testing.T) {
+	cases := []struct {
+		in   string
+		want string
+		ok   bool
+	}{
+		{"2025-03-10", "2025-03-10T00:00:00Z", true},
+		{"2025-03-10T12:30:00+02:00", "2025-03-10T10:30:00Z", true},
+		{"2025-03-10T12:30:00.123Z", "2025-03-10T12:30:00.123Z", true},
+		{"2025-03", "2025-03-01T00:00:00Z", true},
+		{" 2025-03-10 ", "2025-03-10T00:00:00Z", true},
+		{"yesterday", "", false},
+		{"2025-13-01", "", false},
+		{"10/03/2025", "", false},
+		{"0001-01-01", "", false},
+		{"", "", false},
+	}
+	for _, c := range cases {
+		got, err := ParseDate(c.in)
+		if c.ok != (err == nil) {
+			t.Errorf("ParseDate(%q) err = %v, want ok=%v", c.in, err, c.ok)
+			continue
+		}
+		if c.ok && got.Format(time.RFC3339Nano) != c.want {
+			t.Errorf("ParseDate(%q) = %s, want %s", c.in, got.Format(time.RFC3339Nano), c.want)
+		}
+		if !c.ok && ErrorCode(err) != ECodeInvalid {
+			t.Errorf("ParseDate(%q) code = %s, want invalid", c.in, ErrorCode(err))
+		}
+	}
+}
+
+func TestNormalizeDerivesFields(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	a := &Article{Body: "  The Kremlin said on Monday that talks were at an early stage. More text follows.  "}
+	if err := a.Normalize(now); err != nil {
+		t.Fatal(err)
+	}
+	if a.Title != "The Kremlin said on Monday that talks were at an early stage." {
+		t.Errorf("title = %q", a.Title)
+	}
+	if !a.Date.Equal(now) || !a.IngestedAt.Equal(now) {
+		t.Errorf("date = %v, ingested_at = %v, want %v", a.Date, a.IngestedAt, now)
+	}
+	if len(a.ID) != 20 {
+		t.Errorf("derived id %q", a.ID)
+	}
+	b := &Article{Body: a.Body, Title: a.Title, Date: a.Date}
+	if err := b.Normalize(now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if a.ID != b.ID {
+		t.Errorf("same story derived different ids %q and %q", a.ID, b.ID)
+	}
+	c := &Article{Body: "x", URL: "https://example.org/a"}
+	d := &Article{Body: "different body", URL: "https://example.org/a", Title: "other"}
+	_ = c.Normalize(now)
+	_ = d.Normalize(now)
+	if c.ID != d.ID {
+		t.Errorf("same URL derived different ids %q and %q", c.ID, d.ID)
+	}
+}
+
+func TestFirstSentenceCutsAtWord(t *testing.T) {
+	long := strings.Repeat("word ", 100)
+	got := FirstSentence(long)
+	if !strings.HasSuffix(got, "…") || strings.Contains(got, "wor…") || len([]rune(got)) > maxTitleRunes+1 {
+		t.Errorf("FirstSentence cut badly: %q", got)
+	}
+	if got := FirstSentence("U.S. talks. Next."); got != "U.S. talks." {
+		t.Errorf("FirstSentence = %q", got)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	cases := []struct {
+		name string
+		a    Article
+		code string
+	}{
+		{"empty body", Article{}, ECodeInvalid},
+		{"whitespace body", Article{Body: "  \n "}, ECodeInvalid},
+		{"huge body", Article{Body: strings.Repeat("a", MaxBodyBytes+1)}, ECodeTooLarge},
+		{"bad utf8", Article{Body: "ok \xff"}, ECodeInvalid},
+		{"slash id", Article{Body: "x", ID: "a/b"}, ECodeInvalid},
+		{"ftp url", Article{Body: "x", URL: "ftp://x"}, ECodeInvalid},
+		{"too many speakers", Article{Body: "x", Supplied: Facets{Speakers: make([]string, MaxFacetValues+1)}}, ECodeInvalid},
+		{"ok", Article{Body: "x", ID: "a-1", URL: "https://x.org"}, ""},
+	}
+	for _, c := range cases {
+		err := c.a.Normalize(time.Now())
+		if got := ErrorCode(err); got != c.code {
+			t.Errorf("%s: code %q (%v), want %q", c.name, got, err, c.code)
+		}
+	}
+}
+
+func TestMergePrecedence(t *testing.T) {
+	a := &Article{
+		Supplied:  Facets{Speakers: []string{"Given Person"}, Topics: []string{}},
+		Extracted: Facets{Speakers: []string{"Found Person"}, Countries: []string{"Russia"}, Topics: []string{"politics"}},
+	}
+	a.Merge()
+	if strings.Join(a.Speakers, ",") != "Given Person" {
+		t.Errorf("speakers = %v, want the supplied value", a.Speakers)
+	}
+	if strings.Join(a.Countries, ",") != "Russia" {
+		t.Errorf("countries = %v, want the extracted value", a.Countries)
+	}
+	if a.Topics == nil || len(a.Topics) != 0 {
+		t.Errorf("topics = %#v, want the supplied empty list", a.Topics)
+	}
+}
