@@ -1,0 +1,321 @@
+package index
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/watchword/watchword/index/query"
+	"github.com/watchword/watchword/internal/news"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func day(s string) time.Time {
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// fixture is a small corpus with known answers.
+var fixture = []*news.Article{
+	{ID: "a1", Title: "Kremlin on talks", Body: "Dmitry Peskov said Ukraine must want peace. Peskov's remarks followed talks in Riyadh.",
+		Date: day("2025-03-10"), Source: "Wire", Speakers: []string{"Dmitry Peskov"}, Countries: []string{"Russia", "Ukraine", "Saudi Arabia"}, Topics: []string{"politics"}},
+	{ID: "a2", Title: "Kyiv under fire", Body: "Ukraine said Kyiv was attacked overnight. Donald Trump called for a ceasefire.",
+		Date: day("2025-03-12"), Source: "Ledger", Speakers: []string{}, Countries: []string{"Ukraine", "United States"}, Topics: []string{"conflict, war and peace"}},
+	{ID: "a3", Title: "Erdoğan hosts summit", Body: "Recep Tayyip Erdoğan said Istanbul would host the White House delegation.",
+		Date: day("2025-04-01"), Source: "Wire", Speakers: []string{"Recep Tayyip Erdoğan"}, Countries: []string{"Turkey", "United States"}, Topics: []string{"politics"}},
+	{ID: "a4", Title: "Oil prices rise", Body: "Crude oil rose as Saudi output fell, traders said. Ukrainian exports were steady.",
+		Date: day("2025-02-20"), Source: "Post", Countries: []string{"Saudi Arabia", "Ukraine"}, Topics: []string{"economy, business and finance"}},
+	{ID: "a5", Title: "Peskov on gas", Body: "Peskov said gas talks with Beijing continue. Trump was not mentioned by the Kremlin.",
+		Date: day("2025-05-05"), Source: "Ledger", Speakers: []string{"Dmitry Peskov"}, Countries: []string{"Russia", "China"}, Topics: []string{"economy, business and finance", "politics"}},
+}
+
+func openFixture(t *testing.T) *Index {
+	t.Helper()
+	ix, fresh, err := Open(filepath.Join(t.TempDir(), "idx"), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fresh {
+		t.Fatal("new index not reported fresh")
+	}
+	t.Cleanup(func() { ix.Close() })
+	for i, a := range fixture {
+		a.Seq = uint64(i + 1)
+	}
+	if err := ix.Apply(fixture, nil, uint64(len(fixture))); err != nil {
+		t.Fatal(err)
+	}
+	return ix
+}
+
+func ids(t *testing.T, ix *Index, r Request) []string {
+	t.Helper()
+	if r.Size == 0 {
+		r.Size = 100
+	}
+	res, err := ix.Search(r)
+	if err != nil {
+		t.Fatalf("search: %v", err)
+	}
+	out := make([]string, 0, len(res.Hits))
+	for _, h := range res.Hits {
+		out = append(out, h.ID)
+	}
+	sort.Strings(out)
+	if int(res.Total) != len(out) {
+		t.Fatalf("total %d but %d hits", res.Total, len(out))
+	}
+	return out
+}
+
+func parse(t *testing.T, q string) query.Node {
+	t.Helper()
+	n, err := query.Parse(q)
+	if err != nil {
+		t.Fatalf("parse %q: %v", q, err)
+	}
+	return n
+}
+
+func TestQuerySemantics(t *testing.T) {
+	ix := openFixture(t)
+	cases := []struct {
+		q    string
+		want string
+	}{
+		{`Peskov AND Ukraine`, "a1"},
+		{`Peskov Ukraine`, "a1"},
+		{`Peskov OR Erdogan`, "a1 a3 a5"},
+		{`Peskov AND (Ukraine OR Kyiv) NOT Trump`, "a1"},
+		{`Ukraine NOT Peskov`, "a2"}, // a4 says "Ukrainian", a different stem
+		{`NOT Ukraine`, "a3 a4 a5"},
+		{`-Ukraine`, "a3 a4 a5"},
+		{`Ukrainian`, "a4"},
+		{`+Peskov -gas`, "a1"},
+		{``, "a1 a2 a3 a4 a5"},
+		{`"White House"`, "a3"},
+		{`"House White"`, ""},
+		{`Erdogan`, "a3"},     // accent folding
+		{`erdoğan`, "a3"},     // either way round
+		{`peskov's`, "a1 a5"}, // possessive stripped at query time too
+		{`ukrain*`, "a1 a2 a4"},
+		{`talk`, "a1 a5"}, // stemming: talks
+		{`title:peskov`, "a5"},
+		{`body:kremlin`, "a5"},
+		{`speaker:peskov`, "a1 a5"},
+		{`speaker:"Dmitry Peskov"`, "a1 a5"},
+		{`speaker:"peskov dmitry"`, ""},
+		{`speaker:erdogan`, "a3"},
+		{`country:ukraine`, "a1 a2 a4"},
+		{`country:(Russia OR Turkey)`, "a1 a3 a5"},
+		{`country:"saudi arabia" AND NOT speaker:peskov`, "a4"},
+		{`topic:economy`, "a4 a5"},
+		{`source:wire`, "a1 a3"},
+		{`id:a2`, "a2"},
+		{`date:2025-03-10`, "a1"},
+		{`date:[2025-03-01 TO 2025-03-31]`, "a1 a2"},
+		{`date:>=2025-04-01`, "a3 a5"},
+		{`date:<2025-03`, "a4"},
+		{`Ukraine AND date:2025-03`, "a1 a2"},
+		{`and`, ""}, // lower-case and is a word, not in any text
+		{`said and talks`, ""},
+	}
+	for _, c := range cases {
+		got := strings.Join(ids(t, ix, Request{Query: parse(t, c.q)}), " ")
+		if got != c.want {
+			t.Errorf("%-45s = [%s], want [%s]", c.q, got, c.want)
+		}
+	}
+}
+
+func TestFiltersAndFacets(t *testing.T) {
+	ix := openFixture(t)
+	all := parse(t, "")
+	// OR within a facet, AND across facets.
+	got := ids(t, ix, Request{Query: all, Filters: Filters{Countries: []string{"Turkey", "China"}}})
+	if strings.Join(got, " ") != "a3 a5" {
+		t.Errorf("country Turkey|China = %v", got)
+	}
+	got = ids(t, ix, Request{Query: all, Filters: Filters{Countries: []string{"Ukraine"}, Sources: []string{"Wire"}}})
+	if strings.Join(got, " ") != "a1" {
+		t.Errorf("Ukraine & Wire = %v", got)
+	}
+	// Filters are exact values: case matters, as in the facet lists.
+	if got := ids(t, ix, Request{Query: all, Filters: Filters{Countries: []string{"ukraine"}}}); len(got) != 0 {
+		t.Errorf("lower-case filter matched %v", got)
+	}
+	got = ids(t, ix, Request{Query: all, From: day("2025-03-01"), To: day("2025-04-01")})
+	if strings.Join(got, " ") != "a1 a2" {
+		t.Errorf("from/to = %v", got)
+	}
+	got = ids(t, ix, Request{Query: all, SeqAfter: 2, SeqUpTo: 4})
+	if strings.Join(got, " ") != "a3 a4" {
+		t.Errorf("seq (2,4] = %v", got)
+	}
+
+	res, err := ix.Search(Request{Query: parse(t, "Ukraine OR Peskov"), Size: 0, FacetSize: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Total != 3 {
+		t.Errorf("total = %d", res.Total)
+	}
+	want := map[string]string{
+		"countries": "Russia:2 Ukraine:2 China:1 Saudi Arabia:1 United States:1",
+		"speakers":  "Dmitry Peskov:2",
+		"sources":   "Ledger:2 Wire:1",
+		"topics":    "politics:2 conflict, war and peace:1 economy, business and finance:1",
+	}
+	for name, w := range want {
+		var parts []string
+		for _, v := range res.Facets[name] {
+			parts = append(parts, fmt.Sprintf("%s:%d", v.Value, v.Count))
+		}
+		if got := strings.Join(parts, " "); got != w {
+			t.Errorf("facet %s = %s, want %s", name, got, w)
+		}
+	}
+}
+
+func TestCursorPaging(t *testing.T) {
+	ix, _, err := Open(filepath.Join(t.TempDir(), "idx"), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	var arts []*news.Article
+	for i := 0; i < 57; i++ {
+		body := strings.Repeat("alpha ", 1+i%5) + "beta"
+		arts = append(arts, &news.Article{ID: fmt.Sprintf("d%02d", i), Title: "t", Body: body,
+			Date: day("2025-01-01").Add(time.Duration(i%13) * 24 * time.Hour), Seq: uint64(i + 1)})
+	}
+	if err := ix.Apply(arts, nil, 57); err != nil {
+		t.Fatal(err)
+	}
+	for _, order := range []string{SortRelevance, SortNewest, SortOldest} {
+		var seen []string
+		var after []string
+		var prev *Hit
+		for page := 0; page < 20; page++ {
+			res, err := ix.Search(Request{Query: parse(t, "alpha"), Sort: order, Size: 10, After: after})
+			if err != nil {
+				t.Fatalf("%s page %d: %v", order, page, err)
+			}
+			for i := range res.Hits {
+				h := res.Hits[i]
+				seen = append(seen, h.ID)
+				if prev != nil && order == SortRelevance && h.Score > prev.Score {
+					t.Errorf("%s: score rose from %v to %v", order, prev.Score, h.Score)
+				}
+				prev = &h
+			}
+			if len(res.Hits) < 10 {
+				break
+			}
+			after = res.Hits[len(res.Hits)-1].Cursor
+		}
+		uniq := slices.Compact(slices.Sorted(slices.Values(seen)))
+		if len(seen) != 57 || len(uniq) != 57 {
+			t.Errorf("%s: paged through %d hits (%d distinct), want 57", order, len(seen), len(uniq))
+		}
+	}
+	// newest really is newest first
+	res, _ := ix.Search(Request{Query: parse(t, "alpha"), Sort: SortNewest, Size: 57})
+	for i := 1; i < len(res.Hits); i++ {
+		if res.Hits[i-1].Cursor[0] < res.Hits[i].Cursor[0] {
+			t.Fatalf("newest out of order at %d: %v then %v", i, res.Hits[i-1].Cursor, res.Hits[i].Cursor)
+		}
+	}
+	if _, err := ix.Search(Request{Query: parse(t, "alpha"), Sort: SortNewest, Size: 5, After: []string{"garbage", "x"}}); news.ErrorCode(err) != news.ECodeInvalid {
+		t.Errorf("bad cursor err = %v", err)
+	}
+}
+
+func TestReopenKeepsLastSeqAndDeletes(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "idx")
+	ix, _, err := Open(dir, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Apply(fixture, nil, 5); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Apply(nil, []string{"a2"}, 6); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ix, fresh, err := Open(dir, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if fresh {
+		t.Error("existing index reported fresh")
+	}
+	if seq, _ := ix.LastSeq(); seq != 6 {
+		t.Errorf("last seq = %d, want 6", seq)
+	}
+	if n, _ := ix.DocCount(); n != 4 {
+		t.Errorf("doc count = %d, want 4", n)
+	}
+}
+
+func TestMappingVersionChangeRebuilds(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "idx")
+	ix, _, err := Open(dir, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Apply(fixture, nil, 5); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.bi.SetInternal(keyMappingVersion, []byte("0")); err != nil {
+		t.Fatal(err)
+	}
+	ix.Close()
+	ix, fresh, err := Open(dir, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if !fresh {
+		t.Error("outdated index not reported fresh")
+	}
+	if n, _ := ix.DocCount(); n != 0 {
+		t.Errorf("outdated index kept %d docs", n)
+	}
+}
+
+func TestSnippet(t *testing.T) {
+	ix := openFixture(t)
+	h := ix.Highlighter(parse(t, `peskov AND "must want" NOT riyadh AND title:kremlin`), "body")
+	got := h.Snippet(fixture[0].Body, 240)
+	want := "Dmitry <mark>Peskov</mark> said Ukraine <mark>must</mark> <mark>want</mark> peace. <mark>Peskov&#39;s</mark> remarks followed talks in Riyadh."
+	if got != want {
+		t.Errorf("snippet\n got %s\nwant %s", got, want)
+	}
+	h = ix.Highlighter(parse(t, `erdogan OR istanb*`), "body")
+	if got := h.Highlight(fixture[2].Body); !strings.Contains(got, "<mark>Erdoğan</mark>") || !strings.Contains(got, "<mark>Istanbul</mark>") {
+		t.Errorf("highlight = %s", got)
+	}
+	long := strings.Repeat("filler words here. ", 100) + "the key Peskov quote" + strings.Repeat(" and more filler", 100)
+	s := ix.Highlighter(parse(t, "peskov"), "body").Snippet(long, 120)
+	if !strings.Contains(s, "<mark>Peskov</mark>") || len(s) > 200 || !strings.HasPrefix(s, "…") {
+		t.Errorf("long snippet = %q", s)
+	}
+	if s := ix.Highlighter(parse(t, "x"), "body").Snippet("<b>tag</b> & text", 100); s != "&lt;b&gt;tag&lt;/b&gt; &amp; text" {
+		t.Errorf("escaping: %q", s)
+	}
+}

@@ -1,0 +1,132 @@
+// Package index is Watchword's derived full-text index: an explicit Bleve
+// mapping, batched writes that record the last applied ingest sequence,
+// compilation of the query language into Bleve queries, faceted search and
+// snippets. The store is the source of truth; this index can always be
+// rebuilt from it.
+package index
+
+import (
+	"fmt"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/analysis/token/porter"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/mapping"
+)
+
+// MappingVersion changes whenever the mapping or the analysers change in a
+// way that needs existing documents re-indexed. On open, an index built
+// with another version is rebuilt from the store.
+const MappingVersion = 1
+
+// Analyzer names.
+const (
+	// AnalyzerText is for prose (title, body): accents folded, Unicode
+	// word segmentation, English possessives stripped, lower-cased and
+	// Porter-stemmed. Stop words are kept so phrases stay exact.
+	AnalyzerText = "ww_text"
+	// AnalyzerName is for the searchable twins of facet values: accents
+	// folded, words lower-cased, no stemming ("speaker:peskov" finds
+	// "Dmitry Peskov").
+	AnalyzerName = "ww_name"
+)
+
+// Index field names. The facet fields hold exact, case-preserved values
+// (for display, facet counts and filters); each has a *_text twin for the
+// query language.
+const (
+	fTitle     = "title"
+	fBody      = "body"
+	fSpeakers  = "speakers"
+	fCountries = "countries"
+	fTopics    = "topics"
+	fSource    = "source"
+	fDate      = "date"
+	fSeq       = "seq"
+	textSuffix = "_text"
+	docType    = "article"
+)
+
+// NewMapping builds the explicit index mapping. The default mapping is
+// disabled, so nothing is indexed unless it is named here.
+func NewMapping() (mapping.IndexMapping, error) {
+	im := bleve.NewIndexMapping()
+	err := im.AddCustomAnalyzer(AnalyzerText, map[string]any{
+		"type":          custom.Name,
+		"char_filters":  []string{asciifolding.Name},
+		"tokenizer":     unicode.Name,
+		"token_filters": []string{en.PossessiveName, lowercase.Name, porter.Name},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("index: analyzer %s: %w", AnalyzerText, err)
+	}
+	err = im.AddCustomAnalyzer(AnalyzerName, map[string]any{
+		"type":          custom.Name,
+		"char_filters":  []string{asciifolding.Name},
+		"tokenizer":     unicode.Name,
+		"token_filters": []string{en.PossessiveName, lowercase.Name},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("index: analyzer %s: %w", AnalyzerName, err)
+	}
+
+	text := func() *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Analyzer = AnalyzerText
+		f.Store = false
+		f.IncludeInAll = false
+		f.IncludeTermVectors = true // positions, for phrase queries
+		f.DocValues = false
+		return f
+	}
+	facet := func(name string) []*mapping.FieldMapping {
+		exact := bleve.NewKeywordFieldMapping()
+		exact.Analyzer = keyword.Name
+		exact.Store = false
+		exact.IncludeInAll = false
+		exact.IncludeTermVectors = false
+		exact.DocValues = true // facets
+		twin := bleve.NewTextFieldMapping()
+		twin.Name = name + textSuffix
+		twin.Analyzer = AnalyzerName
+		twin.Store = false
+		twin.IncludeInAll = false
+		twin.IncludeTermVectors = true
+		twin.DocValues = false
+		return []*mapping.FieldMapping{exact, twin}
+	}
+
+	doc := bleve.NewDocumentStaticMapping()
+	doc.AddFieldMappingsAt(fTitle, text())
+	doc.AddFieldMappingsAt(fBody, text())
+	for _, f := range []string{fSpeakers, fCountries, fTopics, fSource} {
+		doc.AddFieldMappingsAt(f, facet(f)...)
+	}
+	date := bleve.NewDateTimeFieldMapping()
+	date.Store = false
+	date.IncludeInAll = false
+	date.DocValues = true // sort by date
+	doc.AddFieldMappingsAt(fDate, date)
+	seq := bleve.NewNumericFieldMapping()
+	seq.Store = false
+	seq.IncludeInAll = false
+	seq.DocValues = false
+	doc.AddFieldMappingsAt(fSeq, seq)
+
+	// No composite _all field: unfielded terms search title and body
+	// explicitly, and an empty _all still costs a pass over every document.
+	doc.AddSubDocumentMapping("_all", bleve.NewDocumentDisabledMapping())
+
+	im.DefaultMapping = bleve.NewDocumentDisabledMapping()
+	im.AddDocumentMapping(docType, doc)
+	im.DefaultAnalyzer = AnalyzerText
+	im.StoreDynamic = false
+	im.IndexDynamic = false
+	im.DocValuesDynamic = false
+	return im, nil
+}

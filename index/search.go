@@ -1,0 +1,214 @@
+package index
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
+	bq "github.com/blevesearch/bleve/v2/search/query"
+	"github.com/watchword/watchword/index/query"
+	"github.com/watchword/watchword/internal/news"
+)
+
+// Sort orders.
+const (
+	SortRelevance = "relevance"
+	SortNewest    = "newest"
+	SortOldest    = "oldest"
+)
+
+// MaxSize is the largest page of hits.
+const MaxSize = 100
+
+// Filters restrict a search to exact facet values: values within one facet
+// are ORed, facets are ANDed.
+type Filters struct {
+	Speakers  []string `json:"speaker,omitempty"`
+	Countries []string `json:"country,omitempty"`
+	Topics    []string `json:"topic,omitempty"`
+	Sources   []string `json:"source,omitempty"`
+}
+
+// Request is one search.
+type Request struct {
+	Query   query.Node
+	Filters Filters
+	// From (inclusive) and To (exclusive) bound the article date; zero is open.
+	From, To time.Time
+	// SeqAfter (exclusive) and SeqUpTo (inclusive) bound the ingest
+	// sequence; zero is open. Alerts use them to find new articles.
+	SeqAfter, SeqUpTo uint64
+	Sort              string
+	Size              int
+	After             []string // the sort key of the last hit of the previous page
+	FacetSize         int      // 0: no facets
+}
+
+// Hit is one matching document.
+type Hit struct {
+	ID    string
+	Score float64
+	// Cursor is the sort key of this hit, for Request.After.
+	Cursor []string
+}
+
+// FacetValue is one value of a facet with its exact document count.
+type FacetValue struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}
+
+// Result is the outcome of a search.
+type Result struct {
+	Total  uint64
+	Hits   []Hit
+	Facets map[string][]FacetValue
+	Took   time.Duration
+}
+
+// Facet names in results, mapped to index fields.
+var facetFields = [][2]string{
+	{"speakers", fSpeakers},
+	{"countries", fCountries},
+	{"topics", fTopics},
+	{"sources", fSource},
+}
+
+// Search runs a request.
+func (ix *Index) Search(r Request) (*Result, error) {
+	start := time.Now()
+	q, err := ix.compile(r.Query)
+	if err != nil {
+		return nil, err
+	}
+	var must []bq.Query
+	must = append(must, q)
+	for _, f := range []struct {
+		field  string
+		values []string
+	}{{fSpeakers, r.Filters.Speakers}, {fCountries, r.Filters.Countries}, {fTopics, r.Filters.Topics}, {fSource, r.Filters.Sources}} {
+		if len(f.values) == 0 {
+			continue
+		}
+		or := make([]bq.Query, 0, len(f.values))
+		for _, v := range f.values {
+			t := bleve.NewTermQuery(v)
+			t.SetField(f.field)
+			or = append(or, t)
+		}
+		must = append(must, bleve.NewDisjunctionQuery(or...))
+	}
+	if !r.From.IsZero() || !r.To.IsZero() {
+		dq, err := compileDate(r.From, r.To, 0)
+		if err != nil {
+			return nil, news.Errorf(news.ECodeInvalid, "from/to: %s", news.ErrorMessage(err))
+		}
+		must = append(must, dq)
+	}
+	if r.SeqAfter > 0 || r.SeqUpTo > 0 {
+		var min, max *float64
+		yes, no := true, false
+		if r.SeqAfter > 0 {
+			v := float64(r.SeqAfter)
+			min = &v
+		}
+		if r.SeqUpTo > 0 {
+			v := float64(r.SeqUpTo)
+			max = &v
+		}
+		sq := bleve.NewNumericRangeInclusiveQuery(min, max, &no, &yes)
+		sq.SetField(fSeq)
+		must = append(must, sq)
+	}
+	if len(must) > 1 {
+		q = bleve.NewConjunctionQuery(must...)
+	}
+
+	size := r.Size
+	if size < 0 || size > MaxSize {
+		return nil, news.Errorf(news.ECodeInvalid, "size must be between 0 and %d", MaxSize)
+	}
+	req := bleve.NewSearchRequestOptions(q, size, 0, false)
+	var order search.SortOrder
+	switch r.Sort {
+	case "", SortRelevance:
+		order = search.SortOrder{&search.SortScore{Desc: true}, &search.SortDocID{}}
+	case SortNewest:
+		order = search.SortOrder{&search.SortField{Field: fDate, Type: search.SortFieldAsDate, Desc: true}, &search.SortDocID{}}
+	case SortOldest:
+		order = search.SortOrder{&search.SortField{Field: fDate, Type: search.SortFieldAsDate}, &search.SortDocID{}}
+	default:
+		return nil, news.Errorf(news.ECodeInvalid, "sort must be relevance, newest or oldest, not %q", r.Sort)
+	}
+	req.SortByCustom(order)
+	if r.Sort == "" || r.Sort == SortRelevance {
+		req.Score = ""
+	} else {
+		req.Score = "none" // no scoring work when sorting by date
+	}
+	if r.After != nil {
+		if len(r.After) != 2 {
+			return nil, news.Errorf(news.ECodeInvalid, "cursor does not fit this sort order")
+		}
+		if _, err := parseCursorKey(r.Sort, r.After[0]); err != nil {
+			return nil, err
+		}
+		req.SearchAfter = r.After
+	}
+	if r.FacetSize > 0 {
+		for _, f := range facetFields {
+			req.AddFacet(f[0], bleve.NewFacetRequest(f[1], r.FacetSize))
+		}
+	}
+	res, err := ix.bi.Search(req)
+	if err != nil {
+		return nil, fmt.Errorf("index: search: %w", err)
+	}
+	out := &Result{Total: res.Total, Hits: make([]Hit, 0, len(res.Hits))}
+	for _, h := range res.Hits {
+		hit := Hit{ID: h.ID, Score: h.Score}
+		switch r.Sort {
+		case "", SortRelevance:
+			hit.Cursor = []string{strconv.FormatFloat(h.Score, 'g', -1, 64), h.ID}
+		default:
+			if len(h.DecodedSort) == 2 {
+				hit.Cursor = []string{h.DecodedSort[0], h.ID}
+			}
+		}
+		out.Hits = append(out.Hits, hit)
+	}
+	if r.FacetSize > 0 {
+		out.Facets = make(map[string][]FacetValue, len(facetFields))
+		for _, f := range facetFields {
+			fr := res.Facets[f[0]]
+			vals := []FacetValue{}
+			if fr != nil && fr.Terms != nil {
+				for _, t := range fr.Terms.Terms() {
+					vals = append(vals, FacetValue{Value: t.Term, Count: t.Count})
+				}
+			}
+			out.Facets[f[0]] = vals
+		}
+	}
+	out.Took = time.Since(start)
+	return out, nil
+}
+
+func parseCursorKey(sort, v string) (any, error) {
+	switch sort {
+	case "", SortRelevance:
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return nil, news.Errorf(news.ECodeInvalid, "cursor is malformed")
+		}
+		return f, nil
+	default:
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return nil, news.Errorf(news.ECodeInvalid, "cursor is malformed")
+		}
+		return t, nil
+	}
+}
