@@ -151,4 +151,3 @@ func (e *Engine) Search(p SearchParams) (*SearchResult, error) {
 	out.TookMS = float64(time.Since(start).Microseconds()) / 1000
 	return out, nil
 }
-
