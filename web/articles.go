@@ -1,0 +1,86 @@
+package web
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+	"github.com/watchword/watchword/internal/engine"
+	"github.com/watchword/watchword/internal/ingest"
+	"github.com/watchword/watchword/internal/news"
+)
+
+type ingestResponse struct {
+	Error   *errorDetail       `json:"error,omitempty"`
+	Indexed int                `json:"indexed"`
+	IDs     []string           `json:"ids"`
+	Errors  []engine.ItemError `json:"errors"`
+}
+
+// handleIngest stores and indexes the articles in the body. Items that fail
+// are reported by position; the rest are stored. The response is sent only
+// after every stored article is durable and searchable.
+func (s *Server) handleIngest(c echo.Context) error {
+	data, err := s.readBody(c)
+	if err != nil {
+		return err
+	}
+	items, err := ingest.Decode(c.Request().Header.Get(echo.HeaderContentType), data)
+	if err != nil {
+		return err
+	}
+	arts := make([]*news.Article, 0, len(items))
+	pos := make([]int, 0, len(items)) // position of arts[i] in items
+	resp := ingestResponse{IDs: []string{}, Errors: []engine.ItemError{}}
+	for i, it := range items {
+		if it.Err != nil {
+			resp.Errors = append(resp.Errors, engine.ItemError{Index: i, Code: news.ErrorCode(it.Err), Message: news.ErrorMessage(it.Err)})
+			continue
+		}
+		arts = append(arts, it.Article)
+		pos = append(pos, i)
+	}
+	ids, rejected, err := s.eng.Ingest(arts)
+	if err != nil {
+		return err
+	}
+	for _, r := range rejected {
+		r.Index = pos[r.Index]
+		resp.Errors = append(resp.Errors, r)
+	}
+	slices.SortStableFunc(resp.Errors, func(a, b engine.ItemError) int { return a.Index - b.Index })
+	resp.IDs = ids
+	resp.Indexed = len(ids)
+	if len(ids) == 0 {
+		first := resp.Errors[0]
+		msg := "no article could be stored: item " + strconv.Itoa(first.Index) + ": " + first.Message
+		if len(items) == 1 {
+			msg = first.Message
+		}
+		resp.Error = &errorDetail{Code: first.Code, Message: msg}
+		status := statusOf[first.Code]
+		if status == 0 || len(items) > 1 {
+			status = http.StatusBadRequest
+		}
+		return c.JSON(status, resp)
+	}
+	return c.JSON(http.StatusOK, resp)
+}
+
+// handleGetArticle returns one stored article.
+func (s *Server) handleGetArticle(c echo.Context) error {
+	a, err := s.eng.Article(c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, a)
+}
+
+// handleDeleteArticle removes an article from the store and the index.
+func (s *Server) handleDeleteArticle(c echo.Context) error {
+	if err := s.eng.Delete(c.Param("id")); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"deleted": c.Param("id")})
+}

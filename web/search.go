@@ -1,0 +1,104 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/watchword/watchword/index"
+	"github.com/watchword/watchword/internal/engine"
+	"github.com/watchword/watchword/internal/news"
+)
+
+// handleSearch runs GET /api/search.
+func (s *Server) handleSearch(c echo.Context) error {
+	p, err := searchParams(c.QueryParams())
+	if err != nil {
+		return err
+	}
+	res, err := s.eng.Search(p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+// MaxQueryBytes bounds the q parameter; the parser has its own, lower
+// limit and answers a positioned syntax error below this.
+const MaxQueryBytes = 64 << 10
+
+// searchParams reads and validates the search parameters.
+func searchParams(v url.Values) (engine.SearchParams, error) {
+	p := engine.SearchParams{
+		Q:    v.Get("q"),
+		Sort: v.Get("sort"),
+		Filters: index.Filters{
+			Speakers: values(v, "speaker"), Countries: values(v, "country"),
+			Topics: values(v, "topic"), Sources: values(v, "source"),
+		},
+		Cursor: v.Get("cursor"),
+	}
+	if len(p.Q) > MaxQueryBytes {
+		return p, news.Errorf(news.ECodeTooLarge, "q is longer than %d bytes", MaxQueryBytes)
+	}
+	var err error
+	if p.Size, err = intParam(v, "size", engine.DefaultSize, 0, index.MaxSize); err != nil {
+		return p, err
+	}
+	if p.FacetSize, err = intParam(v, "facet_size", engine.DefaultFacetSize, 0, engine.MaxFacetSize); err != nil {
+		return p, err
+	}
+	if s := v.Get("from"); s != "" {
+		if p.From, err = news.ParseDate(s); err != nil {
+			return p, news.Errorf(news.ECodeInvalid, "from: %s", news.ErrorMessage(err))
+		}
+	}
+	if s := v.Get("to"); s != "" {
+		if p.To, err = news.ParseDate(s); err != nil {
+			return p, news.Errorf(news.ECodeInvalid, "to: %s", news.ErrorMessage(err))
+		}
+		p.To = inclusiveEnd(s, p.To)
+	}
+	if !p.From.IsZero() && !p.To.IsZero() && !p.From.Before(p.To) {
+		return p, news.Errorf(news.ECodeInvalid, "from must be before to")
+	}
+	return p, nil
+}
+
+// inclusiveEnd turns an inclusive "to" into the exclusive bound the index
+// takes: a date covers its whole day (a month its whole month), an
+// instant covers itself.
+func inclusiveEnd(s string, t time.Time) time.Time {
+	switch len(strings.TrimSpace(s)) {
+	case len("2006-01-02"):
+		return t.AddDate(0, 0, 1)
+	case len("2006-01"):
+		return t.AddDate(0, 1, 0)
+	}
+	return t.Add(time.Nanosecond)
+}
+
+func values(v url.Values, key string) []string {
+	var out []string
+	for _, s := range v[key] {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func intParam(v url.Values, key string, def, lo, hi int) (int, error) {
+	s := v.Get(key)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		return 0, news.Errorf(news.ECodeInvalid, "%s must be a whole number from %d to %d", key, lo, hi)
+	}
+	return n, nil
+}

@@ -1,0 +1,160 @@
+// Package web is Watchword's HTTP face: the JSON API, its auth and limits,
+// and (later) the embedded UI. Handlers stay thin: they decode, call the
+// engine and encode.
+package web
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/watchword/watchword/internal/engine"
+	"github.com/watchword/watchword/internal/news"
+)
+
+// DefaultMaxBody is the default limit on request bodies.
+const DefaultMaxBody = 32 << 20
+
+// Config configures the server.
+type Config struct {
+	Engine  *engine.Engine
+	Token   string // required for writes (and reads when Private)
+	Private bool   // reads need the token too
+	MaxBody int64  // request body limit in bytes
+	Logger  *slog.Logger
+}
+
+// Server is the HTTP server.
+type Server struct {
+	cfg  Config
+	e    *echo.Echo
+	eng  *engine.Engine
+	log  *slog.Logger
+	srv  *http.Server
+	addr net.Addr
+}
+
+// New builds the server and its routes.
+func New(cfg Config) (*Server, error) {
+	if cfg.Engine == nil {
+		return nil, errors.New("web: engine is required")
+	}
+	if cfg.Token == "" {
+		return nil, errors.New("web: token is required")
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{cfg: cfg, eng: cfg.Engine, log: cfg.Logger}
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = s.errorHandler
+	e.Use(middleware.Recover())
+	s.e = e
+	s.routes()
+	return s, nil
+}
+
+func (s *Server) routes() {
+	e := s.e
+	read := s.requireToken(s.cfg.Private)
+	write := s.requireToken(true)
+
+	e.GET("/", s.handleIndexPage, read)
+
+	api := e.Group("/api")
+	api.POST("/articles", s.handleIngest, write)
+	api.GET("/articles/:id", s.handleGetArticle, read)
+	api.DELETE("/articles/:id", s.handleDeleteArticle, write)
+	api.GET("/search", s.handleSearch, read)
+}
+
+// Handler returns the HTTP handler (for tests and custom servers).
+func (s *Server) Handler() http.Handler { return s.e }
+
+// Start listens on addr and serves until Shutdown. It returns once the
+// listener is open; serving errors are logged.
+func (s *Server) Start(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("web: listen %s: %w", addr, err)
+	}
+	s.addr = ln.Addr()
+	s.srv = &http.Server{
+		Handler:           s.e,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute,
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+	}
+	go func() {
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("web: serve", "err", err)
+		}
+	}()
+	return nil
+}
+
+// Addr is the address the server listens on, after Start.
+func (s *Server) Addr() net.Addr { return s.addr }
+
+// Shutdown stops accepting connections and waits for in-flight requests.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if s.srv == nil {
+		return nil
+	}
+	if err := s.srv.Shutdown(ctx); err != nil {
+		return fmt.Errorf("web: shutdown: %w", err)
+	}
+	return nil
+}
+
+// requireToken returns middleware that checks the bearer token when
+// enforce is true.
+func (s *Server) requireToken(enforce bool) echo.MiddlewareFunc {
+	want := []byte(s.cfg.Token)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		if !enforce {
+			return next
+		}
+		return func(c echo.Context) error {
+			h := c.Request().Header.Get(echo.HeaderAuthorization)
+			tok, ok := strings.CutPrefix(h, "Bearer ")
+			if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), want) != 1 {
+				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="watchword"`)
+				if h == "" {
+					return news.Errorf(news.ECodeUnauthorized, "this endpoint needs Authorization: Bearer <token>")
+				}
+				return news.Errorf(news.ECodeUnauthorized, "the token is not valid")
+			}
+			return next(c)
+		}
+	}
+}
+
+// readBody reads the request body up to the configured limit.
+func (s *Server) readBody(c echo.Context) ([]byte, error) {
+	r := http.MaxBytesReader(c.Response(), c.Request().Body, s.cfg.MaxBody)
+	data, err := io.ReadAll(r)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, news.Errorf(news.ECodeTooLarge, "request body is larger than %d bytes", s.cfg.MaxBody)
+		}
+		return nil, news.Errorf(news.ECodeBadRequest, "reading request body: %v", err)
+	}
+	return data, nil
+}
