@@ -1,0 +1,356 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/watchword/watchword/internal/engine"
+	"github.com/watchword/watchword/internal/news"
+)
+
+// benchQueries run on Reuters in both engines. They use syntax that means
+// the same in Watchword and in SQLite FTS5 (AND, OR, NOT, phrases,
+// prefixes, parentheses, implicit AND).
+var benchQueries = []string{
+	`reagan AND iran`,
+	`reagan OR iran`,
+	`iran NOT reagan`,
+	`"white house"`,
+	`oil AND (opec OR saudi)`,
+	`"interest rates" AND fed`,
+	`(gold OR silver) AND price*`,
+	`trade AND (japan OR korea) NOT tariff*`,
+	`dollar yen`,
+	`"bank of england"`,
+	`wheat AND (ussr OR soviet)`,
+	`coffee OR cocoa OR sugar`,
+	`"federal reserve" NOT volcker`,
+	`(merger OR acquisition) AND shares`,
+	`crude AND "per barrel"`,
+	`strike AND (union OR workers)`,
+	`"west germany" AND bundesbank`,
+	`gulf AND (tanker OR shipping)`,
+	`loss* AND quarter`,
+	`brazil AND debt`,
+}
+
+// corpusDoc is one line of the shared corpora. Their labels (topics,
+// places, people) are not Watchword fields and are not passed on: the
+// extractor fills the facets from the text, as for any article.
+type corpusDoc struct {
+	ID     string `json:"id"`
+	Source string `json:"source"`
+	Date   string `json:"date"`
+	Title  string `json:"title"`
+	Body   string `json:"body"`
+}
+
+func cmdBench(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || (args[0] != "ingest" && args[0] != "search") {
+		return usageError{errors.New("want 'bench ingest' or 'bench search'")}
+	}
+	mode := args[0]
+	fs := newFlags("bench "+mode, stderr)
+	corpus := fs.String("corpus", "../shared/corpus/reuters21578.jsonl", "JSONL corpus")
+	scale := fs.Int("scale", 0, "replicate the corpus with fresh ids and shifted dates up to this many articles (0: as is)")
+	data := fs.String("data", "", "data directory to keep (default: a temporary one, removed afterwards)")
+	reuse := fs.Bool("reuse", false, "search an existing --data directory instead of loading it")
+	sqlite := fs.String("sqlite", "sqlite3", "sqlite3 binary for the side-by-side peer ('' to skip it)")
+	noExtract := fs.Bool("no-extract", false, "ingest without entity extraction")
+	rounds := fs.Int("rounds", 20, "search: times each query runs, for latency percentiles")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file")
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	docs, err := readCorpus(*corpus)
+	if err != nil {
+		return err
+	}
+	n := len(docs)
+	if *scale > 0 {
+		n = *scale
+	}
+	dir := *data
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "watchword-bench-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	fmt.Fprintf(stdout, "corpus %s: %d articles (%d base), GOMAXPROCS=%d, %s\n", *corpus, n, len(docs), runtime.GOMAXPROCS(0), runtime.Version())
+
+	var ext engine.ExtractFunc
+	if !*noExtract {
+		ext = newExtractor()
+	}
+	wwDir := filepath.Join(dir, "watchword")
+	if !*reuse {
+		os.RemoveAll(wwDir)
+		took, err := benchIngest(wwDir, docs, n, ext, log)
+		if err != nil {
+			return err
+		}
+		var ru syscall.Rusage
+		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		fmt.Fprintf(stdout, "watchword ingest: %d articles in %.2f s (%.0f articles/s), extraction %v, peak RSS %.0f MiB\n",
+			n, took.Seconds(), float64(n)/took.Seconds(), ext != nil, float64(ru.Maxrss)/1024)
+		if mode == "ingest" && ext != nil {
+			// Same run, same corpus, without extraction: the cost of extraction.
+			bare := filepath.Join(dir, "watchword-noextract")
+			tookBare, err := benchIngest(bare, docs, n, nil, log)
+			if err != nil {
+				return err
+			}
+			os.RemoveAll(bare)
+			fmt.Fprintf(stdout, "watchword ingest without extraction: %.2f s; extraction costs %.1f%% of throughput\n",
+				tookBare.Seconds(), 100*(1-tookBare.Seconds()/took.Seconds()))
+		}
+		if *sqlite != "" && mode == "ingest" {
+			sqlTook, err := sqliteLoad(*sqlite, filepath.Join(dir, "fts5.db"), docs, n)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "sqlite fts5 ingest: %d articles in %.2f s; watchword/sqlite = %.2f\n", n, sqlTook.Seconds(), took.Seconds()/sqlTook.Seconds())
+		}
+	}
+	if mode == "search" {
+		return benchSearch(stdout, wwDir, filepath.Join(dir, "fts5.db"), *sqlite, docs, n, *rounds, *reuse, log)
+	}
+	return nil
+}
+
+func readCorpus(path string) ([]corpusDoc, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open corpus: %w", err)
+	}
+	defer f.Close()
+	var docs []corpusDoc
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		var d corpusDoc
+		if err := json.Unmarshal(sc.Bytes(), &d); err != nil {
+			return nil, fmt.Errorf("corpus line %d: %w", len(docs)+1, err)
+		}
+		docs = append(docs, d)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read corpus: %w", err)
+	}
+	if len(docs) == 0 {
+		return nil, errors.New("corpus is empty")
+	}
+	return docs, nil
+}
+
+// replica returns article i of the corpus replicated to any size: copy k
+// of base article j gets a fresh id and its date shifted by k*240 days.
+func replica(docs []corpusDoc, i int) corpusDoc {
+	k, j := i/len(docs), i%len(docs)
+	d := docs[j]
+	if k > 0 {
+		d.ID = fmt.Sprintf("%s-r%d", d.ID, k)
+		if t, err := time.Parse(time.RFC3339, d.Date); err == nil {
+			d.Date = t.AddDate(0, 0, 240*k).Format(time.RFC3339)
+		}
+	}
+	// Title-only wire items (about 12% of Reuters) use the title as body,
+	// in both engines, since a body is required.
+	if strings.TrimSpace(d.Body) == "" {
+		d.Body = d.Title
+	}
+	return d
+}
+
+func articleOf(d corpusDoc) *news.Article {
+	a := &news.Article{ID: d.ID, Title: d.Title, Body: d.Body, Source: d.Source}
+	if d.Date != "" {
+		if t, err := news.ParseDate(d.Date); err == nil {
+			a.Date = t
+		}
+	}
+	return a
+}
+
+// benchIngest loads n articles through the real pipeline in chunks (the
+// way a bulk client would post them) and returns the wall time.
+func benchIngest(dir string, docs []corpusDoc, n int, ext engine.ExtractFunc, log *slog.Logger) (time.Duration, error) {
+	const chunk = 5000
+	arts := make([]*news.Article, 0, chunk)
+	start := time.Now()
+	eng, err := engine.Open(engine.Config{DataDir: dir, Extract: ext, Logger: log})
+	if err != nil {
+		return 0, err
+	}
+	for i := 0; i < n; i++ {
+		arts = append(arts, articleOf(replica(docs, i)))
+		if len(arts) == chunk || i == n-1 {
+			_, rejected, err := eng.Ingest(arts)
+			if err != nil {
+				eng.Close()
+				return 0, err
+			}
+			for _, r := range rejected {
+				log.Warn("bench: article rejected", "id", arts[r.Index].ID, "reason", r.Message)
+			}
+			arts = arts[:0]
+		}
+	}
+	took := time.Since(start)
+	return took, eng.Close()
+}
+
+func sqlQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// sqliteLoad loads the same articles into an FTS5 table with the sqlite3
+// shell and returns the time the shell took.
+func sqliteLoad(bin, db string, docs []corpusDoc, n int) (time.Duration, error) {
+	os.Remove(db)
+	script := db + ".sql"
+	f, err := os.Create(script)
+	if err != nil {
+		return 0, err
+	}
+	defer os.Remove(script)
+	w := bufio.NewWriterSize(f, 1<<20)
+	fmt.Fprintln(w, "PRAGMA journal_mode=WAL;")
+	fmt.Fprintln(w, "CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, body, tokenize='porter unicode61');")
+	fmt.Fprintln(w, "BEGIN;")
+	for i := 0; i < n; i++ {
+		d := replica(docs, i)
+		if strings.TrimSpace(d.Body) == "" {
+			continue // rejected by Watchword too: an article needs text
+		}
+		fmt.Fprintf(w, "INSERT INTO docs VALUES(%s,%s,%s);\n", sqlQuote(d.ID), sqlQuote(d.Title), sqlQuote(d.Body))
+	}
+	fmt.Fprintln(w, "COMMIT;")
+	if err := w.Flush(); err != nil {
+		return 0, err
+	}
+	if err := f.Close(); err != nil {
+		return 0, err
+	}
+	in, err := os.Open(script)
+	if err != nil {
+		return 0, err
+	}
+	defer in.Close()
+	cmd := exec.Command(bin, db)
+	cmd.Stdin = in
+	start := time.Now()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("sqlite3 load: %v: %s", err, out)
+	}
+	return time.Since(start), nil
+}
+
+func sqliteCount(bin, db, q string) (int, time.Duration, error) {
+	start := time.Now()
+	out, err := exec.Command(bin, db, "SELECT count(*) FROM docs WHERE docs MATCH "+sqlQuote(q)+";").CombinedOutput()
+	took := time.Since(start)
+	if err != nil {
+		return 0, 0, fmt.Errorf("sqlite3 %q: %v: %s", q, err, out)
+	}
+	var c int
+	if _, err := fmt.Sscan(string(out), &c); err != nil {
+		return 0, 0, fmt.Errorf("sqlite3 %q: %q", q, out)
+	}
+	return c, took, nil
+}
+
+func percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := int(math.Ceil(p*float64(len(s)))) - 1
+	return s[max(0, min(i, len(s)-1))]
+}
+
+func benchSearch(stdout io.Writer, wwDir, db, sqlite string, docs []corpusDoc, n, rounds int, reuse bool, log *slog.Logger) error {
+	eng, err := engine.Open(engine.Config{DataDir: wwDir, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	if sqlite != "" && !reuse {
+		if _, err := sqliteLoad(sqlite, db, docs, n); err != nil {
+			return err
+		}
+	}
+	if _, err := os.Stat(db); err != nil {
+		sqlite = ""
+	}
+	fmt.Fprintf(stdout, "\n%-42s %9s %9s %7s\n", "query", "watchword", "fts5", "diff")
+	var lat []time.Duration
+	worst := 0.0
+	for _, q := range benchQueries {
+		res, err := eng.Search(engine.SearchParams{Q: q, Size: 0})
+		if err != nil {
+			return fmt.Errorf("%s: %w", q, err)
+		}
+		fts := "-"
+		diff := ""
+		if sqlite != "" {
+			c, _, err := sqliteCount(sqlite, db, q)
+			if err != nil {
+				return err
+			}
+			fts = fmt.Sprint(c)
+			d := 0.0
+			if c > 0 {
+				d = 100 * math.Abs(float64(res.Total)-float64(c)) / float64(c)
+			}
+			worst = max(worst, d)
+			diff = fmt.Sprintf("%.1f%%", d)
+		}
+		fmt.Fprintf(stdout, "%-42s %9d %9s %7s\n", q, res.Total, fts, diff)
+	}
+	if sqlite != "" {
+		fmt.Fprintf(stdout, "largest hit-count difference: %.1f%%\n", worst)
+	}
+	// Latency: each query with a page of 20 hits, all four facets,
+	// snippets and the store join, as the API runs it.
+	for r := 0; r < rounds; r++ {
+		for _, q := range benchQueries {
+			start := time.Now()
+			if _, err := eng.Search(engine.SearchParams{Q: q, Size: 20, FacetSize: 10}); err != nil {
+				return err
+			}
+			lat = append(lat, time.Since(start))
+		}
+	}
+	fmt.Fprintf(stdout, "watchword search (20 hits, 4 facets, snippets) over %d runs: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+		len(lat), ms(percentile(lat, .5)), ms(percentile(lat, .9)), ms(percentile(lat, .99)), ms(percentile(lat, 1)))
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

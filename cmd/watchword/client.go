@@ -1,0 +1,78 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// client talks to a running server's API.
+type client struct {
+	base  string
+	token string
+	http  *http.Client
+}
+
+func newClient(server, token string) *client {
+	return &client{base: strings.TrimRight(server, "/"), token: token, http: &http.Client{Timeout: 5 * time.Minute}}
+}
+
+type apiError struct {
+	Status   int
+	Code     string
+	Message  string
+	Position *int
+}
+
+func (e *apiError) Error() string {
+	if e.Position != nil {
+		return fmt.Sprintf("%s (HTTP %d, %s at position %d)", e.Message, e.Status, e.Code, *e.Position)
+	}
+	return fmt.Sprintf("%s (HTTP %d, %s)", e.Message, e.Status, e.Code)
+}
+
+// do sends a request and decodes a 2xx JSON answer into out. A non-2xx
+// answer is returned as *apiError; body is still decoded into out when
+// it is JSON (ingest reports per-item errors alongside a 400).
+func (c *client) do(method, path, contentType string, body []byte, out any) error {
+	req, err := http.NewRequest(method, c.base+path, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("build request: %w", err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	if err != nil {
+		return fmt.Errorf("%s %s: read response: %w", method, path, err)
+	}
+	if out != nil {
+		_ = json.Unmarshal(raw, out)
+	}
+	if resp.StatusCode/100 != 2 {
+		var eb struct {
+			Error struct {
+				Code     string `json:"code"`
+				Message  string `json:"message"`
+				Position *int   `json:"position"`
+			} `json:"error"`
+		}
+		if json.Unmarshal(raw, &eb) != nil || eb.Error.Code == "" {
+			return &apiError{Status: resp.StatusCode, Code: "http", Message: strings.TrimSpace(string(raw))}
+		}
+		return &apiError{Status: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message, Position: eb.Error.Position}
+	}
+	return nil
+}

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/watchword/watchword/internal/demo"
+	"github.com/watchword/watchword/internal/engine"
+	"github.com/watchword/watchword/internal/ingest"
+	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/web"
+)
+
+func cmdServe(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	data := fs.String("data", "./watchword-data", "data directory (store, index, token)")
+	token := fs.String("token", "", "API token for writes (default: generated into <data>/token)")
+	private := fs.Bool("private", false, "require the token for reads too")
+	loadDemo := fs.Bool("demo", false, "load the bundled demo corpus into an empty data directory")
+	maxBody := fs.Int64("max-body", web.DefaultMaxBody, "request body limit in bytes")
+	shutdown := fs.Duration("shutdown-timeout", 30*time.Second, "how long to wait for in-flight requests on shutdown")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, *logFormat, *logLevel)
+	if err != nil {
+		return err
+	}
+	tok, err := loadToken(*data, *token, log)
+	if err != nil {
+		return err
+	}
+	eng, err := openEngine(*data, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := eng.Close(); err != nil {
+			log.Error("close", "err", err)
+		}
+	}()
+	if *loadDemo {
+		if err := loadDemoCorpus(eng, log); err != nil {
+			return err
+		}
+	}
+	srv, err := web.New(web.Config{Engine: eng, Token: tok, Private: *private, MaxBody: *maxBody, Logger: log})
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := srv.Start(*addr); err != nil {
+		return err
+	}
+	log.Info("watchword serving", "addr", "http://"+srv.Addr().String(), "data", *data, "version", version)
+	<-ctx.Done()
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), *shutdown)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+func openEngine(data string, log *slog.Logger) (*engine.Engine, error) {
+	return engine.Open(engine.Config{DataDir: data, Logger: log, Extract: newExtractor()})
+}
+
+// newExtractor wires the entity extractor into the pipeline.
+func newExtractor() engine.ExtractFunc { return nil }
+
+// loadToken returns the configured token, or the one kept in
+// <data>/token, generating it (mode 0600) at first start.
+func loadToken(data, flagToken string, log *slog.Logger) (string, error) {
+	if flagToken != "" {
+		return flagToken, nil
+	}
+	path := filepath.Join(data, "token")
+	b, err := os.ReadFile(path)
+	if err == nil && len(strings.TrimSpace(string(b))) > 0 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("read token %s: %w", path, err)
+	}
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		return "", fmt.Errorf("create data directory %s: %w", data, err)
+	}
+	var raw [24]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", fmt.Errorf("generate token: %w", err)
+	}
+	tok := hex.EncodeToString(raw[:])
+	if err := os.WriteFile(path, []byte(tok+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write token %s: %w", path, err)
+	}
+	log.Info("generated an API token for writes; it is kept in the data directory", "path", path, "token", tok)
+	return tok, nil
+}
+
+func loadDemoCorpus(eng *engine.Engine, log *slog.Logger) error {
+	n, err := eng.Store().Count()
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		log.Info("demo: data directory is not empty, not loading the demo corpus", "articles", n)
+		return nil
+	}
+	items, err := ingest.DecodeNDJSON(demo.Articles)
+	if err != nil {
+		return fmt.Errorf("demo: decode: %w", err)
+	}
+	arts := make([]*news.Article, 0, len(items))
+	for i, it := range items {
+		if it.Err != nil {
+			return fmt.Errorf("demo: article %d: %w", i, it.Err)
+		}
+		arts = append(arts, it.Article)
+	}
+	ids, rejected, err := eng.Ingest(arts)
+	if err != nil {
+		return err
+	}
+	if len(rejected) > 0 {
+		return fmt.Errorf("demo: article %d rejected: %s", rejected[0].Index, rejected[0].Message)
+	}
+	log.Info("demo: loaded the demo corpus", "articles", len(ids))
+	return nil
+}
+
+func cmdReindex(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("reindex", stderr)
+	data := fs.String("data", "./watchword-data", "data directory")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	start := time.Now()
+	if err := engine.Rebuild(engine.Config{DataDir: *data, Logger: log, Extract: newExtractor()}); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "reindexed %s in %s\n", *data, time.Since(start).Round(time.Millisecond))
+	return nil
+}
