@@ -50,9 +50,7 @@ func (ix *Index) Highlighter(q query.Node, field string) *Highlighter {
 				return
 			}
 			if n.Prefix {
-				for _, t := range tokens(ix.nameAn, n.Text) {
-					h.prefixes = append(h.prefixes, t)
-				}
+				h.prefixes = append(h.prefixes, tokens(ix.nameAn, n.Text)...)
 				return
 			}
 			toks := tokens(ix.textAn, n.Text)
