@@ -84,7 +84,8 @@ type All struct{}
 
 // Term is one word. Field is "" for the default fields (title and body) or
 // one of the canonical field names in Fields. Prefix is true for `ukrain*`
-// (Text then holds the part before the star).
+// (Text then holds the part before the star). Pos is the offset of the word
+// itself, after any field name or "-" in front of it.
 type Term struct {
 	Field  string
 	Text   string
@@ -92,7 +93,8 @@ type Term struct {
 	Pos    int // byte offset of the term in the query
 }
 
-// Phrase is a quoted sequence of words that must appear in order.
+// Phrase is a quoted sequence of words that must appear in order. Text is
+// unescaped; Pos is the offset of the opening quote.
 type Phrase struct {
 	Field string
 	Text  string
@@ -102,7 +104,8 @@ type Phrase struct {
 // DateRange restricts the article date. A zero From or To is an open end.
 // From is inclusive and To is exclusive: the parser turns every date form
 // into this half-open interval (date:2025-03-10 becomes
-// [2025-03-10T00:00Z, 2025-03-11T00:00Z)).
+// [2025-03-10T00:00Z, 2025-03-11T00:00Z)). Both ends are in UTC. Pos is
+// the offset of the value after "date:".
 type DateRange struct {
 	From time.Time
 	To   time.Time

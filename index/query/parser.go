@@ -1,0 +1,599 @@
+package query
+
+import (
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/watchword/watchword/internal/news"
+)
+
+// Limits that keep parsing (and everything downstream of the AST) bounded.
+const (
+	// MaxQueryBytes is the longest query accepted, in bytes.
+	MaxQueryBytes = 16 << 10
+	// MaxDepth is the deepest nesting accepted. Every parenthesis and every
+	// negation (NOT, !, -) on the way from the root to a term counts as one
+	// level.
+	MaxDepth = 64
+	// MaxTerms is the most terms, phrases and date ranges a query may hold.
+	MaxTerms = 1024
+)
+
+// Parse parses a query (see the package documentation for the grammar).
+// The empty query parses to &All{}. Every error is a *news.Error with code
+// news.ECodeQuerySyntax and a Position that is a byte offset into q.
+func Parse(q string) (Node, error) {
+	n, _, err := parse(q)
+	return n, err
+}
+
+// parse is Parse that also reports how much work it did (tokens lexed plus
+// nodes placed while flattening), so tests can check that the work grows
+// linearly with the query instead of timing it.
+func parse(q string) (Node, int, error) {
+	if len(q) > MaxQueryBytes {
+		return nil, 0, syntaxErr(MaxQueryBytes, "query longer than %d bytes", MaxQueryBytes)
+	}
+	if i := firstInvalidUTF8(q); i >= 0 {
+		return nil, 0, syntaxErr(i, "invalid UTF-8")
+	}
+	p := &parser{lx: lexer{src: q}}
+	if err := p.advance(); err != nil {
+		return nil, p.work(), err
+	}
+	if p.tok.kind == tokEOF {
+		return &All{}, p.work(), nil
+	}
+	n, err := p.parseOr()
+	if err != nil {
+		return nil, p.work(), err
+	}
+	if p.tok.kind != tokEOF {
+		// parseOr stops only at ")" or the end of the query.
+		return nil, p.work(), syntaxErr(p.tok.pos, "unexpected )")
+	}
+	n = p.flatten(n)
+	return n, p.work(), nil
+}
+
+func syntaxErr(pos int, format string, args ...any) error {
+	return news.ErrorAt(news.ECodeQuerySyntax, pos, format, args...)
+}
+
+// firstInvalidUTF8 returns the offset of the first byte of q that is not
+// part of a valid UTF-8 sequence, or -1.
+func firstInvalidUTF8(q string) int {
+	for i := 0; i < len(q); {
+		if q[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(q[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return -1
+}
+
+// ---------------------------------------------------------------- lexer
+
+type tokKind uint8
+
+const (
+	tokEOF    tokKind = iota
+	tokWord           // text (prefix set for ukrain*)
+	tokPhrase         // text, unescaped
+	tokField          // text is the canonical field name; never "date"
+	tokDate           // a whole date:value; from/to hold the range
+	tokLParen         // (
+	tokRParen         // )
+	tokAnd            // AND, &&
+	tokOr             // OR, ||
+	tokNot            // NOT, !
+	tokMinus          // - directly before an operand
+	tokPlus           // + directly before an operand
+)
+
+type token struct {
+	kind   tokKind
+	pos    int    // byte offset of the token's first byte
+	text   string // see tokKind; operators hold their spelling
+	prefix bool   // tokWord ended in *
+	vpos   int    // tokDate: offset of the value after "date:"
+	from   time.Time
+	to     time.Time
+}
+
+// lexer hands out one token at a time. Its position only moves forward, and
+// every byte is examined a bounded number of times, so lexing is linear.
+type lexer struct {
+	src    string
+	pos    int
+	tokens int // tokens handed out, for the work count
+}
+
+func isSpace(r rune) bool { return unicode.IsSpace(r) }
+
+// spaceAt reports whether a space character starts at byte i, and its width.
+func (lx *lexer) spaceAt(i int) (bool, int) {
+	c := lx.src[i]
+	if c < utf8.RuneSelf {
+		return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f', 1
+	}
+	r, size := utf8.DecodeRuneInString(lx.src[i:])
+	return isSpace(r), size
+}
+
+// atBoundary reports whether the lexer stands at the end of the query or
+// at a space.
+func (lx *lexer) atBoundary() bool {
+	if lx.pos >= len(lx.src) {
+		return true
+	}
+	sp, _ := lx.spaceAt(lx.pos)
+	return sp
+}
+
+// scanWord returns the end of the word that starts at i: a word runs up to
+// a space, a parenthesis, a double quote or the end of the query.
+func (lx *lexer) scanWord(i int) int {
+	for i < len(lx.src) {
+		c := lx.src[i]
+		if c == '(' || c == ')' || c == '"' {
+			return i
+		}
+		sp, size := lx.spaceAt(i)
+		if sp {
+			return i
+		}
+		i += size
+	}
+	return i
+}
+
+func (lx *lexer) next() (token, error) {
+	for lx.pos < len(lx.src) {
+		sp, size := lx.spaceAt(lx.pos)
+		if !sp {
+			break
+		}
+		lx.pos += size
+	}
+	lx.tokens++
+	start := lx.pos
+	if start >= len(lx.src) {
+		return token{kind: tokEOF, pos: len(lx.src)}, nil
+	}
+	switch c := lx.src[start]; c {
+	case '(':
+		lx.pos++
+		return token{kind: tokLParen, pos: start, text: "("}, nil
+	case ')':
+		lx.pos++
+		return token{kind: tokRParen, pos: start, text: ")"}, nil
+	case '"':
+		return lx.phrase()
+	case '!':
+		lx.pos++
+		return token{kind: tokNot, pos: start, text: "!"}, nil
+	case '-', '+':
+		lx.pos++
+		if lx.atBoundary() {
+			return token{}, syntaxErr(start, "%c must be followed directly by a term, phrase, field or group", c)
+		}
+		if c == '-' {
+			return token{kind: tokMinus, pos: start, text: "-"}, nil
+		}
+		return token{kind: tokPlus, pos: start, text: "+"}, nil
+	case '&', '|':
+		if start+1 < len(lx.src) && lx.src[start+1] == c {
+			lx.pos += 2
+			if c == '&' {
+				return token{kind: tokAnd, pos: start, text: "&&"}, nil
+			}
+			return token{kind: tokOr, pos: start, text: "||"}, nil
+		}
+	}
+	return lx.word()
+}
+
+func isFieldByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
+}
+
+// word lexes a field prefix, an upper-case operator or a plain word.
+func (lx *lexer) word() (token, error) {
+	src, start := lx.src, lx.pos
+	i := start
+	for i < len(src) && isFieldByte(src[i]) {
+		i++
+	}
+	if i > start && i < len(src) && src[i] == ':' {
+		return lx.field(start, i)
+	}
+	end := lx.scanWord(start)
+	lx.pos = end
+	w := src[start:end]
+	switch w {
+	case "AND":
+		return token{kind: tokAnd, pos: start, text: w}, nil
+	case "OR":
+		return token{kind: tokOr, pos: start, text: w}, nil
+	case "NOT":
+		return token{kind: tokNot, pos: start, text: w}, nil
+	}
+	star := strings.IndexByte(w, '*')
+	if star < 0 {
+		return token{kind: tokWord, pos: start, text: w}, nil
+	}
+	if w == "*" {
+		return token{}, syntaxErr(start, "a bare * is not a query; put it after a word prefix, as in ukrain*")
+	}
+	if star != len(w)-1 {
+		return token{}, syntaxErr(start+star, "* is only allowed at the end of a word")
+	}
+	stem := w[:star]
+	if utf8.RuneCountInString(stem) < 2 {
+		return token{}, syntaxErr(start+star, "a prefix needs at least 2 characters before *")
+	}
+	return token{kind: tokWord, pos: start, text: stem, prefix: true}, nil
+}
+
+// canonicalField maps a field name as typed (any case, aliases allowed) to
+// its canonical name, or "" for an unknown field.
+func canonicalField(name string) string {
+	switch strings.ToLower(name) {
+	case "title":
+		return FieldTitle
+	case "body":
+		return FieldBody
+	case "speaker", "speakers":
+		return FieldSpeaker
+	case "country", "countries":
+		return FieldCountry
+	case "topic", "topics":
+		return FieldTopic
+	case "source", "sources":
+		return FieldSource
+	case "id":
+		return FieldID
+	case "date":
+		return FieldDate
+	}
+	return ""
+}
+
+// field lexes "name:" where src[start:colon] is the name. A date field is
+// lexed together with its value.
+func (lx *lexer) field(start, colon int) (token, error) {
+	name := lx.src[start:colon]
+	canon := canonicalField(name)
+	if canon == "" {
+		return token{}, syntaxErr(start, "unknown field %q; known fields: %s", name, strings.Join(Fields, ", "))
+	}
+	lx.pos = colon + 1
+	if lx.atBoundary() {
+		return token{}, syntaxErr(start, "field %s: needs a term, phrase or group right after the colon", canon)
+	}
+	if canon == FieldDate {
+		return lx.date(start)
+	}
+	return token{kind: tokField, pos: start, text: canon}, nil
+}
+
+// phrase lexes a double-quoted phrase. Inside it \" is a quote and \\ a
+// backslash; any other backslash is kept as it is.
+func (lx *lexer) phrase() (token, error) {
+	src, start := lx.src, lx.pos
+	var b strings.Builder
+	escaped := false
+	seg := start + 1
+	for i := start + 1; i < len(src); i++ {
+		switch src[i] {
+		case '\\':
+			if i+1 < len(src) && (src[i+1] == '"' || src[i+1] == '\\') {
+				b.WriteString(src[seg:i])
+				b.WriteByte(src[i+1])
+				escaped = true
+				i++
+				seg = i + 1
+			}
+		case '"':
+			text := src[start+1 : i]
+			if escaped {
+				b.WriteString(src[seg:i])
+				text = b.String()
+			}
+			lx.pos = i + 1
+			if strings.TrimSpace(text) == "" {
+				return token{}, syntaxErr(start, "empty phrase")
+			}
+			return token{kind: tokPhrase, pos: start, text: text}, nil
+		}
+	}
+	return token{}, syntaxErr(start, "unterminated quote")
+}
+
+// ---------------------------------------------------------------- parser
+
+// parser is a recursive-descent parser over the lexer with one token of
+// lookahead. Recursion happens only at parentheses, and MaxDepth is checked
+// before each one, so the Go stack stays shallow whatever the input.
+type parser struct {
+	lx     lexer
+	tok    token
+	depth  int    // open parentheses plus pending negations
+	leaves int    // terms, phrases and date ranges so far
+	field  string // field of the enclosing fielded group, or ""
+	fpos   int    // offset of that group's field name
+	moved  int    // nodes placed while flattening, for the work count
+}
+
+func (p *parser) work() int { return p.lx.tokens + p.moved }
+
+func (p *parser) advance() error {
+	t, err := p.lx.next()
+	if err != nil {
+		return err
+	}
+	p.tok = t
+	return nil
+}
+
+// startsPrimary reports whether k can begin a term, phrase, field or group.
+func startsPrimary(k tokKind) bool {
+	switch k {
+	case tokWord, tokPhrase, tokField, tokDate, tokLParen:
+		return true
+	}
+	return false
+}
+
+// startsOperand reports whether k can begin an operand of AND, OR or NOT.
+func startsOperand(k tokKind) bool {
+	return startsPrimary(k) || k == tokNot || k == tokMinus || k == tokPlus
+}
+
+// or = and { ("OR" | "||") and }
+func (p *parser) parseOr() (Node, error) {
+	first, err := p.parseAnd()
+	if err != nil || p.tok.kind != tokOr {
+		return first, err
+	}
+	children := []Node{first}
+	for p.tok.kind == tokOr {
+		op := p.tok
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+		if !startsOperand(p.tok.kind) {
+			return nil, syntaxErr(op.pos, "%s needs an operand on its right", op.text)
+		}
+		n, err := p.parseAnd()
+		if err != nil {
+			return nil, err
+		}
+		children = append(children, n)
+	}
+	return &Or{Children: children}, nil
+}
+
+// and = unary { ["AND" | "&&"] unary }
+func (p *parser) parseAnd() (Node, error) {
+	first, err := p.parseUnary()
+	if err != nil {
+		return nil, err
+	}
+	children := []Node{first}
+	for {
+		switch {
+		case p.tok.kind == tokAnd:
+			op := p.tok
+			if err := p.advance(); err != nil {
+				return nil, err
+			}
+			if !startsOperand(p.tok.kind) {
+				return nil, syntaxErr(op.pos, "%s needs an operand on its right", op.text)
+			}
+		case startsOperand(p.tok.kind):
+			// implicit AND
+		default:
+			if len(children) == 1 {
+				return first, nil
+			}
+			return &And{Children: children}, nil
+		}
+		n, err := p.parseUnary()
+		if err != nil {
+			return nil, err
+		}
+		children = append(children, n)
+	}
+}
+
+// flatten splices every And directly under an And (and every Or directly
+// under an Or) into its parent, in one pass that appends each node once,
+// so it stays linear however the groups nest. The parser never builds an
+// And or Or with fewer than two children, so none needs collapsing.
+func (p *parser) flatten(n Node) Node {
+	switch n := n.(type) {
+	case *And:
+		n.Children = p.collect(make([]Node, 0, len(n.Children)), n.Children, true)
+	case *Or:
+		n.Children = p.collect(make([]Node, 0, len(n.Children)), n.Children, false)
+	case *Not:
+		n.Child = p.flatten(n.Child)
+	}
+	return n
+}
+
+func (p *parser) collect(dst, children []Node, and bool) []Node {
+	for _, c := range children {
+		switch c := c.(type) {
+		case *And:
+			if and {
+				dst = p.collect(dst, c.Children, and)
+				continue
+			}
+		case *Or:
+			if !and {
+				dst = p.collect(dst, c.Children, and)
+				continue
+			}
+		}
+		p.moved++
+		dst = append(dst, p.flatten(c))
+	}
+	return dst
+}
+
+// unary = ("NOT" | "!") unary | ("-" | "+") primary | primary
+//
+// Chains of negations are collected in a loop, not by recursion.
+func (p *parser) parseUnary() (Node, error) {
+	nots := 0
+loop:
+	for {
+		op := p.tok
+		switch op.kind {
+		case tokNot:
+			if p.depth+nots >= MaxDepth {
+				return nil, syntaxErr(op.pos, "nesting deeper than %d", MaxDepth)
+			}
+			if err := p.advance(); err != nil {
+				return nil, err
+			}
+			if !startsOperand(p.tok.kind) {
+				return nil, syntaxErr(op.pos, "%s needs an operand", op.text)
+			}
+			nots++
+		case tokMinus, tokPlus:
+			if op.kind == tokMinus && p.depth+nots >= MaxDepth {
+				return nil, syntaxErr(op.pos, "nesting deeper than %d", MaxDepth)
+			}
+			if err := p.advance(); err != nil {
+				return nil, err
+			}
+			if !startsPrimary(p.tok.kind) {
+				return nil, syntaxErr(op.pos, "%s must be followed directly by a term, phrase, field or group", op.text)
+			}
+			if op.kind == tokMinus {
+				nots++
+			}
+			break loop
+		default:
+			break loop
+		}
+	}
+	p.depth += nots
+	n, err := p.parsePrimary()
+	p.depth -= nots
+	if err != nil {
+		return nil, err
+	}
+	for ; nots > 0; nots-- {
+		n = &Not{Child: n}
+	}
+	return n, nil
+}
+
+// primary = word | phrase | date | field (word | phrase | group) | group
+func (p *parser) parsePrimary() (Node, error) {
+	t := p.tok
+	switch t.kind {
+	case tokWord, tokPhrase:
+		return p.leaf()
+	case tokDate:
+		if p.field != "" {
+			return nil, syntaxErr(t.pos, "field date: inside the field group %s:(...) at %d", p.field, p.fpos)
+		}
+		return p.leaf()
+	case tokField:
+		if p.field != "" {
+			return nil, syntaxErr(t.pos, "field %s: inside the field group %s:(...) at %d", t.text, p.field, p.fpos)
+		}
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+		switch p.tok.kind {
+		case tokWord, tokPhrase, tokLParen:
+		case tokField, tokDate:
+			return nil, syntaxErr(p.tok.pos, "a field cannot follow another field (%s:)", t.text)
+		default:
+			return nil, syntaxErr(t.pos, "field %s: needs a term, phrase or group right after the colon", t.text)
+		}
+		p.field, p.fpos = t.text, t.pos
+		var n Node
+		var err error
+		if p.tok.kind == tokLParen {
+			n, err = p.parseGroup()
+		} else {
+			n, err = p.leaf()
+		}
+		p.field = ""
+		return n, err
+	case tokLParen:
+		return p.parseGroup()
+	case tokRParen:
+		return nil, syntaxErr(t.pos, "unexpected )")
+	case tokAnd, tokOr:
+		return nil, syntaxErr(t.pos, "%s needs an operand on its left", t.text)
+	}
+	return nil, syntaxErr(t.pos, "unexpected end of query")
+}
+
+// leaf turns the current word, phrase or date token into a node.
+func (p *parser) leaf() (Node, error) {
+	t := p.tok
+	p.leaves++
+	if p.leaves > MaxTerms {
+		return nil, syntaxErr(t.pos, "more than %d terms", MaxTerms)
+	}
+	var n Node
+	switch t.kind {
+	case tokWord:
+		n = &Term{Field: p.field, Text: t.text, Prefix: t.prefix, Pos: t.pos}
+	case tokPhrase:
+		n = &Phrase{Field: p.field, Text: t.text, Pos: t.pos}
+	default: // tokDate
+		n = &DateRange{From: t.from, To: t.to, Pos: t.vpos}
+	}
+	if err := p.advance(); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// group = "(" or ")"
+func (p *parser) parseGroup() (Node, error) {
+	open := p.tok.pos
+	if p.depth >= MaxDepth {
+		return nil, syntaxErr(open, "nesting deeper than %d", MaxDepth)
+	}
+	if err := p.advance(); err != nil {
+		return nil, err
+	}
+	switch p.tok.kind {
+	case tokEOF:
+		return nil, syntaxErr(open, "unclosed parenthesis opened at %d", open)
+	case tokRParen:
+		return nil, syntaxErr(open, "empty group ()")
+	}
+	p.depth++
+	n, err := p.parseOr()
+	p.depth--
+	if err != nil {
+		return nil, err
+	}
+	if p.tok.kind != tokRParen {
+		return nil, syntaxErr(open, "unclosed parenthesis opened at %d", open)
+	}
+	if err := p.advance(); err != nil {
+		return nil, err
+	}
+	return n, nil
+}

@@ -1,0 +1,555 @@
+package query
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/watchword/watchword/internal/news"
+)
+
+// parseCase is one row of the parser table: either want (the canonical
+// String of the result) or, when errMsg is set, a query_syntax error at
+// byte offset errPos whose message contains errMsg.
+type parseCase struct {
+	in     string
+	want   string
+	errPos int
+	errMsg string
+}
+
+func ok(in, want string) parseCase { return parseCase{in: in, want: want} }
+
+func bad(in string, pos int, msg string) parseCase {
+	return parseCase{in: in, errPos: pos, errMsg: msg}
+}
+
+// nested returns n opening parentheses, x, and n closing ones.
+func nested(n int, x string) string {
+	return strings.Repeat("(", n) + x + strings.Repeat(")", n)
+}
+
+// words returns n distinct words "w0 w1 ..." and the offset of the last.
+func words(n int) (string, int) {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		last = b.Len()
+		fmt.Fprintf(&b, "w%d", i)
+	}
+	return b.String(), last
+}
+
+func parseCases() []parseCase {
+	w1024, _ := words(1024)
+	w1025, last1025 := words(1025)
+	day := func(from, to string) string { return "date:[" + from + "," + to + ")" }
+	return []parseCase{
+		// Empty queries.
+		ok("", "*:*"),
+		ok(" \t\r\n\u00a0 ", "*:*"),
+
+		// Terms, implicit AND, precedence NOT > AND > OR.
+		ok("Peskov", "Peskov"),
+		ok("Peskov Ukraine", "(AND Peskov Ukraine)"),
+		ok("Peskov AND Ukraine", "(AND Peskov Ukraine)"),
+		ok("a b OR c", "(OR (AND a b) c)"),
+		ok("a OR b c", "(OR a (AND b c))"),
+		ok("a OR b OR c", "(OR a b c)"),
+		ok("a AND b AND c", "(AND a b c)"),
+		ok("NOT a b", "(AND (NOT a) b)"),
+		ok("NOT a OR b", "(OR (NOT a) b)"),
+		ok("Peskov (Ukraine OR Kyiv) NOT Trump", "(AND Peskov (OR Ukraine Kyiv) (NOT Trump))"),
+		ok("a b c OR d e", "(OR (AND a b c) (AND d e))"),
+
+		// Parentheses and flattening.
+		ok("a AND (b AND c)", "(AND a b c)"),
+		ok("(a b) (c d)", "(AND a b c d)"),
+		ok("(a OR b) OR (c OR d)", "(OR a b c d)"),
+		ok("((a))", "a"),
+		ok("(a b) OR (c (d OR e))", "(OR (AND a b) (AND c (OR d e)))"),
+		ok("a(b)", "(AND a b)"),
+		ok("(a)b", "(AND a b)"),
+		ok(nested(64, "x"), "x"),
+
+		// Operators are upper case only; lower case ones are words.
+		ok("peskov and putin", "(AND peskov and putin)"),
+		ok("war or peace not", "(AND war or peace not)"),
+		ok("And Or Not", "(AND And Or Not)"),
+		ok("ANDROID ORACLE NOTHING", "(AND ANDROID ORACLE NOTHING)"),
+		bad("AND(a)", 0, "AND needs an operand on its left"),
+		ok("a AND(b)", "(AND a b)"),
+
+		// &&, ||, !.
+		ok("a && b", "(AND a b)"),
+		ok("a || b", "(OR a b)"),
+		ok("a &&b", "(AND a b)"),
+		ok("(a)||(b)", "(OR a b)"),
+		ok("a&&b", "a&&b"),
+		ok("AT&T", "AT&T"),
+		ok("!a", "(NOT a)"),
+		ok("! a", "(NOT a)"),
+		ok("a !b", "(AND a (NOT b))"),
+		ok("!!a", "(NOT (NOT a))"),
+		ok("Yahoo!", "Yahoo!"),
+
+		// + and - prefixes; hyphens inside words.
+		ok("+a -b", "(AND a (NOT b))"),
+		ok("+a", "a"),
+		ok("-a", "(NOT a)"),
+		ok("a OR +b", "(OR a b)"),
+		ok("-(a OR b)", "(NOT (OR a b))"),
+		ok(`-"a b"`, `(NOT "a b")`),
+		ok("al-Assad covid-19", "(AND al-Assad covid-19)"),
+		ok("C++ e-", "(AND C++ e-)"),
+		ok("NOT -a", "(NOT (NOT a))"),
+
+		// Negation forms.
+		ok("NOT Trump", "(NOT Trump)"),
+		ok("a AND NOT b", "(AND a (NOT b))"),
+		ok("a NOT b", "(AND a (NOT b))"),
+		ok("NOT NOT a", "(NOT (NOT a))"),
+		ok("a OR NOT b", "(OR a (NOT b))"),
+		ok("NOT (a b)", "(NOT (AND a b))"),
+
+		// Phrases and escapes.
+		ok(`"Dmitry Peskov"`, `"Dmitry Peskov"`),
+		ok(`"Peskov"`, `"Peskov"`),
+		ok(`"say \"no\" now"`, `"say \"no\" now"`),
+		ok(`"back\\slash"`, `"back\\slash"`),
+		ok(`"a\b"`, `"a\\b"`),
+		ok(`"(a OR b)" c`, `(AND "(a OR b)" c)`),
+		ok(`x"a b"`, `(AND x "a b")`),
+
+		// Prefixes.
+		ok("ukrain*", "ukrain*"),
+		ok("ab*", "ab*"),
+		ok("Ки*", "Ки*"),
+		ok("NOT*", "NOT*"),
+
+		// Unicode.
+		ok("Erdoğan Киев", "(AND Erdoğan Киев)"),
+		ok(`"Владимир Путин" OR 習近平`, `(OR "Владимир Путин" 習近平)`),
+
+		// Colons that are not fields.
+		ok("10:30", "10:30"),
+		ok("x1:y", "x1:y"),
+		ok(":x", ":x"),
+		ok("Киев:x", "Киев:x"),
+
+		// Fields, case and aliases.
+		ok("country:Russia", "country:Russia"),
+		ok("Speaker:Peskov", "speaker:Peskov"),
+		ok("TITLE:x body:y", "(AND title:x body:y)"),
+		ok("speakers:Peskov countries:RU topics:war sources:TASS",
+			"(AND speaker:Peskov country:RU topic:war source:TASS)"),
+		ok("source:TASS id:abc-123", "(AND source:TASS id:abc-123)"),
+		ok(`speaker:"Dmitry Peskov"`, `speaker:"Dmitry Peskov"`),
+		ok("title:ukrain*", "title:ukrain*"),
+		ok("title:10:30", "title:10:30"),
+		ok("-title:x", "(NOT title:x)"),
+
+		// Fielded groups push the field down.
+		ok("country:(Russia OR Ukraine)", "(OR country:Russia country:Ukraine)"),
+		ok(`country:(Russia -Ukraine "New York")`, `(AND country:Russia (NOT country:Ukraine) country:"New York")`),
+		ok("title:(a (b OR cd*))", "(AND title:a (OR title:b title:cd*))"),
+		ok("NOT country:(a b) c", "(AND (NOT (AND country:a country:b)) c)"),
+		ok("country:(a) b", "(AND country:a b)"),
+
+		// Dates.
+		ok("date:2025-03-10", day("2025-03-10T00:00:00Z", "2025-03-11T00:00:00Z")),
+		ok("date:2025-03", day("2025-03-01T00:00:00Z", "2025-04-01T00:00:00Z")),
+		ok("date:2025", day("2025-01-01T00:00:00Z", "2026-01-01T00:00:00Z")),
+		ok("date:2024-02-29", day("2024-02-29T00:00:00Z", "2024-03-01T00:00:00Z")),
+		ok("date:2025-12", day("2025-12-01T00:00:00Z", "2026-01-01T00:00:00Z")),
+		ok("DATE:2025-12-31", day("2025-12-31T00:00:00Z", "2026-01-01T00:00:00Z")),
+		ok("date:[2025-03-01 TO 2025-03-31]", day("2025-03-01T00:00:00Z", "2025-04-01T00:00:00Z")),
+		ok("date:{2025-03-01 TO 2025-03-31}", day("2025-03-02T00:00:00Z", "2025-03-31T00:00:00Z")),
+		ok("date:[2025-03-01 TO 2025-03-31}", day("2025-03-01T00:00:00Z", "2025-03-31T00:00:00Z")),
+		ok("date:{2025-03 TO 2025-05]", day("2025-04-01T00:00:00Z", "2025-06-01T00:00:00Z")),
+		ok("date:[2024 TO 2025]", day("2024-01-01T00:00:00Z", "2026-01-01T00:00:00Z")),
+		ok("date:[ 2025-03-01   TO\t2025-03-01 ]", day("2025-03-01T00:00:00Z", "2025-03-02T00:00:00Z")),
+		ok("date:[2025-03-01 TO *]", day("2025-03-01T00:00:00Z", "*")),
+		ok("date:[* TO 2025]", day("*", "2026-01-01T00:00:00Z")),
+		ok("date:{* TO 2025}", day("*", "2025-01-01T00:00:00Z")),
+		ok("date:[* TO *]", day("*", "*")),
+		ok("date:>=2025-03-01", day("2025-03-01T00:00:00Z", "*")),
+		ok("date:>2025-03-01", day("2025-03-02T00:00:00Z", "*")),
+		ok("date:<2025-04", day("*", "2025-04-01T00:00:00Z")),
+		ok("date:<=2025-03-31", day("*", "2025-04-01T00:00:00Z")),
+		ok("date:2025-03-10T12:00:00Z", day("2025-03-10T12:00:00Z", "2025-03-10T12:00:00.000000001Z")),
+		ok("date:>2025-03-10T12:00:00Z", day("2025-03-10T12:00:00.000000001Z", "*")),
+		ok("date:<2025-03-10T12:00:00+02:00", day("*", "2025-03-10T10:00:00Z")),
+		ok("date:[2025-03-10T12:00:00Z TO 2025-03-10T18:30:00.5+02:00]",
+			day("2025-03-10T12:00:00Z", "2025-03-10T16:30:00.500000001Z")),
+		ok("date:{2025-03-10T12:00:00Z TO 2025-03-11}", day("2025-03-10T12:00:00.000000001Z", "2025-03-11T00:00:00Z")),
+		ok("date:[2025-03-10T00:00:00Z,2025-03-11T00:00:00Z)", day("2025-03-10T00:00:00Z", "2025-03-11T00:00:00Z")),
+		ok("date:[*,*)", day("*", "*")),
+		ok("date:[2025-03, 2025-04)", day("2025-03-01T00:00:00Z", "2025-04-01T00:00:00Z")),
+		ok("date:9999", day("9999-01-01T00:00:00Z", "*")),
+		ok("date:0001", day("*", "0002-01-01T00:00:00Z")),
+		ok("date:9999-12-31T23:59:59.999999999Z", day("9999-12-31T23:59:59.999999999Z", "*")),
+		ok("date:<=9999-12-31", day("*", "*")),
+		ok("date:[2025-03-10 TO 2025-03-10T12:00:00,5Z}", day("2025-03-10T00:00:00Z", "2025-03-10T12:00:00.5Z")),
+		ok("Peskov date:2025-03 -date:2025-03-08",
+			"(AND Peskov "+day("2025-03-01T00:00:00Z", "2025-04-01T00:00:00Z")+
+				" (NOT "+day("2025-03-08T00:00:00Z", "2025-03-09T00:00:00Z")+"))"),
+		ok("(date:2025)", day("2025-01-01T00:00:00Z", "2026-01-01T00:00:00Z")),
+		ok("date:2025 TO", "(AND "+day("2025-01-01T00:00:00Z", "2026-01-01T00:00:00Z")+" TO)"),
+
+		// Limits that are not exceeded.
+		ok(w1024, "(AND "+w1024+")"),
+		ok(strings.Repeat("NOT ", 64)+"a", strings.Repeat("(NOT ", 64)+"a"+strings.Repeat(")", 64)),
+
+		// Errors: parentheses.
+		bad("(a OR b", 0, "unclosed parenthesis opened at 0"),
+		bad("a (b (c) d", 2, "unclosed parenthesis opened at 2"),
+		bad("((a", 1, "unclosed parenthesis opened at 1"),
+		bad("(", 0, "unclosed parenthesis opened at 0"),
+		bad("a)", 1, "unexpected )"),
+		bad(")", 0, "unexpected )"),
+		bad("(a))", 3, "unexpected )"),
+		bad("()", 0, "empty group"),
+		bad("a ( )", 2, "empty group"),
+		bad("(())", 1, "empty group"),
+
+		// Errors: quotes.
+		bad(`"abc`, 0, "unterminated quote"),
+		bad(`a "b \"c`, 2, "unterminated quote"),
+		bad(`"abc\`, 0, "unterminated quote"),
+		bad(`""`, 0, "empty phrase"),
+		bad(`a "  "`, 2, "empty phrase"),
+
+		// Errors: operators without operands.
+		bad("Peskov AND", 7, "AND needs an operand on its right"),
+		bad("OR x", 0, "OR needs an operand on its left"),
+		bad("AND x", 0, "AND needs an operand on its left"),
+		bad("a AND OR b", 2, "AND needs an operand on its right"),
+		bad("a OR OR b", 2, "OR needs an operand on its right"),
+		bad("a OR", 2, "OR needs an operand on its right"),
+		bad("a ||", 2, "|| needs an operand on its right"),
+		bad("a && ", 2, "&& needs an operand on its right"),
+		bad("(a OR)", 3, "OR needs an operand on its right"),
+		bad("(OR a)", 1, "OR needs an operand on its left"),
+		bad("NOT", 0, "NOT needs an operand"),
+		bad("a NOT", 2, "NOT needs an operand"),
+		bad("a !", 2, "! needs an operand"),
+		bad("(NOT)", 1, "NOT needs an operand"),
+		bad("NOT OR a", 0, "NOT needs an operand"),
+		bad("a -", 2, "- must be followed directly"),
+		bad("- a", 0, "- must be followed directly"),
+		bad("--a", 0, "- must be followed directly"),
+		bad("+", 0, "+ must be followed directly"),
+		bad("(a -)", 3, "- must be followed directly"),
+		bad("-AND a", 0, "- must be followed directly"),
+
+		// Errors: fields.
+		bad("title:", 0, "field title: needs a term"),
+		bad("title: x", 0, "field title: needs a term"),
+		bad("(title:)", 1, "field title: needs a term"),
+		bad("a Title:-x", 2, "field title: needs a term"),
+		bad("title:AND", 0, "field title: needs a term"),
+		bad("foo:bar", 0, `unknown field "foo"; known fields: title, body, speaker, country, topic, source, id, date`),
+		bad("a Foo_Bar:x", 2, `unknown field "Foo_Bar"`),
+		bad("http://example.com", 0, `unknown field "http"`),
+		bad("country:(title:x)", 9, "field title: inside the field group country:(...) at 0"),
+		bad("country:(a (b speaker:c))", 14, "field speaker: inside"),
+		bad("title:title:x", 6, "a field cannot follow another field"),
+		bad("country:(date:2025)", 9, "field date: inside the field group"),
+
+		// Errors: prefixes.
+		bad("*", 0, "bare *"),
+		bad("a *", 2, "bare *"),
+		bad("a*b", 1, "only allowed at the end of a word"),
+		bad("**", 0, "only allowed at the end of a word"),
+		bad("ab**", 2, "only allowed at the end of a word"),
+		bad("u*", 1, "at least 2 characters"),
+		bad("x ä*", 4, "at least 2 characters"),
+		bad("title:*", 6, "bare *"),
+
+		// Errors: dates.
+		bad(`date:"2025"`, 0, "not a phrase"),
+		bad("date:(2025)", 0, "not a group"),
+		bad("(date:)", 1, "field date: needs a date"),
+		bad("date:", 0, "field date: needs a term"),
+		bad("date:2025-13", 5, "invalid date"),
+		bad("date:2025-02-30", 5, "invalid date"),
+		bad("date:2025-00-10", 5, "invalid date"),
+		bad("date:2025-3-1", 5, "invalid date"),
+		bad("date:yesterday", 5, `invalid date "yesterday"`),
+		bad("date:*", 5, "invalid date"),
+		bad("date:2025-03-10T12:00:00", 5, "invalid date"),
+		bad("date:0000", 5, "out of range"),
+		bad("date:0001-01-01T00:30:00+01:00", 5, "out of range"),
+		bad("date:{9999 TO *]", 5, "out of range"),
+		bad("date:[2025-03-10T12:00:00Z,2025-03-10T12:00:00Z)", 27, "ends before it starts"),
+		bad("date:[2025-03-31 TO 2025-03-01]", 20, "ends before it starts"),
+		bad("date:{2025-03-01 TO 2025-03-02}", 20, "ends before it starts"),
+		bad("date:[2025 to 2026]", 11, "TO in upper case"),
+		bad("date:[2025 TO 2026", 5, "unterminated date range"),
+		bad("date:[2025]", 5, "a date range looks like"),
+		bad("date:[2025 TO 2026 TO 2027]", 5, "a date range looks like"),
+		bad("date:[2025,2026,2027)", 5, "a date range looks like"),
+		bad("date:[2025 TO 2026-13]", 14, "invalid date"),
+		bad("date:>=", 5, "needs a date right after it"),
+		bad("date:> 2025", 5, "needs a date right after it"),
+		bad("date:>*", 6, "invalid date"),
+		bad("date:>9999-12-31", 5, "out of range"),
+		bad("date:<0001-01-01", 5, "nothing is dated before"),
+
+		// Errors: encoding and limits.
+		bad("ab\xffcd", 2, "invalid UTF-8"),
+		bad("\xc3", 0, "invalid UTF-8"),
+		bad(`"Erdoğan" `+"\xe2\x82", 11, "invalid UTF-8"),
+		bad(strings.Repeat("a ", MaxQueryBytes/2)+"b", MaxQueryBytes, "longer than 16384 bytes"),
+		bad(nested(65, "x"), 64, "nesting deeper than 64"),
+		bad(nested(10000, "x")[:MaxQueryBytes], 64, "nesting deeper than 64"),
+		bad(strings.Repeat("NOT ", 65)+"a", 64*4, "nesting deeper than 64"),
+		bad(strings.Repeat("!", 65)+"a", 64, "nesting deeper than 64"),
+		bad(nested(60, strings.Repeat("-(", 5)+"x"+strings.Repeat(")", 5)), 60+2*2, "nesting deeper than 64"),
+		bad(w1025, last1025, "more than 1024 terms"),
+	}
+}
+
+func TestParse(t *testing.T) {
+	cases := parseCases()
+	if len(cases) < 70 {
+		t.Fatalf("only %d cases", len(cases))
+	}
+	for _, tc := range cases {
+		name := tc.in
+		if len(name) > 60 {
+			name = name[:60] + "..."
+		}
+		t.Run(name, func(t *testing.T) {
+			n, err := Parse(tc.in)
+			if tc.errMsg == "" {
+				if err != nil {
+					t.Fatalf("Parse(%q): %v", tc.in, err)
+				}
+				if got := n.String(); got != tc.want {
+					t.Fatalf("Parse(%q)\n got %s\nwant %s", tc.in, got, tc.want)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Parse(%q) = %s, want error %q at %d", tc.in, n, tc.errMsg, tc.errPos)
+			}
+			if n != nil {
+				t.Errorf("Parse(%q) returned a node with its error", tc.in)
+			}
+			var e *news.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("Parse(%q) error %T %v is not a *news.Error", tc.in, err, err)
+			}
+			if e.Code != news.ECodeQuerySyntax {
+				t.Errorf("code %q, want %q", e.Code, news.ECodeQuerySyntax)
+			}
+			if e.Position == nil {
+				t.Fatalf("Parse(%q): error %v has no position", tc.in, err)
+			}
+			if *e.Position != tc.errPos {
+				t.Errorf("Parse(%q): position %d, want %d (%v)", tc.in, *e.Position, tc.errPos, err)
+			}
+			if !strings.Contains(e.Message, tc.errMsg) {
+				t.Errorf("Parse(%q): message %q does not contain %q", tc.in, e.Message, tc.errMsg)
+			}
+		})
+	}
+}
+
+// TestDeepNesting checks that absurd nesting is refused at the 65th level,
+// after a bounded amount of work, instead of recursing 10,000 times.
+func TestDeepNesting(t *testing.T) {
+	balanced := nested(10000, "x") // 20,001 bytes: over MaxQueryBytes
+	unbalanced := strings.Repeat("(", 10000) + "x"
+	for _, tc := range []struct {
+		name string
+		q    string
+		pos  int
+		msg  string
+	}{
+		// The length limit is checked first, so the full 10,000-deep
+		// balanced query fails on its length...
+		{"balanced 10000", balanced, MaxQueryBytes, "longer than"},
+		// ...and the depth limit is exercised with 10,000 opening
+		// parentheses that fit in the length limit.
+		{"open 10000", unbalanced, MaxDepth, "nesting deeper than 64"},
+		{"balanced 8000", nested(8000, "x"), MaxDepth, "nesting deeper than 64"},
+		{"NOT 4000", strings.Repeat("NOT ", 4000) + "x", MaxDepth * 4, "nesting deeper than 64"},
+		{"! 16000", strings.Repeat("!", 16000) + "x", MaxDepth, "nesting deeper than 64"},
+		{"-( 5000", strings.Repeat("-(", 5000) + "x", MaxDepth, "nesting deeper than 64"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n, work, err := parse(tc.q)
+			if err == nil {
+				t.Fatalf("parsed to %s", n)
+			}
+			var e *news.Error
+			if !errors.As(err, &e) || e.Code != news.ECodeQuerySyntax || e.Position == nil {
+				t.Fatalf("error %v is not a positioned query_syntax error", err)
+			}
+			if *e.Position != tc.pos || !strings.Contains(e.Message, tc.msg) {
+				t.Fatalf("error %v, want %q at %d", err, tc.msg, tc.pos)
+			}
+			// The parser gives up at the first level too deep: it lexes
+			// only the tokens up to there.
+			if work > 2*MaxDepth+2 {
+				t.Fatalf("work %d: the parser went past the depth limit", work)
+			}
+		})
+	}
+}
+
+// TestLinearWork checks that parsing does work proportional to the query
+// length on large and adversarial inputs. It counts tokens lexed plus nodes
+// placed while flattening rather than timing anything: the lexer never
+// moves backwards, every token but the last consumes at least one byte,
+// and every node is placed once, so the count stays within 3*(len+1).
+func TestLinearWork(t *testing.T) {
+	w1024, _ := words(1024)
+	deepAnd := w1024
+	deepOr := strings.ReplaceAll(w1024, " ", " OR ")
+	for i := 0; i < MaxDepth-1; i++ {
+		deepAnd = "a (" + deepAnd + ") b"
+		deepOr = "a OR (" + deepOr + ") OR b"
+	}
+	var alt strings.Builder
+	for i := 0; alt.Len() < MaxQueryBytes-8; i++ {
+		if i%2 == 0 {
+			alt.WriteString("ab ")
+		} else {
+			alt.WriteString("OR cd ")
+		}
+	}
+	inputs := map[string]string{
+		"alternating terms": alt.String(),
+		"1024 terms":        w1024,
+		"deep AND groups":   deepAnd,
+		"deep OR groups":    deepOr,
+		"one long word":     strings.Repeat("x", MaxQueryBytes),
+		"spaces":            strings.Repeat(" ", MaxQueryBytes),
+		"empty phrases":     strings.Repeat(`"" `, MaxQueryBytes/3),
+		"long phrase":       `"` + strings.Repeat(`\"`, MaxQueryBytes/2-1),
+		"escaped phrase":    `"` + strings.Repeat(`\\`, MaxQueryBytes/2-1) + `"`,
+		"open range":        "date:[" + strings.Repeat("2025 ", MaxQueryBytes/5-2),
+		"fields":            strings.Repeat("title:ab ", MaxQueryBytes/9),
+		"colons":            strings.Repeat("1:", MaxQueryBytes/2),
+		"stars":             strings.Repeat("ab* ", MaxQueryBytes/4),
+		"operators":         strings.Repeat("a AND ", MaxQueryBytes/6),
+		"closing parens":    strings.Repeat(")", MaxQueryBytes),
+		"max length words":  strings.Repeat("ab ", MaxQueryBytes/3) + "x",
+	}
+	for name, q := range inputs {
+		t.Run(name, func(t *testing.T) {
+			if len(q) > MaxQueryBytes {
+				t.Fatalf("test input is %d bytes", len(q))
+			}
+			n, work, err := parse(q)
+			if err != nil {
+				var e *news.Error
+				if !errors.As(err, &e) || e.Code != news.ECodeQuerySyntax || e.Position == nil {
+					t.Fatalf("error %v is not a positioned query_syntax error", err)
+				}
+			} else if n == nil {
+				t.Fatal("nil node without an error")
+			}
+			if limit := 3 * (len(q) + 1); work > limit {
+				t.Fatalf("work %d for %d bytes, want at most %d", work, len(q), limit)
+			}
+		})
+	}
+}
+
+// TestFormatRoundTrip checks the infix rendering used by the fuzzer on
+// every valid table input: format(Parse(q)) parses back to the same tree.
+func TestFormatRoundTrip(t *testing.T) {
+	for _, tc := range parseCases() {
+		if tc.errMsg != "" {
+			continue
+		}
+		n, err := Parse(tc.in)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", tc.in, err)
+		}
+		f := format(n)
+		n2, err := Parse(f)
+		if err != nil {
+			t.Fatalf("Parse(format(%q)) = Parse(%q): %v", tc.in, f, err)
+		}
+		if n.String() != n2.String() {
+			t.Fatalf("round trip of %q via %q:\n got %s\nwant %s", tc.in, f, n2, n)
+		}
+	}
+}
+
+func TestFormat(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                            "",
+		"a b OR c":                    "a AND b OR c",
+		"(a OR b) c":                  "(a OR b) AND c",
+		"-(a b) !c":                   "NOT (a AND b) AND NOT c",
+		"country:(Russia OR Ukraine)": "country:Russia OR country:Ukraine",
+		`"say \"no\""`:                `"say \"no\""`,
+		"date:2025":                   "date:[2025-01-01T00:00:00Z,2026-01-01T00:00:00Z)",
+	} {
+		n, err := Parse(in)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", in, err)
+		}
+		if got := format(n); got != want {
+			t.Errorf("format(Parse(%q)) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestLeafFields checks what String does not show: positions, the Prefix
+// flag and the unescaped phrase text.
+func TestLeafFields(t *testing.T) {
+	n, err := Parse(`Erdoğan title:ab* -speaker:"a \"b\"" date:>2025`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	and, ok := n.(*And)
+	if !ok || len(and.Children) != 4 {
+		t.Fatalf("got %s", n)
+	}
+	if term := and.Children[0].(*Term); *term != (Term{Text: "Erdoğan", Pos: 0}) {
+		t.Errorf("term %+v", *term)
+	}
+	if term := and.Children[1].(*Term); *term != (Term{Field: FieldTitle, Text: "ab", Prefix: true, Pos: 15}) {
+		t.Errorf("prefix term %+v", *term)
+	}
+	ph := and.Children[2].(*Not).Child.(*Phrase)
+	if *ph != (Phrase{Field: FieldSpeaker, Text: `a "b"`, Pos: 28}) {
+		t.Errorf("phrase %+v", *ph)
+	}
+	dr := and.Children[3].(*DateRange)
+	if dr.Pos != 43 || !dr.To.IsZero() || dr.From.Location() != time.UTC || dr.From.Format(time.DateOnly) != "2026-01-01" {
+		t.Errorf("date range %+v", *dr)
+	}
+}
+
+func TestStringOfBuiltNodes(t *testing.T) {
+	for _, tc := range []struct {
+		n    Node
+		want string
+	}{
+		{&All{}, "*:*"},
+		{&Not{}, "(NOT <nil>)"},
+		{(*Term)(nil), "<nil>"},
+		{&And{Children: []Node{(*Phrase)(nil), &Or{}}}, "(AND <nil> (OR))"},
+		{&Phrase{Field: FieldBody, Text: `a\b`}, `body:"a\\b"`},
+		{&DateRange{}, "date:[*,*)"},
+		{&DateRange{From: time.Date(2025, 3, 10, 12, 0, 0, 0, time.FixedZone("x", 3600))}, "date:[2025-03-10T11:00:00Z,*)"},
+	} {
+		if got := tc.n.String(); got != tc.want {
+			t.Errorf("String() = %q, want %q", got, tc.want)
+		}
+	}
+}
