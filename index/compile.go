@@ -19,24 +19,35 @@ var (
 // Compile turns a parsed query into a Bleve query. Terms without a field
 // search title and body; facet fields search their analysed twins; id
 // matches document ids exactly. A purely negative query matches every
-// document except the negated ones.
+// document except the negated ones. A word that is only a stop word
+// ("the") is neutral: it is dropped from AND and OR, and a query of
+// nothing else matches nothing.
 func (ix *Index) Compile(n query.Node) (bq.Query, error) {
-	return ix.compile(n)
+	q, err := ix.compile(n)
+	if err != nil {
+		return nil, err
+	}
+	if q == nil {
+		return bleve.NewMatchNoneQuery(), nil
+	}
+	return q, nil
 }
+
+// compile returns a nil query for a neutral node.
 
 func (ix *Index) compile(n query.Node) (bq.Query, error) {
 	switch n := n.(type) {
 	case nil, *query.All:
 		return bleve.NewMatchAllQuery(), nil
 	case *query.Term:
-		return ix.compileTerm(n.Field, n.Text, n.Prefix, false), nil
+		return ix.compileTerm(n.Field, n.Text, n.Prefix), nil
 	case *query.Phrase:
-		return ix.compileTerm(n.Field, n.Text, false, true), nil
+		return ix.compileTerm(n.Field, n.Text, false), nil
 	case *query.DateRange:
 		return compileDate(n.From, n.To, n.Pos)
 	case *query.Not:
 		inner, err := ix.compile(n.Child)
-		if err != nil {
+		if err != nil || inner == nil {
 			return nil, err
 		}
 		b := bleve.NewBooleanQuery()
@@ -50,7 +61,12 @@ func (ix *Index) compile(n query.Node) (bq.Query, error) {
 			if err != nil {
 				return nil, err
 			}
-			qs = append(qs, q)
+			if q != nil {
+				qs = append(qs, q)
+			}
+		}
+		if len(qs) == 0 {
+			return nil, nil
 		}
 		return bleve.NewDisjunctionQuery(qs...), nil
 	case *query.And:
@@ -65,6 +81,9 @@ func (ix *Index) compile(n query.Node) (bq.Query, error) {
 			if err != nil {
 				return nil, err
 			}
+			if q == nil {
+				continue
+			}
 			if isNot {
 				not = append(not, q)
 			} else {
@@ -72,6 +91,9 @@ func (ix *Index) compile(n query.Node) (bq.Query, error) {
 			}
 		}
 		if len(not) == 0 {
+			if len(must) == 0 {
+				return nil, nil
+			}
 			return bleve.NewConjunctionQuery(must...), nil
 		}
 		b := bleve.NewBooleanQuery()
@@ -117,7 +139,8 @@ func (ix *Index) textField(field string) (string, analysis.Analyzer) {
 	return "", ix.textAn
 }
 
-func (ix *Index) compileTerm(field, text string, prefix, phrase bool) bq.Query {
+// compileTerm returns nil when text is only stop words.
+func (ix *Index) compileTerm(field, text string, prefix bool) bq.Query {
 	if field == query.FieldID {
 		if prefix {
 			q := bleve.NewPrefixQuery(text)
@@ -127,10 +150,11 @@ func (ix *Index) compileTerm(field, text string, prefix, phrase bool) bq.Query {
 		return bleve.NewDocIDQuery([]string{text})
 	}
 	if field == "" {
-		return bleve.NewDisjunctionQuery(
-			ix.compileTerm(query.FieldTitle, text, prefix, phrase),
-			ix.compileTerm(query.FieldBody, text, prefix, phrase),
-		)
+		title := ix.compileTerm(query.FieldTitle, text, prefix)
+		if title == nil {
+			return nil // same analyser for both fields
+		}
+		return bleve.NewDisjunctionQuery(title, ix.compileTerm(query.FieldBody, text, prefix))
 	}
 	name, an := ix.textField(field)
 	if prefix {
@@ -144,23 +168,51 @@ func (ix *Index) compileTerm(field, text string, prefix, phrase bool) bq.Query {
 		if len(toks) == 1 {
 			return last
 		}
-		head := phraseOrTerm(tokens(an, text)[:len(toks)-1], name)
-		return bleve.NewConjunctionQuery(head, last)
+		head := make([][]string, 0, len(toks)-1)
+		for _, t := range toks[:len(toks)-1] {
+			head = append(head, []string{t})
+		}
+		return bleve.NewConjunctionQuery(phraseOrTerm(head, name), last)
 	}
-	toks := tokens(an, text)
-	if len(toks) == 0 {
-		return bleve.NewMatchNoneQuery()
+	slots := phraseSlots(an, text)
+	if len(slots) == 0 {
+		return nil // only stop words: neutral
 	}
-	return phraseOrTerm(toks, name)
+	return phraseOrTerm(slots, name)
 }
 
-func phraseOrTerm(toks []string, field string) bq.Query {
-	if len(toks) == 1 {
-		q := bleve.NewTermQuery(toks[0])
+// phraseOrTerm builds a term query for one word, else a phrase whose nil
+// slots stand for dropped stop words (any word matches there).
+func phraseOrTerm(slots [][]string, field string) bq.Query {
+	if len(slots) == 1 && len(slots[0]) == 1 {
+		q := bleve.NewTermQuery(slots[0][0])
 		q.SetField(field)
 		return q
 	}
-	return bleve.NewPhraseQuery(toks, field)
+	return bq.NewMultiPhraseQuery(slots, field)
+}
+
+// phraseSlots analyses text and places each term at its position relative
+// to the first; positions of dropped words stay nil.
+func phraseSlots(an analysis.Analyzer, text string) [][]string {
+	ts := an.Analyze([]byte(text))
+	if len(ts) == 0 {
+		return nil
+	}
+	first, last := ts[0].Position, ts[0].Position
+	for _, t := range ts {
+		first, last = min(first, t.Position), max(last, t.Position)
+	}
+	if last-first > 4*len(ts)+16 {
+		last = first + 4*len(ts) + 16 // positions are ours; keep it bounded all the same
+	}
+	slots := make([][]string, last-first+1)
+	for _, t := range ts {
+		if p := t.Position - first; p < len(slots) {
+			slots[p] = append(slots[p], string(t.Term))
+		}
+	}
+	return slots
 }
 
 func tokens(an analysis.Analyzer, text string) []string {

@@ -37,6 +37,7 @@ var fixture = []*news.Article{
 		Date: day("2025-02-20"), Source: "Post", Countries: []string{"Saudi Arabia", "Ukraine"}, Topics: []string{"economy, business and finance"}},
 	{ID: "a5", Title: "Peskov on gas", Body: "Peskov said gas talks with Beijing continue. Trump was not mentioned by the Kremlin.",
 		Date: day("2025-05-05"), Source: "Ledger", Speakers: []string{"Dmitry Peskov"}, Countries: []string{"Russia", "China"}, Topics: []string{"economy, business and finance", "politics"}},
+	{ID: "a6", Title: "Health agency", Body: "The US and the WHO spoke.", Date: day("2024-01-01")},
 }
 
 func openFixture(t *testing.T) *Index {
@@ -98,11 +99,11 @@ func TestQuerySemantics(t *testing.T) {
 		{`Peskov OR Erdogan`, "a1 a3 a5"},
 		{`Peskov AND (Ukraine OR Kyiv) NOT Trump`, "a1"},
 		{`Ukraine NOT Peskov`, "a2"}, // a4 says "Ukrainian", a different stem
-		{`NOT Ukraine`, "a3 a4 a5"},
-		{`-Ukraine`, "a3 a4 a5"},
+		{`NOT Ukraine`, "a3 a4 a5 a6"},
+		{`-Ukraine`, "a3 a4 a5 a6"},
 		{`Ukrainian`, "a4"},
 		{`+Peskov -gas`, "a1"},
-		{``, "a1 a2 a3 a4 a5"},
+		{``, "a1 a2 a3 a4 a5 a6"},
 		{`"White House"`, "a3"},
 		{`"House White"`, ""},
 		{`Erdogan`, "a3"},     // accent folding
@@ -125,10 +126,16 @@ func TestQuerySemantics(t *testing.T) {
 		{`date:2025-03-10`, "a1"},
 		{`date:[2025-03-01 TO 2025-03-31]`, "a1 a2"},
 		{`date:>=2025-04-01`, "a3 a5"},
-		{`date:<2025-03`, "a4"},
+		{`date:<2025-03`, "a4 a6"},
 		{`Ukraine AND date:2025-03`, "a1 a2"},
-		{`and`, ""}, // lower-case and is a word, not in any text
-		{`said and talks`, ""},
+		{`and`, ""},                 // lower-case and is a word; a stop word alone matches nothing
+		{`said and talks`, "a1 a5"}, // ...and is neutral beside others
+		{`the OR Peskov`, "a1 a5"},
+		{`NOT the`, ""},
+		{`"host the White House"`, "a3"},   // stop word inside a phrase
+		{`"host a White House"`, "a3"},     // any word stands where a stop word was dropped
+		{`"Istanbul the White House"`, ""}, // but the position still counts
+		{`US OR who`, "a6"},                // news words Bleve's English list would drop
 	}
 	for _, c := range cases {
 		got := strings.Join(ids(t, ix, Request{Query: parse(t, c.q)}), " ")
@@ -158,7 +165,7 @@ func TestFiltersAndFacets(t *testing.T) {
 	if strings.Join(got, " ") != "a1 a2" {
 		t.Errorf("from/to = %v", got)
 	}
-	got = ids(t, ix, Request{Query: all, SeqAfter: 2, SeqUpTo: 4})
+	got = ids(t, ix, Request{Query: all, SeqAfter: 2, SeqUpTo: 4}) // a6 has seq 6
 	if strings.Join(got, " ") != "a3 a4" {
 		t.Errorf("seq (2,4] = %v", got)
 	}
@@ -247,10 +254,10 @@ func TestReopenKeepsLastSeqAndDeletes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ix.Apply(fixture, nil, 5); err != nil {
+	if err := ix.Apply(fixture, nil, 6); err != nil {
 		t.Fatal(err)
 	}
-	if err := ix.Apply(nil, []string{"a2"}, 6); err != nil {
+	if err := ix.Apply(nil, []string{"a2"}, 7); err != nil {
 		t.Fatal(err)
 	}
 	if err := ix.Close(); err != nil {
@@ -264,11 +271,11 @@ func TestReopenKeepsLastSeqAndDeletes(t *testing.T) {
 	if fresh {
 		t.Error("existing index reported fresh")
 	}
-	if seq, _ := ix.LastSeq(); seq != 6 {
-		t.Errorf("last seq = %d, want 6", seq)
+	if seq, _ := ix.LastSeq(); seq != 7 {
+		t.Errorf("last seq = %d, want 7", seq)
 	}
-	if n, _ := ix.DocCount(); n != 4 {
-		t.Errorf("doc count = %d, want 4", n)
+	if n, _ := ix.DocCount(); n != 5 {
+		t.Errorf("doc count = %d, want 5", n)
 	}
 }
 
@@ -302,9 +309,13 @@ func TestSnippet(t *testing.T) {
 	ix := openFixture(t)
 	h := ix.Highlighter(parse(t, `peskov AND "must want" NOT riyadh AND title:kremlin`), "body")
 	got := h.Snippet(fixture[0].Body, 240)
-	want := "Dmitry <mark>Peskov</mark> said Ukraine <mark>must</mark> <mark>want</mark> peace. <mark>Peskov&#39;s</mark> remarks followed talks in Riyadh."
+	want := "Dmitry <mark>Peskov</mark> said Ukraine <mark>must want</mark> peace. <mark>Peskov&#39;s</mark> remarks followed talks in Riyadh."
 	if got != want {
 		t.Errorf("snippet\n got %s\nwant %s", got, want)
+	}
+	h = ix.Highlighter(parse(t, `"host the White House" OR the`), "body")
+	if got := h.Highlight(fixture[2].Body); !strings.Contains(got, "would <mark>host the White House</mark> delegation") {
+		t.Errorf("phrase highlight = %s", got)
 	}
 	h = ix.Highlighter(parse(t, `erdogan OR istanb*`), "body")
 	if got := h.Highlight(fixture[2].Body); !strings.Contains(got, "<mark>Erdoğan</mark>") || !strings.Contains(got, "<mark>Istanbul</mark>") {

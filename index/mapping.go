@@ -11,27 +11,28 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
-	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/token/porter"
-	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/analysis/token/stop"
+	"github.com/blevesearch/bleve/v2/analysis/tokenmap"
 	"github.com/blevesearch/bleve/v2/mapping"
 )
 
 // MappingVersion changes whenever the mapping or the analysers change in a
 // way that needs existing documents re-indexed. On open, an index built
 // with another version is rebuilt from the store.
-const MappingVersion = 1
+const MappingVersion = 2
 
 // Analyzer names.
 const (
-	// AnalyzerText is for prose (title, body): accents folded, Unicode
-	// word segmentation, English possessives stripped, lower-cased and
-	// Porter-stemmed. Stop words are kept so phrases stay exact.
+	// AnalyzerText is for prose (title, body): words split and accents
+	// folded by TokenizerName, English possessives stripped, lower-cased, a short
+	// list of function words dropped, Porter-stemmed. Phrases keep the
+	// positions of dropped words, so "bank of england" stays a phrase.
 	AnalyzerText = "ww_text"
-	// AnalyzerName is for the searchable twins of facet values: accents
-	// folded, words lower-cased, no stemming ("speaker:peskov" finds
+	// AnalyzerName is for the searchable twins of facet values: the same
+	// words, lower-cased, no stop words, no stemming ("speaker:peskov" finds
 	// "Dmitry Peskov").
 	AnalyzerName = "ww_name"
 )
@@ -56,19 +57,27 @@ const (
 // disabled, so nothing is indexed unless it is named here.
 func NewMapping() (mapping.IndexMapping, error) {
 	im := bleve.NewIndexMapping()
+	words := make([]any, 0, len(stopWords()))
+	for _, w := range stopWords() {
+		words = append(words, w)
+	}
+	if err := im.AddCustomTokenMap(stopName, map[string]any{"type": tokenmap.Name, "tokens": words}); err != nil {
+		return nil, fmt.Errorf("index: stop words: %w", err)
+	}
+	if err := im.AddCustomTokenFilter(stopName, map[string]any{"type": stop.Name, "stop_token_map": stopName}); err != nil {
+		return nil, fmt.Errorf("index: stop filter: %w", err)
+	}
 	err := im.AddCustomAnalyzer(AnalyzerText, map[string]any{
 		"type":          custom.Name,
-		"char_filters":  []string{asciifolding.Name},
-		"tokenizer":     unicode.Name,
-		"token_filters": []string{en.PossessiveName, lowercase.Name, porter.Name},
+		"tokenizer":     TokenizerName,
+		"token_filters": []string{en.PossessiveName, lowercase.Name, stopName, porter.Name},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("index: analyzer %s: %w", AnalyzerText, err)
 	}
 	err = im.AddCustomAnalyzer(AnalyzerName, map[string]any{
 		"type":          custom.Name,
-		"char_filters":  []string{asciifolding.Name},
-		"tokenizer":     unicode.Name,
+		"tokenizer":     TokenizerName,
 		"token_filters": []string{en.PossessiveName, lowercase.Name},
 	})
 	if err != nil {
@@ -129,4 +138,21 @@ func NewMapping() (mapping.IndexMapping, error) {
 	im.IndexDynamic = false
 	im.DocValuesDynamic = false
 	return im, nil
+}
+
+const stopName = "ww_stop"
+
+// stopWords are dropped from prose before indexing: the commonest English
+// function words, which are a third of the tokens of news copy and carry
+// no meaning alone. Unlike Bleve's English list it keeps words that are
+// also names in the news: us (US), who (WHO), may (May), will, can, it (IT).
+func stopWords() []string {
+	return []string{
+		"a", "an", "the", "and", "or", "but", "if", "of", "at", "by", "for", "with", "about",
+		"into", "to", "from", "in", "on", "as", "is", "are", "was", "were", "be", "been",
+		"being", "am", "do", "does", "did", "have", "has", "had", "this", "that", "these",
+		"those", "there", "which", "whose", "whom", "its", "he", "him", "his", "she", "her",
+		"they", "them", "their", "we", "our", "i", "me", "my", "you", "your", "than", "then",
+		"so", "not", "no", "nor", "s", "t",
+	}
 }

@@ -79,7 +79,7 @@ var facetFields = [][2]string{
 // Search runs a request.
 func (ix *Index) Search(r Request) (*Result, error) {
 	start := time.Now()
-	q, err := ix.compile(r.Query)
+	q, err := ix.Compile(r.Query)
 	if err != nil {
 		return nil, err
 	}

@@ -4,34 +4,31 @@ import (
 	"html"
 	"strings"
 
-	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
-	"github.com/blevesearch/bleve/v2/analysis/lang/en"
-	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
-	"github.com/blevesearch/bleve/v2/analysis/token/porter"
-	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/watchword/watchword/index/query"
 )
 
-// Snippets are built from the stored text rather than from Bleve's
+// Snippets are built from the stored text rather than by Bleve's
 // highlighter, so the index keeps no stored fields and no array positions
-// for them: it stays small and ingest stays fast. The matcher re-analyses
-// the text with the same chain as AnalyzerText, token by token, so that
-// offsets refer to the original (unfolded) text.
+// for them: it stays small and ingest stays fast. The matcher runs the
+// index's own analysers over the text; their offsets are offsets into
+// the original text (see TokenizerName).
 
 // maxSnippetScan bounds the text scanned for a snippet.
 const maxSnippetScan = 64 << 10
 
 // Highlighter marks the words of a query in text.
 type Highlighter struct {
-	terms    map[string]bool
-	prefixes []string
-	phrases  [][]string
+	textAn, nameAn analysis.Analyzer
+	terms          map[string]bool
+	prefixes       []string
+	phrases        [][]string // "" stands for a dropped stop word: any word
 }
 
 // Highlighter collects the positive words of q that apply to field
 // ("title" or "body"; unfielded words apply to both).
 func (ix *Index) Highlighter(q query.Node, field string) *Highlighter {
-	h := &Highlighter{terms: map[string]bool{}}
+	h := &Highlighter{textAn: ix.textAn, nameAn: ix.nameAn, terms: map[string]bool{}}
 	var walk func(n query.Node, negated bool)
 	walk = func(n query.Node, negated bool) {
 		switch n := n.(type) {
@@ -53,113 +50,113 @@ func (ix *Index) Highlighter(q query.Node, field string) *Highlighter {
 				h.prefixes = append(h.prefixes, tokens(ix.nameAn, n.Text)...)
 				return
 			}
-			toks := tokens(ix.textAn, n.Text)
-			if len(toks) == 1 {
-				h.terms[toks[0]] = true
-			} else if len(toks) > 1 {
-				h.phrases = append(h.phrases, toks)
-			}
+			h.add(phraseSlots(ix.textAn, n.Text))
 		case *query.Phrase:
 			if negated || (n.Field != "" && n.Field != field) {
 				return
 			}
-			toks := tokens(ix.textAn, n.Text)
-			if len(toks) == 1 {
-				h.terms[toks[0]] = true
-			} else if len(toks) > 1 {
-				h.phrases = append(h.phrases, toks)
-			}
+			h.add(phraseSlots(ix.textAn, n.Text))
 		}
 	}
 	walk(q, false)
 	return h
 }
 
-func (h *Highlighter) empty() bool {
-	return len(h.terms) == 0 && len(h.prefixes) == 0 && len(h.phrases) == 0
+func (h *Highlighter) add(slots [][]string) {
+	switch {
+	case len(slots) == 1:
+		for _, t := range slots[0] {
+			h.terms[t] = true
+		}
+	case len(slots) > 1:
+		ph := make([]string, len(slots))
+		for i, s := range slots {
+			if len(s) > 0 {
+				ph[i] = s[0]
+			}
+		}
+		h.phrases = append(h.phrases, ph)
+	}
 }
 
 type span struct{ start, end int }
 
-// matches returns the byte spans of text that match, in order.
+// matches returns the byte spans of text that match, in order. A phrase is
+// one span, stop words inside it included.
 func (h *Highlighter) matches(text string) []span {
-	if h.empty() {
+	if len(h.terms) == 0 && len(h.prefixes) == 0 && len(h.phrases) == 0 {
 		return nil
 	}
-	toks := analyzeWithOffsets(text)
-	marked := make([]bool, len(toks))
+	if len(text) > maxSnippetScan {
+		text = text[:maxSnippetScan]
+	}
+	toks := h.textAn.Analyze([]byte(text))
+	// A span per matching token, keyed by the index of its first token.
+	end := make([]int, len(toks)) // 0: not marked; else the span's end offset
 	for i, t := range toks {
-		if h.terms[t.term] {
-			marked[i] = true
-			continue
-		}
-		for _, p := range h.prefixes {
-			if strings.HasPrefix(t.folded, p) {
-				marked[i] = true
-				break
-			}
+		if h.terms[string(t.Term)] {
+			end[i] = t.End
 		}
 	}
 	for _, ph := range h.phrases {
-		for i := 0; i+len(ph) <= len(toks); i++ {
-			ok := true
-			for j, w := range ph {
-				if toks[i+j].term != w {
-					ok = false
-					break
+		for i := range toks {
+			if string(toks[i].Term) != ph[0] {
+				continue
+			}
+			j, last, ok := i, i, true
+			for k := 1; k < len(ph) && ok; k++ {
+				if ph[k] == "" {
+					continue
 				}
+				want := toks[i].Position + k
+				for j < len(toks) && toks[j].Position < want {
+					j++
+				}
+				ok = j < len(toks) && toks[j].Position == want && string(toks[j].Term) == ph[k]
+				last = j
 			}
 			if ok {
-				for j := range ph {
-					marked[i+j] = true
+				end[i] = max(end[i], toks[last].End)
+			}
+		}
+	}
+	if len(h.prefixes) > 0 {
+		// The unstemmed, folded words, for prefixes; same tokenizer, so the
+		// same offsets.
+		for _, t := range h.nameAn.Analyze([]byte(text)) {
+			for _, p := range h.prefixes {
+				if strings.HasPrefix(string(t.Term), p) {
+					// find the stemmed token at the same offset, if any (stop
+					// words have none and are marked alone)
+					end = markAt(toks, end, t.Start, t.End)
+					break
 				}
 			}
 		}
 	}
 	var out []span
+	last := -1
+	for i, e := range end {
+		if e == 0 || toks[i].Start < last {
+			continue
+		}
+		out = append(out, span{toks[i].Start, e})
+		last = e
+	}
+	return out
+}
+
+func markAt(toks analysis.TokenStream, end []int, start, stop int) []int {
 	for i, t := range toks {
-		if marked[i] {
-			out = append(out, span{t.start, t.end})
+		if t.Start == start {
+			end[i] = max(end[i], stop)
+			return end
+		}
+		if t.Start > start {
+			break
 		}
 	}
-	return out
-}
-
-type offToken struct {
-	term   string // as indexed by AnalyzerText
-	folded string // folded and lower-cased, not stemmed (for prefixes)
-	start  int
-	end    int
-}
-
-func analyzeWithOffsets(text string) []offToken {
-	if len(text) > maxSnippetScan {
-		text = text[:maxSnippetScan]
-	}
-	stream := unicode.NewUnicodeTokenizer().Tokenize([]byte(text))
-	offs := make([]span, len(stream))
-	folder := asciifolding.New()
-	for i, t := range stream {
-		offs[i] = span{t.Start, t.End}
-		for _, b := range t.Term {
-			if b >= 0x80 {
-				t.Term = folder.Filter(t.Term)
-				break
-			}
-		}
-	}
-	stream = en.NewPossessiveFilter().Filter(stream)
-	stream = lowercase.NewLowerCaseFilter().Filter(stream)
-	folded := make([]string, len(stream))
-	for i, t := range stream {
-		folded[i] = string(t.Term)
-	}
-	stream = porter.NewPorterStemmer().Filter(stream)
-	out := make([]offToken, len(stream))
-	for i, t := range stream {
-		out[i] = offToken{term: string(t.Term), folded: folded[i], start: offs[i].start, end: offs[i].end}
-	}
-	return out
+	return end
 }
 
 // Snippet returns an HTML-escaped excerpt of about width bytes around the
@@ -179,10 +176,7 @@ func (h *Highlighter) Snippet(text string, width int) string {
 				best, bestN = i, j-i
 			}
 		}
-		start = ms[best].start - width/5
-		if start < 0 {
-			start = 0
-		}
+		start = max(0, ms[best].start-width/5)
 	}
 	if end-start > width {
 		end = start + width
@@ -209,10 +203,10 @@ func (h *Highlighter) Highlight(text string) string {
 func writeMarked(b *strings.Builder, text string, start, end int, ms []span) {
 	pos := start
 	for _, m := range ms {
-		if m.end <= start || m.start < pos {
+		if m.start < pos {
 			continue
 		}
-		if m.start >= end {
+		if m.end > end {
 			break
 		}
 		b.WriteString(html.EscapeString(text[pos:m.start]))

@@ -73,6 +73,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	noExtract := fs.Bool("no-extract", false, "ingest without entity extraction")
 	rounds := fs.Int("rounds", 20, "search: times each query runs, for latency percentiles")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file")
+	batch := fs.Int("batch", 0, "documents per store transaction and index batch (0: the engine's default)")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
@@ -112,7 +113,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	wwDir := filepath.Join(dir, "watchword")
 	if !*reuse {
 		os.RemoveAll(wwDir)
-		took, err := benchIngest(wwDir, docs, n, ext, log)
+		took, err := benchIngest(wwDir, docs, n, ext, *batch, log)
 		if err != nil {
 			return err
 		}
@@ -123,7 +124,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		if mode == "ingest" && ext != nil {
 			// Same run, same corpus, without extraction: the cost of extraction.
 			bare := filepath.Join(dir, "watchword-noextract")
-			tookBare, err := benchIngest(bare, docs, n, nil, log)
+			tookBare, err := benchIngest(bare, docs, n, nil, *batch, log)
 			if err != nil {
 				return err
 			}
@@ -201,11 +202,11 @@ func articleOf(d corpusDoc) *news.Article {
 
 // benchIngest loads n articles through the real pipeline in chunks (the
 // way a bulk client would post them) and returns the wall time.
-func benchIngest(dir string, docs []corpusDoc, n int, ext engine.ExtractFunc, log *slog.Logger) (time.Duration, error) {
+func benchIngest(dir string, docs []corpusDoc, n int, ext engine.ExtractFunc, batch int, log *slog.Logger) (time.Duration, error) {
 	const chunk = 5000
 	arts := make([]*news.Article, 0, chunk)
 	start := time.Now()
-	eng, err := engine.Open(engine.Config{DataDir: dir, Extract: ext, Logger: log})
+	eng, err := engine.Open(engine.Config{DataDir: dir, Extract: ext, Logger: log, BatchSize: batch})
 	if err != nil {
 		return 0, err
 	}

@@ -224,42 +224,86 @@ func (e *Engine) enrich(arts []*news.Article) {
 	}
 }
 
-// write stores and indexes articles in batches. The store commit of batch
-// k+1 overlaps the indexing of batch k; both keep sequence order.
+// indexDepth is how many index batches may be in flight at once: the
+// segment of one batch is built while the next batch is analysed.
+const indexDepth = 2
+
+// write stores and indexes articles in batches. Store commits run in
+// sequence order; index batches overlap (indexDepth at a time). The
+// index's last-seq marker written with each batch is the sequence up to
+// which every earlier batch had finished when it started, so it is never
+// ahead of the indexed content; after a crash at most indexDepth batches
+// are replayed, which is harmless.
 func (e *Engine) write(arts []*news.Article) error {
 	if len(arts) == 0 {
 		return nil
 	}
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
-	type job struct {
-		arts []*news.Article
-		seq  uint64
+
+	// When one call holds the same id twice, only its last version goes to
+	// the index: overlapping batches may land in either order.
+	last := make(map[string]int, len(arts))
+	for i, a := range arts {
+		last[a.ID] = i
 	}
-	jobs := make(chan job, 1)
-	idxErr := make(chan error, 1)
-	go func() {
-		var err error
-		for j := range jobs {
-			if err != nil {
-				continue // drain
-			}
-			if err = e.index.Apply(j.arts, nil, j.seq); err == nil {
-				e.indexedSeq.Store(j.seq)
-			}
+
+	type flight struct {
+		seq  uint64
+		done chan error
+	}
+	var (
+		pending []flight
+		settled = e.indexedSeq.Load() // every batch up to here is searchable
+		written uint64                // highest marker sent to the index
+		errs    []error
+	)
+	wait := func() {
+		f := pending[0]
+		pending = pending[1:]
+		if err := <-f.done; err != nil {
+			errs = append(errs, err)
+			return
 		}
-		idxErr <- err
-	}()
-	var storeErr error
-	for i := 0; i < len(arts); i += e.batch {
+		if len(errs) == 0 {
+			settled = f.seq
+			e.indexedSeq.Store(settled)
+		}
+	}
+	for i := 0; i < len(arts) && len(errs) == 0; i += e.batch {
 		chunk := arts[i:min(i+e.batch, len(arts))]
-		if storeErr = e.store.PutArticles(chunk); storeErr != nil {
+		if err := e.store.PutArticles(chunk); err != nil {
+			errs = append(errs, err)
 			break
 		}
-		jobs <- job{arts: chunk, seq: chunk[len(chunk)-1].Seq}
+		docs := make([]*news.Article, 0, len(chunk))
+		for k, a := range chunk {
+			if last[a.ID] == i+k {
+				docs = append(docs, a)
+			}
+		}
+		if len(pending) == indexDepth {
+			wait()
+		}
+		f := flight{seq: chunk[len(chunk)-1].Seq, done: make(chan error, 1)}
+		marker := settled
+		if len(pending) == 0 && i+e.batch >= len(arts) {
+			marker = f.seq // the only batch in flight: it covers itself
+		}
+		written = max(written, marker)
+		go func() { f.done <- e.index.Apply(docs, nil, marker) }()
+		pending = append(pending, f)
 	}
-	close(jobs)
-	if err := errors.Join(storeErr, <-idxErr); err != nil {
+	for len(pending) > 0 {
+		wait()
+	}
+	if len(errs) == 0 && written < settled {
+		// Everything is in: move the marker up to the last sequence.
+		if err := e.index.Apply(nil, nil, settled); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("engine: write %d articles: %w", len(arts), err)
 	}
 	return nil

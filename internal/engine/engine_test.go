@@ -213,3 +213,28 @@ func TestSearchPagingAndErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestSameIDAcrossOverlappingBatches: one call holds an id twice, in
+// batches that are indexed concurrently; the index must end with the last
+// version, as the store does.
+func TestSameIDAcrossOverlappingBatches(t *testing.T) {
+	e := open(t, t.TempDir(), nil) // batch size 7
+	defer e.Close()
+	in := articles(30, "eta")
+	in[2].Body = "first version oldword"
+	in[25].ID = in[2].ID
+	in[25].Body = "second version newword"
+	if _, _, err := e.Ingest(in); err != nil {
+		t.Fatal(err)
+	}
+	if got := total(t, e, "oldword"); got != 0 {
+		t.Errorf("old version still indexed (%d)", got)
+	}
+	if got := total(t, e, "newword"); got != 1 {
+		t.Errorf("new version indexed %d times", got)
+	}
+	last, _ := e.store.LastSeq()
+	if ix, _ := e.index.LastSeq(); ix != last || e.IndexedSeq() != last {
+		t.Errorf("index marker %d, indexed seq %d, store seq %d", ix, e.IndexedSeq(), last)
+	}
+}
