@@ -77,6 +77,22 @@ func Open(dir string, log *slog.Logger) (ix *Index, fresh bool, err error) {
 	return ix, true, err
 }
 
+// OpenMemory creates an empty in-memory index with the same mapping and
+// analysers. The alert runner indexes only the articles that are new since
+// the alerts' watermarks into one, so matching thousands of saved queries
+// costs in proportion to the new articles, not to the archive.
+func OpenMemory() (*Index, error) {
+	im, err := NewMapping()
+	if err != nil {
+		return nil, err
+	}
+	bi, err := bleve.NewMemOnly(im)
+	if err != nil {
+		return nil, fmt.Errorf("index: create in-memory index: %w", err)
+	}
+	return newIndex(bi, ":memory:", im)
+}
+
 func newIndex(bi bleve.Index, dir string, im mapping.IndexMapping) (*Index, error) {
 	ix := &Index{bi: bi, path: dir, mapping: im}
 	ix.textAn = im.AnalyzerNamed(AnalyzerText)
@@ -118,7 +134,10 @@ func (ix *Index) Flush(timeout time.Duration) error {
 
 // Close persists what is pending and closes the index.
 func (ix *Index) Close() error {
-	ferr := ix.Flush(time.Minute)
+	var ferr error
+	if ix.path != ":memory:" {
+		ferr = ix.Flush(time.Minute)
+	}
 	if err := errors.Join(ferr, ix.bi.Close()); err != nil {
 		return fmt.Errorf("index: close %s: %w", ix.path, err)
 	}

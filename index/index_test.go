@@ -330,3 +330,22 @@ func TestSnippet(t *testing.T) {
 		t.Errorf("escaping: %q", s)
 	}
 }
+
+func TestMemoryIndexMatchesLikeDisk(t *testing.T) {
+	disk := openFixture(t)
+	mem, err := OpenMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mem.Close()
+	if err := mem.Apply(fixture, nil, uint64(len(fixture))); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`Peskov AND (Ukraine OR Kyiv) NOT Trump`, `speaker:peskov`, `"white house"`, `ukrain*`, `NOT Ukraine`} {
+		a := ids(t, disk, Request{Query: parse(t, q)})
+		b := ids(t, mem, Request{Query: parse(t, q)})
+		if !slices.Equal(a, b) {
+			t.Errorf("%s: disk %v, memory %v", q, a, b)
+		}
+	}
+}
