@@ -108,7 +108,9 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 
 	var ext engine.ExtractFunc
 	if !*noExtract {
-		ext = newExtractor()
+		if ext, err = newExtractor(); err != nil {
+			return err
+		}
 	}
 	wwDir := filepath.Join(dir, "watchword")
 	if !*reuse {

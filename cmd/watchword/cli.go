@@ -17,6 +17,7 @@ Usage:
   watchword ingest   [--server URL] [--token T] FILE|DIR...
   watchword search   [--server URL] [--size N] [--sort newest] QUERY
   watchword reindex  [--data DIR]
+  watchword extract  FILE|DIR...
   watchword bench    ingest|search --corpus FILE
 
 Every flag can also be set as an environment variable WATCHWORD_<FLAG>,
@@ -36,6 +37,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"search":  cmdSearch,
 		"reindex": cmdReindex,
 		"bench":   cmdBench,
+		"extract": cmdExtract,
 		"version": func([]string, io.Writer, io.Writer) error { fmt.Fprintln(stdout, version); return nil },
 	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {

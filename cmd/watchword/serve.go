@@ -18,6 +18,7 @@ import (
 
 	"github.com/watchword/watchword/internal/demo"
 	"github.com/watchword/watchword/internal/engine"
+	"github.com/watchword/watchword/internal/extract"
 	"github.com/watchword/watchword/internal/ingest"
 	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/web"
@@ -77,11 +78,24 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 }
 
 func openEngine(data string, log *slog.Logger) (*engine.Engine, error) {
-	return engine.Open(engine.Config{DataDir: data, Logger: log, Extract: newExtractor()})
+	ext, err := newExtractor()
+	if err != nil {
+		return nil, err
+	}
+	return engine.Open(engine.Config{DataDir: data, Logger: log, Extract: ext})
 }
 
 // newExtractor wires the entity extractor into the pipeline.
-func newExtractor() engine.ExtractFunc { return nil }
+func newExtractor() (engine.ExtractFunc, error) {
+	x, err := extract.New()
+	if err != nil {
+		return nil, err
+	}
+	return func(title, body string) engine.Extracted {
+		r := x.Extract(title, body)
+		return engine.Extracted{Speakers: r.Speakers, Countries: r.Countries, Topics: r.Topics}
+	}, nil
+}
 
 // loadToken returns the configured token, or the one kept in
 // <data>/token, generating it (mode 0600) at first start.
@@ -151,9 +165,14 @@ func cmdReindex(args []string, stdout, stderr io.Writer) error {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	start := time.Now()
-	if err := engine.Rebuild(engine.Config{DataDir: *data, Logger: log, Extract: newExtractor()}); err != nil {
+	ext, err := newExtractor()
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "reindexed %s in %s\n", *data, time.Since(start).Round(time.Millisecond))
+	changed, err := engine.Rebuild(engine.Config{DataDir: *data, Logger: log, Extract: ext})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "reindexed %s in %s; extraction changed the facets of %d articles\n", *data, time.Since(start).Round(time.Millisecond), changed)
 	return nil
 }

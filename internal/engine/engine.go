@@ -329,15 +329,43 @@ func (e *Engine) Article(id string) (*news.Article, error) {
 	return e.store.Article(id)
 }
 
-// Rebuild deletes the index and rebuilds it from the store. It is meant
-// for offline use (the server must not be running on the same data).
-func Rebuild(cfg Config) error {
+// Rebuild deletes the index and rebuilds it from the store. With an
+// extractor in cfg it first re-runs extraction over every stored article
+// and merges again, so a newer extractor reaches the whole corpus; values
+// the client supplied are kept as they are. It is meant for offline use
+// (the server must not be running on the same data). It returns the
+// number of articles whose facets changed.
+func Rebuild(cfg Config) (changed int, err error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Extract != nil {
+		st, err := store.Open(StorePath(cfg.DataDir))
+		if err != nil {
+			return 0, err
+		}
+		start := time.Now()
+		changed, err = st.Rewrite(cfg.BatchSize, func(a *news.Article) bool {
+			before := fmt.Sprint(a.Speakers, a.Countries, a.Topics, a.Extracted)
+			x := cfg.Extract(a.Title, a.Body)
+			a.Extracted = news.Facets{Speakers: x.Speakers, Countries: x.Countries, Topics: x.Topics}
+			a.Merge()
+			return fmt.Sprint(a.Speakers, a.Countries, a.Topics, a.Extracted) != before
+		})
+		if cerr := st.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return changed, err
+		}
+		cfg.Logger.Info("reindex: extraction re-run", "changed", changed, "took", time.Since(start).Round(time.Millisecond))
+	}
 	if err := os.RemoveAll(IndexPath(cfg.DataDir)); err != nil {
-		return fmt.Errorf("engine: remove index: %w", err)
+		return changed, fmt.Errorf("engine: remove index: %w", err)
 	}
 	e, err := Open(cfg)
 	if err != nil {
-		return err
+		return changed, err
 	}
-	return e.Close()
+	return changed, e.Close()
 }

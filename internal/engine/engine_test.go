@@ -162,13 +162,39 @@ func TestRebuildCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Close()
-	if err := Rebuild(Config{DataDir: dir, Logger: quiet}); err != nil {
+	if _, err := Rebuild(Config{DataDir: dir, Logger: quiet}); err != nil {
 		t.Fatal(err)
 	}
 	e = open(t, dir, nil)
-	defer e.Close()
 	if got := total(t, e, "epsilon"); got != 12 {
 		t.Errorf("after rebuild = %d", got)
+	}
+	seqBefore, _ := e.store.LastSeq()
+	// One article has a supplied speaker; a newer extractor must not touch it.
+	given := &news.Article{ID: "given", Body: "epsilon with a supplied speaker", Supplied: news.Facets{Speakers: []string{"Given Person"}}}
+	if _, _, err := e.Ingest([]*news.Article{given}); err != nil {
+		t.Fatal(err)
+	}
+	seqBefore++
+	e.Close()
+	newer := func(title, body string) Extracted {
+		return Extracted{Speakers: []string{"Newer Speaker"}, Topics: []string{"politics"}}
+	}
+	changed, err := Rebuild(Config{DataDir: dir, Logger: quiet, Extract: newer})
+	if err != nil || changed != 13 {
+		t.Fatalf("re-extract changed %d, %v", changed, err)
+	}
+	e = open(t, dir, nil)
+	defer e.Close()
+	if got := total(t, e, `speaker:"newer speaker" AND topic:politics`); got != 12 {
+		t.Errorf("re-extracted facets searchable on %d, want 12", got)
+	}
+	a, _ := e.Article("given")
+	if strings.Join(a.Speakers, ",") != "Given Person" || strings.Join(a.Topics, ",") != "politics" {
+		t.Errorf("supplied value touched or extraction missing: %+v", a)
+	}
+	if seq, _ := e.store.LastSeq(); seq != seqBefore {
+		t.Errorf("re-extraction changed sequences: %d, was %d", seq, seqBefore)
 	}
 }
 

@@ -290,6 +290,65 @@ func (s *Store) Count() (int, error) {
 	return n, nil
 }
 
+// Rewrite calls fn for every stored article, in batches of batchSize per
+// write transaction, and stores the article again where fn returns true.
+// Sequence numbers do not change: this is for derived fields (extracted
+// entities), not for new content, so alerts do not see the articles again.
+func (s *Store) Rewrite(batchSize int, fn func(*news.Article) bool) (changed int, err error) {
+	if batchSize <= 0 {
+		batchSize = 1000
+	}
+	var after []byte
+	for {
+		n := 0
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			b := tx.Bucket(bucketArticles)
+			c := b.Cursor()
+			k, v := c.First()
+			if after != nil {
+				k, v = c.Seek(after)
+				if k != nil && string(k) == string(after) {
+					k, v = c.Next()
+				}
+			}
+			type put struct {
+				key []byte
+				val []byte
+			}
+			var puts []put
+			for ; k != nil && n < batchSize; k, v = c.Next() {
+				n++
+				after = append(after[:0], k...)
+				var a news.Article
+				if err := decodeArticle(v, &a); err != nil {
+					return fmt.Errorf("decode article %q: %w", k, err)
+				}
+				if !fn(&a) {
+					continue
+				}
+				buf, err := encodeArticle(&a)
+				if err != nil {
+					return err
+				}
+				puts = append(puts, put{append([]byte(nil), k...), buf})
+			}
+			for _, p := range puts {
+				if err := b.Put(p.key, p.val); err != nil {
+					return err
+				}
+			}
+			changed += len(puts)
+			return nil
+		})
+		if err != nil {
+			return changed, fmt.Errorf("store: rewrite articles: %w", err)
+		}
+		if n < batchSize {
+			return changed, nil
+		}
+	}
+}
+
 // Change is one entry of the change log: an article put at Seq (Article
 // set) or a deletion of ID at Seq (Deleted set).
 type Change struct {
