@@ -1,7 +1,14 @@
-// Package store is Watchword's source of truth: a bbolt file holding
-// articles by id and a change log by ingest sequence. Every write is one
-// bbolt transaction, fsynced before it returns, so an acknowledged write
-// survives a crash. The Bleve index is derived from the change log.
+// Package store is Watchword's source of truth: a bbolt file holding a
+// change log by ingest sequence, whose put entries are the article records
+// themselves, and an index from article id to its current sequence. Every
+// write is one bbolt transaction, fsynced before it returns, so an
+// acknowledged write survives a crash. The Bleve index is derived from the
+// change log.
+//
+// Keying records by sequence makes ingest append-only at the right edge of
+// the B+tree: a bulk load touches few pages besides the new ones, so the
+// mmap does not drag the whole file into memory, and replaying the log
+// reads it sequentially.
 package store
 
 import (
@@ -19,26 +26,23 @@ import (
 )
 
 var (
-	bucketArticles = []byte("articles") // id -> JSON article
-	bucketLog      = []byte("log")      // seq (8 bytes BE) -> change record
-	bucketMeta     = []byte("meta")     // misc keys
+	bucketIDs  = []byte("ids")  // article id -> seq (8 bytes BE) of its record
+	bucketLog  = []byte("log")  // seq (8 bytes BE) -> change record
+	bucketMeta = []byte("meta") // misc keys
 )
 
 var keySeq = []byte("seq") // highest sequence number ever assigned
 
-// Change record kinds stored as the first byte of a log value; the rest is
-// the article id.
+// Change record kinds, the first byte of a log value. A put is followed
+// by the encoded article, a delete by the article id.
 const (
 	kindPut    = 'p'
 	kindDelete = 'd'
 )
 
-// Articles are stored as a format byte followed by the payload. News text
-// compresses about 2:1 with snappy, which halves the file, the bytes
-// fsynced per batch and the pages the mmap keeps resident.
-const (
-	formatSnappyJSON = 's'
-)
+// A put record is kindPut followed by the snappy-compressed JSON article.
+// News text compresses about 2:1, which halves the file, the bytes fsynced
+// per batch and the pages the mmap keeps resident.
 
 func encodeArticle(a *news.Article) ([]byte, error) {
 	raw, err := json.Marshal(a)
@@ -46,7 +50,7 @@ func encodeArticle(a *news.Article) ([]byte, error) {
 		return nil, err
 	}
 	buf := make([]byte, 1+snappy.MaxEncodedLen(len(raw)))
-	buf[0] = formatSnappyJSON
+	buf[0] = kindPut
 	n := len(snappy.Encode(buf[1:], raw))
 	return buf[:1+n], nil
 }
@@ -54,20 +58,14 @@ func encodeArticle(a *news.Article) ([]byte, error) {
 // decodeArticle decodes a stored record; it copies, so v may be a bbolt
 // page that is only valid inside the transaction.
 func decodeArticle(v []byte, a *news.Article) error {
-	if len(v) == 0 {
-		return errors.New("empty record")
+	if len(v) == 0 || v[0] != kindPut {
+		return errors.New("not an article record")
 	}
-	switch v[0] {
-	case formatSnappyJSON:
-		raw, err := snappy.Decode(nil, v[1:])
-		if err != nil {
-			return err
-		}
-		return json.Unmarshal(raw, a)
-	case '{':
-		return json.Unmarshal(v, a)
+	raw, err := snappy.Decode(nil, v[1:])
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("unknown record format %q", v[0])
+	return json.Unmarshal(raw, a)
 }
 
 // Store is an open bbolt database.
@@ -90,7 +88,7 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketArticles, bucketLog, bucketMeta} {
+		for _, b := range [][]byte{bucketIDs, bucketLog, bucketMeta} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -144,16 +142,16 @@ func (s *Store) PutArticles(arts []*news.Article) error {
 		return nil
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		ab, lb := tx.Bucket(bucketArticles), tx.Bucket(bucketLog)
+		ib, lb := tx.Bucket(bucketIDs), tx.Bucket(bucketLog)
 		seq := nextSeq(tx)
 		for _, a := range arts {
 			id := []byte(a.ID)
-			if old := ab.Get(id); old != nil {
-				var prev news.Article
-				if err := decodeArticle(old, &prev); err != nil {
-					return fmt.Errorf("decode article %q: %w", a.ID, err)
+			if old := ib.Get(id); old != nil {
+				prev, err := getRecord(lb, old)
+				if err != nil {
+					return fmt.Errorf("article %q: %w", a.ID, err)
 				}
-				if err := lb.Delete(seqKey(prev.Seq)); err != nil {
+				if err := lb.Delete(old); err != nil {
 					return err
 				}
 				if !prev.IngestedAt.IsZero() {
@@ -165,10 +163,10 @@ func (s *Store) PutArticles(arts []*news.Article) error {
 			if err != nil {
 				return fmt.Errorf("encode article %q: %w", a.ID, err)
 			}
-			if err := ab.Put(id, buf); err != nil {
+			if err := lb.Put(seqKey(seq), buf); err != nil {
 				return err
 			}
-			if err := lb.Put(seqKey(seq), append([]byte{kindPut}, id...)); err != nil {
+			if err := ib.Put(id, seqKey(seq)); err != nil {
 				return err
 			}
 			seq++
@@ -181,24 +179,33 @@ func (s *Store) PutArticles(arts []*news.Article) error {
 	return nil
 }
 
+// getRecord reads the put record at key.
+func getRecord(lb *bolt.Bucket, key []byte) (*news.Article, error) {
+	v := lb.Get(key)
+	if v == nil {
+		return nil, fmt.Errorf("no log entry at seq %d", binary.BigEndian.Uint64(key))
+	}
+	a := new(news.Article)
+	if err := decodeArticle(v, a); err != nil {
+		return nil, fmt.Errorf("seq %d: %w", binary.BigEndian.Uint64(key), err)
+	}
+	return a, nil
+}
+
 // DeleteArticle removes an article and records a tombstone in the log so
 // the index can replay the deletion. It returns the tombstone's sequence.
 func (s *Store) DeleteArticle(id string) (uint64, error) {
 	var seq uint64
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		ab, lb := tx.Bucket(bucketArticles), tx.Bucket(bucketLog)
-		old := ab.Get([]byte(id))
+		ib, lb := tx.Bucket(bucketIDs), tx.Bucket(bucketLog)
+		old := ib.Get([]byte(id))
 		if old == nil {
 			return news.Errorf(news.ECodeNotFound, "article %q not found", id)
 		}
-		var prev news.Article
-		if err := decodeArticle(old, &prev); err != nil {
-			return fmt.Errorf("decode article %q: %w", id, err)
-		}
-		if err := lb.Delete(seqKey(prev.Seq)); err != nil {
+		if err := lb.Delete(old); err != nil {
 			return err
 		}
-		if err := ab.Delete([]byte(id)); err != nil {
+		if err := ib.Delete([]byte(id)); err != nil {
 			return err
 		}
 		seq = nextSeq(tx)
@@ -221,12 +228,13 @@ func (s *Store) DeleteArticle(id string) (uint64, error) {
 func (s *Store) Article(id string) (*news.Article, error) {
 	var a *news.Article
 	err := s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketArticles).Get([]byte(id))
-		if v == nil {
+		k := tx.Bucket(bucketIDs).Get([]byte(id))
+		if k == nil {
 			return news.Errorf(news.ECodeNotFound, "article %q not found", id)
 		}
-		a = new(news.Article)
-		return decodeArticle(v, a)
+		var err error
+		a, err = getRecord(tx.Bucket(bucketLog), k)
+		return err
 	})
 	if err != nil {
 		if news.ErrorCode(err) == news.ECodeNotFound {
@@ -242,15 +250,15 @@ func (s *Store) Article(id string) (*news.Article, error) {
 func (s *Store) Articles(ids []string) ([]*news.Article, error) {
 	out := make([]*news.Article, len(ids))
 	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketArticles)
+		ib, lb := tx.Bucket(bucketIDs), tx.Bucket(bucketLog)
 		for i, id := range ids {
-			v := b.Get([]byte(id))
-			if v == nil {
+			k := ib.Get([]byte(id))
+			if k == nil {
 				continue
 			}
-			a := new(news.Article)
-			if err := decodeArticle(v, a); err != nil {
-				return fmt.Errorf("decode article %q: %w", id, err)
+			a, err := getRecord(lb, k)
+			if err != nil {
+				return fmt.Errorf("article %q: %w", id, err)
 			}
 			out[i] = a
 		}
@@ -281,7 +289,7 @@ func (s *Store) LastSeq() (uint64, error) {
 func (s *Store) Count() (int, error) {
 	var n int
 	err := s.db.View(func(tx *bolt.Tx) error {
-		n = tx.Bucket(bucketArticles).Stats().KeyN
+		n = tx.Bucket(bucketIDs).Stats().KeyN
 		return nil
 	})
 	if err != nil {
@@ -298,30 +306,23 @@ func (s *Store) Rewrite(batchSize int, fn func(*news.Article) bool) (changed int
 	if batchSize <= 0 {
 		batchSize = 1000
 	}
-	var after []byte
+	var next uint64 = 1
 	for {
 		n := 0
 		err := s.db.Update(func(tx *bolt.Tx) error {
-			b := tx.Bucket(bucketArticles)
-			c := b.Cursor()
-			k, v := c.First()
-			if after != nil {
-				k, v = c.Seek(after)
-				if k != nil && string(k) == string(after) {
-					k, v = c.Next()
-				}
-			}
-			type put struct {
-				key []byte
-				val []byte
-			}
+			lb := tx.Bucket(bucketLog)
+			type put struct{ key, val []byte }
 			var puts []put
-			for ; k != nil && n < batchSize; k, v = c.Next() {
+			c := lb.Cursor()
+			for k, v := c.Seek(seqKey(next)); k != nil && n < batchSize; k, v = c.Next() {
 				n++
-				after = append(after[:0], k...)
+				next = binary.BigEndian.Uint64(k) + 1
+				if len(v) == 0 || v[0] == kindDelete {
+					continue
+				}
 				var a news.Article
 				if err := decodeArticle(v, &a); err != nil {
-					return fmt.Errorf("decode article %q: %w", k, err)
+					return fmt.Errorf("seq %d: %w", next-1, err)
 				}
 				if !fn(&a) {
 					continue
@@ -333,7 +334,7 @@ func (s *Store) Rewrite(batchSize int, fn func(*news.Article) bool) (changed int
 				puts = append(puts, put{append([]byte(nil), k...), buf})
 			}
 			for _, p := range puts {
-				if err := b.Put(p.key, p.val); err != nil {
+				if err := lb.Put(p.key, p.val); err != nil {
 					return err
 				}
 			}
@@ -369,7 +370,6 @@ func (s *Store) Changes(after, upTo uint64, batchSize int, fn func([]Change) err
 	for {
 		var batch []Change
 		err := s.db.View(func(tx *bolt.Tx) error {
-			ab := tx.Bucket(bucketArticles)
 			c := tx.Bucket(bucketLog).Cursor()
 			for k, v := c.Seek(seqKey(after + 1)); k != nil && len(batch) < batchSize; k, v = c.Next() {
 				seq := binary.BigEndian.Uint64(k)
@@ -379,21 +379,15 @@ func (s *Store) Changes(after, upTo uint64, batchSize int, fn func([]Change) err
 				if len(v) < 1 {
 					return fmt.Errorf("corrupt log entry at seq %d", seq)
 				}
-				ch := Change{Seq: seq, ID: string(v[1:])}
-				switch v[0] {
-				case kindDelete:
-					ch.Deleted = true
-				case kindPut:
-					raw := ab.Get(v[1:])
-					if raw == nil {
-						return fmt.Errorf("log entry %d names missing article %q", seq, ch.ID)
-					}
+				ch := Change{Seq: seq}
+				if v[0] == kindDelete {
+					ch.ID, ch.Deleted = string(v[1:]), true
+				} else {
 					ch.Article = new(news.Article)
-					if err := decodeArticle(raw, ch.Article); err != nil {
-						return fmt.Errorf("decode article %q: %w", ch.ID, err)
+					if err := decodeArticle(v, ch.Article); err != nil {
+						return fmt.Errorf("seq %d: %w", seq, err)
 					}
-				default:
-					return fmt.Errorf("corrupt log entry at seq %d", seq)
+					ch.ID = ch.Article.ID
 				}
 				batch = append(batch, ch)
 			}
