@@ -33,6 +33,10 @@ var (
 
 var keySeq = []byte("seq") // highest sequence number ever assigned
 
+// logFillPercent packs log pages nearly full: keys only ever grow, so the
+// default of half-full pages after a split would double the file.
+const logFillPercent = 0.95
+
 // Change record kinds, the first byte of a log value. A put is followed
 // by the encoded article, a delete by the article id.
 const (
@@ -143,6 +147,7 @@ func (s *Store) PutArticles(arts []*news.Article) error {
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		ib, lb := tx.Bucket(bucketIDs), tx.Bucket(bucketLog)
+		lb.FillPercent = logFillPercent
 		seq := nextSeq(tx)
 		for _, a := range arts {
 			id := []byte(a.ID)
@@ -198,6 +203,7 @@ func (s *Store) DeleteArticle(id string) (uint64, error) {
 	var seq uint64
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		ib, lb := tx.Bucket(bucketIDs), tx.Bucket(bucketLog)
+		lb.FillPercent = logFillPercent
 		old := ib.Get([]byte(id))
 		if old == nil {
 			return news.Errorf(news.ECodeNotFound, "article %q not found", id)
