@@ -170,13 +170,22 @@ func (ix *Index) DocCount() (uint64, error) {
 type document struct {
 	Title     string    `json:"title"`
 	Body      string    `json:"body"`
-	Speakers  []string  `json:"speakers"`
-	Countries []string  `json:"countries"`
-	Topics    []string  `json:"topics"`
-	Source    []string  `json:"source"`
+	Speakers  []string  `json:"speakers_text"`
+	Countries []string  `json:"countries_text"`
+	Topics    []string  `json:"topics_text"`
+	Source    []string  `json:"source_text"`
+	Facets    []string  `json:"facets"`
 	Date      time.Time `json:"date"`
 	Seq       float64   `json:"seq"`
 }
+
+// Prefixes of the values in the combined facet field.
+const (
+	prefixSpeaker = "s:"
+	prefixCountry = "c:"
+	prefixTopic   = "t:"
+	prefixSource  = "o:"
+)
 
 // BleveType names the document mapping to use.
 func (document) BleveType() string { return docType }
@@ -200,6 +209,15 @@ func (ix *Index) Apply(puts []*news.Article, deletes []string, lastSeq uint64) e
 		}
 		if a.Source != "" {
 			d.Source = []string{a.Source}
+		}
+		d.Facets = make([]string, 0, len(a.Speakers)+len(a.Countries)+len(a.Topics)+1)
+		for _, f := range []struct {
+			prefix string
+			values []string
+		}{{prefixSpeaker, a.Speakers}, {prefixCountry, a.Countries}, {prefixTopic, a.Topics}, {prefixSource, d.Source}} {
+			for _, v := range f.values {
+				d.Facets = append(d.Facets, f.prefix+v)
+			}
 		}
 		if err := b.Index(a.ID, d); err != nil {
 			return fmt.Errorf("index: add %q: %w", a.ID, err)

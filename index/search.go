@@ -3,6 +3,7 @@ package index
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -68,34 +69,39 @@ type Result struct {
 	Took   time.Duration
 }
 
-// Facet names in results, mapped to index fields.
+// Facet names in results, with the prefix of their values in fFacets.
 var facetFields = [][2]string{
-	{"speakers", fSpeakers},
-	{"countries", fCountries},
-	{"topics", fTopics},
-	{"sources", fSource},
+	{"speakers", prefixSpeaker},
+	{"countries", prefixCountry},
+	{"topics", prefixTopic},
+	{"sources", prefixSource},
 }
 
-// Search runs a request.
-func (ix *Index) Search(r Request) (*Result, error) {
-	start := time.Now()
+// allFacetValues asks Bleve for every value of the combined facet field;
+// the split into four top-N lists happens here. Bleve counts and sorts
+// every value it sees whatever the requested size, so this costs nothing
+// extra.
+const allFacetValues = 1 << 30
+
+// matchQuery composes the query with the filters and the date and
+// sequence bounds of r: the match set, for Search and for histograms.
+func (ix *Index) matchQuery(r Request) (bq.Query, error) {
 	q, err := ix.Compile(r.Query)
 	if err != nil {
 		return nil, err
 	}
-	var must []bq.Query
-	must = append(must, q)
+	must := []bq.Query{q}
 	for _, f := range []struct {
-		field  string
+		prefix string
 		values []string
-	}{{fSpeakers, r.Filters.Speakers}, {fCountries, r.Filters.Countries}, {fTopics, r.Filters.Topics}, {fSource, r.Filters.Sources}} {
+	}{{prefixSpeaker, r.Filters.Speakers}, {prefixCountry, r.Filters.Countries}, {prefixTopic, r.Filters.Topics}, {prefixSource, r.Filters.Sources}} {
 		if len(f.values) == 0 {
 			continue
 		}
 		or := make([]bq.Query, 0, len(f.values))
 		for _, v := range f.values {
-			t := bleve.NewTermQuery(v)
-			t.SetField(f.field)
+			t := bleve.NewTermQuery(f.prefix + v)
+			t.SetField(fFacets)
 			or = append(or, t)
 		}
 		must = append(must, bleve.NewDisjunctionQuery(or...))
@@ -108,22 +114,32 @@ func (ix *Index) Search(r Request) (*Result, error) {
 		must = append(must, dq)
 	}
 	if r.SeqAfter > 0 || r.SeqUpTo > 0 {
-		var min, max *float64
+		var lo, hi *float64
 		yes, no := true, false
 		if r.SeqAfter > 0 {
 			v := float64(r.SeqAfter)
-			min = &v
+			lo = &v
 		}
 		if r.SeqUpTo > 0 {
 			v := float64(r.SeqUpTo)
-			max = &v
+			hi = &v
 		}
-		sq := bleve.NewNumericRangeInclusiveQuery(min, max, &no, &yes)
+		sq := bleve.NewNumericRangeInclusiveQuery(lo, hi, &no, &yes)
 		sq.SetField(fSeq)
 		must = append(must, sq)
 	}
-	if len(must) > 1 {
-		q = bleve.NewConjunctionQuery(must...)
+	if len(must) == 1 {
+		return q, nil
+	}
+	return bleve.NewConjunctionQuery(must...), nil
+}
+
+// Search runs a request.
+func (ix *Index) Search(r Request) (*Result, error) {
+	start := time.Now()
+	q, err := ix.matchQuery(r)
+	if err != nil {
+		return nil, err
 	}
 
 	size := r.Size
@@ -158,9 +174,7 @@ func (ix *Index) Search(r Request) (*Result, error) {
 		req.SearchAfter = r.After
 	}
 	if r.FacetSize > 0 {
-		for _, f := range facetFields {
-			req.AddFacet(f[0], bleve.NewFacetRequest(f[1], r.FacetSize))
-		}
+		req.AddFacet(fFacets, bleve.NewFacetRequest(fFacets, allFacetValues))
 	}
 	res, err := ix.bi.Search(req)
 	if err != nil {
@@ -182,14 +196,20 @@ func (ix *Index) Search(r Request) (*Result, error) {
 	if r.FacetSize > 0 {
 		out.Facets = make(map[string][]FacetValue, len(facetFields))
 		for _, f := range facetFields {
-			fr := res.Facets[f[0]]
-			vals := []FacetValue{}
-			if fr != nil && fr.Terms != nil {
-				for _, t := range fr.Terms.Terms() {
-					vals = append(vals, FacetValue{Value: t.Term, Count: t.Count})
+			out.Facets[f[0]] = []FacetValue{}
+		}
+		if fr := res.Facets[fFacets]; fr != nil && fr.Terms != nil {
+			// Terms come sorted by count, then value.
+			for _, t := range fr.Terms.Terms() {
+				for _, f := range facetFields {
+					if v, ok := strings.CutPrefix(t.Term, f[1]); ok {
+						if len(out.Facets[f[0]]) < r.FacetSize {
+							out.Facets[f[0]] = append(out.Facets[f[0]], FacetValue{Value: v, Count: t.Count})
+						}
+						break
+					}
 				}
 			}
-			out.Facets[f[0]] = vals
 		}
 	}
 	out.Took = time.Since(start)
