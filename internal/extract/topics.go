@@ -1,0 +1,185 @@
+package extract
+
+import "slices"
+
+// Topic scoring constants; see doc.go.
+const (
+	titleWeight  = 3 // a term in the title counts this many times
+	maxTermCount = 3 // a term counts at most this many times per article
+	normTokens   = 200
+	maxTopics    = 64 // size of the per-call score arrays; New enforces it
+)
+
+// termCounter counts occurrences of term ids in a small open-addressing
+// table; when it is full further terms are simply not capped.
+type termCounter struct {
+	ids [256]int32 // term id + 1; 0 is empty
+	n   [256]uint8
+}
+
+func (c *termCounter) bump(term int32) uint8 {
+	h := uint32(term) * 2654435761 >> 24
+	for probe := 0; probe < 256; probe++ {
+		slot := (h + uint32(probe)) & 255
+		switch c.ids[slot] {
+		case term + 1:
+			if c.n[slot] < 255 {
+				c.n[slot]++
+			}
+			return c.n[slot]
+		case 0:
+			c.ids[slot] = term + 1
+			c.n[slot] = 1
+			return 1
+		}
+	}
+	return 1
+}
+
+// longestTerm extends a multi-word term starting at token i, whose entry
+// is e; it returns the longest matching term entry and the index after it,
+// or nil.
+func (d *doc) longestTerm(i int, e *lexEntry) (*lexEntry, int) {
+	var best *lexEntry
+	bestEnd := 0
+	cur := e
+	for j := i + 1; j < len(d.toks) && j < i+4; j++ {
+		t := d.toks[j]
+		if t.kind != kWord || t.flags&fSent != 0 || d.info[j].stem == 0 {
+			break
+		}
+		id, ok := d.x.next[uint64(cur.id)<<32|uint64(d.info[j].stem-1)]
+		if !ok {
+			break
+		}
+		cur = d.x.entries[id]
+		if cur.term >= 0 {
+			best, bestEnd = cur, j+1
+		}
+		if cur.bits&bPrefix == 0 {
+			break
+		}
+	}
+	return best, bestEnd
+}
+
+// topicNames scores every topic and returns those above threshold, each
+// subtopic preceded by its top-level parent, in order of first evidence.
+func (d *doc) topicNames() []string {
+	x := d.x
+	nt := len(x.topics)
+	var scoreArr [maxTopics]float32
+	var firstArr [maxTopics]int32
+	scores, first := scoreArr[:nt], firstArr[:nt]
+	for i := range first {
+		first[i] = -1
+	}
+	var counts termCounter
+	toks, info := d.toks, d.info
+	add := func(t int16, w float32, pos int) {
+		scores[t] += w
+		if first[t] < 0 {
+			first[t] = int32(pos)
+		}
+	}
+	for i := 0; i < len(toks); i++ {
+		if info[i].stem == 0 {
+			continue
+		}
+		e := x.entries[info[i].stem-1]
+		end := i + 1
+		if e.bits&bPrefix != 0 {
+			if le, lend := d.longestTerm(i, e); le != nil {
+				e, end = le, lend
+			}
+		}
+		if e.term < 0 {
+			continue
+		}
+		if counts.bump(e.term) <= maxTermCount {
+			mult := float32(1)
+			if toks[i].flags&fTitle != 0 {
+				mult = titleWeight
+			}
+			for _, h := range e.hits {
+				w := h.weight * mult
+				add(h.topic, w, i)
+				if p := x.topics[h.topic].parent; p >= 0 {
+					add(p, w, i)
+				}
+			}
+		}
+		i = end - 1
+	}
+	norm := sqrt32(1 + float32(d.words)/normTokens)
+	type pick struct {
+		topic int16
+		pos   int32
+	}
+	var pickArr [maxTopics]pick
+	picks := pickArr[:0]
+	var chosenArr [maxTopics]bool
+	chosen := chosenArr[:nt]
+	var best float32
+	for t := 0; t < nt; t++ {
+		if x.topics[t].parent < 0 && scores[t] > best {
+			best = scores[t]
+		}
+	}
+	for t := 0; t < nt; t++ {
+		s := scores[t] / norm
+		def := x.topics[t]
+		if def.parent < 0 {
+			if s >= x.topicTh && scores[t] >= x.ratioTh*best {
+				chosen[t] = true
+			}
+			continue
+		}
+		if s >= x.subTh {
+			chosen[t] = true
+			chosen[def.parent] = true
+		}
+	}
+	for t := 0; t < nt; t++ {
+		if chosen[t] {
+			picks = append(picks, pick{int16(t), first[t]})
+		}
+	}
+	if len(picks) == 0 {
+		return []string{}
+	}
+	slices.SortStableFunc(picks, func(a, b pick) int {
+		if a.pos != b.pos {
+			return int(a.pos) - int(b.pos)
+		}
+		// A parent before its child at the same position.
+		return int(x.topics[a.topic].parent) - int(x.topics[b.topic].parent)
+	})
+	out := make([]string, len(picks))
+	for i, p := range picks {
+		out[i] = x.topics[p.topic].name
+	}
+	return out
+}
+
+// topicCode returns the IPTC Media Topic code ("medtop:11000000") of a
+// topic name returned by Topics, or "" for an unknown name.
+func (x *Extractor) topicCode(name string) string {
+	for _, t := range x.topics {
+		if t.name == name {
+			return t.code
+		}
+	}
+	return ""
+}
+
+// topLevel reports whether name is one of the 17 top-level IPTC Media
+// Topics (as opposed to a subtopic).
+func (x *Extractor) topLevel(name string) bool {
+	for _, t := range x.topics {
+		if t.name == name {
+			return t.parent < 0
+		}
+	}
+	return false
+}
