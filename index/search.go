@@ -148,13 +148,18 @@ func (ix *Index) Search(r Request) (*Result, error) {
 	}
 	req := bleve.NewSearchRequestOptions(q, size, 0, false)
 	var order search.SortOrder
+	// Ties are broken by ingest sequence, which is unique, so the order is
+	// total and search_after pages neither skip nor repeat. (Sorting on _id
+	// would make Bleve load every hit's external id.)
+	bySeq := &search.SortField{Field: fSeq, Type: search.SortFieldAsNumber, Desc: true}
 	switch r.Sort {
 	case "", SortRelevance:
-		order = search.SortOrder{&search.SortScore{Desc: true}, &search.SortDocID{}}
+		order = search.SortOrder{&search.SortScore{Desc: true}, bySeq}
 	case SortNewest:
-		order = search.SortOrder{&search.SortField{Field: fDate, Type: search.SortFieldAsDate, Desc: true}, &search.SortDocID{}}
+		order = search.SortOrder{&search.SortField{Field: fDate, Type: search.SortFieldAsDate, Desc: true}, bySeq}
 	case SortOldest:
-		order = search.SortOrder{&search.SortField{Field: fDate, Type: search.SortFieldAsDate}, &search.SortDocID{}}
+		bySeq.Desc = false
+		order = search.SortOrder{&search.SortField{Field: fDate, Type: search.SortFieldAsDate}, bySeq}
 	default:
 		return nil, news.Errorf(news.ECodeInvalid, "sort must be relevance, newest or oldest, not %q", r.Sort)
 	}
@@ -171,6 +176,9 @@ func (ix *Index) Search(r Request) (*Result, error) {
 		if _, err := parseCursorKey(r.Sort, r.After[0]); err != nil {
 			return nil, err
 		}
+		if _, err := strconv.ParseFloat(r.After[1], 64); err != nil {
+			return nil, news.Errorf(news.ECodeInvalid, "cursor is malformed")
+		}
 		req.SearchAfter = r.After
 	}
 	if r.FacetSize > 0 {
@@ -183,12 +191,10 @@ func (ix *Index) Search(r Request) (*Result, error) {
 	out := &Result{Total: res.Total, Hits: make([]Hit, 0, len(res.Hits))}
 	for _, h := range res.Hits {
 		hit := Hit{ID: h.ID, Score: h.Score}
-		switch r.Sort {
-		case "", SortRelevance:
-			hit.Cursor = []string{strconv.FormatFloat(h.Score, 'g', -1, 64), h.ID}
-		default:
-			if len(h.DecodedSort) == 2 {
-				hit.Cursor = []string{h.DecodedSort[0], h.ID}
+		if len(h.DecodedSort) == 2 {
+			hit.Cursor = []string{h.DecodedSort[0], h.DecodedSort[1]}
+			if r.Sort == "" || r.Sort == SortRelevance {
+				hit.Cursor[0] = strconv.FormatFloat(h.Score, 'g', -1, 64)
 			}
 		}
 		out.Hits = append(out.Hits, hit)
