@@ -20,8 +20,11 @@ const (
 	SortOldest    = "oldest"
 )
 
-// MaxSize is the largest page of hits.
+// MaxSize is the largest page of hits a client may ask for.
 const MaxSize = 100
+
+// maxIndexSize bounds one index request.
+const maxIndexSize = 10 * MaxSize
 
 // Filters restrict a search to exact facet values: values within one facet
 // are ORed, facets are ANDed.
@@ -142,8 +145,11 @@ func (ix *Index) Search(r Request) (*Result, error) {
 		return nil, err
 	}
 
+	// MaxSize is the API's page limit, checked by the engine; the index
+	// only guards against nonsense (the engine asks for one hit more to
+	// know whether there is a next page).
 	size := r.Size
-	if size < 0 || size > MaxSize {
+	if size < 0 || size > maxIndexSize {
 		return nil, news.Errorf(news.ECodeInvalid, "size must be between 0 and %d", MaxSize)
 	}
 	req := bleve.NewSearchRequestOptions(q, size, 0, false)

@@ -225,6 +225,10 @@ func TestSearchPagingAndErrors(t *testing.T) {
 	if len(seen) != 25 {
 		t.Errorf("paged %d of 25", len(seen))
 	}
+	// The largest page allowed works (the engine asks the index for one more).
+	if res, err := e.Search(SearchParams{Q: "zeta", Size: 100}); err != nil || len(res.Hits) != 25 {
+		t.Errorf("size=100: %v", err)
+	}
 	for _, p := range []SearchParams{
 		{Q: "(unclosed"},
 		{Q: "x", Size: -1},
