@@ -349,3 +349,13 @@ func TestMemoryIndexMatchesLikeDisk(t *testing.T) {
 		}
 	}
 }
+
+func TestSnippetPrefersAllQueryWords(t *testing.T) {
+	ix := openFixture(t)
+	text := "Ukraine said this. Ukraine said that. Ukraine again and Ukraine once more, " + strings.Repeat("filler words go here. ", 30) +
+		"Later Peskov spoke about Ukraine briefly."
+	s := ix.Highlighter(parse(t, "Peskov AND Ukraine"), "body").Snippet(text, 120)
+	if !strings.Contains(s, "<mark>Peskov</mark>") || !strings.Contains(s, "<mark>Ukraine</mark>") {
+		t.Errorf("snippet misses a query word: %q", s)
+	}
+}

@@ -79,7 +79,12 @@ func (h *Highlighter) add(slots [][]string) {
 	}
 }
 
-type span struct{ start, end int }
+// span is a match; key names what matched (a term, a phrase, a prefix),
+// so a snippet can prefer a window that shows more of the query.
+type span struct {
+	start, end int
+	key        string
+}
 
 // matches returns the byte spans of text that match, in order. A phrase is
 // one span, stop words inside it included.
@@ -93,9 +98,10 @@ func (h *Highlighter) matches(text string) []span {
 	toks := h.textAn.Analyze([]byte(text))
 	// A span per matching token, keyed by the index of its first token.
 	end := make([]int, len(toks)) // 0: not marked; else the span's end offset
+	key := make([]string, len(toks))
 	for i, t := range toks {
 		if h.terms[string(t.Term)] {
-			end[i] = t.End
+			end[i], key[i] = t.End, string(t.Term)
 		}
 	}
 	for _, ph := range h.phrases {
@@ -116,7 +122,7 @@ func (h *Highlighter) matches(text string) []span {
 				last = j
 			}
 			if ok {
-				end[i] = max(end[i], toks[last].End)
+				end[i], key[i] = max(end[i], toks[last].End), strings.Join(ph, " ")
 			}
 		}
 	}
@@ -128,7 +134,7 @@ func (h *Highlighter) matches(text string) []span {
 				if strings.HasPrefix(string(t.Term), p) {
 					// find the stemmed token at the same offset, if any (stop
 					// words have none and are marked alone)
-					end = markAt(toks, end, t.Start, t.End)
+					markAt(toks, end, key, t.Start, t.End, p+"*")
 					break
 				}
 			}
@@ -140,40 +146,48 @@ func (h *Highlighter) matches(text string) []span {
 		if e == 0 || toks[i].Start < last {
 			continue
 		}
-		out = append(out, span{toks[i].Start, e})
+		out = append(out, span{toks[i].Start, e, key[i]})
 		last = e
 	}
 	return out
 }
 
-func markAt(toks analysis.TokenStream, end []int, start, stop int) []int {
+func markAt(toks analysis.TokenStream, end []int, key []string, start, stop int, k string) {
 	for i, t := range toks {
 		if t.Start == start {
 			end[i] = max(end[i], stop)
-			return end
+			if key[i] == "" {
+				key[i] = k
+			}
+			return
 		}
 		if t.Start > start {
-			break
+			return
 		}
 	}
-	return end
 }
 
 // Snippet returns an HTML-escaped excerpt of about width bytes around the
-// densest run of matches, with matches wrapped in <mark>…</mark>. Without
-// matches it returns the start of the text.
+// window of matches that shows the most distinct query words (then the
+// most matches), with matches wrapped in <mark>…</mark>. Without matches it
+// returns the start of the text.
 func (h *Highlighter) Snippet(text string, width int) string {
 	ms := h.matches(text)
 	start, end := 0, len(text)
 	if len(ms) > 0 {
-		best, bestN := 0, 0
+		best, bestScore := 0, -1
+		inWindow := map[string]int{}
 		j := 0
 		for i := range ms {
 			for j < len(ms) && ms[j].end <= ms[i].start+width {
+				inWindow[ms[j].key]++
 				j++
 			}
-			if j-i > bestN {
-				best, bestN = i, j-i
+			if score := len(inWindow)*len(ms) + (j - i); score > bestScore {
+				best, bestScore = i, score
+			}
+			if inWindow[ms[i].key]--; inWindow[ms[i].key] <= 0 {
+				delete(inWindow, ms[i].key)
 			}
 		}
 		start = max(0, ms[best].start-width/5)
