@@ -18,6 +18,10 @@ const (
 	SortRelevance = "relevance"
 	SortNewest    = "newest"
 	SortOldest    = "oldest"
+	// SortUnordered returns hits in no particular order, without scores
+	// or cursors, for a caller that takes every hit in one request (the
+	// alert runner over its small in-memory index): no per-hit sort keys.
+	SortUnordered = "unordered"
 )
 
 // MaxSize is the largest page of hits a client may ask for.
@@ -166,6 +170,8 @@ func (ix *Index) Search(r Request) (*Result, error) {
 	case SortOldest:
 		bySeq.Desc = false
 		order = search.SortOrder{&search.SortField{Field: fDate, Type: search.SortFieldAsDate}, bySeq}
+	case SortUnordered:
+		order = search.SortOrder{&search.SortScore{Desc: true}}
 	default:
 		return nil, news.Errorf(news.ECodeInvalid, "sort must be relevance, newest or oldest, not %q", r.Sort)
 	}

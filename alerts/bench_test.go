@@ -1,0 +1,174 @@
+package alerts
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/watchword/watchword/internal/engine"
+	"github.com/watchword/watchword/internal/news"
+	bolt "go.etcd.io/bbolt"
+)
+
+var benchAlerts = 10000
+
+const reutersPath = "../../shared/corpus/reuters21578.jsonl"
+
+// corpus returns n Reuters articles (skipping the test without the corpus).
+func corpus(tb testing.TB, n int) []*news.Article {
+	f, err := os.Open(reutersPath)
+	if err != nil {
+		tb.Skip("no Reuters corpus at " + reutersPath)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	var out []*news.Article
+	for sc.Scan() && len(out) < n {
+		var d struct{ ID, Title, Body, Source, Date string }
+		if err := json.Unmarshal(sc.Bytes(), &d); err != nil {
+			tb.Fatal(err)
+		}
+		if d.Body == "" {
+			d.Body = d.Title
+		}
+		a := &news.Article{ID: d.ID, Title: d.Title, Body: d.Body, Source: d.Source}
+		a.Date, _ = time.Parse(time.RFC3339, d.Date)
+		out = append(out, a)
+	}
+	return out
+}
+
+// seedAlerts writes n alerts straight into the bucket, all at watermark w.
+func seedAlerts(tb testing.TB, s *Service, rng *rand.Rand, vocab []string, n int, w uint64) {
+	tb.Helper()
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for i := 0; i < n; i++ {
+			a := &Alert{ID: fmt.Sprintf("al_%06d", i), Name: "a", Query: BenchQuery(rng, vocab), Schedule: "@hourly",
+				Timezone: "UTC", WebhookURL: "http://127.0.0.1:1/", Enabled: true, MaxMatchesPerDelivery: 100,
+				Watermark: w, Version: 1, Secret: "whsec_AAAA"}
+			if i%10 == 0 {
+				a.Filters.Sources = []string{"reuters21578"}
+			}
+			if err := putAlert(tx, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// BenchmarkEvaluate measures one evaluation round of 10,000 alerts
+// against 1,000 new Reuters articles (matching only; nothing committed).
+func BenchmarkEvaluate(b *testing.B) {
+	arts := corpus(b, 3000)
+	rng := rand.New(rand.NewPCG(1, 2))
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	eng, err := engine.Open(engine.Config{DataDir: b.TempDir(), Logger: quiet})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer eng.Close()
+	if _, _, err := eng.Ingest(arts[:2000]); err != nil {
+		b.Fatal(err)
+	}
+	w := eng.IndexedSeq()
+	if _, _, err := eng.Ingest(arts[2000:]); err != nil {
+		b.Fatal(err)
+	}
+	s, err := New(Config{Engine: eng, Logger: quiet})
+	if err != nil {
+		b.Fatal(err)
+	}
+	texts := make([]string, len(arts))
+	for i, a := range arts {
+		texts[i] = a.Body
+	}
+	seedAlerts(b, s, rng, Vocabulary(texts, 0.002, 0.05), benchAlerts, w)
+	all, err := s.List()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var r0, r1 syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r0)
+	b.ResetTimer()
+	defer func() {
+		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r1)
+		cpu := time.Duration(r1.Utime.Nano()+r1.Stime.Nano()-r0.Utime.Nano()-r0.Stime.Nano()) / time.Duration(b.N)
+		b.ReportMetric(cpu.Seconds(), "cpu-s/op")
+	}()
+	for i := 0; i < b.N; i++ {
+		jobs := s.prepare(all)
+		if _, err := s.evaluate(jobs, eng.IndexedSeq()); err != nil {
+			b.Fatal(err)
+		}
+		if i == 0 {
+			m := 0
+			for _, j := range jobs {
+				m += len(j.matches)
+			}
+			b.ReportMetric(float64(m), "matches")
+		}
+	}
+}
+
+// BenchmarkRunAlerts is one full round: evaluation and the commit of the
+// outbox, sent-sets and watermarks (10,000 alerts, 1,000 new articles).
+func BenchmarkRunAlerts(b *testing.B) {
+	arts := corpus(b, 3000)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	eng, err := engine.Open(engine.Config{DataDir: b.TempDir(), Logger: quiet})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer eng.Close()
+	if _, _, err := eng.Ingest(arts[:2000]); err != nil {
+		b.Fatal(err)
+	}
+	s, err := New(Config{Engine: eng, Logger: quiet})
+	if err != nil {
+		b.Fatal(err)
+	}
+	texts := make([]string, len(arts))
+	for i, a := range arts {
+		texts[i] = a.Body
+	}
+	vocab := Vocabulary(texts, 0.002, 0.05)
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		rng := rand.New(rand.NewPCG(1, uint64(i)))
+		if err := s.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketAlerts) }); err != nil {
+			b.Fatal(err)
+		}
+		if err := ensureBuckets(s.db); err != nil {
+			b.Fatal(err)
+		}
+		seedAlerts(b, s, rng, vocab, benchAlerts, eng.IndexedSeq())
+		for _, a := range arts[2000:] {
+			a.ID = fmt.Sprintf("%s-%d", a.ID, i)
+		}
+		if _, _, err := eng.Ingest(arts[2000:]); err != nil {
+			b.Fatal(err)
+		}
+		all, err := s.List()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		res, err := s.RunAlerts(all)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(res.Matches), "matches")
+	}
+}

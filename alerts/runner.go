@@ -1,0 +1,341 @@
+package alerts
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/watchword/watchword/index"
+	"github.com/watchword/watchword/index/query"
+	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/store"
+	bolt "go.etcd.io/bbolt"
+)
+
+// RunResult reports one evaluation round.
+type RunResult struct {
+	Alerts     int           `json:"alerts"`
+	Articles   int           `json:"articles"` // new articles read from the store
+	Matches    int           `json:"matches"`  // new matches written to the outbox
+	Deliveries int           `json:"deliveries"`
+	UpTo       uint64        `json:"up_to"`
+	Took       time.Duration `json:"-"`
+	TookMS     float64       `json:"took_ms"`
+	EvalMS     float64       `json:"eval_ms"`   // reading and matching
+	CommitMS   float64       `json:"commit_ms"` // outbox, sent-sets, watermarks
+}
+
+// job is one alert in an evaluation: its snapshot and its matches.
+type job struct {
+	a       *Alert
+	node    query.Node
+	matches []string // article ids, in date order
+	err     error
+}
+
+// evaluate matches the alerts against the articles with a sequence in
+// (watermark, upTo]. The new articles are read from the store once, in
+// windows of cfg.Window, and indexed into an in-memory index; each alert's
+// query runs there with its own sequence range and filters. The cost
+// follows the new articles and the alerts, not the archive.
+func (s *Service) evaluate(jobs []*job, upTo uint64) (int, error) {
+	minW := upTo
+	for _, j := range jobs {
+		minW = min(minW, j.a.Watermark)
+	}
+	if minW >= upTo {
+		return 0, nil
+	}
+	workers := s.cfg.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	read := 0
+	err := s.eng.Store().Changes(minW, upTo, s.cfg.Window, func(batch []store.Change) error {
+		puts := make([]*news.Article, 0, len(batch))
+		for _, c := range batch {
+			if !c.Deleted && c.Article != nil {
+				puts = append(puts, c.Article)
+			}
+		}
+		read += len(puts)
+		if len(puts) == 0 {
+			return nil
+		}
+		lo, hi := batch[0].Seq-1, batch[len(batch)-1].Seq
+		mem, err := index.OpenMemory()
+		if err != nil {
+			return err
+		}
+		defer mem.Close()
+		if err := mem.Apply(puts, nil, hi); err != nil {
+			return err
+		}
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= len(jobs) {
+						return
+					}
+					j := jobs[i]
+					if j.err != nil || j.a.Watermark >= hi {
+						continue
+					}
+					var after uint64
+					if j.a.Watermark > lo {
+						after = j.a.Watermark
+					}
+					// The small index holds only (lo, hi]: no range is
+					// needed unless the watermark falls inside it.
+					ids, err := searchAll(mem, j, after, 0)
+					if err != nil {
+						j.err = err
+						continue
+					}
+					j.matches = append(j.matches, ids...)
+				}
+			}()
+		}
+		wg.Wait()
+		return nil
+	})
+	return read, err
+}
+
+const firstPage = 32
+
+// searchAll returns every hit of the alert in the small index, which
+// holds at most cfg.Window (<= maxWindow) articles: one unordered request
+// takes them all, with no per-hit sort-key work.
+// Bleve allocates a hit pool of the requested size, so a small request
+// comes first and a full one only when it is filled.
+func searchAll(ix *index.Index, j *job, after, upTo uint64) ([]string, error) {
+	var res *index.Result
+	for _, size := range []int{firstPage, maxWindow} {
+		var err error
+		res, err = ix.Search(index.Request{
+			Query: j.node, Filters: j.a.Filters, SeqAfter: after, SeqUpTo: upTo,
+			Sort: index.SortUnordered, Size: size,
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(res.Hits) < size {
+			break
+		}
+	}
+	ids := make([]string, len(res.Hits))
+	for i, h := range res.Hits {
+		ids[i] = h.ID
+	}
+	return ids, nil
+}
+
+// prepare builds the jobs for alerts, parsing (or reusing) their queries.
+func (s *Service) prepare(alerts []*Alert) []*job {
+	jobs := make([]*job, 0, len(alerts))
+	for _, a := range alerts {
+		n, err := s.parsed(a)
+		jobs = append(jobs, &job{a: a, node: n, err: err})
+	}
+	return jobs
+}
+
+// notSent drops the ids already sent to the alert (re-ingested articles).
+func notSent(tx *bolt.Tx, alertID string, ids []string) []string {
+	b := tx.Bucket(bucketSent)
+	out := ids[:0:0]
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if seen[id] || b.Get(sentKey(alertID, id)) != nil {
+			continue
+		}
+		seen[id] = true
+		out = append(out, id)
+	}
+	return out
+}
+
+// RunAlerts evaluates the given alerts in one batch and commits, in one
+// bbolt transaction, their deliveries to the outbox, their sent-sets and
+// their new watermarks. An alert edited or deleted meanwhile is left for
+// its next run.
+func (s *Service) RunAlerts(alerts []*Alert) (*RunResult, error) {
+	s.runMu.Lock()
+	defer s.runMu.Unlock()
+	start := time.Now()
+	upTo := s.eng.IndexedSeq()
+	jobs := s.prepare(alerts)
+	read, err := s.evaluate(jobs, upTo)
+	if err != nil {
+		return nil, fmt.Errorf("alerts: evaluate: %w", err)
+	}
+	res := &RunResult{Alerts: len(alerts), Articles: read, UpTo: upTo}
+	res.EvalMS = float64(time.Since(start).Microseconds()) / 1000
+	now := time.Now().UTC()
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		// bbolt splits nodes only at commit, so many random-order puts
+		// into one bucket in one transaction cost O(n^2) memmove: the
+		// keys of the sent-set and the per-alert index are collected and
+		// written in key order.
+		var sent, byAlert [][]byte
+		for _, j := range jobs {
+			if j.err != nil {
+				s.log.Error("alerts: alert run failed", "alert", j.a.ID, "err", j.err)
+				continue
+			}
+			a, err := getAlert(tx, j.a.ID)
+			if err != nil {
+				if news.ErrorCode(err) == news.ECodeNotFound {
+					continue
+				}
+				return err
+			}
+			if a.Version != j.a.Version || a.Watermark != j.a.Watermark {
+				continue
+			}
+			ids := notSent(tx, a.ID, j.matches)
+			for start := 0; start < len(ids); start += a.MaxMatchesPerDelivery {
+				chunk := ids[start:min(start+a.MaxMatchesPerDelivery, len(ids))]
+				id, err := newDeliveryID(tx)
+				if err != nil {
+					return err
+				}
+				d := &Delivery{
+					ID: id, AlertID: a.ID, Type: EventMatched,
+					Alert:  AlertRef{ID: a.ID, Name: a.Name, Query: a.Query},
+					Status: StatusPending, NextAttemptAt: &now,
+					ArticleIDs: chunk, TotalNew: len(ids), CreatedAt: now,
+				}
+				buf, err := json.Marshal(d)
+				if err != nil {
+					return err
+				}
+				if err := tx.Bucket(bucketOutbox).Put([]byte(d.ID), buf); err != nil {
+					return err
+				}
+				if err := tx.Bucket(bucketQueue).Put(queueKey(now, d.ID), nil); err != nil {
+					return err
+				}
+				byAlert = append(byAlert, sentKey(a.ID, d.ID))
+				res.Deliveries++
+			}
+			for _, id := range ids {
+				sent = append(sent, sentKey(a.ID, id))
+			}
+			res.Matches += len(ids)
+			if len(ids) > 0 {
+				a.LastDeliveryStatus = StatusPending
+			}
+			a.Watermark = max(a.Watermark, upTo)
+			t := now
+			a.LastRunAt = &t
+			if err := putAlert(tx, a); err != nil {
+				return err
+			}
+		}
+		for _, w := range []struct {
+			b    []byte
+			keys [][]byte
+		}{{bucketSent, sent}, {bucketByAlert, byAlert}} {
+			slices.SortFunc(w.keys, bytes.Compare)
+			b := tx.Bucket(w.b)
+			for _, k := range w.keys {
+				if err := b.Put(k, nil); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("alerts: commit run: %w", err)
+	}
+	if res.Deliveries > 0 {
+		s.sender.wake()
+	}
+	res.Took = time.Since(start)
+	res.TookMS = float64(res.Took.Microseconds()) / 1000
+	res.CommitMS = res.TookMS - res.EvalMS
+	return res, nil
+}
+
+// RunNow runs one alert now, through the same code path as the scheduler.
+func (s *Service) RunNow(id string) (*RunResult, error) {
+	a, err := s.load(id)
+	if err != nil {
+		return nil, err
+	}
+	return s.RunAlerts([]*Alert{a})
+}
+
+// RunAll runs every enabled alert in one batch.
+func (s *Service) RunAll() (*RunResult, error) {
+	all, err := s.List()
+	if err != nil {
+		return nil, err
+	}
+	on := all[:0]
+	for _, a := range all {
+		if a.Enabled {
+			on = append(on, a)
+		}
+	}
+	return s.RunAlerts(on)
+}
+
+// Preview is the dry run of an alert: what its next run would send.
+type Preview struct {
+	TotalNew int     `json:"total_new"`
+	UpTo     uint64  `json:"up_to"`
+	Matches  []Match `json:"matches"`
+}
+
+// MaxPreview bounds the matches a preview shows (total_new counts all).
+const MaxPreview = 1000
+
+// Preview evaluates an alert without sending anything or moving its
+// watermark.
+func (s *Service) Preview(id string) (*Preview, error) {
+	a, err := s.load(id)
+	if err != nil {
+		return nil, err
+	}
+	upTo := s.eng.IndexedSeq()
+	jobs := s.prepare([]*Alert{a})
+	if jobs[0].err != nil {
+		return nil, jobs[0].err
+	}
+	if _, err := s.evaluate(jobs, upTo); err != nil {
+		return nil, fmt.Errorf("alerts: preview: %w", err)
+	}
+	if jobs[0].err != nil {
+		return nil, jobs[0].err
+	}
+	var ids []string
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		ids = notSent(tx, a.ID, jobs[0].matches)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	p := &Preview{TotalNew: len(ids), UpTo: upTo}
+	if len(ids) > MaxPreview {
+		ids = ids[:MaxPreview]
+	}
+	p.Matches, err = s.matches(a.Query, ids)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}

@@ -1,0 +1,546 @@
+package alerts
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/watchword/watchword/index/query"
+	"github.com/watchword/watchword/internal/news"
+	bolt "go.etcd.io/bbolt"
+)
+
+// bucketQueue orders the deliveries waiting for an attempt by due time:
+// key = 8-byte big-endian unix nanoseconds + delivery id.
+var bucketQueue = []byte("alerts_queue")
+
+func init() { allAlertsBuckets = append(allAlertsBuckets, bucketQueue) }
+
+func queueKey(t time.Time, id string) []byte {
+	k := make([]byte, 8, 8+len(id))
+	binary.BigEndian.PutUint64(k, uint64(t.UnixNano()))
+	return append(k, id...)
+}
+
+// saveDelivery writes d and keeps its queue entry in step: queued while
+// pending or retrying, at NextAttemptAt. prev is the stored version.
+func saveDelivery(tx *bolt.Tx, d, prev *Delivery) error {
+	q := tx.Bucket(bucketQueue)
+	if prev != nil && prev.NextAttemptAt != nil {
+		if err := q.Delete(queueKey(*prev.NextAttemptAt, prev.ID)); err != nil {
+			return err
+		}
+	}
+	if (d.Status == StatusPending || d.Status == StatusRetrying) && d.NextAttemptAt != nil {
+		if err := q.Put(queueKey(*d.NextAttemptAt, d.ID), nil); err != nil {
+			return err
+		}
+	} else {
+		d.NextAttemptAt = nil
+	}
+	return putDelivery(tx, d)
+}
+
+// Match is one article in a webhook payload (and in a preview).
+type Match struct {
+	ID        string    `json:"id"`
+	Title     string    `json:"title"`
+	Date      time.Time `json:"date"`
+	Source    string    `json:"source"`
+	URL       string    `json:"url"`
+	Snippet   string    `json:"snippet"`
+	Speakers  []string  `json:"speakers"`
+	Countries []string  `json:"countries"`
+	Topics    []string  `json:"topics"`
+}
+
+const snippetWidth = 240
+
+// matches builds the payload entries from the store; deleted articles are
+// left out.
+func (s *Service) matches(q string, ids []string) ([]Match, error) {
+	out := []Match{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	arts, err := s.eng.Store().Articles(ids)
+	if err != nil {
+		return nil, err
+	}
+	node, err := query.Parse(q)
+	if err != nil {
+		node = nil
+	}
+	hl := s.eng.Index().Highlighter(node, "body")
+	for _, a := range arts {
+		if a == nil {
+			continue
+		}
+		out = append(out, Match{
+			ID: a.ID, Title: a.Title, Date: a.Date, Source: a.Source, URL: a.URL,
+			Snippet: hl.Snippet(a.Body, snippetWidth), Speakers: a.Speakers,
+			Countries: a.Countries, Topics: a.Topics,
+		})
+	}
+	// Oldest first; the runner finds matches in no particular order.
+	slices.SortStableFunc(out, func(x, y Match) int {
+		if c := x.Date.Compare(y.Date); c != 0 {
+			return c
+		}
+		return strings.Compare(x.ID, y.ID)
+	})
+	return out, nil
+}
+
+// Payload is the versioned wire format of every webhook.
+type Payload struct {
+	Type      string    `json:"type"`
+	Timestamp time.Time `json:"timestamp"`
+	Data      any       `json:"data"`
+}
+
+// MatchedData is the data of an alert.matched event.
+type MatchedData struct {
+	Alert    AlertRef `json:"alert"`
+	Matches  []Match  `json:"matches"`
+	TotalNew int      `json:"total_new"`
+}
+
+// TestData is the data of an alert.test event.
+type TestData struct {
+	Alert AlertRef `json:"alert"`
+}
+
+// Sign returns the webhook-signature value for a message: v1, and the
+// base64 HMAC-SHA256 of id.timestamp.body keyed with the secret's bytes.
+func Sign(secret, id string, ts time.Time, body []byte) (string, error) {
+	key, err := secretKey(secret)
+	if err != nil {
+		return "", fmt.Errorf("alerts: secret is not base64: %w", err)
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(id))
+	m.Write([]byte{'.'})
+	m.Write([]byte(strconv.FormatInt(ts.Unix(), 10)))
+	m.Write([]byte{'.'})
+	m.Write(body)
+	return "v1," + base64.StdEncoding.EncodeToString(m.Sum(nil)), nil
+}
+
+// outcome is the result of one attempt.
+type outcome struct {
+	status     int
+	retry      bool          // try again later
+	retryAfter time.Duration // from Retry-After on 429/503; 0 when absent
+	disable    bool          // 410 Gone: the receiver asks us to stop
+	err        error
+}
+
+// statusPolicy is the one table of how receiver statuses are treated. A
+// 2xx is success; a status not listed is retried on the schedule.
+var statusPolicy = map[int]struct{ retry, honourRetryAfter, disable bool }{
+	http.StatusGone:               {retry: false, disable: true},
+	http.StatusTooManyRequests:    {retry: true, honourRetryAfter: true},
+	http.StatusServiceUnavailable: {retry: true, honourRetryAfter: true},
+}
+
+// maxRetryAfter caps a receiver's Retry-After.
+const maxRetryAfter = 24 * time.Hour
+
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return min(time.Duration(n)*time.Second, maxRetryAfter)
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return min(d, maxRetryAfter)
+		}
+	}
+	return 0
+}
+
+// sender is the bounded pool that works the outbox.
+type sender struct {
+	s      *Service
+	client *http.Client
+
+	wakeCh chan struct{}
+	work   chan string
+
+	mu       sync.Mutex
+	inflight map[string]bool
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+func newSender(s *Service) *sender {
+	dialer := &net.Dialer{Timeout: 10 * time.Second, Control: s.guard.control}
+	tr := &http.Transport{
+		Proxy:                 nil, // dial the target itself, so the guard sees its IP
+		DialContext:           dialer.DialContext,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: s.cfg.Timeout,
+		MaxIdleConns:          64,
+		MaxIdleConnsPerHost:   4,
+		IdleConnTimeout:       90 * time.Second,
+	}
+	return &sender{
+		s: s,
+		client: &http.Client{
+			Transport:     tr,
+			Timeout:       s.cfg.Timeout,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		wakeCh:   make(chan struct{}, 1),
+		work:     make(chan string),
+		inflight: map[string]bool{},
+	}
+}
+
+func (p *sender) wake() {
+	select {
+	case p.wakeCh <- struct{}{}:
+	default:
+	}
+}
+
+func (p *sender) start() {
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	for i := 0; i < p.s.cfg.Senders; i++ {
+		p.wg.Add(1)
+		go p.worker()
+	}
+	p.wg.Add(1)
+	go p.dispatch()
+}
+
+func (p *sender) stop(ctx context.Context) error {
+	if p.cancel == nil {
+		return nil
+	}
+	p.cancel()
+	done := make(chan struct{})
+	go func() { p.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("alerts: stop senders: %w", ctx.Err())
+	}
+}
+
+// dispatch hands due deliveries to the workers and sleeps until the next
+// one is due or something new arrives.
+func (p *sender) dispatch() {
+	defer p.wg.Done()
+	for {
+		due, next := p.due(time.Now())
+		for _, id := range due {
+			select {
+			case p.work <- id:
+			case <-p.ctx.Done():
+				return
+			}
+		}
+		wait := time.Minute
+		if !next.IsZero() {
+			wait = max(time.Until(next), time.Millisecond)
+		}
+		if len(due) > 0 {
+			wait = 0
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-p.ctx.Done():
+			t.Stop()
+			return
+		case <-p.wakeCh:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// due returns up to a pool's worth of queued deliveries due at now that
+// are not in flight, and the due time of the first one not taken.
+func (p *sender) due(now time.Time) (ids []string, next time.Time) {
+	limit := p.s.cfg.Senders
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	err := p.s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketQueue).Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			at := time.Unix(0, int64(binary.BigEndian.Uint64(k[:8])))
+			id := string(k[8:])
+			if p.inflight[id] {
+				continue
+			}
+			if at.After(now) || len(ids) >= limit {
+				next = at
+				return nil
+			}
+			ids = append(ids, id)
+			p.inflight[id] = true
+		}
+		return nil
+	})
+	if err != nil {
+		p.s.log.Error("alerts: read outbox queue", "err", err)
+	}
+	return ids, next
+}
+
+func (p *sender) worker() {
+	defer p.wg.Done()
+	for {
+		select {
+		case <-p.ctx.Done():
+			return
+		case id := <-p.work:
+			p.attempt(id)
+			p.mu.Lock()
+			delete(p.inflight, id)
+			p.mu.Unlock()
+			p.wake()
+		}
+	}
+}
+
+// attempt makes one delivery attempt and records its outcome. It runs
+// on a context that is not cancelled by Stop: an attempt in flight
+// finishes (within the timeout) and its outcome is recorded.
+func (p *sender) attempt(id string) {
+	s := p.s
+	var d *Delivery
+	var a *Alert
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		if d, err = getDelivery(tx, id); err != nil {
+			return err
+		}
+		a, err = getAlert(tx, d.AlertID)
+		if news.ErrorCode(err) == news.ECodeNotFound {
+			a, err = nil, nil
+		}
+		return err
+	})
+	if err != nil {
+		if news.ErrorCode(err) == news.ECodeNotFound {
+			p.dropQueued(id)
+			return
+		}
+		s.log.Error("alerts: load delivery", "delivery", id, "err", err)
+		return
+	}
+	if d.Status != StatusPending && d.Status != StatusRetrying {
+		return
+	}
+	if a == nil {
+		p.finish(d, outcome{err: errors.New("alert deleted")}, StatusFailed)
+		return
+	}
+	matches, err := s.matches(d.Alert.Query, d.ArticleIDs)
+	if err != nil {
+		s.log.Error("alerts: build delivery", "delivery", id, "err", err)
+		return
+	}
+	if len(matches) == 0 {
+		p.finish(d, outcome{err: errors.New("every article was deleted; nothing to send")}, StatusSucceeded)
+		return
+	}
+	body, err := json.Marshal(Payload{Type: EventMatched, Timestamp: d.CreatedAt,
+		Data: MatchedData{Alert: d.Alert, Matches: matches, TotalNew: d.TotalNew}})
+	if err != nil {
+		s.log.Error("alerts: encode delivery", "delivery", id, "err", err)
+		return
+	}
+	out := p.post(context.Background(), a.WebhookURL, a.Secret, d.ID, body)
+	d.Attempts++
+	switch {
+	case out.err == nil:
+		p.finish(d, out, StatusSucceeded)
+	case out.disable:
+		p.finish(d, out, StatusFailed)
+	case out.retry && d.Attempts < len(s.cfg.RetrySchedule):
+		wait := jitter(s.cfg.RetrySchedule[d.Attempts])
+		if out.retryAfter > 0 {
+			wait = out.retryAfter
+		}
+		t := time.Now().Add(wait).UTC()
+		d.NextAttemptAt = &t
+		p.finish(d, out, StatusRetrying)
+	default:
+		p.finish(d, out, StatusFailed)
+	}
+}
+
+// jitter spreads a wait by up to ±10% so retries of many deliveries do
+// not arrive together.
+func jitter(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	span := int64(d) / 5
+	if span <= 0 {
+		return d
+	}
+	return d - time.Duration(span/2) + time.Duration(rand.Int64N(span))
+}
+
+// finish records an attempt's outcome. A 410 disables the alert.
+func (p *sender) finish(d *Delivery, out outcome, status string) {
+	s := p.s
+	d.Status = status
+	if out.status != 0 {
+		d.LastStatusCode = out.status
+	}
+	d.LastError = ""
+	if out.err != nil {
+		d.LastError = out.err.Error()
+	}
+	var disabled bool
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		prev, err := getDelivery(tx, d.ID)
+		if err != nil {
+			if news.ErrorCode(err) == news.ECodeNotFound {
+				return nil // the alert was deleted meanwhile
+			}
+			return err
+		}
+		if err := saveDelivery(tx, d, prev); err != nil {
+			return err
+		}
+		a, err := getAlert(tx, d.AlertID)
+		if err != nil {
+			if news.ErrorCode(err) == news.ECodeNotFound {
+				return nil
+			}
+			return err
+		}
+		a.LastDeliveryStatus = status
+		if out.disable && a.Enabled {
+			a.Enabled = false
+			disabled = true
+		}
+		return putAlert(tx, a)
+	})
+	if err != nil {
+		s.log.Error("alerts: record delivery", "delivery", d.ID, "err", err)
+		return
+	}
+	lv := s.log.Info
+	if status != StatusSucceeded {
+		lv = s.log.Warn
+	}
+	lv("alerts: delivery "+status, "delivery", d.ID, "alert", d.AlertID, "attempts", d.Attempts,
+		"status_code", d.LastStatusCode, "err", d.LastError)
+	if disabled {
+		s.unschedule(d.AlertID)
+		s.log.Warn("alerts: receiver answered 410 Gone; alert disabled", "alert", d.AlertID)
+	}
+}
+
+func (p *sender) dropQueued(id string) {
+	_ = p.s.db.Update(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketQueue).Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			if string(k[8:]) == id {
+				return tx.Bucket(bucketQueue).Delete(k)
+			}
+		}
+		return nil
+	})
+}
+
+// post makes one signed POST and classifies the answer. Errors never
+// carry the URL's query string or the secret.
+func (p *sender) post(ctx context.Context, target, secret, id string, body []byte) outcome {
+	now := time.Now()
+	sig, err := Sign(secret, id, now, body)
+	if err != nil {
+		return outcome{err: err}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return outcome{err: errors.New("bad webhook url")}
+	}
+	req.Header.Set("content-type", "application/json")
+	req.Header.Set("user-agent", "Watchword/"+p.s.cfg.Version)
+	req.Header.Set("webhook-id", id)
+	req.Header.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
+	req.Header.Set("webhook-signature", sig)
+	resp, err := p.client.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // url.Error repeats the URL, query string included
+		}
+		if errors.Is(err, errRefused) {
+			return outcome{retry: false, err: err}
+		}
+		return outcome{retry: true, err: fmt.Errorf("post %s: %v", redactURL(target), err)}
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode/100 == 2 {
+		return outcome{status: resp.StatusCode}
+	}
+	out := outcome{status: resp.StatusCode, retry: true, err: fmt.Errorf("receiver answered %d", resp.StatusCode)}
+	if pol, ok := statusPolicy[resp.StatusCode]; ok {
+		out.retry, out.disable = pol.retry, pol.disable
+		if pol.honourRetryAfter {
+			out.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), now)
+		}
+	}
+	return out
+}
+
+// TestResult is the answer of a test event.
+type TestResult struct {
+	WebhookID  string `json:"webhook_id"`
+	StatusCode int    `json:"status_code"`
+	OK         bool   `json:"ok"`
+	Error      string `json:"error,omitempty"`
+}
+
+// SendTest sends a signed alert.test event now, outside the outbox, and
+// reports the receiver's answer.
+func (s *Service) SendTest(ctx context.Context, id string) (*TestResult, error) {
+	a, err := s.load(id)
+	if err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(Payload{Type: EventTest, Timestamp: time.Now().UTC(),
+		Data: TestData{Alert: AlertRef{ID: a.ID, Name: a.Name, Query: a.Query}}})
+	if err != nil {
+		return nil, err
+	}
+	msgID := newID("msg_test_")
+	out := s.sender.post(ctx, a.WebhookURL, a.Secret, msgID, body)
+	r := &TestResult{WebhookID: msgID, StatusCode: out.status, OK: out.err == nil}
+	if out.err != nil {
+		r.Error = out.err.Error()
+	}
+	return r, nil
+}

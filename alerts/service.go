@@ -1,0 +1,557 @@
+package alerts
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"github.com/watchword/watchword/index"
+	"github.com/watchword/watchword/index/query"
+	"github.com/watchword/watchword/internal/engine"
+	"github.com/watchword/watchword/internal/news"
+	bolt "go.etcd.io/bbolt"
+)
+
+// DefaultRetrySchedule is the Standard Webhooks retry schedule: the wait
+// before each attempt.
+var DefaultRetrySchedule = []time.Duration{
+	0, 5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour,
+	5 * time.Hour, 10 * time.Hour, 14 * time.Hour, 20 * time.Hour, 24 * time.Hour,
+}
+
+// Defaults of Config.
+const (
+	DefaultSenders = 8
+	DefaultTimeout = 15 * time.Second
+	DefaultWindow  = 1000
+	// maxWindow is the most new articles in one in-memory index: the
+	// index answers up to ten API pages (1,000 hits) in one request.
+	maxWindow = 10 * index.MaxSize
+)
+
+// Config configures the alert service. Zero values take the defaults.
+type Config struct {
+	Engine        *engine.Engine
+	Logger        *slog.Logger
+	MinInterval   time.Duration   // shortest schedule interval (default 1m)
+	RetrySchedule []time.Duration // wait before each attempt (default: Standard Webhooks)
+	Allow         []netip.Prefix  // webhook addresses allowed despite the guard
+	Senders       int             // concurrent webhook senders (default 8)
+	Timeout       time.Duration   // per-attempt HTTP timeout (default 15s)
+	Version       string          // for the User-Agent
+	Window        int             // new articles per in-memory index (default and most 1000)
+	Workers       int             // alert evaluation goroutines (default GOMAXPROCS)
+}
+
+// Service owns the alerts: CRUD, the scheduler, the runner and the
+// sender pool.
+type Service struct {
+	cfg   Config
+	eng   *engine.Engine
+	db    *bolt.DB
+	log   *slog.Logger
+	guard *Guard
+	rules Rules
+
+	runMu sync.Mutex // one evaluation at a time
+
+	cacheMu sync.Mutex
+	cache   map[string]cachedQuery
+
+	schedMu sync.Mutex
+	cron    *cron.Cron
+	entries map[string]cron.EntryID
+
+	sender *sender
+	batch  *batcher
+}
+
+type cachedQuery struct {
+	version uint64
+	node    query.Node
+}
+
+// New opens the alert buckets in the engine's store.
+func New(cfg Config) (*Service, error) {
+	if cfg.Engine == nil {
+		return nil, errors.New("alerts: engine is required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MinInterval <= 0 {
+		cfg.MinInterval = DefaultMinInterval
+	}
+	if len(cfg.RetrySchedule) == 0 {
+		cfg.RetrySchedule = DefaultRetrySchedule
+	}
+	if cfg.Senders <= 0 {
+		cfg.Senders = DefaultSenders
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.Window <= 0 || cfg.Window > maxWindow {
+		cfg.Window = DefaultWindow
+	}
+	if cfg.Version == "" {
+		cfg.Version = "dev"
+	}
+	s := &Service{
+		cfg: cfg, eng: cfg.Engine, db: cfg.Engine.Store().DB(), log: cfg.Logger,
+		guard: &Guard{Allow: cfg.Allow}, cache: map[string]cachedQuery{}, entries: map[string]cron.EntryID{},
+	}
+	s.rules = Rules{MinInterval: cfg.MinInterval, Guard: s.guard}
+	if err := ensureBuckets(s.db); err != nil {
+		return nil, err
+	}
+	s.sender = newSender(s)
+	s.batch = newBatcher(s)
+	return s, nil
+}
+
+// Start schedules every enabled alert and starts the sender pool, which
+// resumes the deliveries left pending in the outbox.
+func (s *Service) Start() error {
+	s.schedMu.Lock()
+	s.cron = cron.New(
+		cron.WithLocation(time.UTC),
+		cron.WithChain(cron.Recover(cronLogger{s.log}), cron.SkipIfStillRunning(cronLogger{s.log})),
+	)
+	s.schedMu.Unlock()
+	all, err := s.List()
+	if err != nil {
+		return err
+	}
+	for _, a := range all {
+		s.reschedule(a)
+	}
+	s.batch.start()
+	s.cron.Start()
+	s.sender.start()
+	s.log.Info("alerts: started", "alerts", len(all), "senders", s.cfg.Senders)
+	return nil
+}
+
+// Stop stops the scheduler, waits for a running evaluation, and stops the
+// senders: in-flight deliveries finish or stay in the outbox.
+func (s *Service) Stop(ctx context.Context) error {
+	s.schedMu.Lock()
+	c := s.cron
+	s.schedMu.Unlock()
+	if c != nil {
+		cronDone := c.Stop()
+		s.batch.stop() // releases the jobs waiting for a round
+		select {
+		case <-cronDone.Done():
+		case <-ctx.Done():
+		}
+	}
+	return s.sender.stop(ctx)
+}
+
+type cronLogger struct{ l *slog.Logger }
+
+func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug("alerts: cron: "+msg, kv...) }
+func (c cronLogger) Error(err error, msg string, kv ...any) {
+	c.l.Error("alerts: cron: "+msg, append(kv, "err", err)...)
+}
+
+// reschedule removes an alert's cron entry and adds it again when the
+// alert is enabled, so edits take effect at once.
+func (s *Service) reschedule(a *Alert) {
+	s.schedMu.Lock()
+	defer s.schedMu.Unlock()
+	if s.cron == nil {
+		return
+	}
+	if id, ok := s.entries[a.ID]; ok {
+		s.cron.Remove(id)
+		delete(s.entries, a.ID)
+	}
+	if !a.Enabled {
+		return
+	}
+	sched, err := ParseSchedule(a.Schedule, a.Timezone, 0, time.Now())
+	if err != nil {
+		s.log.Error("alerts: cannot schedule alert", "alert", a.ID, "err", err)
+		return
+	}
+	id := a.ID
+	s.entries[id] = s.cron.Schedule(sched, cron.FuncJob(func() { s.batch.due(id) }))
+}
+
+func (s *Service) unschedule(id string) {
+	s.schedMu.Lock()
+	defer s.schedMu.Unlock()
+	if eid, ok := s.entries[id]; ok && s.cron != nil {
+		s.cron.Remove(eid)
+		delete(s.entries, id)
+	}
+}
+
+// Input is the writable part of an alert, for create (all fields) and
+// PATCH (only the fields present). Unknown fields are rejected.
+type Input struct {
+	Name                  *string        `json:"name"`
+	Query                 *string        `json:"query"`
+	Filters               *index.Filters `json:"filters"`
+	Schedule              *string        `json:"schedule"`
+	Timezone              *string        `json:"timezone"`
+	WebhookURL            *string        `json:"webhook_url"`
+	Enabled               *bool          `json:"enabled"`
+	MaxMatchesPerDelivery *int           `json:"max_matches_per_delivery"`
+}
+
+// DecodeInput decodes a JSON body strictly: unknown fields (including
+// unknown filter fields and the read-only ones) are a 400.
+func DecodeInput(body []byte) (*Input, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	var in Input
+	if err := dec.Decode(&in); err != nil {
+		return nil, news.Errorf(news.ECodeBadRequest, "alert JSON: %v", err)
+	}
+	if dec.More() {
+		return nil, news.Errorf(news.ECodeBadRequest, "alert JSON: trailing data after the object")
+	}
+	return &in, nil
+}
+
+func (in *Input) apply(a *Alert) {
+	if in.Name != nil {
+		a.Name = *in.Name
+	}
+	if in.Query != nil {
+		a.Query = *in.Query
+	}
+	if in.Filters != nil {
+		a.Filters = *in.Filters
+	}
+	if in.Schedule != nil {
+		a.Schedule = *in.Schedule
+	}
+	if in.Timezone != nil {
+		a.Timezone = *in.Timezone
+	}
+	if in.WebhookURL != nil {
+		a.WebhookURL = *in.WebhookURL
+	}
+	if in.Enabled != nil {
+		a.Enabled = *in.Enabled
+	}
+	if in.MaxMatchesPerDelivery != nil {
+		a.MaxMatchesPerDelivery = *in.MaxMatchesPerDelivery
+	}
+}
+
+// Create validates and saves a new alert. Its watermark is the current
+// indexed sequence: articles already there are not sent. The answer
+// carries the secret, the only time besides rotation.
+func (s *Service) Create(in *Input) (View, error) {
+	a := &Alert{Enabled: true}
+	in.apply(a)
+	if err := a.Validate(s.rules); err != nil {
+		return View{}, err
+	}
+	secret, err := NewSecret()
+	if err != nil {
+		return View{}, err
+	}
+	a.ID = newID("al_")
+	a.Secret = secret
+	a.CreatedAt = time.Now().UTC()
+	a.Version = 1
+	a.Watermark = s.eng.IndexedSeq()
+	if err := s.db.Update(func(tx *bolt.Tx) error { return putAlert(tx, a) }); err != nil {
+		return View{}, fmt.Errorf("alerts: create: %w", err)
+	}
+	s.reschedule(a)
+	s.log.Info("alerts: created", "alert", a.ID, "schedule", a.Schedule, "webhook", redactURL(a.WebhookURL))
+	v := s.view(a)
+	v.Secret = a.Secret
+	return v, nil
+}
+
+// CreateMany validates and saves many alerts in one transaction (bulk
+// import, benchmarks). Secrets are not returned.
+func (s *Service) CreateMany(ins []*Input) ([]string, error) {
+	now := time.Now().UTC()
+	w := s.eng.IndexedSeq()
+	as := make([]*Alert, 0, len(ins))
+	for _, in := range ins {
+		a := &Alert{Enabled: true}
+		in.apply(a)
+		if err := a.Validate(s.rules); err != nil {
+			return nil, err
+		}
+		secret, err := NewSecret()
+		if err != nil {
+			return nil, err
+		}
+		a.ID, a.Secret, a.CreatedAt, a.Version, a.Watermark = newID("al_"), secret, now, 1, w
+		as = append(as, a)
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, a := range as {
+			if err := putAlert(tx, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("alerts: create: %w", err)
+	}
+	ids := make([]string, len(as))
+	for i, a := range as {
+		s.reschedule(a)
+		ids[i] = a.ID
+	}
+	return ids, nil
+}
+
+// Alerts returns the alerts with the given ids (missing ones are skipped).
+func (s *Service) Alerts(ids []string) ([]*Alert, error) {
+	var out []*Alert
+	err := s.db.View(func(tx *bolt.Tx) error {
+		for _, id := range ids {
+			a, err := getAlert(tx, id)
+			if news.ErrorCode(err) == news.ECodeNotFound {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			out = append(out, a)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (s *Service) view(a *Alert) View {
+	v := a.View()
+	v.NextRunAt = nil
+	if a.Enabled {
+		if sched, err := ParseSchedule(a.Schedule, a.Timezone, 0, time.Now()); err == nil {
+			t := sched.Next(time.Now()).UTC()
+			v.NextRunAt = &t
+		}
+	}
+	return v
+}
+
+// Get returns one alert.
+func (s *Service) Get(id string) (View, error) {
+	a, err := s.load(id)
+	if err != nil {
+		return View{}, err
+	}
+	return s.view(a), nil
+}
+
+func (s *Service) load(id string) (*Alert, error) {
+	var a *Alert
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		a, err = getAlert(tx, id)
+		return err
+	})
+	return a, err
+}
+
+// List returns every alert, by creation time.
+func (s *Service) List() ([]*Alert, error) {
+	var out []*Alert
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketAlerts).ForEach(func(k, v []byte) error {
+			a := new(Alert)
+			if err := json.Unmarshal(v, a); err != nil {
+				return fmt.Errorf("alerts: decode alert %q: %w", k, err)
+			}
+			out = append(out, a)
+			return nil
+		})
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+	return out, err
+}
+
+// Views returns every alert in API form.
+func (s *Service) Views() ([]View, error) {
+	all, err := s.List()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]View, len(all))
+	for i, a := range all {
+		out[i] = s.view(a)
+	}
+	return out, nil
+}
+
+// Update applies a PATCH. The watermark is kept.
+func (s *Service) Update(id string, in *Input) (View, error) {
+	var a *Alert
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		if a, err = getAlert(tx, id); err != nil {
+			return err
+		}
+		in.apply(a)
+		if err := a.Validate(s.rules); err != nil {
+			return err
+		}
+		a.Version++
+		return putAlert(tx, a)
+	})
+	if err != nil {
+		return View{}, err
+	}
+	s.reschedule(a)
+	return s.view(a), nil
+}
+
+// Delete removes an alert with its sent-set and its deliveries.
+func (s *Service) Delete(id string) error {
+	s.unschedule(id)
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if _, err := getAlert(tx, id); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketAlerts).Delete([]byte(id)); err != nil {
+			return err
+		}
+		if err := deleteByPrefix(tx.Bucket(bucketSent), prefixKey(id), nil); err != nil {
+			return err
+		}
+		ob, qb := tx.Bucket(bucketOutbox), tx.Bucket(bucketQueue)
+		return deleteByPrefix(tx.Bucket(bucketByAlert), prefixKey(id), func(k []byte) error {
+			did := string(k[len(id)+1:])
+			if d, err := getDelivery(tx, did); err == nil && d.NextAttemptAt != nil {
+				if err := qb.Delete(queueKey(*d.NextAttemptAt, did)); err != nil {
+					return err
+				}
+			}
+			return ob.Delete([]byte(did))
+		})
+	})
+	if err != nil {
+		return err
+	}
+	s.cacheMu.Lock()
+	delete(s.cache, id)
+	s.cacheMu.Unlock()
+	return nil
+}
+
+// RotateSecret replaces the signing secret and returns the alert with it.
+func (s *Service) RotateSecret(id string) (View, error) {
+	secret, err := NewSecret()
+	if err != nil {
+		return View{}, err
+	}
+	var a *Alert
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		if a, err = getAlert(tx, id); err != nil {
+			return err
+		}
+		a.Secret = secret
+		return putAlert(tx, a)
+	})
+	if err != nil {
+		return View{}, err
+	}
+	v := s.view(a)
+	v.Secret = secret
+	return v, nil
+}
+
+// Deliveries lists an alert's deliveries, newest first.
+func (s *Service) Deliveries(alertID string, limit int) ([]*Delivery, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	var out []*Delivery
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if _, err := getAlert(tx, alertID); err != nil {
+			return err
+		}
+		p := prefixKey(alertID)
+		c := tx.Bucket(bucketByAlert).Cursor()
+		// Seek past the prefix and walk backwards for newest first.
+		end := append(append([]byte(nil), alertID...), 1)
+		k, _ := c.Seek(end)
+		if k == nil {
+			k, _ = c.Last()
+		} else {
+			k, _ = c.Prev()
+		}
+		for ; k != nil && bytes.HasPrefix(k, p) && len(out) < limit; k, _ = c.Prev() {
+			d, err := getDelivery(tx, string(k[len(p):]))
+			if err != nil {
+				if news.ErrorCode(err) == news.ECodeNotFound {
+					continue
+				}
+				return err
+			}
+			out = append(out, d)
+		}
+		return nil
+	})
+	if out == nil {
+		out = []*Delivery{}
+	}
+	return out, err
+}
+
+// Redeliver puts a delivery back into the outbox for a fresh series of
+// attempts, with the same webhook-id.
+func (s *Service) Redeliver(id string) (*Delivery, error) {
+	var d *Delivery
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		if d, err = getDelivery(tx, id); err != nil {
+			return err
+		}
+		if d.Status == StatusPending || d.Status == StatusRetrying {
+			return news.Errorf(news.ECodeConflict, "delivery %q is still %s", id, d.Status)
+		}
+		now := time.Now().UTC()
+		prev := *d
+		d.Status, d.Attempts, d.NextAttemptAt = StatusPending, 0, &now
+		return saveDelivery(tx, d, &prev)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.sender.wake()
+	return d, nil
+}
+
+// parsed returns the alert's parsed query, cached per alert version.
+func (s *Service) parsed(a *Alert) (query.Node, error) {
+	s.cacheMu.Lock()
+	c, ok := s.cache[a.ID]
+	s.cacheMu.Unlock()
+	if ok && c.version == a.Version {
+		return c.node, nil
+	}
+	n, err := query.Parse(a.Query)
+	if err != nil {
+		return nil, err
+	}
+	s.cacheMu.Lock()
+	s.cache[a.ID] = cachedQuery{version: a.Version, node: n}
+	s.cacheMu.Unlock()
+	return n, nil
+}

@@ -1,0 +1,149 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/watchword/watchword/alerts"
+	"github.com/watchword/watchword/internal/news"
+)
+
+// alertRoutes adds the alert API. Without an alert service the routes
+// answer 503 unavailable.
+func (s *Server) alertRoutes(api *echo.Group, read, write echo.MiddlewareFunc) {
+	on := func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if s.cfg.Alerts == nil {
+				return news.Errorf(news.ECodeUnavailable, "alerts are not enabled on this server")
+			}
+			return next(c)
+		}
+	}
+	read = alertChain(read, on)
+	write = alertChain(write, on)
+	api.POST("/alerts", s.handleCreateAlert, write)
+	api.GET("/alerts", s.handleListAlerts, read)
+	api.GET("/alerts/:id", s.handleGetAlert, read)
+	api.PATCH("/alerts/:id", s.handlePatchAlert, write)
+	api.DELETE("/alerts/:id", s.handleDeleteAlert, write)
+	api.GET("/alerts/:id/preview", s.handlePreviewAlert, read)
+	api.POST("/alerts/:id/run", s.handleRunAlert, write)
+	api.POST("/alerts/:id/test", s.handleTestAlert, write)
+	api.POST("/alerts/:id/rotate-secret", s.handleRotateSecret, write)
+	api.GET("/alerts/:id/deliveries", s.handleDeliveries, read)
+	api.POST("/deliveries/:id/redeliver", s.handleRedeliver, write)
+}
+
+// alertChain runs a, then b, then the handler.
+func alertChain(a, b echo.MiddlewareFunc) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc { return a(b(next)) }
+}
+
+func (s *Server) alertInput(c echo.Context) (*alerts.Input, error) {
+	body, err := s.readBody(c)
+	if err != nil {
+		return nil, err
+	}
+	if len(body) == 0 {
+		return nil, news.Errorf(news.ECodeBadRequest, "request body is empty; want an alert JSON object")
+	}
+	return alerts.DecodeInput(body)
+}
+
+func (s *Server) handleCreateAlert(c echo.Context) error {
+	in, err := s.alertInput(c)
+	if err != nil {
+		return err
+	}
+	v, err := s.cfg.Alerts.Create(in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, v)
+}
+
+func (s *Server) handleListAlerts(c echo.Context) error {
+	vs, err := s.cfg.Alerts.Views()
+	if err != nil {
+		return err
+	}
+	if vs == nil {
+		vs = []alerts.View{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"alerts": vs})
+}
+
+func (s *Server) handleGetAlert(c echo.Context) error {
+	v, err := s.cfg.Alerts.Get(c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
+func (s *Server) handlePatchAlert(c echo.Context) error {
+	in, err := s.alertInput(c)
+	if err != nil {
+		return err
+	}
+	v, err := s.cfg.Alerts.Update(c.Param("id"), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
+func (s *Server) handleDeleteAlert(c echo.Context) error {
+	if err := s.cfg.Alerts.Delete(c.Param("id")); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"id": c.Param("id"), "deleted": true})
+}
+
+func (s *Server) handlePreviewAlert(c echo.Context) error {
+	p, err := s.cfg.Alerts.Preview(c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p)
+}
+
+func (s *Server) handleRunAlert(c echo.Context) error {
+	r, err := s.cfg.Alerts.RunNow(c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, r)
+}
+
+func (s *Server) handleTestAlert(c echo.Context) error {
+	r, err := s.cfg.Alerts.SendTest(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, r)
+}
+
+func (s *Server) handleRotateSecret(c echo.Context) error {
+	v, err := s.cfg.Alerts.RotateSecret(c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
+func (s *Server) handleDeliveries(c echo.Context) error {
+	ds, err := s.cfg.Alerts.Deliveries(c.Param("id"), 100)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"deliveries": ds})
+}
+
+func (s *Server) handleRedeliver(c echo.Context) error {
+	d, err := s.cfg.Alerts.Redeliver(c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, d)
+}

@@ -1,0 +1,163 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/watchword/watchword/alerts"
+)
+
+func newAlertServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	return newTestServer(t, func(cfg *Config) {
+		svc, err := alerts.New(alerts.Config{
+			Engine: cfg.Engine, Logger: quiet, MinInterval: time.Second, Version: "test",
+			Allow:         []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+			RetrySchedule: []time.Duration{0, 50 * time.Millisecond},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = svc.Stop(context.Background()) })
+		cfg.Alerts = svc
+	})
+}
+
+func TestAlertAPI(t *testing.T) {
+	ts := newAlertServer(t)
+	var hits atomic.Int32
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("webhook-signature") == "" {
+			w.WriteHeader(400)
+			return
+		}
+		hits.Add(1)
+	}))
+	defer recv.Close()
+	alertJSON := func(mut string) string {
+		return fmt.Sprintf(`{"name":"ukraine","query":"ukraine","schedule":"@daily","webhook_url":%q%s}`, recv.URL+"/hook", mut)
+	}
+
+	// Bad input: 4xx with the error shape, nothing saved.
+	bad := []struct{ body, code string }{
+		{`{"name":"x","query":"peskov AND (ukraine","webhook_url":"` + recv.URL + `"}`, "query_syntax"},
+		{alertJSON(`,"schedule":"TZ="`), "invalid"},
+		{alertJSON(`,"schedule":"CRON_TZ="`), "invalid"},
+		{alertJSON(`,"schedule":"@every 0s"`), "invalid"},
+		{alertJSON(`,"schedule":"@every 500ms"`), "invalid"},
+		{alertJSON(`,"schedule":"0 0 30 2 *"`), "invalid"},
+		{alertJSON(`,"timezone":"Mars/Base"`), "invalid"},
+		{`{"name":"x","query":"a","webhook_url":"ftp://example.com/"}`, "invalid"},
+		{`{"name":"x","query":"a","webhook_url":"http://169.254.169.254/"}`, "invalid"},
+		{`{"name":"x","query":"a","webhook_url":"http://10.0.0.1/"}`, "invalid"},
+		{alertJSON(`,"filters":{"speeker":["x"]}`), "bad_request"},
+		{alertJSON(`,"max_matches_per_delivery":5000`), "invalid"},
+		{`{"name":"` + strings.Repeat("n", 1<<20-200) + `","query":"a","webhook_url":"` + recv.URL + `"}`, "invalid"},
+		{`not json`, "bad_request"},
+	}
+	for _, b := range bad {
+		r := call(t, ts, "POST", "/api/alerts", "application/json", b.body, testToken)
+		if r.Status != 400 || errorOf(t, r) != b.code {
+			t.Errorf("%.80s: %d %.200s", b.body, r.Status, r.Raw)
+		}
+	}
+	r := call(t, ts, "POST", "/api/alerts", "application/json", `{"name":"x","query":"peskov AND (ukraine","webhook_url":"`+recv.URL+`"}`, testToken)
+	if e := r.Body["error"].(map[string]any); e["position"] != float64(11) {
+		t.Errorf("query error without position: %s", r.Raw)
+	}
+	if r := call(t, ts, "GET", "/api/alerts", "", "", ""); len(r.Body["alerts"].([]any)) != 0 {
+		t.Fatalf("bad input saved: %s", r.Raw)
+	}
+	if r := call(t, ts, "POST", "/api/alerts", "application/json", alertJSON(""), ""); r.Status != 401 {
+		t.Fatalf("create without token: %d", r.Status)
+	}
+
+	// Create: 201 and the secret, once.
+	r = call(t, ts, "POST", "/api/alerts", "application/json", alertJSON(""), testToken)
+	if r.Status != 201 || !strings.HasPrefix(fmt.Sprint(r.Body["secret"]), "whsec_") {
+		t.Fatalf("create: %d %s", r.Status, r.Raw)
+	}
+	id := r.Body["id"].(string)
+	r = call(t, ts, "GET", "/api/alerts/"+id, "", "", "")
+	if r.Status != 200 || r.Body["secret"] != nil || r.Body["next_run_at"] == nil {
+		t.Fatalf("get: %s", r.Raw)
+	}
+	if r := call(t, ts, "GET", "/api/alerts/nope", "", "", ""); r.Status != 404 || errorOf(t, r) != "not_found" {
+		t.Fatalf("unknown: %s", r.Raw)
+	}
+	if r := call(t, ts, "PATCH", "/api/alerts/"+id, "application/json", `{"schedule":"@every 0s"}`, testToken); r.Status != 400 {
+		t.Fatalf("bad patch: %s", r.Raw)
+	}
+	if r := call(t, ts, "PATCH", "/api/alerts/"+id, "application/json", `{"name":"renamed"}`, testToken); r.Status != 200 || r.Body["name"] != "renamed" {
+		t.Fatalf("patch: %s", r.Raw)
+	}
+
+	// New articles: preview shows them and moves nothing; run sends them.
+	if r := call(t, ts, "POST", "/api/articles", "application/json", `[{"id":"u1","body":"Ukraine news."},{"id":"u2","body":"Spain news."}]`, testToken); r.Status != 200 {
+		t.Fatalf("ingest: %s", r.Raw)
+	}
+	for i := 0; i < 2; i++ {
+		r = call(t, ts, "GET", "/api/alerts/"+id+"/preview", "", "", "")
+		if r.Status != 200 || r.Body["total_new"] != float64(1) {
+			t.Fatalf("preview: %s", r.Raw)
+		}
+	}
+	r = call(t, ts, "POST", "/api/alerts/"+id+"/run", "", "", testToken)
+	if r.Status != 200 || r.Body["matches"] != float64(1) {
+		t.Fatalf("run: %s", r.Raw)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	var ds []map[string]any
+	for time.Now().Before(deadline) {
+		r = call(t, ts, "GET", "/api/alerts/"+id+"/deliveries", "", "", "")
+		raw, _ := json.Marshal(r.Body["deliveries"])
+		_ = json.Unmarshal(raw, &ds)
+		if len(ds) == 1 && ds[0]["status"] == "succeeded" {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(ds) != 1 || ds[0]["status"] != "succeeded" || ds[0]["attempts"] != float64(1) || hits.Load() != 1 {
+		t.Fatalf("deliveries: %v hits %d", ds, hits.Load())
+	}
+	for _, k := range []string{"id", "status", "attempts", "last_status_code", "last_error", "next_attempt_at", "article_ids", "created_at"} {
+		if _, ok := ds[0][k]; !ok {
+			t.Errorf("delivery lacks %s", k)
+		}
+	}
+	if r := call(t, ts, "POST", "/api/deliveries/"+ds[0]["id"].(string)+"/redeliver", "", "", testToken); r.Status != 202 {
+		t.Fatalf("redeliver: %s", r.Raw)
+	}
+	r = call(t, ts, "POST", "/api/alerts/"+id+"/test", "", "", testToken)
+	if r.Status != 200 || r.Body["ok"] != true || r.Body["status_code"] != float64(200) {
+		t.Fatalf("test: %s", r.Raw)
+	}
+	r = call(t, ts, "POST", "/api/alerts/"+id+"/rotate-secret", "", "", testToken)
+	if r.Status != 200 || !strings.HasPrefix(fmt.Sprint(r.Body["secret"]), "whsec_") {
+		t.Fatalf("rotate: %s", r.Raw)
+	}
+	if r := call(t, ts, "DELETE", "/api/alerts/"+id, "", "", testToken); r.Status != 200 {
+		t.Fatalf("delete: %s", r.Raw)
+	}
+	if r := call(t, ts, "GET", "/api/alerts/"+id, "", "", ""); r.Status != 404 {
+		t.Fatalf("after delete: %s", r.Raw)
+	}
+}
+
+func TestAlertAPIWithoutService(t *testing.T) {
+	ts := newTestServer(t, nil)
+	if r := call(t, ts, "GET", "/api/alerts", "", "", ""); r.Status != 503 || errorOf(t, r) != "unavailable" {
+		t.Fatalf("%d %s", r.Status, r.Raw)
+	}
+}
