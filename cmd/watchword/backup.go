@@ -1,0 +1,225 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/watchword/watchword/internal/engine"
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// cmdBackup writes a consistent copy of the store to --out: from a running
+// server with --server (GET /api/backup), or from the data directory,
+// which works only while no server holds the store's lock.
+func cmdBackup(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("backup", stderr)
+	data := fs.String("data", "./watchword-data", "data directory (offline backup, or to find the token)")
+	server := fs.String("server", "", "back up a running server over HTTP, e.g. http://127.0.0.1:8080")
+	token := fs.String("token", "", "API token for --server (default: read from <data>/token)")
+	out := fs.String("out", "", "file to write (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *out == "" || fs.NArg() > 0 {
+		return usageError{errors.New("usage: watchword backup [--data DIR | --server URL [--token T]] --out FILE")}
+	}
+	start := time.Now()
+	var n int64
+	var err error
+	if *server != "" {
+		tok := *token
+		if tok == "" {
+			b, rerr := os.ReadFile(filepath.Join(*data, "token"))
+			if rerr != nil {
+				return fmt.Errorf("no --token given and none readable in %s: %w", *data, rerr)
+			}
+			tok = strings.TrimSpace(string(b))
+		}
+		n, err = backupServer(*server, tok, *out)
+	} else {
+		n, err = backupFile(engine.StorePath(*data), *out)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "backed up %d bytes to %s in %s\n", n, *out, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// backupFile copies the store through a read transaction. Opening it
+// read-only takes a shared lock, which a running server (holding the
+// exclusive one) refuses: then the copy must come from the server.
+func backupFile(storePath, out string) (int64, error) {
+	if _, err := os.Stat(storePath); err != nil {
+		return 0, fmt.Errorf("no store at %s: %w", storePath, err)
+	}
+	db, err := bolt.Open(storePath, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		if errors.Is(err, berrors.ErrTimeout) {
+			return 0, fmt.Errorf("the store %s is locked by a running server; back it up online with --server URL", storePath)
+		}
+		return 0, fmt.Errorf("open %s: %w", storePath, err)
+	}
+	defer db.Close()
+	var n int64
+	err = db.View(func(tx *bolt.Tx) error {
+		return writeAtomically(out, func(w io.Writer) error {
+			var werr error
+			n, werr = tx.WriteTo(w)
+			return werr
+		})
+	})
+	return n, err
+}
+
+// backupServer downloads GET /api/backup.
+func backupServer(server, token, out string) (int64, error) {
+	req, err := http.NewRequest(http.MethodGet, strings.TrimRight(server, "/")+"/api/backup", nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("GET /api/backup: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return 0, fmt.Errorf("GET /api/backup: HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(b)))
+	}
+	var n int64
+	err = writeAtomically(out, func(w io.Writer) error {
+		var cerr error
+		n, cerr = io.Copy(w, resp.Body)
+		if cerr == nil && resp.ContentLength >= 0 && n != resp.ContentLength {
+			cerr = fmt.Errorf("backup cut short: %d of %d bytes", n, resp.ContentLength)
+		}
+		return cerr
+	})
+	if err != nil {
+		return 0, err
+	}
+	if err := checkStoreFile(out); err != nil {
+		os.Remove(out)
+		return 0, fmt.Errorf("the downloaded backup is not a valid store: %w", err)
+	}
+	return n, nil
+}
+
+// writeAtomically writes path through a synced temporary file and a
+// rename, so a failed backup never leaves a truncated file behind.
+func writeAtomically(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// checkStoreFile opens a bbolt file read-only and checks its pages.
+func checkStoreFile(path string) error {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return db.View(func(tx *bolt.Tx) error {
+		var first error
+		for err := range tx.Check() { // drain: the checker stops when read to the end
+			if first == nil {
+				first = err
+			}
+		}
+		if first != nil {
+			return first
+		}
+		// Every Watchword store has the meta bucket (the sequence counter).
+		if tx.Bucket([]byte("meta")) == nil {
+			return errors.New("it is a bbolt file but not a Watchword store (no meta bucket)")
+		}
+		return nil
+	})
+}
+
+// cmdRestore puts a backup in place as the store of a data directory and
+// removes the index, which the next start rebuilds from the store.
+func cmdRestore(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("restore", stderr)
+	data := fs.String("data", "", "data directory to restore into (required; the server must be stopped)")
+	in := fs.String("in", "", "backup file (required)")
+	force := fs.Bool("force", false, "replace the store of a non-empty data directory")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *data == "" || *in == "" || fs.NArg() > 0 {
+		return usageError{errors.New("usage: watchword restore --data DIR --in FILE [--force]")}
+	}
+	if err := checkStoreFile(*in); err != nil {
+		return fmt.Errorf("%s is not a valid store: %w", *in, err)
+	}
+	entries, err := os.ReadDir(*data)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if len(entries) > 0 && !*force {
+		return fmt.Errorf("%s is not empty; stop the server and add --force to replace its store", *data)
+	}
+	if err := os.MkdirAll(*data, 0o700); err != nil {
+		return err
+	}
+	storePath := engine.StorePath(*data)
+	// A running server holds the exclusive lock: refuse rather than swap
+	// the file under it.
+	if _, err := os.Stat(storePath); err == nil {
+		db, err := bolt.Open(storePath, 0o600, &bolt.Options{Timeout: time.Second})
+		if err != nil {
+			return fmt.Errorf("the store %s is in use (is the server running?): %w", storePath, err)
+		}
+		db.Close()
+	}
+	src, err := os.Open(*in)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	err = writeAtomically(storePath, func(w io.Writer) error {
+		_, err := io.Copy(w, src)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("restore %s: %w", storePath, err)
+	}
+	if err := os.RemoveAll(engine.IndexPath(*data)); err != nil {
+		return fmt.Errorf("remove the old index: %w", err)
+	}
+	if d, err := os.Open(*data); err == nil {
+		d.Sync() // make the rename durable
+		d.Close()
+	}
+	fmt.Fprintf(stdout, "restored %s into %s; the index is rebuilt from the store on the next start\n", *in, storePath)
+	return nil
+}
