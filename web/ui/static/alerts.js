@@ -1,0 +1,489 @@
+// Watchword alert pages: the server renders static shells and this file
+// fills them from the JSON API (/api/alerts...). The API token is asked
+// for once and kept in sessionStorage for the tab's life.
+(function () {
+  "use strict";
+  var app = document.getElementById("app");
+  if (!app) return;
+  var page = app.getAttribute("data-page");
+  var KEY = "watchword.token";
+  var $ = function (id) { return document.getElementById(id); };
+
+  // ---- token and API calls ----
+  function token() { try { return sessionStorage.getItem(KEY) || ""; } catch (e) { return ""; } }
+  function setToken(t) { try { if (t) sessionStorage.setItem(KEY, t); else sessionStorage.removeItem(KEY); } catch (e) { /* storage off */ } }
+  var forget = $("forget-token");
+  function showForget() { if (forget) forget.hidden = !token(); }
+  if (forget) forget.addEventListener("click", function () { setToken(""); showForget(); say($("status"), "Token forgotten for this tab."); });
+  showForget();
+
+  var retry = null;
+  var tokenForm = $("token-form");
+  function askToken(hadToken, again) {
+    retry = again;
+    $("token-msg").textContent = hadToken
+      ? "The token was not accepted (401). Check it and try again."
+      : "This needs the API token (printed when the server first started; also in <data>/token).";
+    $("token-msg").className = hadToken ? "error" : "hint";
+    tokenForm.hidden = false;
+    $("token-input").focus();
+  }
+  if (tokenForm) tokenForm.addEventListener("submit", function (e) {
+    e.preventDefault();
+    setToken($("token-input").value.trim());
+    $("token-input").value = "";
+    tokenForm.hidden = true;
+    showForget();
+    if (retry) { var r = retry; retry = null; r(); }
+  });
+
+  // api calls the JSON API. It resolves to {status, data}; a 401 asks for
+  // the token and runs again() once it is given.
+  function api(method, path, body, again) {
+    var h = { "Accept": "application/json" };
+    var t = token();
+    if (t) h.Authorization = "Bearer " + t;
+    if (body !== undefined) h["Content-Type"] = "application/json";
+    return fetch(path, { method: method, headers: h, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin" })
+      .then(function (res) {
+        return res.text().then(function (txt) {
+          var data = null;
+          try { data = txt ? JSON.parse(txt) : null; } catch (e) { data = { error: { message: txt.slice(0, 200) } }; }
+          if (res.status === 401 && again) askToken(!!t, again);
+          return { status: res.status, data: data };
+        });
+      }, function (err) { return { status: 0, data: { error: { message: "network error: " + err.message } } }; });
+  }
+  function errText(r) {
+    var e = r.data && r.data.error;
+    if (r.status === 401) return "Needs a valid API token.";
+    return (e && e.message) ? e.message + (r.status ? " (" + r.status + ")" : "") : "HTTP " + r.status;
+  }
+  function missingAPI(r) { return r.status === 404 || r.status === 405; }
+  var NO_API = "The alerts API (/api/alerts) is not available on this server, so alerts cannot be shown or changed here.";
+
+  // ---- small DOM helpers ----
+  function say(el, msg, cls) { if (!el) return; el.textContent = msg; el.className = cls || el.className.replace(/ ?(bad|ok)\b/g, ""); el.hidden = !msg; }
+  function el(tag, text, cls) { var n = document.createElement(tag); if (text != null) n.textContent = text; if (cls) n.className = cls; return n; }
+  function when(s) {
+    if (!s) return "—";
+    var d = new Date(s);
+    return isNaN(d) ? s : d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  }
+  function statusBadge(s) {
+    var b = el("span", s || "none", "status");
+    if (s === "succeeded") b.className += " good";
+    if (s === "failed") b.className += " bad";
+    return b;
+  }
+  // labelCells gives each cell its column's name, shown on narrow screens.
+  function labelCells(table) {
+    var names = Array.from(table.tHead.rows[0].cells).map(function (th) { return th.textContent.trim(); });
+    Array.from(table.tBodies[0].rows).forEach(function (tr) {
+      Array.from(tr.cells).forEach(function (td, i) { if (names[i] && names[i] !== "Actions") td.setAttribute("data-label", names[i]); });
+    });
+  }
+  function list(x, key) { return Array.isArray(x) ? x : (x && (x[key] || x.items)) || []; }
+  var KINDS = [["speaker", "speaker"], ["country", "country"], ["topic", "topic"], ["source", "source"]];
+  function filterText(f) {
+    var parts = [];
+    KINDS.forEach(function (k) { (f && f[k[0]] || []).forEach(function (v) { parts.push(k[1] + ": " + v); }); });
+    return parts.length ? parts.join(", ") : "none";
+  }
+  function searchURL(a) {
+    var p = new URLSearchParams();
+    if (a.query) p.append("q", a.query);
+    KINDS.forEach(function (k) { (a.filters && a.filters[k[0]] || []).forEach(function (v) { p.append(k[0], v); }); });
+    return "/?" + p.toString();
+  }
+
+  // ---- schedule preview: 5-field cron and descriptors, in a time zone ----
+  var NAMES = { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12, sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 };
+  function field(spec, lo, hi) {
+    var set = {}, any = spec === "*" || spec === "?";
+    spec.split(",").forEach(function (part) {
+      var m = /^(\*|\?|[a-z0-9]+)(?:-([a-z0-9]+))?(?:\/(\d+))?$/i.exec(part);
+      if (!m) throw new Error("bad field " + part);
+      var num = function (s) { var n = NAMES[s.toLowerCase()]; n = n === undefined ? Number(s) : n; if (!(n >= lo && n <= hi) && !(hi === 6 && n === 7)) throw new Error(part + " is out of range " + lo + "-" + hi); return hi === 6 && n === 7 ? 0 : n; };
+      var a = m[1] === "*" || m[1] === "?" ? lo : num(m[1]);
+      var b = m[2] ? num(m[2]) : (m[1] === "*" || m[1] === "?" || m[3] ? hi : a);
+      var step = m[3] ? Number(m[3]) : 1;
+      if (step < 1 || b < a) throw new Error("bad range " + part);
+      for (var i = a; i <= b; i += step) set[i] = true;
+    });
+    return { any: any, has: function (v) { return !!set[v]; } };
+  }
+  var DESC = { "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0", "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *" };
+  function duration(s) {
+    var re = /(\d+(?:\.\d+)?)(h|m|s|ms)/g, total = 0, m, used = "";
+    while ((m = re.exec(s))) { total += Number(m[1]) * { h: 3600e3, m: 60e3, s: 1e3, ms: 1 }[m[2]]; used += m[0]; }
+    if (used !== s || total <= 0) throw new Error("@every needs a duration such as 15m or 1h");
+    return total;
+  }
+  function partsIn(tz) {
+    var f = new Intl.DateTimeFormat("en-US", { timeZone: tz, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", weekday: "short" });
+    return function (t) {
+      var o = {};
+      f.formatToParts(new Date(t)).forEach(function (p) { o[p.type] = p.value; });
+      return { mo: +o.month, d: +o.day, h: +o.hour % 24, mi: +o.minute, wd: NAMES[o.weekday.toLowerCase()] };
+    };
+  }
+  // nextRuns returns the next n run times (ms) after now, or throws.
+  function nextRuns(spec, tz, n, now) {
+    spec = spec.trim();
+    if (/^@every\s+/.test(spec)) {
+      var d = duration(spec.replace(/^@every\s+/, ""));
+      var out = [];
+      for (var i = 1; i <= n; i++) out.push(now + i * d);
+      return out;
+    }
+    spec = DESC[spec] || spec;
+    var f = spec.split(/\s+/);
+    if (f.length !== 5) throw new Error("a cron spec has 5 fields (minute hour day month weekday), or use @hourly, @daily, @every 30m");
+    var mi = field(f[0], 0, 59), h = field(f[1], 0, 23), dom = field(f[2], 1, 31), mo = field(f[3], 1, 12), dow = field(f[4], 0, 6);
+    var at = partsIn(tz);
+    var res = [];
+    var t = Math.floor(now / 60000) * 60000 + 60000;
+    var limit = now + 4 * 366 * 864e5;
+    while (res.length < n && t < limit) {
+      var p = at(t);
+      var dayOK = (dom.any || dow.any) ? (dom.has(p.d) && dow.has(p.wd)) : (dom.has(p.d) || dow.has(p.wd));
+      if (!mo.has(p.mo) || !dayOK || !h.has(p.h)) { t += (60 - p.mi) * 60000; continue; } // next hour
+      if (mi.has(p.mi)) res.push(t);
+      t += 60000;
+    }
+    if (!res.length) throw new Error("this schedule never runs");
+    return res;
+  }
+  function fmtIn(tz) {
+    var f = new Intl.DateTimeFormat(undefined, { timeZone: tz, weekday: "short", year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+    return function (t) { return f.format(new Date(t)); };
+  }
+
+  // ---- the create/edit form ----
+  function setupForm(opts) {
+    var form = $("alert-form");
+    if (!form) return null;
+    var tz = $("a-tz");
+    var local = "UTC";
+    try { local = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC"; } catch (e) { /* keep UTC */ }
+    if (!tz.value) tz.value = local;
+    try {
+      var dl = $("zones");
+      (Intl.supportedValuesOf ? Intl.supportedValuesOf("timeZone") : [local, "UTC"]).forEach(function (z) { var o = document.createElement("option"); o.value = z; dl.appendChild(o); });
+    } catch (e) { /* no list */ }
+
+    function filters() {
+      var f = { speaker: [], country: [], topic: [], source: [] };
+      form.querySelectorAll("#a-filters input:checked").forEach(function (c) { f[c.getAttribute("data-kind")].push(c.value); });
+      return f;
+    }
+    function addFilter(kind, value) {
+      var li = el("li"), lab = el("label", null, "check chip"), c = el("input");
+      c.type = "checkbox"; c.checked = true; c.setAttribute("data-kind", kind); c.value = value;
+      c.addEventListener("change", checkQuery);
+      lab.appendChild(c); lab.appendChild(document.createTextNode(" " + kind + ": " + value));
+      li.appendChild(lab); $("a-filters").appendChild(li);
+      $("no-filters").hidden = true;
+    }
+    $("f-add").addEventListener("click", function () {
+      var v = $("f-value").value.trim();
+      if (!v) { $("f-value").focus(); return; }
+      addFilter($("f-kind").value, v);
+      $("f-value").value = "";
+      checkQuery();
+    });
+    form.querySelectorAll("#a-filters input").forEach(function (c) { c.addEventListener("change", checkQuery); });
+
+    // Live query check: how many archive articles match now.
+    var qTimer = 0, qSeq = 0, live = $("query-live");
+    function checkQuery() {
+      clearTimeout(qTimer);
+      qTimer = setTimeout(function () {
+        var q = $("a-query").value;
+        if (!q.trim()) { say(live, "A query is required.", "live bad"); return; }
+        var p = new URLSearchParams({ q: q, size: "0", facet_size: "0" });
+        var f = filters();
+        KINDS.forEach(function (k) { f[k[0]].forEach(function (v) { p.append(k[0], v); }); });
+        var seq = ++qSeq;
+        api("GET", "/api/search?" + p.toString(), undefined, checkQuery).then(function (r) {
+          if (seq !== qSeq) return;
+          live.textContent = "";
+          $("a-query").removeAttribute("aria-invalid");
+          if (r.status === 200) {
+            live.className = "live ok";
+            live.textContent = "Matches " + r.data.total + " archive article" + (r.data.total === 1 ? "" : "s") + " now.";
+          } else if (r.data && r.data.error && r.data.error.code === "query_syntax") {
+            live.className = "live bad";
+            $("a-query").setAttribute("aria-invalid", "true");
+            var e = r.data.error, pos = e.position;
+            live.appendChild(el("span", "Syntax error: " + e.message + ". "));
+            if (typeof pos === "number") {
+              var bytes = new TextEncoder().encode(q);
+              var before = new TextDecoder().decode(bytes.slice(0, pos));
+              var code = el("code");
+              code.appendChild(document.createTextNode(before));
+              code.appendChild(el("mark", q.charAt(before.length) || " "));
+              code.appendChild(document.createTextNode(q.slice(before.length + 1)));
+              live.appendChild(code);
+            }
+          } else {
+            say(live, "Could not check the query: " + errText(r), "live bad");
+          }
+        });
+      }, 300);
+    }
+    $("a-query").addEventListener("input", checkQuery);
+
+    var sLive = $("schedule-live");
+    function checkSchedule() {
+      sLive.textContent = "";
+      var zone = tz.value.trim() || "UTC";
+      try {
+        var runs = nextRuns($("a-schedule").value || "@hourly", zone, 3, Date.now());
+        var fmt = fmtIn(zone);
+        sLive.className = "live";
+        sLive.appendChild(el("span", "Next runs (" + zone + "):"));
+        var ol = el("ol");
+        runs.forEach(function (t) { ol.appendChild(el("li", fmt(t))); });
+        sLive.appendChild(ol);
+      } catch (e) {
+        say(sLive, e instanceof RangeError ? "Unknown time zone " + zone + "." : "Schedule: " + e.message + ".", "live bad");
+      }
+    }
+    $("a-schedule").addEventListener("input", checkSchedule);
+    tz.addEventListener("input", checkSchedule);
+
+    function fill(a) {
+      $("a-name").value = a.name || "";
+      $("a-query").value = a.query || "";
+      $("a-filters").textContent = "";
+      KINDS.forEach(function (k) { (a.filters && a.filters[k[0]] || []).forEach(function (v) { addFilter(k[0], v); }); });
+      $("no-filters").hidden = $("a-filters").children.length > 0;
+      $("a-schedule").value = a.schedule || "@hourly";
+      tz.value = a.timezone || "UTC";
+      $("a-webhook").value = a.webhook_url || "";
+      $("a-max").value = a.max_matches_per_delivery || 100;
+      $("a-enabled").checked = !!a.enabled;
+      checkQuery(); checkSchedule();
+    }
+    function value() {
+      return {
+        name: $("a-name").value.trim(), query: $("a-query").value.trim(), filters: filters(),
+        schedule: $("a-schedule").value.trim(), timezone: tz.value.trim(), webhook_url: $("a-webhook").value.trim(),
+        enabled: $("a-enabled").checked, max_matches_per_delivery: Number($("a-max").value) || 100
+      };
+    }
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var err = $("form-error");
+      err.hidden = true;
+      var v = value();
+      if (!v.name || !v.query || !v.webhook_url) { say(err, "Name, query and webhook URL are required.", "error"); return; }
+      $("a-submit").disabled = true;
+      var send = function () {
+        opts.submit(v).then(function (r) {
+          $("a-submit").disabled = false;
+          if (r.status === 401) return;
+          if (missingAPI(r) && !opts.editing) { say(err, NO_API, "error"); return; }
+          if (r.status >= 300 || r.status === 0) { say(err, "Not saved: " + errText(r), "error"); return; }
+          opts.done(r.data);
+        });
+      };
+      send();
+      retry = null;
+    });
+    checkQuery(); checkSchedule();
+    return { fill: fill };
+  }
+
+  // ---- pages ----
+  if (page === "alerts") {
+    var load = function () {
+      api("GET", "/api/alerts", undefined, load).then(function (r) {
+        var st = $("status");
+        if (r.status === 401) { say(st, "Enter the API token to see the alerts.", "notice"); return; }
+        if (missingAPI(r)) { say(st, NO_API, "error"); return; }
+        if (r.status !== 200) { say(st, "Could not load the alerts: " + errText(r), "error"); return; }
+        var items = list(r.data, "alerts");
+        var body = $("alerts-table").tBodies[0];
+        body.textContent = "";
+        items.forEach(function (a) {
+          var tr = el("tr"), td = el("td"), link = el("a", a.name);
+          link.href = "/alerts/" + encodeURIComponent(a.id);
+          td.appendChild(link); tr.appendChild(td);
+          var q = el("td"), ql = el("a", a.query); ql.href = searchURL(a); q.appendChild(ql); tr.appendChild(q);
+          tr.appendChild(el("td", a.schedule + (a.timezone && a.timezone !== "UTC" ? " (" + a.timezone + ")" : "")));
+          tr.appendChild(el("td", a.enabled ? when(a.next_run_at) : "paused"));
+          var ld = el("td"); ld.appendChild(statusBadge(a.last_delivery_status)); tr.appendChild(ld);
+          tr.appendChild(el("td", a.enabled ? "yes" : "no"));
+          body.appendChild(tr);
+        });
+        labelCells($("alerts-table"));
+        $("alerts-table").hidden = !items.length;
+        say(st, items.length ? "" : "No alerts yet. Create one from a search, or with New alert.", "notice");
+      });
+    };
+    load();
+  }
+
+  if (page === "alert-new") {
+    setupForm({
+      submit: function (v) { return api("POST", "/api/alerts", v, function () { $("alert-form").requestSubmit(); }); },
+      done: function (a) {
+        $("alert-form").hidden = true;
+        $("created").hidden = false;
+        $("secret").textContent = a.secret || "(the API returned no secret)";
+        $("created-link").href = "/alerts/" + encodeURIComponent(a.id);
+        $("copy-secret").focus();
+      }
+    });
+  }
+
+  // The copy button of a secret shown once.
+  var copyBtn = $("copy-secret");
+  if (copyBtn) copyBtn.addEventListener("click", function () {
+    var s = $("secret").textContent;
+    var ok = function () { $("copy-status").textContent = "Copied."; };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(s).then(ok, function () { $("copy-status").textContent = "Copy failed: select the text instead."; });
+    } else {
+      var r = document.createRange(); r.selectNodeContents($("secret"));
+      var sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(r);
+      $("copy-status").textContent = document.execCommand("copy") ? "Copied." : "Selected: press Ctrl+C.";
+    }
+  });
+
+  if (page === "alert") {
+    var id = app.getAttribute("data-id");
+    var base = "/api/alerts/" + encodeURIComponent(id);
+    var current = null;
+    var out = $("act-status");
+    var form = setupForm({
+      editing: true,
+      submit: function (v) { return api("PATCH", base, v, function () { $("alert-form").requestSubmit(); }); },
+      done: function (a) { $("alert-form").hidden = true; show(a); say(out, "Saved.", "live ok"); }
+    });
+    var show = function (a) {
+      current = a;
+      document.title = a.name + " · Watchword";
+      $("a-title").textContent = a.name;
+      $("d-query").textContent = a.query; $("d-query").href = searchURL(a);
+      $("d-filters").textContent = filterText(a.filters);
+      $("d-schedule").textContent = a.schedule + " (" + (a.timezone || "UTC") + ")";
+      $("d-next").textContent = a.enabled ? when(a.next_run_at) : "paused";
+      $("d-last").textContent = when(a.last_run_at);
+      $("d-delivery").textContent = ""; $("d-delivery").appendChild(statusBadge(a.last_delivery_status));
+      $("d-webhook").textContent = a.webhook_url;
+      $("d-max").textContent = (a.max_matches_per_delivery || "") + " matches at most";
+      $("d-enabled").textContent = a.enabled ? "enabled" : "paused";
+      $("act-toggle").textContent = a.enabled ? "Pause" : "Resume";
+      $("detail").hidden = false; $("deliveries").hidden = false;
+      say($("status"), "");
+    };
+    var loadAlert = function () {
+      api("GET", base, undefined, loadAlert).then(function (r) {
+        var st = $("status");
+        if (r.status === 401) { say(st, "Enter the API token to see this alert.", "notice"); return; }
+        if (r.status === 404) { say(st, "No such alert (or the alerts API is not available on this server): " + errText(r), "error"); return; }
+        if (r.status !== 200) { say(st, "Could not load the alert: " + errText(r), "error"); return; }
+        show(r.data);
+        loadDeliveries();
+      });
+    };
+    var loadDeliveries = function () {
+      api("GET", base + "/deliveries", undefined, loadDeliveries).then(function (r) {
+        if (r.status !== 200) { say($("deliveries-empty"), "Could not load deliveries: " + errText(r), "error"); return; }
+        var items = list(r.data, "deliveries");
+        var body = $("deliveries-table").tBodies[0];
+        body.textContent = "";
+        items.forEach(function (d) {
+          var tr = el("tr");
+          tr.appendChild(el("td", when(d.created_at)));
+          tr.appendChild(el("td", d.type || ""));
+          var s = el("td"); s.appendChild(statusBadge(d.status));
+          if (d.last_status_code) s.appendChild(document.createTextNode(" HTTP " + d.last_status_code));
+          tr.appendChild(s);
+          tr.appendChild(el("td", String(d.attempts || 0)));
+          tr.appendChild(el("td", String(d.total_new || (d.article_ids || []).length || 0)));
+          tr.appendChild(el("td", d.last_error || ""));
+          var act = el("td"), b = el("button", "Redeliver", "secondary");
+          b.type = "button";
+          b.addEventListener("click", function () {
+            var go = function () {
+              api("POST", "/api/deliveries/" + encodeURIComponent(d.id) + "/redeliver", undefined, go).then(function (r2) {
+                if (r2.status === 401) return;
+                say(out, r2.status < 300 ? "Redelivery queued." : "Redeliver failed: " + errText(r2), r2.status < 300 ? "live ok" : "live bad");
+                loadDeliveries();
+              });
+            };
+            go();
+          });
+          act.appendChild(b); tr.appendChild(act);
+          body.appendChild(tr);
+        });
+        labelCells($("deliveries-table"));
+        $("deliveries-table").hidden = !items.length;
+        say($("deliveries-empty"), items.length ? "" : "No deliveries yet.", "hint");
+      });
+    };
+    var action = function (method, path, body, label, after) {
+      var go = function () {
+        say(out, label + "…", "live");
+        api(method, path, body, go).then(function (r) {
+          if (r.status === 401) { say(out, ""); return; }
+          if (r.status >= 300 || r.status === 0) { say(out, label + " failed: " + errText(r), "live bad"); return; }
+          after(r.data);
+        });
+      };
+      go();
+    };
+    $("act-toggle").addEventListener("click", function () {
+      var on = !current.enabled;
+      action("PATCH", base, { enabled: on }, on ? "Resuming" : "Pausing", function (a) { show(a && a.id ? a : Object.assign(current, { enabled: on })); say(out, on ? "Resumed." : "Paused: no deliveries until resumed.", "live ok"); });
+    });
+    $("act-run").addEventListener("click", function () {
+      action("POST", base + "/run", undefined, "Running", function (r) {
+        var m = r && typeof r.matches === "number" ? r.matches + " new match" + (r.matches === 1 ? "" : "es") + ", " + (r.deliveries || 0) + " deliver" + (r.deliveries === 1 ? "y" : "ies") + " queued." : "Run done.";
+        say(out, "Ran now: " + m, "live ok");
+        loadAlert();
+      });
+    });
+    $("act-test").addEventListener("click", function () {
+      action("POST", base + "/test", undefined, "Sending a test event", function (r) {
+        if (r && r.ok) say(out, "Test webhook delivered: the receiver answered HTTP " + r.status_code + ".", "live ok");
+        else say(out, "Test webhook failed: " + (r && r.status_code ? "the receiver answered HTTP " + r.status_code : "no answer") + (r && r.error ? " (" + r.error + ")" : "") + ".", "live bad");
+      });
+    });
+    $("act-preview").addEventListener("click", function () {
+      action("GET", base + "/preview", undefined, "Loading the preview", function (p) {
+        var box = $("preview");
+        box.textContent = "";
+        var ms = (p && p.matches) || [];
+        box.appendChild(el("p", (p && p.total_new != null ? p.total_new : ms.length) + " new article(s) would be sent at the next run."));
+        var ul = el("ul");
+        ms.forEach(function (m) { var li = el("li"), a = el("a", m.title); a.href = "/articles/" + encodeURIComponent(m.id); li.appendChild(a); ul.appendChild(li); });
+        box.appendChild(ul);
+        box.hidden = false;
+        say(out, "");
+      });
+    });
+    $("act-edit").addEventListener("click", function () { form.fill(current); $("alert-form").hidden = false; $("a-name").focus(); });
+    $("a-cancel").addEventListener("click", function () { $("alert-form").hidden = true; });
+    $("act-delete").addEventListener("click", function () {
+      if (!window.confirm("Delete the alert “" + current.name + "” and its delivery log? This cannot be undone.")) return;
+      action("DELETE", base, undefined, "Deleting", function () { window.location.assign("/alerts"); });
+    });
+    $("act-rotate").addEventListener("click", function () {
+      if (!window.confirm("Make a new signing secret? The old one stops working at once.")) return;
+      action("POST", base + "/rotate-secret", undefined, "Rotating the secret", function (a) {
+        $("secret").textContent = (a && a.secret) || "(the API returned no secret)";
+        $("rotated").hidden = false;
+        say(out, "");
+        $("copy-secret").focus();
+      });
+    });
+    $("refresh").addEventListener("click", loadAlert); // the alert (last delivery status) and its log
+    loadAlert();
+  }
+})();

@@ -1,0 +1,218 @@
+package web
+
+// The alert pages end to end in a real browser against the real alerts
+// API: create an alert from a search (the first write asks for the token),
+// send a test webhook, ingest a matching article, run it, see the delivery
+// in the UI log and at a local receiver, redeliver, pause (the scheduled
+// path then skips it), edit and delete.
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/watchword/watchword/alerts"
+	"github.com/watchword/watchword/internal/news"
+)
+
+// receiver is a local webhook target that records what it gets.
+type receiver struct {
+	mu     sync.Mutex
+	bodies []string
+	srv    *httptest.Server
+}
+
+func newReceiver(t *testing.T) *receiver {
+	r := &receiver{}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		b, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		r.bodies = append(r.bodies, string(b))
+		r.mu.Unlock()
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *receiver) got() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.bodies...)
+}
+
+// newAlertsUIServer serves the UI and the alerts API (web.Config.Alerts)
+// over the demo corpus, with loopback webhooks allowed and quick retries.
+func newAlertsUIServer(t *testing.T) (*httptest.Server, *alerts.Service, func(*news.Article)) {
+	t.Helper()
+	eng := newDemoEngine(t)
+	svc, err := alerts.New(alerts.Config{
+		Engine: eng, Logger: quiet,
+		Allow:         []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
+		RetrySchedule: []time.Duration{0, 100 * time.Millisecond},
+		Timeout:       5 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = svc.Stop(ctx)
+	})
+	s, err := New(Config{Engine: eng, Alerts: svc, Token: testToken, Logger: quiet, MaxBody: 4 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	t.Cleanup(ts.Close)
+	ingestOne := func(a *news.Article) {
+		if _, rej, err := eng.Ingest([]*news.Article{a}); err != nil || len(rej) > 0 {
+			t.Fatalf("ingest: %v %v", err, rej)
+		}
+	}
+	return ts, svc, ingestOne
+}
+
+func TestUIBrowserAlertFlow(t *testing.T) {
+	ts, svc, ingestOne := newAlertsUIServer(t)
+	rcv := newReceiver(t)
+	b := &browser{t: t, ctx: newBrowser(t), base: ts.URL}
+	b.viewport(1440)
+
+	// From a search to the prefilled form; the first write asks for the
+	// token, a wrong one is refused with a clear message.
+	b.open("/?q=" + url.QueryEscape("Peskov AND Ukraine"))
+	b.clickAndLoad("a.alert-link")
+	b.do(chromedp.SetValue(chromedp.CSS("#a-name"), "Kremlin on Ukraine"))
+	b.do(chromedp.SetValue(chromedp.CSS("#a-webhook"), rcv.srv.URL+"/hook"))
+	b.do(chromedp.Click(chromedp.CSS("#a-submit")))
+	b.waitJS(`!document.querySelector("#token-form").hidden`)
+	b.do(chromedp.SetValue(chromedp.CSS("#token-input"), "wrong-token"))
+	b.do(chromedp.Click(chromedp.CSS("#token-form button[type=submit]")))
+	b.waitJS(`!document.querySelector("#token-form").hidden && /not accepted/.test(document.querySelector("#token-msg").textContent)`)
+	b.shoot("alert-token")
+	b.do(chromedp.SetValue(chromedp.CSS("#token-input"), testToken))
+	b.do(chromedp.Click(chromedp.CSS("#token-form button[type=submit]")))
+	b.waitJS(`!document.querySelector("#created").hidden`)
+	secret := eval[string](b, `document.querySelector("#secret").textContent`)
+	if !strings.HasPrefix(secret, "whsec_") && len(secret) < 16 {
+		t.Errorf("secret shown: %q", secret)
+	}
+	b.shoot("alert-created")
+	views, err := svc.Views()
+	if err != nil || len(views) != 1 {
+		t.Fatalf("alerts after create: %v %v", views, err)
+	}
+	id := views[0].ID
+	if views[0].Query != "Peskov AND Ukraine" || views[0].WebhookURL != rcv.srv.URL+"/hook" {
+		t.Errorf("created %+v", views[0])
+	}
+
+	// The list.
+	b.open("/alerts")
+	b.waitJS(`document.querySelector("#alerts-table tbody tr")`)
+	if txt := eval[string](b, `document.querySelector("#alerts-table tbody").textContent`); !strings.Contains(txt, "Kremlin on Ukraine") || !strings.Contains(txt, "Peskov AND Ukraine") {
+		t.Errorf("list: %q", txt)
+	}
+	b.shoot("alerts")
+
+	// The detail page: a test webhook reaches the receiver.
+	b.clickAndLoad("#alerts-table tbody a")
+	b.waitJS(`!document.querySelector("#detail").hidden`)
+	b.do(chromedp.Click(chromedp.CSS("#act-test")))
+	b.waitJS(`/Test webhook/.test(document.querySelector("#act-status").textContent)`)
+	if msg := eval[string](b, `document.querySelector("#act-status").textContent`); !strings.Contains(msg, "HTTP 200") {
+		t.Errorf("test webhook: %q", msg)
+	}
+	if n := len(rcv.got()); n != 1 {
+		t.Errorf("receiver got %d requests after the test event", n)
+	}
+
+	// A matching article arrives; Run now delivers it; the log shows it.
+	ingestOne(&news.Article{Title: "Peskov says Ukraine talks stall", Body: "Kremlin spokesman Dmitry Peskov said on Monday that talks with Ukraine had stalled.", Date: time.Now().UTC(), Source: "Test Wire"})
+	b.do(chromedp.Click(chromedp.CSS("#act-run")))
+	b.waitJS(`/Ran now/.test(document.querySelector("#act-status").textContent)`)
+	if msg := eval[string](b, `document.querySelector("#act-status").textContent`); !strings.Contains(msg, "1 new match") {
+		t.Errorf("run now: %q", msg)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for len(rcv.got()) < 2 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	got := rcv.got()
+	if len(got) < 2 || !strings.Contains(got[1], "Peskov says Ukraine talks stall") {
+		t.Fatalf("receiver: %q", got)
+	}
+	for i := 0; i < 100; i++ {
+		b.do(chromedp.Click(chromedp.CSS("#refresh")))
+		time.Sleep(100 * time.Millisecond)
+		if eval[bool](b, `/succeeded/.test(document.querySelector("#deliveries-table tbody").textContent)`) {
+			break
+		}
+	}
+	if txt := eval[string](b, `document.querySelector("#deliveries-table tbody").textContent`); !strings.Contains(txt, "succeeded") {
+		t.Errorf("deliveries log: %q", txt)
+	}
+	b.shoot("alert")
+
+	// Redeliver sends the same delivery again.
+	b.do(chromedp.Click(chromedp.CSS("#deliveries-table tbody button")))
+	b.waitJS(`/Redeliver/.test(document.querySelector("#act-status").textContent)`)
+	if msg := eval[string](b, `document.querySelector("#act-status").textContent`); !strings.Contains(msg, "queued") {
+		t.Errorf("redeliver: %q", msg)
+	}
+	deadline = time.Now().Add(15 * time.Second)
+	for len(rcv.got()) < 3 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := len(rcv.got()); n != 3 {
+		t.Fatalf("receiver has %d requests after redeliver, want 3", n)
+	}
+
+	// Pause: the scheduled path skips the alert.
+	b.do(chromedp.Click(chromedp.CSS("#act-toggle")))
+	b.waitJS(`/Paused/.test(document.querySelector("#act-status").textContent)`)
+	if v, err := svc.Get(id); err != nil || v.Enabled {
+		t.Errorf("after pause: %+v %v", v, err)
+	}
+	ingestOne(&news.Article{Title: "Peskov rejects Ukraine proposal", Body: "Dmitry Peskov rejected the Ukraine proposal.", Date: time.Now().UTC()})
+	if _, err := svc.RunAll(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := len(rcv.got()); n != 3 {
+		t.Errorf("a paused alert delivered: receiver has %d requests", n)
+	}
+	if txt := eval[string](b, `document.querySelector("#act-toggle").textContent`); txt != "Resume" {
+		t.Errorf("toggle says %q after pause", txt)
+	}
+
+	// Edit with live validation, then delete with confirmation.
+	b.do(chromedp.Click(chromedp.CSS("#act-edit")))
+	b.do(chromedp.SetValue(chromedp.CSS("#a-name"), "Kremlin on Ukraine (edited)"))
+	b.do(chromedp.Click(chromedp.CSS("#a-submit")))
+	b.waitJS(`/Saved/.test(document.querySelector("#act-status").textContent)`)
+	if v, _ := svc.Get(id); v.Name != "Kremlin on Ukraine (edited)" {
+		t.Errorf("edited name %q", v.Name)
+	}
+	eval[bool](b, `window.confirm = () => true, true`)
+	b.clickAndLoad("#act-delete")
+	if _, err := svc.Get(id); news.ErrorCode(err) != news.ECodeNotFound {
+		t.Errorf("alert still there after delete")
+	}
+	if !strings.HasSuffix(b.location(), "/alerts") {
+		t.Errorf("after delete: %s", b.location())
+	}
+}

@@ -1,0 +1,380 @@
+package web
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/watchword/watchword/internal/demo"
+	"github.com/watchword/watchword/internal/engine"
+	"github.com/watchword/watchword/internal/extract"
+	"github.com/watchword/watchword/internal/ingest"
+	"github.com/watchword/watchword/internal/news"
+)
+
+// demoExtractor is the real entity extractor, built once per test binary.
+var demoExtractor = sync.OnceValues(func() (engine.ExtractFunc, error) {
+	x, err := extract.New()
+	if err != nil {
+		return nil, err
+	}
+	return func(title, body string) engine.Extracted {
+		r := x.Extract(title, body)
+		return engine.Extracted{Speakers: r.Speakers, Countries: r.Countries, Topics: r.Topics}
+	}, nil
+})
+
+// newDemoEngine opens an engine in a temp dir, with the real extractor,
+// loaded with the demo corpus.
+func newDemoEngine(tb testing.TB) *engine.Engine {
+	tb.Helper()
+	ext, err := demoExtractor()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	eng, err := engine.Open(engine.Config{DataDir: tb.TempDir(), Logger: quiet, Extract: ext})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { eng.Close() })
+	items, err := ingest.DecodeNDJSON(demo.Articles)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	arts := make([]*news.Article, 0, len(items))
+	for _, it := range items {
+		if it.Err != nil {
+			tb.Fatal(it.Err)
+		}
+		arts = append(arts, it.Article)
+	}
+	if _, rejected, err := eng.Ingest(arts); err != nil || len(rejected) > 0 {
+		tb.Fatalf("demo ingest: %v %v", err, rejected)
+	}
+	return eng
+}
+
+// newUITestServer serves the demo corpus through the real server.
+func newUITestServer(tb testing.TB, mutate func(*Config)) (*httptest.Server, *engine.Engine) {
+	tb.Helper()
+	eng := newDemoEngine(tb)
+	cfg := Config{Engine: eng, Token: testToken, Logger: quiet, MaxBody: 4 << 20}
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	s, err := New(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	tb.Cleanup(ts.Close)
+	return ts, eng
+}
+
+type page struct {
+	Status int
+	Header http.Header
+	Body   string
+}
+
+func getPage(t *testing.T, client *http.Client, u string) page {
+	t.Helper()
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return page{resp.StatusCode, resp.Header, string(b)}
+}
+
+func TestUISearchPage(t *testing.T) {
+	ts, _ := newUITestServer(t, nil)
+	p := getPage(t, nil, ts.URL+"/?q="+url.QueryEscape("Peskov AND Ukraine"))
+	if p.Status != 200 || !strings.HasPrefix(p.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("status %d %s", p.Status, p.Header.Get("Content-Type"))
+	}
+	for _, want := range []string{
+		`<mark>Peskov</mark>`, `<mark>Ukraine</mark>`, `class="hit"`, `id="facet-country"`, `id="facet-speaker"`,
+		`id="facet-topic"`, `id="facet-source"`, `Create alert from this search`, `href="/alerts/new?q=Peskov&#43;AND&#43;Ukraine"`,
+		`class="hist"`, ` ms</span>`, `<details class="help">`, `href="/articles/`,
+	} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("search page lacks %s", want)
+		}
+	}
+	// An article's own text never reaches the page unescaped: the demo
+	// corpus has quotes, which the snippet escapes.
+	if strings.Contains(p.Body, `<mark><`) {
+		t.Error("markup inside a mark")
+	}
+	// A facet link toggles the filter and drops nothing else.
+	p = getPage(t, nil, ts.URL+"/?q=Peskov&country=Ukraine&country=Russia&sort=newest")
+	if !strings.Contains(p.Body, `aria-label="Remove filter country: Ukraine"`) {
+		t.Error("no removable chip for the country filter")
+	}
+	if !strings.Contains(p.Body, `href="/?country=Russia&amp;q=Peskov&amp;sort=newest" aria-label="Remove filter country: Ukraine"`) {
+		t.Errorf("remove link does not keep the other state:\n%s", regexp.MustCompile(`<div class="active"[\s\S]*?</div>`).FindString(p.Body))
+	}
+}
+
+func TestUISearchPageErrors(t *testing.T) {
+	ts, _ := newUITestServer(t, nil)
+	p := getPage(t, nil, ts.URL+"/?q="+url.QueryEscape("Peskov AND (Ukraine"))
+	if p.Status != http.StatusBadRequest {
+		t.Errorf("status %d, want 400", p.Status)
+	}
+	for _, want := range []string{`class="qerror"`, `unclosed parenthesis opened at 11`, `at character 12`,
+		"Peskov AND <mark>(</mark>Ukraine\n           ^", `<form class="search"`, `value="Peskov AND (Ukraine"`} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("error page lacks %q", want)
+		}
+	}
+	p = getPage(t, nil, ts.URL+"/?q=x&from=yesterday")
+	if p.Status != http.StatusBadRequest || !strings.Contains(p.Body, `class="error"`) || !strings.Contains(p.Body, "from:") {
+		t.Errorf("bad date: status %d", p.Status)
+	}
+	p = getPage(t, nil, ts.URL+"/?q=x&cursor=zzz")
+	if p.Status != http.StatusBadRequest || !strings.Contains(p.Body, "cursor") {
+		t.Errorf("bad cursor: status %d", p.Status)
+	}
+	// Multi-byte text before the error: the caret counts characters.
+	p = getPage(t, nil, ts.URL+"/?q="+url.QueryEscape(`Erdoğan AND "Ankara`))
+	if !strings.Contains(p.Body, "\n            ^") || strings.Contains(p.Body, "\n             ^") {
+		t.Errorf("caret misplaced after multi-byte text:\n%s", regexp.MustCompile(`<pre class="caret">[\s\S]*?</pre>`).FindString(p.Body))
+	}
+}
+
+func TestUIPaging(t *testing.T) {
+	ts, _ := newUITestServer(t, nil)
+	p := getPage(t, nil, ts.URL+"/")
+	m := regexp.MustCompile(`<a class="more" href="([^"]+)"`).FindStringSubmatch(p.Body)
+	if m == nil {
+		t.Fatal("no More results link on the browse page")
+	}
+	next := strings.ReplaceAll(m[1], "&amp;", "&")
+	if !strings.Contains(next, "cursor=") {
+		t.Fatalf("More link without cursor: %s", next)
+	}
+	p2 := getPage(t, nil, ts.URL+next)
+	if p2.Status != 200 || !strings.Contains(p2.Body, "First page") {
+		t.Fatalf("second page: %d", p2.Status)
+	}
+	first := regexp.MustCompile(`<li class="hit">\s*<h2><a href="([^"]+)"`).FindStringSubmatch(p.Body)
+	second := regexp.MustCompile(`<li class="hit">\s*<h2><a href="([^"]+)"`).FindStringSubmatch(p2.Body)
+	if first == nil || second == nil || first[1] == second[1] {
+		t.Errorf("pages do not differ: %v %v", first, second)
+	}
+}
+
+func TestUIArticlePage(t *testing.T) {
+	ts, eng := newUITestServer(t, nil)
+	res, err := eng.Search(engine.SearchParams{Q: "Peskov AND Ukraine", Size: 1})
+	if err != nil || len(res.Hits) == 0 {
+		t.Fatal(err)
+	}
+	h := res.Hits[0]
+	p := getPage(t, nil, ts.URL+articleURL(h.ID, "Peskov AND Ukraine"))
+	if p.Status != 200 {
+		t.Fatalf("status %d", p.Status)
+	}
+	for _, want := range []string{"<mark>Peskov</mark>", "Back to results", `href="` + h.URL + `"`, `href="/?speaker=Dmitry&#43;Peskov"`, `href="/?country=Ukraine"`} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("article page lacks %s", want)
+		}
+	}
+	p = getPage(t, nil, ts.URL+articleURL(h.ID, ""))
+	if strings.Contains(p.Body, "<mark>") {
+		t.Error("marks without a query")
+	}
+	p = getPage(t, nil, ts.URL+"/articles/nope")
+	if p.Status != 404 || !strings.Contains(p.Body, "<h1>Not found</h1>") {
+		t.Errorf("missing article: %d", p.Status)
+	}
+}
+
+func TestUIPrivate(t *testing.T) {
+	ts, _ := newUITestServer(t, func(c *Config) { c.Private = true })
+	jar := &cookieJar{}
+	client := &http.Client{Jar: jar}
+	p := getPage(t, client, ts.URL+"/?q=Peskov")
+	if p.Status != http.StatusUnauthorized || !strings.Contains(p.Body, `action="/login"`) || !strings.Contains(p.Body, `name="next" value="/?q=Peskov"`) {
+		t.Fatalf("private page without cookie: %d", p.Status)
+	}
+	// Static files need no token (the login page uses them).
+	if p := getPage(t, client, ts.URL+"/static/app.css"); p.Status != 200 {
+		t.Errorf("static under --private: %d", p.Status)
+	}
+	resp, err := client.PostForm(ts.URL+"/login", url.Values{"token": {"wrong"}, "next": {"/?q=Peskov"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(b), "not valid") {
+		t.Errorf("wrong token: %d", resp.StatusCode)
+	}
+	resp, err = client.PostForm(ts.URL+"/login", url.Values{"token": {testToken}, "next": {"//evil.example/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Request.URL.Host != strings.TrimPrefix(ts.URL, "http://") || resp.Request.URL.Path != "/" {
+		t.Errorf("login redirected to %s", resp.Request.URL)
+	}
+	var ck *http.Cookie
+	for _, c := range jar.cookies {
+		if c.Name == sessionCookie {
+			ck = c
+		}
+	}
+	if ck == nil || !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || strings.Contains(ck.Value, testToken) {
+		t.Fatalf("session cookie %+v", ck)
+	}
+	if p := getPage(t, client, ts.URL+"/?q=Peskov"); p.Status != 200 || !strings.Contains(p.Body, "Sign out") {
+		t.Errorf("with cookie: %d", p.Status)
+	}
+	// The API still wants the bearer token, not the cookie.
+	if p := getPage(t, client, ts.URL+"/api/search?q=Peskov"); p.Status != http.StatusUnauthorized {
+		t.Errorf("API with only the cookie: %d", p.Status)
+	}
+}
+
+// cookieJar is a minimal jar that keeps Set-Cookie as sent (so the test
+// can check the attributes).
+type cookieJar struct {
+	mu      sync.Mutex
+	cookies []*http.Cookie
+}
+
+func (j *cookieJar) SetCookies(_ *url.URL, cs []*http.Cookie) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, c := range cs {
+		kept := j.cookies[:0]
+		for _, o := range j.cookies {
+			if o.Name != c.Name {
+				kept = append(kept, o)
+			}
+		}
+		j.cookies = kept
+		if c.MaxAge >= 0 && c.Value != "" {
+			j.cookies = append(j.cookies, c)
+		}
+	}
+}
+
+func (j *cookieJar) Cookies(*url.URL) []*http.Cookie {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := make([]*http.Cookie, len(j.cookies))
+	for i, c := range j.cookies {
+		out[i] = &http.Cookie{Name: c.Name, Value: c.Value}
+	}
+	return out
+}
+
+func TestUIStatic(t *testing.T) {
+	ts, _ := newUITestServer(t, nil)
+	p := getPage(t, nil, ts.URL+"/")
+	m := regexp.MustCompile(`href="(/static/app\.css\?v=[0-9a-f]+)"`).FindStringSubmatch(p.Body)
+	if m == nil {
+		t.Fatal("no versioned stylesheet link")
+	}
+	s := getPage(t, nil, ts.URL+m[1])
+	if s.Status != 200 || !strings.HasPrefix(s.Header.Get("Content-Type"), "text/css") || !strings.Contains(s.Header.Get("Cache-Control"), "immutable") {
+		t.Errorf("css: %d %s %s", s.Status, s.Header.Get("Content-Type"), s.Header.Get("Cache-Control"))
+	}
+	if s := getPage(t, nil, ts.URL+"/static/nope.js"); s.Status != 404 {
+		t.Errorf("missing static: %d", s.Status)
+	}
+}
+
+// The CSP forbids inline scripts, inline styles and event handler
+// attributes; none may creep into the templates.
+func TestUITemplatesCSPClean(t *testing.T) {
+	files, _ := filepath.Glob("ui/templates/*.html")
+	if len(files) == 0 {
+		t.Fatal("no templates")
+	}
+	bad := regexp.MustCompile(`(?i)\sstyle=|<style|\son[a-z]+=|javascript:`)
+	script := regexp.MustCompile(`(?i)<script[^>]*>`)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := bad.FindString(string(b)); m != "" {
+			t.Errorf("%s: %q is not allowed by the CSP", f, m)
+		}
+		for _, m := range script.FindAllString(string(b), -1) {
+			if !strings.Contains(m, " src=") {
+				t.Errorf("%s: inline %s is not allowed by the CSP", f, m)
+			}
+		}
+	}
+}
+
+// The search page (HTML + CSS + JS) stays under 100 KB uncompressed.
+func TestUIPageWeight(t *testing.T) {
+	ts, _ := newUITestServer(t, nil)
+	for _, u := range []string{"/", "/?q=" + url.QueryEscape("Peskov AND Ukraine"), "/?q=Kremlin&sort=newest"} {
+		p := getPage(t, nil, ts.URL+u)
+		total := len(p.Body)
+		for _, m := range regexp.MustCompile(`(?:href|src)="(/static/[^"]+\.(?:css|js))[^"]*"`).FindAllStringSubmatch(p.Body, -1) {
+			total += len(getPage(t, nil, ts.URL+m[1]).Body)
+		}
+		t.Logf("%s: %d bytes (HTML %d)", u, total, len(p.Body))
+		if total > 100_000 {
+			t.Errorf("%s weighs %d bytes", u, total)
+		}
+	}
+}
+
+// BenchmarkSearchPage measures the server render of the search page over
+// the demo corpus: go test ./web -run '^$' -bench SearchPage
+func BenchmarkSearchPage(b *testing.B) {
+	ts, _ := newUITestServer(b, nil)
+	s := ts.Config.Handler
+	for _, q := range []string{"", "Peskov AND Ukraine", "Kremlin"} {
+		b.Run("q="+q, func(b *testing.B) {
+			target := "/?q=" + url.QueryEscape(q)
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				s.ServeHTTP(rec, httptest.NewRequest("GET", target, nil))
+				if rec.Code != 200 {
+					b.Fatal(rec.Code)
+				}
+			}
+		})
+	}
+}
+
+func TestUIAlertShells(t *testing.T) {
+	ts, _ := newUITestServer(t, nil)
+	p := getPage(t, nil, ts.URL+"/alerts")
+	if p.Status != 200 || !strings.Contains(p.Body, `data-page="alerts"`) || !regexp.MustCompile(`<script src="/static/alerts\.js\?v=\w+" defer>`).MatchString(p.Body) {
+		t.Errorf("/alerts: %d", p.Status)
+	}
+	p = getPage(t, nil, ts.URL+"/alerts/new?q="+url.QueryEscape(`Peskov "white house"`)+"&country=Russia&topic=conflict,+war+and+peace")
+	for _, want := range []string{`id="a-query" name="query" type="text" required spellcheck="false" autocomplete="off" value="Peskov &#34;white house&#34;"`,
+		`data-kind="country" value="Russia"`, `data-kind="topic" value="conflict, war and peace"`, `id="token-form"`} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("/alerts/new lacks %s", want)
+		}
+	}
+	p = getPage(t, nil, ts.URL+"/alerts/a1%3Cb%3E")
+	if p.Status != 200 || !strings.Contains(p.Body, `data-id="a1&lt;b&gt;"`) {
+		t.Errorf("/alerts/{id}: %d", p.Status)
+	}
+}
