@@ -188,6 +188,7 @@ func TestBadInputIsA4xx(t *testing.T) {
 		{"unknown field", "GET", "/api/search?q=foo:bar", "", "", 400, "query_syntax"},
 		{"bad from", "GET", "/api/search?from=yesterday", "", "", 400, "invalid"},
 		{"bad sort", "GET", "/api/search?sort=random", "", "", 400, "invalid"},
+		{"internal sort", "GET", "/api/search?sort=unordered", "", "", 400, "invalid"},
 		{"bad cursor", "GET", "/api/search?cursor=zzz", "", "", 400, "invalid"},
 		{"huge query", "GET", "/api/search?q=" + strings.Repeat("a", 70000), "", "", 413, "too_large"},
 		{"missing article", "GET", "/api/articles/nope", "", "", 404, "not_found"},

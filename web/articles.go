@@ -52,6 +52,7 @@ func (s *Server) handleIngest(c echo.Context) error {
 	slices.SortStableFunc(resp.Errors, func(a, b engine.ItemError) int { return a.Index - b.Index })
 	resp.IDs = ids
 	resp.Indexed = len(ids)
+	s.metrics.observeIngest(len(items), len(ids), resp.Errors)
 	if len(ids) == 0 {
 		first := resp.Errors[0]
 		msg := "no article could be stored: item " + strconv.Itoa(first.Index) + ": " + first.Message

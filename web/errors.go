@@ -82,13 +82,13 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	}
 	status, body := toErrorBody(err)
 	if status >= 500 {
-		s.log.Error("web: request failed", "method", c.Request().Method, "path", c.Path(), "err", err)
+		s.Logger(c).Error("web: request failed", "method", c.Request().Method, "path", c.Path(), "err", err)
 	}
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(status)
 		return
 	}
 	if werr := c.JSON(status, body); werr != nil {
-		s.log.Debug("web: write error response", "err", werr)
+		s.Logger(c).Debug("web: write error response", "err", werr)
 	}
 }

@@ -41,6 +41,11 @@ func searchParams(v url.Values) (engine.SearchParams, error) {
 		},
 		Cursor: v.Get("cursor"),
 	}
+	switch p.Sort {
+	case "", index.SortRelevance, index.SortNewest, index.SortOldest:
+	default:
+		return p, news.Errorf(news.ECodeInvalid, "sort must be relevance, newest or oldest, not %q", p.Sort)
+	}
 	if len(p.Q) > MaxQueryBytes {
 		return p, news.Errorf(news.ECodeTooLarge, "q is longer than %d bytes", MaxQueryBytes)
 	}

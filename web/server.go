@@ -13,10 +13,12 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/news"
 )
@@ -31,6 +33,13 @@ type Config struct {
 	Private bool   // reads need the token too
 	MaxBody int64  // request body limit in bytes
 	Logger  *slog.Logger
+	// Registry holds the metrics GET /metrics serves; nil: a new one.
+	// Pass your own to register other layers' collectors (alerts) in it.
+	Registry   *prometheus.Registry
+	RateLimit  float64 // write requests per second per client IP; 0: no limit
+	TrustProxy bool    // take the client IP from X-Forwarded-For
+	// Alerts serves /api/alerts and /api/deliveries; nil: they answer 503.
+	Alerts *alerts.Service
 }
 
 // Server is the HTTP server.
@@ -41,6 +50,10 @@ type Server struct {
 	log  *slog.Logger
 	srv  *http.Server
 	addr net.Addr
+
+	metrics *metrics
+	limiter echo.MiddlewareFunc // shared by every write route
+	closing atomic.Bool         // shutdown has begun: not ready
 }
 
 // New builds the server and its routes.
@@ -57,12 +70,20 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+	}
 	s := &Server{cfg: cfg, eng: cfg.Engine, log: cfg.Logger}
+	m, err := newMetrics(cfg.Registry, cfg.Engine)
+	if err != nil {
+		return nil, fmt.Errorf("web: metrics: %w", err)
+	}
+	s.metrics, s.limiter = m, s.rateLimit()
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.errorHandler
-	e.Use(middleware.Recover())
+	s.useOps(e)
 	s.e = e
 	s.routes()
 	return s, nil
@@ -71,15 +92,17 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) routes() {
 	e := s.e
 	read := s.requireToken(s.cfg.Private)
-	write := s.requireToken(true)
+	write := s.writeRoute(SmallBodyLimit) // rate limit, token, 1 MiB body
 
-	e.GET("/", s.handleIndexPage, read)
+	s.uiRoutes() // pages and /static (web/pages.go); their own read check accepts the login cookie
+	s.opsRoutes()
 
 	api := e.Group("/api")
-	api.POST("/articles", s.handleIngest, write)
+	api.POST("/articles", s.handleIngest, s.writeRoute(0)) // --max-body, in the handler
 	api.GET("/articles/:id", s.handleGetArticle, read)
 	api.DELETE("/articles/:id", s.handleDeleteArticle, write)
 	api.GET("/search", s.handleSearch, read)
+	s.alertRoutes(api, read, write) // web/alerts.go
 }
 
 // Handler returns the HTTP handler (for tests and custom servers).
@@ -113,6 +136,7 @@ func (s *Server) Addr() net.Addr { return s.addr }
 
 // Shutdown stops accepting connections and waits for in-flight requests.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.closing.Store(true) // /readyz answers 503 from now on
 	if s.srv == nil {
 		return nil
 	}

@@ -60,6 +60,9 @@ type corpusDoc struct {
 }
 
 func cmdBench(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "alerts" {
+		return cmdBenchAlerts(args[1:], stdout, stderr) // bench_alerts.go
+	}
 	if len(args) == 0 || (args[0] != "ingest" && args[0] != "search") {
 		return usageError{errors.New("want 'bench ingest' or 'bench search'")}
 	}

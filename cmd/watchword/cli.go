@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
 	"strings"
 )
 
@@ -19,14 +20,23 @@ Usage:
   watchword reindex  [--data DIR]
   watchword extract  FILE|DIR...
   watchword bench    ingest|search --corpus FILE
+  watchword alerts   list|create|delete|preview [--server URL]
+  watchword backup   --data DIR | --server URL [--token T]  --out FILE
+  watchword restore  --data DIR --in FILE [--force]
+  watchword healthcheck [--url http://127.0.0.1:8080/readyz]
+  watchword version
 
 Every flag can also be set as an environment variable WATCHWORD_<FLAG>,
 for example WATCHWORD_TOKEN or WATCHWORD_DATA. Run 'watchword CMD -h' for
 the flags of one command.
 `
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// version and commit are set at build time with
+// -ldflags "-X main.version=... -X main.commit=...".
+var (
+	version = "dev"
+	commit  = "unknown"
+)
 
 type command func(args []string, stdout, stderr io.Writer) error
 
@@ -37,8 +47,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"search":  cmdSearch,
 		"reindex": cmdReindex,
 		"bench":   cmdBench,
+		"alerts":  cmdAlerts,
 		"extract": cmdExtract,
-		"version": func([]string, io.Writer, io.Writer) error { fmt.Fprintln(stdout, version); return nil },
+		"version": func([]string, io.Writer, io.Writer) error {
+			fmt.Fprintf(stdout, "watchword %s (commit %s, %s)\n", version, commit, runtime.Version())
+			return nil
+		},
+		"healthcheck": cmdHealthcheck,
+		"backup":      cmdBackup,
+		"restore":     cmdRestore,
 	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stderr, usage)

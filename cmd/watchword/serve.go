@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/watchword/watchword/internal/demo"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/extract"
@@ -35,6 +36,9 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	shutdown := fs.Duration("shutdown-timeout", 30*time.Second, "how long to wait for in-flight requests on shutdown")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	rateLimit := fs.Float64("rate-limit", 50, "write requests per second per client IP (0: no limit)")
+	trustProxy := fs.Bool("trust-proxy", false, "take the client IP for the rate limit from X-Forwarded-For (behind a reverse proxy)")
+	af := addAlertFlags(fs) // cmd/watchword/alerts.go
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -60,7 +64,14 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	srv, err := web.New(web.Config{Engine: eng, Token: tok, Private: *private, MaxBody: *maxBody, Logger: log})
+	alertSvc, err := startAlerts(eng, log, af)
+	if err != nil {
+		return err
+	}
+	defer stopAlerts(alertSvc, log, *shutdown)
+	reg := prometheus.NewRegistry() // GET /metrics; other layers register here too
+	srv, err := web.New(web.Config{Engine: eng, Token: tok, Private: *private, MaxBody: *maxBody, Logger: log,
+		Registry: reg, RateLimit: *rateLimit, TrustProxy: *trustProxy, Alerts: alertSvc})
 	if err != nil {
 		return err
 	}
@@ -71,10 +82,15 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	}
 	log.Info("watchword serving", "addr", "http://"+srv.Addr().String(), "data", *data, "version", version)
 	<-ctx.Done()
-	log.Info("shutting down")
+	stop() // a second signal kills at once
+	log.Info("shutting down: finishing requests in flight", "timeout", shutdown.String())
 	sctx, cancel := context.WithTimeout(context.Background(), *shutdown)
 	defer cancel()
-	return srv.Shutdown(sctx)
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	log.Info("requests finished; closing index and store")
+	return nil
 }
 
 func openEngine(data string, log *slog.Logger) (*engine.Engine, error) {
