@@ -76,10 +76,12 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	noExtract := fs.Bool("no-extract", false, "ingest without entity extraction")
 	rounds := fs.Int("rounds", 20, "search: times each query runs, for latency percentiles")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file")
+	gcPercent := fs.Int("gc-percent", 200, "Go GC target percentage, as serve (GOGC overrides it)")
 	batch := fs.Int("batch", 0, "documents per store transaction and index batch (0: the engine's default)")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
+	setGCPercent(*gcPercent)
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {

@@ -34,6 +34,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	loadDemo := fs.Bool("demo", false, "load the bundled demo corpus into an empty data directory")
 	maxBody := fs.Int64("max-body", web.DefaultMaxBody, "request body limit in bytes")
 	shutdown := fs.Duration("shutdown-timeout", 30*time.Second, "how long to wait for in-flight requests on shutdown")
+	gcPercent := fs.Int("gc-percent", 200, "Go GC target percentage (the GOGC environment variable overrides it)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	rateLimit := fs.Float64("rate-limit", 50, "write requests per second per client IP (0: no limit)")
@@ -46,6 +47,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	setGCPercent(*gcPercent)
 	tok, err := loadToken(*data, *token, log)
 	if err != nil {
 		return err

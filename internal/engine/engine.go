@@ -184,8 +184,7 @@ func (e *Engine) Ingest(arts []*news.Article) (ids []string, rejected []ItemErro
 		}
 		ok = append(ok, a)
 	}
-	e.enrich(ok)
-	if err := e.write(ok); err != nil {
+	if err := e.write(ok, e.enrich); err != nil {
 		return nil, rejected, err
 	}
 	ids = make([]string, len(ok))
@@ -234,12 +233,33 @@ const indexDepth = 2
 // which every earlier batch had finished when it started, so it is never
 // ahead of the indexed content; after a crash at most indexDepth batches
 // are replayed, which is harmless.
-func (e *Engine) write(arts []*news.Article) error {
+//
+// prepare, when set, is run on each batch before it is stored, one batch
+// ahead of the writer, so that extraction overlaps storing and indexing.
+func (e *Engine) write(arts []*news.Article, prepare func([]*news.Article)) error {
 	if len(arts) == 0 {
 		return nil
 	}
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
+
+	// ready[k] is closed once batch k is prepared.
+	nb := (len(arts) + e.batch - 1) / e.batch
+	ready := make([]chan struct{}, nb)
+	for k := range ready {
+		ready[k] = make(chan struct{})
+	}
+	go func() {
+		for k := range ready {
+			if prepare != nil {
+				prepare(arts[k*e.batch : min((k+1)*e.batch, len(arts))])
+			}
+			close(ready[k])
+		}
+	}()
+	// Wait for the preparer on every exit, so it never touches articles
+	// after write returns.
+	defer func() { <-ready[nb-1] }()
 
 	// When one call holds the same id twice, only its last version goes to
 	// the index: overlapping batches may land in either order.
@@ -272,6 +292,7 @@ func (e *Engine) write(arts []*news.Article) error {
 	}
 	for i := 0; i < len(arts) && len(errs) == 0; i += e.batch {
 		chunk := arts[i:min(i+e.batch, len(arts))]
+		<-ready[i/e.batch]
 		if err := e.store.PutArticles(chunk); err != nil {
 			errs = append(errs, err)
 			break
