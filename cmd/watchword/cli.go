@@ -7,8 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"runtime/debug"
 	"runtime"
+	"runtime/debug"
 	"strings"
 )
 
