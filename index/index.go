@@ -179,6 +179,7 @@ type document struct {
 	Facets    []string  `json:"facets"`
 	Date      time.Time `json:"date"`
 	Seq       float64   `json:"seq"`
+	SeqKey    string    `json:"seq_key"`
 }
 
 // Prefixes of the values in the combined facet field.
@@ -208,6 +209,7 @@ func (ix *Index) Apply(puts []*news.Article, deletes []string, lastSeq uint64) e
 			Topics:    a.Topics,
 			Date:      a.Date,
 			Seq:       float64(a.Seq),
+			SeqKey:    fmt.Sprintf("%016x", a.Seq),
 		}
 		if a.Source != "" {
 			d.Source = []string{a.Source}

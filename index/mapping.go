@@ -22,7 +22,7 @@ import (
 // MappingVersion changes whenever the mapping or the analysers change in a
 // way that needs existing documents re-indexed. On open, an index built
 // with another version is rebuilt from the store.
-const MappingVersion = 4
+const MappingVersion = 5
 
 // Analyzer names.
 const (
@@ -54,6 +54,7 @@ const (
 	fFacets    = "facets"
 	fDate      = "date"
 	fSeq       = "seq"
+	fSeqKey    = "seq_key"
 	textSuffix = "_text"
 	docType    = "article"
 )
@@ -129,8 +130,17 @@ func NewMapping() (mapping.IndexMapping, error) {
 	seq := bleve.NewNumericFieldMapping()
 	seq.Store = false
 	seq.IncludeInAll = false
-	seq.DocValues = true // the tie-break of every sort: unique, and cheaper per hit than the external id
+	seq.DocValues = false
 	doc.AddFieldMappingsAt(fSeq, seq)
+	// The tie-break of every sort: the seq as 16 hex digits, one term per
+	// document. Unique, so the order is total; cheaper per hit than the
+	// external id, and far smaller doc values than the numeric field,
+	// whose precision-shifted terms would all be decoded on every search.
+	seqKey := bleve.NewKeywordFieldMapping()
+	seqKey.Store = false
+	seqKey.IncludeInAll = false
+	seqKey.DocValues = true
+	doc.AddFieldMappingsAt(fSeqKey, seqKey)
 
 	// No composite _all field: unfielded terms search title and body
 	// explicitly, and an empty _all still costs a pass over every document.

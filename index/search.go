@@ -158,10 +158,10 @@ func (ix *Index) Search(r Request) (*Result, error) {
 	}
 	req := bleve.NewSearchRequestOptions(q, size, 0, false)
 	var order search.SortOrder
-	// Ties are broken by ingest sequence, which is unique, so the order is
+	// Ties are broken by ingest sequence (fSeqKey), which is unique, so the order is
 	// total and search_after pages neither skip nor repeat. (Sorting on _id
 	// would make Bleve load every hit's external id.)
-	bySeq := &search.SortField{Field: fSeq, Type: search.SortFieldAsNumber, Desc: true}
+	bySeq := &search.SortField{Field: fSeqKey, Type: search.SortFieldAsString, Desc: true}
 	switch r.Sort {
 	case "", SortRelevance:
 		order = search.SortOrder{&search.SortScore{Desc: true}, bySeq}
@@ -188,7 +188,7 @@ func (ix *Index) Search(r Request) (*Result, error) {
 		if _, err := parseCursorKey(r.Sort, r.After[0]); err != nil {
 			return nil, err
 		}
-		if _, err := strconv.ParseFloat(r.After[1], 64); err != nil {
+		if _, err := strconv.ParseUint(r.After[1], 16, 64); err != nil || len(r.After[1]) != 16 {
 			return nil, news.Errorf(news.ECodeInvalid, "cursor is malformed")
 		}
 		req.SearchAfter = r.After
