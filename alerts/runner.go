@@ -178,6 +178,9 @@ func (s *Service) RunAlerts(alerts []*Alert) (*RunResult, error) {
 	jobs := s.prepare(alerts)
 	read, err := s.evaluate(jobs, upTo)
 	if err != nil {
+		for range jobs {
+			s.cfg.Metrics.run(false)
+		}
 		return nil, fmt.Errorf("alerts: evaluate: %w", err)
 	}
 	res := &RunResult{Alerts: len(alerts), Articles: read, UpTo: upTo}
@@ -258,9 +261,13 @@ func (s *Service) RunAlerts(alerts []*Alert) (*RunResult, error) {
 		}
 		return nil
 	})
+	for _, j := range jobs {
+		s.cfg.Metrics.run(err == nil && j.err == nil)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("alerts: commit run: %w", err)
 	}
+	s.cfg.Metrics.matched(res.Matches)
 	if res.Deliveries > 0 {
 		s.sender.wake()
 	}

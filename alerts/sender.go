@@ -375,7 +375,9 @@ func (p *sender) attempt(id string) {
 		s.log.Error("alerts: encode delivery", "delivery", id, "err", err)
 		return
 	}
+	began := time.Now()
 	out := p.post(context.Background(), a.WebhookURL, a.Secret, d.ID, body)
+	s.cfg.Metrics.attempted(time.Since(began))
 	d.Attempts++
 	switch {
 	case out.err == nil:
@@ -448,6 +450,11 @@ func (p *sender) finish(d *Delivery, out outcome, status string) {
 	if err != nil {
 		s.log.Error("alerts: record delivery", "delivery", d.ID, "err", err)
 		return
+	}
+	if out.disable {
+		s.cfg.Metrics.delivered(outcomeDisabled)
+	} else {
+		s.cfg.Metrics.delivered(status)
 	}
 	lv := s.log.Info
 	if status != StatusSucceeded {

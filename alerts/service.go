@@ -49,6 +49,7 @@ type Config struct {
 	Version       string          // for the User-Agent
 	Window        int             // new articles per in-memory index (default and most 1000)
 	Workers       int             // alert evaluation goroutines (default GOMAXPROCS)
+	Metrics       *Metrics        // Prometheus metrics (nil: none)
 }
 
 // Service owns the alerts: CRUD, the scheduler, the runner and the
@@ -113,6 +114,7 @@ func New(cfg Config) (*Service, error) {
 	if err := ensureBuckets(s.db); err != nil {
 		return nil, err
 	}
+	cfg.Metrics.attach(s.db)
 	s.sender = newSender(s)
 	s.batch = newBatcher(s)
 	return s, nil

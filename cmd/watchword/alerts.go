@@ -53,7 +53,7 @@ func parseRetry(s string) ([]time.Duration, error) {
 
 // startAlerts opens the alert service on the engine's store and starts
 // its scheduler and senders.
-func startAlerts(eng *engine.Engine, log *slog.Logger, f alertFlags) (*alerts.Service, error) {
+func startAlerts(eng *engine.Engine, log *slog.Logger, f alertFlags, m *alerts.Metrics) (*alerts.Service, error) {
 	retry, err := parseRetry(*f.retry)
 	if err != nil {
 		return nil, err
@@ -67,7 +67,7 @@ func startAlerts(eng *engine.Engine, log *slog.Logger, f alertFlags) (*alerts.Se
 	}
 	svc, err := alerts.New(alerts.Config{
 		Engine: eng, Logger: log, MinInterval: *f.minInterval, RetrySchedule: retry,
-		Allow: allow, Senders: *f.senders, Version: version,
+		Allow: allow, Senders: *f.senders, Version: version, Metrics: m,
 	})
 	if err != nil {
 		return nil, err

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/internal/demo"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/extract"
@@ -66,12 +67,16 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	alertSvc, err := startAlerts(eng, log, af)
+	reg := prometheus.NewRegistry() // GET /metrics; other layers register here too
+	alertMetrics, err := alerts.NewMetrics(reg)
+	if err != nil {
+		return err
+	}
+	alertSvc, err := startAlerts(eng, log, af, alertMetrics)
 	if err != nil {
 		return err
 	}
 	defer stopAlerts(alertSvc, log, *shutdown)
-	reg := prometheus.NewRegistry() // GET /metrics; other layers register here too
 	srv, err := web.New(web.Config{Engine: eng, Token: tok, Private: *private, MaxBody: *maxBody, Logger: log,
 		Registry: reg, RateLimit: *rateLimit, TrustProxy: *trustProxy, Alerts: alertSvc})
 	if err != nil {
