@@ -349,8 +349,17 @@ func TestNewMatchesAreSentOnce(t *testing.T) {
 	if err := e.eng.Delete("late"); err != nil {
 		t.Fatal(err)
 	}
+	// An attempt may have built its payload just before the delete and be
+	// on its way; keep failing up to the first request after the delete, so
+	// every attempt that can succeed was built after it.
 	h.mu.Lock()
-	h.respond = nil
+	n0 := h.n
+	h.respond = func(n int, w http.ResponseWriter) int {
+		if n <= n0+1 {
+			return 503
+		}
+		return 0
+	}
 	h.mu.Unlock()
 	waitFor(t, "late2", 5*time.Second, func() bool { return len(h.got()["late2"]) == 1 })
 	if _, ok := h.got()["late"]; ok {
