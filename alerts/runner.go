@@ -6,12 +6,11 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/watchword/watchword/index"
 	"github.com/watchword/watchword/index/query"
+	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/internal/store"
 	bolt "go.etcd.io/bbolt"
@@ -76,37 +75,24 @@ func (s *Service) evaluate(jobs []*job, upTo uint64) (int, error) {
 		if err := mem.Apply(puts, nil, hi); err != nil {
 			return err
 		}
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		for w := 0; w < workers; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					i := int(next.Add(1)) - 1
-					if i >= len(jobs) {
-						return
-					}
-					j := jobs[i]
-					if j.err != nil || j.a.Watermark >= hi {
-						continue
-					}
-					var after uint64
-					if j.a.Watermark > lo {
-						after = j.a.Watermark
-					}
-					// The small index holds only (lo, hi]: no range is
-					// needed unless the watermark falls inside it.
-					ids, err := searchAll(mem, j, after, 0)
-					if err != nil {
-						j.err = err
-						continue
-					}
-					j.matches = append(j.matches, ids...)
-				}
-			}()
-		}
-		wg.Wait()
+		engine.ForEach(len(jobs), workers, func(i int) {
+			j := jobs[i]
+			if j.err != nil || j.a.Watermark >= hi {
+				return
+			}
+			var after uint64
+			if j.a.Watermark > lo {
+				after = j.a.Watermark
+			}
+			// The small index holds only (lo, hi]: no range is needed
+			// unless the watermark falls inside it.
+			ids, err := searchAll(mem, j, after, 0)
+			if err != nil {
+				j.err = err
+				return
+			}
+			j.matches = append(j.matches, ids...)
+		})
 		return nil
 	})
 	return read, err

@@ -82,17 +82,11 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	setGCPercent(*gcPercent)
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	docs, err := readCorpus(*corpus)
 	if err != nil {
 		return err
@@ -151,6 +145,23 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		return benchSearch(stdout, wwDir, filepath.Join(dir, "fts5.db"), *sqlite, docs, n, *rounds, *reuse, log)
 	}
 	return nil
+}
+
+// startCPUProfile writes a CPU profile to path until stop is called; an
+// empty path profiles nothing.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 func readCorpus(path string) ([]corpusDoc, error) {

@@ -160,6 +160,23 @@ func (e *Engine) catchUp() error {
 	return nil
 }
 
+// ForEach calls fn(i) for every i in [0, n) on workers goroutines, taking
+// indexes in order as each worker frees up, and waits for all of them.
+func ForEach(n, workers int, fn func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(workers, n); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
 // ItemError reports one rejected article of a batch by its position.
 type ItemError struct {
 	Index   int    `json:"index"`
@@ -197,26 +214,12 @@ func (e *Engine) Ingest(arts []*news.Article) (ids []string, rejected []ItemErro
 // enrich runs the extractor over the articles on every core and merges
 // supplied and extracted facets.
 func (e *Engine) enrich(arts []*news.Article) {
-	if e.extract != nil && len(arts) > 0 {
-		workers := runtime.GOMAXPROCS(0)
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		for w := 0; w < workers; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					i := int(next.Add(1)) - 1
-					if i >= len(arts) {
-						return
-					}
-					a := arts[i]
-					x := e.extract(a.Title, a.Body)
-					a.Extracted = news.Facets{Speakers: x.Speakers, Countries: x.Countries, Topics: x.Topics}
-				}
-			}()
-		}
-		wg.Wait()
+	if e.extract != nil {
+		ForEach(len(arts), runtime.GOMAXPROCS(0), func(i int) {
+			a := arts[i]
+			x := e.extract(a.Title, a.Body)
+			a.Extracted = news.Facets{Speakers: x.Speakers, Countries: x.Countries, Topics: x.Topics}
+		})
 	}
 	for _, a := range arts {
 		a.Merge()
