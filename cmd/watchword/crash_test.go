@@ -77,7 +77,14 @@ func (s *server) kill() {
 }
 
 func post(base string, body []byte) ([]string, error) {
-	req, _ := http.NewRequest("POST", base+"/api/articles", bytes.NewReader(body))
+	return postBody(base, bytes.NewReader(body))
+}
+
+// postBody sends an NDJSON ingest and returns the acknowledged ids; any
+// error (including an answer cut off mid-way) means nothing was
+// acknowledged.
+func postBody(base string, body io.Reader) ([]string, error) {
+	req, _ := http.NewRequest("POST", base+"/api/articles", body)
 	req.Header.Set("Content-Type", "application/x-ndjson")
 	req.Header.Set("Authorization", "Bearer crash-token")
 	resp, err := http.DefaultClient.Do(req)
@@ -90,7 +97,7 @@ func post(base string, body []byte) ([]string, error) {
 		return nil, err // cut off mid-answer: not acknowledged
 	}
 	if resp.StatusCode != 200 {
-		return nil, fmt.Errorf("status %d: %s", resp.StatusCode, raw)
+		return nil, fmt.Errorf("status %d: %.200s", resp.StatusCode, raw)
 	}
 	var r struct {
 		IDs []string `json:"ids"`

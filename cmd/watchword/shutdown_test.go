@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -33,29 +32,11 @@ func streamIngest(base string, lines [][]byte, streaming *atomic.Int32) ([]strin
 		}
 		pw.Close()
 	}()
-	req, _ := http.NewRequest("POST", base+"/api/articles", pr)
-	req.Header.Set("Content-Type", "application/x-ndjson")
-	req.Header.Set("Authorization", "Bearer crash-token")
-	resp, err := http.DefaultClient.Do(req)
+	ids, err := postBody(base, pr)
 	if err != nil {
 		pr.CloseWithError(err)
-		return nil, err
 	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != 200 {
-		return nil, fmt.Errorf("status %d: %.200s", resp.StatusCode, raw)
-	}
-	var r struct {
-		IDs []string `json:"ids"`
-	}
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return nil, err
-	}
-	return r.IDs, nil
+	return ids, err
 }
 
 // TestSIGTERMFinishesOrRefusesIngests streams ingests into a server, sends
