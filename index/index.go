@@ -29,6 +29,10 @@ type Index struct {
 	mapping mapping.IndexMapping
 	textAn  analysis.Analyzer
 	nameAn  analysis.Analyzer
+
+	meta     *metaCache
+	stopWarm chan struct{}
+	warmDone chan struct{}
 }
 
 // scorchConfig: the store is the source of truth and the last applied
@@ -96,14 +100,48 @@ func OpenMemory() (*Index, error) {
 }
 
 func newIndex(bi bleve.Index, dir string, im mapping.IndexMapping) (*Index, error) {
-	ix := &Index{bi: bi, path: dir, mapping: im}
+	ix := &Index{bi: bi, path: dir, mapping: im, meta: newMetaCache()}
 	ix.textAn = im.AnalyzerNamed(AnalyzerText)
 	ix.nameAn = im.AnalyzerNamed(AnalyzerName)
 	if ix.textAn == nil || ix.nameAn == nil {
 		bi.Close()
 		return nil, fmt.Errorf("index: analyzers missing from mapping in %s", dir)
 	}
+	if dir != ":memory:" {
+		ix.stopWarm, ix.warmDone = make(chan struct{}), make(chan struct{})
+		go ix.warm(time.Second)
+	}
 	return ix, nil
+}
+
+// warm reads the metadata of new segments (from batches and from
+// merges) in the background once searches have started, so a search
+// rarely pays for it.
+func (ix *Index) warm(every time.Duration) {
+	defer close(ix.warmDone)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ix.stopWarm:
+			return
+		case <-t.C:
+		}
+		if !ix.meta.used.Load() {
+			continue
+		}
+		adv, err := ix.bi.Advanced()
+		if err != nil {
+			continue
+		}
+		r, err := adv.Reader()
+		if err != nil {
+			continue
+		}
+		// Errors surface again, with context, in the next search.
+		_, _ = ix.meta.forSnapshot(r)
+		r.Close()
+	}
 }
 
 // Flush waits until everything applied so far is persisted on disk. With
@@ -136,6 +174,10 @@ func (ix *Index) Flush(timeout time.Duration) error {
 
 // Close persists what is pending and closes the index.
 func (ix *Index) Close() error {
+	if ix.stopWarm != nil {
+		close(ix.stopWarm)
+		<-ix.warmDone
+	}
 	var ferr error
 	if ix.path != ":memory:" {
 		ferr = ix.Flush(time.Minute)
@@ -209,7 +251,7 @@ func (ix *Index) Apply(puts []*news.Article, deletes []string, lastSeq uint64) e
 			Topics:    a.Topics,
 			Date:      a.Date,
 			Seq:       float64(a.Seq),
-			SeqKey:    fmt.Sprintf("%016x", a.Seq),
+			SeqKey:    seqKey(a.Seq),
 		}
 		if a.Source != "" {
 			d.Source = []string{a.Source}

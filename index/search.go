@@ -2,12 +2,11 @@ package index
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/search"
 	bq "github.com/blevesearch/bleve/v2/search/query"
 	"github.com/watchword/watchword/index/query"
 	"github.com/watchword/watchword/internal/news"
@@ -52,6 +51,7 @@ type Request struct {
 	Size              int
 	After             []string // the sort key of the last hit of the previous page
 	FacetSize         int      // 0: no facets
+	Months            bool     // count the matches per calendar month (UTC)
 }
 
 // Hit is one matching document.
@@ -73,7 +73,14 @@ type Result struct {
 	Total  uint64
 	Hits   []Hit
 	Facets map[string][]FacetValue
+	Months []MonthCount // months with matches, oldest first, when asked
 	Took   time.Duration
+}
+
+// MonthCount is the number of matches dated in one calendar month (UTC).
+type MonthCount struct {
+	Month time.Time // first instant of the month
+	Count int
 }
 
 // Facet names in results, with the prefix of their values in fFacets.
@@ -83,12 +90,6 @@ var facetFields = [][2]string{
 	{"topics", prefixTopic},
 	{"sources", prefixSource},
 }
-
-// allFacetValues asks Bleve for every value of the combined facet field;
-// the split into four top-N lists happens here. Bleve counts and sorts
-// every value it sees whatever the requested size, so this costs nothing
-// extra.
-const allFacetValues = 1 << 30
 
 // matchQuery composes the query with the filters and the date and
 // sequence bounds of r: the match set, for Search and for histograms.
@@ -156,83 +157,64 @@ func (ix *Index) Search(r Request) (*Result, error) {
 	if size < 0 || size > maxIndexSize {
 		return nil, news.Errorf(news.ECodeInvalid, "size must be between 0 and %d", MaxSize)
 	}
-	req := bleve.NewSearchRequestOptions(q, size, 0, false)
-	var order search.SortOrder
-	// Ties are broken by ingest sequence (fSeqKey), which is unique, so the order is
-	// total and search_after pages neither skip nor repeat. (Sorting on _id
-	// would make Bleve load every hit's external id.)
-	bySeq := &search.SortField{Field: fSeqKey, Type: search.SortFieldAsString, Desc: true}
+	spec := collectSpec{size: size, facets: r.FacetSize > 0, months: r.Months}
 	switch r.Sort {
 	case "", SortRelevance:
-		order = search.SortOrder{&search.SortScore{Desc: true}, bySeq}
+		spec.order = byRelevance
 	case SortNewest:
-		order = search.SortOrder{&search.SortField{Field: fDate, Type: search.SortFieldAsDate, Desc: true}, bySeq}
+		spec.order = byNewest
 	case SortOldest:
-		bySeq.Desc = false
-		order = search.SortOrder{&search.SortField{Field: fDate, Type: search.SortFieldAsDate}, bySeq}
+		spec.order = byOldest
 	case SortUnordered:
-		order = search.SortOrder{&search.SortScore{Desc: true}}
+		spec.order = unordered
 	default:
 		return nil, news.Errorf(news.ECodeInvalid, "sort must be relevance, newest or oldest, not %q", r.Sort)
 	}
-	req.SortByCustom(order)
-	if r.Sort == "" || r.Sort == SortRelevance {
-		req.Score = ""
-	} else {
-		req.Score = "none" // no scoring work when sorting by date
-	}
 	if r.After != nil {
-		if len(r.After) != 2 {
+		if spec.order == unordered || len(r.After) != 2 {
 			return nil, news.Errorf(news.ECodeInvalid, "cursor does not fit this sort order")
 		}
-		if _, err := parseCursorKey(r.Sort, r.After[0]); err != nil {
+		key, err := parseCursorKey(r.Sort, r.After[0])
+		if err != nil {
 			return nil, err
 		}
-		if _, err := strconv.ParseUint(r.After[1], 16, 64); err != nil || len(r.After[1]) != 16 {
+		seq, err := strconv.ParseUint(r.After[1], 16, 64)
+		if err != nil || len(r.After[1]) != 16 {
 			return nil, news.Errorf(news.ECodeInvalid, "cursor is malformed")
 		}
-		req.SearchAfter = r.After
+		after := &ref{seq: seq}
+		switch k := key.(type) {
+		case float64:
+			after.score = k
+		case time.Time:
+			after.date = k.UnixNano()
+		}
+		spec.after = after
 	}
-	if r.FacetSize > 0 {
-		req.AddFacet(fFacets, bleve.NewFacetRequest(fFacets, allFacetValues))
-	}
-	res, err := ix.bi.Search(req)
+	c, err := ix.collect(q, spec)
 	if err != nil {
-		return nil, fmt.Errorf("index: search: %w", err)
+		return nil, err
 	}
-	out := &Result{Total: res.Total, Hits: make([]Hit, 0, len(res.Hits))}
-	for _, h := range res.Hits {
-		hit := Hit{ID: h.ID, Score: h.Score}
-		if len(h.DecodedSort) == 2 {
-			hit.Cursor = []string{h.DecodedSort[0], h.DecodedSort[1]}
-			if r.Sort == "" || r.Sort == SortRelevance {
-				hit.Cursor[0] = strconv.FormatFloat(h.Score, 'g', -1, 64)
-			}
-		}
-		out.Hits = append(out.Hits, hit)
-	}
+	out := &Result{Total: c.total, Hits: c.hits}
 	if r.FacetSize > 0 {
-		out.Facets = make(map[string][]FacetValue, len(facetFields))
-		for _, f := range facetFields {
-			out.Facets[f[0]] = []FacetValue{}
+		out.Facets = c.facetLists(r.FacetSize)
+	}
+	if r.Months {
+		out.Months = make([]MonthCount, 0, len(c.months))
+		for i, n := range c.months {
+			out.Months = append(out.Months, MonthCount{Month: monthStart(i), Count: n})
 		}
-		if fr := res.Facets[fFacets]; fr != nil && fr.Terms != nil {
-			// Terms come sorted by count, then value.
-			for _, t := range fr.Terms.Terms() {
-				for _, f := range facetFields {
-					if v, ok := strings.CutPrefix(t.Term, f[1]); ok {
-						if len(out.Facets[f[0]]) < r.FacetSize {
-							out.Facets[f[0]] = append(out.Facets[f[0]], FacetValue{Value: v, Count: t.Count})
-						}
-						break
-					}
-				}
-			}
-		}
+		sort.Slice(out.Months, func(i, j int) bool { return out.Months[i].Month.Before(out.Months[j].Month) })
 	}
 	out.Took = time.Since(start)
 	return out, nil
 }
+
+// formatScore writes a score so that it parses back to the same float.
+func formatScore(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+
+// seqKey is the sortable key of an ingest sequence: 16 hex digits.
+func seqKey(seq uint64) string { return fmt.Sprintf("%016x", seq) }
 
 func parseCursorKey(sort, v string) (any, error) {
 	switch sort {

@@ -525,15 +525,12 @@ func (s *Server) handleSearchPage(c echo.Context) error {
 	p, err := searchParams(c.QueryParams())
 	if err == nil {
 		p.Sort, p.Size, p.FacetSize = v.Sort, uiPageSize, uiFacetSize
+		p.Histogram = st.Cursor == ""
 		var res *engine.SearchResult
 		if res, err = s.eng.Search(p); err == nil {
 			s.fillResults(v, st, res)
-			if st.Cursor == "" {
-				if h, herr := s.eng.DateHistogram(p); herr == nil {
-					v.Hist = histogramView(h, st)
-				} else {
-					s.log.Warn("web: date histogram", "err", herr)
-				}
+			if res.Histogram != nil {
+				v.Hist = histogramView(res.Histogram, st)
 			}
 		}
 	}

@@ -30,6 +30,7 @@ type SearchParams struct {
 	Size      int
 	Cursor    string
 	FacetSize int
+	Histogram bool // also count the matches per month (SearchResult.Histogram)
 }
 
 // SearchHit is one hit with the stored fields a client shows.
@@ -54,6 +55,7 @@ type SearchResult struct {
 	Hits       []SearchHit                   `json:"hits"`
 	Facets     map[string][]index.FacetValue `json:"facets,omitempty"`
 	NextCursor string                        `json:"next_cursor,omitempty"`
+	Histogram  *Histogram                    `json:"-"`
 }
 
 type cursor struct {
@@ -105,7 +107,7 @@ func (e *Engine) Search(p SearchParams) (*SearchResult, error) {
 	req := index.Request{
 		Query: node, Filters: p.Filters, From: p.From, To: p.To,
 		SeqAfter: p.SeqAfter, SeqUpTo: p.SeqUpTo,
-		Sort: p.Sort, Size: p.Size + 1, FacetSize: p.FacetSize,
+		Sort: p.Sort, Size: p.Size + 1, FacetSize: p.FacetSize, Months: p.Histogram,
 	}
 	if p.Size == 0 {
 		req.Size = 0
@@ -122,6 +124,9 @@ func (e *Engine) Search(p SearchParams) (*SearchResult, error) {
 		return nil, err
 	}
 	out := &SearchResult{Total: res.Total, Facets: res.Facets, Hits: []SearchHit{}}
+	if p.Histogram {
+		out.Histogram = histogram(res.Months, p.From, p.To)
+	}
 	hits := res.Hits
 	if len(hits) > p.Size {
 		hits = hits[:p.Size]

@@ -1,0 +1,238 @@
+package index
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/numeric"
+	index "github.com/blevesearch/bleve_index_api"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
+)
+
+// Bleve counts facets and sorts by reading doc values per hit: for each
+// hit it finds the doc-value chunk the document falls in and
+// snappy-decodes it. A query whose hits are spread over a large archive
+// decodes nearly every chunk, on every search, so the cost follows the
+// archive rather than the hits (at 1M articles: about 60 ms of an 85 ms
+// search).
+//
+// Segments never change once written, so what the collector needs of a
+// document (its sequence, date, month and facet values) is read once per
+// segment, in order, into flat arrays, and every later search looks hits
+// up there. Merged segments are new segments; entries of segments that
+// left the index are dropped when the cache next changes.
+
+// segMeta is the per-document data of one segment, by local doc number.
+type segMeta struct {
+	seq   []uint64
+	date  []int64  // Unix nanoseconds
+	month []uint16 // months since January of monthEpoch, for histograms
+	// facet ids of doc i: fids[foff[i]:foff[i+1]]; ids index metaCache.terms
+	foff []uint32
+	fids []uint32
+}
+
+// monthEpoch is the first year a month index counts from; article dates
+// are limited to 1700–2200 by news.ParseDate.
+const monthEpoch = 1700
+
+// monthSlots is the number of months a histogram can count: monthEpoch
+// to 2200.
+const monthSlots = (2201 - monthEpoch) * 12
+
+// monthIndex is the month of t counted from January monthEpoch.
+func monthIndex(t time.Time) int {
+	t = t.UTC()
+	return (t.Year()-monthEpoch)*12 + int(t.Month()) - 1
+}
+
+// monthStart is the inverse of monthIndex.
+func monthStart(i int) time.Time {
+	return time.Date(monthEpoch+i/12, time.Month(i%12+1), 1, 0, 0, 0, 0, time.UTC)
+}
+
+type segEntry struct {
+	once sync.Once
+	meta *segMeta
+	err  error
+}
+
+// metaCache holds the segMeta of the segments of one index, and the
+// dictionary of facet terms ("c:Russia") shared by all of them.
+type metaCache struct {
+	mu    sync.Mutex
+	segs  map[uint64]*segEntry
+	terms []string // facet id → term
+	ids   map[string]uint32
+
+	used atomic.Bool // a search has run: worth warming new segments
+}
+
+func newMetaCache() *metaCache {
+	return &metaCache{segs: map[uint64]*segEntry{}, ids: map[string]uint32{}}
+}
+
+// snapshotMeta maps the global document numbers of one index snapshot to
+// segment metadata.
+type snapshotMeta struct {
+	offsets []uint64 // global doc number of each segment's first document
+	metas   []*segMeta
+	terms   []string // the facet dictionary, at least as long as any id in metas
+}
+
+// locate returns the segment index holding global document number g,
+// starting the search at hint (hits come in increasing order).
+func (sm *snapshotMeta) locate(g uint64, hint int) int {
+	if hint < len(sm.offsets) && sm.offsets[hint] <= g && (hint+1 == len(sm.offsets) || g < sm.offsets[hint+1]) {
+		return hint
+	}
+	return sort.Search(len(sm.offsets), func(i int) bool { return sm.offsets[i] > g }) - 1
+}
+
+// forSnapshot returns the metadata of every segment of the snapshot,
+// reading the segments it has not seen yet.
+func (mc *metaCache) forSnapshot(r index.IndexReader) (*snapshotMeta, error) {
+	is, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return nil, fmt.Errorf("index: reader is %T, not a scorch snapshot", r)
+	}
+	segs := is.Segments()
+	sm := &snapshotMeta{offsets: make([]uint64, len(segs)), metas: make([]*segMeta, len(segs))}
+	entries := make([]*segEntry, len(segs))
+	var running uint64
+	mc.mu.Lock()
+	for i, ss := range segs {
+		// Scorch numbers documents globally by concatenating its
+		// segments in snapshot order, each counting all its documents,
+		// deleted ones included (see its introducer).
+		sm.offsets[i] = running
+		running += ss.Segment().Count()
+		e := mc.segs[ss.Id()]
+		if e == nil {
+			e = &segEntry{}
+			mc.segs[ss.Id()] = e
+		}
+		entries[i] = e
+	}
+	if len(mc.segs) > len(segs) {
+		// Segments merged away. (A concurrent search on a newer snapshot
+		// may lose an entry here and read its segment again: wasted work,
+		// never a wrong answer.)
+		live := make(map[uint64]bool, len(segs))
+		for _, ss := range segs {
+			live[ss.Id()] = true
+		}
+		for id := range mc.segs {
+			if !live[id] {
+				delete(mc.segs, id)
+			}
+		}
+	}
+	mc.mu.Unlock()
+
+	for i, ss := range segs {
+		e := entries[i]
+		e.once.Do(func() { e.meta, e.err = mc.read(ss) })
+		if e.err != nil {
+			return nil, e.err
+		}
+		sm.metas[i] = e.meta
+	}
+	mc.mu.Lock()
+	sm.terms = mc.terms
+	mc.mu.Unlock()
+	return sm, nil
+}
+
+// read decodes the doc values of one segment into a segMeta, in document
+// order, so each doc-value chunk is decoded once.
+func (mc *metaCache) read(ss *scorch.SegmentSnapshot) (*segMeta, error) {
+	seg := ss.Segment()
+	dv, ok := seg.(segment.DocValueVisitable)
+	if !ok {
+		return nil, fmt.Errorf("index: segment %d has no doc values", ss.Id())
+	}
+	n := seg.Count()
+	m := &segMeta{
+		seq:   make([]uint64, n),
+		date:  make([]int64, n),
+		month: make([]uint16, n),
+		foff:  make([]uint32, n+1),
+		fids:  make([]uint32, 0, n*4),
+	}
+	fields := []string{fFacets, fDate, fSeqKey}
+	local := map[string]uint32{} // this segment's terms → global ids, resolved below
+	var localTerms []string
+	var state segment.DocVisitState
+	var visitErr error
+	for d := uint64(0); d < n; d++ {
+		var err error
+		state, err = dv.VisitDocValues(d, fields, func(field string, term []byte) {
+			switch field {
+			case fFacets:
+				id, ok := local[string(term)]
+				if !ok {
+					id = uint32(len(localTerms))
+					t := string(term)
+					local[t] = id
+					localTerms = append(localTerms, t)
+				}
+				m.fids = append(m.fids, id)
+			case fDate:
+				pc := numeric.PrefixCoded(term)
+				if shift, err := pc.Shift(); err == nil && shift == 0 {
+					if v, err := pc.Int64(); err == nil {
+						m.date[d] = v
+					}
+				}
+			case fSeqKey:
+				var v uint64
+				for _, c := range term {
+					switch {
+					case c >= '0' && c <= '9':
+						v = v<<4 | uint64(c-'0')
+					case c >= 'a' && c <= 'f':
+						v = v<<4 | uint64(c-'a'+10)
+					default:
+						visitErr = fmt.Errorf("index: segment %d doc %d: bad seq key %q", ss.Id(), d, term)
+					}
+				}
+				m.seq[d] = v
+			}
+		}, state)
+		if err != nil {
+			return nil, fmt.Errorf("index: read doc values of segment %d: %w", ss.Id(), err)
+		}
+		if visitErr != nil {
+			return nil, visitErr
+		}
+		m.foff[d+1] = uint32(len(m.fids))
+		if mi := monthIndex(time.Unix(0, m.date[d])); mi >= 0 && mi < monthSlots {
+			m.month[d] = uint16(mi)
+		}
+	}
+	// Map the segment's term numbers to the shared dictionary.
+	mc.mu.Lock()
+	remap := make([]uint32, len(localTerms))
+	for i, t := range localTerms {
+		id, ok := mc.ids[t]
+		if !ok {
+			id = uint32(len(mc.terms))
+			mc.ids[t] = id
+			mc.terms = append(mc.terms, t)
+		}
+		remap[i] = id
+	}
+	mc.mu.Unlock()
+	for i, id := range m.fids {
+		m.fids[i] = remap[id]
+	}
+	if cap(m.fids) > 2*len(m.fids)+1024 {
+		m.fids = append([]uint32(nil), m.fids...)
+	}
+	return m, nil
+}
