@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search"
 	bq "github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
@@ -124,14 +126,14 @@ type collectSpec struct {
 type collected struct {
 	total  uint64
 	hits   []Hit
+	refs   []ref   // the hits' sort keys, for merging shards
 	counts []int32 // by facet id; nil unless asked
 	terms  []string
 	months map[int]int // month index → matches; nil unless asked
 }
 
-// collect runs q over a snapshot of the index.
-func (ix *Index) collect(q bq.Query, spec collectSpec) (*collected, error) {
-	adv, err := ix.bi.Advanced()
+func shardReader(bi bleve.Index) (index.IndexReader, error) {
+	adv, err := bi.Advanced()
 	if err != nil {
 		return nil, fmt.Errorf("index: search: %w", err)
 	}
@@ -139,9 +141,80 @@ func (ix *Index) collect(q bq.Query, spec collectSpec) (*collected, error) {
 	if err != nil {
 		return nil, fmt.Errorf("index: search: open reader: %w", err)
 	}
-	defer r.Close()
+	if is, ok := r.(*scorch.IndexSnapshot); !ok || is == nil {
+		// A closed scorch index hands out a nil snapshot.
+		return nil, fmt.Errorf("index: search: %w", bleve.ErrorIndexClosed)
+	}
+	return r, nil
+}
+
+// collect runs q on every shard at once and merges the outcomes.
+func (ix *Index) collect(q bq.Query, spec collectSpec) (*collected, error) {
 	ix.meta.used.Store(true)
-	sm, err := ix.meta.forSnapshot(r)
+	parts := make([]*collected, len(ix.shards))
+	err := ix.eachShard(func(i int, bi bleve.Index) error {
+		var err error
+		parts[i], err = ix.collectShard(i, bi, q, spec)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(parts) == 1 {
+		return parts[0], nil
+	}
+	out := &collected{}
+	var refs []ref
+	var hits []Hit
+	for _, p := range parts {
+		out.total += p.total
+		refs = append(refs, p.refs...)
+		hits = append(hits, p.hits...)
+		if len(p.terms) > len(out.terms) {
+			out.terms = p.terms // the dictionary only grows
+		}
+		if p.months != nil {
+			if out.months == nil {
+				out.months = map[int]int{}
+			}
+			for m, n := range p.months {
+				out.months[m] += n
+			}
+		}
+	}
+	if spec.facets {
+		out.counts = make([]int32, len(out.terms))
+		for _, p := range parts {
+			for id, n := range p.counts {
+				out.counts[id] += n
+			}
+		}
+	}
+	idx := make([]int, len(refs))
+	for i := range idx {
+		idx[i] = i
+	}
+	if spec.order != unordered {
+		sort.Slice(idx, func(a, b int) bool { return spec.order.before(&refs[idx[a]], &refs[idx[b]]) })
+	}
+	if len(idx) > spec.size {
+		idx = idx[:spec.size]
+	}
+	for _, i := range idx {
+		out.hits = append(out.hits, hits[i])
+		out.refs = append(out.refs, refs[i])
+	}
+	return out, nil
+}
+
+// collectShard runs q over a snapshot of one shard.
+func (ix *Index) collectShard(shard int, bi bleve.Index, q bq.Query, spec collectSpec) (*collected, error) {
+	r, err := shardReader(bi)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	sm, err := ix.meta.forSnapshot(shard, r)
 	if err != nil {
 		return nil, err
 	}
@@ -210,6 +283,7 @@ func (ix *Index) collect(q bq.Query, spec collectSpec) (*collected, error) {
 		refs = top.sorted()
 	}
 	out.hits = make([]Hit, 0, len(refs))
+	out.refs = refs
 	var iid index.IndexInternalID
 	for _, h := range refs {
 		iid = index.NewIndexInternalID(iid[:0], h.g)

@@ -16,7 +16,7 @@ import (
 
 // bleveSearch runs r with Bleve's own top-N collector and facet builder,
 // the way Search worked before the collector: the reference the
-// collector is checked against.
+// collector is checked against. ix must have one shard.
 func bleveSearch(t *testing.T, ix *Index, r Request) *Result {
 	t.Helper()
 	q, err := ix.matchQuery(r)
@@ -40,7 +40,7 @@ func bleveSearch(t *testing.T, ix *Index, r Request) *Result {
 		req.SearchAfter = r.After
 	}
 	req.AddFacet(fFacets, bleve.NewFacetRequest(fFacets, 1<<30))
-	res, err := ix.bi.Search(req)
+	res, err := ix.shards[0].Search(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +137,7 @@ func randomArticle(rng *rand.Rand, id string) *news.Article {
 // deletes, and searched between batches so that the segment metadata
 // is read before and after Bleve merges segments.
 func TestCollectorAgreesWithBleve(t *testing.T) {
-	ix, _, err := Open(filepath.Join(t.TempDir(), "idx"), quiet)
+	ix, _, err := open(filepath.Join(t.TempDir(), "idx"), 1, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,5 +241,80 @@ func TestCollectorAgreesWithBleve(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) || int(res.Total) != len(live) {
 		t.Fatalf("months %v (total %d), want %v (%d live)", got, res.Total, want, len(live))
+	}
+}
+
+// TestShardsAgreeWithOneIndex loads the same articles into a sharded and
+// a one-shard index: totals, facet counts and months are identical, and
+// so are the pages of a date-sorted search walked with cursors. (Relevance
+// scores differ a little between the two, since each shard has its own
+// term statistics, as in any sharded engine.)
+func TestShardsAgreeWithOneIndex(t *testing.T) {
+	one, _, err := open(filepath.Join(t.TempDir(), "one"), 1, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer one.Close()
+	many, _, err := open(filepath.Join(t.TempDir(), "many"), 3, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer many.Close()
+	rng := rand.New(rand.NewPCG(3, 5))
+	var seq uint64
+	for round := range 6 {
+		var puts []*news.Article
+		for range 200 {
+			seq++
+			id := fmt.Sprintf("n%d", seq)
+			if seq > 50 && rng.IntN(6) == 0 {
+				id = fmt.Sprintf("n%d", 1+rng.IntN(int(seq)-1)) // update
+			}
+			a := randomArticle(rng, id)
+			a.Seq = seq
+			puts = append(puts, a)
+		}
+		dels := []string{fmt.Sprintf("n%d", 1+rng.IntN(int(seq))), fmt.Sprintf("n%d", 1+rng.IntN(int(seq)))}
+		for _, ix := range []*Index{one, many} {
+			if err := ix.Apply(puts, dels, seq); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if last, err := many.LastSeq(); err != nil || last != seq {
+			t.Fatalf("round %d: last seq %d, %v; want %d", round, last, err, seq)
+		}
+	}
+	n1, _ := one.DocCount()
+	n3, _ := many.DocCount()
+	if n1 != n3 || n1 == 0 {
+		t.Fatalf("doc counts %d and %d", n1, n3)
+	}
+	for _, qs := range []string{"", "oil OR gas", "talks AND NOT peace", "\"market bank\"", "country:ukraine"} {
+		for _, so := range []string{SortNewest, SortOldest, SortRelevance} {
+			r := Request{Query: parse(t, qs), Sort: so, Size: 9, FacetSize: 5, Months: true}
+			for page := 0; ; page++ {
+				a, err := one.Search(r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, err := many.Search(r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if a.Total != b.Total || !reflect.DeepEqual(a.Facets, b.Facets) || !reflect.DeepEqual(a.Months, b.Months) {
+					t.Fatalf("%q %s page %d: total %d vs %d, facets %v vs %v", qs, so, page, a.Total, b.Total, a.Facets, b.Facets)
+				}
+				if so == SortRelevance {
+					break
+				}
+				if !reflect.DeepEqual(a.Hits, b.Hits) {
+					t.Fatalf("%q %s page %d: hits differ:\n%v\n%v", qs, so, page, a.Hits, b.Hits)
+				}
+				if len(a.Hits) < r.Size || page > 20 {
+					break
+				}
+				r.After = a.Hits[len(a.Hits)-1].Cursor
+			}
+		}
 	}
 }

@@ -17,7 +17,7 @@ var (
 )
 
 // Compile turns a parsed query into a Bleve query. Terms without a field
-// search title and body; facet fields search their analysed twins; id
+// search title and body (one field holding both); facet fields search their analysed twins; id
 // matches document ids exactly. A purely negative query matches every
 // document except the negated ones. A word that is only a stop word
 // ("the") is neutral: it is dropped from AND and OR, and a query of
@@ -126,7 +126,9 @@ func (ix *Index) textField(field string) (string, analysis.Analyzer) {
 	case query.FieldTitle:
 		return fTitle, ix.textAn
 	case query.FieldBody:
-		return fBody, ix.textAn
+		// The body is searched in the text field, which also holds the
+		// title (see fText).
+		return fText, ix.textAn
 	case query.FieldSpeaker:
 		return fSpeakers + textSuffix, ix.nameAn
 	case query.FieldCountry:
@@ -150,11 +152,7 @@ func (ix *Index) compileTerm(field, text string, prefix bool) bq.Query {
 		return bleve.NewDocIDQuery([]string{text})
 	}
 	if field == "" {
-		title := ix.compileTerm(query.FieldTitle, text, prefix)
-		if title == nil {
-			return nil // same analyser for both fields
-		}
-		return bleve.NewDisjunctionQuery(title, ix.compileTerm(query.FieldBody, text, prefix))
+		field = query.FieldBody // the text field: title and body
 	}
 	name, an := ix.textField(field)
 	if prefix {

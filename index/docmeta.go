@@ -65,15 +65,21 @@ type segEntry struct {
 // dictionary of facet terms ("c:Russia") shared by all of them.
 type metaCache struct {
 	mu    sync.Mutex
-	segs  map[uint64]*segEntry
+	segs  map[segKey]*segEntry
 	terms []string // facet id → term
 	ids   map[string]uint32
 
 	used atomic.Bool // a search has run: worth warming new segments
 }
 
+// segKey names a segment: segment ids are unique within one shard.
+type segKey struct {
+	shard int
+	id    uint64
+}
+
 func newMetaCache() *metaCache {
-	return &metaCache{segs: map[uint64]*segEntry{}, ids: map[string]uint32{}}
+	return &metaCache{segs: map[segKey]*segEntry{}, ids: map[string]uint32{}}
 }
 
 // snapshotMeta maps the global document numbers of one index snapshot to
@@ -95,7 +101,7 @@ func (sm *snapshotMeta) locate(g uint64, hint int) int {
 
 // forSnapshot returns the metadata of every segment of the snapshot,
 // reading the segments it has not seen yet.
-func (mc *metaCache) forSnapshot(r index.IndexReader) (*snapshotMeta, error) {
+func (mc *metaCache) forSnapshot(shard int, r index.IndexReader) (*snapshotMeta, error) {
 	is, ok := r.(*scorch.IndexSnapshot)
 	if !ok {
 		return nil, fmt.Errorf("index: reader is %T, not a scorch snapshot", r)
@@ -111,24 +117,31 @@ func (mc *metaCache) forSnapshot(r index.IndexReader) (*snapshotMeta, error) {
 		// deleted ones included (see its introducer).
 		sm.offsets[i] = running
 		running += ss.Segment().Count()
-		e := mc.segs[ss.Id()]
+		k := segKey{shard, ss.Id()}
+		e := mc.segs[k]
 		if e == nil {
 			e = &segEntry{}
-			mc.segs[ss.Id()] = e
+			mc.segs[k] = e
 		}
 		entries[i] = e
 	}
-	if len(mc.segs) > len(segs) {
+	mine := 0
+	for k := range mc.segs {
+		if k.shard == shard {
+			mine++
+		}
+	}
+	if mine > len(segs) {
 		// Segments merged away. (A concurrent search on a newer snapshot
 		// may lose an entry here and read its segment again: wasted work,
 		// never a wrong answer.)
-		live := make(map[uint64]bool, len(segs))
+		live := make(map[segKey]bool, len(segs))
 		for _, ss := range segs {
-			live[ss.Id()] = true
+			live[segKey{shard, ss.Id()}] = true
 		}
-		for id := range mc.segs {
-			if !live[id] {
-				delete(mc.segs, id)
+		for k := range mc.segs {
+			if k.shard == shard && !live[k] {
+				delete(mc.segs, k)
 			}
 		}
 	}

@@ -4,9 +4,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"os"
-	"strconv"
+	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -22,9 +24,12 @@ var (
 	keyMappingVersion = []byte("ww_mapping_version")
 )
 
-// Index is an open Bleve index.
+// Index is the open index: DefaultShards Bleve indexes, each holding the
+// articles whose id hashes to it. A search runs on every shard at once
+// and merges their hits, counts and months, so one search uses every
+// core: Bleve runs a search on one goroutine.
 type Index struct {
-	bi      bleve.Index
+	shards  []bleve.Index
 	path    string
 	mapping mapping.IndexMapping
 	textAn  analysis.Analyzer
@@ -35,6 +40,11 @@ type Index struct {
 	warmDone chan struct{}
 }
 
+// DefaultShards is the number of shards of an on-disk index: the cores
+// of the machines Watchword is sized for. It is part of the layout; an
+// index with another number is rebuilt (see MappingVersion).
+const DefaultShards = 2
+
 // scorchConfig: the store is the source of truth and the last applied
 // sequence is written in the same batch as the documents, so the index
 // need not fsync every batch (unsafe_batch). After a crash it reopens at a
@@ -43,48 +53,94 @@ func scorchConfig() map[string]any {
 	return map[string]any{"unsafe_batch": true}
 }
 
+func shardDir(dir string, i int) string { return filepath.Join(dir, fmt.Sprintf("shard-%d", i)) }
+
+// layoutVersion is what each shard records: the mapping version and the
+// shard count, both of which decide where a document is and how.
+func layoutVersion(shards int) string { return fmt.Sprintf("%d/%d", MappingVersion, shards) }
+
 // Open opens the index in dir. When the index is missing, unreadable or
-// built with another MappingVersion, it is removed and created empty, and
-// fresh is true: the caller must then rebuild it from the store.
+// built with another MappingVersion or shard count, it is removed and
+// created empty, and fresh is true: the caller must then rebuild it from
+// the store.
 func Open(dir string, log *slog.Logger) (ix *Index, fresh bool, err error) {
+	return open(dir, DefaultShards, log)
+}
+
+func open(dir string, n int, log *slog.Logger) (ix *Index, fresh bool, err error) {
 	im, err := NewMapping()
 	if err != nil {
 		return nil, false, err
 	}
-	bi, err := bleve.OpenUsing(dir, scorchConfig())
-	switch {
-	case err == nil:
-		v, verr := bi.GetInternal(keyMappingVersion)
-		if verr == nil && string(v) == strconv.Itoa(MappingVersion) {
-			ix, err := newIndex(bi, dir, im)
-			return ix, false, err
-		}
-		log.Warn("index: mapping version changed, rebuilding", "path", dir, "have", string(v), "want", MappingVersion)
-		bi.Close()
-	case errors.Is(err, bleve.ErrorIndexPathDoesNotExist):
+	want := layoutVersion(n)
+	shards, reason := openShards(dir, n, want)
+	if shards != nil {
+		ix, err := newIndex(shards, dir, im)
+		return ix, false, err
+	}
+	if _, serr := os.Stat(dir); errors.Is(serr, os.ErrNotExist) {
 		log.Info("index: none found, creating", "path", dir)
-	default:
-		log.Warn("index: unreadable, rebuilding", "path", dir, "err", err)
+	} else {
+		log.Warn("index: rebuilding", "path", dir, "reason", reason)
 	}
 	if err := os.RemoveAll(dir); err != nil {
 		return nil, false, fmt.Errorf("index: remove %s: %w", dir, err)
 	}
-	bi, err = bleve.NewUsing(dir, im, scorch.Name, scorch.Name, scorchConfig())
-	if err != nil {
-		return nil, false, fmt.Errorf("index: create %s: %w", dir, err)
+	shards = make([]bleve.Index, 0, n)
+	fail := func(err error) (*Index, bool, error) {
+		for _, bi := range shards {
+			bi.Close()
+		}
+		return nil, false, err
 	}
-	if err := bi.SetInternal(keyMappingVersion, []byte(strconv.Itoa(MappingVersion))); err != nil {
-		bi.Close()
-		return nil, false, fmt.Errorf("index: write mapping version in %s: %w", dir, err)
+	for i := range n {
+		bi, err := bleve.NewUsing(shardDir(dir, i), im, scorch.Name, scorch.Name, scorchConfig())
+		if err != nil {
+			return fail(fmt.Errorf("index: create %s: %w", shardDir(dir, i), err))
+		}
+		shards = append(shards, bi)
+		if err := bi.SetInternal(keyMappingVersion, []byte(want)); err != nil {
+			return fail(fmt.Errorf("index: write mapping version in %s: %w", shardDir(dir, i), err))
+		}
 	}
-	ix, err = newIndex(bi, dir, im)
+	ix, err = newIndex(shards, dir, im)
 	return ix, true, err
 }
 
+// openShards opens the n shards of dir if all are there with the wanted
+// layout version; otherwise it closes what it opened and says why.
+func openShards(dir string, n int, want string) ([]bleve.Index, string) {
+	var shards []bleve.Index
+	for i := range n {
+		bi, err := bleve.OpenUsing(shardDir(dir, i), scorchConfig())
+		if err != nil {
+			for _, bi := range shards {
+				bi.Close()
+			}
+			return nil, fmt.Sprintf("shard %d: %v", i, err)
+		}
+		shards = append(shards, bi)
+		if v, err := bi.GetInternal(keyMappingVersion); err != nil || string(v) != want {
+			for _, bi := range shards {
+				bi.Close()
+			}
+			return nil, fmt.Sprintf("shard %d has layout %q, want %q", i, v, want)
+		}
+	}
+	if _, err := os.Stat(shardDir(dir, n)); err == nil {
+		for _, bi := range shards {
+			bi.Close()
+		}
+		return nil, "more shards than expected"
+	}
+	return shards, ""
+}
+
 // OpenMemory creates an empty in-memory index with the same mapping and
-// analysers. The alert runner indexes only the articles that are new since
-// the alerts' watermarks into one, so matching thousands of saved queries
-// costs in proportion to the new articles, not to the archive.
+// analysers, in one shard. The alert runner indexes only the articles that
+// are new since the alerts' watermarks into one, so matching thousands of
+// saved queries costs in proportion to the new articles, not to the
+// archive.
 func OpenMemory() (*Index, error) {
 	im, err := NewMapping()
 	if err != nil {
@@ -96,15 +152,17 @@ func OpenMemory() (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("index: create in-memory index: %w", err)
 	}
-	return newIndex(bi, ":memory:", im)
+	return newIndex([]bleve.Index{bi}, ":memory:", im)
 }
 
-func newIndex(bi bleve.Index, dir string, im mapping.IndexMapping) (*Index, error) {
-	ix := &Index{bi: bi, path: dir, mapping: im, meta: newMetaCache()}
+func newIndex(shards []bleve.Index, dir string, im mapping.IndexMapping) (*Index, error) {
+	ix := &Index{shards: shards, path: dir, mapping: im, meta: newMetaCache()}
 	ix.textAn = im.AnalyzerNamed(AnalyzerText)
 	ix.nameAn = im.AnalyzerNamed(AnalyzerName)
 	if ix.textAn == nil || ix.nameAn == nil {
-		bi.Close()
+		for _, bi := range shards {
+			bi.Close()
+		}
 		return nil, fmt.Errorf("index: analyzers missing from mapping in %s", dir)
 	}
 	if dir != ":memory:" {
@@ -113,6 +171,37 @@ func newIndex(bi bleve.Index, dir string, im mapping.IndexMapping) (*Index, erro
 	}
 	return ix, nil
 }
+
+// shardOf is the shard an article id lives in.
+func (ix *Index) shardOf(id string) int {
+	if len(ix.shards) == 1 {
+		return 0
+	}
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return int(h.Sum32() % uint32(len(ix.shards)))
+}
+
+// eachShard runs fn on every shard at once and joins the errors.
+func (ix *Index) eachShard(fn func(i int, bi bleve.Index) error) error {
+	if len(ix.shards) == 1 {
+		return fn(0, ix.shards[0])
+	}
+	errs := make([]error, len(ix.shards))
+	var wg sync.WaitGroup
+	for i, bi := range ix.shards {
+		wg.Go(func() { errs[i] = fn(i, bi) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// Warm makes the index read the segment metadata of every shard now, in
+// the background, and keep it current, so even the first search is fast.
+// (Without it, the metadata is read at the first search.) A server calls
+// it after opening; a bulk load does not, since it would read segments
+// that merging soon replaces.
+func (ix *Index) Warm() { ix.meta.used.Store(true) }
 
 // warm reads the metadata of new segments (from batches and from
 // merges) in the background once searches have started, so a search
@@ -130,17 +219,15 @@ func (ix *Index) warm(every time.Duration) {
 		if !ix.meta.used.Load() {
 			continue
 		}
-		adv, err := ix.bi.Advanced()
-		if err != nil {
-			continue
+		for i, bi := range ix.shards {
+			r, err := shardReader(bi)
+			if err != nil {
+				continue
+			}
+			// Errors surface again, with context, in the next search.
+			_, _ = ix.meta.forSnapshot(i, r)
+			r.Close()
 		}
-		r, err := adv.Reader()
-		if err != nil {
-			continue
-		}
-		// Errors surface again, with context, in the next search.
-		_, _ = ix.meta.forSnapshot(r)
-		r.Close()
 	}
 }
 
@@ -148,28 +235,28 @@ func (ix *Index) warm(every time.Duration) {
 // unsafe_batch, batches are searchable before they are persisted; Close
 // calls Flush so a clean stop leaves nothing to replay.
 func (ix *Index) Flush(timeout time.Duration) error {
-	last, err := ix.LastSeq()
-	if err != nil {
-		return err
-	}
-	done := make(chan error, 1)
-	b := ix.bi.NewBatch()
-	var v [8]byte
-	binary.BigEndian.PutUint64(v[:], last)
-	b.SetInternal(keyLastSeq, v[:])
-	b.SetPersistedCallback(func(err error) { done <- err })
-	if err := ix.bi.Batch(b); err != nil {
-		return fmt.Errorf("index: flush: %w", err)
-	}
-	select {
-	case err := <-done:
+	return ix.eachShard(func(i int, bi bleve.Index) error {
+		v, err := bi.GetInternal(keyLastSeq)
 		if err != nil {
-			return fmt.Errorf("index: flush: %w", err)
+			return fmt.Errorf("index: flush shard %d: %w", i, err)
 		}
-		return nil
-	case <-time.After(timeout):
-		return fmt.Errorf("index: flush: not persisted after %s", timeout)
-	}
+		done := make(chan error, 1)
+		b := bi.NewBatch()
+		b.SetInternal(keyLastSeq, v)
+		b.SetPersistedCallback(func(err error) { done <- err })
+		if err := bi.Batch(b); err != nil {
+			return fmt.Errorf("index: flush shard %d: %w", i, err)
+		}
+		select {
+		case err := <-done:
+			if err != nil {
+				return fmt.Errorf("index: flush shard %d: %w", i, err)
+			}
+			return nil
+		case <-time.After(timeout):
+			return fmt.Errorf("index: flush shard %d: not persisted after %s", i, timeout)
+		}
+	})
 }
 
 // Close persists what is pending and closes the index.
@@ -182,38 +269,52 @@ func (ix *Index) Close() error {
 	if ix.path != ":memory:" {
 		ferr = ix.Flush(time.Minute)
 	}
-	if err := errors.Join(ferr, ix.bi.Close()); err != nil {
+	cerr := ix.eachShard(func(_ int, bi bleve.Index) error { return bi.Close() })
+	if err := errors.Join(ferr, cerr); err != nil {
 		return fmt.Errorf("index: close %s: %w", ix.path, err)
 	}
 	return nil
 }
 
-// LastSeq returns the highest store sequence applied to the index.
+// LastSeq returns the highest store sequence applied to every shard.
+// (After a crash one shard may be ahead of another; replaying from the
+// lowest is harmless, since putting an article again replaces it.)
 func (ix *Index) LastSeq() (uint64, error) {
-	v, err := ix.bi.GetInternal(keyLastSeq)
-	if err != nil {
-		return 0, fmt.Errorf("index: read last seq: %w", err)
+	var last uint64
+	for i, bi := range ix.shards {
+		v, err := bi.GetInternal(keyLastSeq)
+		if err != nil {
+			return 0, fmt.Errorf("index: read last seq of shard %d: %w", i, err)
+		}
+		var seq uint64
+		if len(v) == 8 {
+			seq = binary.BigEndian.Uint64(v)
+		}
+		if i == 0 || seq < last {
+			last = seq
+		}
 	}
-	if len(v) != 8 {
-		return 0, nil
-	}
-	return binary.BigEndian.Uint64(v), nil
+	return last, nil
 }
 
 // DocCount returns the number of indexed documents.
 func (ix *Index) DocCount() (uint64, error) {
-	n, err := ix.bi.DocCount()
-	if err != nil {
-		return 0, fmt.Errorf("index: count: %w", err)
+	var total uint64
+	for i, bi := range ix.shards {
+		n, err := bi.DocCount()
+		if err != nil {
+			return 0, fmt.Errorf("index: count shard %d: %w", i, err)
+		}
+		total += n
 	}
-	return n, nil
+	return total, nil
 }
 
 // document is what Bleve indexes for an article. Nothing is stored in the
 // index: hits are joined with the store for display.
 type document struct {
 	Title     string    `json:"title"`
-	Body      string    `json:"body"`
+	Text      string    `json:"text"` // title, fieldGap, body
 	Speakers  []string  `json:"speakers_text"`
 	Countries []string  `json:"countries_text"`
 	Topics    []string  `json:"topics_text"`
@@ -235,45 +336,55 @@ const (
 // BleveType names the document mapping to use.
 func (document) BleveType() string { return docType }
 
-// Apply indexes puts and removes deletes in one batch, and records lastSeq
-// as the highest store sequence covered, atomically with the documents.
+func newDocument(a *news.Article) document {
+	d := document{
+		Title:     a.Title,
+		Text:      a.Title + string(fieldGap) + a.Body,
+		Speakers:  a.Speakers,
+		Countries: a.Countries,
+		Topics:    a.Topics,
+		Date:      a.Date,
+		Seq:       float64(a.Seq),
+		SeqKey:    seqKey(a.Seq),
+	}
+	if a.Source != "" {
+		d.Source = []string{a.Source}
+	}
+	d.Facets = make([]string, 0, len(a.Speakers)+len(a.Countries)+len(a.Topics)+1)
+	for _, f := range []struct {
+		prefix string
+		values []string
+	}{{prefixSpeaker, a.Speakers}, {prefixCountry, a.Countries}, {prefixTopic, a.Topics}, {prefixSource, d.Source}} {
+		for _, v := range f.values {
+			d.Facets = append(d.Facets, f.prefix+v)
+		}
+	}
+	return d
+}
+
+// Apply indexes puts and removes deletes, and records lastSeq as the
+// highest store sequence covered, atomically with the documents in each
+// shard; the shards' batches run at once.
 func (ix *Index) Apply(puts []*news.Article, deletes []string, lastSeq uint64) error {
-	b := ix.bi.NewBatch()
+	batches := make([]*bleve.Batch, len(ix.shards))
+	for i, bi := range ix.shards {
+		batches[i] = bi.NewBatch()
+	}
 	for _, id := range deletes {
-		b.Delete(id)
+		batches[ix.shardOf(id)].Delete(id)
 	}
 	for _, a := range puts {
-		d := document{
-			Title:     a.Title,
-			Body:      a.Body,
-			Speakers:  a.Speakers,
-			Countries: a.Countries,
-			Topics:    a.Topics,
-			Date:      a.Date,
-			Seq:       float64(a.Seq),
-			SeqKey:    seqKey(a.Seq),
-		}
-		if a.Source != "" {
-			d.Source = []string{a.Source}
-		}
-		d.Facets = make([]string, 0, len(a.Speakers)+len(a.Countries)+len(a.Topics)+1)
-		for _, f := range []struct {
-			prefix string
-			values []string
-		}{{prefixSpeaker, a.Speakers}, {prefixCountry, a.Countries}, {prefixTopic, a.Topics}, {prefixSource, d.Source}} {
-			for _, v := range f.values {
-				d.Facets = append(d.Facets, f.prefix+v)
-			}
-		}
-		if err := b.Index(a.ID, d); err != nil {
+		if err := batches[ix.shardOf(a.ID)].Index(a.ID, newDocument(a)); err != nil {
 			return fmt.Errorf("index: add %q: %w", a.ID, err)
 		}
 	}
 	var v [8]byte
 	binary.BigEndian.PutUint64(v[:], lastSeq)
-	b.SetInternal(keyLastSeq, v[:])
-	if err := ix.bi.Batch(b); err != nil {
-		return fmt.Errorf("index: apply batch up to seq %d: %w", lastSeq, err)
-	}
-	return nil
+	return ix.eachShard(func(i int, bi bleve.Index) error {
+		batches[i].SetInternal(keyLastSeq, v[:])
+		if err := bi.Batch(batches[i]); err != nil {
+			return fmt.Errorf("index: apply batch up to seq %d to shard %d: %w", lastSeq, i, err)
+		}
+		return nil
+	})
 }

@@ -112,7 +112,10 @@ func TestQuerySemantics(t *testing.T) {
 		{`ukrain*`, "a1 a2 a4"},
 		{`talk`, "a1 a5"}, // stemming: talks
 		{`title:peskov`, "a5"},
-		{`body:kremlin`, "a5"},
+		{`body:kremlin`, "a1 a5"},         // body: is the whole text, title included (a1's title)
+		{`body:"kremlin on talks"`, "a1"}, // within the title...
+		{`body:"talks dmitry"`, ""},       // ...but no phrase spans title and body
+		{`body:"dmitry peskov"`, "a1"},
 		{`speaker:peskov`, "a1 a5"},
 		{`speaker:"Dmitry Peskov"`, "a1 a5"},
 		{`speaker:"peskov dmitry"`, ""},
@@ -288,7 +291,7 @@ func TestMappingVersionChangeRebuilds(t *testing.T) {
 	if err := ix.Apply(fixture, nil, 5); err != nil {
 		t.Fatal(err)
 	}
-	if err := ix.bi.SetInternal(keyMappingVersion, []byte("0")); err != nil {
+	if err := ix.shards[1].SetInternal(keyMappingVersion, []byte("0")); err != nil {
 		t.Fatal(err)
 	}
 	ix.Close()

@@ -26,6 +26,13 @@ import (
 // without decoding runes; this is several times faster than UAX #29.
 const TokenizerName = "ww_words"
 
+// fieldGap separates the title from the body in the text field: the
+// tokenizer skips this many positions at it, so no phrase spans the two.
+const (
+	fieldGap     = '\x1e' // ASCII record separator
+	fieldGapSkip = 1000
+)
+
 func init() {
 	// Bleve resolves analysis components by name from its registry, so a
 	// custom tokenizer has to be registered before any index is opened.
@@ -79,6 +86,9 @@ func (t wordTokenizer) Tokenize(in []byte) analysis.TokenStream {
 		c := in[i]
 		if c < utf8.RuneSelf {
 			if !asciiWordByte(c) {
+				if c == fieldGap {
+					pos += fieldGapSkip
+				}
 				i++
 				continue
 			}

@@ -62,6 +62,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 			log.Error("close", "err", err)
 		}
 	}()
+	eng.Index().Warm()
 	if *loadDemo {
 		if err := loadDemoCorpus(eng, log); err != nil {
 			return err
