@@ -37,6 +37,9 @@ type FeedItem struct {
 	// Hash changes when the entry's title, text or link is edited (not
 	// when only its date moves).
 	Hash string
+	// Dated is false when the entry had no usable date: the article's
+	// date is then the time of parsing.
+	Dated bool
 }
 
 // ParsedFeed is a decoded RSS, Atom or JSON Feed document.
@@ -49,7 +52,8 @@ type ParsedFeed struct {
 // ParseFeed parses an RSS, Atom or JSON Feed document. Every entry becomes
 // a normalized article without a source (the caller sets it), or an item
 // error. base is the URL the document was fetched from ("" for a file);
-// relative links resolve against it, or against the feed's site link.
+// relative links resolve against the feed's site link, or against base
+// when the feed has none.
 // A document that does not parse is an error and yields no items, so a
 // malformed or truncated feed never ingests half of itself.
 func ParseFeed(data []byte, base string, now time.Time) (*ParsedFeed, error) {
@@ -68,8 +72,11 @@ func ParseFeed(data []byte, base string, now time.Time) (*ParsedFeed, error) {
 	if site := absoluteURL(f.Link, baseURL); site != "" {
 		pf.SiteURL = site
 	}
+	// Relative entry links resolve against the site link, which is part
+	// of the document, so a file and a fetch of one feed agree on them;
+	// against the fetch URL only when the feed names no site.
 	resolveAgainst := baseURL
-	if pf.SiteURL != "" && (baseURL == nil || baseURL.Host == "") {
+	if pf.SiteURL != "" {
 		resolveAgainst, _ = url.Parse(pf.SiteURL)
 	}
 	scope := pf.SiteURL // qualifies GUIDs that are not global
@@ -124,13 +131,13 @@ func feedItem(it *gofeed.Item, base *url.URL, scope, lang string, now time.Time)
 		key = "text:" + hashOf(title, body)
 	}
 	a := &news.Article{ID: news.DeriveID(key, time.Time{}, "", ""), Title: title, Body: body, URL: link, Language: lang}
+	fi := FeedItem{Key: key}
 	for _, t := range []*time.Time{it.PublishedParsed, it.UpdatedParsed} {
 		if t != nil && t.Year() >= news.MinYear && t.Year() <= news.MaxYear {
-			a.Date = t.UTC()
+			a.Date, fi.Dated = t.UTC(), true
 			break
 		}
 	}
-	fi := FeedItem{Key: key}
 	if strings.TrimSpace(body) == "" {
 		fi.Err = news.Errorf(news.ECodeInvalid, "entry has no title, content or description")
 		return fi

@@ -113,7 +113,7 @@ func TestParseRSS(t *testing.T) {
 	if num.Article.Body != "Escaped HTML description." {
 		t.Errorf("escaped HTML description: %q", num.Article.Body)
 	}
-	if !num.Article.Date.Equal(now) {
+	if !num.Article.Date.Equal(now) || num.Dated || !first.Dated {
 		t.Errorf("undated entry: date %v, want the ingest time", num.Article.Date)
 	}
 	if pf.Items[2].Key != "https://news.example.com/world/link-only" {
