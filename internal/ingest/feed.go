@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mmcdole/gofeed"
+	"github.com/mmcdole/gofeed/rss"
 	"github.com/watchword/watchword/internal/news"
 )
 
@@ -60,7 +61,9 @@ func ParseFeed(data []byte, base string, now time.Time) (*ParsedFeed, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, news.Errorf(news.ECodeBadRequest, "feed is empty")
 	}
-	f, err := gofeed.NewParser().Parse(bytes.NewReader(data))
+	parser := gofeed.NewParser()
+	parser.KeepOriginalFeed = true // for the RSS guids' isPermaLink, which the universal item drops
+	f, err := parser.Parse(bytes.NewReader(data))
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 			return nil, news.Errorf(news.ECodeBadRequest, "not an RSS, Atom or JSON feed")
@@ -90,18 +93,28 @@ func ParseFeed(data []byte, base string, now time.Time) (*ParsedFeed, error) {
 	if len(lang) > maxLanguageBytes || !utf8.ValidString(lang) {
 		lang = ""
 	}
+	// An RSS guid is a permalink unless it says isPermaLink="false": it
+	// is then the entry's link when the entry has no <link>.
+	var permalink []bool
+	if orig, ok := f.OriginalFeed().(*rss.Feed); ok && len(orig.Items) == len(f.Items) {
+		permalink = make([]bool, len(orig.Items))
+		for i, it := range orig.Items {
+			permalink[i] = it != nil && it.GUID != nil && !strings.EqualFold(strings.TrimSpace(it.GUID.IsPermalink), "false")
+		}
+	}
 	pf.Items = make([]FeedItem, 0, len(f.Items))
-	for _, it := range f.Items {
+	for i, it := range f.Items {
 		if it == nil {
 			continue
 		}
-		pf.Items = append(pf.Items, feedItem(it, resolveAgainst, scope, lang, now))
+		pf.Items = append(pf.Items, feedItem(it, permalink != nil && permalink[i], resolveAgainst, scope, lang, now))
 	}
 	return pf, nil
 }
 
-// feedItem turns one entry into an article.
-func feedItem(it *gofeed.Item, base *url.URL, scope, lang string, now time.Time) FeedItem {
+// feedItem turns one entry into an article. permalink: the entry's guid
+// may serve as its link.
+func feedItem(it *gofeed.Item, permalink bool, base *url.URL, scope, lang string, now time.Time) FeedItem {
 	link := absoluteURL(it.Link, base)
 	if link == "" {
 		for _, l := range it.Links {
@@ -109,6 +122,9 @@ func feedItem(it *gofeed.Item, base *url.URL, scope, lang string, now time.Time)
 				break
 			}
 		}
+	}
+	if link == "" && permalink {
+		link = absoluteURL(it.GUID, nil)
 	}
 	title := clean(textOf(it.Title), news.MaxTitleBytes)
 	body := HTMLText(valid(it.Content))

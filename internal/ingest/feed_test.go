@@ -135,6 +135,25 @@ func TestParseRSS(t *testing.T) {
 	}
 }
 
+// TestGuidAsLink: an RSS guid is the link of an entry without <link>,
+// unless it says isPermaLink="false".
+func TestGuidAsLink(t *testing.T) {
+	doc := `<rss version="2.0"><channel><title>G</title>
+<item><guid>https://g.example/permalink</guid><description>a</description></item>
+<item><guid isPermaLink="false">https://g.example/?p=2</guid><description>b</description></item>
+<item><guid>urn:uuid:1</guid><description>c</description></item>
+</channel></rss>`
+	pf, err := ParseFeed([]byte(doc), "", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"https://g.example/permalink", "", ""} {
+		if got := pf.Items[i].Article.URL; got != want {
+			t.Errorf("entry %d: url %q, want %q", i, got, want)
+		}
+	}
+}
+
 func TestParseAtom(t *testing.T) {
 	pf, err := ParseFeed([]byte(atomDoc), "", time.Now())
 	if err != nil {
