@@ -152,6 +152,7 @@ func TestPollLifecycle(t *testing.T) {
 	if r.Status != StatusError || r.Error != "response is larger than the limit of 10485760 bytes" || r.Feed.ConsecutiveFailures != 3 {
 		t.Fatalf("poll 6 (50 MiB): %+v", r)
 	}
+	t.Logf("50 MiB answer without Content-Length, 10 MiB limit: the origin got %.1f MiB out before the poller hung up", float64(o.written.Load())/(1<<20))
 	if w := o.written.Load(); w > 30<<20 {
 		t.Errorf("the origin wrote %d MiB: the poller read on past the limit", w>>20)
 	}
@@ -569,6 +570,7 @@ func TestHugeResponseMemory(t *testing.T) {
 	if r.Status != StatusError || r.Error != "response is larger than the limit of 1048576 bytes" {
 		t.Fatalf("%+v", r)
 	}
+	t.Logf("50 MiB answer, 1 MiB limit: the poll allocated %.1f MiB in %.0f ms", float64(after.TotalAlloc-before.TotalAlloc)/(1<<20), r.TookMS)
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
 		t.Errorf("the poll allocated %d MiB", alloc>>20)
 	}
