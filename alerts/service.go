@@ -50,6 +50,12 @@ type Config struct {
 	Window        int             // new articles per in-memory index (default and most 1000)
 	Workers       int             // alert evaluation goroutines (default GOMAXPROCS)
 	Metrics       *Metrics        // Prometheus metrics (nil: none)
+	// Cron, when set, is a scheduler shared with other services (feeds):
+	// the alerts add and remove their entries in it but neither start nor
+	// stop it; its owner starts it and stops it after Stop. nil: the
+	// service makes its own (NewCron), starts it in Start and stops it in
+	// Stop.
+	Cron *cron.Cron
 }
 
 // Service owns the alerts: CRUD, the scheduler, the runner and the
@@ -120,14 +126,25 @@ func New(cfg Config) (*Service, error) {
 	return s, nil
 }
 
+// NewCron returns a scheduler with the options the alerts rely on: UTC,
+// a panicking job is logged and recovered, and a job still running when
+// it fires again skips that firing. The server shares one between alerts
+// and feeds (Config.Cron).
+func NewCron(log *slog.Logger) *cron.Cron {
+	return cron.New(
+		cron.WithLocation(time.UTC),
+		cron.WithChain(cron.Recover(cronLogger{log}), cron.SkipIfStillRunning(cronLogger{log})),
+	)
+}
+
 // Start schedules every enabled alert and starts the sender pool, which
 // resumes the deliveries left pending in the outbox.
 func (s *Service) Start() error {
 	s.schedMu.Lock()
-	s.cron = cron.New(
-		cron.WithLocation(time.UTC),
-		cron.WithChain(cron.Recover(cronLogger{s.log}), cron.SkipIfStillRunning(cronLogger{s.log})),
-	)
+	s.cron = s.cfg.Cron
+	if s.cron == nil {
+		s.cron = NewCron(s.log)
+	}
 	s.schedMu.Unlock()
 	all, err := s.List()
 	if err != nil {
@@ -137,7 +154,9 @@ func (s *Service) Start() error {
 		s.reschedule(a)
 	}
 	s.batch.start()
-	s.cron.Start()
+	if s.cfg.Cron == nil {
+		s.cron.Start()
+	}
 	s.sender.start()
 	s.log.Info("alerts: started", "alerts", len(all), "senders", s.cfg.Senders)
 	return nil
@@ -147,9 +166,20 @@ func (s *Service) Start() error {
 // senders: in-flight deliveries finish or stay in the outbox.
 func (s *Service) Stop(ctx context.Context) error {
 	s.schedMu.Lock()
-	c := s.cron
+	c, shared := s.cron, s.cfg.Cron != nil
+	if shared && c != nil {
+		// A shared scheduler keeps running: take the alerts out of it.
+		for id, eid := range s.entries {
+			c.Remove(eid)
+			delete(s.entries, id)
+		}
+		s.cron = nil
+	}
 	s.schedMu.Unlock()
-	if c != nil {
+	switch {
+	case c != nil && shared:
+		s.batch.stop() // releases the jobs waiting for a round
+	case c != nil:
 		cronDone := c.Stop()
 		s.batch.stop() // releases the jobs waiting for a round
 		select {

@@ -1,8 +1,9 @@
 package web
 
 // The server-rendered UI: the search page, the article page, the login
-// form used under --private, and the alert page shells whose dynamic parts
-// are filled in by /static/alerts.js from the JSON API. Templates and
+// form used under --private, and the alert and feed page shells whose
+// dynamic parts are filled in by /static/alerts.js and /static/feeds.js
+// from the JSON API. Templates and
 // static files are embedded; every page state lives in the URL.
 
 import (
@@ -127,7 +128,7 @@ func newUI() (*ui, error) {
 // pageData is what every page template gets.
 type pageData struct {
 	Title    string
-	Nav      string // "search" or "alerts": the current section
+	Nav      string // "search", "alerts" or "feeds": the current section
 	SignedIn bool   // --private and the session cookie is valid: show "Sign out"
 	Body     any
 }
@@ -164,6 +165,7 @@ func (s *Server) uiRoutes() {
 	e.GET("/alerts", s.handleAlertsPage, auth)
 	e.GET("/alerts/new", s.handleAlertNewPage, auth)
 	e.GET("/alerts/:id", s.handleAlertPage, auth)
+	e.GET("/feeds", s.handleFeedsPage, auth)
 }
 
 func (s *Server) handleStatic(c echo.Context) error {
@@ -802,4 +804,10 @@ func (s *Server) handleAlertPage(c echo.Context) error {
 		return s.render(c, http.StatusNotFound, "notfound", pageData{Title: "Not found", Nav: "alerts", Body: id})
 	}
 	return s.render(c, http.StatusOK, "alert", pageData{Title: "Alert", Nav: "alerts", Body: alertFormView{ID: id}})
+}
+
+// ---- feeds page: a shell filled in by /static/feeds.js ----
+
+func (s *Server) handleFeedsPage(c echo.Context) error {
+	return s.render(c, http.StatusOK, "feeds", pageData{Title: "Feeds", Nav: "feeds"})
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/internal/engine"
+	"github.com/watchword/watchword/internal/feeds"
 	"github.com/watchword/watchword/internal/news"
 )
 
@@ -40,6 +41,8 @@ type Config struct {
 	TrustProxy bool    // take the client IP from X-Forwarded-For
 	// Alerts serves /api/alerts and /api/deliveries; nil: they answer 503.
 	Alerts *alerts.Service
+	// Feeds serves /api/feeds; nil: it answers 503.
+	Feeds *feeds.Service
 }
 
 // Server is the HTTP server.
@@ -103,6 +106,7 @@ func (s *Server) routes() {
 	api.DELETE("/articles/:id", s.handleDeleteArticle, write)
 	api.GET("/search", s.handleSearch, read)
 	s.alertRoutes(api, read, write) // web/alerts.go
+	s.feedRoutes(api, read, write)  // web/feeds.go
 }
 
 // Handler returns the HTTP handler (for tests and custom servers).

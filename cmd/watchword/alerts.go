@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/robfig/cron/v3"
 	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/internal/engine"
 )
@@ -51,9 +52,9 @@ func parseRetry(s string) ([]time.Duration, error) {
 	return out, nil
 }
 
-// startAlerts opens the alert service on the engine's store and starts
-// its scheduler and senders.
-func startAlerts(eng *engine.Engine, log *slog.Logger, f alertFlags, m *alerts.Metrics) (*alerts.Service, error) {
+// startAlerts opens the alert service on the engine's store, schedules its
+// alerts on the shared scheduler sched and starts its senders.
+func startAlerts(eng *engine.Engine, log *slog.Logger, f alertFlags, m *alerts.Metrics, sched *cron.Cron) (*alerts.Service, error) {
 	retry, err := parseRetry(*f.retry)
 	if err != nil {
 		return nil, err
@@ -67,7 +68,7 @@ func startAlerts(eng *engine.Engine, log *slog.Logger, f alertFlags, m *alerts.M
 	}
 	svc, err := alerts.New(alerts.Config{
 		Engine: eng, Logger: log, MinInterval: *f.minInterval, RetrySchedule: retry,
-		Allow: allow, Senders: *f.senders, Version: version, Metrics: m,
+		Allow: allow, Senders: *f.senders, Version: version, Metrics: m, Cron: sched,
 	})
 	if err != nil {
 		return nil, err

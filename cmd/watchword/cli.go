@@ -16,12 +16,13 @@ const usage = `watchword: full-text search and alerting for news
 
 Usage:
   watchword serve    [--addr 127.0.0.1:8080] [--data ./watchword-data] [--token T] [--demo]
-  watchword ingest   [--server URL] [--token T] FILE|DIR...
+  watchword ingest   [--server URL] [--token T] FILE|DIR...   (.txt .json .jsonl .ndjson .rss .atom .xml)
   watchword search   [--server URL] [--size N] [--sort newest] QUERY
   watchword reindex  [--data DIR]
   watchword extract  FILE|DIR...
   watchword bench    ingest|search --corpus FILE
   watchword alerts   list|create|delete|preview [--server URL]
+  watchword feeds    add|list|remove|poll [--server URL]
   watchword backup   --data DIR | --server URL [--token T]  --out FILE
   watchword restore  --data DIR --in FILE [--force]
   watchword healthcheck [--url http://127.0.0.1:8080/readyz]
@@ -49,6 +50,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"reindex": cmdReindex,
 		"bench":   cmdBench,
 		"alerts":  cmdAlerts,
+		"feeds":   cmdFeeds,
 		"extract": cmdExtract,
 		"version": func([]string, io.Writer, io.Writer) error {
 			fmt.Fprintf(stdout, "watchword %s (commit %s, %s)\n", version, commit, runtime.Version())

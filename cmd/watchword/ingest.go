@@ -16,8 +16,9 @@ import (
 	"github.com/watchword/watchword/internal/news"
 )
 
-// cmdIngest reads files and directories of .txt (seed format), .json and
-// .jsonl/.ndjson, and posts them to a server in NDJSON batches.
+// cmdIngest reads files and directories of .txt (seed format), .json,
+// .jsonl/.ndjson and RSS/Atom feeds (.rss, .atom, .xml), and posts them to
+// a server in NDJSON batches.
 func cmdIngest(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("ingest", stderr)
 	server := fs.String("server", "http://127.0.0.1:8080", "server URL")
@@ -167,6 +168,10 @@ func formatOf(path string) string {
 		return ingest.TypeJSON
 	case ".jsonl", ".ndjson":
 		return ingest.TypeNDJSON
+	case ".rss", ".xml":
+		return ingest.TypeRSS
+	case ".atom":
+		return ingest.TypeAtom
 	}
 	return ""
 }
@@ -174,7 +179,7 @@ func formatOf(path string) string {
 func decodeFile(path string) ([]ingest.Item, error) {
 	format := formatOf(path)
 	if format == "" {
-		return nil, fmt.Errorf("unknown file type (want .txt, .json, .jsonl or .ndjson)")
+		return nil, fmt.Errorf("unknown file type (want .txt, .json, .jsonl, .ndjson, .rss, .atom or .xml)")
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {

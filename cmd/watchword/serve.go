@@ -21,6 +21,7 @@ import (
 	"github.com/watchword/watchword/internal/demo"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/extract"
+	"github.com/watchword/watchword/internal/feeds"
 	"github.com/watchword/watchword/internal/ingest"
 	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/web"
@@ -41,6 +42,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	rateLimit := fs.Float64("rate-limit", 50, "write requests per second per client IP (0: no limit)")
 	trustProxy := fs.Bool("trust-proxy", false, "take the client IP for the rate limit from X-Forwarded-For (behind a reverse proxy)")
 	af := addAlertFlags(fs) // cmd/watchword/alerts.go
+	ff := addFeedFlags(fs)  // cmd/watchword/feeds.go
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -73,13 +75,28 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	alertSvc, err := startAlerts(eng, log, af, alertMetrics)
+	feedMetrics, err := feeds.NewMetrics(reg)
+	if err != nil {
+		return err
+	}
+	// One scheduler for alerts and feeds. Deferred calls run last first:
+	// the feeds stop (cancelling polls in flight), then the alerts, then
+	// the scheduler, then the engine closes.
+	sched := alerts.NewCron(log)
+	defer stopCron(sched, log, *shutdown)
+	alertSvc, err := startAlerts(eng, log, af, alertMetrics, sched)
 	if err != nil {
 		return err
 	}
 	defer stopAlerts(alertSvc, log, *shutdown)
+	feedSvc, err := startFeeds(eng, log, ff, feedMetrics, sched)
+	if err != nil {
+		return err
+	}
+	defer stopFeeds(feedSvc, log, *shutdown)
+	sched.Start()
 	srv, err := web.New(web.Config{Engine: eng, Token: tok, Private: *private, MaxBody: *maxBody, Logger: log,
-		Registry: reg, RateLimit: *rateLimit, TrustProxy: *trustProxy, Alerts: alertSvc})
+		Registry: reg, RateLimit: *rateLimit, TrustProxy: *trustProxy, Alerts: alertSvc, Feeds: feedSvc})
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 // Package ingest decodes the formats articles arrive in: JSON (one object
-// or an array), NDJSON (one object per line) and the seed's plain text
-// (optional leading whitespace, the word "date", an ISO date, the story).
+// or an array), NDJSON (one object per line), the seed's plain text
+// (optional leading whitespace, the word "date", an ISO date, the story)
+// and RSS, Atom and JSON Feed documents (each entry an article, HTML
+// reduced to text).
 // Decoders never fail the whole input for one bad item: each item carries
 // its own error, so the caller can store the rest and report by position.
 package ingest
@@ -22,6 +24,8 @@ const (
 	TypeNDJSON = "application/x-ndjson"
 	TypeText   = "text/plain"
 )
+
+const supportedTypes = "application/json, application/x-ndjson, text/plain, application/rss+xml or application/atom+xml"
 
 // Item is one decoded article or the reason it could not be decoded.
 type Item struct {
@@ -74,10 +78,12 @@ func Decode(contentType string, data []byte) ([]Item, error) {
 		return DecodeNDJSON(data)
 	case TypeText:
 		return []Item{DecodeText(data)}, nil
+	case TypeRSS, TypeAtom:
+		return DecodeFeed(data)
 	case "":
-		return nil, news.Errorf(news.ECodeUnsupported, "content type is required: application/json, application/x-ndjson or text/plain")
+		return nil, news.Errorf(news.ECodeUnsupported, "content type is required: %s", supportedTypes)
 	}
-	return nil, news.Errorf(news.ECodeUnsupported, "content type %q is not supported: use application/json, application/x-ndjson or text/plain", mt)
+	return nil, news.Errorf(news.ECodeUnsupported, "content type %q is not supported: use %s", mt, supportedTypes)
 }
 
 // DecodeJSON accepts one article object or an array of them. A body that

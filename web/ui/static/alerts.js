@@ -1,89 +1,18 @@
 // Watchword alert pages: the server renders static shells and this file
-// fills them from the JSON API (/api/alerts...). The API token is asked
-// for once and kept in sessionStorage for the tab's life.
+// fills them from the JSON API (/api/alerts...), with the helpers of
+// /static/api.js (the API token is asked for once and kept in
+// sessionStorage for the tab's life).
 (function () {
   "use strict";
   var app = document.getElementById("app");
   if (!app) return;
   var page = app.getAttribute("data-page");
-  var KEY = "watchword.token";
-  var $ = function (id) { return document.getElementById(id); };
-
-  // ---- token and API calls ----
-  function token() { try { return sessionStorage.getItem(KEY) || ""; } catch (e) { return ""; } }
-  function setToken(t) { try { if (t) sessionStorage.setItem(KEY, t); else sessionStorage.removeItem(KEY); } catch (e) { /* storage off */ } }
-  var forget = $("forget-token");
-  function showForget() { if (forget) forget.hidden = !token(); }
-  if (forget) forget.addEventListener("click", function () { setToken(""); showForget(); say($("status"), "Token forgotten for this tab."); });
-  showForget();
-
-  var retry = null;
-  var tokenForm = $("token-form");
-  function askToken(hadToken, again) {
-    retry = again;
-    $("token-msg").textContent = hadToken
-      ? "The token was not accepted (401). Check it and try again."
-      : "This needs the API token (printed when the server first started; also in <data>/token).";
-    $("token-msg").className = hadToken ? "error" : "hint";
-    tokenForm.hidden = false;
-    $("token-input").focus();
-  }
-  if (tokenForm) tokenForm.addEventListener("submit", function (e) {
-    e.preventDefault();
-    setToken($("token-input").value.trim());
-    $("token-input").value = "";
-    tokenForm.hidden = true;
-    showForget();
-    if (retry) { var r = retry; retry = null; r(); }
-  });
-
-  // api calls the JSON API. It resolves to {status, data}; a 401 asks for
-  // the token and runs again() once it is given.
-  function api(method, path, body, again) {
-    var h = { "Accept": "application/json" };
-    var t = token();
-    if (t) h.Authorization = "Bearer " + t;
-    if (body !== undefined) h["Content-Type"] = "application/json";
-    return fetch(path, { method: method, headers: h, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin" })
-      .then(function (res) {
-        return res.text().then(function (txt) {
-          var data = null;
-          try { data = txt ? JSON.parse(txt) : null; } catch (e) { data = { error: { message: txt.slice(0, 200) } }; }
-          if (res.status === 401 && again) askToken(!!t, again);
-          return { status: res.status, data: data };
-        });
-      }, function (err) { return { status: 0, data: { error: { message: "network error: " + err.message } } }; });
-  }
-  function errText(r) {
-    var e = r.data && r.data.error;
-    if (r.status === 401) return "Needs a valid API token.";
-    return (e && e.message) ? e.message + (r.status ? " (" + r.status + ")" : "") : "HTTP " + r.status;
-  }
-  function missingAPI(r) { return r.status === 404 || r.status === 405; }
+  var W = window.Watchword; // /static/api.js
+  if (!W) return;
+  var $ = W.$, api = W.api, errText = W.errText, missingAPI = W.missingAPI, say = W.say, el = W.el,
+    when = W.when, statusBadge = W.statusBadge, labelCells = W.labelCells, list = W.list;
   var NO_API = "The alerts API (/api/alerts) is not available on this server, so alerts cannot be shown or changed here.";
 
-  // ---- small DOM helpers ----
-  function say(el, msg, cls) { if (!el) return; el.textContent = msg; el.className = cls || el.className.replace(/ ?(bad|ok)\b/g, ""); el.hidden = !msg; }
-  function el(tag, text, cls) { var n = document.createElement(tag); if (text != null) n.textContent = text; if (cls) n.className = cls; return n; }
-  function when(s) {
-    if (!s) return "—";
-    var d = new Date(s);
-    return isNaN(d) ? s : d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
-  }
-  function statusBadge(s) {
-    var b = el("span", s || "none", "status");
-    if (s === "succeeded") b.className += " good";
-    if (s === "failed") b.className += " bad";
-    return b;
-  }
-  // labelCells gives each cell its column's name, shown on narrow screens.
-  function labelCells(table) {
-    var names = Array.from(table.tHead.rows[0].cells).map(function (th) { return th.textContent.trim(); });
-    Array.from(table.tBodies[0].rows).forEach(function (tr) {
-      Array.from(tr.cells).forEach(function (td, i) { if (names[i] && names[i] !== "Actions") td.setAttribute("data-label", names[i]); });
-    });
-  }
-  function list(x, key) { return Array.isArray(x) ? x : (x && (x[key] || x.items)) || []; }
   var KINDS = [["speaker", "speaker"], ["country", "country"], ["topic", "topic"], ["source", "source"]];
   function filterText(f) {
     var parts = [];
@@ -291,7 +220,6 @@
         });
       };
       send();
-      retry = null;
     });
     checkQuery(); checkSchedule();
     return { fill: fill };

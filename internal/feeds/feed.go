@@ -1,0 +1,243 @@
+// Package feeds polls RSS, Atom and JSON feeds on a schedule and ingests
+// their new entries through the normal pipeline (normalize → extract →
+// store → index), so alerts fire on feed entries exactly as on pushed
+// articles.
+//
+// Each feed keeps a seen-set: entry key (GUID, else link) → hash of the
+// entry's title, text and link. An entry whose key was seen is not
+// ingested again, however the feed reorders or republishes it; an entry
+// whose hash changed is an edit and updates its stored article in place
+// (same article id, so alerts do not send it twice). Entries that leave
+// the feed leave their articles alone; their seen entries are forgotten
+// SeenTTL after they were last in the feed.
+//
+// Fetching is a conditional GET (ETag, Last-Modified) with a timeout, a
+// response size limit, a real User-Agent and the alerts' private-address
+// guard, which checks the address actually dialled. Consecutive failures
+// back off exponentially, up to a day.
+package feeds
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/watchword/watchword/alerts"
+	"github.com/watchword/watchword/internal/news"
+)
+
+// Limits and defaults of a feed.
+const (
+	MaxURLBytes     = 2048
+	DefaultSchedule = "@every 1h"
+	// DefaultMinInterval is the shortest schedule a feed may have: polling
+	// a publisher more often than every five minutes is rude and rarely
+	// finds more.
+	DefaultMinInterval = 5 * time.Minute
+)
+
+// Poll outcomes, the values of last_status.
+const (
+	StatusOK          = "ok"           // fetched and parsed
+	StatusNotModified = "not_modified" // 304: nothing new
+	StatusError       = "error"        // see last_error
+)
+
+// Feed is a polled feed with its status.
+type Feed struct {
+	ID        string    `json:"id"`
+	URL       string    `json:"url"`
+	Schedule  string    `json:"schedule"`
+	Source    string    `json:"source"` // the articles' source; default: the feed's title
+	Enabled   bool      `json:"enabled"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// Read-only status.
+	Title               string     `json:"title"`    // the feed's own title
+	SiteURL             string     `json:"site_url"` // the site the feed belongs to
+	LastPolledAt        *time.Time `json:"last_polled_at"`
+	LastSuccessAt       *time.Time `json:"last_success_at"`
+	LastStatus          string     `json:"last_status"`
+	LastError           string     `json:"last_error"`
+	LastHTTPStatus      int        `json:"last_http_status"`
+	ItemsIngested       int        `json:"items_ingested"`
+	ItemsUpdated        int        `json:"items_updated"`
+	ConsecutiveFailures int        `json:"consecutive_failures"`
+	BackoffUntil        *time.Time `json:"backoff_until"`
+
+	// Internal: never part of the API answer (see View).
+	ETag         string `json:"etag"`
+	LastModified string `json:"last_modified"`
+	Version      uint64 `json:"version"`
+}
+
+// View is the API form of a feed.
+type View struct {
+	ID                  string     `json:"id"`
+	URL                 string     `json:"url"`
+	Schedule            string     `json:"schedule"`
+	Source              string     `json:"source"`
+	Enabled             bool       `json:"enabled"`
+	CreatedAt           time.Time  `json:"created_at"`
+	Title               string     `json:"title"`
+	SiteURL             string     `json:"site_url"`
+	LastPolledAt        *time.Time `json:"last_polled_at"`
+	LastSuccessAt       *time.Time `json:"last_success_at"`
+	LastStatus          string     `json:"last_status"`
+	LastError           string     `json:"last_error"`
+	LastHTTPStatus      int        `json:"last_http_status"`
+	ItemsIngested       int        `json:"items_ingested"`
+	ItemsUpdated        int        `json:"items_updated"`
+	ConsecutiveFailures int        `json:"consecutive_failures"`
+	BackoffUntil        *time.Time `json:"backoff_until"`
+	NextPollAt          *time.Time `json:"next_poll_at"`
+}
+
+func (f *Feed) view() View {
+	return View{
+		ID: f.ID, URL: f.URL, Schedule: f.Schedule, Source: f.Source, Enabled: f.Enabled,
+		CreatedAt: f.CreatedAt, Title: f.Title, SiteURL: f.SiteURL, LastPolledAt: f.LastPolledAt,
+		LastSuccessAt: f.LastSuccessAt, LastStatus: f.LastStatus, LastError: f.LastError,
+		LastHTTPStatus: f.LastHTTPStatus, ItemsIngested: f.ItemsIngested, ItemsUpdated: f.ItemsUpdated,
+		ConsecutiveFailures: f.ConsecutiveFailures, BackoffUntil: f.BackoffUntil,
+	}
+}
+
+// Input is the writable part of a feed, for create (url required) and
+// PATCH (only the fields present). Unknown fields are rejected.
+type Input struct {
+	URL      *string `json:"url"`
+	Schedule *string `json:"schedule"`
+	Source   *string `json:"source"`
+	Enabled  *bool   `json:"enabled"`
+}
+
+// DecodeInput decodes a JSON body strictly: unknown and read-only fields
+// are a 400.
+func DecodeInput(body []byte) (*Input, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	var in Input
+	if err := dec.Decode(&in); err != nil {
+		return nil, news.Errorf(news.ECodeBadRequest, "feed JSON: %v", err)
+	}
+	if dec.More() {
+		return nil, news.Errorf(news.ECodeBadRequest, "feed JSON: trailing data after the object")
+	}
+	return &in, nil
+}
+
+func (in *Input) apply(f *Feed) {
+	if in.URL != nil {
+		f.URL = *in.URL
+	}
+	if in.Schedule != nil {
+		f.Schedule = *in.Schedule
+	}
+	if in.Source != nil {
+		f.Source = *in.Source
+	}
+	if in.Enabled != nil {
+		f.Enabled = *in.Enabled
+	}
+}
+
+// Rules are the server-side limits Validate applies.
+type Rules struct {
+	MinInterval time.Duration // shortest allowed schedule interval
+	Guard       *alerts.Guard // address policy; nil allows any http(s) URL
+}
+
+// Validate normalizes and checks a feed. Errors are *news.Error.
+func (f *Feed) Validate(r Rules) error {
+	f.URL = strings.TrimSpace(f.URL)
+	f.Schedule = strings.TrimSpace(f.Schedule)
+	f.Source = strings.Join(strings.Fields(f.Source), " ")
+	switch {
+	case f.URL == "":
+		return news.Errorf(news.ECodeInvalid, "url is required")
+	case len(f.URL) > MaxURLBytes:
+		return news.Errorf(news.ECodeInvalid, "url is longer than %d bytes", MaxURLBytes)
+	case !utf8.ValidString(f.URL) || !utf8.ValidString(f.Source):
+		return news.Errorf(news.ECodeInvalid, "text is not valid UTF-8")
+	case len(f.Source) > news.MaxFacetBytes:
+		return news.Errorf(news.ECodeInvalid, "source is longer than %d bytes", news.MaxFacetBytes)
+	}
+	if f.Schedule == "" {
+		f.Schedule = DefaultSchedule
+	}
+	if _, err := alerts.ParseSchedule(f.Schedule, "UTC", r.MinInterval, time.Now()); err != nil {
+		return err
+	}
+	return checkURL(r.Guard, f.URL)
+}
+
+// checkURL validates a feed URL: http or https, a host, no credentials,
+// and (with a guard) a host that resolves only to allowed addresses. The
+// guard checks again on every connection.
+func checkURL(g *alerts.Guard, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return news.Errorf(news.ECodeInvalid, "url is not a URL")
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return news.Errorf(news.ECodeInvalid, "url must be http or https, not %q", u.Scheme)
+	}
+	if u.User != nil {
+		return news.Errorf(news.ECodeInvalid, "url must not carry credentials")
+	}
+	if u.Hostname() == "" {
+		return news.Errorf(news.ECodeInvalid, "url has no host")
+	}
+	if g == nil {
+		return nil
+	}
+	host := u.Hostname()
+	if ip, err := netip.ParseAddr(host); err == nil {
+		if err := g.CheckAddr(ip); err != nil {
+			return news.Errorf(news.ECodeInvalid, "url is not allowed: %v", err)
+		}
+		return nil
+	}
+	res := net.DefaultResolver
+	if g.Resolver != nil {
+		res = g.Resolver
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	addrs, err := res.LookupNetIP(ctx, "ip", host)
+	if err != nil || len(addrs) == 0 {
+		return news.Errorf(news.ECodeInvalid, "url host %q does not resolve", host)
+	}
+	for _, a := range addrs {
+		if err := g.CheckAddr(a); err != nil {
+			return news.Errorf(news.ECodeInvalid, "url host %q is not allowed: %v", host, err)
+		}
+	}
+	return nil
+}
+
+func newID() string {
+	var b [10]byte
+	_, _ = rand.Read(b[:])
+	return "fd_" + hex.EncodeToString(b[:])
+}
+
+// redactURL returns u fit for a log line: scheme, host and path only;
+// the query string of a feed URL may carry a token.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+	return u.String()
+}

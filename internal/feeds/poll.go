@@ -1,0 +1,372 @@
+package feeds
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/watchword/watchword/internal/engine"
+	"github.com/watchword/watchword/internal/ingest"
+	"github.com/watchword/watchword/internal/news"
+	bolt "go.etcd.io/bbolt"
+)
+
+// PollResult is what one poll did.
+type PollResult struct {
+	FeedID     string `json:"feed_id"`
+	Status     string `json:"status"` // ok, not_modified or error
+	Error      string `json:"error,omitempty"`
+	HTTPStatus int    `json:"http_status"`
+	Entries    int    `json:"entries"`   // entries in the document
+	Added      int    `json:"added"`     // new articles
+	Updated    int    `json:"updated"`   // edited entries whose article was rewritten
+	Unchanged  int    `json:"unchanged"` // seen before: nothing written
+	Known      int    `json:"known"`     // new to this feed but already stored (another feed, a file, a push)
+	Rejected   int    `json:"rejected"`  // entries that are not valid articles (see errors)
+	// Articles are the added articles, in document order.
+	Articles   []AddedArticle     `json:"articles"`
+	UpdatedIDs []string           `json:"updated_ids"`
+	Errors     []engine.ItemError `json:"errors"` // index: the entry's position in the document
+	TookMS     float64            `json:"took_ms"`
+	Feed       View               `json:"feed"`
+}
+
+// AddedArticle names an article a poll added.
+type AddedArticle struct {
+	ID    string    `json:"id"`
+	Title string    `json:"title"`
+	URL   string    `json:"url"`
+	Date  time.Time `json:"date"`
+}
+
+// Poll fetches a feed now, whether it is paused or backing off, and
+// ingests what is new, through the same code path as the scheduler. A
+// failed fetch or a malformed document is not an error of the call: it is
+// reported in the result (status error) and in the feed's status.
+func (s *Service) Poll(id string) (*PollResult, error) {
+	if !s.begin() {
+		return nil, news.Errorf(news.ECodeUnavailable, "the feed poller is shutting down")
+	}
+	defer s.wg.Done()
+	return s.poll(id)
+}
+
+// entry is one document entry on its way through a poll.
+type entry struct {
+	index int // position in the document
+	item  ingest.FeedItem
+	key   []byte // seen-set key
+	prev  *seen  // the seen-set's record, nil when new to this feed
+	write bool   // to be written
+	added bool   // new article (else an update)
+}
+
+func (s *Service) poll(id string) (*PollResult, error) {
+	mu := s.lock(id)
+	mu.Lock()
+	defer mu.Unlock()
+	start := time.Now()
+	f, err := s.load(id)
+	if err != nil {
+		return nil, err
+	}
+	res := &PollResult{FeedID: id, Articles: []AddedArticle{}, UpdatedIDs: []string{}, Errors: []engine.ItemError{}}
+	now := s.now().UTC()
+	resp, err := s.fetch.fetch(s.ctx, f.URL, f.ETag, f.LastModified)
+	if err != nil {
+		if s.ctx.Err() != nil {
+			return nil, news.Errorf(news.ECodeUnavailable, "the feed poller is shutting down")
+		}
+		return s.fail(f, res, err, now, start)
+	}
+	res.HTTPStatus = resp.status
+	if resp.notModified {
+		res.Status = StatusNotModified
+		return s.commit(f, res, nil, nil, "", resp, now, start)
+	}
+	pf, err := ingest.ParseFeed(resp.body, f.URL, now)
+	if err != nil {
+		return s.fail(f, res, &fetchError{status: resp.status, msg: news.ErrorMessage(err)}, now, start)
+	}
+	res.Status = StatusOK
+	res.Entries = len(pf.Items)
+	source := f.Source
+	if source == "" {
+		source = pf.Title
+	}
+	if source == "" {
+		if u, err := url.Parse(f.URL); err == nil {
+			source = u.Hostname()
+		}
+	}
+
+	// Sort the entries into new, edited and seen, against the seen-set.
+	var entries []*entry
+	inDoc := map[string]bool{}
+	for i, it := range pf.Items {
+		if it.Err != nil {
+			res.Rejected++
+			res.Errors = append(res.Errors, engine.ItemError{Index: i, Code: news.ErrorCode(it.Err), Message: news.ErrorMessage(it.Err)})
+			continue
+		}
+		k := seenKey(f.ID, it.Key)
+		if inDoc[string(k)] {
+			continue // the same entry twice in one document: the first counts
+		}
+		inDoc[string(k)] = true
+		it.Article.Source = source
+		entries = append(entries, &entry{index: i, item: it, key: k})
+	}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSeen)
+		for _, e := range entries {
+			e.prev, _ = getSeen(b, e.key)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("feeds: poll %s: read seen-set: %w", id, err)
+	}
+	if err := s.decide(entries, res); err != nil {
+		return nil, fmt.Errorf("feeds: poll %s: %w", id, err)
+	}
+
+	// Write the new and edited entries through the pipeline.
+	var arts []*news.Article
+	var written []*entry
+	for _, e := range entries {
+		if e.write {
+			arts = append(arts, e.item.Article)
+			written = append(written, e)
+		}
+	}
+	if len(arts) > 0 {
+		_, rejected, err := s.eng.Ingest(arts)
+		if err != nil {
+			// Nothing is marked seen: the next poll tries again, and the
+			// store check keeps whatever did land from being doubled.
+			_, _ = s.fail(f, res, &fetchError{status: resp.status, msg: "storing the entries failed"}, now, start)
+			return nil, fmt.Errorf("feeds: poll %s: %w", id, err)
+		}
+		for _, r := range rejected {
+			e := written[r.Index]
+			e.write = false
+			e.item.Article = nil // not stored: not marked seen, tried again next time
+			res.Rejected++
+			res.Errors = append(res.Errors, engine.ItemError{Index: e.index, Code: r.Code, Message: r.Message})
+		}
+		for _, e := range written {
+			if !e.write {
+				continue
+			}
+			a := e.item.Article
+			if e.added {
+				res.Added++
+				res.Articles = append(res.Articles, AddedArticle{ID: a.ID, Title: a.Title, URL: a.URL, Date: a.Date})
+			} else {
+				res.Updated++
+				res.UpdatedIDs = append(res.UpdatedIDs, a.ID)
+			}
+		}
+	}
+	return s.commit(f, res, pf, entries, source, resp, now, start)
+}
+
+// decide compares each entry with the seen-set and the store:
+//
+//   - new to this feed, not in the store: written (added);
+//   - new to this feed, already stored (another feed, a file, a push):
+//     left alone (known);
+//   - seen with the same hash: left alone (unchanged);
+//   - seen with another hash (edited): written (updated) when the stored
+//     article still holds the entry's previous version, and left alone
+//     when it was deleted, already holds the edit, or was rewritten by
+//     someone else meanwhile.
+func (s *Service) decide(entries []*entry, res *PollResult) error {
+	var check []*entry
+	for _, e := range entries {
+		if e.prev == nil || e.prev.Hash != e.item.Hash {
+			check = append(check, e)
+		} else {
+			res.Unchanged++
+		}
+	}
+	if len(check) == 0 {
+		return nil
+	}
+	ids := make([]string, len(check))
+	for i, e := range check {
+		ids[i] = e.item.Article.ID
+	}
+	stored, err := s.eng.Store().Articles(ids)
+	if err != nil {
+		return err
+	}
+	for i, e := range check {
+		old := stored[i]
+		switch {
+		case e.prev == nil && old == nil:
+			e.write, e.added = true, true
+		case e.prev == nil:
+			res.Known++
+		case old != nil && ingest.ContentHash(old) == e.prev.Hash:
+			e.write = true
+			a := e.item.Article
+			if !e.item.Dated {
+				a.Date = old.Date // an undated entry keeps its first date
+			}
+			if old.Source != "" {
+				a.Source = old.Source
+			}
+		default:
+			res.Unchanged++
+		}
+	}
+	return nil
+}
+
+// commit records a successful poll in one transaction: the seen-set (every
+// entry in the document, with the time it was seen), the pruning of
+// entries gone for SeenTTL, and the feed's status. pf is nil for a 304;
+// source is the name the articles got, kept when the feed had none.
+func (s *Service) commit(f *Feed, res *PollResult, pf *ingest.ParsedFeed, entries []*entry, source string, resp *response, now, start time.Time) (*PollResult, error) {
+	var g *Feed
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		if g, err = getFeed(tx, f.ID); err != nil {
+			if news.ErrorCode(err) == news.ECodeNotFound {
+				g = nil // deleted during the poll: its articles stay, its state is gone
+				return nil
+			}
+			return err
+		}
+		sameURL := g.URL == f.URL
+		if pf != nil {
+			b := tx.Bucket(bucketSeen)
+			t := now.Unix()
+			present := map[string]bool{}
+			for _, e := range entries {
+				present[string(e.key)] = true
+				if e.item.Article == nil {
+					continue // rejected by the pipeline
+				}
+				next := seen{Hash: e.item.Hash, ArticleID: e.item.Article.ID, LastSeen: t}
+				if p := e.prev; p != nil && p.Hash == next.Hash && p.ArticleID == next.ArticleID && t-p.LastSeen < int64(seenRefresh/time.Second) {
+					continue // nothing to record
+				}
+				if err := putSeen(b, e.key, &next); err != nil {
+					return err
+				}
+			}
+			cutoff := now.Add(-s.cfg.SeenTTL).Unix()
+			var gone [][]byte
+			forEachSeen(b, f.ID, func(k []byte, r *seen) {
+				if !present[string(k)] && r.LastSeen < cutoff {
+					gone = append(gone, append([]byte(nil), k...))
+				}
+			})
+			if err := deleteKeys(b, gone); err != nil {
+				return err
+			}
+			if sameURL {
+				g.Title, g.SiteURL = pf.Title, pf.SiteURL
+				if g.Source == "" {
+					g.Source = source
+				}
+			}
+		}
+		if sameURL && pf != nil {
+			g.ETag, g.LastModified = resp.etag, resp.lastModified
+		}
+		t := now
+		g.LastPolledAt, g.LastSuccessAt = &t, &t
+		g.LastStatus, g.LastError, g.LastHTTPStatus = res.Status, "", res.HTTPStatus
+		g.ConsecutiveFailures, g.BackoffUntil = 0, nil
+		g.ItemsIngested += res.Added
+		g.ItemsUpdated += res.Updated
+		return putFeed(tx, g)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("feeds: poll %s: record: %w", f.ID, err)
+	}
+	s.cfg.Metrics.polled(res.Status, res.Added, res.Updated)
+	res.TookMS = float64(time.Since(start).Microseconds()) / 1000
+	if g != nil {
+		res.Feed = s.view(g)
+	} else {
+		res.Feed = s.view(f)
+	}
+	lv := s.log.Debug
+	if res.Added+res.Updated+res.Rejected > 0 {
+		lv = s.log.Info
+	}
+	lv("feeds: polled", "feed", f.ID, "url", redactURL(f.URL), "status", res.Status, "entries", res.Entries,
+		"added", res.Added, "updated", res.Updated, "rejected", res.Rejected, "took_ms", res.TookMS)
+	return res, nil
+}
+
+// seenRefresh is how stale a seen entry's last-seen time may get before a
+// poll that finds the entry again rewrites it.
+const seenRefresh = 24 * time.Hour
+
+// fail records a failed poll: the error, one more consecutive failure and
+// the backoff that follows. Nothing was ingested.
+func (s *Service) fail(f *Feed, res *PollResult, err error, now, start time.Time) (*PollResult, error) {
+	fe := &fetchError{msg: err.Error()}
+	var e *fetchError
+	if errors.As(err, &e) {
+		fe = e
+	}
+	res.Status, res.Error, res.HTTPStatus = StatusError, fe.msg, fe.status
+	var g *Feed
+	dberr := s.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		if g, err = getFeed(tx, f.ID); err != nil {
+			if news.ErrorCode(err) == news.ECodeNotFound {
+				g = nil
+				return nil
+			}
+			return err
+		}
+		t := now
+		g.LastPolledAt = &t
+		g.LastStatus, g.LastError, g.LastHTTPStatus = StatusError, fe.msg, fe.status
+		g.ConsecutiveFailures++
+		g.BackoffUntil = backoffUntil(g.Schedule, g.ConsecutiveFailures, fe.retryAfter, now)
+		return putFeed(tx, g)
+	})
+	if dberr != nil {
+		return nil, fmt.Errorf("feeds: poll %s: record failure: %w", f.ID, dberr)
+	}
+	s.cfg.Metrics.polled(StatusError, 0, 0)
+	res.TookMS = float64(time.Since(start).Microseconds()) / 1000
+	if g == nil {
+		res.Feed = s.view(f)
+		return res, nil
+	}
+	res.Feed = s.view(g)
+	until := ""
+	if g.BackoffUntil != nil {
+		until = g.BackoffUntil.Format(time.RFC3339)
+	}
+	s.log.Warn("feeds: poll failed", "feed", f.ID, "url", redactURL(f.URL), "err", fe.msg,
+		"http_status", fe.status, "failures", g.ConsecutiveFailures, "backoff_until", until)
+	return res, nil
+}
+
+// backoffUntil is the end of the wait after n consecutive failures: the
+// scheduled polls before it are skipped. After one failure nothing is
+// skipped; after n, the first poll comes interval·2^(n-1) after the
+// failure, at most MaxBackoff. A 429 or 503 with Retry-After waits at
+// least that long (also at most MaxBackoff).
+func backoffUntil(spec string, n int, retryAfter time.Duration, now time.Time) *time.Time {
+	iv := interval(spec, now)
+	wait := backoff(iv, n) - iv/2 // the firing at interval·2^(n-1) is past it
+	wait = max(wait, min(retryAfter, MaxBackoff))
+	if wait <= 0 {
+		return nil
+	}
+	t := now.Add(wait).UTC()
+	return &t
+}

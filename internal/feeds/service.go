@@ -1,0 +1,455 @@
+package feeds
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"github.com/watchword/watchword/alerts"
+	"github.com/watchword/watchword/internal/engine"
+	"github.com/watchword/watchword/internal/news"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Defaults of Config.
+const (
+	DefaultTimeout  = 30 * time.Second
+	DefaultMaxBytes = 10 << 20
+	DefaultWorkers  = 4
+	// DefaultSeenTTL is how long a feed remembers an entry that has left
+	// it. An entry that comes back later is still not duplicated: its
+	// article is in the store, which the poller checks before writing.
+	DefaultSeenTTL = 30 * 24 * time.Hour
+	// MaxBackoff caps the wait after consecutive failures.
+	MaxBackoff = 24 * time.Hour
+)
+
+// Config configures the feed service. Zero values take the defaults.
+type Config struct {
+	Engine      *engine.Engine
+	Logger      *slog.Logger
+	MinInterval time.Duration  // shortest schedule interval (default 5m)
+	Allow       []netip.Prefix // feed addresses allowed despite the private-address guard
+	Timeout     time.Duration  // per-poll HTTP timeout, body included (default 30s)
+	MaxBytes    int64          // response size limit (default 10 MiB)
+	Version     string         // for the User-Agent
+	Workers     int            // concurrent scheduled polls (default 4)
+	SeenTTL     time.Duration  // how long left entries are remembered (default 30 days)
+	Metrics     *Metrics       // Prometheus metrics (nil: none)
+	Now         func() time.Time
+	// Cron, when set, is a scheduler shared with other services (alerts):
+	// the feeds add and remove their entries but neither start nor stop
+	// it. nil: the service makes its own (alerts.NewCron), starts it in
+	// Start and stops it in Stop.
+	Cron *cron.Cron
+}
+
+// Service owns the feeds: CRUD, their schedule and the poller.
+type Service struct {
+	cfg   Config
+	eng   *engine.Engine
+	db    *bolt.DB
+	log   *slog.Logger
+	guard *alerts.Guard
+	rules Rules
+	fetch *fetcher
+	now   func() time.Time
+
+	ctx    context.Context // cancelled by Stop: in-flight fetches end
+	cancel context.CancelFunc
+	slots  chan struct{} // concurrent scheduled polls
+	wg     sync.WaitGroup
+
+	locksMu sync.Mutex
+	locks   map[string]*sync.Mutex // one poll at a time per feed
+
+	schedMu sync.Mutex
+	cron    *cron.Cron
+	ownCron bool
+	stopped bool
+	entries map[string]cron.EntryID
+}
+
+// New opens the feed buckets in the engine's store.
+func New(cfg Config) (*Service, error) {
+	if cfg.Engine == nil {
+		return nil, errors.New("feeds: engine is required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MinInterval <= 0 {
+		cfg.MinInterval = DefaultMinInterval
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.MaxBytes <= 0 {
+		cfg.MaxBytes = DefaultMaxBytes
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = DefaultWorkers
+	}
+	if cfg.SeenTTL <= 0 {
+		cfg.SeenTTL = DefaultSeenTTL
+	}
+	if cfg.Version == "" {
+		cfg.Version = "dev"
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Service{
+		cfg: cfg, eng: cfg.Engine, db: cfg.Engine.Store().DB(), log: cfg.Logger, now: cfg.Now,
+		guard: &alerts.Guard{Allow: cfg.Allow}, slots: make(chan struct{}, cfg.Workers),
+		locks: map[string]*sync.Mutex{}, entries: map[string]cron.EntryID{},
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.rules = Rules{MinInterval: cfg.MinInterval, Guard: s.guard}
+	s.fetch = newFetcher(s.guard, cfg.Timeout, cfg.MaxBytes, UserAgent(cfg.Version))
+	if err := ensureBuckets(s.db); err != nil {
+		return nil, err
+	}
+	cfg.Metrics.attach(s.db)
+	return s, nil
+}
+
+// UserAgent is the User-Agent of the poller.
+func UserAgent(version string) string {
+	return "Watchword/" + version + " (feed poller; +https://github.com/watchword/watchword)"
+}
+
+// Start schedules every enabled feed.
+func (s *Service) Start() error {
+	s.schedMu.Lock()
+	s.cron, s.ownCron = s.cfg.Cron, s.cfg.Cron == nil
+	if s.ownCron {
+		s.cron = alerts.NewCron(s.log)
+	}
+	s.schedMu.Unlock()
+	all, err := s.List()
+	if err != nil {
+		return err
+	}
+	for _, f := range all {
+		s.reschedule(f)
+	}
+	if s.ownCron {
+		s.cron.Start()
+	}
+	s.log.Info("feeds: started", "feeds", len(all))
+	return nil
+}
+
+// Stop takes the feeds off the scheduler, cancels the polls in flight
+// (a cancelled poll ingests nothing) and waits for them to end.
+func (s *Service) Stop(ctx context.Context) error {
+	s.schedMu.Lock()
+	s.stopped = true
+	c := s.cron
+	for id, eid := range s.entries {
+		if c != nil {
+			c.Remove(eid)
+		}
+		delete(s.entries, id)
+	}
+	s.cron = nil
+	s.schedMu.Unlock()
+	if c != nil && s.ownCron {
+		c.Stop()
+	}
+	s.cancel()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("feeds: stop: %w", ctx.Err())
+	}
+}
+
+// reschedule puts a feed's cron entry in line with the feed: removed when
+// disabled, made again when its schedule or version changed.
+func (s *Service) reschedule(f *Feed) {
+	s.schedMu.Lock()
+	defer s.schedMu.Unlock()
+	if s.cron == nil || s.stopped {
+		return
+	}
+	if eid, ok := s.entries[f.ID]; ok {
+		s.cron.Remove(eid)
+		delete(s.entries, f.ID)
+	}
+	if !f.Enabled {
+		return
+	}
+	sched, err := alerts.ParseSchedule(f.Schedule, "UTC", 0, s.now())
+	if err != nil {
+		s.log.Error("feeds: cannot schedule feed", "feed", f.ID, "err", err)
+		return
+	}
+	id := f.ID
+	s.entries[id] = s.cron.Schedule(sched, cron.FuncJob(func() { s.scheduled(id) }))
+}
+
+func (s *Service) unschedule(id string) {
+	s.schedMu.Lock()
+	defer s.schedMu.Unlock()
+	if eid, ok := s.entries[id]; ok && s.cron != nil {
+		s.cron.Remove(eid)
+	}
+	delete(s.entries, id)
+}
+
+// nextRun is the scheduler's next firing of a feed (zero when unknown).
+func (s *Service) nextRun(id string) time.Time {
+	s.schedMu.Lock()
+	defer s.schedMu.Unlock()
+	if eid, ok := s.entries[id]; ok && s.cron != nil {
+		return s.cron.Entry(eid).Next
+	}
+	return time.Time{}
+}
+
+// begin registers a poll in flight; false once Stop has begun.
+func (s *Service) begin() bool {
+	s.schedMu.Lock()
+	defer s.schedMu.Unlock()
+	if s.stopped {
+		return false
+	}
+	s.wg.Add(1)
+	return true
+}
+
+// scheduled is the cron job of a feed: it polls unless the feed is paused
+// or backing off after failures.
+func (s *Service) scheduled(id string) {
+	if !s.begin() {
+		return
+	}
+	defer s.wg.Done()
+	f, err := s.load(id)
+	if err != nil {
+		return // deleted meanwhile
+	}
+	if !f.Enabled {
+		return
+	}
+	if f.BackoffUntil != nil && s.now().Before(*f.BackoffUntil) {
+		s.log.Debug("feeds: backing off", "feed", id, "until", f.BackoffUntil.Format(time.RFC3339), "failures", f.ConsecutiveFailures)
+		return
+	}
+	select {
+	case s.slots <- struct{}{}:
+		defer func() { <-s.slots }()
+	case <-s.ctx.Done():
+		return
+	}
+	if _, err := s.poll(id); err != nil && news.ErrorCode(err) != news.ECodeNotFound {
+		s.log.Error("feeds: scheduled poll", "feed", id, "err", err)
+	}
+}
+
+func (s *Service) lock(id string) *sync.Mutex {
+	s.locksMu.Lock()
+	defer s.locksMu.Unlock()
+	m := s.locks[id]
+	if m == nil {
+		m = new(sync.Mutex)
+		s.locks[id] = m
+	}
+	return m
+}
+
+// Create validates and saves a new feed. It is not fetched until its
+// first scheduled poll or Poll.
+func (s *Service) Create(in *Input) (View, error) {
+	f := &Feed{Enabled: true}
+	in.apply(f)
+	if err := f.Validate(s.rules); err != nil {
+		return View{}, err
+	}
+	f.ID = newID()
+	f.CreatedAt = s.now().UTC()
+	f.Version = 1
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := uniqueURL(tx, f); err != nil {
+			return err
+		}
+		return putFeed(tx, f)
+	})
+	if err != nil {
+		return View{}, err
+	}
+	s.reschedule(f)
+	s.log.Info("feeds: created", "feed", f.ID, "url", redactURL(f.URL), "schedule", f.Schedule)
+	return s.view(f), nil
+}
+
+// uniqueURL refuses a second feed with the same URL.
+func uniqueURL(tx *bolt.Tx, f *Feed) error {
+	all, err := allFeeds(tx)
+	if err != nil {
+		return err
+	}
+	for _, o := range all {
+		if o.ID != f.ID && o.URL == f.URL {
+			return news.Errorf(news.ECodeConflict, "feed %s already polls this URL", o.ID)
+		}
+	}
+	return nil
+}
+
+// Get returns one feed.
+func (s *Service) Get(id string) (View, error) {
+	f, err := s.load(id)
+	if err != nil {
+		return View{}, err
+	}
+	return s.view(f), nil
+}
+
+func (s *Service) load(id string) (*Feed, error) {
+	var f *Feed
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		f, err = getFeed(tx, id)
+		return err
+	})
+	return f, err
+}
+
+// List returns every feed, by creation time.
+func (s *Service) List() ([]*Feed, error) {
+	var out []*Feed
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		out, err = allFeeds(tx)
+		return err
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+	return out, err
+}
+
+// Views returns every feed in API form.
+func (s *Service) Views() ([]View, error) {
+	all, err := s.List()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]View, len(all))
+	for i, f := range all {
+		out[i] = s.view(f)
+	}
+	return out, nil
+}
+
+// Update applies a PATCH. A new URL starts afresh: no validators, no
+// failures; the seen-set is kept, so entries the old URL served are not
+// ingested again.
+func (s *Service) Update(id string, in *Input) (View, error) {
+	var f *Feed
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		if f, err = getFeed(tx, id); err != nil {
+			return err
+		}
+		oldURL := f.URL
+		in.apply(f)
+		if err := f.Validate(s.rules); err != nil {
+			return err
+		}
+		if f.URL != oldURL {
+			if err := uniqueURL(tx, f); err != nil {
+				return err
+			}
+			f.ETag, f.LastModified = "", ""
+			f.ConsecutiveFailures, f.BackoffUntil = 0, nil
+		}
+		f.Version++
+		return putFeed(tx, f)
+	})
+	if err != nil {
+		return View{}, err
+	}
+	s.reschedule(f)
+	return s.view(f), nil
+}
+
+// Delete removes a feed and its seen-set. The articles it ingested stay.
+func (s *Service) Delete(id string) error {
+	s.unschedule(id)
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if _, err := getFeed(tx, id); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketFeeds).Delete([]byte(id)); err != nil {
+			return err
+		}
+		b := tx.Bucket(bucketSeen)
+		var keys [][]byte
+		forEachSeen(b, id, func(k []byte, _ *seen) { keys = append(keys, append([]byte(nil), k...)) })
+		return deleteKeys(b, keys)
+	})
+	if err != nil {
+		return err
+	}
+	s.log.Info("feeds: deleted", "feed", id)
+	return nil
+}
+
+// view is the API form with next_poll_at: the scheduler's next firing at
+// or after the end of a backoff.
+func (s *Service) view(f *Feed) View {
+	v := f.view()
+	if !f.Enabled {
+		return v
+	}
+	sched, err := alerts.ParseSchedule(f.Schedule, "UTC", 0, s.now())
+	if err != nil {
+		return v
+	}
+	now := s.now()
+	next := s.nextRun(f.ID)
+	if next.IsZero() || next.Before(now) {
+		next = sched.Next(now)
+	}
+	for i := 0; f.BackoffUntil != nil && next.Before(*f.BackoffUntil) && i < 100000; i++ {
+		next = sched.Next(next)
+	}
+	next = next.UTC()
+	v.NextPollAt = &next
+	return v
+}
+
+// backoff is the wait after n consecutive failures: the schedule's
+// interval times 2^(n-1), at most MaxBackoff. The first failure changes
+// nothing; each further one doubles the wait.
+func backoff(interval time.Duration, n int) time.Duration {
+	if n <= 0 {
+		return 0
+	}
+	d := max(interval, time.Second)
+	for i := 1; i < n && d < MaxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, MaxBackoff)
+}
+
+// interval estimates a schedule's interval from two consecutive firings.
+func interval(spec string, now time.Time) time.Duration {
+	sched, err := alerts.ParseSchedule(spec, "UTC", 0, now)
+	if err != nil {
+		return time.Hour
+	}
+	a := sched.Next(now)
+	return sched.Next(a).Sub(a)
+}
