@@ -90,19 +90,31 @@ func (x *Extractor) Extract(title, body string) Result {
 	d.findCountries()
 	return Result{
 		Speakers:  d.speakers(),
-		Countries: d.countryNames(),
+		Countries: d.salientCountries(),
 		Topics:    d.topicNames(),
 	}
 }
 
-// Countries returns the countries named in text, by canonical name.
+// Countries returns the countries text is about, by canonical name: the
+// countries facet of Extract for a text without a headline.
 func (x *Extractor) Countries(text string) []string {
 	d := x.newDoc("", text)
 	defer x.release(d)
 	d.annotate(false)
 	d.findPersons()
 	d.findCountries()
-	return d.countryNames()
+	return d.salientCountries()
+}
+
+// mentionedCountries returns every country title and body refer to,
+// salient or not.
+func (x *Extractor) mentionedCountries(title, body string) []string {
+	d := x.newDoc(title, body)
+	defer x.release(d)
+	d.annotate(false)
+	d.findPersons()
+	d.findCountries()
+	return d.countryNames(nil)
 }
 
 // Speakers returns the people quoted or whose statements are reported in

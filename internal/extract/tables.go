@@ -86,6 +86,7 @@ const (
 	bQuoted
 	bWas
 	bTo
+	bFinite // a finite verb form that can follow a subject ("is", "has", "will")
 )
 
 // termHit is one topic a lexicon term points at.
@@ -216,6 +217,7 @@ var wordClassBits = map[string]uint32{
 	"weekday": bWeekday, "particle": bParticle,
 	"cue-georgia-state": bCueGeoState, "cue-georgia-country": bCueGeoCountry,
 	"cue-bird": bCueBird, "cue-turkey": bCueTurkey, "currency": bCurrency,
+	"finite": bFinite,
 }
 
 var capClassBits = map[string]uint32{"org": cOrg, "media": cMedia, "follow": cFollow, "corp": cCorp}
