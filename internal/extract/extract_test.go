@@ -350,3 +350,40 @@ func TestConcurrentUse(t *testing.T) {
 		<-done
 	}
 }
+
+// TestStems checks that stems, which annotate uses to decide whether a word
+// is a plural, agrees with stem on edge cases and on every word of the eval
+// set, and that the plural of a topic word finds the stem's entry.
+func TestStems(t *testing.T) {
+	words := []string{"policies", "POLICIES", "talks", "Talks", "press", "status", "crisis", "bus", "ties", "series",
+		"yes", "is", "its", "dogs'", "Ürgüps", "şirketlers", "a", ""}
+	entries, err := os.ReadDir(evalDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(evalDir + "/" + e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		words = append(words, strings.Fields(string(b))...)
+	}
+	for _, w := range words {
+		lower, ok := lowerInto(nil, w)
+		if !ok {
+			continue
+		}
+		want := len(stem(slices.Clone(lower))) != len(lower)
+		if got := stems(lower); got != want {
+			t.Errorf("stems(%q) = %v, stem shortens it: %v", lower, got, want)
+		}
+	}
+	x := newTestExtractor(t)
+	for _, tc := range []struct{ plural, stem string }{{"talks", "talk"}, {"elections", "election"}, {"policies", "policy"}} {
+		id, ok := x.lexT.get(tc.plural)
+		sid, sok := x.lexT.get(tc.stem)
+		if !ok || !sok || x.entries[id].stemOf != int32(sid)+1 {
+			t.Errorf("%q does not link to the entry of %q", tc.plural, tc.stem)
+		}
+	}
+}
