@@ -115,6 +115,15 @@ type wordInfo struct {
 	stem, pluralStem int32
 }
 
+// topicRec is what topic scoring reads about a lexicon entry, packed
+// together by entry id.
+type topicRec struct {
+	term   int32  // topic term id, -1 if none
+	hitOff uint32 // the term's topics are Extractor.termHits[hitOff:hitOff+hitN]
+	hitN   uint16
+	prefix bool // starts a longer term
+}
+
 // topicDef is one IPTC Media Topic.
 type topicDef struct {
 	code, name string
@@ -132,6 +141,8 @@ type Extractor struct {
 	lex       map[string]*lexEntry // while loading only
 	entries   []*lexEntry          // by lexEntry.id
 	words     []wordInfo           // by lexEntry.id: what annotate reads for every word
+	topicRecs []topicRec           // by lexEntry.id: what topic scoring reads
+	termHits  []termHit            // the topics of every term, back to back
 	lexT      strTable             // lower-cased word -> lexEntry.id
 	capsT     strTable             // capitalised word -> c* bits
 	next      map[uint64]int32     // (entry id << 32 | next word's entry id) -> entry id of the longer term
@@ -186,7 +197,13 @@ func New() (*Extractor, error) {
 		}
 		return 0
 	}
+	x.topicRecs = make([]topicRec, len(x.entries))
 	for i, e := range x.entries {
+		if len(e.hits) > 0xffff {
+			return nil, fmt.Errorf("extract: term with %d topics", len(e.hits))
+		}
+		x.topicRecs[i] = topicRec{term: e.term, hitOff: uint32(len(x.termHits)), hitN: uint16(len(e.hits)), prefix: e.bits&bPrefix != 0}
+		x.termHits = append(x.termHits, e.hits...)
 		w := wordInfo{bits: e.bits, stem: topical(e)}
 		if e.stemOf > 0 {
 			w.pluralStem = topical(x.entries[e.stemOf-1])
