@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -74,6 +75,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	reuse := fs.Bool("reuse", false, "search an existing --data directory instead of loading it")
 	sqlite := fs.String("sqlite", "sqlite3", "sqlite3 binary for the side-by-side peer ('' to skip it)")
 	noExtract := fs.Bool("no-extract", false, "ingest without entity extraction")
+	pairs := fs.Int("pairs", 5, "ingest: loads with and without extraction, alternating which runs first (0: one load)")
 	rounds := fs.Int("rounds", 20, "search: times each query runs, for latency percentiles")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file")
 	gcPercent := fs.Int("gc-percent", 200, "Go GC target percentage, as serve (GOGC overrides it)")
@@ -114,25 +116,23 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	wwDir := filepath.Join(dir, "watchword")
 	if !*reuse {
 		os.RemoveAll(wwDir)
-		took, err := benchIngest(wwDir, docs, n, ext, *batch, log)
-		if err != nil {
-			return err
+		var took time.Duration
+		if mode == "ingest" && ext != nil && *pairs > 0 {
+			// The cost of extraction: the same corpus with and without it,
+			// in the same process, alternating which load runs first.
+			if took, err = benchIngestPairs(stdout, dir, wwDir, docs, n, ext, *batch, *pairs, log); err != nil {
+				return err
+			}
+		} else {
+			if took, _, err = benchIngest(wwDir, docs, n, ext, *batch, log); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "watchword ingest: %d articles in %.2f s (%.0f articles/s), extraction %v\n",
+				n, took.Seconds(), float64(n)/took.Seconds(), ext != nil)
 		}
 		var ru syscall.Rusage
 		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-		fmt.Fprintf(stdout, "watchword ingest: %d articles in %.2f s (%.0f articles/s), extraction %v, peak RSS %.0f MiB\n",
-			n, took.Seconds(), float64(n)/took.Seconds(), ext != nil, float64(ru.Maxrss)/1024)
-		if mode == "ingest" && ext != nil {
-			// Same run, same corpus, without extraction: the cost of extraction.
-			bare := filepath.Join(dir, "watchword-noextract")
-			tookBare, err := benchIngest(bare, docs, n, nil, *batch, log)
-			if err != nil {
-				return err
-			}
-			os.RemoveAll(bare)
-			fmt.Fprintf(stdout, "watchword ingest without extraction: %.2f s; extraction costs %.1f%% of throughput\n",
-				tookBare.Seconds(), 100*(1-tookBare.Seconds()/took.Seconds()))
-		}
+		fmt.Fprintf(stdout, "peak RSS of the bench process: %.0f MiB\n", float64(ru.Maxrss)/1024)
 		if *sqlite != "" && mode == "ingest" {
 			sqlTook, err := sqliteLoad(*sqlite, filepath.Join(dir, "fts5.db"), docs, n)
 			if err != nil {
@@ -218,15 +218,79 @@ func articleOf(d corpusDoc) *news.Article {
 	return a
 }
 
+// benchIngestPairs loads the corpus pairs times with extraction and pairs
+// times without, after one unmeasured warm-up load, each load on a fresh
+// directory after a garbage collection, alternating which of the two runs
+// first so that neither always gets the warmer process. The first measured
+// load with extraction goes to keep (the data directory); the others are
+// removed. It prints every load and the medians, and returns the median
+// wall time with extraction.
+func benchIngestPairs(stdout io.Writer, dir, keep string, docs []corpusDoc, n int, ext engine.ExtractFunc, batch, pairs int, log *slog.Logger) (time.Duration, error) {
+	var with, bare []time.Duration
+	var wallShares, cpuShares []float64
+	load := func(ex engine.ExtractFunc, k int) (wall, cpu time.Duration, err error) {
+		d := filepath.Join(dir, fmt.Sprintf("load-%d-extract-%v", k, ex != nil))
+		if ex != nil && k == 0 {
+			d = keep
+		}
+		runtime.GC()
+		debug.FreeOSMemory()
+		wall, cpu, err = benchIngest(d, docs, n, ex, batch, log)
+		if d != keep {
+			os.RemoveAll(d)
+		}
+		return wall, cpu, err
+	}
+	// One unmeasured load first: the first load in a process is slower
+	// (heap growth, cold caches) whichever variant it is.
+	if _, _, err := load(ext, -1); err != nil {
+		return 0, err
+	}
+	fmt.Fprintf(stdout, "watchword ingest of %d articles, %d pairs of loads with and without extraction after one warm-up load (fresh directory each, alternating order):\n", n, pairs)
+	for k := 0; k < pairs; k++ {
+		var w, b, wc, bc time.Duration
+		var err error
+		first := "with"
+		if k%2 == 0 {
+			if w, wc, err = load(ext, k); err == nil {
+				b, bc, err = load(nil, k)
+			}
+		} else {
+			first = "without"
+			if b, bc, err = load(nil, k); err == nil {
+				w, wc, err = load(ext, k)
+			}
+		}
+		if err != nil {
+			return 0, err
+		}
+		ws, cs := 100*(1-b.Seconds()/w.Seconds()), 100*(1-bc.Seconds()/wc.Seconds())
+		fmt.Fprintf(stdout, "  pair %d (%s first): with %.2f s (CPU %.2f s), without %.2f s (CPU %.2f s): extraction %.1f%% of wall time, %.1f%% of CPU time\n",
+			k+1, first, w.Seconds(), wc.Seconds(), b.Seconds(), bc.Seconds(), ws, cs)
+		with, bare = append(with, w), append(bare, b)
+		wallShares, cpuShares = append(wallShares, ws), append(cpuShares, cs)
+	}
+	mw, mb := percentile(with, .5), percentile(bare, .5)
+	fmt.Fprintf(stdout, "watchword ingest: median %.2f s with extraction (%.0f articles/s), %.2f s without\n",
+		mw.Seconds(), float64(n)/mw.Seconds(), mb.Seconds())
+	fmt.Fprintf(stdout, "extraction costs %.1f%% of throughput (median of the pairs' wall-time shares; %.1f%% to %.1f%%), %.1f%% of CPU time (%.1f%% to %.1f%%)\n",
+		median(wallShares), slices.Min(wallShares), slices.Max(wallShares),
+		median(cpuShares), slices.Min(cpuShares), slices.Max(cpuShares))
+	return mw, nil
+}
+
 // benchIngest loads n articles through the real pipeline in chunks (the
-// way a bulk client would post them) and returns the wall time.
-func benchIngest(dir string, docs []corpusDoc, n int, ext engine.ExtractFunc, batch int, log *slog.Logger) (time.Duration, error) {
+// way a bulk client would post them) and returns the wall time and the
+// CPU time the process used meanwhile.
+func benchIngest(dir string, docs []corpusDoc, n int, ext engine.ExtractFunc, batch int, log *slog.Logger) (wall, cpu time.Duration, err error) {
 	const chunk = 5000
 	arts := make([]*news.Article, 0, chunk)
+	var r0, r1 syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r0)
 	start := time.Now()
 	eng, err := engine.Open(engine.Config{DataDir: dir, Extract: ext, Logger: log, BatchSize: batch})
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	for i := 0; i < n; i++ {
 		arts = append(arts, articleOf(replica(docs, i)))
@@ -234,7 +298,7 @@ func benchIngest(dir string, docs []corpusDoc, n int, ext engine.ExtractFunc, ba
 			_, rejected, err := eng.Ingest(arts)
 			if err != nil {
 				eng.Close()
-				return 0, err
+				return 0, 0, err
 			}
 			for _, r := range rejected {
 				log.Warn("bench: article rejected", "id", arts[r.Index].ID, "reason", r.Message)
@@ -242,8 +306,12 @@ func benchIngest(dir string, docs []corpusDoc, n int, ext engine.ExtractFunc, ba
 			arts = arts[:0]
 		}
 	}
-	took := time.Since(start)
-	return took, eng.Close()
+	// Ingest returns once the articles are durable and searchable; closing
+	// the engine is not part of the load.
+	wall = time.Since(start)
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r1)
+	cpu = time.Duration(r1.Utime.Nano() + r1.Stime.Nano() - r0.Utime.Nano() - r0.Stime.Nano())
+	return wall, cpu, eng.Close()
 }
 
 func sqlQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
@@ -392,6 +460,20 @@ func benchSearch(stdout io.Writer, wwDir, db, sqlite string, docs []corpusDoc, n
 	fmt.Fprintf(stdout, "watchword search (20 hits, no facets, snippets) over %d runs: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms\n",
 		len(bare), ms(percentile(bare, .5)), ms(percentile(bare, .9)), ms(percentile(bare, .99)))
 	return nil
+}
+
+// median returns the median of vs (the mean of the two middle values for an
+// even count).
+func median(vs []float64) float64 {
+	s := slices.Clone(vs)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return math.NaN()
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

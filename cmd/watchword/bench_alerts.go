@@ -62,7 +62,7 @@ func cmdBenchAlerts(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "alerts bench: GOMAXPROCS=%d, %s\n", runtime.GOMAXPROCS(0), runtime.Version())
 	if !*reuse {
 		os.RemoveAll(wwDir)
-		took, err := benchIngest(wwDir, docs, *archive, ext, 0, log)
+		took, _, err := benchIngest(wwDir, docs, *archive, ext, 0, log)
 		if err != nil {
 			return err
 		}

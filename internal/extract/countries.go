@@ -133,12 +133,12 @@ func (d *doc) keepAlias(i, end int, p *phrase) bool {
 	if s, e := int(toks[i].s), int(toks[end-1].e); s > 0 && e < len(d.text) && d.text[s-1] == '<' && d.text[e] == '>' {
 		return false
 	}
-	if p.kind != akInst && d.inCompanyName(i, end) {
+	if d.inCompanyName(i, end) {
 		return false
 	}
-	// A currency: "U.S. dlrs", "Swiss francs", "Taiwan dollar" name money,
-	// not the country.
-	if end < len(toks) && toks[end].kind == kWord && (p.kind == akName || p.kind == akDemonym) && info[end].lex&bCurrency != 0 {
+	// A currency: "U.S. dlrs", "Swiss francs", "Taiwan dollar", "West
+	// German marks" name money, not the country.
+	if end < len(toks) && toks[end].kind == kWord && (p.kind == akName || p.kind == akDemonym || p.kind == akHist) && info[end].lex&bCurrency != 0 {
 		return false
 	}
 	if end < len(toks) {
@@ -163,8 +163,8 @@ func (d *doc) keepAlias(i, end int, p *phrase) bool {
 
 // inCompanyName reports whether the alias at [i, end) is part of a company
 // name: inside Reuters' <...> company tags, or followed (possibly after more
-// capitalised words) by a company suffix: "British Petroleum Co Plc",
-// "Texaco Canada Inc".
+// capitalised words) by a company suffix or a ticker tag: "British
+// Petroleum Co Plc", "Texaco Canada Inc", "Unicorp Canada <UNI.A>".
 func (d *doc) inCompanyName(i, end int) bool {
 	toks, info := d.toks, d.info
 	s := int(toks[i].s)
@@ -179,6 +179,11 @@ func (d *doc) inCompanyName(i, end int) bool {
 	}
 	for k := end; k < len(toks) && k < end+4; k++ {
 		t := toks[k]
+		if t.kind == kPunct && d.text[t.s] == '<' {
+			// A ticker tag after the name: "UNICORP CANADA<UNI.A>",
+			// "KLEINWORT BENSON AUSTRALIAN FUND <KBA>".
+			return true
+		}
 		if t.kind != kWord || t.flags&fSent != 0 || t.flags&(fCap|fUpper) == 0 {
 			return false
 		}
@@ -362,77 +367,24 @@ func (d *doc) hitAt(i int) *hit {
 	return nil
 }
 
-// countryNames lists the countries found, in order of first appearance.
-func (d *doc) countryNames() []string {
+// countryNames lists the countries found for which keep (nil: every
+// country) reports true, in order of first appearance.
+func (d *doc) countryNames(keep func(c int16) bool) []string {
 	var seen [4]uint64 // New allows at most 256 countries
 	var order [256]int16
 	n := 0
 	for _, h := range d.hits {
 		if c := h.country; c >= 0 && seen[c>>6]&(1<<(c&63)) == 0 {
 			seen[c>>6] |= 1 << (c & 63)
-			order[n] = c
-			n++
+			if keep == nil || keep(c) {
+				order[n] = c
+				n++
+			}
 		}
 	}
 	out := make([]string, n)
 	for i, c := range order[:n] {
 		out[i] = d.x.countries[c]
-	}
-	return out
-}
-
-// mainCountries returns the countries an editor would tag as the subject of
-// the article rather than every country it mentions: those named in the
-// headline or dateline, in the lead sentence, or more than once. Countries
-// (every mention) is what the index stores; this view is what the
-// Reuters-21578 editors' "places" labels measure.
-func (x *Extractor) mainCountries(title, body string) []string {
-	d := x.newDoc(title, body)
-	d.annotate(false)
-	d.findPersons()
-	d.findCountries()
-	// The lead: the body up to its second sentence; the dateline: capitals
-	// on the body's first line.
-	leadEnd, sents := len(d.toks), 0
-	bodyStart := -1
-	for i, t := range d.toks {
-		if t.flags&fTitle != 0 {
-			continue
-		}
-		if bodyStart < 0 {
-			bodyStart = i
-		}
-		if t.flags&fSent != 0 {
-			if sents++; sents == 2 {
-				leadEnd = i
-				break
-			}
-		}
-	}
-	var count [256]uint8
-	var main [256]bool
-	for _, h := range d.hits {
-		if h.country < 0 {
-			continue
-		}
-		c := h.country
-		if count[c] < 255 {
-			count[c]++
-		}
-		t := d.toks[h.start]
-		dateline := t.flags&fCapsCtx != 0 && int(h.start) >= bodyStart && d.sameLine(bodyStart, int(h.start))
-		if t.flags&fTitle != 0 || dateline || int(h.start) < leadEnd || count[c] >= 2 {
-			main[c] = true
-		}
-	}
-	out := []string{}
-	for _, name := range d.countryNames() {
-		for c, n := range x.countries {
-			if n == name && main[c] {
-				out = append(out, name)
-				break
-			}
-		}
 	}
 	return out
 }

@@ -90,19 +90,31 @@ func (x *Extractor) Extract(title, body string) Result {
 	d.findCountries()
 	return Result{
 		Speakers:  d.speakers(),
-		Countries: d.countryNames(),
+		Countries: d.salientCountries(),
 		Topics:    d.topicNames(),
 	}
 }
 
-// Countries returns the countries named in text, by canonical name.
+// Countries returns the countries text is about, by canonical name: the
+// countries facet of Extract for a text without a headline.
 func (x *Extractor) Countries(text string) []string {
 	d := x.newDoc("", text)
 	defer x.release(d)
 	d.annotate(false)
 	d.findPersons()
 	d.findCountries()
-	return d.countryNames()
+	return d.salientCountries()
+}
+
+// mentionedCountries returns every country title and body refer to,
+// salient or not.
+func (x *Extractor) mentionedCountries(title, body string) []string {
+	d := x.newDoc(title, body)
+	defer x.release(d)
+	d.annotate(false)
+	d.findPersons()
+	d.findCountries()
+	return d.countryNames(nil)
 }
 
 // Speakers returns the people quoted or whose statements are reported in
@@ -253,48 +265,39 @@ func (d *doc) annotate(topics bool) {
 			}
 		}
 		var id uint32
-		var found bool
+		var found, plural bool
 		if h, ascii := fnvLowerASCII(s); ascii {
 			id, found = x.lexT.getLower(s, h)
+			plural = stems(s)
 		} else if b, ok := lowerInto(d.buf[:0], s); ok {
 			id, found = x.lexT.getBytes(b)
+			plural = stems(b)
 		}
-		var e *lexEntry
-		if found {
-			e = x.entries[id]
-			inf.lex = e.bits
-			if e.bits&(bCueGeoState|bCueGeoCountry|bCueBird|bCueTurkey) != 0 {
-				if e.bits&bCueGeoState != 0 {
-					d.cueGeoState++
-				}
-				if e.bits&bCueGeoCountry != 0 {
-					d.cueGeoCountry++
-				}
-				if e.bits&bCueBird != 0 && inf.caps&cAlias == 0 {
-					d.cueBird++
-				}
-				if e.bits&bCueTurkey != 0 {
-					d.cueTurkey++
-				}
-			}
-		}
-		if !topics {
+		if !found {
 			continue
 		}
-		if n := len(s); n >= 4 && (s[n-1] == 's' || s[n-1] == 'S') {
-			e = nil
-			if b, ok := lowerInto(d.buf[:0], s); ok {
-				if sb := stem(b); len(sb) != len(b) {
-					if sid, ok := x.lexT.getBytes(sb); ok {
-						e = x.entries[sid]
-					}
-				} else if found {
-					e = x.entries[id]
-				}
+		w := &x.words[id]
+		inf.lex = w.bits
+		if w.bits&(bCueGeoState|bCueGeoCountry|bCueBird|bCueTurkey) != 0 {
+			if w.bits&bCueGeoState != 0 {
+				d.cueGeoState++
+			}
+			if w.bits&bCueGeoCountry != 0 {
+				d.cueGeoCountry++
+			}
+			if w.bits&bCueBird != 0 && inf.caps&cAlias == 0 {
+				d.cueBird++
+			}
+			if w.bits&bCueTurkey != 0 {
+				d.cueTurkey++
 			}
 		}
-		if e != nil && (e.term >= 0 || e.bits&(bPrefix|bInTerm) != 0) {
-			inf.stem = e.id + 1
+		if topics {
+			// A plural counts as its stem ("talks" as "talk").
+			inf.stem = w.stem
+			if plural {
+				inf.stem = w.pluralStem
+			}
 		}
 	}
 }

@@ -24,10 +24,11 @@ type reutersDoc struct {
 	Places   []string `json:"places"`
 }
 
-// reutersText joins the article text the way the test feeds it to the
-// extractor: headline, then dateline and body.
-func reutersText(d *reutersDoc) string {
-	return d.Title + "\n\n" + d.Dateline + " " + d.Body
+// reutersParts returns the headline and the body the tests feed to the
+// extractor: the dateline ("NEW YORK, Feb 26 -") starts the body, as in the
+// original wire text.
+func reutersParts(d *reutersDoc) (title, body string) {
+	return d.Title, d.Dateline + " " + d.Body
 }
 
 func loadReuters(tb testing.TB) []reutersDoc {
@@ -81,15 +82,17 @@ func loadPlaceMap(t *testing.T) map[string]string {
 	return m
 }
 
-// TestReutersCountries measures country precision and recall against the
-// editors' places over every Reuters article that has places. The editors
-// tagged the countries an article is about, not every country it mentions,
-// so the assertion is on the main-country view; the every-mention view
-// (Countries) is logged beside it.
+// TestReutersCountries measures the countries facet against the editors'
+// places over every Reuters article that has places. The salience rule was
+// designed on the even-numbered articles (0-based line index) and is
+// reported on the odd ones and on the whole corpus; the gate is on the
+// whole corpus. Every country mentioned (salient or not) is logged beside
+// it, with the countries most often extra or missing.
 func TestReutersCountries(t *testing.T) {
 	docs := loadReuters(t)
 	places := loadPlaceMap(t)
 	x := newTestExtractor(t)
+	var half [2]prf
 	var c, all prf
 	articles, dropped, emptied := 0, 0, 0
 	fpBy, fnBy := map[string]int{}, map[string]int{}
@@ -115,8 +118,10 @@ func TestReutersCountries(t *testing.T) {
 			continue
 		}
 		articles++
-		all.add(x.Countries(reutersText(d)), want)
-		got := x.mainCountries(d.Title, d.Dateline+" "+d.Body)
+		title, body := reutersParts(d)
+		all.add(x.mentionedCountries(title, body), want)
+		got := x.Extract(title, body).Countries
+		half[i%2].add(got, want)
 		missing, extra := c.add(got, want)
 		for _, m := range missing {
 			fnBy[m]++
@@ -127,21 +132,14 @@ func TestReutersCountries(t *testing.T) {
 	}
 	t.Logf("Reuters over %d articles with places (%d non-state places dropped, %d articles left without places)",
 		articles, dropped, emptied)
-	t.Logf("every country mentioned (Countries): %v", all)
-	t.Logf("main countries (headline, dateline, lead or named twice): %v", c)
-	t.Logf("main countries most missed: %s", topCounts(fnBy, 12))
-	t.Logf("main countries most extra:  %s", topCounts(fpBy, 12))
-	// What ships as the countries facet is Countries(): every country the
-	// text refers to (the eval set's convention). Reuters editors tagged
-	// only the main countries, so its precision against them is lower
-	// (0.77 when measured; most "false positives" are real mentions). The
-	// gate on the shipped facet is recall; precision is reported, not hidden.
-	if all.recall() < 0.85 {
-		t.Errorf("Countries() recall %.3f on Reuters is below 0.85", all.recall())
-	}
-	// mainCountries is the editors' view; it is gated on both.
+	t.Logf("every country mentioned:          %v", all)
+	t.Logf("countries facet, even articles:   %v", half[0])
+	t.Logf("countries facet, odd articles:    %v", half[1])
+	t.Logf("countries facet, whole corpus:    %v", c)
+	t.Logf("countries facet most extra:   %s", topCounts(fpBy, 12))
+	t.Logf("countries facet most missed:  %s", topCounts(fnBy, 12))
 	if c.precision() < 0.85 || c.recall() < 0.85 {
-		t.Errorf("mainCountries precision %.3f / recall %.3f below 0.85", c.precision(), c.recall())
+		t.Errorf("countries facet precision %.3f / recall %.3f below 0.85 on the whole corpus", c.precision(), c.recall())
 	}
 }
 

@@ -4,17 +4,28 @@ package extract
 // uint32 values, built once by New. Look-ups hash the word's bytes directly
 // (optionally lower-casing ASCII on the fly), so the hot path needs neither a
 // lower-cased copy of the word nor Go's map machinery.
+//
+// The table is laid out for the cache: a slot is 4 bytes, the high bits of
+// the key's hash (a tag) and the key's index, so a probe sequence usually
+// stays in one cache line and a miss rarely reads a key; the keys lie back
+// to back in one string.
 type strTable struct {
 	mask  uint32
-	slots []strSlot
-	keys  []string
-	vals  []uint32
+	slots []uint32 // tag<<tagShift | (1 + key index); 0 is empty
+	keys  []strKey
+	arena string // every key, back to back
 }
 
-type strSlot struct {
-	h uint32 // hash of the key
-	v int32  // 1 + index into keys/vals; 0 marks an empty slot
+// strKey locates one key in the arena and holds its value.
+type strKey struct {
+	off, n uint32
+	v      uint32
 }
+
+const (
+	tagShift = 20 // key indexes below 1<<20
+	idxMask  = 1<<tagShift - 1
+)
 
 const (
 	fnvOffset = 2166136261
@@ -45,60 +56,95 @@ func fnvLowerASCII(s string) (h uint32, ok bool) {
 	return h, true
 }
 
-// newStrTable builds a table from a map.
+// tag is the part of a hash stored in a slot: its top bits.
+func tag(h uint32) uint32 { return h >> tagShift << tagShift }
+
+// newStrTable builds a table from a map, at most 2/3 full.
 func newStrTable(m map[string]uint32) strTable {
 	n := uint32(16)
-	for n < uint32(len(m))*2 {
+	for n < uint32(len(m))*3/2 {
 		n <<= 1
 	}
-	t := strTable{mask: n - 1, slots: make([]strSlot, n)}
+	t := strTable{mask: n - 1, slots: make([]uint32, n), keys: make([]strKey, 0, len(m))}
+	var arena []byte
 	for k, v := range m {
-		t.keys = append(t.keys, k)
-		t.vals = append(t.vals, v)
+		if len(t.keys) >= idxMask {
+			panic("extract: too many keys for a strTable")
+		}
+		t.keys = append(t.keys, strKey{off: uint32(len(arena)), n: uint32(len(k)), v: v})
+		arena = append(arena, k...)
 		h := fnv(k)
 		for i := h & t.mask; ; i = (i + 1) & t.mask {
-			if t.slots[i].v == 0 {
-				t.slots[i] = strSlot{h: h, v: int32(len(t.keys))}
+			if t.slots[i] == 0 {
+				t.slots[i] = tag(h) | uint32(len(t.keys))
 				break
 			}
 		}
 	}
+	t.arena = string(arena)
 	return t
+}
+
+// key returns the text and value of the key a slot points at.
+func (t *strTable) key(slot uint32) (string, uint32) {
+	k := &t.keys[slot&idxMask-1]
+	return t.arena[k.off : k.off+k.n], k.v
 }
 
 // get looks s up exactly.
 func (t *strTable) get(s string) (uint32, bool) {
-	return find(t, s, fnv(s), false)
+	h := fnv(s)
+	tg := tag(h)
+	for i := h & t.mask; ; i = (i + 1) & t.mask {
+		sl := t.slots[i]
+		if sl == 0 {
+			return 0, false
+		}
+		if sl&^idxMask == tg {
+			if k, v := t.key(sl); k == s {
+				return v, true
+			}
+		}
+	}
 }
 
 // getBytes looks b up exactly.
 func (t *strTable) getBytes(b []byte) (uint32, bool) {
-	return find(t, b, fnv(b), false)
+	h := fnv(b)
+	tg := tag(h)
+	for i := h & t.mask; ; i = (i + 1) & t.mask {
+		sl := t.slots[i]
+		if sl == 0 {
+			return 0, false
+		}
+		if sl&^idxMask == tg {
+			if k, v := t.key(sl); k == string(b) {
+				return v, true
+			}
+		}
+	}
 }
 
 // getLower looks up the lower-cased s, which must be ASCII; h is
 // fnvLowerASCII(s).
 func (t *strTable) getLower(s string, h uint32) (uint32, bool) {
-	return find(t, s, h, true)
-}
-
-func find[T string | []byte](t *strTable, s T, h uint32, lower bool) (uint32, bool) {
+	tg := tag(h)
 	for i := h & t.mask; ; i = (i + 1) & t.mask {
 		sl := t.slots[i]
-		if sl.v == 0 {
+		if sl == 0 {
 			return 0, false
 		}
-		if sl.h != h {
+		if sl&^idxMask != tg {
 			continue
 		}
-		k := t.keys[sl.v-1]
+		k, v := t.key(sl)
 		if len(k) != len(s) {
 			continue
 		}
 		eq := true
-		for j := 0; j < len(s); j++ {
+		for j := 0; j < len(k); j++ {
 			c := s[j]
-			if lower && c-'A' < 26 {
+			if c-'A' < 26 {
 				c += 'a' - 'A'
 			}
 			if c != k[j] {
@@ -107,7 +153,7 @@ func find[T string | []byte](t *strTable, s T, h uint32, lower bool) (uint32, bo
 			}
 		}
 		if eq {
-			return t.vals[sl.v-1], true
+			return v, true
 		}
 	}
 }

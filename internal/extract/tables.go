@@ -86,6 +86,7 @@ const (
 	bQuoted
 	bWas
 	bTo
+	bFinite // a finite verb form that can follow a subject ("is", "has", "will")
 )
 
 // termHit is one topic a lexicon term points at.
@@ -97,10 +98,30 @@ type termHit struct {
 // lexEntry is everything known about one lower-cased (or stemmed) word or
 // multi-word topic term.
 type lexEntry struct {
-	id   int32 // index in Extractor.entries
+	id     int32 // index in Extractor.entries
+	bits   uint32
+	term   int32 // topic term id, -1 if none
+	stemOf int32 // 1 + id of the entry of this word's stem, when it has one for topics; 0 if none
+	hits   []termHit
+}
+
+// wordInfo is the part of a lexicon entry annotate needs for every word,
+// packed together so that a look-up touches one small record.
+type wordInfo struct {
 	bits uint32
-	term int32 // topic term id, -1 if none
-	hits []termHit
+	// stem is 1 + the id of the entry whose topic terms the word counts
+	// for (its own), 0 if none; pluralStem the same for the word read as a
+	// plural ("talks" counts for "talk").
+	stem, pluralStem int32
+}
+
+// topicRec is what topic scoring reads about a lexicon entry, packed
+// together by entry id.
+type topicRec struct {
+	term   int32  // topic term id, -1 if none
+	hitOff uint32 // the term's topics are Extractor.termHits[hitOff:hitOff+hitN]
+	hitN   uint16
+	prefix bool // starts a longer term
 }
 
 // topicDef is one IPTC Media Topic.
@@ -119,6 +140,9 @@ type Extractor struct {
 	caps      map[string]uint32    // while loading only
 	lex       map[string]*lexEntry // while loading only
 	entries   []*lexEntry          // by lexEntry.id
+	words     []wordInfo           // by lexEntry.id: what annotate reads for every word
+	topicRecs []topicRec           // by lexEntry.id: what topic scoring reads
+	termHits  []termHit            // the topics of every term, back to back
 	lexT      strTable             // lower-cased word -> lexEntry.id
 	capsT     strTable             // capitalised word -> c* bits
 	next      map[uint64]int32     // (entry id << 32 | next word's entry id) -> entry id of the longer term
@@ -161,10 +185,31 @@ func New() (*Extractor, error) {
 			return nil, fmt.Errorf("extract: countries table lacks a country the rules need")
 		}
 	}
+	x.addPlurals()
 	x.entry("according").bits |= bAccording
 	x.entry("quoted").bits |= bQuoted
 	x.entry("was").bits |= bWas
 	x.entry("to").bits |= bTo
+	x.words = make([]wordInfo, len(x.entries))
+	topical := func(e *lexEntry) int32 {
+		if e.term >= 0 || e.bits&(bPrefix|bInTerm) != 0 {
+			return e.id + 1
+		}
+		return 0
+	}
+	x.topicRecs = make([]topicRec, len(x.entries))
+	for i, e := range x.entries {
+		if len(e.hits) > 0xffff {
+			return nil, fmt.Errorf("extract: term with %d topics", len(e.hits))
+		}
+		x.topicRecs[i] = topicRec{term: e.term, hitOff: uint32(len(x.termHits)), hitN: uint16(len(e.hits)), prefix: e.bits&bPrefix != 0}
+		x.termHits = append(x.termHits, e.hits...)
+		w := wordInfo{bits: e.bits, stem: topical(e)}
+		if e.stemOf > 0 {
+			w.pluralStem = topical(x.entries[e.stemOf-1])
+		}
+		x.words[i] = w
+	}
 	ids := make(map[string]uint32, len(x.lex))
 	for k, e := range x.lex {
 		ids[k] = uint32(e.id)
@@ -216,6 +261,7 @@ var wordClassBits = map[string]uint32{
 	"weekday": bWeekday, "particle": bParticle,
 	"cue-georgia-state": bCueGeoState, "cue-georgia-country": bCueGeoCountry,
 	"cue-bird": bCueBird, "cue-turkey": bCueTurkey, "currency": bCurrency,
+	"finite": bFinite,
 }
 
 var capClassBits = map[string]uint32{"org": cOrg, "media": cMedia, "follow": cFollow, "corp": cCorp}
@@ -582,6 +628,47 @@ func (x *Extractor) loadTopics(name string) error {
 		return fmt.Errorf("extract: %s: thresholds missing", name)
 	}
 	return nil
+}
+
+// addPlurals registers the plural forms of the topic words ("talks",
+// "policies") with a link to the stem's entry, so that annotate finds a
+// plural's topic entry with the one look-up it makes for every word.
+func (x *Extractor) addPlurals() {
+	words := make([]string, 0, len(x.lex))
+	for w, e := range x.lex {
+		if !strings.Contains(w, " ") && (e.term >= 0 || e.bits&(bPrefix|bInTerm) != 0) {
+			words = append(words, w)
+		}
+	}
+	sort.Strings(words) // entry ids do not depend on map order
+	for _, w := range words {
+		cands := []string{w + "s"}
+		if strings.HasSuffix(w, "y") {
+			cands = append(cands, w[:len(w)-1]+"ies")
+		}
+		for _, p := range cands {
+			if string(stem([]byte(p))) == w {
+				x.entry(p).stemOf = x.lex[w].id + 1
+			}
+		}
+	}
+}
+
+// stems reports whether stem would shorten the lower-cased s: "policies",
+// "talks", but not "press", "status", "crisis" or short words.
+func stems[T string | []byte](s T) bool {
+	n := len(s)
+	if n >= 5 && s[n-3]|0x20 == 'i' && s[n-2]|0x20 == 'e' && s[n-1]|0x20 == 's' {
+		return true
+	}
+	if n >= 4 && s[n-1]|0x20 == 's' {
+		switch s[n-2] | 0x20 {
+		case 's', 'u', 'i', '\'':
+			return false
+		}
+		return true
+	}
+	return false
 }
 
 // termWords lower-cases and stems the words of a lexicon term exactly as

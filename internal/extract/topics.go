@@ -37,26 +37,26 @@ func (c *termCounter) bump(term int32) uint8 {
 }
 
 // longestTerm extends a multi-word term starting at token i, whose entry
-// is e; it returns the longest matching term entry and the index after it,
-// or nil.
-func (d *doc) longestTerm(i int, e *lexEntry) (*lexEntry, int) {
-	var best *lexEntry
-	bestEnd := 0
-	cur := e
+// is id; it returns the longest matching term's entry and the index after
+// it, or -1.
+func (d *doc) longestTerm(i int, id int32) (best int32, bestEnd int) {
+	best = -1
+	cur := id
 	for j := i + 1; j < len(d.toks) && j < i+4; j++ {
 		t := d.toks[j]
 		if t.kind != kWord || t.flags&fSent != 0 || d.info[j].stem == 0 {
 			break
 		}
-		id, ok := d.x.next[uint64(cur.id)<<32|uint64(d.info[j].stem-1)]
+		next, ok := d.x.next[uint64(cur)<<32|uint64(d.info[j].stem-1)]
 		if !ok {
 			break
 		}
-		cur = d.x.entries[id]
-		if cur.term >= 0 {
+		cur = next
+		r := &d.x.topicRecs[cur]
+		if r.term >= 0 {
 			best, bestEnd = cur, j+1
 		}
-		if cur.bits&bPrefix == 0 {
+		if !r.prefix {
 			break
 		}
 	}
@@ -86,22 +86,23 @@ func (d *doc) topicNames() []string {
 		if info[i].stem == 0 {
 			continue
 		}
-		e := x.entries[info[i].stem-1]
+		id := info[i].stem - 1
+		r := &x.topicRecs[id]
 		end := i + 1
-		if e.bits&bPrefix != 0 {
-			if le, lend := d.longestTerm(i, e); le != nil {
-				e, end = le, lend
+		if r.prefix {
+			if lid, lend := d.longestTerm(i, id); lid >= 0 {
+				r, end = &x.topicRecs[lid], lend
 			}
 		}
-		if e.term < 0 {
+		if r.term < 0 {
 			continue
 		}
-		if counts.bump(e.term) <= maxTermCount {
+		if counts.bump(r.term) <= maxTermCount {
 			mult := float32(1)
 			if toks[i].flags&fTitle != 0 {
 				mult = titleWeight
 			}
-			for _, h := range e.hits {
+			for _, h := range x.termHits[r.hitOff : r.hitOff+uint32(r.hitN)] {
 				w := h.weight * mult
 				add(h.topic, w, i)
 				if p := x.topics[h.topic].parent; p >= 0 {
