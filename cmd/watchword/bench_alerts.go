@@ -34,6 +34,7 @@ func cmdBenchAlerts(args []string, stdout, stderr io.Writer) error {
 	withExtract := fs.Bool("extract", false, "run entity extraction on ingest")
 	seed := fs.Uint64("seed", 1, "random seed for the generated alerts")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed rounds to this file")
+	rounds := fs.Int("rounds", 3, "rounds of --alerts x --new in a row on the same alerts (a grown store)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -131,6 +132,8 @@ func cmdBenchAlerts(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		var r0, r1 syscall.Rusage
+		db := eng.Store().DB()
+		s0 := db.Stats()
 		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r0)
 		start := time.Now()
 		res, err := svc.RunAlerts(as)
@@ -139,9 +142,12 @@ func cmdBenchAlerts(args []string, stdout, stderr io.Writer) error {
 		}
 		wall := time.Since(start)
 		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r1)
+		s1 := db.Stats()
+		tx := s1.Sub(&s0).TxStats
 		cpu := time.Duration(r1.Utime.Nano() + r1.Stime.Nano() - r0.Utime.Nano() - r0.Stime.Nano())
-		fmt.Fprintf(stdout, "%-28s new %6d  matches %7d  deliveries %6d  wall %7.3f s (match %6.3f + commit %6.3f)  cpu %7.3f s\n",
-			label, res.Articles, res.Matches, res.Deliveries, wall.Seconds(), res.EvalMS/1000, res.CommitMS/1000, cpu.Seconds())
+		fmt.Fprintf(stdout, "%-28s new %6d  matches %7d  deliveries %6d  wall %7.3f s (match %6.3f + commit %6.3f)  cpu %7.3f s  pages written %6d (spill %.3f s, write %.3f s)\n",
+			label, res.Articles, res.Matches, res.Deliveries, wall.Seconds(), res.EvalMS/1000, res.CommitMS/1000, cpu.Seconds(),
+			tx.GetWrite(), tx.GetSpillTime().Seconds(), tx.GetWriteTime().Seconds())
 		_ = nNew
 		return nil
 	}
@@ -154,11 +160,13 @@ func cmdBenchAlerts(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := ingestNew(*nNew); err != nil {
-		return err
-	}
-	if err := round(fmt.Sprintf("%d alerts x %d new", *nAlerts, *nNew), all, *nNew); err != nil {
-		return err
+	for r := 1; r <= max(1, *rounds); r++ {
+		if err := ingestNew(*nNew); err != nil {
+			return err
+		}
+		if err := round(fmt.Sprintf("%d alerts x %d new #%d", *nAlerts, *nNew, r), all, *nNew); err != nil {
+			return err
+		}
 	}
 	tenth, err := mkAlerts(max(1, *nAlerts/10))
 	if err != nil {
