@@ -147,10 +147,15 @@ func BenchmarkRunAlerts(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		rng := rand.New(rand.NewPCG(1, uint64(i)))
-		if err := s.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketAlerts) }); err != nil {
+		if err := s.db.Update(func(tx *bolt.Tx) error {
+			if err := tx.DeleteBucket(bucketAlerts); err != nil {
+				return err
+			}
+			return tx.DeleteBucket(bucketState)
+		}); err != nil {
 			b.Fatal(err)
 		}
-		if err := ensureBuckets(s.db); err != nil {
+		if err := ensureBuckets(s.db, quiet); err != nil {
 			b.Fatal(err)
 		}
 		seedAlerts(b, s, rng, vocab, benchAlerts, eng.IndexedSeq())
