@@ -95,16 +95,15 @@ func (s *Service) evaluate(jobs []*job, upTo uint64) (int, error) {
 	return read, err
 }
 
-const firstPage = 32
-
 // searchAll returns every hit of the alert in the small index, which
 // holds at most cfg.Window (<= maxWindow) articles: one unordered request
 // takes them all, with no per-hit sort-key work.
-// Bleve allocates a hit pool of the requested size, so a small request
-// comes first and a full one only when it is filled.
+// Bleve allocates a hit pool of the requested size (and, without scores,
+// stops counting once it is full), so the requests grow: most alerts
+// have fewer than 32 new hits, a few have hundreds.
 func searchAll(ix *index.Index, j *job, after, upTo uint64) ([]string, error) {
 	var res *index.Result
-	for _, size := range []int{firstPage, maxWindow} {
+	for _, size := range [...]int{32, 256, maxWindow} {
 		var err error
 		res, err = ix.Search(index.Request{
 			Query: j.node, Filters: j.a.Filters, SeqAfter: after, SeqUpTo: upTo,
