@@ -34,10 +34,12 @@ func cmdBenchAlerts(args []string, stdout, stderr io.Writer) error {
 	withExtract := fs.Bool("extract", false, "run entity extraction on ingest")
 	seed := fs.Uint64("seed", 1, "random seed for the generated alerts")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed rounds to this file")
+	gcPercent := fs.Int("gc-percent", 200, "Go GC target percentage, as serve (GOGC overrides it)")
 	rounds := fs.Int("rounds", 3, "rounds of --alerts x --new in a row on the same alerts (a grown store)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	setGCPercent(*gcPercent)
 	docs, err := readCorpus(*corpus)
 	if err != nil {
 		return err
