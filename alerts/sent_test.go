@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -168,15 +169,32 @@ func writeLayout1(t *testing.T, db *bolt.DB, alerts []*Alert, sent [][2]string, 
 // TestMigrateLayout1 upgrades a store written before alert numbers: the
 // articles sent before the upgrade are not sent again when re-ingested,
 // watermarks and delivery history are kept, a pending delivery is still
-// delivered, and an interrupted migration (modelled by batches of one
-// key, each its own transaction) ends in the same state.
+// delivered. With batches of one and two keys (each its own transaction)
+// and with a migration cut off at every batch of one key and started
+// again, the outcome is the same.
 func TestMigrateLayout1(t *testing.T) {
 	for _, batch := range []int{1, 2, migrateBatch} {
-		t.Run(fmt.Sprintf("batch=%d", batch), func(t *testing.T) { testMigrateLayout1(t, batch) })
+		t.Run(fmt.Sprintf("batch=%d", batch), func(t *testing.T) { testMigrateLayout1(t, batch, 0) })
+	}
+	// The layout-1 store below has 3 delivery-index keys and 4 sent keys.
+	for cut := 1; cut <= 4; cut++ {
+		t.Run(fmt.Sprintf("cut-at-batch-%d", cut), func(t *testing.T) { testMigrateLayout1(t, 1, cut) })
 	}
 }
 
-func testMigrateLayout1(t *testing.T, batch int) {
+// failAt makes the cut-th batch of a migration step fail, which rolls its
+// transaction back as a crash before its commit would.
+func failAt(cut int, move func(*v1Batch, [][]byte) error) func(*v1Batch, [][]byte) error {
+	n := 0
+	return func(b *v1Batch, keys [][]byte) error {
+		if n++; n == cut {
+			return errors.New("cut off")
+		}
+		return move(b, keys)
+	}
+}
+
+func testMigrateLayout1(t *testing.T, batch, cut int) {
 	eng, err := engine.Open(engine.Config{DataDir: t.TempDir(), Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
@@ -212,10 +230,31 @@ func testMigrateLayout1(t *testing.T, batch int) {
 	writeLayout1(t, eng.Store().DB(), []*Alert{alA, alB},
 		[][2]string{{alA.ID, "a1"}, {alA.ID, "a2"}, {alB.ID, "a1"}, {"al_gone", "a2"}}, deliveries)
 
-	if err := createBuckets(eng.Store().DB()); err != nil {
+	db := eng.Store().DB()
+	if err := createBuckets(db); err != nil {
 		t.Fatal(err)
 	}
-	if err := migrate(eng.Store().DB(), quiet, batch); err != nil {
+	if cut > 0 {
+		// Both steps stop at their cut-th batch, with the batches before
+		// it committed; New below migrates again from there.
+		if _, err := numberAlerts(db); err != nil {
+			t.Fatal(err)
+		}
+		for _, step := range []struct {
+			bucket []byte
+			move   func(*v1Batch, [][]byte) error
+		}{{bucketByAlertV1, chainDeliveries}, {bucketSentV1, moveSent}} {
+			_, _ = migrateV1(db, step.bucket, batch, failAt(cut, step.move))
+		}
+		if err := db.View(func(tx *bolt.Tx) error {
+			if tx.Bucket(bucketSentV1) == nil {
+				t.Fatalf("nothing left to resume after a cut at batch %d", cut)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	} else if err := migrate(db, quiet, batch); err != nil {
 		t.Fatal(err)
 	}
 	svc, err := New(Config{Engine: eng, Logger: quiet, MinInterval: time.Second, Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
