@@ -251,22 +251,26 @@ func (r *latencyReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 // of each scheduled round the service logs ("alerts: run").
 type roundLog struct {
 	slog.Handler
-	mu     *sync.Mutex
-	rounds *[]time.Duration
+	mu         *sync.Mutex
+	rounds     *[]time.Duration
+	deliveries *int64 // created by the rounds
 }
 
 func (h roundLog) Enabled(ctx context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
 
 func (h roundLog) Handle(ctx context.Context, r slog.Record) error {
 	if r.Message == "alerts: run" {
+		h.mu.Lock()
 		r.Attrs(func(a slog.Attr) bool {
-			if a.Key == "took_ms" {
-				h.mu.Lock()
+			switch a.Key {
+			case "took_ms":
 				*h.rounds = append(*h.rounds, time.Duration(a.Value.Float64()*float64(time.Millisecond)))
-				h.mu.Unlock()
+			case "deliveries":
+				*h.deliveries += a.Value.Int64()
 			}
 			return true
 		})
+		h.mu.Unlock()
 	}
 	if r.Level < slog.LevelError {
 		return nil
@@ -336,9 +340,12 @@ func cmdBenchAlertsLatency(args []string, stdout, stderr io.Writer) error {
 	wwDir := filepath.Join(dir, "watchword")
 	// Errors only (a backlog logs a warning per retried delivery), and
 	// the duration of each scheduled round.
-	var roundsMu sync.Mutex
-	var rounds []time.Duration
-	log := slog.New(roundLog{Handler: slog.NewTextHandler(stderr, nil), mu: &roundsMu, rounds: &rounds})
+	var (
+		roundsMu sync.Mutex
+		rounds   []time.Duration
+		created  int64
+	)
+	log := slog.New(roundLog{Handler: slog.NewTextHandler(stderr, nil), mu: &roundsMu, rounds: &rounds, deliveries: &created})
 	fmt.Fprintf(stdout, "alerts latency bench: GOMAXPROCS=%d, %s\n", runtime.GOMAXPROCS(0), runtime.Version())
 	if !*reuse {
 		os.RemoveAll(wwDir)
@@ -403,6 +410,7 @@ func cmdBenchAlertsLatency(args []string, stdout, stderr io.Writer) error {
 	if _, err := svc.CreateMany(ins); err != nil {
 		return err
 	}
+	began := time.Now()
 	if err := svc.Start(); err != nil {
 		return err
 	}
@@ -453,7 +461,6 @@ func cmdBenchAlertsLatency(args []string, stdout, stderr io.Writer) error {
 			}
 		}()
 	}
-	began := time.Now()
 	acked := make(map[string]time.Time, *probes)
 	for i := 0; i < *probes; i++ {
 		time.Sleep(time.Duration(rng.Int64N(int64(period) + int64(period)/2)))
@@ -508,8 +515,8 @@ func cmdBenchAlertsLatency(args []string, stdout, stderr io.Writer) error {
 	took := time.Since(began)
 	roundsMu.Lock()
 	if len(rounds) > 0 {
-		fmt.Fprintf(stdout, "scheduled rounds with matches: %d, took p50 %.3f s, max %.3f s\n",
-			len(rounds), percentile(rounds, 0.5).Seconds(), slices.Max(rounds).Seconds())
+		fmt.Fprintf(stdout, "scheduled rounds with matches: %d, took p50 %.3f s, max %.3f s; %d deliveries created\n",
+			len(rounds), percentile(rounds, 0.5).Seconds(), slices.Max(rounds).Seconds(), created)
 	}
 	roundsMu.Unlock()
 	fmt.Fprintf(stdout, "receiver: %d webhook requests in %.1f s (%.0f/s)\n", rcv.requests, took.Seconds(), float64(rcv.requests)/took.Seconds())
