@@ -211,9 +211,10 @@ func cmdBenchAlerts(args []string, stdout, stderr io.Writer) error {
 // notes when each probe article first arrives. It decodes only the
 // payloads that carry a probe, to take little CPU from the service.
 type latencyReceiver struct {
-	mu       sync.Mutex
-	got      map[string]time.Time // probe article id -> first arrival
-	requests int
+	mu         sync.Mutex
+	probeAlert string               // only its deliveries count (a background alert may match a probe too)
+	got        map[string]time.Time // probe article id -> first arrival
+	requests   int
 }
 
 func (r *latencyReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
@@ -225,12 +226,18 @@ func (r *latencyReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	var p struct {
 		Data struct {
+			Alert struct {
+				ID string `json:"id"`
+			} `json:"alert"`
 			Matches []struct {
 				ID string `json:"id"`
 			} `json:"matches"`
 		} `json:"data"`
 	}
-	if bytes.Contains(body, []byte(probePrefix)) {
+	r.mu.Lock()
+	probe := r.probeAlert
+	r.mu.Unlock()
+	if probe != "" && bytes.Contains(body, []byte(probe)) {
 		if err := json.Unmarshal(body, &p); err != nil {
 			w.WriteHeader(http.StatusBadRequest)
 			return
@@ -239,6 +246,9 @@ func (r *latencyReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.requests++
+	if p.Data.Alert.ID != probe {
+		p.Data.Matches = nil
+	}
 	for _, m := range p.Data.Matches {
 		if _, seen := r.got[m.ID]; !seen && strings.HasPrefix(m.ID, probePrefix) {
 			r.got[m.ID] = now
@@ -407,9 +417,13 @@ func cmdBenchAlertsLatency(args []string, stdout, stderr io.Writer) error {
 	// background ones of the same round.
 	name, q := "latency probe", probeWord
 	ins = append(ins, &alerts.Input{Name: &name, Query: &q, Schedule: schedule, WebhookURL: &hook})
-	if _, err := svc.CreateMany(ins); err != nil {
+	ids, err := svc.CreateMany(ins)
+	if err != nil {
 		return err
 	}
+	rcv.mu.Lock()
+	rcv.probeAlert = ids[len(ids)-1]
+	rcv.mu.Unlock()
 	began := time.Now()
 	if err := svc.Start(); err != nil {
 		return err
