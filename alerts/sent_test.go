@@ -24,6 +24,15 @@ func (e *env) sentIDs(t *testing.T, id string) []string {
 	return out
 }
 
+// distinct counts the different webhook-ids in ids.
+func distinct(ids []string) int {
+	seen := map[string]bool{}
+	for _, id := range ids {
+		seen[id] = true
+	}
+	return len(seen)
+}
+
 func wantIDs(t *testing.T, what string, got []string, want ...string) {
 	t.Helper()
 	if want == nil {
@@ -82,14 +91,15 @@ func TestReingestNeverSentTwicePerAlert(t *testing.T) {
 	if res, err = e.svc.RunAll(); err != nil || res.Matches != 0 {
 		t.Fatalf("third round re-sent: %+v %v", res, err)
 	}
-	// And the receivers saw each article once per alert.
-	waitFor(t, "deliveries", 5*time.Second, func() bool {
+	// And the receivers saw each article in one delivery per alert (a
+	// retried delivery may arrive twice, with the same webhook-id).
+	waitFor(t, "deliveries", 15*time.Second, func() bool {
 		return len(ha.got()) == 3 && len(hb.got()) == 2 && len(hc.got()) == 1
 	})
 	for name, h := range map[string]*hook{"a": ha, "b": hb, "c": hc} {
 		for id, hooks := range h.got() {
-			if len(hooks) != 1 {
-				t.Errorf("alert %s got %s %d times", name, id, len(hooks))
+			if n := distinct(hooks); n != 1 {
+				t.Errorf("alert %s got %s in %d deliveries", name, id, n)
 			}
 		}
 	}
@@ -291,7 +301,7 @@ func testMigrateLayout1(t *testing.T, batch, cut int) {
 	}
 	defer svc.Stop(t.Context())
 	// The pending delivery written before the upgrade goes out.
-	waitFor(t, "the pending layout-1 delivery", 5*time.Second, func() bool { return len(hb.got()["a1"]) == 1 })
+	waitFor(t, "the pending layout-1 delivery", 15*time.Second, func() bool { return len(hb.got()["a1"]) > 0 })
 
 	// Re-ingested after the upgrade: not sent again to whom got it.
 	e.ingest(t, art("a1", "Ukraine one, updated."), art("a2", "Ukraine two, updated."), art("a4", "Ukraine four."))
