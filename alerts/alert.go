@@ -59,6 +59,10 @@ type Alert struct {
 	Watermark uint64 `json:"watermark"`
 	Secret    string `json:"secret"`
 	Version   uint64 `json:"version"`
+	// Num is the alert's number, assigned once and never reused: the
+	// sent-set and the state bucket name alerts by it.
+	Num  uint64 `json:"num,omitempty"`
+	head string // newest delivery id (kept in the state record)
 }
 
 // View is the API form of an alert: the secret only when Secret is set

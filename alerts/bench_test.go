@@ -2,12 +2,17 @@ package alerts
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"os"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -147,10 +152,15 @@ func BenchmarkRunAlerts(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		rng := rand.New(rand.NewPCG(1, uint64(i)))
-		if err := s.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketAlerts) }); err != nil {
+		if err := s.db.Update(func(tx *bolt.Tx) error {
+			if err := tx.DeleteBucket(bucketAlerts); err != nil {
+				return err
+			}
+			return tx.DeleteBucket(bucketState)
+		}); err != nil {
 			b.Fatal(err)
 		}
-		if err := ensureBuckets(s.db); err != nil {
+		if err := ensureBuckets(s.db, quiet); err != nil {
 			b.Fatal(err)
 		}
 		seedAlerts(b, s, rng, vocab, benchAlerts, eng.IndexedSeq())
@@ -171,4 +181,66 @@ func BenchmarkRunAlerts(b *testing.B) {
 		}
 		b.ReportMetric(float64(res.Matches), "matches")
 	}
+}
+
+// BenchmarkSenderDrain measures the sender pool alone: the outbox holds
+// the deliveries of one round (200 alerts, up to 10 matches each per
+// delivery, over 1,000 Reuters articles) and the pool delivers them to a
+// local receiver. It reports deliveries per second.
+func BenchmarkSenderDrain(b *testing.B) {
+	arts := corpus(b, 1000)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var got atomic.Int64
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		got.Add(1)
+	}))
+	defer recv.Close()
+	var delivered int64
+	var took time.Duration
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		eng, err := engine.Open(engine.Config{DataDir: b.TempDir(), Logger: quiet})
+		if err != nil {
+			b.Fatal(err)
+		}
+		s, err := New(Config{Engine: eng, Logger: quiet, Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ins := make([]*Input, 200)
+		words := []string{"said", "market", "oil", "bank", "trade", "prices", "company", "government"}
+		for k := range ins {
+			name, q, hook := fmt.Sprint("drain ", k), words[k%len(words)], recv.URL+"/hook"
+			ins[k] = &Input{Name: &name, Query: &q, WebhookURL: &hook, MaxMatchesPerDelivery: intp(10)}
+		}
+		if _, err := s.CreateMany(ins); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := eng.Ingest(arts); err != nil {
+			b.Fatal(err)
+		}
+		res, err := s.RunAll()
+		if err != nil {
+			b.Fatal(err)
+		}
+		got.Store(0)
+		b.StartTimer()
+		start := time.Now()
+		if err := s.Start(); err != nil {
+			b.Fatal(err)
+		}
+		for got.Load() < int64(res.Deliveries) {
+			time.Sleep(time.Millisecond)
+		}
+		// The last outcomes are recorded when Stop returns.
+		if err := s.Stop(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		took += time.Since(start)
+		delivered += int64(res.Deliveries)
+		b.StopTimer()
+		eng.Close()
+	}
+	b.ReportMetric(float64(delivered)/took.Seconds(), "deliveries/s")
 }

@@ -1,11 +1,8 @@
 package alerts
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"runtime"
-	"slices"
 	"time"
 
 	"github.com/watchword/watchword/index"
@@ -98,16 +95,15 @@ func (s *Service) evaluate(jobs []*job, upTo uint64) (int, error) {
 	return read, err
 }
 
-const firstPage = 32
-
 // searchAll returns every hit of the alert in the small index, which
 // holds at most cfg.Window (<= maxWindow) articles: one unordered request
 // takes them all, with no per-hit sort-key work.
-// Bleve allocates a hit pool of the requested size, so a small request
-// comes first and a full one only when it is filled.
+// Bleve allocates a hit pool of the requested size (and, without scores,
+// stops counting once it is full), so the requests grow: most alerts
+// have fewer than 32 new hits, a few have hundreds.
 func searchAll(ix *index.Index, j *job, after, upTo uint64) ([]string, error) {
 	var res *index.Result
-	for _, size := range []int{firstPage, maxWindow} {
+	for _, size := range [...]int{32, 256, maxWindow} {
 		var err error
 		res, err = ix.Search(index.Request{
 			Query: j.node, Filters: j.a.Filters, SeqAfter: after, SeqUpTo: upTo,
@@ -137,21 +133,6 @@ func (s *Service) prepare(alerts []*Alert) []*job {
 	return jobs
 }
 
-// notSent drops the ids already sent to the alert (re-ingested articles).
-func notSent(tx *bolt.Tx, alertID string, ids []string) []string {
-	b := tx.Bucket(bucketSent)
-	out := ids[:0:0]
-	seen := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		if seen[id] || b.Get(sentKey(alertID, id)) != nil {
-			continue
-		}
-		seen[id] = true
-		out = append(out, id)
-	}
-	return out
-}
-
 // RunAlerts evaluates the given alerts in one batch and commits, in one
 // bbolt transaction, their deliveries to the outbox, their sent-sets and
 // their new watermarks. An alert edited or deleted meanwhile is left for
@@ -173,27 +154,26 @@ func (s *Service) RunAlerts(alerts []*Alert) (*RunResult, error) {
 	res.EvalMS = float64(time.Since(start).Microseconds()) / 1000
 	now := time.Now().UTC()
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		// bbolt splits nodes only at commit, so many random-order puts
-		// into one bucket in one transaction cost O(n^2) memmove: the
-		// keys of the sent-set and the per-alert index are collected and
-		// written in key order.
-		var sent, byAlert [][]byte
+		ob, qb := tx.Bucket(bucketOutbox), tx.Bucket(bucketQueue)
+		ob.FillPercent, qb.FillPercent = appendFillPercent, appendFillPercent
+		sent := newSentSet(tx)
 		for _, j := range jobs {
 			if j.err != nil {
 				s.log.Error("alerts: alert run failed", "alert", j.a.ID, "err", j.err)
 				continue
 			}
-			a, err := getAlert(tx, j.a.ID)
+			st, err := getState(tx, j.a.Num)
 			if err != nil {
-				if news.ErrorCode(err) == news.ECodeNotFound {
-					continue
-				}
 				return err
 			}
-			if a.Version != j.a.Version || a.Watermark != j.a.Watermark {
-				continue
+			if st == nil || st.Version != j.a.Version || st.Watermark != j.a.Watermark {
+				continue // deleted, edited or run meanwhile
 			}
-			ids := notSent(tx, a.ID, j.matches)
+			a := j.a
+			ids, err := sent.filter(a.Num, j.matches, true)
+			if err != nil {
+				return err
+			}
 			for start := 0; start < len(ids); start += a.MaxMatchesPerDelivery {
 				chunk := ids[start:min(start+a.MaxMatchesPerDelivery, len(ids))]
 				id, err := newDeliveryID(tx)
@@ -205,47 +185,32 @@ func (s *Service) RunAlerts(alerts []*Alert) (*RunResult, error) {
 					Alert:  AlertRef{ID: a.ID, Name: a.Name, Query: a.Query},
 					Status: StatusPending, NextAttemptAt: &now,
 					ArticleIDs: chunk, TotalNew: len(ids), CreatedAt: now,
+					prev: st.Head,
 				}
-				buf, err := json.Marshal(d)
+				buf, err := encodeDelivery(d)
 				if err != nil {
 					return err
 				}
-				if err := tx.Bucket(bucketOutbox).Put([]byte(d.ID), buf); err != nil {
+				if err := ob.Put([]byte(d.ID), buf); err != nil {
 					return err
 				}
-				if err := tx.Bucket(bucketQueue).Put(queueKey(now, d.ID), nil); err != nil {
+				if err := qb.Put(queueKey(now, d.ID), nil); err != nil {
 					return err
 				}
-				byAlert = append(byAlert, sentKey(a.ID, d.ID))
+				st.Head = d.ID
 				res.Deliveries++
-			}
-			for _, id := range ids {
-				sent = append(sent, sentKey(a.ID, id))
 			}
 			res.Matches += len(ids)
 			if len(ids) > 0 {
-				a.LastDeliveryStatus = StatusPending
+				st.LastDeliveryStatus = StatusPending
 			}
-			a.Watermark = max(a.Watermark, upTo)
-			t := now
-			a.LastRunAt = &t
-			if err := putAlert(tx, a); err != nil {
+			st.Watermark = max(st.Watermark, upTo)
+			st.LastRunAt = &now
+			if err := putState(tx, a.Num, st); err != nil {
 				return err
 			}
 		}
-		for _, w := range []struct {
-			b    []byte
-			keys [][]byte
-		}{{bucketSent, sent}, {bucketByAlert, byAlert}} {
-			slices.SortFunc(w.keys, bytes.Compare)
-			b := tx.Bucket(w.b)
-			for _, k := range w.keys {
-				if err := b.Put(k, nil); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+		return sent.flush()
 	})
 	for _, j := range jobs {
 		s.cfg.Metrics.run(err == nil && j.err == nil)
@@ -317,10 +282,11 @@ func (s *Service) Preview(id string) (*Preview, error) {
 	}
 	var ids []string
 	if err := s.db.View(func(tx *bolt.Tx) error {
-		ids = notSent(tx, a.ID, jobs[0].matches)
-		return nil
+		var err error
+		ids, err = newSentSet(tx).filter(a.Num, jobs[0].matches, false)
+		return err
 	}); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("alerts: preview: %w", err)
 	}
 	p := &Preview{TotalNew: len(ids), UpTo: upTo}
 	if len(ids) > MaxPreview {

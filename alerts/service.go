@@ -117,7 +117,7 @@ func New(cfg Config) (*Service, error) {
 		guard: &Guard{Allow: cfg.Allow}, cache: map[string]cachedQuery{}, entries: map[string]cron.EntryID{},
 	}
 	s.rules = Rules{MinInterval: cfg.MinInterval, Guard: s.guard}
-	if err := ensureBuckets(s.db); err != nil {
+	if err := ensureBuckets(s.db, s.log); err != nil {
 		return nil, err
 	}
 	cfg.Metrics.attach(s.db)
@@ -406,9 +406,9 @@ func (s *Service) List() ([]*Alert, error) {
 	var out []*Alert
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketAlerts).ForEach(func(k, v []byte) error {
-			a := new(Alert)
-			if err := json.Unmarshal(v, a); err != nil {
-				return fmt.Errorf("alerts: decode alert %q: %w", k, err)
+			a, err := decodeAlert(tx, string(k), v)
+			if err != nil {
+				return err
 			}
 			out = append(out, a)
 			return nil
@@ -453,29 +453,15 @@ func (s *Service) Update(id string, in *Input) (View, error) {
 	return s.view(a), nil
 }
 
-// Delete removes an alert with its sent-set and its deliveries.
+// Delete removes an alert with its state and its deliveries.
 func (s *Service) Delete(id string) error {
 	s.unschedule(id)
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		if _, err := getAlert(tx, id); err != nil {
+		a, err := getAlert(tx, id)
+		if err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketAlerts).Delete([]byte(id)); err != nil {
-			return err
-		}
-		if err := deleteByPrefix(tx.Bucket(bucketSent), prefixKey(id), nil); err != nil {
-			return err
-		}
-		ob, qb := tx.Bucket(bucketOutbox), tx.Bucket(bucketQueue)
-		return deleteByPrefix(tx.Bucket(bucketByAlert), prefixKey(id), func(k []byte) error {
-			did := string(k[len(id)+1:])
-			if d, err := getDelivery(tx, did); err == nil && d.NextAttemptAt != nil {
-				if err := qb.Delete(queueKey(*d.NextAttemptAt, did)); err != nil {
-					return err
-				}
-			}
-			return ob.Delete([]byte(did))
-		})
+		return deleteAlert(tx, a)
 	})
 	if err != nil {
 		return err
@@ -515,30 +501,11 @@ func (s *Service) Deliveries(alertID string, limit int) ([]*Delivery, error) {
 	}
 	var out []*Delivery
 	err := s.db.View(func(tx *bolt.Tx) error {
-		if _, err := getAlert(tx, alertID); err != nil {
+		a, err := getAlert(tx, alertID)
+		if err != nil {
 			return err
 		}
-		p := prefixKey(alertID)
-		c := tx.Bucket(bucketByAlert).Cursor()
-		// Seek past the prefix and walk backwards for newest first.
-		end := append(append([]byte(nil), alertID...), 1)
-		k, _ := c.Seek(end)
-		if k == nil {
-			k, _ = c.Last()
-		} else {
-			k, _ = c.Prev()
-		}
-		for ; k != nil && bytes.HasPrefix(k, p) && len(out) < limit; k, _ = c.Prev() {
-			d, err := getDelivery(tx, string(k[len(p):]))
-			if err != nil {
-				if news.ErrorCode(err) == news.ECodeNotFound {
-					continue
-				}
-				return err
-			}
-			out = append(out, d)
-		}
-		return nil
+		return alertDeliveries(tx, a, limit, func(d *Delivery) { out = append(out, d) })
 	})
 	if out == nil {
 		out = []*Delivery{}

@@ -1,8 +1,13 @@
 package alerts
 
 import (
+	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/watchword/watchword/internal/news"
@@ -10,13 +15,30 @@ import (
 )
 
 // Buckets kept in the store's bbolt file, next to the articles.
+//
+// An evaluation round writes, in one transaction, a delivery per chunk of
+// matches, one sent record per matched article and one state record per
+// alert. The layout keeps that write small on a grown store: deliveries
+// and their queue entries are appended at the right edge of their
+// B+trees, the sent-set costs one record per article (not one key per
+// alert and article), and the per-run state of an alert is a few dozen
+// bytes apart from its definition.
 var (
-	bucketAlerts     = []byte("alerts")          // alert id -> Alert JSON
-	bucketSent       = []byte("alerts_sent")     // alert id \x00 article id -> empty
-	bucketOutbox     = []byte("alerts_outbox")   // delivery id -> Delivery JSON
-	bucketByAlert    = []byte("alerts_by_alert") // alert id \x00 delivery id -> empty
-	allAlertsBuckets = [][]byte{bucketAlerts, bucketSent, bucketOutbox, bucketByAlert}
+	bucketAlerts = []byte("alerts")        // alert id -> Alert JSON (definition)
+	bucketState  = []byte("alerts_state")  // alert number (8 bytes BE) -> alertState
+	bucketSent   = []byte("alerts_sent_a") // article id -> numbers of the alerts it was sent to
+	bucketOutbox = []byte("alerts_outbox") // delivery id -> storedDelivery JSON
+	// Layout 1 (before alert numbers), migrated by ensureBuckets:
+	bucketSentV1    = []byte("alerts_sent")     // alert id \x00 article id -> empty
+	bucketByAlertV1 = []byte("alerts_by_alert") // alert id \x00 delivery id -> empty
+
+	allAlertsBuckets = [][]byte{bucketAlerts, bucketState, bucketSent, bucketOutbox}
 )
+
+// appendFillPercent packs the pages of buckets whose keys only grow
+// (deliveries, the due queue): bbolt's default leaves split pages half
+// empty, which doubles the pages a round writes.
+const appendFillPercent = 0.9
 
 // Delivery statuses.
 const (
@@ -54,26 +76,131 @@ type Delivery struct {
 	ArticleIDs     []string   `json:"article_ids"`
 	TotalNew       int        `json:"total_new"`
 	CreatedAt      time.Time  `json:"created_at"`
+
+	prev string // the alert's delivery before this one ("" for the first)
 }
 
-func sentKey(alertID, articleID string) []byte {
-	k := make([]byte, 0, len(alertID)+1+len(articleID))
-	k = append(k, alertID...)
-	k = append(k, 0)
-	return append(k, articleID...)
+// storedDelivery is a delivery as the outbox keeps it: with the id of the
+// alert's previous delivery, so that an alert's deliveries form a chain,
+// newest first, from alertState.Head. The chain replaces an index keyed
+// by alert, whose inserts were spread over the whole index every round.
+type storedDelivery struct {
+	*Delivery
+	Prev string `json:"prev,omitempty"`
 }
 
-func prefixKey(alertID string) []byte { return append([]byte(alertID), 0) }
+// alertState is the part of an alert a run changes, kept apart from the
+// definition so that a round rewrites a few dozen bytes per alert.
+type alertState struct {
+	Version            uint64
+	Watermark          uint64
+	LastRunAt          *time.Time
+	LastDeliveryStatus string
+	Head               string // newest delivery id
+}
 
-func ensureBuckets(db *bolt.DB) error {
-	return db.Update(func(tx *bolt.Tx) error {
-		for _, b := range allAlertsBuckets {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return fmt.Errorf("alerts: create bucket %s: %w", b, err)
-			}
-		}
-		return nil
-	})
+const stateFormat = 1
+
+func stateKey(num uint64) []byte { return binary.BigEndian.AppendUint64(nil, num) }
+
+func (st *alertState) encode() []byte {
+	b := make([]byte, 0, 48+len(st.LastDeliveryStatus)+len(st.Head))
+	b = append(b, stateFormat)
+	b = binary.AppendUvarint(b, st.Version)
+	b = binary.AppendUvarint(b, st.Watermark)
+	var run int64
+	if st.LastRunAt != nil {
+		run = st.LastRunAt.UnixNano()
+	}
+	b = binary.AppendVarint(b, run)
+	b = appendString(b, st.LastDeliveryStatus)
+	return appendString(b, st.Head)
+}
+
+func appendString(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+var errCorrupt = errors.New("corrupt record")
+
+func decodeState(v []byte) (*alertState, error) {
+	if len(v) == 0 || v[0] != stateFormat {
+		return nil, errCorrupt
+	}
+	r := &byteReader{b: v[1:]}
+	st := &alertState{Version: r.uvarint(), Watermark: r.uvarint()}
+	if run := r.varint(); run != 0 {
+		t := time.Unix(0, run).UTC()
+		st.LastRunAt = &t
+	}
+	st.LastDeliveryStatus = r.string()
+	st.Head = r.string()
+	if r.err {
+		return nil, errCorrupt
+	}
+	return st, nil
+}
+
+type byteReader struct {
+	b   []byte
+	err bool
+}
+
+func (r *byteReader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.err = true
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *byteReader) varint() int64 {
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.err = true
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *byteReader) string() string {
+	n := r.uvarint()
+	if r.err || n > uint64(len(r.b)) {
+		r.err = true
+		return ""
+	}
+	s := string(r.b[:n])
+	r.b = r.b[n:]
+	return s
+}
+
+func (a *Alert) state() *alertState {
+	return &alertState{Version: a.Version, Watermark: a.Watermark, LastRunAt: a.LastRunAt,
+		LastDeliveryStatus: a.LastDeliveryStatus, Head: a.head}
+}
+
+func (a *Alert) setState(st *alertState) {
+	a.Version, a.Watermark, a.LastRunAt = st.Version, st.Watermark, st.LastRunAt
+	a.LastDeliveryStatus, a.head = st.LastDeliveryStatus, st.Head
+}
+
+func getState(tx *bolt.Tx, num uint64) (*alertState, error) {
+	v := tx.Bucket(bucketState).Get(stateKey(num))
+	if v == nil {
+		return nil, nil
+	}
+	st, err := decodeState(v)
+	if err != nil {
+		return nil, fmt.Errorf("alerts: decode state of alert number %d: %w", num, err)
+	}
+	return st, nil
+}
+
+func putState(tx *bolt.Tx, num uint64, st *alertState) error {
+	return tx.Bucket(bucketState).Put(stateKey(num), st.encode())
 }
 
 func getAlert(tx *bolt.Tx, id string) (*Alert, error) {
@@ -81,19 +208,98 @@ func getAlert(tx *bolt.Tx, id string) (*Alert, error) {
 	if v == nil {
 		return nil, news.Errorf(news.ECodeNotFound, "alert %q not found", id)
 	}
+	return decodeAlert(tx, id, v)
+}
+
+// decodeAlert decodes a stored definition and overlays its state. An
+// alert stored before the state bucket existed keeps its state in the
+// JSON until it is next written.
+func decodeAlert(tx *bolt.Tx, id string, v []byte) (*Alert, error) {
 	a := new(Alert)
 	if err := json.Unmarshal(v, a); err != nil {
 		return nil, fmt.Errorf("alerts: decode alert %q: %w", id, err)
 	}
+	if a.Num == 0 {
+		return a, nil
+	}
+	st, err := getState(tx, a.Num)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		return nil, fmt.Errorf("alerts: alert %q (number %d) has no state record", id, a.Num)
+	}
+	a.setState(st)
 	return a, nil
 }
 
+// putAlert writes an alert's definition and its state. An alert without
+// a number gets the next one.
 func putAlert(tx *bolt.Tx, a *Alert) error {
-	buf, err := json.Marshal(a)
+	b := tx.Bucket(bucketAlerts)
+	if a.Num == 0 {
+		n, err := b.NextSequence()
+		if err != nil {
+			return fmt.Errorf("alerts: number alert %q: %w", a.ID, err)
+		}
+		a.Num = n
+	}
+	def := *a
+	def.Watermark, def.LastRunAt, def.LastDeliveryStatus, def.Version = 0, nil, "", 0
+	buf, err := json.Marshal(&def)
 	if err != nil {
 		return fmt.Errorf("alerts: encode alert %q: %w", a.ID, err)
 	}
-	return tx.Bucket(bucketAlerts).Put([]byte(a.ID), buf)
+	if err := b.Put([]byte(a.ID), buf); err != nil {
+		return err
+	}
+	return putState(tx, a.Num, a.state())
+}
+
+// deleteAlert removes an alert's definition, state and deliveries (with
+// their queue entries). Its number stays in the sent records of the
+// articles it got; numbers are never reused.
+func deleteAlert(tx *bolt.Tx, a *Alert) error {
+	ob, qb := tx.Bucket(bucketOutbox), tx.Bucket(bucketQueue)
+	for id := a.head; id != ""; {
+		d, err := getDelivery(tx, id)
+		if news.ErrorCode(err) == news.ECodeNotFound {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if d.NextAttemptAt != nil {
+			if err := qb.Delete(queueKey(*d.NextAttemptAt, d.ID)); err != nil {
+				return err
+			}
+		}
+		if err := ob.Delete([]byte(d.ID)); err != nil {
+			return err
+		}
+		id = d.prev
+	}
+	if err := tx.Bucket(bucketState).Delete(stateKey(a.Num)); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketAlerts).Delete([]byte(a.ID))
+}
+
+// alertDeliveries calls fn with up to limit of an alert's deliveries,
+// newest first.
+func alertDeliveries(tx *bolt.Tx, a *Alert, limit int, fn func(*Delivery)) error {
+	for id, n := a.head, 0; id != "" && n < limit; n++ {
+		d, err := getDelivery(tx, id)
+		if news.ErrorCode(err) == news.ECodeNotFound {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		fn(d)
+		id = d.prev
+	}
+	return nil
 }
 
 func getDelivery(tx *bolt.Tx, id string) (*Delivery, error) {
@@ -102,21 +308,28 @@ func getDelivery(tx *bolt.Tx, id string) (*Delivery, error) {
 		return nil, news.Errorf(news.ECodeNotFound, "delivery %q not found", id)
 	}
 	d := new(Delivery)
-	if err := json.Unmarshal(v, d); err != nil {
+	sd := storedDelivery{Delivery: d}
+	if err := json.Unmarshal(v, &sd); err != nil {
 		return nil, fmt.Errorf("alerts: decode delivery %q: %w", id, err)
 	}
+	d.prev = sd.Prev
 	return d, nil
 }
 
-func putDelivery(tx *bolt.Tx, d *Delivery) error {
-	buf, err := json.Marshal(d)
+func encodeDelivery(d *Delivery) ([]byte, error) {
+	buf, err := json.Marshal(storedDelivery{Delivery: d, Prev: d.prev})
 	if err != nil {
-		return fmt.Errorf("alerts: encode delivery %q: %w", d.ID, err)
+		return nil, fmt.Errorf("alerts: encode delivery %q: %w", d.ID, err)
 	}
-	if err := tx.Bucket(bucketOutbox).Put([]byte(d.ID), buf); err != nil {
+	return buf, nil
+}
+
+func putDelivery(tx *bolt.Tx, d *Delivery) error {
+	buf, err := encodeDelivery(d)
+	if err != nil {
 		return err
 	}
-	return tx.Bucket(bucketByAlert).Put(sentKey(d.AlertID, d.ID), nil)
+	return tx.Bucket(bucketOutbox).Put([]byte(d.ID), buf)
 }
 
 // newDeliveryID makes a delivery id that sorts in creation order.
@@ -128,22 +341,162 @@ func newDeliveryID(tx *bolt.Tx) (string, error) {
 	return fmt.Sprintf("msg_%016x%s", n, newID("")[:8]), nil
 }
 
-// deleteByPrefix removes every key of bucket b that starts with prefix.
-func deleteByPrefix(b *bolt.Bucket, prefix []byte, each func(k []byte) error) error {
-	c := b.Cursor()
-	var keys [][]byte
-	for k, _ := c.Seek(prefix); k != nil && len(k) >= len(prefix) && string(k[:len(prefix)]) == string(prefix); k, _ = c.Next() {
-		keys = append(keys, append([]byte(nil), k...))
+// The sent-set records, per article id, the numbers of the alerts the
+// article was sent to: sorted, as uvarint deltas. A run reads one record
+// per matched article and writes one per article it sends. The record
+// only matters when an article id comes back with a new sequence
+// (re-ingested, or deleted and ingested again): it is then not sent again
+// to those alerts.
+
+func encodeNums(nums []uint64) []byte {
+	b := make([]byte, 0, 2*len(nums)+2)
+	var last uint64
+	for _, n := range nums {
+		b = binary.AppendUvarint(b, n-last)
+		last = n
 	}
-	for _, k := range keys {
-		if each != nil {
-			if err := each(k); err != nil {
-				return err
-			}
+	return b
+}
+
+func decodeNums(v []byte) ([]uint64, error) {
+	out := make([]uint64, 0, len(v))
+	var last uint64
+	for len(v) > 0 {
+		d, n := binary.Uvarint(v)
+		if n <= 0 || (d == 0 && len(out) > 0) {
+			return nil, errCorrupt
 		}
-		if err := b.Delete(k); err != nil {
+		last += d
+		out = append(out, last)
+		v = v[n:]
+	}
+	return out, nil
+}
+
+// sentSet is the sent-set as one transaction sees and extends it.
+type sentSet struct {
+	b    *bolt.Bucket
+	have map[string][]uint64 // article id -> alert numbers recorded before
+	add  map[string][]uint64 // article id -> alert numbers sent in this transaction
+}
+
+func newSentSet(tx *bolt.Tx) *sentSet {
+	return &sentSet{b: tx.Bucket(bucketSent), have: map[string][]uint64{}, add: map[string][]uint64{}}
+}
+
+func (s *sentSet) recorded(id string) ([]uint64, error) {
+	if nums, ok := s.have[id]; ok {
+		return nums, nil
+	}
+	var nums []uint64
+	if v := s.b.Get([]byte(id)); v != nil {
+		var err error
+		if nums, err = decodeNums(v); err != nil {
+			return nil, fmt.Errorf("alerts: sent record of article %q: %w", id, err)
+		}
+	}
+	s.have[id] = nums
+	return nums, nil
+}
+
+// filter returns the ids not yet sent to alert num, in order and without
+// duplicates. With mark it records them as sent (written by flush).
+func (s *sentSet) filter(num uint64, ids []string, mark bool) ([]string, error) {
+	out := make([]string, 0, len(ids))
+	var seen map[string]bool
+	if !mark {
+		seen = make(map[string]bool, len(ids))
+	}
+	for _, id := range ids {
+		nums, err := s.recorded(id)
+		if err != nil {
+			return nil, err
+		}
+		if _, found := slices.BinarySearch(nums, num); found {
+			continue
+		}
+		if mark {
+			add := s.add[id]
+			if len(add) > 0 && add[len(add)-1] == num {
+				continue // a duplicate within ids
+			}
+			s.add[id] = append(add, num)
+		} else {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}
+
+// flush writes the records extended by filter, in key order.
+func (s *sentSet) flush() error {
+	ids := make([]string, 0, len(s.add))
+	for id := range s.add {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		have, err := s.recorded(id)
+		if err != nil {
 			return err
 		}
+		add := s.add[id]
+		slices.Sort(add)
+		merged := mergeNums(have, add)
+		if err := s.b.Put([]byte(id), encodeNums(merged)); err != nil {
+			return fmt.Errorf("alerts: write sent record of article %q: %w", id, err)
+		}
+		s.have[id] = merged
 	}
+	clear(s.add)
 	return nil
+}
+
+// mergeNums merges two sorted lists into one without duplicates.
+func mergeNums(a, b []uint64) []uint64 {
+	out := make([]uint64, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j == len(b) || (i < len(a) && a[i] < b[j]):
+			out = append(out, a[i])
+			i++
+		case i == len(a) || b[j] < a[i]:
+			out = append(out, b[j])
+			j++
+		default:
+			out = append(out, a[i])
+			i, j = i+1, j+1
+		}
+	}
+	return out
+}
+
+// ensureBuckets creates the alert buckets and migrates older layouts.
+func ensureBuckets(db *bolt.DB, log *slog.Logger) error {
+	if err := createBuckets(db); err != nil {
+		return err
+	}
+	return migrate(db, log, migrateBatch)
+}
+
+func createBuckets(db *bolt.DB) error {
+	return db.Update(func(tx *bolt.Tx) error {
+		for _, b := range allAlertsBuckets {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return fmt.Errorf("alerts: create bucket %s: %w", b, err)
+			}
+		}
+		return nil
+	})
+}
+
+// splitV1Key splits a layout-1 key, alert id \x00 rest.
+func splitV1Key(k []byte) (alertID, rest string, ok bool) {
+	a, r, ok := strings.Cut(string(k), "\x00")
+	return a, r, ok && a != ""
 }

@@ -1,14 +1,22 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -23,6 +31,9 @@ import (
 // new articles, and a tenth of the alerts against M, to show that the cost
 // follows new articles and alerts, not the archive.
 func cmdBenchAlerts(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "latency" {
+		return cmdBenchAlertsLatency(args[1:], stdout, stderr)
+	}
 	fs := newFlags("bench alerts", stderr)
 	corpus := fs.String("corpus", "../shared/corpus/reuters21578.jsonl", "JSONL corpus")
 	nAlerts := fs.Int("alerts", 10000, "saved alerts")
@@ -34,9 +45,12 @@ func cmdBenchAlerts(args []string, stdout, stderr io.Writer) error {
 	withExtract := fs.Bool("extract", false, "run entity extraction on ingest")
 	seed := fs.Uint64("seed", 1, "random seed for the generated alerts")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed rounds to this file")
+	gcPercent := fs.Int("gc-percent", 200, "Go GC target percentage, as serve (GOGC overrides it)")
+	rounds := fs.Int("rounds", 3, "rounds of --alerts x --new in a row on the same alerts (a grown store)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	setGCPercent(*gcPercent)
 	docs, err := readCorpus(*corpus)
 	if err != nil {
 		return err
@@ -82,11 +96,14 @@ func cmdBenchAlerts(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "archive: %d articles in the store (last seq %d)\n", count, last)
+	opened := time.Now()
 	svc, err := alerts.New(alerts.Config{Engine: eng, Logger: log,
 		Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
 	if err != nil {
 		return err
 	}
+	// Opening includes migrating an older alerts layout.
+	fmt.Fprintf(stdout, "alerts service opened in %.3f s\n", time.Since(opened).Seconds())
 	// Not started: runs fill the outbox, nothing is sent.
 	texts := make([]string, 0, 5000)
 	for i := 0; i < len(docs) && i < cap(texts); i++ {
@@ -131,6 +148,8 @@ func cmdBenchAlerts(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		var r0, r1 syscall.Rusage
+		db := eng.Store().DB()
+		s0 := db.Stats()
 		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r0)
 		start := time.Now()
 		res, err := svc.RunAlerts(as)
@@ -139,9 +158,12 @@ func cmdBenchAlerts(args []string, stdout, stderr io.Writer) error {
 		}
 		wall := time.Since(start)
 		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r1)
+		s1 := db.Stats()
+		tx := s1.Sub(&s0).TxStats
 		cpu := time.Duration(r1.Utime.Nano() + r1.Stime.Nano() - r0.Utime.Nano() - r0.Stime.Nano())
-		fmt.Fprintf(stdout, "%-28s new %6d  matches %7d  deliveries %6d  wall %7.3f s (match %6.3f + commit %6.3f)  cpu %7.3f s\n",
-			label, res.Articles, res.Matches, res.Deliveries, wall.Seconds(), res.EvalMS/1000, res.CommitMS/1000, cpu.Seconds())
+		fmt.Fprintf(stdout, "%-28s new %6d  matches %7d  deliveries %6d  wall %7.3f s (match %6.3f + commit %6.3f)  cpu %7.3f s  pages written %6d (spill %.3f s, write %.3f s)\n",
+			label, res.Articles, res.Matches, res.Deliveries, wall.Seconds(), res.EvalMS/1000, res.CommitMS/1000, cpu.Seconds(),
+			tx.GetWrite(), tx.GetSpillTime().Seconds(), tx.GetWriteTime().Seconds())
 		_ = nNew
 		return nil
 	}
@@ -154,11 +176,13 @@ func cmdBenchAlerts(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := ingestNew(*nNew); err != nil {
-		return err
-	}
-	if err := round(fmt.Sprintf("%d alerts x %d new", *nAlerts, *nNew), all, *nNew); err != nil {
-		return err
+	for r := 1; r <= max(1, *rounds); r++ {
+		if err := ingestNew(*nNew); err != nil {
+			return err
+		}
+		if err := round(fmt.Sprintf("%d alerts x %d new #%d", *nAlerts, *nNew, r), all, *nNew); err != nil {
+			return err
+		}
 	}
 	tenth, err := mkAlerts(max(1, *nAlerts/10))
 	if err != nil {
@@ -181,4 +205,340 @@ func cmdBenchAlerts(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return round(fmt.Sprintf("%d alerts x %d new", *nAlerts, *nLarge), all, *nLarge)
+}
+
+// latencyReceiver is the webhook receiver of the latency bench: it
+// notes when each probe article first arrives. It decodes only the
+// payloads that carry a probe, to take little CPU from the service.
+type latencyReceiver struct {
+	mu         sync.Mutex
+	probeAlert string               // only its deliveries count (a background alert may match a probe too)
+	got        map[string]time.Time // probe article id -> first arrival
+	requests   int
+}
+
+func (r *latencyReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	now := time.Now()
+	body, err := io.ReadAll(req.Body)
+	if err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	var p struct {
+		Data struct {
+			Alert struct {
+				ID string `json:"id"`
+			} `json:"alert"`
+			Matches []struct {
+				ID string `json:"id"`
+			} `json:"matches"`
+		} `json:"data"`
+	}
+	r.mu.Lock()
+	probe := r.probeAlert
+	r.mu.Unlock()
+	if probe != "" && bytes.Contains(body, []byte(probe)) {
+		if err := json.Unmarshal(body, &p); err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.requests++
+	if p.Data.Alert.ID != probe {
+		p.Data.Matches = nil
+	}
+	for _, m := range p.Data.Matches {
+		if _, seen := r.got[m.ID]; !seen && strings.HasPrefix(m.ID, probePrefix) {
+			r.got[m.ID] = now
+		}
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// roundLog is a slog handler that prints errors and notes the duration
+// of each scheduled round the service logs ("alerts: run").
+type roundLog struct {
+	slog.Handler
+	mu         *sync.Mutex
+	rounds     *[]time.Duration
+	deliveries *int64 // created by the rounds
+}
+
+func (h roundLog) Enabled(ctx context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
+
+func (h roundLog) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == "alerts: run" {
+		h.mu.Lock()
+		r.Attrs(func(a slog.Attr) bool {
+			switch a.Key {
+			case "took_ms":
+				*h.rounds = append(*h.rounds, time.Duration(a.Value.Float64()*float64(time.Millisecond)))
+			case "deliveries":
+				*h.deliveries += a.Value.Int64()
+			}
+			return true
+		})
+		h.mu.Unlock()
+	}
+	if r.Level < slog.LevelError {
+		return nil
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h roundLog) WithAttrs(as []slog.Attr) slog.Handler {
+	h.Handler = h.Handler.WithAttrs(as)
+	return h
+}
+
+func (h roundLog) WithGroup(name string) slog.Handler {
+	h.Handler = h.Handler.WithGroup(name)
+	return h
+}
+
+const (
+	probePrefix = "latency-probe-"
+	probeWord   = "zqxlatencyprobe"
+)
+
+// cmdBenchAlertsLatency measures the time from an ingest acknowledgement
+// to the webhook receiver getting the article: the real service (cron
+// scheduler, batcher, runner, outbox, sender pool) with a probe alert on
+// --schedule, background alerts on the same schedule delivering to the
+// same local receiver, and a background ingest stream. Probe articles are
+// ingested at random moments; the bound is the schedule period plus 1 s.
+func cmdBenchAlertsLatency(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench alerts latency", stderr)
+	corpus := fs.String("corpus", "../shared/corpus/reuters21578.jsonl", "JSONL corpus")
+	data := fs.String("data", "", "data directory to keep (default: a temporary one)")
+	reuse := fs.Bool("reuse", false, "reuse the archive already in --data")
+	archive := fs.Int("archive", 0, "archive articles (the corpus replicated; 0: the corpus once)")
+	schedule := fs.String("schedule", "@every 2s", "schedule of every alert (@every Ns)")
+	probes := fs.Int("probes", 30, "probe articles, ingested at random moments")
+	nAlerts := fs.Int("alerts", 1000, "background alerts on the same schedule, delivering to the same receiver")
+	rate := fs.Int("rate", 500, "background articles ingested per second")
+	senders := fs.Int("senders", alerts.DefaultSenders, "webhook senders")
+	seed := fs.Uint64("seed", 1, "random seed")
+	gcPercent := fs.Int("gc-percent", 200, "Go GC target percentage, as serve (GOGC overrides it)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measurement to this file")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	setGCPercent(*gcPercent)
+	every, ok := strings.CutPrefix(*schedule, "@every ")
+	period, err := time.ParseDuration(every)
+	if !ok || err != nil || period < time.Second {
+		return usageError{fmt.Errorf("--schedule %q: want @every and a duration of at least 1s", *schedule)}
+	}
+	bound := period + time.Second
+	docs, err := readCorpus(*corpus)
+	if err != nil {
+		return err
+	}
+	if *archive <= 0 {
+		*archive = len(docs)
+	}
+	dir := *data
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "watchword-bench-latency-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+	}
+	wwDir := filepath.Join(dir, "watchword")
+	// Errors only (a backlog logs a warning per retried delivery), and
+	// the duration of each scheduled round.
+	var (
+		roundsMu sync.Mutex
+		rounds   []time.Duration
+		created  int64
+	)
+	log := slog.New(roundLog{Handler: slog.NewTextHandler(stderr, nil), mu: &roundsMu, rounds: &rounds, deliveries: &created})
+	fmt.Fprintf(stdout, "alerts latency bench: GOMAXPROCS=%d, %s\n", runtime.GOMAXPROCS(0), runtime.Version())
+	if !*reuse {
+		os.RemoveAll(wwDir)
+		if _, err := benchIngest(wwDir, docs, *archive, nil, 0, log); err != nil {
+			return err
+		}
+	}
+	eng, err := engine.Open(engine.Config{DataDir: wwDir, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	count, err := eng.Store().Count()
+	if err != nil {
+		return err
+	}
+
+	rcv := &latencyReceiver{got: map[string]time.Time{}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: rcv, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	defer srv.Close()
+	hook := "http://" + ln.Addr().String() + "/hook"
+
+	svc, err := alerts.New(alerts.Config{Engine: eng, Logger: log, MinInterval: time.Second, Senders: *senders,
+		Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	if err != nil {
+		return err
+	}
+	// A reused directory must not hold alerts of an earlier run: their
+	// deliveries to its dead receiver would queue ahead of this run's.
+	old, err := svc.List()
+	if err != nil {
+		return err
+	}
+	if len(old) > 0 {
+		fmt.Fprintf(stdout, "deleting %d alerts left in %s\n", len(old), wwDir)
+		for _, a := range old {
+			if err := svc.Delete(a.ID); err != nil {
+				return err
+			}
+		}
+	}
+	texts := make([]string, 0, 5000)
+	for i := 0; i < len(docs) && i < cap(texts); i++ {
+		texts = append(texts, docs[i].Body)
+	}
+	vocab := alerts.Vocabulary(texts, 0.002, 0.05)
+	rng := rand.New(rand.NewPCG(*seed, 11))
+	ins := make([]*alerts.Input, 0, *nAlerts+1)
+	for i := 0; i < *nAlerts; i++ {
+		name, q := fmt.Sprintf("background %d", i), alerts.BenchQuery(rng, vocab)
+		ins = append(ins, &alerts.Input{Name: &name, Query: &q, Schedule: schedule, WebhookURL: &hook})
+	}
+	// The probe alert comes last, so its deliveries queue behind the
+	// background ones of the same round.
+	name, q := "latency probe", probeWord
+	ins = append(ins, &alerts.Input{Name: &name, Query: &q, Schedule: schedule, WebhookURL: &hook})
+	ids, err := svc.CreateMany(ins)
+	if err != nil {
+		return err
+	}
+	rcv.mu.Lock()
+	rcv.probeAlert = ids[len(ids)-1]
+	rcv.mu.Unlock()
+	began := time.Now()
+	if err := svc.Start(); err != nil {
+		return err
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		_ = svc.Stop(ctx)
+	}()
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
+	fmt.Fprintf(stdout, "archive %d articles; %d background alerts and 1 probe alert on %q; background ingest %d articles/s; %d senders\n",
+		count, *nAlerts, *schedule, *rate, *senders)
+
+	// Background ingest, in tenths of a second.
+	stop := make(chan struct{})
+	var bg sync.WaitGroup
+	bgErr := make(chan error, 1)
+	next := count + 1_000_000_000 // fresh ids, whatever the archive holds
+	if *rate > 0 {
+		bg.Add(1)
+		go func() {
+			defer bg.Done()
+			tick := time.NewTicker(100 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-tick.C:
+				}
+				arts := make([]*news.Article, 0, max(1, *rate/10))
+				for i := 0; i < cap(arts); i++ {
+					a := articleOf(replica(docs, next%len(docs)))
+					a.ID = fmt.Sprintf("bg-%d", next)
+					next++
+					arts = append(arts, a)
+				}
+				if _, _, err := eng.Ingest(arts); err != nil {
+					select {
+					case bgErr <- err:
+					default:
+					}
+					return
+				}
+			}
+		}()
+	}
+	acked := make(map[string]time.Time, *probes)
+	for i := 0; i < *probes; i++ {
+		time.Sleep(time.Duration(rng.Int64N(int64(period) + int64(period)/2)))
+		id := fmt.Sprintf("%s%d", probePrefix, i)
+		a := &news.Article{ID: id, Title: "Latency probe", Body: probeWord + " " + docs[i%len(docs)].Body, Source: "bench"}
+		if _, _, err := eng.Ingest([]*news.Article{a}); err != nil {
+			close(stop)
+			return err
+		}
+		acked[id] = time.Now()
+	}
+	deadline := time.Now().Add(bound + 30*time.Second)
+	for {
+		rcv.mu.Lock()
+		n := 0
+		for id := range acked {
+			if _, ok := rcv.got[id]; ok {
+				n++
+			}
+		}
+		rcv.mu.Unlock()
+		if n == len(acked) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	close(stop)
+	bg.Wait()
+	select {
+	case err := <-bgErr:
+		return fmt.Errorf("background ingest: %w", err)
+	default:
+	}
+
+	rcv.mu.Lock()
+	defer rcv.mu.Unlock()
+	var lat []time.Duration
+	over, missing := 0, 0
+	for id, at := range acked {
+		got, ok := rcv.got[id]
+		if !ok {
+			missing++
+			continue
+		}
+		d := got.Sub(at)
+		lat = append(lat, d)
+		if d > bound {
+			over++
+		}
+	}
+	slices.Sort(lat)
+	took := time.Since(began)
+	roundsMu.Lock()
+	if len(rounds) > 0 {
+		fmt.Fprintf(stdout, "scheduled rounds with matches: %d, took p50 %.3f s, max %.3f s; %d deliveries created\n",
+			len(rounds), percentile(rounds, 0.5).Seconds(), slices.Max(rounds).Seconds(), created)
+	}
+	roundsMu.Unlock()
+	fmt.Fprintf(stdout, "receiver: %d webhook requests in %.1f s (%.0f/s)\n", rcv.requests, took.Seconds(), float64(rcv.requests)/took.Seconds())
+	if len(lat) == 0 {
+		return fmt.Errorf("no probe arrived (%d sent)", len(acked))
+	}
+	fmt.Fprintf(stdout, "ingest ack -> webhook received, %d probes: min %.3f s, p50 %.3f s, p99 %.3f s, max %.3f s; bound (period + 1 s) %.1f s: %d over, %d missing\n",
+		len(acked), lat[0].Seconds(), percentile(lat, 0.50).Seconds(), percentile(lat, 0.99).Seconds(), lat[len(lat)-1].Seconds(),
+		bound.Seconds(), over, missing)
+	return nil
 }
