@@ -359,7 +359,7 @@ func cmdBenchAlertsLatency(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "alerts latency bench: GOMAXPROCS=%d, %s\n", runtime.GOMAXPROCS(0), runtime.Version())
 	if !*reuse {
 		os.RemoveAll(wwDir)
-		if _, err := benchIngest(wwDir, docs, *archive, nil, 0, log); err != nil {
+		if _, _, err := benchIngest(wwDir, docs, *archive, nil, 0, log); err != nil {
 			return err
 		}
 	}
