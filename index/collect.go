@@ -120,6 +120,8 @@ type collectSpec struct {
 	after  *ref // only matches sorting after this one are kept (search_after)
 	facets bool
 	months bool
+	// only matches with seqAfter < seq <= seqUpTo count (zero: open)
+	seqAfter, seqUpTo uint64
 }
 
 // collected is the outcome of one pass.
@@ -258,6 +260,9 @@ func (ix *Index) collectShard(shard int, bi bleve.Index, q bq.Query, spec collec
 		m, l := sm.metas[seg], g-sm.offsets[seg]
 		h := ref{g: g, score: dm.Score, seq: m.seq[l], date: m.date[l]}
 		sctx.DocumentMatchPool.Put(dm)
+		if h.seq <= spec.seqAfter || (spec.seqUpTo > 0 && h.seq > spec.seqUpTo) {
+			continue
+		}
 		out.total++
 		if out.counts != nil {
 			for _, f := range m.fids[m.foff[l]:m.foff[l+1]] {

@@ -321,7 +321,6 @@ type document struct {
 	Source    []string  `json:"source_text"`
 	Facets    []string  `json:"facets"`
 	Date      time.Time `json:"date"`
-	Seq       float64   `json:"seq"`
 	SeqKey    string    `json:"seq_key"`
 }
 
@@ -344,7 +343,6 @@ func newDocument(a *news.Article) document {
 		Countries: a.Countries,
 		Topics:    a.Topics,
 		Date:      a.Date,
-		Seq:       float64(a.Seq),
 		SeqKey:    seqKey(a.Seq),
 	}
 	if a.Source != "" {

@@ -22,7 +22,7 @@ import (
 // MappingVersion changes whenever the mapping or the analysers change in a
 // way that needs existing documents re-indexed. On open, an index built
 // with another version is rebuilt from the store.
-const MappingVersion = 6
+const MappingVersion = 7
 
 // Analyzer names.
 const (
@@ -53,7 +53,6 @@ const (
 	fSource    = "source"
 	fFacets    = "facets"
 	fDate      = "date"
-	fSeq       = "seq"
 	fSeqKey    = "seq_key"
 	textSuffix = "_text"
 	docType    = "article"
@@ -131,15 +130,11 @@ func NewMapping() (mapping.IndexMapping, error) {
 	date.IncludeInAll = false
 	date.DocValues = true // sort by date
 	doc.AddFieldMappingsAt(fDate, date)
-	seq := bleve.NewNumericFieldMapping()
-	seq.Store = false
-	seq.IncludeInAll = false
-	seq.DocValues = false
-	doc.AddFieldMappingsAt(fSeq, seq)
-	// The tie-break of every sort: the seq as 16 hex digits, one term per
-	// document. Unique, so the order is total; cheaper per hit than the
-	// external id, and far smaller doc values than the numeric field,
-	// whose precision-shifted terms would all be decoded on every search.
+	// The ingest sequence as 16 hex digits, one term per document, read
+	// into the segment metadata (docmeta.go): the tie-break of every sort
+	// and the sequence bounds of alert runs. There is no numeric seq
+	// field: its precision-shifted terms cost indexing time and nothing
+	// queries them.
 	seqKey := bleve.NewKeywordFieldMapping()
 	seqKey.Store = false
 	seqKey.IncludeInAll = false

@@ -91,8 +91,9 @@ var facetFields = [][2]string{
 	{"sources", prefixSource},
 }
 
-// matchQuery composes the query with the filters and the date and
-// sequence bounds of r: the match set, for Search and for histograms.
+// matchQuery composes the query with the filters and the date bounds of
+// r. (Sequence bounds are applied by the collector, from the segment
+// metadata: the index has no sequence field to query.)
 func (ix *Index) matchQuery(r Request) (bq.Query, error) {
 	q, err := ix.Compile(r.Query)
 	if err != nil {
@@ -121,21 +122,6 @@ func (ix *Index) matchQuery(r Request) (bq.Query, error) {
 		}
 		must = append(must, dq)
 	}
-	if r.SeqAfter > 0 || r.SeqUpTo > 0 {
-		var lo, hi *float64
-		yes, no := true, false
-		if r.SeqAfter > 0 {
-			v := float64(r.SeqAfter)
-			lo = &v
-		}
-		if r.SeqUpTo > 0 {
-			v := float64(r.SeqUpTo)
-			hi = &v
-		}
-		sq := bleve.NewNumericRangeInclusiveQuery(lo, hi, &no, &yes)
-		sq.SetField(fSeq)
-		must = append(must, sq)
-	}
 	if len(must) == 1 {
 		return q, nil
 	}
@@ -157,7 +143,7 @@ func (ix *Index) Search(r Request) (*Result, error) {
 	if size < 0 || size > maxIndexSize {
 		return nil, news.Errorf(news.ECodeInvalid, "size must be between 0 and %d", MaxSize)
 	}
-	spec := collectSpec{size: size, facets: r.FacetSize > 0, months: r.Months}
+	spec := collectSpec{size: size, facets: r.FacetSize > 0, months: r.Months, seqAfter: r.SeqAfter, seqUpTo: r.SeqUpTo}
 	switch r.Sort {
 	case "", SortRelevance:
 		spec.order = byRelevance
