@@ -36,6 +36,7 @@ type Index struct {
 	nameAn  analysis.Analyzer
 
 	meta     *metaCache
+	tokens   *tokenCache // analysed texts, for snippets
 	stopWarm chan struct{}
 	warmDone chan struct{}
 }
@@ -156,7 +157,7 @@ func OpenMemory() (*Index, error) {
 }
 
 func newIndex(shards []bleve.Index, dir string, im mapping.IndexMapping) (*Index, error) {
-	ix := &Index{shards: shards, path: dir, mapping: im, meta: newMetaCache()}
+	ix := &Index{shards: shards, path: dir, mapping: im, meta: newMetaCache(), tokens: newTokenCache(8 << 20)}
 	ix.textAn = im.AnalyzerNamed(AnalyzerText)
 	ix.nameAn = im.AnalyzerNamed(AnalyzerName)
 	if ix.textAn == nil || ix.nameAn == nil {

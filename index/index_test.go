@@ -362,3 +362,29 @@ func TestSnippetPrefersAllQueryWords(t *testing.T) {
 		t.Errorf("snippet misses a query word: %q", s)
 	}
 }
+
+// TestTokenCacheSharedAcrossQueries builds snippets of one long text for
+// several queries through the index's token cache and without it: the
+// same snippets, the text analysed once, and the cache stays bounded.
+func TestTokenCacheSharedAcrossQueries(t *testing.T) {
+	ix := openFixture(t)
+	text := strings.Repeat("Dmitry Peskov said talks in Riyadh would go on. ", 20) + "Ukraine's exports rose."
+	for _, q := range []string{"peskov", `"talks in riyadh"`, "ukrain*", "exports AND NOT trump"} {
+		h := ix.Highlighter(parse(t, q), "body")
+		cached := h.Snippet(text, 120)
+		h.cache = nil
+		if plain := h.Snippet(text, 120); cached != plain || !strings.Contains(cached, "<mark>") {
+			t.Errorf("%s: cached %q, uncached %q", q, cached, plain)
+		}
+	}
+	if n := len(ix.tokens.items); n != 2 { // the text and the name analyses of one text
+		t.Errorf("cache holds %d token streams, want 2", n)
+	}
+	c := newTokenCache(3 * len(text))
+	for i := range 10 {
+		c.analyze(ix.textAn, 't', fmt.Sprintf("%d %s", i, text))
+		if c.bytes > c.max || len(c.items) > 3 {
+			t.Fatalf("cache holds %d bytes in %d entries, bound %d bytes", c.bytes, len(c.items), c.max)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package index
 import (
 	"html"
 	"strings"
+	"sync"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/watchword/watchword/index/query"
@@ -20,6 +21,7 @@ const maxSnippetScan = 64 << 10
 // Highlighter marks the words of a query in text.
 type Highlighter struct {
 	textAn, nameAn analysis.Analyzer
+	cache          *tokenCache
 	terms          map[string]bool
 	prefixes       []string
 	phrases        [][]string // "" stands for a dropped stop word: any word
@@ -28,7 +30,7 @@ type Highlighter struct {
 // Highlighter collects the positive words of q that apply to field
 // ("title" or "body"; unfielded words apply to both).
 func (ix *Index) Highlighter(q query.Node, field string) *Highlighter {
-	h := &Highlighter{textAn: ix.textAn, nameAn: ix.nameAn, terms: map[string]bool{}}
+	h := &Highlighter{textAn: ix.textAn, nameAn: ix.nameAn, cache: ix.tokens, terms: map[string]bool{}}
 	var walk func(n query.Node, negated bool)
 	walk = func(n query.Node, negated bool) {
 		switch n := n.(type) {
@@ -95,7 +97,7 @@ func (h *Highlighter) matches(text string) []span {
 	if len(text) > maxSnippetScan {
 		text = text[:maxSnippetScan]
 	}
-	toks := h.textAn.Analyze([]byte(text))
+	toks := h.cache.analyze(h.textAn, 't', text)
 	// A span per matching token, keyed by the index of its first token.
 	end := make([]int, len(toks)) // 0: not marked; else the span's end offset
 	key := make([]string, len(toks))
@@ -129,7 +131,7 @@ func (h *Highlighter) matches(text string) []span {
 	if len(h.prefixes) > 0 {
 		// The unstemmed, folded words, for prefixes; same tokenizer, so the
 		// same offsets.
-		for _, t := range h.nameAn.Analyze([]byte(text)) {
+		for _, t := range h.cache.analyze(h.nameAn, 'n', text) {
 			for _, p := range h.prefixes {
 				if strings.HasPrefix(string(t.Term), p) {
 					// find the stemmed token at the same offset, if any (stop
@@ -254,4 +256,50 @@ func wordBounds(text string, start, end int) (int, int) {
 		}
 	}
 	return start, end
+}
+
+// tokenCache keeps the analysed tokens of recently highlighted texts. The
+// alert sender builds a snippet of the same article for every alert it
+// matched, each with the alert's own query; analysing the body was most
+// of the sender's CPU. Token streams are read-only once made, so callers
+// share them.
+type tokenCache struct {
+	mu    sync.Mutex
+	items map[tokenKey]analysis.TokenStream
+	bytes int // text bytes of the cached entries
+	max   int // bound on bytes; token streams take a few times more
+}
+
+type tokenKey struct {
+	kind byte // 't': text analyser, 'n': name analyser
+	text string
+}
+
+func newTokenCache(maxBytes int) *tokenCache {
+	return &tokenCache{items: map[tokenKey]analysis.TokenStream{}, max: maxBytes}
+}
+
+func (c *tokenCache) analyze(an analysis.Analyzer, kind byte, text string) analysis.TokenStream {
+	if c == nil || len(text) < 256 {
+		return an.Analyze([]byte(text))
+	}
+	k := tokenKey{kind, text}
+	c.mu.Lock()
+	toks, ok := c.items[k]
+	c.mu.Unlock()
+	if ok {
+		return toks
+	}
+	toks = an.Analyze([]byte(text))
+	c.mu.Lock()
+	if c.bytes+len(text) > c.max {
+		clear(c.items) // crude, bounded: the next round of deliveries refills it
+		c.bytes = 0
+	}
+	if len(text) <= c.max {
+		c.items[k] = toks
+		c.bytes += len(text)
+	}
+	c.mu.Unlock()
+	return toks
 }
