@@ -156,7 +156,7 @@ func (a *Alert) Validate(r Rules) error {
 	if len(a.WebhookURL) > MaxURLBytes {
 		return news.Errorf(news.ECodeInvalid, "webhook_url is longer than %d bytes", MaxURLBytes)
 	}
-	if err := r.Guard.CheckURL(a.WebhookURL); err != nil {
+	if err := r.Guard.CheckURL("webhook_url", a.WebhookURL); err != nil {
 		return err
 	}
 	return nil

@@ -88,25 +88,26 @@ func (g *Guard) CheckAddr(ip netip.Addr) error {
 	return nil
 }
 
-// CheckURL validates a webhook URL and the addresses its host resolves to.
-func (g *Guard) CheckURL(raw string) error {
+// CheckURL validates a URL Watchword will call (a webhook, a feed) and the
+// addresses its host resolves to; field names it in the messages.
+func (g *Guard) CheckURL(field, raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return news.Errorf(news.ECodeInvalid, "webhook_url is not a URL")
+		return news.Errorf(news.ECodeInvalid, "%s is not a URL", field)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return news.Errorf(news.ECodeInvalid, "webhook_url must be http or https, not %q", u.Scheme)
+		return news.Errorf(news.ECodeInvalid, "%s must be http or https, not %q", field, u.Scheme)
 	}
 	if u.User != nil {
-		return news.Errorf(news.ECodeInvalid, "webhook_url must not carry credentials")
+		return news.Errorf(news.ECodeInvalid, "%s must not carry credentials", field)
 	}
 	host := u.Hostname()
 	if host == "" {
-		return news.Errorf(news.ECodeInvalid, "webhook_url has no host")
+		return news.Errorf(news.ECodeInvalid, "%s has no host", field)
 	}
 	if ip, err := netip.ParseAddr(host); err == nil {
 		if err := g.CheckAddr(ip); err != nil {
-			return news.Errorf(news.ECodeInvalid, "webhook_url is not allowed: %v", err)
+			return news.Errorf(news.ECodeInvalid, "%s is not allowed: %v", field, err)
 		}
 		return nil
 	}
@@ -118,37 +119,39 @@ func (g *Guard) CheckURL(raw string) error {
 	defer cancel()
 	addrs, err := res.LookupNetIP(ctx, "ip", host)
 	if err != nil || len(addrs) == 0 {
-		return news.Errorf(news.ECodeInvalid, "webhook_url host %q does not resolve", host)
+		return news.Errorf(news.ECodeInvalid, "%s host %q does not resolve", field, host)
 	}
 	for _, a := range addrs {
 		if err := g.CheckAddr(a); err != nil {
-			return news.Errorf(news.ECodeInvalid, "webhook_url host %q is not allowed: %v", host, err)
+			return news.Errorf(news.ECodeInvalid, "%s host %q is not allowed: %v", field, host, err)
 		}
 	}
 	return nil
 }
 
-// errRefused marks a connection the guard refused.
-var errRefused = errors.New("alerts: webhook target refused")
+// ErrRefused marks a connection the guard refused.
+var ErrRefused = errors.New("address not allowed")
 
-// control is a net.Dialer Control func: it checks the IP actually dialled.
-func (g *Guard) control(network, address string, _ syscall.RawConn) error {
+// Control is a net.Dialer Control func: it checks the IP actually dialled,
+// which defeats DNS rebinding and redirects to internal hosts.
+func (g *Guard) Control(network, address string, _ syscall.RawConn) error {
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
-		return fmt.Errorf("%w: %s", errRefused, address)
+		return fmt.Errorf("%w: %s", ErrRefused, address)
 	}
 	if err := g.CheckAddr(ap.Addr()); err != nil {
-		return fmt.Errorf("%w: %v", errRefused, err)
+		return fmt.Errorf("%w: %v", ErrRefused, err)
 	}
 	return nil
 }
 
-// redactURL returns u without its query string and fragment, for logs.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
+// RedactURL returns u fit for a log line: scheme, host and path only. The
+// query string and user info of webhook and feed URLs often carry secrets.
+func RedactURL(u string) string {
+	p, err := url.Parse(u)
 	if err != nil {
-		return "<invalid url>"
+		return "(unparsable URL)"
 	}
-	u.RawQuery, u.Fragment, u.User = "", "", nil
-	return u.String()
+	p.User, p.RawQuery, p.ForceQuery, p.Fragment, p.RawFragment = nil, "", false, "", ""
+	return p.String()
 }

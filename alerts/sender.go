@@ -195,7 +195,7 @@ type sender struct {
 }
 
 func newSender(s *Service) *sender {
-	dialer := &net.Dialer{Timeout: 10 * time.Second, Control: s.guard.control}
+	dialer := &net.Dialer{Timeout: 10 * time.Second, Control: s.guard.Control}
 	tr := &http.Transport{
 		Proxy:                 nil, // dial the target itself, so the guard sees its IP
 		DialContext:           dialer.DialContext,
@@ -509,10 +509,10 @@ func (p *sender) post(ctx context.Context, target, secret, id string, body []byt
 		if errors.As(err, &ue) {
 			err = ue.Err // url.Error repeats the URL, query string included
 		}
-		if errors.Is(err, errRefused) {
+		if errors.Is(err, ErrRefused) {
 			return outcome{retry: false, err: err}
 		}
-		return outcome{retry: true, err: fmt.Errorf("post %s: %v", redactURL(target), err)}
+		return outcome{retry: true, err: fmt.Errorf("post %s: %v", RedactURL(target), err)}
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))

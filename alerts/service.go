@@ -307,7 +307,7 @@ func (s *Service) Create(in *Input) (View, error) {
 		return View{}, fmt.Errorf("alerts: create: %w", err)
 	}
 	s.reschedule(a)
-	s.log.Info("alerts: created", "alert", a.ID, "schedule", a.Schedule, "webhook", redactURL(a.WebhookURL))
+	s.log.Info("alerts: created", "alert", a.ID, "schedule", a.Schedule, "webhook", RedactURL(a.WebhookURL))
 	v := s.view(a)
 	v.Secret = a.Secret
 	return v, nil

@@ -9,7 +9,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -248,15 +247,4 @@ func chain(mws ...echo.MiddlewareFunc) echo.MiddlewareFunc {
 		}
 		return next
 	}
-}
-
-// RedactURL returns u fit for a log line: scheme, host and path only. The
-// query string and user info of webhook URLs often carry secrets.
-func RedactURL(u string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	p.User, p.RawQuery, p.ForceQuery, p.Fragment, p.RawFragment = nil, "", false, "", ""
-	return p.String()
 }

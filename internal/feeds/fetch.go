@@ -8,11 +8,9 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/watchword/watchword/alerts"
@@ -51,7 +49,7 @@ type fetchError struct {
 func (e *fetchError) Error() string { return e.msg }
 
 func newFetcher(g *alerts.Guard, timeout time.Duration, maxBytes int64, userAgent string) *fetcher {
-	dialer := &net.Dialer{Timeout: 10 * time.Second, Control: guardControl(g)}
+	dialer := &net.Dialer{Timeout: 10 * time.Second, Control: g.Control}
 	tr := &http.Transport{
 		Proxy:                 nil, // dial the feed's host itself, so the guard sees its IP
 		DialContext:           dialer.DialContext,
@@ -77,27 +75,6 @@ func newFetcher(g *alerts.Guard, timeout time.Duration, maxBytes int64, userAgen
 		},
 		userAgent: userAgent,
 		maxBytes:  maxBytes,
-	}
-}
-
-// errRefused marks a connection the guard refused.
-var errRefused = errors.New("address not allowed")
-
-// guardControl is a net.Dialer Control func: it checks the IP actually
-// dialled, which defeats DNS rebinding and redirects to internal hosts.
-func guardControl(g *alerts.Guard) func(network, address string, _ syscall.RawConn) error {
-	return func(network, address string, _ syscall.RawConn) error {
-		if g == nil {
-			return nil
-		}
-		ap, err := netip.ParseAddrPort(address)
-		if err != nil {
-			return fmt.Errorf("%w: %s", errRefused, address)
-		}
-		if err := g.CheckAddr(ap.Addr()); err != nil {
-			return fmt.Errorf("%w: %v", errRefused, err)
-		}
-		return nil
 	}
 }
 
@@ -162,7 +139,7 @@ func describe(err error) string {
 	}
 	var ne net.Error
 	switch {
-	case errors.Is(err, errRefused):
+	case errors.Is(err, alerts.ErrRefused):
 		return err.Error()
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
 		return "timed out"

@@ -290,7 +290,7 @@ func (s *Service) Create(in *Input) (View, error) {
 		return View{}, err
 	}
 	s.reschedule(f)
-	s.log.Info("feeds: created", "feed", f.ID, "url", redactURL(f.URL), "schedule", f.Schedule)
+	s.log.Info("feeds: created", "feed", f.ID, "url", alerts.RedactURL(f.URL), "schedule", f.Schedule)
 	return s.view(f), nil
 }
 
