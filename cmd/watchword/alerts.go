@@ -9,8 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -79,11 +77,13 @@ func startAlerts(eng *engine.Engine, log *slog.Logger, f alertFlags, m *alerts.M
 	return svc, nil
 }
 
-func stopAlerts(svc *alerts.Service, log *slog.Logger, timeout time.Duration) {
+// stopService stops a service that runs jobs on the shared scheduler,
+// waiting at most timeout for jobs in flight.
+func stopService(name string, stop func(context.Context) error, log *slog.Logger, timeout time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	if err := svc.Stop(ctx); err != nil {
-		log.Error("alerts: stop", "err", err)
+	if err := stop(ctx); err != nil {
+		log.Error(name+": stop", "err", err)
 	}
 }
 
@@ -103,9 +103,7 @@ func cmdAlerts(args []string, stdout, stderr io.Writer) error {
 	}
 	sub := args[0]
 	fs := newFlags("alerts "+sub, stderr)
-	server := fs.String("server", "http://127.0.0.1:8080", "server URL")
-	token := fs.String("token", "", "API token (default: read from <data>/token)")
-	data := fs.String("data", "./watchword-data", "data directory, to find the token when --token is not given")
+	srv := addServerFlags(fs)
 	name := fs.String("name", "", "create: alert name")
 	q := fs.String("query", "", "create: query, in the search language")
 	hook := fs.String("webhook", "", "create: webhook URL")
@@ -120,13 +118,7 @@ func cmdAlerts(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	tok := *token
-	if tok == "" {
-		if b, err := os.ReadFile(filepath.Join(*data, "token")); err == nil {
-			tok = strings.TrimSpace(string(b))
-		}
-	}
-	c := newClient(*server, tok)
+	c := srv.client()
 	oneID := func() (string, error) {
 		if fs.NArg() != 1 {
 			return "", usageError{fmt.Errorf("alerts %s needs one alert id", sub)}

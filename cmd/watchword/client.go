@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -15,6 +18,32 @@ type client struct {
 	base  string
 	token string
 	http  *http.Client
+}
+
+// serverFlags are the flags of a command that talks to a running server
+// with the write token.
+type serverFlags struct {
+	server, token, data *string
+}
+
+func addServerFlags(fs *flag.FlagSet) serverFlags {
+	return serverFlags{
+		server: fs.String("server", "http://127.0.0.1:8080", "server URL"),
+		token:  fs.String("token", "", "API token (default: read from <data>/token)"),
+		data:   fs.String("data", "./watchword-data", "data directory, to find the token when --token is not given"),
+	}
+}
+
+// client connects to --server with --token, else the token kept in
+// <data>/token when it is readable (a server without one answers 401).
+func (f serverFlags) client() *client {
+	tok := *f.token
+	if tok == "" {
+		if b, err := os.ReadFile(filepath.Join(*f.data, "token")); err == nil {
+			tok = strings.TrimSpace(string(b))
+		}
+	}
+	return newClient(*f.server, tok)
 }
 
 func newClient(server, token string) *client {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -9,9 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
-	"os"
-	"path/filepath"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -64,14 +60,6 @@ func startFeeds(eng *engine.Engine, log *slog.Logger, f feedFlags, m *feeds.Metr
 	return svc, nil
 }
 
-func stopFeeds(svc *feeds.Service, log *slog.Logger, timeout time.Duration) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	if err := svc.Stop(ctx); err != nil {
-		log.Error("feeds: stop", "err", err)
-	}
-}
-
 // stopCron stops the shared scheduler once its services are stopped, and
 // waits for jobs still running.
 func stopCron(c *cron.Cron, log *slog.Logger, timeout time.Duration) {
@@ -98,22 +86,14 @@ func cmdFeeds(args []string, stdout, stderr io.Writer) error {
 	}
 	sub := args[0]
 	fs := newFlags("feeds "+sub, stderr)
-	server := fs.String("server", "http://127.0.0.1:8080", "server URL")
-	token := fs.String("token", "", "API token (default: read from <data>/token)")
-	data := fs.String("data", "./watchword-data", "data directory, to find the token when --token is not given")
+	srv := addServerFlags(fs)
 	sched := fs.String("schedule", "", "add: cron spec or descriptor (default @every 1h)")
 	source := fs.String("source", "", "add: source name of the feed's articles (default: the feed's title)")
 	noPoll := fs.Bool("no-poll", false, "add: do not fetch the feed at once")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	tok := *token
-	if tok == "" {
-		if b, err := os.ReadFile(filepath.Join(*data, "token")); err == nil {
-			tok = strings.TrimSpace(string(b))
-		}
-	}
-	c := newClient(*server, tok)
+	c := srv.client()
 	oneArg := func(what string) (string, error) {
 		if fs.NArg() != 1 {
 			return "", usageError{fmt.Errorf("feeds %s needs one %s", sub, what)}

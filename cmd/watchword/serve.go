@@ -88,12 +88,12 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer stopAlerts(alertSvc, log, *shutdown)
+	defer stopService("alerts", alertSvc.Stop, log, *shutdown)
 	feedSvc, err := startFeeds(eng, log, ff, feedMetrics, sched)
 	if err != nil {
 		return err
 	}
-	defer stopFeeds(feedSvc, log, *shutdown)
+	defer stopService("feeds", feedSvc.Stop, log, *shutdown)
 	sched.Start()
 	srv, err := web.New(web.Config{Engine: eng, Token: tok, Private: *private, MaxBody: *maxBody, Logger: log,
 		Registry: reg, RateLimit: *rateLimit, TrustProxy: *trustProxy, Alerts: alertSvc, Feeds: feedSvc})
