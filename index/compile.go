@@ -94,13 +94,13 @@ func (ix *Index) compile(n query.Node) (bq.Query, error) {
 			if len(must) == 0 {
 				return nil, nil
 			}
-			return bleve.NewConjunctionQuery(must...), nil
+			return newAnd(must...), nil
 		}
 		b := bleve.NewBooleanQuery()
 		if len(must) == 0 {
 			must = append(must, bleve.NewMatchAllQuery())
 		}
-		b.AddMust(must...)
+		b.Must = newAnd(must...)
 		b.AddMustNot(not...)
 		return b, nil
 	default:
@@ -170,7 +170,7 @@ func (ix *Index) compileTerm(field, text string, prefix bool) bq.Query {
 		for _, t := range toks[:len(toks)-1] {
 			head = append(head, []string{t})
 		}
-		return bleve.NewConjunctionQuery(phraseOrTerm(head, name), last)
+		return newAnd(phraseOrTerm(head, name), last)
 	}
 	slots := phraseSlots(an, text)
 	if len(slots) == 0 {
@@ -187,7 +187,7 @@ func phraseOrTerm(slots [][]string, field string) bq.Query {
 		q.SetField(field)
 		return q
 	}
-	return bq.NewMultiPhraseQuery(slots, field)
+	return newPhrase(slots, field)
 }
 
 // phraseSlots analyses text and places each term at its position relative

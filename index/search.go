@@ -125,7 +125,7 @@ func (ix *Index) matchQuery(r Request) (bq.Query, error) {
 	if len(must) == 1 {
 		return q, nil
 	}
-	return bleve.NewConjunctionQuery(must...), nil
+	return newAnd(must...), nil
 }
 
 // Search runs a request.
