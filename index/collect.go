@@ -244,6 +244,47 @@ func (ix *Index) collectShard(shard int, bi bleve.Index, q bq.Query, spec collec
 	}
 	top := topN{o: spec.order, n: spec.size}
 	seg := 0
+	// Matches are taken from the searcher in batches and only then looked
+	// up in the metadata: in a short loop the lookups of successive hits
+	// (cache misses, hits are far apart in a large segment) overlap
+	// instead of waiting one by one between calls into the searcher.
+	var batch [256]ref
+	flush := func(hs []ref) error {
+		for i := range hs {
+			h := &hs[i]
+			seg = sm.locate(h.g, seg)
+			if seg < 0 {
+				return fmt.Errorf("index: search: document %d outside the snapshot", h.g)
+			}
+			m, l := sm.metas[seg], h.g-sm.offsets[seg]
+			doc := &m.docs[l]
+			h.seq, h.date = doc.seq, doc.date
+			if h.seq <= spec.seqAfter || (spec.seqUpTo > 0 && h.seq > spec.seqUpTo) {
+				continue
+			}
+			out.total++
+			if out.counts != nil {
+				for _, f := range m.fids[doc.foff:m.docs[l+1].foff] {
+					out.counts[f]++
+				}
+			}
+			if months != nil {
+				months[doc.month]++
+			}
+			if spec.after != nil && !spec.order.before(spec.after, h) {
+				continue
+			}
+			if spec.order == unordered {
+				if len(top.refs) < top.n {
+					top.refs = append(top.refs, *h)
+				}
+				continue
+			}
+			top.offer(*h)
+		}
+		return nil
+	}
+	n := 0
 	for {
 		dm, err := s.Next(sctx)
 		if err != nil {
@@ -252,36 +293,17 @@ func (ix *Index) collectShard(shard int, bi bleve.Index, q bq.Query, spec collec
 		if dm == nil {
 			break
 		}
-		g := dm.IndexInternalID.Value()
-		seg = sm.locate(g, seg)
-		if seg < 0 {
-			return nil, fmt.Errorf("index: search: document %d outside the snapshot", g)
-		}
-		m, l := sm.metas[seg], g-sm.offsets[seg]
-		h := ref{g: g, score: dm.Score, seq: m.seq[l], date: m.date[l]}
+		batch[n] = ref{g: dm.IndexInternalID.Value(), score: dm.Score}
 		sctx.DocumentMatchPool.Put(dm)
-		if h.seq <= spec.seqAfter || (spec.seqUpTo > 0 && h.seq > spec.seqUpTo) {
-			continue
-		}
-		out.total++
-		if out.counts != nil {
-			for _, f := range m.fids[m.foff[l]:m.foff[l+1]] {
-				out.counts[f]++
+		if n++; n == len(batch) {
+			if err := flush(batch[:]); err != nil {
+				return nil, err
 			}
+			n = 0
 		}
-		if months != nil {
-			months[m.month[l]]++
-		}
-		if spec.after != nil && !spec.order.before(spec.after, &h) {
-			continue
-		}
-		if spec.order == unordered {
-			if len(top.refs) < top.n {
-				top.refs = append(top.refs, h)
-			}
-			continue
-		}
-		top.offer(h)
+	}
+	if err := flush(batch[:n]); err != nil {
+		return nil, err
 	}
 	refs := top.refs
 	if spec.order != unordered {

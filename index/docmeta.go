@@ -27,13 +27,18 @@ import (
 // left the index are dropped when the cache next changes.
 
 // segMeta is the per-document data of one segment, by local doc number.
+// What a hit needs is packed in one docMeta, so the collector touches
+// one cache line per hit for its sort keys and facet offsets.
 type segMeta struct {
-	seq   []uint64
-	date  []int64  // Unix nanoseconds
-	month []uint16 // months since January of monthEpoch, for histograms
-	// facet ids of doc i: fids[foff[i]:foff[i+1]]; ids index metaCache.terms
-	foff []uint32
-	fids []uint32
+	docs []docMeta // n+1 entries: the last only ends the facet ids of doc n-1
+	fids []uint32  // facet ids of doc i: fids[docs[i].foff:docs[i+1].foff]; ids index metaCache.terms
+}
+
+type docMeta struct {
+	seq   uint64
+	date  int64 // Unix nanoseconds
+	foff  uint32
+	month uint16 // months since January of monthEpoch, for histograms
 }
 
 // monthEpoch is the first year a month index counts from; article dates
@@ -171,11 +176,8 @@ func (mc *metaCache) read(ss *scorch.SegmentSnapshot) (*segMeta, error) {
 	}
 	n := seg.Count()
 	m := &segMeta{
-		seq:   make([]uint64, n),
-		date:  make([]int64, n),
-		month: make([]uint16, n),
-		foff:  make([]uint32, n+1),
-		fids:  make([]uint32, 0, n*4),
+		docs: make([]docMeta, n+1),
+		fids: make([]uint32, 0, n*4),
 	}
 	fields := []string{fFacets, fDate, fSeqKey}
 	local := map[string]uint32{} // this segment's terms → global ids, resolved below
@@ -184,6 +186,7 @@ func (mc *metaCache) read(ss *scorch.SegmentSnapshot) (*segMeta, error) {
 	var visitErr error
 	for d := uint64(0); d < n; d++ {
 		var err error
+		doc := &m.docs[d]
 		state, err = dv.VisitDocValues(d, fields, func(field string, term []byte) {
 			switch field {
 			case fFacets:
@@ -199,7 +202,7 @@ func (mc *metaCache) read(ss *scorch.SegmentSnapshot) (*segMeta, error) {
 				pc := numeric.PrefixCoded(term)
 				if shift, err := pc.Shift(); err == nil && shift == 0 {
 					if v, err := pc.Int64(); err == nil {
-						m.date[d] = v
+						doc.date = v
 					}
 				}
 			case fSeqKey:
@@ -214,7 +217,7 @@ func (mc *metaCache) read(ss *scorch.SegmentSnapshot) (*segMeta, error) {
 						visitErr = fmt.Errorf("index: segment %d doc %d: bad seq key %q", ss.Id(), d, term)
 					}
 				}
-				m.seq[d] = v
+				doc.seq = v
 			}
 		}, state)
 		if err != nil {
@@ -223,9 +226,9 @@ func (mc *metaCache) read(ss *scorch.SegmentSnapshot) (*segMeta, error) {
 		if visitErr != nil {
 			return nil, visitErr
 		}
-		m.foff[d+1] = uint32(len(m.fids))
-		if mi := monthIndex(time.Unix(0, m.date[d])); mi >= 0 && mi < monthSlots {
-			m.month[d] = uint16(mi)
+		m.docs[d+1].foff = uint32(len(m.fids))
+		if mi := monthIndex(time.Unix(0, doc.date)); mi >= 0 && mi < monthSlots {
+			doc.month = uint16(mi)
 		}
 	}
 	// Map the segment's term numbers to the shared dictionary.
