@@ -202,6 +202,7 @@ func (ix *Index) collect(q bq.Query, spec collectSpec) (*collected, error) {
 	if len(idx) > spec.size {
 		idx = idx[:spec.size]
 	}
+	out.hits = make([]Hit, 0, len(idx))
 	for _, i := range idx {
 		out.hits = append(out.hits, hits[i])
 		out.refs = append(out.refs, refs[i])
@@ -264,9 +265,7 @@ func (ix *Index) collectShard(shard int, bi bleve.Index, q bq.Query, spec collec
 			}
 			out.total++
 			if out.counts != nil {
-				for _, f := range m.fids[doc.foff:m.docs[l+1].foff] {
-					out.counts[f]++
-				}
+				m.countFacets(doc, out.counts)
 			}
 			if months != nil {
 				months[doc.month]++

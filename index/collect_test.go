@@ -123,6 +123,13 @@ func randomArticle(rng *rand.Rand, id string) *news.Article {
 	if rng.IntN(4) > 0 {
 		a.Source = []string{"Wire", "Ledger", "Post"}[rng.IntN(3)]
 	}
+	// Some articles quote many people: more facet values than the
+	// segment metadata keeps inline (inlineFacets).
+	if rng.IntN(8) == 0 {
+		for i := range 8 + rng.IntN(10) {
+			a.Speakers = append(a.Speakers, fmt.Sprintf("Speaker %d", i))
+		}
+	}
 	// A third of the articles share a date, so date sorts tie and the
 	// sequence decides.
 	if rng.IntN(3) == 0 {

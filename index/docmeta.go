@@ -2,6 +2,7 @@ package index
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -27,18 +28,37 @@ import (
 // left the index are dropped when the cache next changes.
 
 // segMeta is the per-document data of one segment, by local doc number.
-// What a hit needs is packed in one docMeta, so the collector touches
-// one cache line per hit for its sort keys and facet offsets.
+// What a hit needs is packed in one docMeta of 64 bytes, a cache line,
+// so the collector touches one line per hit for its sort keys and most
+// documents' facet values.
 type segMeta struct {
-	docs []docMeta // n+1 entries: the last only ends the facet ids of doc n-1
-	fids []uint32  // facet ids of doc i: fids[docs[i].foff:docs[i+1].foff]; ids index metaCache.terms
+	docs []docMeta
+	more []uint32 // facet ids beyond the inline ones
 }
+
+// inlineFacets is how many facet ids a docMeta holds itself.
+const inlineFacets = 10
 
 type docMeta struct {
 	seq   uint64
-	date  int64 // Unix nanoseconds
-	foff  uint32
-	month uint16 // months since January of monthEpoch, for histograms
+	date  int64                // Unix nanoseconds
+	month uint16               // months since January of monthEpoch, for histograms
+	nf    uint16               // number of facet ids
+	more  uint32               // ids past the first inlineFacets: segMeta.more[more : more+nf-inlineFacets]
+	fids  [inlineFacets]uint32 // ids index metaCache.terms
+}
+
+// countFacets adds one to the count of each facet value of d.
+func (m *segMeta) countFacets(d *docMeta, counts []int32) {
+	n := int(d.nf)
+	for _, f := range d.fids[:min(n, inlineFacets)] {
+		counts[f]++
+	}
+	if n > inlineFacets {
+		for _, f := range m.more[d.more : int(d.more)+n-inlineFacets] {
+			counts[f]++
+		}
+	}
 }
 
 // monthEpoch is the first year a month index counts from; article dates
@@ -175,10 +195,7 @@ func (mc *metaCache) read(ss *scorch.SegmentSnapshot) (*segMeta, error) {
 		return nil, fmt.Errorf("index: segment %d has no doc values", ss.Id())
 	}
 	n := seg.Count()
-	m := &segMeta{
-		docs: make([]docMeta, n+1),
-		fids: make([]uint32, 0, n*4),
-	}
+	m := &segMeta{docs: make([]docMeta, n)}
 	fields := []string{fFacets, fDate, fSeqKey}
 	local := map[string]uint32{} // this segment's terms → global ids, resolved below
 	var localTerms []string
@@ -197,7 +214,18 @@ func (mc *metaCache) read(ss *scorch.SegmentSnapshot) (*segMeta, error) {
 					local[t] = id
 					localTerms = append(localTerms, t)
 				}
-				m.fids = append(m.fids, id)
+				if doc.nf == math.MaxUint16 {
+					return // beyond any real article (a 1 MiB body cannot name so many)
+				}
+				if doc.nf < inlineFacets {
+					doc.fids[doc.nf] = id
+				} else {
+					if doc.nf == inlineFacets {
+						doc.more = uint32(len(m.more))
+					}
+					m.more = append(m.more, id)
+				}
+				doc.nf++
 			case fDate:
 				pc := numeric.PrefixCoded(term)
 				if shift, err := pc.Shift(); err == nil && shift == 0 {
@@ -226,7 +254,6 @@ func (mc *metaCache) read(ss *scorch.SegmentSnapshot) (*segMeta, error) {
 		if visitErr != nil {
 			return nil, visitErr
 		}
-		m.docs[d+1].foff = uint32(len(m.fids))
 		if mi := monthIndex(time.Unix(0, doc.date)); mi >= 0 && mi < monthSlots {
 			doc.month = uint16(mi)
 		}
@@ -244,11 +271,14 @@ func (mc *metaCache) read(ss *scorch.SegmentSnapshot) (*segMeta, error) {
 		remap[i] = id
 	}
 	mc.mu.Unlock()
-	for i, id := range m.fids {
-		m.fids[i] = remap[id]
+	for i := range m.docs {
+		d := &m.docs[i]
+		for k := range min(int(d.nf), inlineFacets) {
+			d.fids[k] = remap[d.fids[k]]
+		}
 	}
-	if cap(m.fids) > 2*len(m.fids)+1024 {
-		m.fids = append([]uint32(nil), m.fids...)
+	for i, id := range m.more {
+		m.more[i] = remap[id]
 	}
 	return m, nil
 }
