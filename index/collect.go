@@ -250,16 +250,24 @@ func (ix *Index) collectShard(shard int, bi bleve.Index, q bq.Query, spec collec
 	// (cache misses, hits are far apart in a large segment) overlap
 	// instead of waiting one by one between calls into the searcher.
 	var batch [256]ref
+	var docs [256]*docMeta
+	var segs [256]*segMeta
 	flush := func(hs []ref) error {
+		// First only find each hit's metadata and read its sort keys, in
+		// a loop short enough for the misses to overlap...
 		for i := range hs {
 			h := &hs[i]
 			seg = sm.locate(h.g, seg)
 			if seg < 0 {
 				return fmt.Errorf("index: search: document %d outside the snapshot", h.g)
 			}
-			m, l := sm.metas[seg], h.g-sm.offsets[seg]
-			doc := &m.docs[l]
-			h.seq, h.date = doc.seq, doc.date
+			m := sm.metas[seg]
+			segs[i], docs[i] = m, &m.docs[h.g-sm.offsets[seg]]
+			h.seq, h.date = docs[i].seq, docs[i].date
+		}
+		// ...then count and rank.
+		for i := range hs {
+			h, m, doc := &hs[i], segs[i], docs[i]
 			if h.seq <= spec.seqAfter || (spec.seqUpTo > 0 && h.seq > spec.seqUpTo) {
 				continue
 			}
