@@ -50,9 +50,21 @@ const DefaultShards = 2
 // sequence is written in the same batch as the documents, so the index
 // need not fsync every batch (unsafe_batch). After a crash it reopens at a
 // consistent older snapshot and the caller replays the store from there.
+//
+// Merged segments are capped at maxSegmentDocs documents: merging a
+// shard's segments into ever larger ones makes the last merges of a
+// large load read and rebuild hundreds of megabytes at once, which is
+// where a load's memory peaks, while a search costs little more for a
+// few more segments.
 func scorchConfig() map[string]any {
-	return map[string]any{"unsafe_batch": true}
+	return map[string]any{
+		"unsafe_batch":           true,
+		"scorchMergePlanOptions": map[string]any{"MaxSegmentSize": maxSegmentDocs},
+	}
 }
+
+// maxSegmentDocs caps the documents of a merged segment.
+const maxSegmentDocs = 150_000
 
 func shardDir(dir string, i int) string { return filepath.Join(dir, fmt.Sprintf("shard-%d", i)) }
 
