@@ -51,15 +51,28 @@ const DefaultShards = 2
 // need not fsync every batch (unsafe_batch). After a crash it reopens at a
 // consistent older snapshot and the caller replays the store from there.
 //
-// Merged segments are capped at maxSegmentDocs documents: merging a
-// shard's segments into ever larger ones makes the last merges of a
-// large load read and rebuild hundreds of megabytes at once, which is
-// where a load's memory peaks, while a search costs little more for a
-// few more segments.
+// The merge plan merges less than Bleve's default, because a search costs
+// about the same over 50 segments per shard as over 25 (the collector
+// reads each segment's metadata once, and term lookups per segment are
+// cheap next to reading postings), while merging was a quarter of a bulk
+// load's CPU:
+//   - merged segments are capped at maxSegmentDocs documents: merging a
+//     shard into ever larger segments makes the last merges of a large
+//     load read and rebuild hundreds of megabytes at once, which is
+//     where its memory peaked;
+//   - a tier holds up to 20 segments before they are merged (default 10);
+//   - segments are rounded up to 200 documents when the plan sizes them
+//     (default 2,000): a batch's segment in one shard holds about 500,
+//     and the default counted each as 2,000, so the planner saw four
+//     times the documents and merged them early and often.
 func scorchConfig() map[string]any {
 	return map[string]any{
-		"unsafe_batch":           true,
-		"scorchMergePlanOptions": map[string]any{"MaxSegmentSize": maxSegmentDocs},
+		"unsafe_batch": true,
+		"scorchMergePlanOptions": map[string]any{
+			"MaxSegmentSize":     maxSegmentDocs,
+			"MaxSegmentsPerTier": 20,
+			"FloorSegmentSize":   200,
+		},
 	}
 }
 
