@@ -292,21 +292,50 @@ func (ix *Index) collectShard(shard int, bi bleve.Index, q bq.Query, spec collec
 		return nil
 	}
 	n := 0
-	for {
+	add := func(g uint64, score float64) error {
+		batch[n] = ref{g: g, score: score}
+		if n++; n == len(batch) {
+			n = 0
+			return flush(batch[:])
+		}
+		return nil
+	}
+	if _, all := q.(*bq.MatchAllQuery); all {
+		// Browsing: every live document matches, with one score. The
+		// score is taken from the searcher's first match; the documents
+		// are then walked segment by segment, without a match each.
 		dm, err := s.Next(sctx)
 		if err != nil {
 			return nil, fmt.Errorf("index: search: %w", err)
 		}
-		if dm == nil {
-			break
+		if dm != nil {
+			score := dm.Score
+			var nums [256]uint32
+			for i, ss := range r.(*scorch.IndexSnapshot).Segments() {
+				it := ss.DocNumbersLive().ManyIterator()
+				for k := it.NextMany(nums[:]); k > 0; k = it.NextMany(nums[:]) {
+					for _, l := range nums[:k] {
+						if err := add(sm.offsets[i]+uint64(l), score); err != nil {
+							return nil, err
+						}
+					}
+				}
+			}
 		}
-		batch[n] = ref{g: dm.IndexInternalID.Value(), score: dm.Score}
-		sctx.DocumentMatchPool.Put(dm)
-		if n++; n == len(batch) {
-			if err := flush(batch[:]); err != nil {
+	} else {
+		for {
+			dm, err := s.Next(sctx)
+			if err != nil {
+				return nil, fmt.Errorf("index: search: %w", err)
+			}
+			if dm == nil {
+				break
+			}
+			g, score := dm.IndexInternalID.Value(), dm.Score
+			sctx.DocumentMatchPool.Put(dm)
+			if err := add(g, score); err != nil {
 				return nil, err
 			}
-			n = 0
 		}
 	}
 	if err := flush(batch[:n]); err != nil {
