@@ -142,9 +142,16 @@ func (c *phraseCheck) matches(locs []search.FieldTermLocation) bool {
 		if l.Field != c.field {
 			continue
 		}
+		// A multi-valued field (speakers) numbers positions within each
+		// value: a phrase must sit in one value, so the value's index
+		// goes above the position.
+		key := l.Location.Pos
+		if len(l.Location.ArrayPositions) > 0 {
+			key |= l.Location.ArrayPositions[0] << 32
+		}
 		for k, t := range c.slots {
 			if t == l.Term {
-				c.pos[k] = append(c.pos[k], l.Location.Pos)
+				c.pos[k] = append(c.pos[k], key)
 			}
 		}
 	}

@@ -87,15 +87,16 @@ func TestPhraseAgreesWithBleve(t *testing.T) {
 		arts = append(arts, &news.Article{
 			ID: fmt.Sprintf("p%d", i), Seq: uint64(i + 1),
 			Title: sentence(3), Body: sentence(8 + rng.IntN(40)),
-			Date:     time.Date(2020, 1, 1+i%28, 0, 0, 0, 0, time.UTC),
-			Speakers: []string{"Dmitry Peskov", "Peskov Dmitry"}[i%2 : i%2+1],
+			Date: time.Date(2020, 1, 1+i%28, 0, 0, 0, 0, time.UTC),
+			// Several speakers: a phrase must not run from one into the next.
+			Speakers: [][]string{{"Dmitry Peskov"}, {"Peskov Dmitry"}, {"Dmitry Medvedev", "Alexei Peskov"}, {"Anna Dmitry", "Peskov Ivan"}}[i%4],
 		})
 	}
 	if err := ix.Apply(arts, nil, uint64(len(arts))); err != nil {
 		t.Fatal(err)
 	}
 	phrase := func() string { return `"` + sentence(2+rng.IntN(3)) + `"` }
-	queries := []string{`"bank of england"`, `"new york new"`, `"oil oil"`, `"the bank"`, `speaker:"dmitry peskov"`,
+	queries := []string{`"bank of england"`, `"new york new"`, `"oil oil"`, `"the bank"`, `speaker:"dmitry peskov"`, `speaker:"medvedev alexei"`,
 		`title:"gas rates"`, `"england oil" AND "bank rates"`, `"west york" NOT gas`, `"rates gas" OR "oil bank"`,
 		`("new york" OR west) AND "of england"`, `NOT "oil gas"`}
 	for range 60 {
