@@ -138,17 +138,25 @@ func randomArticle(rng *rand.Rand, id string) *news.Article {
 	return a
 }
 
+// openOneShard opens an empty index of one shard, whose searches Bleve's
+// own collector can run as a reference.
+func openOneShard(t *testing.T) *Index {
+	t.Helper()
+	ix, _, err := open(filepath.Join(t.TempDir(), "idx"), 1, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	return ix
+}
+
 // TestCollectorAgreesWithBleve checks the collector (hits in order,
 // totals, facet counts, cursors, month counts) against Bleve's own
 // collector on an index written in many batches, with updates and
 // deletes, and searched between batches so that the segment metadata
 // is read before and after Bleve merges segments.
 func TestCollectorAgreesWithBleve(t *testing.T) {
-	ix, _, err := open(filepath.Join(t.TempDir(), "idx"), 1, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
+	ix := openOneShard(t)
 	rng := rand.New(rand.NewPCG(7, 11))
 	live := map[string]*news.Article{}
 	var seq uint64

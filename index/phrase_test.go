@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -68,11 +67,7 @@ func bleveTree(t *testing.T, q bq.Query) bq.Query {
 // phrases with repeated words and dropped stop words, alone and inside
 // conjunctions, negations and disjunctions, unscored too.
 func TestPhraseAgreesWithBleve(t *testing.T) {
-	ix, _, err := open(filepath.Join(t.TempDir(), "idx"), 1, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
+	ix := openOneShard(t)
 	rng := rand.New(rand.NewPCG(3, 5))
 	words := []string{"oil", "gas", "bank", "rates", "england", "of", "the", "new", "york", "west"}
 	sentence := func(n int) string {
