@@ -13,10 +13,11 @@ import (
 )
 
 // Phrases and the conjunctions that hold them are matched in two phases,
-// the way Lucene does: first every document holding all the words (a
-// conjunction of plain term searchers, which scorch narrows by ANDing the
-// postings bitmaps), then, only for those, a check that the words sit at
-// consecutive positions. Bleve's own phrase searcher checks positions
+// the way Lucene does: first every document holding all the words (one
+// conjunction of the phrase's term searchers, reading positions, and the
+// query's other parts, which scorch narrows by ANDing the postings
+// bitmaps when all parts are terms), then, only for those, a check that
+// the words sit at consecutive positions. Bleve's own phrase searcher checks positions
 // before its conjunction with the rest of the query, on every document
 // holding the phrase's words, and builds maps of locations for each; on
 // `"interest rates" AND fed` at a million articles that is most of the
