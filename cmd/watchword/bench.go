@@ -97,13 +97,11 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	if *scale > 0 {
 		n = *scale
 	}
-	dir := *data
-	if dir == "" {
-		if dir, err = os.MkdirTemp("", "watchword-bench-"); err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
+	dir, cleanup, err := benchDir(*data, "watchword-bench-")
+	if err != nil {
+		return err
 	}
+	defer cleanup()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	fmt.Fprintf(stdout, "corpus %s: %d articles (%d base), GOMAXPROCS=%d, %s\n", *corpus, n, len(docs), runtime.GOMAXPROCS(0), runtime.Version())
 
@@ -470,6 +468,18 @@ func benchSearch(stdout io.Writer, wwDir, db, sqlite string, docs []corpusDoc, n
 	fmt.Fprintf(stdout, "watchword search (20 hits, no facets, snippets) over %d runs: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms\n",
 		len(bare), ms(percentile(bare, .5)), ms(percentile(bare, .9)), ms(percentile(bare, .99)))
 	return nil
+}
+
+// benchDir returns data, or else a new temporary directory that cleanup
+// removes.
+func benchDir(data, prefix string) (dir string, cleanup func(), err error) {
+	if data != "" {
+		return data, func() {}, nil
+	}
+	if dir, err = os.MkdirTemp("", prefix); err != nil {
+		return "", nil, err
+	}
+	return dir, func() { os.RemoveAll(dir) }, nil
 }
 
 // median returns the median of vs (the mean of the two middle values for an

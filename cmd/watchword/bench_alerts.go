@@ -58,13 +58,11 @@ func cmdBenchAlerts(args []string, stdout, stderr io.Writer) error {
 	if *archive <= 0 {
 		*archive = len(docs)
 	}
-	dir := *data
-	if dir == "" {
-		if dir, err = os.MkdirTemp("", "watchword-bench-alerts-"); err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
+	dir, cleanup, err := benchDir(*data, "watchword-bench-alerts-")
+	if err != nil {
+		return err
 	}
+	defer cleanup()
 	wwDir := filepath.Join(dir, "watchword")
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	var ext engine.ExtractFunc
@@ -340,13 +338,11 @@ func cmdBenchAlertsLatency(args []string, stdout, stderr io.Writer) error {
 	if *archive <= 0 {
 		*archive = len(docs)
 	}
-	dir := *data
-	if dir == "" {
-		if dir, err = os.MkdirTemp("", "watchword-bench-latency-"); err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
+	dir, cleanup, err := benchDir(*data, "watchword-bench-latency-")
+	if err != nil {
+		return err
 	}
+	defer cleanup()
 	wwDir := filepath.Join(dir, "watchword")
 	// Errors only (a backlog logs a warning per retried delivery), and
 	// the duration of each scheduled round.
