@@ -49,6 +49,16 @@ const (
 
 // Feed is a polled feed with its status.
 type Feed struct {
+	Info
+
+	// Internal: never part of the API answer (see View).
+	ETag         string `json:"etag"`
+	LastModified string `json:"last_modified"`
+	Version      uint64 `json:"version"`
+}
+
+// Info is what the API shows of a feed: its definition and its status.
+type Info struct {
 	ID        string    `json:"id"`
 	URL       string    `json:"url"`
 	Schedule  string    `json:"schedule"`
@@ -68,44 +78,15 @@ type Feed struct {
 	ItemsUpdated        int        `json:"items_updated"`
 	ConsecutiveFailures int        `json:"consecutive_failures"`
 	BackoffUntil        *time.Time `json:"backoff_until"`
-
-	// Internal: never part of the API answer (see View).
-	ETag         string `json:"etag"`
-	LastModified string `json:"last_modified"`
-	Version      uint64 `json:"version"`
 }
 
 // View is the API form of a feed.
 type View struct {
-	ID                  string     `json:"id"`
-	URL                 string     `json:"url"`
-	Schedule            string     `json:"schedule"`
-	Source              string     `json:"source"`
-	Enabled             bool       `json:"enabled"`
-	CreatedAt           time.Time  `json:"created_at"`
-	Title               string     `json:"title"`
-	SiteURL             string     `json:"site_url"`
-	LastPolledAt        *time.Time `json:"last_polled_at"`
-	LastSuccessAt       *time.Time `json:"last_success_at"`
-	LastStatus          string     `json:"last_status"`
-	LastError           string     `json:"last_error"`
-	LastHTTPStatus      int        `json:"last_http_status"`
-	ItemsIngested       int        `json:"items_ingested"`
-	ItemsUpdated        int        `json:"items_updated"`
-	ConsecutiveFailures int        `json:"consecutive_failures"`
-	BackoffUntil        *time.Time `json:"backoff_until"`
-	NextPollAt          *time.Time `json:"next_poll_at"`
+	Info
+	NextPollAt *time.Time `json:"next_poll_at"`
 }
 
-func (f *Feed) view() View {
-	return View{
-		ID: f.ID, URL: f.URL, Schedule: f.Schedule, Source: f.Source, Enabled: f.Enabled,
-		CreatedAt: f.CreatedAt, Title: f.Title, SiteURL: f.SiteURL, LastPolledAt: f.LastPolledAt,
-		LastSuccessAt: f.LastSuccessAt, LastStatus: f.LastStatus, LastError: f.LastError,
-		LastHTTPStatus: f.LastHTTPStatus, ItemsIngested: f.ItemsIngested, ItemsUpdated: f.ItemsUpdated,
-		ConsecutiveFailures: f.ConsecutiveFailures, BackoffUntil: f.BackoffUntil,
-	}
-}
+func (f *Feed) view() View { return View{Info: f.Info} }
 
 // Input is the writable part of a feed, for create (url required) and
 // PATCH (only the fields present). Unknown fields are rejected.

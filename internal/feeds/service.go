@@ -272,7 +272,7 @@ func (s *Service) lock(id string) *sync.Mutex {
 // Create validates and saves a new feed. It is not fetched until its
 // first scheduled poll or Poll.
 func (s *Service) Create(in *Input) (View, error) {
-	f := &Feed{Enabled: true}
+	f := &Feed{Info: Info{Enabled: true}}
 	in.apply(f)
 	if err := f.Validate(s.rules); err != nil {
 		return View{}, err
