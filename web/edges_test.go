@@ -96,3 +96,35 @@ func TestMetricLabelSets(t *testing.T) {
 		}
 	}
 }
+
+// TestQueryStringMustParse: Go's url.ParseQuery refuses more than 10,000
+// parameters (and bad escapes, and semicolons), and echo then drops every
+// parameter, so /api/search?q=nothing-matches&... answered 200 with every
+// article. Every such request is a 400 now, API and pages alike.
+func TestQueryStringMustParse(t *testing.T) {
+	const maxQP = 10000
+	ts, _ := newUITestServer(t, nil)
+	params := []string{"q=zzzznomatchzzzz"}
+	for i := 1; i <= maxQP; i++ {
+		params = append(params, fmt.Sprintf("p%d=1", i))
+	}
+	// At the limit: parsed, so the query is honoured (no hits).
+	resp, body := rawCall(t, ts, "GET", "/api/search?"+strings.Join(params[:maxQP], "&"), nil, "")
+	if resp.StatusCode != 200 || !strings.Contains(body, `"total":0`) {
+		t.Fatalf("%d parameters: %d %.200s", maxQP, resp.StatusCode, body)
+	}
+	many := strings.Join(params, "&") // one over
+	for _, c := range []struct{ name, path, want string }{
+		{"too many, API", "/api/search?" + many, "more than 10000"},
+		{"too many, search page", "/?" + many, "more than 10000"},
+		{"too many, article", "/api/articles/x?" + many, "more than 10000"},
+		{"bad escape", "/api/search?q=%zz", "invalid URL escape"},
+		{"semicolon", "/api/search?q=a;b=c", "semicolon"},
+	} {
+		resp, body := rawCall(t, ts, "GET", c.path, nil, "")
+		if resp.StatusCode != http.StatusBadRequest || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") ||
+			!strings.Contains(body, `"code":"bad_request"`) || !strings.Contains(body, c.want) {
+			t.Errorf("%s: %d %s %.300s", c.name, resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -48,7 +49,31 @@ func (s *Server) useOps(e *echo.Echo) {
 			return err
 		},
 	})
-	e.Use(s.requestID, s.accessLog, secureHeaders, rec)
+	e.Use(s.requestID, s.accessLog, secureHeaders, rec, checkQuery)
+}
+
+// MaxQueryParams is the most parameters a query string may have; Go's
+// url.ParseQuery refuses more (its urlmaxqueryparams default).
+const MaxQueryParams = 10000
+
+// checkQuery refuses a query string that does not parse: more than
+// MaxQueryParams parameters, a bad %-escape, a semicolon. echo's
+// QueryParams drops the whole query silently then, so a search would
+// answer every article as if no q or filter had been sent.
+func checkQuery(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		raw := c.Request().URL.RawQuery
+		if raw == "" {
+			return next(c)
+		}
+		if n := strings.Count(raw, "&") + 1; n > MaxQueryParams {
+			return news.Errorf(news.ECodeBadRequest, "the query string has more than %d parameters", MaxQueryParams)
+		}
+		if _, err := url.ParseQuery(raw); err != nil {
+			return news.Errorf(news.ECodeBadRequest, "the query string does not parse: %v", err)
+		}
+		return next(c)
+	}
 }
 
 type logKey struct{}
