@@ -693,9 +693,9 @@ type articleView struct {
 }
 
 func (s *Server) handleArticlePage(c echo.Context) error {
-	id := c.Param("id")
-	if u, err := url.PathUnescape(id); err == nil {
-		id = u
+	id, err := pathParam(c, "id")
+	if err != nil {
+		return err
 	}
 	a, err := s.eng.Article(id)
 	if err != nil {
