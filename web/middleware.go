@@ -237,9 +237,14 @@ func (s *Server) rateLimit() echo.MiddlewareFunc {
 	if s.cfg.RateLimit <= 0 {
 		return func(next echo.HandlerFunc) echo.HandlerFunc { return next }
 	}
-	r := rate.Limit(s.cfg.RateLimit)
-	burst := max(1, int(math.Ceil(s.cfg.RateLimit)))
-	retryAfter := strconv.Itoa(max(1, int(math.Ceil(1/s.cfg.RateLimit))))
+	return s.perClientLimit(rate.Limit(s.cfg.RateLimit), max(1, int(math.Ceil(s.cfg.RateLimit))), "write requests")
+}
+
+// perClientLimit limits requests per client IP to r per second with
+// bursts of burst; refusals are 429 with Retry-After (the time one more
+// request takes to be allowed) and say what was limited.
+func (s *Server) perClientLimit(r rate.Limit, burst int, what string) echo.MiddlewareFunc {
+	retryAfter := strconv.Itoa(max(1, int(math.Ceil(1/float64(r)))))
 	store := middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 		Rate: r, Burst: burst, ExpiresIn: 3 * time.Minute,
 	})
@@ -252,7 +257,7 @@ func (s *Server) rateLimit() echo.MiddlewareFunc {
 		DenyHandler: func(c echo.Context, id string, err error) error {
 			s.metrics.rateLimited.Inc()
 			c.Response().Header().Set("Retry-After", retryAfter)
-			return news.Errorf(news.ECodeRateLimited, "too many write requests from %s; retry after %s s", id, retryAfter)
+			return news.Errorf(news.ECodeRateLimited, "too many %s from %s; retry after %s s", what, id, retryAfter)
 		},
 	})
 }
