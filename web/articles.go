@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 
@@ -69,9 +70,30 @@ func (s *Server) handleIngest(c echo.Context) error {
 	return c.JSON(http.StatusOK, resp)
 }
 
+// pathParam returns a path parameter percent-decoded exactly once. Go
+// keeps the decoded path in URL.Path and the raw one in URL.RawPath only
+// when its escaping is not the default; echo routes on RawPath when it is
+// set, so its parameter is then still escaped, and otherwise already
+// decoded. Decoding it again would turn /articles/a%2541 into "aA".
+func pathParam(c echo.Context, name string) (string, error) {
+	v := c.Param(name)
+	if c.Request().URL.RawPath == "" {
+		return v, nil
+	}
+	u, err := url.PathUnescape(v)
+	if err != nil {
+		return "", news.Errorf(news.ECodeBadRequest, "%s is not a valid path segment: %v", name, err)
+	}
+	return u, nil
+}
+
 // handleGetArticle returns one stored article.
 func (s *Server) handleGetArticle(c echo.Context) error {
-	a, err := s.eng.Article(c.Param("id"))
+	id, err := pathParam(c, "id")
+	if err != nil {
+		return err
+	}
+	a, err := s.eng.Article(id)
 	if err != nil {
 		return err
 	}
@@ -80,8 +102,12 @@ func (s *Server) handleGetArticle(c echo.Context) error {
 
 // handleDeleteArticle removes an article from the store and the index.
 func (s *Server) handleDeleteArticle(c echo.Context) error {
-	if err := s.eng.Delete(c.Param("id")); err != nil {
+	id, err := pathParam(c, "id")
+	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"deleted": c.Param("id")})
+	if err := s.eng.Delete(id); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"deleted": id})
 }

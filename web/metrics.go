@@ -59,7 +59,7 @@ func newMetrics(reg prometheus.Registerer, eng *engine.Engine) (*metrics, error)
 		}, []string{"code"}),
 		rateLimited: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "watchword_http_rate_limited_total",
-			Help: "Write requests refused by the per-client rate limit.",
+			Help: "Requests refused by a per-client rate limit (writes, sign-in attempts).",
 		}),
 	}
 	count := &cachedCount{eng: eng, ttl: 10 * time.Second}
@@ -124,12 +124,41 @@ func (c *cachedCount) get() float64 {
 	return c.last
 }
 
+// observeHTTP counts one request. Every label value comes from a closed
+// set: route is a registered pattern or "unmatched" (the caller's job),
+// the method is a standard one or "other", the status a known code or its
+// class ("5xx"). A client can send any method, so the raw one would make
+// a new series per request.
 func (m *metrics) observeHTTP(route, method string, status int, d time.Duration) {
-	m.httpRequests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+	method = methodLabel(method)
+	m.httpRequests.WithLabelValues(route, method, statusLabel(status)).Inc()
 	m.httpDuration.WithLabelValues(route, method).Observe(d.Seconds())
 	if route == "/api/search" && status == http.StatusOK {
 		m.searchDuration.Observe(d.Seconds())
 	}
+}
+
+// methodLabel is the method as a label value: a standard method, or
+// "other".
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return method
+	}
+	return "other"
+}
+
+// statusLabel is the status as a label value: the code when it is one
+// net/http knows, else its class ("4xx"), else "other".
+func statusLabel(status int) string {
+	switch {
+	case http.StatusText(status) != "":
+		return strconv.Itoa(status)
+	case status >= 100 && status <= 599:
+		return strconv.Itoa(status/100) + "xx"
+	}
+	return "other"
 }
 
 // observeIngest counts one ingest request's articles.
@@ -137,7 +166,11 @@ func (m *metrics) observeIngest(received, stored int, rejected []engine.ItemErro
 	m.ingested.Add(float64(received))
 	m.indexed.Add(float64(stored))
 	for _, r := range rejected {
-		m.rejected.WithLabelValues(r.Code).Inc()
+		code := r.Code // one of internal/news's codes; anything else is "other"
+		if _, known := statusOf[code]; !known {
+			code = "other"
+		}
+		m.rejected.WithLabelValues(code).Inc()
 	}
 }
 

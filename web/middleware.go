@@ -9,6 +9,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -48,7 +49,31 @@ func (s *Server) useOps(e *echo.Echo) {
 			return err
 		},
 	})
-	e.Use(s.requestID, s.accessLog, secureHeaders, rec)
+	e.Use(s.requestID, s.accessLog, secureHeaders, rec, checkQuery)
+}
+
+// MaxQueryParams is the most parameters a query string may have; Go's
+// url.ParseQuery refuses more (its urlmaxqueryparams default).
+const MaxQueryParams = 10000
+
+// checkQuery refuses a query string that does not parse: more than
+// MaxQueryParams parameters, a bad %-escape, a semicolon. echo's
+// QueryParams drops the whole query silently then, so a search would
+// answer every article as if no q or filter had been sent.
+func checkQuery(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		raw := c.Request().URL.RawQuery
+		if raw == "" {
+			return next(c)
+		}
+		if n := strings.Count(raw, "&") + 1; n > MaxQueryParams {
+			return news.Errorf(news.ECodeBadRequest, "the query string has more than %d parameters", MaxQueryParams)
+		}
+		if _, err := url.ParseQuery(raw); err != nil {
+			return news.Errorf(news.ECodeBadRequest, "the query string does not parse: %v", err)
+		}
+		return next(c)
+	}
 }
 
 type logKey struct{}
@@ -127,8 +152,12 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		if quietRoutes[route] {
 			level = slog.LevelDebug
 		}
+		method := req.Method
+		if len(method) > 32 { // a client may send any token as a method
+			method = method[:32] + "…"
+		}
 		attrs := []slog.Attr{
-			slog.String("method", req.Method),
+			slog.String("method", method),
 			slog.String("route", route),
 			slog.Int("status", res.Status),
 			slog.Float64("duration_ms", float64(dur.Microseconds())/1000),
@@ -208,9 +237,14 @@ func (s *Server) rateLimit() echo.MiddlewareFunc {
 	if s.cfg.RateLimit <= 0 {
 		return func(next echo.HandlerFunc) echo.HandlerFunc { return next }
 	}
-	r := rate.Limit(s.cfg.RateLimit)
-	burst := max(1, int(math.Ceil(s.cfg.RateLimit)))
-	retryAfter := strconv.Itoa(max(1, int(math.Ceil(1/s.cfg.RateLimit))))
+	return s.perClientLimit(rate.Limit(s.cfg.RateLimit), max(1, int(math.Ceil(s.cfg.RateLimit))), "write requests")
+}
+
+// perClientLimit limits requests per client IP to r per second with
+// bursts of burst; refusals are 429 with Retry-After (the time one more
+// request takes to be allowed) and say what was limited.
+func (s *Server) perClientLimit(r rate.Limit, burst int, what string) echo.MiddlewareFunc {
+	retryAfter := strconv.Itoa(max(1, int(math.Ceil(1/float64(r)))))
 	store := middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 		Rate: r, Burst: burst, ExpiresIn: 3 * time.Minute,
 	})
@@ -223,7 +257,7 @@ func (s *Server) rateLimit() echo.MiddlewareFunc {
 		DenyHandler: func(c echo.Context, id string, err error) error {
 			s.metrics.rateLimited.Inc()
 			c.Response().Header().Set("Retry-After", retryAfter)
-			return news.Errorf(news.ECodeRateLimited, "too many write requests from %s; retry after %s s", id, retryAfter)
+			return news.Errorf(news.ECodeRateLimited, "too many %s from %s; retry after %s s", what, id, retryAfter)
 		},
 	})
 }

@@ -8,7 +8,6 @@ package web
 
 import (
 	"bytes"
-	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"embed"
@@ -31,6 +30,7 @@ import (
 	"github.com/watchword/watchword/index/query"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/news"
+	"golang.org/x/time/rate"
 )
 
 //go:embed ui/templates/*.html
@@ -48,9 +48,9 @@ const (
 	uiChipsPerKind = 3
 )
 
-// sessionCookie holds, under --private, proof that the browser knows the
-// token: an HMAC of a fixed label keyed with the token (so the cookie does
-// not reveal the token itself).
+// sessionCookie holds, under --private, the id of a session the login
+// form started (web/session.go): random, kept in server memory, revoked by
+// signing out.
 const sessionCookie = "ww_session"
 
 type asset struct {
@@ -158,7 +158,8 @@ func (s *Server) uiRoutes() {
 	auth := s.uiAuth
 	e.GET("/static/:name", s.handleStatic)
 	e.GET("/login", s.handleLoginPage)
-	e.POST("/login", s.handleLogin)
+	e.POST("/login", s.handleLogin,
+		s.perClientLimit(rate.Every(loginEvery), loginBurst, "sign-in attempts"), LimitBody(LoginBodyLimit))
 	e.POST("/logout", s.handleLogout)
 	e.GET("/", s.handleSearchPage, auth)
 	e.GET("/articles/:id", s.handleArticlePage, auth)
@@ -188,21 +189,13 @@ func (s *Server) handleStatic(c echo.Context) error {
 
 // ---- token for server-rendered reads under --private ----
 
-func (s *Server) sessionValue() string {
-	m := hmac.New(sha256.New, []byte(s.cfg.Token))
-	m.Write([]byte("watchword ui session v1"))
-	return hex.EncodeToString(m.Sum(nil))
-}
-
 // uiAuthorized reports whether the request may read pages.
 func (s *Server) uiAuthorized(c echo.Context) bool {
 	if !s.cfg.Private {
 		return true
 	}
-	if ck, err := c.Cookie(sessionCookie); err == nil {
-		if subtle.ConstantTimeCompare([]byte(ck.Value), []byte(s.sessionValue())) == 1 {
-			return true
-		}
+	if ck, err := c.Cookie(sessionCookie); err == nil && s.sessions.valid(ck.Value) {
+		return true
 	}
 	if tok, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer "); ok {
 		return subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(s.cfg.Token)) == 1
@@ -226,14 +219,6 @@ type loginView struct {
 	Needed  bool
 }
 
-// localPath keeps redirects on this site.
-func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
-		return "/"
-	}
-	return p
-}
-
 func (s *Server) renderLogin(c echo.Context, status int, next, msg string) error {
 	return s.render(c, status, "login", pageData{Title: "Sign in", Body: loginView{Next: localPath(next), Message: msg, Needed: s.cfg.Private}})
 }
@@ -242,9 +227,16 @@ func (s *Server) handleLoginPage(c echo.Context) error {
 	return s.renderLogin(c, http.StatusOK, c.QueryParam("next"), "")
 }
 
+// handleLogin trades the token for a session. The route caps the body
+// (LoginBodyLimit) and rate-limits attempts per client; only the form
+// body is read, never the query string.
 func (s *Server) handleLogin(c echo.Context) error {
-	next := localPath(c.FormValue("next"))
-	tok := strings.TrimSpace(c.FormValue("token"))
+	req := c.Request()
+	if err := req.ParseForm(); err != nil {
+		return news.Errorf(news.ECodeBadRequest, "reading the sign-in form: %v", err)
+	}
+	next := localPath(req.PostForm.Get("next"))
+	tok := strings.TrimSpace(req.PostForm.Get("token"))
 	if tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.Token)) != 1 {
 		msg := "That token is not valid. It is the write token printed when the server first started (also in <data>/token)."
 		if tok == "" {
@@ -252,19 +244,36 @@ func (s *Server) handleLogin(c echo.Context) error {
 		}
 		return s.renderLogin(c, http.StatusUnauthorized, next, msg)
 	}
-	c.SetCookie(&http.Cookie{
-		Name: sessionCookie, Value: s.sessionValue(), Path: "/",
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.Request().TLS != nil,
-	})
+	if ck, err := c.Cookie(sessionCookie); err == nil {
+		s.sessions.revoke(ck.Value) // signing in again replaces the session
+	}
+	id, err := s.sessions.create()
+	if err != nil {
+		return err
+	}
+	c.SetCookie(s.newSessionCookie(c, id, 0))
 	return c.Redirect(http.StatusSeeOther, next)
 }
 
+// handleLogout revokes the session, so its cookie is worthless even if
+// kept or copied, and tells the browser to drop it.
 func (s *Server) handleLogout(c echo.Context) error {
-	c.SetCookie(&http.Cookie{
-		Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.Request().TLS != nil,
-	})
+	if ck, err := c.Cookie(sessionCookie); err == nil {
+		s.sessions.revoke(ck.Value)
+	}
+	c.SetCookie(s.newSessionCookie(c, "", -1))
 	return c.Redirect(http.StatusSeeOther, "/login")
+}
+
+// newSessionCookie is the session cookie: HttpOnly, SameSite=Strict,
+// Secure when the client came over HTTPS (secureRequest), and without
+// Max-Age, so the browser drops it when it closes (the server forgets the
+// session after SessionTTL anyway).
+func (s *Server) newSessionCookie(c echo.Context, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{
+		Name: sessionCookie, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.secureRequest(c),
+	}
 }
 
 // ---- search page ----
@@ -693,9 +702,9 @@ type articleView struct {
 }
 
 func (s *Server) handleArticlePage(c echo.Context) error {
-	id := c.Param("id")
-	if u, err := url.PathUnescape(id); err == nil {
-		id = u
+	id, err := pathParam(c, "id")
+	if err != nil {
+		return err
 	}
 	a, err := s.eng.Article(id)
 	if err != nil {

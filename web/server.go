@@ -54,9 +54,10 @@ type Server struct {
 	srv  *http.Server
 	addr net.Addr
 
-	metrics *metrics
-	limiter echo.MiddlewareFunc // shared by every write route
-	closing atomic.Bool         // shutdown has begun: not ready
+	metrics  *metrics
+	limiter  echo.MiddlewareFunc // shared by every write route
+	sessions *sessionStore       // UI sign-ins (web/session.go)
+	closing  atomic.Bool         // shutdown has begun: not ready
 }
 
 // New builds the server and its routes.
@@ -82,6 +83,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("web: metrics: %w", err)
 	}
 	s.metrics, s.limiter = m, s.rateLimit()
+	s.sessions = newSessionStore(MaxSessions, SessionTTL, time.Now)
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
