@@ -335,3 +335,23 @@ func TestREADMEEnvVars(t *testing.T) {
 		}
 	}
 }
+
+// TestCaretColumn: the API reports byte positions; the caret under the
+// query goes at the character's column.
+func TestCaretColumn(t *testing.T) {
+	for _, tc := range []struct {
+		q    string
+		pos  int
+		want int
+	}{
+		{"ukraine AND (", 12, 12},
+		{"Россия AND (", len("Россия AND "), 11},
+		{"東京 AND (", len("東京 AND "), 9},
+		{"x", 99, 1},
+		{"x", -1, 0},
+	} {
+		if got := caretColumn(tc.q, tc.pos); got != tc.want {
+			t.Errorf("caretColumn(%q, %d) = %d, want %d", tc.q, tc.pos, got, tc.want)
+		}
+	}
+}
