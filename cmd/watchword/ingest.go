@@ -178,8 +178,9 @@ func runIngest(ctx context.Context, o *ingestOptions, paths []string, stdout, st
 	}
 	p.finish()
 	s := p.stats
-	fmt.Fprintf(stdout, "ingested %d articles from %d files in %s: %d stored, %d failed",
-		s.read, len(files), time.Since(start).Round(time.Millisecond), s.stored, s.failed)
+	fmt.Fprintf(stdout, "ingested %d %s from %d %s in %s: %d stored, %d failed",
+		s.read, plural(s.read, "article", "articles"), len(files), plural(len(files), "file", "files"),
+		time.Since(start).Round(time.Millisecond), s.stored, s.failed)
 	unreadable := ""
 	if s.filesFailed > 0 {
 		unreadable = fmt.Sprintf("%d %s could not be read", s.filesFailed, plural(s.filesFailed, "file", "files"))
@@ -188,9 +189,9 @@ func runIngest(ctx context.Context, o *ingestOptions, paths []string, stdout, st
 	fmt.Fprintln(stdout)
 	switch {
 	case s.failed > 0 && s.filesFailed > 0:
-		return fmt.Errorf("%d articles failed and %s", s.failed, unreadable)
+		return fmt.Errorf("%d %s failed and %s", s.failed, plural(s.failed, "article", "articles"), unreadable)
 	case s.failed > 0:
-		return fmt.Errorf("%d articles failed", s.failed)
+		return fmt.Errorf("%d %s failed", s.failed, plural(s.failed, "article", "articles"))
 	case s.filesFailed > 0:
 		return errors.New(unreadable)
 	}
