@@ -145,7 +145,8 @@ func (e *Engine) catchUp() error {
 // store is ahead of the index, which happens only after a failed index
 // batch. It runs with writeMu held before every write and delete, so no
 // later batch can move the index's marker past a sequence it does not
-// hold; while it fails, writes are refused with ECodeUnavailable.
+// hold; while it fails, writes are refused with ECodeUnavailable and the
+// background repair is running.
 func (e *Engine) syncLocked() error {
 	last, err := e.store.LastSeq()
 	if err != nil {
@@ -158,14 +159,15 @@ func (e *Engine) syncLocked() error {
 	e.log.Warn("index: replaying the changes a failed index batch left out", "from_seq", from, "to_seq", last)
 	if err := e.replay(from, last); err != nil {
 		e.log.Error("index: replay failed; writes are refused until it succeeds", "from_seq", from, "err", err)
+		e.repairLocked()
 		return &news.Error{Code: news.ECodeUnavailable, Err: err,
 			Message: "the search index is behind the store after a failed write and could not catch up; try again later"}
 	}
 	return nil
 }
 
-// repairLocked starts the background repair unless it runs already. It
-// is called with writeMu held after an index batch failed.
+// repairLocked starts the background repair unless it runs already (it
+// is what calls syncLocked then). It is called with writeMu held.
 func (e *Engine) repairLocked() {
 	if e.repairing {
 		return
@@ -416,9 +418,10 @@ func (e *Engine) write(arts []*news.Article, prepare func([]*news.Article)) erro
 	if indexErr {
 		// Stored but not searchable: replay from the last applied
 		// sequence now. When that works the write is complete after all;
-		// otherwise it fails and the next write (or the repair) replays.
+		// otherwise it fails as unavailable (503) and the next write (or
+		// the repair) replays.
 		if err := e.syncLocked(); err != nil {
-			e.repairLocked()
+			errs = append([]error{err}, errs...)
 		} else {
 			e.log.Warn("index: a failed batch was replayed", "err", errors.Join(errs...))
 			if storeErr == nil {
@@ -448,7 +451,6 @@ func (e *Engine) Delete(id string) error {
 		if e.syncLocked() == nil {
 			return nil
 		}
-		e.repairLocked()
 		return fmt.Errorf("engine: delete %q: %w", id, err)
 	}
 	e.indexedSeq.Store(seq)

@@ -129,8 +129,8 @@ func TestIndexFailingRefusesWrites(t *testing.T) {
 	}
 	before := e.IndexedSeq()
 	p.failing.Store(true)
-	if _, _, err := e.Ingest(articles(20, "beta")); err == nil {
-		t.Fatal("ingest succeeded while the index fails")
+	if _, _, err := e.Ingest(articles(20, "beta")); news.ErrorCode(err) != news.ECodeUnavailable {
+		t.Fatalf("ingest while the index fails: %v, want code %s", err, news.ECodeUnavailable)
 	}
 	if e.IndexedSeq() != before {
 		t.Errorf("IndexedSeq moved from %d to %d over unindexed articles", before, e.IndexedSeq())
