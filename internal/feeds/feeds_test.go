@@ -445,8 +445,8 @@ func waitFor(t *testing.T, what string, d time.Duration, ok func() bool) {
 	}
 }
 
-// TestGuard: without an allow list a loopback, private or metadata feed
-// URL is refused when saved, and the dialler refuses it again when a feed
+// TestGuard: without an allow list a loopback, private, reserved or
+// metadata feed URL, or an IPv6 form embedding one, is refused when saved, and the dialler refuses it again when a feed
 // saved under an allow list is polled without one (as after DNS
 // rebinding).
 func TestGuard(t *testing.T) {
@@ -455,7 +455,9 @@ func TestGuard(t *testing.T) {
 	strict := newEnv(t, nil, func(c *Config) { c.Allow = nil })
 	for _, u := range []string{
 		o.url("/feed"), "http://localhost:9/feed", "http://10.1.2.3/feed", "http://169.254.169.254/latest/meta-data",
-		"http://[::1]/feed", "http://[fd00::1]/feed", "ftp://example.com/feed", "https://user:pw@example.com/feed", "not a url", "",
+		"http://[::1]/feed", "http://[fd00::1]/feed", "http://[::127.0.0.1]/feed", "http://[::ffff:0:7f00:1]/feed",
+		"http://[64:ff9b::a9fe:a9fe]/latest/meta-data", "http://[2002:a9fe:a9fe::1]/feed", "http://[2001::1]/feed",
+		"http://198.18.0.1/feed", "http://192.0.0.8/feed", "http://100.64.0.1/feed", "ftp://example.com/feed", "https://user:pw@example.com/feed", "not a url", "",
 	} {
 		if _, err := strict.svc.Create(&Input{URL: strp(u)}); news.ErrorCode(err) != news.ECodeInvalid {
 			t.Errorf("create %q: %v, want invalid", u, err)
