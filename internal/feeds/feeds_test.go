@@ -482,18 +482,24 @@ func TestGuard(t *testing.T) {
 	}
 }
 
-// TestValidate: schedules get the same 400s as alerts, unknown fields and
+// TestValidate: schedules get the same 400s as alerts (every firing
+// checked against the minimum), unknown fields and
 // a second feed for one URL are refused, and PATCH validates.
 func TestValidate(t *testing.T) {
 	e := newEnv(t, nil, func(c *Config) { c.MinInterval = 5 * time.Minute })
 	o := newOrigin(t)
 	for name, in := range map[string]*Input{
 		"below the minimum": {URL: strp(o.url("/a")), Schedule: strp("@every 1m")},
-		"TZ= panics cron":   {URL: strp(o.url("/a")), Schedule: strp("TZ=")},
-		"never fires":       {URL: strp(o.url("/a")), Schedule: strp("0 0 30 2 *")},
-		"garbage spec":      {URL: strp(o.url("/a")), Schedule: strp("every tuesday")},
-		"long source":       {URL: strp(o.url("/a")), Source: strp(strings.Repeat("s", 300))},
-		"no url":            {Schedule: strp("@hourly")},
+		// Every 5 minutes but once 1 minute apart, late in the hour, at
+		// a month's end, or at New York's repeated hour.
+		"burst late in the hour": {URL: strp(o.url("/a")), Schedule: strp("0,5,10,15,20,25,30,35,40,45,50,55,56 * * * *")},
+		"month end":              {URL: strp(o.url("/a")), Schedule: strp("0,59 0,23 1,31 * *")},
+		"repeated hour":          {URL: strp(o.url("/a")), Schedule: strp("TZ=America/New_York 1,59 1 * * *")},
+		"TZ= panics cron":        {URL: strp(o.url("/a")), Schedule: strp("TZ=")},
+		"never fires":            {URL: strp(o.url("/a")), Schedule: strp("0 0 30 2 *")},
+		"garbage spec":           {URL: strp(o.url("/a")), Schedule: strp("every tuesday")},
+		"long source":            {URL: strp(o.url("/a")), Source: strp(strings.Repeat("s", 300))},
+		"no url":                 {Schedule: strp("@hourly")},
 	} {
 		if _, err := e.svc.Create(in); news.ErrorCode(err) != news.ECodeInvalid {
 			t.Errorf("%s: %v", name, err)
@@ -508,6 +514,9 @@ func TestValidate(t *testing.T) {
 	}
 	if _, err := e.svc.Update(v.ID, &Input{Schedule: strp("@every 10s")}); news.ErrorCode(err) != news.ECodeInvalid {
 		t.Errorf("patch below the minimum: %v", err)
+	}
+	if _, err := e.svc.Update(v.ID, &Input{Schedule: strp("0,30,58 * * * *")}); news.ErrorCode(err) != news.ECodeInvalid {
+		t.Errorf("patch to fire at :58 and :00: %v", err)
 	}
 	got, _ := e.svc.Get(v.ID)
 	if got.Schedule != DefaultSchedule {
