@@ -31,8 +31,7 @@ import (
 //
 // Labels are looked up as browsers do (the WHATWG Encoding Standard, so
 // iso-8859-1 and us-ascii are read as windows-1252, their superset), plus
-// UTF-32. An unknown charset in contentType is ignored; an unknown one in
-// the document is an error. Bytes that are not valid in the encoding
+// UTF-32. An unknown label is ignored, as if there were none. Bytes that are not valid in the encoding
 // (UTF-8 included, however labelled) become U+FFFD, and control characters are cleaned as CleanText does.
 func FeedUTF8(data []byte, contentType string) ([]byte, error) {
 	enc, rest := sniffBOM(data)
@@ -46,9 +45,7 @@ func FeedUTF8(data []byte, contentType string) ([]byte, error) {
 	}
 	if enc == nil {
 		if label := declaredEncoding(data); label != "" {
-			if enc = lookupCharset(label); enc == nil {
-				return nil, news.Errorf(news.ECodeBadRequest, "feed declares the unknown encoding %q", clip(label, 40))
-			}
+			enc = lookupCharset(label) // nil when unknown: ignored
 		}
 	}
 	if (enc == nil || enc == unicode.UTF8) && !utf8.Valid(rest) && !hasMultibyte(rest) {
