@@ -35,7 +35,6 @@ const (
 	secretBytes            = 32
 	maxFilterValues        = 50
 	maxScheduleBytes       = 256
-	intervalProbes         = 6
 	defaultScheduleIfEmpty = "@hourly"
 )
 
@@ -164,7 +163,8 @@ func (a *Alert) Validate(r Rules) error {
 
 // ParseSchedule parses a cron spec (5 fields or a descriptor such as
 // @hourly or @every 5m) in the IANA time zone tz and checks that it fires,
-// and not more often than minInterval. robfig/cron panics on some inputs
+// and never twice within minInterval (0: no check), on any day: see
+// shortestGap. robfig/cron panics on some inputs
 // (TZ= without a spec); those are recovered into a 400.
 func ParseSchedule(spec, tz string, minInterval time.Duration, now time.Time) (sched cron.Schedule, err error) {
 	if len(spec) > maxScheduleBytes {
@@ -208,17 +208,13 @@ func ParseSchedule(spec, tz string, minInterval time.Duration, now time.Time) (s
 	if perr != nil {
 		return nil, news.Errorf(news.ECodeInvalid, "schedule %q is not a valid cron spec: %v", spec, perr)
 	}
-	// Estimate the interval from consecutive firings.
-	t := now
-	for i := 0; i < intervalProbes; i++ {
-		next := s.Next(t)
-		if next.IsZero() {
-			return nil, news.Errorf(news.ECodeInvalid, "schedule %q never fires", spec)
+	if s.Next(now).IsZero() {
+		return nil, news.Errorf(news.ECodeInvalid, "schedule %q never fires", spec)
+	}
+	if ss, ok := s.(*cron.SpecSchedule); ok && minInterval > 0 {
+		if gap, where, found := shortestGap(ss, now, minInterval); found {
+			return nil, news.Errorf(news.ECodeInvalid, "schedule %q fires %s apart (%s), more often than the minimum interval of %s", spec, gap, where, minInterval)
 		}
-		if i > 0 && next.Sub(t) < minInterval {
-			return nil, news.Errorf(news.ECodeInvalid, "schedule %q fires every %s, more often than the minimum interval of %s", spec, next.Sub(t), minInterval)
-		}
-		t = next
 	}
 	return s, nil
 }

@@ -29,6 +29,12 @@ type env struct {
 
 func newEnv(t *testing.T, mutate func(*Config)) *env {
 	t.Helper()
+	return newEnvWith(t, mutate, nil)
+}
+
+// newEnvWith is newEnv with a hook that runs before the service starts.
+func newEnvWith(t *testing.T, mutate func(*Config), beforeStart func(*Service)) *env {
+	t.Helper()
 	eng, err := engine.Open(engine.Config{DataDir: t.TempDir(), Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
@@ -45,6 +51,9 @@ func newEnv(t *testing.T, mutate func(*Config)) *env {
 	svc, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if beforeStart != nil {
+		beforeStart(svc)
 	}
 	if err := svc.Start(); err != nil {
 		t.Fatal(err)

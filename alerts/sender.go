@@ -178,6 +178,33 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	return 0
 }
 
+// Backoff of a delivery held in memory (see hold): the first wait, and
+// the longest.
+const (
+	holdBase = time.Second
+	holdMax  = 10 * time.Minute
+)
+
+// hold keeps a delivery out of the sender's hands until a time, when
+// something on our side failed: its record could not be read, or an
+// outcome could not be written. The store's due time cannot be moved
+// then, so without it the delivery would be due again at once.
+type hold struct {
+	until time.Time
+	fails int // consecutive failures, for the backoff
+	// unrecorded is an outcome the store has not taken yet: the next turn
+	// writes it again instead of making another attempt, so a receiver
+	// that got the POST does not get it again (after a restart it may,
+	// with the same webhook-id).
+	unrecorded *unrecorded
+}
+
+type unrecorded struct {
+	d      *Delivery
+	out    outcome
+	status string
+}
+
 // sender is the bounded pool that works the outbox.
 type sender struct {
 	s      *Service
@@ -186,8 +213,17 @@ type sender struct {
 	wakeCh chan struct{}
 	work   chan string
 
+	// build makes a delivery's payload; nil and no error when every
+	// article was deleted. commit writes an attempt's outcome. Both are
+	// fields so that tests can make them fail; holdBase is the first
+	// in-memory backoff.
+	build    func(d *Delivery) ([]byte, error)
+	commit   func(fn func(*bolt.Tx) error) error
+	holdBase time.Duration
+
 	mu       sync.Mutex
 	inflight map[string]bool
+	held     map[string]*hold
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -205,7 +241,7 @@ func newSender(s *Service) *sender {
 		MaxIdleConnsPerHost:   4,
 		IdleConnTimeout:       90 * time.Second,
 	}
-	return &sender{
+	p := &sender{
 		s: s,
 		client: &http.Client{
 			Transport:     tr,
@@ -215,7 +251,68 @@ func newSender(s *Service) *sender {
 		wakeCh:   make(chan struct{}, 1),
 		work:     make(chan string),
 		inflight: map[string]bool{},
+		held:     map[string]*hold{},
+		commit:   s.db.Batch,
+		holdBase: holdBase,
 	}
+	p.build = p.payload
+	return p
+}
+
+// payload builds a delivery's body from the store; nil when every article
+// was deleted.
+func (p *sender) payload(d *Delivery) ([]byte, error) {
+	matches, err := p.s.matches(d.Alert.Query, d.ArticleIDs)
+	if err != nil {
+		return nil, fmt.Errorf("read the matches: %w", err)
+	}
+	if len(matches) == 0 {
+		return nil, nil
+	}
+	body, err := json.Marshal(Payload{Type: EventMatched, Timestamp: d.CreatedAt,
+		Data: MatchedData{Alert: d.Alert, Matches: matches, TotalNew: d.TotalNew}})
+	if err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	return body, nil
+}
+
+// holdFor keeps a delivery back for the next step of its backoff and
+// returns the wait. u, when set, is an outcome still to be written.
+func (p *sender) holdFor(id string, u *unrecorded) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	h := p.held[id]
+	if h == nil {
+		h = &hold{}
+		p.held[id] = h
+	}
+	wait := p.holdBase << min(h.fails, 20)
+	wait = jitter(min(wait, holdMax))
+	h.fails++
+	h.until = time.Now().Add(wait)
+	if u != nil {
+		h.unrecorded = u
+	}
+	return wait
+}
+
+// release forgets a delivery's hold once its state is in the store.
+func (p *sender) release(id string) {
+	p.mu.Lock()
+	delete(p.held, id)
+	p.mu.Unlock()
+}
+
+// pendingOutcome returns the outcome of an earlier attempt that is still
+// to be written, if any.
+func (p *sender) pendingOutcome(id string) *unrecorded {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if h := p.held[id]; h != nil {
+		return h.unrecorded
+	}
+	return nil
 }
 
 func (p *sender) wake() {
@@ -283,17 +380,30 @@ func (p *sender) dispatch() {
 }
 
 // due returns up to a pool's worth of queued deliveries due at now that
-// are not in flight, and the due time of the first one not taken.
+// are neither in flight nor held, and the time the first one not taken
+// is due.
 func (p *sender) due(now time.Time) (ids []string, next time.Time) {
 	limit := p.s.cfg.Senders
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	var nextHeld time.Time
+	defer func() {
+		if !nextHeld.IsZero() && (next.IsZero() || nextHeld.Before(next)) {
+			next = nextHeld
+		}
+	}()
 	err := p.s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketQueue).Cursor()
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
 			at := time.Unix(0, int64(binary.BigEndian.Uint64(k[:8])))
 			id := string(k[8:])
 			if p.inflight[id] {
+				continue
+			}
+			if h := p.held[id]; h != nil && h.until.After(now) {
+				if nextHeld.IsZero() || h.until.Before(nextHeld) {
+					nextHeld = h.until
+				}
 				continue
 			}
 			if at.After(now) || len(ids) >= limit {
@@ -329,9 +439,16 @@ func (p *sender) worker() {
 
 // attempt makes one delivery attempt and records its outcome. It runs
 // on a context that is not cancelled by Stop: an attempt in flight
-// finishes (within the timeout) and its outcome is recorded.
+// finishes (within the timeout) and its outcome is recorded. Every way
+// out leaves the delivery due later than now, in the store or, when the
+// store is what failed, in memory (holdFor), so none can spin.
 func (p *sender) attempt(id string) {
 	s := p.s
+	if u := p.pendingOutcome(id); u != nil {
+		// The attempt was made; only its outcome is missing from the store.
+		p.finish(u.d, u.out, u.status)
+		return
+	}
 	var d *Delivery
 	var a *Alert
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -347,32 +464,32 @@ func (p *sender) attempt(id string) {
 	})
 	if err != nil {
 		if news.ErrorCode(err) == news.ECodeNotFound {
-			p.dropQueued(id)
+			p.dropStale(id)
 			return
 		}
-		s.log.Error("alerts: load delivery", "delivery", id, "err", err)
+		wait := p.holdFor(id, nil)
+		s.log.Error("alerts: load delivery", "delivery", id, "err", err, "retry_in", wait)
 		return
 	}
 	if d.Status != StatusPending && d.Status != StatusRetrying {
+		p.dropStale(id) // a queue entry left behind: nothing to do
 		return
 	}
 	if a == nil {
 		p.finish(d, outcome{err: errors.New("alert deleted")}, StatusFailed)
 		return
 	}
-	matches, err := s.matches(d.Alert.Query, d.ArticleIDs)
+	body, err := p.build(d)
 	if err != nil {
+		// Counted as an attempt, so a payload that can never be built
+		// ends as failed (and can be redelivered) like any other.
 		s.log.Error("alerts: build delivery", "delivery", id, "err", err)
+		d.Attempts++
+		p.retryOrFail(d, outcome{retry: true, err: errors.New("the payload could not be built; see the server log")})
 		return
 	}
-	if len(matches) == 0 {
+	if body == nil {
 		p.finish(d, outcome{err: errors.New("every article was deleted; nothing to send")}, StatusSucceeded)
-		return
-	}
-	body, err := json.Marshal(Payload{Type: EventMatched, Timestamp: d.CreatedAt,
-		Data: MatchedData{Alert: d.Alert, Matches: matches, TotalNew: d.TotalNew}})
-	if err != nil {
-		s.log.Error("alerts: encode delivery", "delivery", id, "err", err)
 		return
 	}
 	began := time.Now()
@@ -384,17 +501,27 @@ func (p *sender) attempt(id string) {
 		p.finish(d, out, StatusSucceeded)
 	case out.disable:
 		p.finish(d, out, StatusFailed)
-	case out.retry && d.Attempts < len(s.cfg.RetrySchedule):
-		wait := jitter(s.cfg.RetrySchedule[d.Attempts])
-		if out.retryAfter > 0 {
-			wait = out.retryAfter
-		}
-		t := time.Now().Add(wait).UTC()
-		d.NextAttemptAt = &t
-		p.finish(d, out, StatusRetrying)
 	default:
-		p.finish(d, out, StatusFailed)
+		p.retryOrFail(d, out)
 	}
+}
+
+// retryOrFail schedules the next attempt of a failed one on the retry
+// schedule, or fails the delivery when the outcome is final or the
+// schedule is used up.
+func (p *sender) retryOrFail(d *Delivery, out outcome) {
+	schedule := p.s.cfg.RetrySchedule
+	if !out.retry || d.Attempts >= len(schedule) {
+		p.finish(d, out, StatusFailed)
+		return
+	}
+	wait := jitter(schedule[d.Attempts])
+	if out.retryAfter > 0 {
+		wait = out.retryAfter
+	}
+	t := time.Now().Add(wait).UTC()
+	d.NextAttemptAt = &t
+	p.finish(d, out, StatusRetrying)
 }
 
 // jitter spreads a wait by up to ±10% so retries of many deliveries do
@@ -427,7 +554,7 @@ func (p *sender) finish(d *Delivery, out outcome, status string) {
 	// deliveries a second on the benchmark machine's disk. The function
 	// may run more than once (bbolt retries a failed batch one by one);
 	// it only reads and writes the state it is given.
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err := p.commit(func(tx *bolt.Tx) error {
 		prev, err := getDelivery(tx, d.ID)
 		if err != nil {
 			if news.ErrorCode(err) == news.ECodeNotFound {
@@ -454,9 +581,13 @@ func (p *sender) finish(d *Delivery, out outcome, status string) {
 		return putState(tx, a.Num, a.state())
 	})
 	if err != nil {
-		s.log.Error("alerts: record delivery", "delivery", d.ID, "err", err)
+		// Keep the outcome and write it again later; the delivery is not
+		// attempted again meanwhile.
+		wait := p.holdFor(d.ID, &unrecorded{d: d, out: out, status: status})
+		s.log.Error("alerts: record delivery", "delivery", d.ID, "status", status, "err", err, "retry_in", wait)
 		return
 	}
+	p.release(d.ID)
 	if out.disable {
 		s.cfg.Metrics.delivered(outcomeDisabled)
 	} else {
@@ -474,16 +605,39 @@ func (p *sender) finish(d *Delivery, out outcome, status string) {
 	}
 }
 
-func (p *sender) dropQueued(id string) {
-	_ = p.s.db.Update(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketQueue).Cursor()
+// dropStale removes the queue entries of a delivery that is gone or no
+// longer pending, checked again in the same transaction.
+func (p *sender) dropStale(id string) {
+	err := p.s.db.Update(func(tx *bolt.Tx) error {
+		d, err := getDelivery(tx, id)
+		switch {
+		case news.ErrorCode(err) == news.ECodeNotFound:
+		case err != nil:
+			return err
+		case d.Status == StatusPending || d.Status == StatusRetrying:
+			return nil // queued again meanwhile
+		}
+		q := tx.Bucket(bucketQueue)
+		var stale [][]byte
+		c := q.Cursor()
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
 			if string(k[8:]) == id {
-				return tx.Bucket(bucketQueue).Delete(k)
+				stale = append(stale, bytes.Clone(k))
+			}
+		}
+		for _, k := range stale {
+			if err := q.Delete(k); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
+	if err != nil {
+		wait := p.holdFor(id, nil)
+		p.s.log.Error("alerts: drop a finished delivery from the queue", "delivery", id, "err", err, "retry_in", wait)
+		return
+	}
+	p.release(id)
 }
 
 // post makes one signed POST and classifies the answer. Errors never

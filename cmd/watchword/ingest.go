@@ -274,7 +274,7 @@ func decodeFile(f inputFile, o ingest.Options) ([]ingest.Item, error) {
 		return nil, err
 	}
 	if format == ingest.TypeJSON && ingest.IsJSONFeed(data) {
-		format = ingest.TypeRSS // the feed decoder reads RSS, Atom and JSON Feed
+		format = ingest.TypeJSONFeed
 	}
 	items, err := ingest.DecodeWith(format, data, o)
 	if err != nil {

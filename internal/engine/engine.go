@@ -49,6 +49,19 @@ type Engine struct {
 
 	writeMu    sync.Mutex    // serialises writes so sequence order is index order
 	indexedSeq atomic.Uint64 // highest sequence applied to the index
+
+	// apply writes one batch to the index: index.Apply, replaced by tests
+	// to make a batch fail.
+	apply func(puts []*news.Article, dels []string, lastSeq uint64) error
+
+	// After a failed index batch a background repair replays the changes
+	// the index missed, so the server catches up (and /readyz turns
+	// ready) even when no write comes to do it.
+	repairing  bool          // a repair goroutine is running; guarded by writeMu
+	repairWait time.Duration // first wait of the repair's backoff
+	closing    chan struct{}
+	closeOnce  sync.Once
+	bg         sync.WaitGroup
 }
 
 // StorePath and IndexPath name the files inside a data directory.
@@ -79,7 +92,8 @@ func Open(cfg Config) (*Engine, error) {
 		st.Close()
 		return nil, err
 	}
-	e := &Engine{store: st, index: ix, extract: cfg.Extract, batch: cfg.BatchSize, log: cfg.Logger, now: cfg.Now}
+	e := &Engine{store: st, index: ix, extract: cfg.Extract, batch: cfg.BatchSize, log: cfg.Logger, now: cfg.Now,
+		apply: ix.Apply, repairWait: time.Second, closing: make(chan struct{})}
 	if err := e.catchUp(); err != nil {
 		e.Close()
 		return nil, err
@@ -96,8 +110,10 @@ func (e *Engine) Index() *index.Index { return e.index }
 // IndexedSeq is the highest ingest sequence that is searchable.
 func (e *Engine) IndexedSeq() uint64 { return e.indexedSeq.Load() }
 
-// Close closes index and store.
+// Close stops a running index repair and closes index and store.
 func (e *Engine) Close() error {
+	e.closeOnce.Do(func() { close(e.closing) })
+	e.bg.Wait()
 	return errors.Join(e.index.Close(), e.store.Close())
 }
 
@@ -121,11 +137,75 @@ func (e *Engine) catchUp() error {
 		e.indexedSeq.Store(last)
 		return nil
 	}
-	start := time.Now()
 	e.log.Info("index: catching up with the store", "from_seq", from, "to_seq", last)
+	return e.replay(from, last)
+}
+
+// syncLocked replays the changes after the last applied sequence when the
+// store is ahead of the index, which happens only after a failed index
+// batch. It runs with writeMu held before every write and delete, so no
+// later batch can move the index's marker past a sequence it does not
+// hold; while it fails, writes are refused with ECodeUnavailable and the
+// background repair is running.
+func (e *Engine) syncLocked() error {
+	last, err := e.store.LastSeq()
+	if err != nil {
+		return err
+	}
+	from := e.indexedSeq.Load()
+	if from >= last {
+		return nil
+	}
+	e.log.Warn("index: replaying the changes a failed index batch left out", "from_seq", from, "to_seq", last)
+	if err := e.replay(from, last); err != nil {
+		e.log.Error("index: replay failed; writes are refused until it succeeds", "from_seq", from, "err", err)
+		e.repairLocked()
+		return &news.Error{Code: news.ECodeUnavailable, Err: err,
+			Message: "the search index is behind the store after a failed write and could not catch up; try again later"}
+	}
+	return nil
+}
+
+// repairLocked starts the background repair unless it runs already (it
+// is what calls syncLocked then). It is called with writeMu held.
+func (e *Engine) repairLocked() {
+	if e.repairing {
+		return
+	}
+	e.repairing = true
+	e.bg.Add(1)
+	go func() {
+		defer e.bg.Done()
+		wait := e.repairWait
+		for {
+			t := time.NewTimer(wait)
+			select {
+			case <-e.closing:
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			e.writeMu.Lock()
+			err := e.syncLocked()
+			if err == nil {
+				e.repairing = false
+			}
+			e.writeMu.Unlock()
+			if err == nil {
+				return
+			}
+			wait = min(2*wait, time.Minute)
+		}
+	}()
+}
+
+// replay applies the store's changes in (from, last] to the index and
+// moves the marker to last.
+func (e *Engine) replay(from, last uint64) error {
+	start := time.Now()
 	var done int
 	lastLog := time.Now()
-	err = e.store.Changes(from, last, e.batch, func(chs []store.Change) error {
+	err := e.store.Changes(from, last, e.batch, func(chs []store.Change) error {
 		var puts []*news.Article
 		var dels []string
 		for _, c := range chs {
@@ -136,7 +216,7 @@ func (e *Engine) catchUp() error {
 			}
 		}
 		seq := chs[len(chs)-1].Seq
-		if err := e.index.Apply(puts, dels, seq); err != nil {
+		if err := e.apply(puts, dels, seq); err != nil {
 			return err
 		}
 		e.indexedSeq.Store(seq)
@@ -152,8 +232,8 @@ func (e *Engine) catchUp() error {
 	}
 	// Sequences of replaced articles leave gaps in the log; record the
 	// store's last sequence so the next start has nothing to do.
-	if err := e.index.Apply(nil, nil, last); err != nil {
-		return err
+	if err := e.apply(nil, nil, last); err != nil {
+		return fmt.Errorf("engine: catch up index: %w", err)
 	}
 	e.indexedSeq.Store(last)
 	e.log.Info("index: caught up", "changes", done, "seq", last, "took", time.Since(start).Round(time.Millisecond))
@@ -245,6 +325,9 @@ func (e *Engine) write(arts []*news.Article, prepare func([]*news.Article)) erro
 	}
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
+	if err := e.syncLocked(); err != nil {
+		return err
+	}
 
 	// ready[k] is closed once batch k is prepared.
 	nb := (len(arts) + e.batch - 1) / e.batch
@@ -276,16 +359,19 @@ func (e *Engine) write(arts []*news.Article, prepare func([]*news.Article)) erro
 		done chan error
 	}
 	var (
-		pending []flight
-		settled = e.indexedSeq.Load() // every batch up to here is searchable
-		written uint64                // highest marker sent to the index
-		errs    []error
+		pending  []flight
+		settled  = e.indexedSeq.Load() // every batch up to here is searchable
+		written  uint64                // highest marker sent to the index
+		errs     []error
+		indexErr bool  // a batch is stored but not indexed
+		storeErr error // a batch could not be stored
 	)
 	wait := func() {
 		f := pending[0]
 		pending = pending[1:]
 		if err := <-f.done; err != nil {
 			errs = append(errs, err)
+			indexErr = true
 			return
 		}
 		if len(errs) == 0 {
@@ -298,6 +384,7 @@ func (e *Engine) write(arts []*news.Article, prepare func([]*news.Article)) erro
 		<-ready[i/e.batch]
 		if err := e.store.PutArticles(chunk); err != nil {
 			errs = append(errs, err)
+			storeErr = err
 			break
 		}
 		docs := make([]*news.Article, 0, len(chunk))
@@ -315,7 +402,7 @@ func (e *Engine) write(arts []*news.Article, prepare func([]*news.Article)) erro
 			marker = f.seq // the only batch in flight: it covers itself
 		}
 		written = max(written, marker)
-		go func() { f.done <- e.index.Apply(docs, nil, marker) }()
+		go func() { f.done <- e.apply(docs, nil, marker) }()
 		pending = append(pending, f)
 	}
 	for len(pending) > 0 {
@@ -323,8 +410,24 @@ func (e *Engine) write(arts []*news.Article, prepare func([]*news.Article)) erro
 	}
 	if len(errs) == 0 && written < settled {
 		// Everything is in: move the marker up to the last sequence.
-		if err := e.index.Apply(nil, nil, settled); err != nil {
+		if err := e.apply(nil, nil, settled); err != nil {
 			errs = append(errs, err)
+			indexErr = true
+		}
+	}
+	if indexErr {
+		// Stored but not searchable: replay from the last applied
+		// sequence now. When that works the write is complete after all;
+		// otherwise it fails as unavailable (503) and the next write (or
+		// the repair) replays.
+		if err := e.syncLocked(); err != nil {
+			errs = append([]error{err}, errs...)
+		} else {
+			e.log.Warn("index: a failed batch was replayed", "err", errors.Join(errs...))
+			if storeErr == nil {
+				return nil
+			}
+			errs = []error{storeErr}
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -337,11 +440,17 @@ func (e *Engine) write(arts []*news.Article, prepare func([]*news.Article)) erro
 func (e *Engine) Delete(id string) error {
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
+	if err := e.syncLocked(); err != nil {
+		return err
+	}
 	seq, err := e.store.DeleteArticle(id)
 	if err != nil {
 		return err
 	}
-	if err := e.index.Apply(nil, []string{id}, seq); err != nil {
+	if err := e.apply(nil, []string{id}, seq); err != nil {
+		if e.syncLocked() == nil {
+			return nil
+		}
 		return fmt.Errorf("engine: delete %q: %w", id, err)
 	}
 	e.indexedSeq.Store(seq)

@@ -27,7 +27,7 @@ const (
 	TypeText   = "text/plain"
 )
 
-const supportedTypes = "application/json, application/x-ndjson, text/plain, application/rss+xml or application/atom+xml"
+const supportedTypes = "application/json, application/x-ndjson, text/plain, or a feed as application/rss+xml, application/atom+xml, application/feed+json, application/xml or text/xml"
 
 // Item is one decoded article or the reason it could not be decoded.
 type Item struct {
@@ -155,8 +155,9 @@ func IsJSONFeed(data []byte) bool {
 	return strings.HasPrefix(head.Version, "https://jsonfeed.org/version/")
 }
 
-// Decode dispatches on the content type (parameters such as charset are
-// ignored; only UTF-8 is accepted).
+// Decode dispatches on the content type. A feed is decoded with the
+// charset the content type names (see FeedUTF8); the other formats are
+// UTF-8 only, and their charset parameter is ignored.
 func Decode(contentType string, data []byte) ([]Item, error) {
 	return DecodeWith(contentType, data, Options{})
 }
@@ -175,8 +176,8 @@ func DecodeWith(contentType string, data []byte, o Options) ([]Item, error) {
 		return d.ndjson(data)
 	case TypeText:
 		return []Item{DecodeText(data)}, nil
-	case TypeRSS, TypeAtom:
-		return DecodeFeed(data)
+	case TypeRSS, TypeAtom, TypeJSONFeed, TypeXML, TypeTextXML:
+		return DecodeFeedType(data, contentType)
 	case "":
 		return nil, news.Errorf(news.ECodeUnsupported, "content type is required: %s", supportedTypes)
 	}

@@ -108,11 +108,17 @@ func (a *Article) Normalize(now time.Time) error {
 	if a.Title == "" {
 		a.Title = FirstSentence(a.Body)
 	}
+	if a.ID == "" {
+		if a.URL == "" && a.Date.IsZero() {
+			// Derived before the date defaults to now, so that the same
+			// undated story posted again is an update, not a new article.
+			a.ID = deriveUndatedID(a.Source, a.Title, a.Body)
+		} else {
+			a.ID = DeriveID(a.URL, a.Date, a.Title, a.Body)
+		}
+	}
 	if a.Date.IsZero() {
 		a.Date = now.UTC()
-	}
-	if a.ID == "" {
-		a.ID = DeriveID(a.URL, a.Date, a.Title, a.Body)
 	}
 	a.IngestedAt = now.UTC()
 	a.Supplied.Speakers = cleanValues(a.Supplied.Speakers)
@@ -160,6 +166,8 @@ func (a *Article) Validate() error {
 
 // DeriveID makes a deterministic id: from the URL when there is one, else
 // from date, title and body, so re-ingesting the same story updates it.
+// An article with neither URL nor date gets deriveUndatedID instead. The
+// hashes must not change: stored articles are keyed by them.
 func DeriveID(url string, date time.Time, title, body string) string {
 	h := sha256.New()
 	if url != "" {
@@ -167,6 +175,18 @@ func DeriveID(url string, date time.Time, title, body string) string {
 	} else {
 		fmt.Fprintf(h, "doc\x00%s\x00%s\x00%s", date.UTC().Format(time.RFC3339), title, body)
 	}
+	return hex.EncodeToString(h.Sum(nil))[:20]
+}
+
+// deriveUndatedID is the id of an article with neither id, URL nor date:
+// from its source, title and body (all normalized, the title derived from
+// the body when absent). The ingest time plays no part, so a re-post is
+// an update of the same article. Its input is tagged differently from
+// DeriveID's, so the two never collide.
+func deriveUndatedID(source, title, body string) string {
+	h := sha256.New()
+	// Length-prefixed, so no field can borrow from its neighbour.
+	fmt.Fprintf(h, "undated\x00%d:%s%d:%s%d:%s", len(source), source, len(title), title, len(body), body)
 	return hex.EncodeToString(h.Sum(nil))[:20]
 }
 

@@ -54,12 +54,37 @@ func TestNormalizeDerivesFields(t *testing.T) {
 	if len(a.ID) != 20 {
 		t.Errorf("derived id %q", a.ID)
 	}
-	b := &Article{Body: a.Body, Title: a.Title, Date: a.Date}
+	// The same undated story posted again an hour later: no id, url or
+	// date, so its date defaults to a different now. It must get the same
+	// id, so that the re-post is an update and not a second article.
+	b := &Article{Body: a.Body}
 	if err := b.Normalize(now.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if a.ID != b.ID {
-		t.Errorf("same story derived different ids %q and %q", a.ID, b.ID)
+		t.Errorf("undated re-post derived different ids %q and %q", a.ID, b.ID)
+	}
+	if !b.Date.Equal(now.Add(time.Hour)) {
+		t.Errorf("re-post date = %v, want its ingest time", b.Date)
+	}
+	// Its title given as the one derived is the same story.
+	b2 := &Article{Body: a.Body, Title: a.Title}
+	_ = b2.Normalize(now.Add(2 * time.Hour))
+	if b2.ID != a.ID {
+		t.Errorf("undated re-post with the derived title: id %q, want %q", b2.ID, a.ID)
+	}
+	// Another source, or another title, is another article.
+	for _, o := range []*Article{{Body: a.Body, Source: "other wire"}, {Body: a.Body, Title: "Another headline"}} {
+		_ = o.Normalize(now)
+		if o.ID == a.ID {
+			t.Errorf("%+v got the same id as the first story", o)
+		}
+	}
+	// A dated version of the story keeps its own date-based id.
+	dated := &Article{Body: a.Body, Date: now}
+	_ = dated.Normalize(now)
+	if dated.ID == a.ID {
+		t.Errorf("dated and undated versions share id %q", a.ID)
 	}
 	c := &Article{Body: "x", URL: "https://example.org/a"}
 	d := &Article{Body: "different body", URL: "https://example.org/a", Title: "other"}
@@ -67,6 +92,33 @@ func TestNormalizeDerivesFields(t *testing.T) {
 	_ = d.Normalize(now)
 	if c.ID != d.ID {
 		t.Errorf("same URL derived different ids %q and %q", c.ID, d.ID)
+	}
+}
+
+// TestDerivedIDsAreStable pins the ids derived for articles with a url or
+// a date: stores written by earlier versions are keyed by them, so a
+// change would turn every re-ingest into a duplicate.
+func TestDerivedIDsAreStable(t *testing.T) {
+	date := time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)
+	cases := []struct {
+		a    Article
+		want string
+	}{
+		{Article{Body: "Peskov said talks were at an early stage.", Date: date}, "b1b09bbe1c4460f44b20"},
+		{Article{Body: "Peskov said talks were at an early stage.", Title: "Talks", Date: date, Source: "wire"}, "c7522f1651ebee8e0f97"},
+		{Article{Body: "x", URL: "https://example.org/a"}, "a69f6ca77778caf47fd2"},
+		{Article{Body: "x", URL: "https://example.org/a", Date: date}, "a69f6ca77778caf47fd2"},
+	}
+	for i, c := range cases {
+		if err := c.a.Normalize(time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if c.a.ID != c.want {
+			t.Errorf("case %d: derived id %q, want %q as before", i, c.a.ID, c.want)
+		}
+	}
+	if got := DeriveID("https://example.org/a", time.Time{}, "", ""); got != "a69f6ca77778caf47fd2" {
+		t.Errorf("DeriveID(url) = %q", got)
 	}
 }
 
