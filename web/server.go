@@ -159,11 +159,9 @@ func (s *Server) requireToken(enforce bool) echo.MiddlewareFunc {
 			return next
 		}
 		return func(c echo.Context) error {
-			h := c.Request().Header.Get(echo.HeaderAuthorization)
-			tok, ok := strings.CutPrefix(h, "Bearer ")
-			if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), want) != 1 {
+			if !bearerOK(c, want) {
 				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="watchword"`)
-				if h == "" {
+				if c.Request().Header.Get(echo.HeaderAuthorization) == "" {
 					return news.Errorf(news.ECodeUnauthorized, "this endpoint needs Authorization: Bearer <token>")
 				}
 				return news.Errorf(news.ECodeUnauthorized, "the token is not valid")
@@ -171,6 +169,22 @@ func (s *Server) requireToken(enforce bool) echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
+}
+
+// bearerOK reports whether the request carries the token as a bearer.
+func bearerOK(c echo.Context, want []byte) bool {
+	tok, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+	return ok && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), want) == 1
+}
+
+// fullURLs reports whether a read may show webhook and feed URLs whole:
+// only to a request with the token. Anyone else (an open read without
+// --private) gets them as scheme, host and path, because their query
+// strings and user info are often credentials of the receiver or the
+// publisher (?secret=, ?apikey=). A wrong token on an open read is
+// treated as none, as the read itself is open.
+func (s *Server) fullURLs(c echo.Context) bool {
+	return bearerOK(c, []byte(s.cfg.Token))
 }
 
 // readBody reads the request body up to the configured limit.
