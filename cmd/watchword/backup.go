@@ -30,6 +30,9 @@ func cmdBackup(args []string, stdout, stderr io.Writer) error {
 	if *out == "" || fs.NArg() > 0 {
 		return usageError{errors.New("usage: watchword backup [--data DIR | --server URL [--token T]] --out FILE")}
 	}
+	if err := checkTarget(*out); err != nil {
+		return err
+	}
 	start := time.Now()
 	var n int64
 	var err error
@@ -114,9 +117,37 @@ func backupServer(server, token, out string) (int64, error) {
 	return n, nil
 }
 
-// writeAtomically writes path through a synced temporary file and a
-// rename, so a failed backup never leaves a truncated file behind.
+// checkTarget refuses a path that writeAtomically must not replace: the
+// rename would put a regular file in place of a symbolic link (not where
+// it points), a device such as /dev/null (as root), a FIFO or a socket,
+// and cannot replace a directory. A missing path or a regular file is
+// fine. Lstat, so a symlink is seen as one, not followed.
+func checkTarget(path string) error {
+	fi, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("check %s: %w", path, err)
+	case fi.Mode()&os.ModeSymlink != 0:
+		dest, _ := os.Readlink(path)
+		return fmt.Errorf("refusing to write to %s: it is a symbolic link (to %s), which would be replaced, not followed; give the file's real path", path, dest)
+	case fi.IsDir():
+		return fmt.Errorf("refusing to write to %s: it is a directory; give a file name", path)
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("refusing to write to %s: it is not a regular file (%s); give a new or regular file", path, fi.Mode().Type())
+	}
+	return nil
+}
+
+// writeAtomically writes path through a synced temporary file in the same
+// directory and a rename, so a failed backup never leaves a truncated
+// file behind. path must be new or a regular file (checkTarget), checked
+// before writing and again just before the rename.
 func writeAtomically(path string, write func(io.Writer) error) error {
+	if err := checkTarget(path); err != nil {
+		return err
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return err
@@ -135,6 +166,9 @@ func writeAtomically(path string, write func(io.Writer) error) error {
 		return err
 	}
 	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := checkTarget(path); err != nil {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
