@@ -43,6 +43,11 @@ type Config struct {
 	Alerts *alerts.Service
 	// Feeds serves /api/feeds; nil: it answers 503.
 	Feeds *feeds.Service
+	// Hold is the hold of a restored store's schedulers (nil: none); the
+	// pages show a banner while it is held.
+	Hold *alerts.Hold
+	// Resume releases Hold durably, for POST /api/admin/resume.
+	Resume func(context.Context) error
 }
 
 // Server is the HTTP server.
@@ -107,6 +112,24 @@ func (s *Server) routes() {
 	api.GET("/search", s.handleSearch, read)
 	s.alertRoutes(api, read, write) // web/alerts.go
 	s.feedRoutes(api, read, write)  // web/feeds.go
+	api.POST("/admin/resume", s.handleResume, write)
+}
+
+// handleResume releases the schedulers and senders of a restored store
+// (see Config.Hold) and clears its held mark. It answers whether they
+// were held; resuming twice is harmless.
+func (s *Server) handleResume(c echo.Context) error {
+	held, reason := s.cfg.Hold.Held()
+	if held {
+		if s.cfg.Resume == nil {
+			return news.Errorf(news.ECodeUnavailable, "this server cannot resume its schedulers")
+		}
+		if err := s.cfg.Resume(c.Request().Context()); err != nil {
+			return err
+		}
+		s.Logger(c).Warn("web: schedulers resumed over the API", "held", reason)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"resumed": held, "held": false})
 }
 
 // Handler returns the HTTP handler (for tests and custom servers).

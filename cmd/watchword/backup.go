@@ -148,8 +148,9 @@ func checkTarget(path string) error {
 // writeAtomically writes path through a synced temporary file in the same
 // directory and a rename, so a failed backup never leaves a truncated
 // file behind. path must be new or a regular file (checkTarget), checked
-// before writing and again just before the rename.
-func writeAtomically(path string, write func(io.Writer) error) error {
+// before writing and again just before the rename. prepare, when given,
+// runs on the written temporary file before it is put in place.
+func writeAtomically(path string, write func(io.Writer) error, prepare ...func(tmp string) error) error {
 	if err := checkTarget(path); err != nil {
 		return err
 	}
@@ -172,6 +173,11 @@ func writeAtomically(path string, write func(io.Writer) error) error {
 	}
 	if err := tmp.Close(); err != nil {
 		return err
+	}
+	for _, p := range prepare {
+		if err := p(tmp.Name()); err != nil {
+			return err
+		}
 	}
 	if err := checkTarget(path); err != nil {
 		return err
@@ -236,9 +242,23 @@ func cmdRestore(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer src.Close()
+	// The restored store starts held: its alert and feed schedulers and
+	// its webhook senders wait for serve --resume-schedulers or POST
+	// /api/admin/resume, so testing a backup never sends a webhook twice.
+	reason := fmt.Sprintf("restored from %s at %s", filepath.Base(*in), time.Now().UTC().Format(time.RFC3339))
 	err = writeAtomically(storePath, func(w io.Writer) error {
 		_, err := io.Copy(w, src)
 		return err
+	}, func(tmp string) error {
+		st, err := store.Open(tmp)
+		if err != nil {
+			return err
+		}
+		if err := st.SetHeld(reason); err != nil {
+			st.Close()
+			return err
+		}
+		return st.Close()
 	})
 	if err != nil {
 		return fmt.Errorf("restore %s: %w", storePath, err)
@@ -251,5 +271,6 @@ func cmdRestore(args []string, stdout, stderr io.Writer) error {
 		d.Close()
 	}
 	fmt.Fprintf(stdout, "restored %s into %s; the index is rebuilt from the store on the next start\n", *in, storePath)
+	fmt.Fprintf(stdout, "alerts, feeds and webhook deliveries start held: resume with serve --resume-schedulers or POST /api/admin/resume\n")
 	return nil
 }

@@ -433,3 +433,41 @@ func (s *Store) Changes(after, upTo uint64, batchSize int, fn func([]Change) err
 		after = batch[len(batch)-1].Seq
 	}
 }
+
+// keyHeld, in the meta bucket, marks a store restored from a backup: its
+// schedulers and webhook senders start held (see the serve command).
+var keyHeld = []byte("held")
+
+// Held returns why the store's scheduled work is held ("" when it is not).
+func (s *Store) Held() (string, error) {
+	var reason string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		reason = string(tx.Bucket(bucketMeta).Get(keyHeld))
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("store: read the held mark: %w", err)
+	}
+	return reason, nil
+}
+
+// SetHeld marks the store held for reason, durably.
+func (s *Store) SetHeld(reason string) error {
+	if reason == "" {
+		return errors.New("store: a held mark needs a reason")
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyHeld, []byte(reason)) })
+	if err != nil {
+		return fmt.Errorf("store: write the held mark: %w", err)
+	}
+	return nil
+}
+
+// ClearHeld removes the held mark, durably.
+func (s *Store) ClearHeld() error {
+	err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Delete(keyHeld) })
+	if err != nil {
+		return fmt.Errorf("store: clear the held mark: %w", err)
+	}
+	return nil
+}
