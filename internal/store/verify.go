@@ -102,26 +102,8 @@ func Buckets() []Bucket {
 			return nil
 		}},
 		{Name: string(bucketLog), Check: func(k, v []byte) error {
-			if len(k) != 8 {
-				return fmt.Errorf("key is %d bytes, not an 8-byte sequence", len(k))
-			}
-			switch {
-			case len(v) == 0:
-				return errors.New("empty change record")
-			case v[0] == kindDelete:
-				if len(v) == 1 {
-					return errors.New("deletion without an article id")
-				}
-				return nil
-			}
-			var a news.Article
-			if err := decodeArticle(v, &a); err != nil {
-				return err
-			}
-			if a.ID == "" || a.Seq != binary.BigEndian.Uint64(k) {
-				return fmt.Errorf("article record says id %q seq %d", a.ID, a.Seq)
-			}
-			return nil
+			_, err := checkLogRecord(k, v)
+			return err
 		}},
 		{Name: string(bucketMeta), Check: func(k, v []byte) error {
 			if bytes.Equal(k, keySeq) && len(v) != 8 {
@@ -130,6 +112,86 @@ func Buckets() []Bucket {
 			return nil
 		}},
 	}
+}
+
+// checkLogRecord decodes a change log record; for a put it returns the
+// article id.
+func checkLogRecord(k, v []byte) (putID string, err error) {
+	if len(k) != 8 {
+		return "", fmt.Errorf("key is %d bytes, not an 8-byte sequence", len(k))
+	}
+	switch {
+	case len(v) == 0:
+		return "", errors.New("empty change record")
+	case v[0] == kindDelete:
+		if len(v) == 1 {
+			return "", errors.New("deletion without an article id")
+		}
+		return "", nil
+	}
+	var a news.Article
+	if err := decodeArticle(v, &a); err != nil {
+		return "", err
+	}
+	if a.ID == "" || a.Seq != binary.BigEndian.Uint64(k) {
+		return "", fmt.Errorf("article record says id %q seq %d", a.ID, a.Seq)
+	}
+	return a.ID, nil
+}
+
+// crossCheck checks, during the walk, that the id index and the change
+// log agree (each id names the put record of that article, each put
+// record is indexed) and that the sequence counter is at least the
+// highest sequence used. The walk meets the buckets in name order: ids,
+// then log, then meta.
+type crossCheck struct {
+	path    string
+	idSeq   map[string]uint64
+	lastSeq uint64
+	seqSeen bool
+}
+
+func (x *crossCheck) record(bucket string, k, v []byte) (handled bool, err error) {
+	switch bucket {
+	case string(bucketIDs):
+		if len(v) == 8 {
+			x.idSeq[string(k)] = binary.BigEndian.Uint64(v)
+		}
+	case string(bucketLog):
+		id, err := checkLogRecord(k, v)
+		if err != nil {
+			return true, err
+		}
+		seq := binary.BigEndian.Uint64(k)
+		x.lastSeq = max(x.lastSeq, seq)
+		if id == "" {
+			return true, nil
+		}
+		if got, ok := x.idSeq[id]; !ok || got != seq {
+			return true, fmt.Errorf("article %q is not indexed under this sequence", id)
+		}
+		delete(x.idSeq, id)
+		return true, nil
+	case string(bucketMeta):
+		if bytes.Equal(k, keySeq) && len(v) == 8 {
+			x.seqSeen = true
+			if seq := binary.BigEndian.Uint64(v); seq < x.lastSeq {
+				return false, fmt.Errorf("the sequence counter %d is below the last sequence used, %d", seq, x.lastSeq)
+			}
+		}
+	}
+	return false, nil
+}
+
+func (x *crossCheck) finish() error {
+	for id, seq := range x.idSeq {
+		return &CorruptError{Path: x.path, Bucket: string(bucketIDs), Key: KeyString([]byte(id)),
+			Err: fmt.Errorf("names sequence %d, which does not hold this article", seq)}
+	}
+	if x.lastSeq > 0 && !x.seqSeen {
+		return &CorruptError{Path: x.path, Bucket: string(bucketMeta), Err: errors.New("the sequence counter is missing")}
+	}
+	return nil
 }
 
 // On-disk format of bbolt files (version 2), as go.etcd.io/bbolt's
@@ -432,20 +494,25 @@ func Verify(ctx context.Context, path string, buckets []Bucket) error {
 	for _, b := range buckets {
 		checks[b.Name] = b.Check
 	}
+	xc := &crossCheck{path: path, idSeq: map[string]uint64{}}
 	w := &walker{record: func(bucket string, k, v []byte) error {
 		check, ok := checks[bucket]
 		if !ok {
 			return &CorruptError{Path: path, Bucket: bucket, Err: errors.New("not a bucket this version of Watchword knows")}
 		}
-		if check == nil {
-			return nil
+		handled, err := xc.record(bucket, k, v)
+		if err == nil && !handled && check != nil {
+			err = check(k, v)
 		}
-		if err := check(k, v); err != nil {
+		if err != nil {
 			return &CorruptError{Path: path, Bucket: bucket, Key: KeyString(k), Err: err}
 		}
 		return nil
 	}}
 	if err := walkFile(ctx, path, w); err != nil {
+		return err
+	}
+	if err := xc.finish(); err != nil {
 		return err
 	}
 	// The structure is sound, so bbolt may read it.
@@ -480,46 +547,6 @@ func Verify(ctx context.Context, path string, buckets []Bucket) error {
 				return &CorruptError{Path: path, Err: fmt.Errorf("it has no %q bucket: not a Watchword store", b.Name)}
 			}
 		}
-		return crossCheck(path, tx)
-	})
-}
-
-// crossCheck checks that the id index and the change log agree: each id
-// names a put record of that article, each put record is indexed, and
-// the sequence counter is at least the highest sequence used.
-func crossCheck(path string, tx *bolt.Tx) error {
-	ib, lb := tx.Bucket(bucketIDs), tx.Bucket(bucketLog)
-	puts := 0
-	err := ib.ForEach(func(id, seq []byte) error {
-		v := lb.Get(seq)
-		var a news.Article
-		if v == nil || decodeArticle(v, &a) != nil || a.ID != string(id) {
-			return &CorruptError{Path: path, Bucket: string(bucketIDs), Key: KeyString(id),
-				Err: fmt.Errorf("names sequence %d, which does not hold this article", binary.BigEndian.Uint64(seq))}
-		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	c := lb.Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
-		if len(v) > 0 && v[0] == kindPut {
-			puts++
-		}
-	}
-	if n := ib.Stats().KeyN; n != puts {
-		return &CorruptError{Path: path, Bucket: string(bucketIDs), Err: fmt.Errorf("indexes %d articles; the change log holds %d", n, puts)}
-	}
-	if k, _ := c.Last(); k != nil {
-		var seq uint64
-		if v := tx.Bucket(bucketMeta).Get(keySeq); len(v) == 8 {
-			seq = binary.BigEndian.Uint64(v)
-		}
-		if last := binary.BigEndian.Uint64(k); seq < last {
-			return &CorruptError{Path: path, Bucket: string(bucketMeta), Key: KeyString(keySeq),
-				Err: fmt.Errorf("the sequence counter %d is below the last sequence used, %d", seq, last)}
-		}
-	}
-	return nil
 }

@@ -119,8 +119,20 @@ func TestVerifyNamesBucketAndKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Verify(context.Background(), path, allBuckets()); !errors.As(err, &ce) || ce.Bucket != "ids" || ce.Key != `"a0005"` {
+	if err := Verify(context.Background(), path, allBuckets()); !errors.As(err, &ce) || ce.Bucket != "log" || !strings.HasPrefix(ce.Key, "6 ") || !strings.Contains(err.Error(), `"a0005"`) {
 		t.Fatalf("id naming another article: %v", err)
+	}
+
+	// An id whose record is gone.
+	path = buildStore(t, 100)
+	db, _ = bolt.Open(path, 0o600, nil)
+	err = db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketIDs).Put([]byte("ghost"), seqKey(3)) })
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Verify(context.Background(), path, allBuckets()); !errors.As(err, &ce) || ce.Bucket != "ids" || ce.Key != `"ghost"` {
+		t.Fatalf("id without its record: %v", err)
 	}
 }
 
