@@ -316,58 +316,84 @@ func (w *walker) page(bucket string, key []byte, id uint64) ([]byte, error) {
 }
 
 // tree walks the B+tree rooted at page root (or the inline page) and
-// calls leaf for each entry, in order.
-func (w *walker) tree(bucket string, key []byte, root uint64, inline []byte, depth int, leaf func(flags uint32, k, v []byte) error) error {
+// calls leaf for each entry, in order. As bbolt's own walk does, it checks
+// that keys ascend strictly and that every key under a branch element is
+// at least that element's key and below the next one's (minKey, maxKey;
+// nil: no bound): bbolt's open panics on a disorder it finds while
+// rebuilding the free list. It returns the subtree's largest key.
+func (w *walker) tree(bucket string, key []byte, root uint64, inline []byte, depth int, minKey, maxKey []byte, leaf func(flags uint32, k, v []byte) error) ([]byte, error) {
 	if depth > maxTreeDepth {
-		return w.corrupt(bucket, key, "the tree is deeper than %d levels", maxTreeDepth)
+		return nil, w.corrupt(bucket, key, "the tree is deeper than %d levels", maxTreeDepth)
 	}
 	span := inline
 	if span == nil {
 		var err error
 		if span, err = w.page(bucket, key, root); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if len(span) < pageHeaderSize {
-		return w.corrupt(bucket, key, "inline bucket page is %d bytes", len(span))
+		return nil, w.corrupt(bucket, key, "inline bucket page is %d bytes", len(span))
 	}
 	flags, count := ne.Uint16(span[8:]), int(ne.Uint16(span[10:]))
 	if flags != flagBranch && flags != flagLeaf || inline != nil && flags != flagLeaf {
-		return w.corrupt(bucket, key, "page %d has type %#x, not a branch or leaf page", root, flags)
+		return nil, w.corrupt(bucket, key, "page %d has type %#x, not a branch or leaf page", root, flags)
 	}
 	if pageHeaderSize+count*elementSize > len(span) {
-		return w.corrupt(bucket, key, "page %d claims %d elements, more than fit", root, count)
+		return nil, w.corrupt(bucket, key, "page %d claims %d elements, more than fit", root, count)
 	}
 	if count == 0 && flags == flagBranch {
-		return w.corrupt(bucket, key, "branch page %d is empty", root)
+		return nil, w.corrupt(bucket, key, "branch page %d is empty", root)
 	}
+	// The elements' keys (and values), bounds-checked.
+	keys, vals := make([][]byte, count), make([][]byte, count)
+	lflags := make([]uint32, count)
 	for i := 0; i < count; i++ {
 		e := pageHeaderSize + i*elementSize
 		el := span[e : e+elementSize]
+		kpos, ksize, vsize := uint64(e), uint64(0), uint64(0)
 		if flags == flagBranch {
-			kpos, ksize := uint64(e)+uint64(ne.Uint32(el[0:])), uint64(ne.Uint32(el[4:]))
-			if kpos+ksize > uint64(len(span)) {
-				return w.corrupt(bucket, key, "branch page %d element %d points past the page", root, i)
+			kpos, ksize = kpos+uint64(ne.Uint32(el[0:])), uint64(ne.Uint32(el[4:]))
+		} else {
+			lflags[i] = ne.Uint32(el[0:])
+			kpos, ksize, vsize = kpos+uint64(ne.Uint32(el[4:])), uint64(ne.Uint32(el[8:])), uint64(ne.Uint32(el[12:]))
+		}
+		if kpos+ksize+vsize > uint64(len(span)) {
+			return nil, w.corrupt(bucket, key, "page %d element %d points past the page", root, i)
+		}
+		keys[i], vals[i] = span[kpos:kpos+ksize], span[kpos+ksize:kpos+ksize+vsize]
+	}
+	running := minKey
+	for i, k := range keys {
+		switch {
+		case i == 0 && running != nil && bytes.Compare(running, k) > 0:
+			return nil, w.corrupt(bucket, k, "page %d: the first key is below its parent's", root)
+		case i > 0 && bytes.Compare(running, k) >= 0:
+			return nil, w.corrupt(bucket, k, "page %d: keys out of order at element %d", root, i)
+		case maxKey != nil && bytes.Compare(k, maxKey) >= 0:
+			return nil, w.corrupt(bucket, k, "page %d: key not below the next key of its parent", root)
+		}
+		if flags == flagBranch {
+			next := maxKey
+			if i+1 < count {
+				next = keys[i+1]
 			}
-			k := span[kpos : kpos+ksize]
-			if err := w.tree(bucket, k, ne.Uint64(el[8:]), nil, depth+1, leaf); err != nil {
-				return err
+			sub, err := w.tree(bucket, k, ne.Uint64(span[pageHeaderSize+i*elementSize+8:]), nil, depth+1, k, next, leaf)
+			if err != nil {
+				return nil, err
 			}
+			running = sub
 			continue
 		}
-		lf := ne.Uint32(el[0:])
-		kpos, ksize, vsize := uint64(e)+uint64(ne.Uint32(el[4:])), uint64(ne.Uint32(el[8:])), uint64(ne.Uint32(el[12:]))
-		if kpos+ksize+vsize > uint64(len(span)) {
-			return w.corrupt(bucket, key, "leaf page %d element %d points past the page", root, i)
+		if lflags[i]&^leafBucketFlag != 0 {
+			return nil, w.corrupt(bucket, k, "unknown element flags %#x", lflags[i])
 		}
-		if lf&^leafBucketFlag != 0 {
-			return w.corrupt(bucket, span[kpos:kpos+ksize], "unknown element flags %#x", lf)
+		if err := leaf(lflags[i], k, vals[i]); err != nil {
+			return nil, err
 		}
-		if err := leaf(lf, span[kpos:kpos+ksize], span[kpos+ksize:kpos+ksize+vsize]); err != nil {
-			return err
-		}
+		running = k
 	}
-	return nil
+	return running, nil
 }
 
 // bucket walks a bucket given its header value (nested buckets included).
@@ -380,7 +406,7 @@ func (w *walker) bucket(name string, hdr []byte, depth int) error {
 	if root == 0 {
 		inline = hdr[bucketHeaderSize:]
 	}
-	return w.tree(name, nil, root, inline, depth, func(flags uint32, k, v []byte) error {
+	_, err := w.tree(name, nil, root, inline, depth, nil, nil, func(flags uint32, k, v []byte) error {
 		if flags&leafBucketFlag != 0 {
 			return w.bucket(name+"/"+string(k), v, depth+1)
 		}
@@ -389,6 +415,7 @@ func (w *walker) bucket(name string, hdr []byte, depth int) error {
 		}
 		return nil
 	})
+	return err
 }
 
 // freelist checks the free list page, when the file has one.
@@ -430,12 +457,13 @@ func (w *walker) walk() error {
 	if err := w.freelist(fl); err != nil {
 		return err
 	}
-	return w.tree("", nil, root, nil, 0, func(flags uint32, k, v []byte) error {
+	_, err = w.tree("", nil, root, nil, 0, nil, nil, func(flags uint32, k, v []byte) error {
 		if flags&leafBucketFlag == 0 {
 			return w.corrupt("", k, "the bucket directory holds a record, not a bucket")
 		}
 		return w.bucket(string(k), v, 1)
 	})
+	return err
 }
 
 // walkFile maps the file read-only and walks it in a goroutine whose

@@ -170,7 +170,7 @@ func TestBitFlips(t *testing.T) {
 	for i := 0; i < 30; i++ {
 		flips = append(flips, flip{header[rng.IntN(len(header))], rng.IntN(8), true})
 	}
-	for i := 0; i < 30; i++ {
+	for i := 0; i < 60; i++ {
 		flips = append(flips, flip{rng.IntN(len(orig)), rng.IntN(8), false})
 	}
 	dir := t.TempDir()
@@ -237,6 +237,35 @@ func TestOpenOutOfFilePageID(t *testing.T) {
 		t.Fatalf("Open: %v", err)
 	}
 	if err := Verify(context.Background(), path, allBuckets()); !errors.As(err, &ce) {
+		t.Fatalf("Verify: %v", err)
+	}
+}
+
+// TestOpenKeysOutOfOrder: keys out of order in a leaf make bbolt's open
+// panic while it rebuilds the free list, from a goroutine that goes on
+// reading the file after the panic is recovered; Open must find the
+// disorder first and say where.
+func TestOpenKeysOutOfOrder(t *testing.T) {
+	path := buildStore(t, 100)
+	var off int
+	w := &walker{onPage: func(bucket string, id uint64, span []byte) {
+		if bucket != "extra" || off != 0 || ne.Uint16(span[8:]) != flagLeaf || ne.Uint16(span[10:]) < 3 {
+			return
+		}
+		e := pageHeaderSize + elementSize // the second element
+		off = int(id)*os.Getpagesize() + e + int(ne.Uint32(span[e+4:]))
+	}}
+	if err := walkFile(context.Background(), path, w); err != nil || off == 0 {
+		t.Fatalf("no leaf page of the extra bucket: %v", err)
+	}
+	b, _ := os.ReadFile(path)
+	b[off] = 0 // "x001" becomes "\x00001", below "x000"
+	os.WriteFile(path, b, 0o600)
+	var ce *CorruptError
+	if _, err := Open(path); !errors.As(err, &ce) || ce.Bucket != "extra" || !strings.Contains(err.Error(), "out of order") {
+		t.Fatalf("Open: %v", err)
+	}
+	if err := Verify(context.Background(), path, allBuckets()); !errors.As(err, &ce) || ce.Bucket != "extra" {
 		t.Fatalf("Verify: %v", err)
 	}
 }
