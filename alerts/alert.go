@@ -82,6 +82,20 @@ type View struct {
 	LastDeliveryStatus    string        `json:"last_delivery_status"`
 	Watermark             uint64        `json:"watermark"`
 	Secret                string        `json:"secret,omitempty"`
+	// URLsRedacted is set on a read without the token: WebhookURL is then
+	// scheme, host and path only (see Redacted).
+	URLsRedacted bool `json:"redacted,omitempty"`
+}
+
+// Redacted returns the view for a reader without the token: the webhook
+// URL as scheme, host and path only, since its query string, fragment
+// and user info often carry the receiver's own secret; and never the
+// signing secret.
+func (v View) Redacted() View {
+	v.WebhookURL = RedactURL(v.WebhookURL)
+	v.Secret = ""
+	v.URLsRedacted = true
+	return v
 }
 
 // View returns the API form without the secret.
