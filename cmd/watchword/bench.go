@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/news"
 )
@@ -60,69 +61,99 @@ type corpusDoc struct {
 	Body   string `json:"body"`
 }
 
-func cmdBench(args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 && args[0] == "alerts" {
-		return cmdBenchAlerts(args[1:], stdout, stderr) // bench_alerts.go
+// benchOptions are the flags of bench ingest and bench search.
+type benchOptions struct {
+	mode       string // ingest or search
+	corpus     string
+	scale      int
+	data       string
+	reuse      bool
+	sqlite     string
+	noExtract  bool
+	pairs      int
+	rounds     int
+	cpuProfile string
+	gcPercent  int
+	batch      int
+}
+
+func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
+	return groupCmd("bench", "Measure ingest, search and alerts on a JSONL corpus",
+		newBenchModeCmd("ingest", "Load a corpus through the pipeline and into SQLite FTS5; the cost of extraction", stdout, stderr),
+		newBenchModeCmd("search", "Query latency of Watchword and SQLite FTS5 on a corpus", stdout, stderr),
+		newBenchAlertsCmd(stdout, stderr), // bench_alerts.go
+	)
+}
+
+func newBenchModeCmd(mode, short string, stdout, stderr io.Writer) *cobra.Command {
+	o := benchOptions{mode: mode}
+	c := &cobra.Command{
+		Use:   mode + " [flags]",
+		Short: short,
+		Args:  noArgs,
+		RunE:  func(*cobra.Command, []string) error { return bench(&o, stdout, stderr) },
 	}
-	if len(args) == 0 || (args[0] != "ingest" && args[0] != "search") {
-		return usageError{errors.New("want 'bench ingest' or 'bench search'")}
+	fs := c.Flags()
+	fs.StringVar(&o.corpus, "corpus", "../shared/corpus/reuters21578.jsonl", "JSONL corpus")
+	fs.IntVar(&o.scale, "scale", 0, "replicate the corpus with fresh ids and shifted dates up to this many articles (0: as is)")
+	fs.StringVar(&o.data, "data", "", "data directory to keep (default: a temporary one, removed afterwards)")
+	fs.StringVar(&o.sqlite, "sqlite", "sqlite3", "sqlite3 binary for the side-by-side peer ('' to skip it)")
+	fs.BoolVar(&o.noExtract, "no-extract", false, "ingest without entity extraction")
+	switch mode {
+	case "ingest":
+		fs.IntVar(&o.pairs, "pairs", 5, "loads with and without extraction, alternating which runs first (0: one load)")
+	case "search":
+		fs.BoolVar(&o.reuse, "reuse", false, "search an existing --data directory instead of loading it")
+		fs.IntVar(&o.rounds, "rounds", 20, "times each query runs, for latency percentiles")
 	}
-	mode := args[0]
-	fs := newFlags("bench "+mode, stderr)
-	corpus := fs.String("corpus", "../shared/corpus/reuters21578.jsonl", "JSONL corpus")
-	scale := fs.Int("scale", 0, "replicate the corpus with fresh ids and shifted dates up to this many articles (0: as is)")
-	data := fs.String("data", "", "data directory to keep (default: a temporary one, removed afterwards)")
-	reuse := fs.Bool("reuse", false, "search an existing --data directory instead of loading it")
-	sqlite := fs.String("sqlite", "sqlite3", "sqlite3 binary for the side-by-side peer ('' to skip it)")
-	noExtract := fs.Bool("no-extract", false, "ingest without entity extraction")
-	pairs := fs.Int("pairs", 5, "ingest: loads with and without extraction, alternating which runs first (0: one load)")
-	rounds := fs.Int("rounds", 20, "search: times each query runs, for latency percentiles")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file")
-	gcPercent := fs.Int("gc-percent", 200, "Go GC target percentage, as serve (GOGC overrides it)")
-	batch := fs.Int("batch", 0, "documents per store transaction and index batch (0: the engine's default)")
-	if err := parseFlags(fs, args[1:]); err != nil {
-		return err
-	}
-	setGCPercent(*gcPercent)
-	stopProfile, err := startCPUProfile(*cpuProfile)
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile to this file")
+	fs.IntVar(&o.gcPercent, "gc-percent", 200, "Go GC target percentage, as serve (GOGC overrides it)")
+	fs.IntVar(&o.batch, "batch", 0, "documents per store transaction and index batch (0: the engine's default)")
+	return c
+}
+
+func bench(o *benchOptions, stdout, stderr io.Writer) error {
+	mode := o.mode
+	setGCPercent(o.gcPercent)
+	stopProfile, err := startCPUProfile(o.cpuProfile)
 	if err != nil {
 		return err
 	}
 	defer stopProfile()
-	docs, err := readCorpus(*corpus)
+	docs, err := readCorpus(o.corpus)
 	if err != nil {
 		return err
 	}
 	n := len(docs)
-	if *scale > 0 {
-		n = *scale
+	if o.scale > 0 {
+		n = o.scale
 	}
-	dir, cleanup, err := benchDir(*data, "watchword-bench-")
+	dir, cleanup, err := benchDir(o.data, "watchword-bench-")
 	if err != nil {
 		return err
 	}
 	defer cleanup()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	fmt.Fprintf(stdout, "corpus %s: %d articles (%d base), GOMAXPROCS=%d, %s\n", *corpus, n, len(docs), runtime.GOMAXPROCS(0), runtime.Version())
+	fmt.Fprintf(stdout, "corpus %s: %d articles (%d base), GOMAXPROCS=%d, %s\n", o.corpus, n, len(docs), runtime.GOMAXPROCS(0), runtime.Version())
 
 	var ext engine.ExtractFunc
-	if !*noExtract {
+	if !o.noExtract {
 		if ext, err = newExtractor(); err != nil {
 			return err
 		}
 	}
 	wwDir := filepath.Join(dir, "watchword")
-	if !*reuse {
+	if !o.reuse {
 		os.RemoveAll(wwDir)
 		var took time.Duration
-		if mode == "ingest" && ext != nil && *pairs > 0 {
+		if mode == "ingest" && ext != nil && o.pairs > 0 {
 			// The cost of extraction: the same corpus with and without it,
 			// in the same process, alternating which load runs first.
-			if took, err = benchIngestPairs(stdout, dir, wwDir, docs, n, ext, *batch, *pairs, log); err != nil {
+			if took, err = benchIngestPairs(stdout, dir, wwDir, docs, n, ext, o.batch, o.pairs, log); err != nil {
 				return err
 			}
 		} else {
-			if took, _, err = benchIngest(wwDir, docs, n, ext, *batch, log); err != nil {
+			if took, _, err = benchIngest(wwDir, docs, n, ext, o.batch, log); err != nil {
 				return err
 			}
 			fmt.Fprintf(stdout, "watchword ingest: %d articles in %.2f s (%.0f articles/s), extraction %v\n",
@@ -131,8 +162,8 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		var ru syscall.Rusage
 		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 		fmt.Fprintf(stdout, "peak RSS of the bench process: %.0f MiB\n", float64(ru.Maxrss)/1024)
-		if *sqlite != "" && mode == "ingest" {
-			sqlTook, err := sqliteLoad(*sqlite, filepath.Join(dir, "fts5.db"), docs, n)
+		if o.sqlite != "" && mode == "ingest" {
+			sqlTook, err := sqliteLoad(o.sqlite, filepath.Join(dir, "fts5.db"), docs, n)
 			if err != nil {
 				return err
 			}
@@ -140,7 +171,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if mode == "search" {
-		return benchSearch(stdout, wwDir, filepath.Join(dir, "fts5.db"), *sqlite, docs, n, *rounds, *reuse, log)
+		return benchSearch(stdout, wwDir, filepath.Join(dir, "fts5.db"), o.sqlite, docs, n, o.rounds, o.reuse, log)
 	}
 	return nil
 }
