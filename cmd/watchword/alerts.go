@@ -109,7 +109,7 @@ func cmdAlerts(args []string, stdout, stderr io.Writer) error {
 	hook := fs.String("webhook", "", "create: webhook URL")
 	sched := fs.String("schedule", "@hourly", "create: cron spec or descriptor")
 	tz := fs.String("timezone", "UTC", "create: IANA time zone of the schedule")
-	maxm := fs.Int("max-matches", 0, "create: matches per delivery (default 100)")
+	maxm := fs.Int("max-matches", 0, fmt.Sprintf("create: matches per delivery (default %d)", alerts.DefaultMaxMatches))
 	var speakers, countries, topics, sources multiFlag
 	fs.Var(&speakers, "speaker", "create: filter by speaker (repeatable)")
 	fs.Var(&countries, "country", "create: filter by country (repeatable)")
