@@ -35,7 +35,6 @@ const (
 	secretBytes            = 32
 	maxFilterValues        = 50
 	maxScheduleBytes       = 256
-	intervalProbes         = 6
 	defaultScheduleIfEmpty = "@hourly"
 )
 
@@ -115,6 +114,20 @@ type View struct {
 	// (newest first); empty when only the current secret signs.
 	PreviousSecrets []SecretGrace `json:"previous_secrets"`
 	Secret          string        `json:"secret,omitempty"`
+	// URLsRedacted is set on a read without the token: WebhookURL is then
+	// scheme, host and path only (see Redacted).
+	URLsRedacted bool `json:"redacted,omitempty"`
+}
+
+// Redacted returns the view for a reader without the token: the webhook
+// URL as scheme, host and path only, since its query string, fragment
+// and user info often carry the receiver's own secret; and never the
+// signing secret.
+func (v View) Redacted() View {
+	v.WebhookURL = RedactURL(v.WebhookURL)
+	v.Secret = ""
+	v.URLsRedacted = true
+	return v
 }
 
 // View returns the API form without the secret, with the replaced
@@ -241,7 +254,8 @@ func (a *Alert) Validate(r Rules) error {
 
 // ParseSchedule parses a cron spec (5 fields or a descriptor such as
 // @hourly or @every 5m) in the IANA time zone tz and checks that it fires,
-// and not more often than minInterval. robfig/cron panics on some inputs
+// and never twice within minInterval (0: no check), on any day: see
+// shortestGap. robfig/cron panics on some inputs
 // (TZ= without a spec); those are recovered into a 400.
 func ParseSchedule(spec, tz string, minInterval time.Duration, now time.Time) (sched cron.Schedule, err error) {
 	if len(spec) > maxScheduleBytes {
@@ -285,17 +299,13 @@ func ParseSchedule(spec, tz string, minInterval time.Duration, now time.Time) (s
 	if perr != nil {
 		return nil, news.Errorf(news.ECodeInvalid, "schedule %q is not a valid cron spec: %v", spec, perr)
 	}
-	// Estimate the interval from consecutive firings.
-	t := now
-	for i := 0; i < intervalProbes; i++ {
-		next := s.Next(t)
-		if next.IsZero() {
-			return nil, news.Errorf(news.ECodeInvalid, "schedule %q never fires", spec)
+	if s.Next(now).IsZero() {
+		return nil, news.Errorf(news.ECodeInvalid, "schedule %q never fires", spec)
+	}
+	if ss, ok := s.(*cron.SpecSchedule); ok && minInterval > 0 {
+		if gap, where, found := shortestGap(ss, now, minInterval); found {
+			return nil, news.Errorf(news.ECodeInvalid, "schedule %q fires %s apart (%s), more often than the minimum interval of %s", spec, gap, where, minInterval)
 		}
-		if i > 0 && next.Sub(t) < minInterval {
-			return nil, news.Errorf(news.ECodeInvalid, "schedule %q fires every %s, more often than the minimum interval of %s", spec, next.Sub(t), minInterval)
-		}
-		t = next
 	}
 	return s, nil
 }

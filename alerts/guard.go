@@ -14,9 +14,10 @@ import (
 	"github.com/watchword/watchword/internal/news"
 )
 
-// Guard decides which webhook targets may be called: http and https only,
-// and never an address that is loopback, private, link-local (cloud
-// metadata included), multicast or unspecified, unless it is in Allow.
+// Guard decides which webhook and feed targets may be called: http and
+// https only, and never an address that is loopback, private, link-local
+// (cloud metadata included), multicast, unspecified, reserved, or an IPv6
+// form embedding an IPv4 address (see forbidden), unless it is in Allow.
 // The check runs when an alert is saved and again on the IP actually
 // dialled, which defeats DNS rebinding.
 type Guard struct {
@@ -49,26 +50,58 @@ func ParseAllow(s string) ([]netip.Prefix, error) {
 	return out, nil
 }
 
+// forbidden are the ranges refused besides what the netip predicates in
+// CheckAddr cover (loopback, private, link-local, multicast, unspecified).
 var forbidden = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),
-	netip.MustParsePrefix("10.0.0.0/8"),
-	netip.MustParsePrefix("100.64.0.0/10"),
-	netip.MustParsePrefix("127.0.0.0/8"),
-	netip.MustParsePrefix("169.254.0.0/16"),
-	netip.MustParsePrefix("172.16.0.0/12"),
-	netip.MustParsePrefix("192.168.0.0/16"),
-	netip.MustParsePrefix("224.0.0.0/4"),
-	netip.MustParsePrefix("240.0.0.0/4"),
+	// IPv4 special-purpose ranges (RFC 6890 and the IANA registry).
+	netip.MustParsePrefix("0.0.0.0/8"),       // "this network"
+	netip.MustParsePrefix("10.0.0.0/8"),      // private
+	netip.MustParsePrefix("100.64.0.0/10"),   // carrier-grade NAT
+	netip.MustParsePrefix("127.0.0.0/8"),     // loopback
+	netip.MustParsePrefix("169.254.0.0/16"),  // link-local, cloud metadata
+	netip.MustParsePrefix("172.16.0.0/12"),   // private
+	netip.MustParsePrefix("192.0.0.0/24"),    // IETF protocol assignments
+	netip.MustParsePrefix("192.0.2.0/24"),    // documentation
+	netip.MustParsePrefix("192.88.99.0/24"),  // 6to4 relay anycast
+	netip.MustParsePrefix("192.168.0.0/16"),  // private
+	netip.MustParsePrefix("198.18.0.0/15"),   // benchmarking
+	netip.MustParsePrefix("198.51.100.0/24"), // documentation
+	netip.MustParsePrefix("203.0.113.0/24"),  // documentation
+	netip.MustParsePrefix("224.0.0.0/4"),     // multicast
+	netip.MustParsePrefix("240.0.0.0/4"),     // reserved, broadcast
+	// IPv6.
 	netip.MustParsePrefix("::/128"),
 	netip.MustParsePrefix("::1/128"),
-	netip.MustParsePrefix("fc00::/7"),
-	netip.MustParsePrefix("fe80::/10"),
-	netip.MustParsePrefix("ff00::/8"),
+	netip.MustParsePrefix("100::/64"),      // discard-only
+	netip.MustParsePrefix("2001:db8::/32"), // documentation
+	netip.MustParsePrefix("fc00::/7"),      // unique local
+	netip.MustParsePrefix("fe80::/10"),     // link-local
+	netip.MustParsePrefix("fec0::/10"),     // site-local (deprecated)
+	netip.MustParsePrefix("ff00::/8"),      // multicast
+	// IPv6 forms that embed an IPv4 address. They are refused outright,
+	// whatever IPv4 address they carry: none is a sensible target for a
+	// webhook or a feed, and judging the embedded address would mean
+	// trusting a translator or relay we cannot see (NAT64 prefixes can be
+	// network-specific, Teredo obfuscates its address). IPv4-mapped
+	// addresses (::ffff:0:0/96) are not here: Go dials them as IPv4, so
+	// CheckAddr judges the IPv4 address they carry. An operator who needs
+	// one of these lists it in the allow list.
+	netip.MustParsePrefix("::/96"),           // IPv4-compatible (deprecated)
+	netip.MustParsePrefix("::ffff:0:0:0/96"), // IPv4-translated (SIIT)
+	netip.MustParsePrefix("64:ff9b::/96"),    // NAT64 well-known prefix
+	netip.MustParsePrefix("64:ff9b:1::/48"),  // NAT64 local-use
+	netip.MustParsePrefix("2001::/32"),       // Teredo
+	netip.MustParsePrefix("2002::/16"),       // 6to4
 }
 
-// CheckAddr returns an error when ip may not be called.
+// CheckAddr returns an error when ip may not be called: it is loopback,
+// private, link-local, multicast, unspecified, in a reserved or
+// documentation range, or an IPv6 form that embeds an IPv4 address
+// (IPv4-mapped addresses are judged by the IPv4 address they carry). An
+// address in Allow is always allowed.
 func (g *Guard) CheckAddr(ip netip.Addr) error {
-	ip = ip.Unmap()
+	// A zone (fe80::1%eth0) would make every Prefix.Contains false.
+	ip = ip.WithZone("").Unmap()
 	if g != nil {
 		for _, p := range g.Allow {
 			if p.Contains(ip) {

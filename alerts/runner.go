@@ -230,6 +230,9 @@ func (s *Service) RunAlerts(alerts []*Alert) (*RunResult, error) {
 
 // RunNow runs one alert now, through the same code path as the scheduler.
 func (s *Service) RunNow(id string) (*RunResult, error) {
+	if err := s.cfg.Hold.Refuse("alert evaluation"); err != nil {
+		return nil, err
+	}
 	a, err := s.load(id)
 	if err != nil {
 		return nil, err

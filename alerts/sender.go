@@ -743,6 +743,9 @@ type TestResult struct {
 // SendTest sends a signed alert.test event now, outside the outbox, and
 // reports the receiver's answer.
 func (s *Service) SendTest(ctx context.Context, id string) (*TestResult, error) {
+	if err := s.cfg.Hold.Refuse("webhook sending"); err != nil {
+		return nil, err
+	}
 	a, err := s.load(id)
 	if err != nil {
 		return nil, err

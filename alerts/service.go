@@ -61,6 +61,10 @@ type Config struct {
 	// time.Now); tests move it instead of sleeping. Signature timestamps
 	// and retries follow the wall clock.
 	Clock func() time.Time
+	// Hold, when held, keeps scheduled evaluations from running and the
+	// senders from starting until it is released (a restored store);
+	// manual runs and test events are refused meanwhile. nil: not held.
+	Hold *Hold
 }
 
 // Service owns the alerts: CRUD, the scheduler, the runner and the
@@ -85,6 +89,9 @@ type Service struct {
 	sender  *sender
 	batch   *batcher
 	secrets *secretSweeper
+
+	lifeMu  sync.Mutex // orders a hold's release against Stop
+	stopped bool
 }
 
 type cachedQuery struct {
@@ -168,9 +175,26 @@ func (s *Service) Start() error {
 	if s.cfg.Cron == nil {
 		s.cron.Start()
 	}
-	s.sender.start()
+	if held, _ := s.cfg.Hold.Held(); held {
+		s.log.Warn("alerts: held: scheduled evaluations are skipped and no webhook is sent until resumed", "alerts", len(all))
+	}
+	s.cfg.Hold.OnRelease(s.startSenders)
 	s.log.Info("alerts: started", "alerts", len(all), "senders", s.cfg.Senders)
 	return nil
+}
+
+// startSenders starts the sender pool, which resumes the deliveries left
+// pending in the outbox, unless the service has stopped.
+func (s *Service) startSenders() {
+	s.lifeMu.Lock()
+	defer s.lifeMu.Unlock()
+	if s.stopped {
+		return
+	}
+	s.sender.start()
+	if held, _ := s.cfg.Hold.Held(); !held && s.cfg.Hold != nil {
+		s.log.Info("alerts: resumed: senders started")
+	}
 }
 
 // Stop stops the scheduler, waits for a running evaluation, and stops the
@@ -198,6 +222,9 @@ func (s *Service) Stop(ctx context.Context) error {
 		case <-ctx.Done():
 		}
 	}
+	s.lifeMu.Lock()
+	s.stopped = true
+	s.lifeMu.Unlock()
 	s.secrets.stop()
 	return s.sender.stop(ctx)
 }

@@ -70,6 +70,11 @@ func (s *Server) handleListAlerts(c echo.Context) error {
 	if vs == nil {
 		vs = []alerts.View{}
 	}
+	if !s.fullURLs(c) {
+		for i := range vs {
+			vs[i] = vs[i].Redacted()
+		}
+	}
 	return c.JSON(http.StatusOK, map[string]any{"alerts": vs})
 }
 
@@ -77,6 +82,9 @@ func (s *Server) handleGetAlert(c echo.Context) error {
 	v, err := s.cfg.Alerts.Get(c.Param("id"))
 	if err != nil {
 		return err
+	}
+	if !s.fullURLs(c) {
+		v = v.Redacted()
 	}
 	return c.JSON(http.StatusOK, v)
 }

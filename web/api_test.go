@@ -170,7 +170,8 @@ func TestBadInputIsA4xx(t *testing.T) {
 		code                            string
 	}{
 		{"malformed json", "POST", "/api/articles", "application/json", `{"body": "x",`, 400, "bad_request"},
-		{"wrong content type", "POST", "/api/articles", "application/xml", `<a/>`, 415, "unsupported_media"},
+		{"wrong content type", "POST", "/api/articles", "application/pdf", `<a/>`, 415, "unsupported_media"},
+		{"xml that is not a feed", "POST", "/api/articles", "application/xml", `<a/>`, 400, "bad_request"},
 		{"no content type", "POST", "/api/articles", "", `{"body":"x"}`, 415, "unsupported_media"},
 		{"empty body", "POST", "/api/articles", "application/json", ``, 400, "bad_request"},
 		{"date yesterday", "POST", "/api/articles", "application/json", `{"body":"x","date":"yesterday"}`, 400, "invalid"},

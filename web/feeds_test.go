@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/text/encoding/charmap"
+
 	"github.com/watchword/watchword/internal/feeds"
 )
 
@@ -192,5 +194,46 @@ func TestIngestFeedDocuments(t *testing.T) {
 	r = call(t, ts, "POST", "/api/articles", "application/rss+xml", testRSS[:200], testToken)
 	if r.Status != 400 || errorOf(t, r) != "bad_request" || !strings.Contains(r.Raw, "malformed feed") {
 		t.Errorf("malformed: %d %s", r.Status, r.Raw)
+	}
+}
+
+// TestIngestFeedTypesAndCharsets: POST /api/articles takes a feed as
+// application/feed+json, application/xml and text/xml too, decodes it
+// with the Content-Type's charset, and a repeated GUID is an error of its
+// own, so indexed + errors is the number of entries.
+func TestIngestFeedTypesAndCharsets(t *testing.T) {
+	ts := newTestServer(t, nil)
+	koi8, err := charmap.KOI8R.NewEncoder().String(`<rss version="2.0"><channel><title>Сибирь сегодня</title><link>https://sib.example/</link>` +
+		`<item><guid>https://sib.example/1</guid><title>Паром начнёт ходить в мае</title><description>Расписание опубликуют позже.</description></item></channel></rss>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jsonFeed := `{"version":"https://jsonfeed.org/version/1.1","title":"JSON Desk","items":[{"id":"https://json.example/1","title":"The council\u0092s vote","content_html":"<p>Passed.</p>"}]}`
+	for _, c := range []struct{ ctype, body, title, source string }{
+		{"text/xml; charset=koi8-r", koi8, "Паром начнёт ходить в мае", "Сибирь сегодня"},
+		{"application/feed+json", jsonFeed, "The council’s vote", "JSON Desk"},
+		{"application/xml", strings.ReplaceAll(testRSS, "local.example/1", "local.example/x1"), "Peskov on talks", "Local Wire"},
+	} {
+		r := call(t, ts, "POST", "/api/articles", c.ctype, c.body, testToken)
+		if r.Status != 200 || r.Body["indexed"].(float64) < 1 {
+			t.Fatalf("%s: %d %s", c.ctype, r.Status, r.Raw)
+		}
+		id := r.Body["ids"].([]any)[0].(string)
+		if a := call(t, ts, "GET", "/api/articles/"+id, "", "", ""); a.Body["title"] != c.title || a.Body["source"] != c.source {
+			t.Errorf("%s: stored %s", c.ctype, a.Raw)
+		}
+	}
+	dup := `<rss version="2.0"><channel><title>Dup</title><item><guid>https://dup.example/1</guid><title>One</title></item>` +
+		`<item><guid>https://dup.example/2</guid><title>Two</title></item><item><guid>https://dup.example/1</guid><title>One again</title></item></channel></rss>`
+	r := call(t, ts, "POST", "/api/articles", "application/rss+xml", dup, testToken)
+	errs, _ := r.Body["errors"].([]any)
+	if r.Status != 200 || r.Body["indexed"].(float64) != 2 || len(errs) != 1 {
+		t.Fatalf("repeated guid: %d %s", r.Status, r.Raw)
+	}
+	if e := errs[0].(map[string]any); e["index"].(float64) != 2 || e["code"] != "conflict" {
+		t.Errorf("repeated guid error: %v", e)
+	}
+	if r := call(t, ts, "POST", "/api/articles", "application/pdf", dup, testToken); r.Status != 415 {
+		t.Errorf("pdf: %d %s", r.Status, r.Raw)
 	}
 }

@@ -130,6 +130,7 @@ type pageData struct {
 	Title    string
 	Nav      string // "search", "alerts" or "feeds": the current section
 	SignedIn bool   // --private and the session cookie is valid: show "Sign out"
+	Held     string // why the schedulers are held (a restored store); "" when not
 	Body     any
 }
 
@@ -141,6 +142,9 @@ func (s *Server) render(c echo.Context, status int, page string, d pageData) err
 		return fmt.Errorf("web: no page %q", page)
 	}
 	d.SignedIn = s.cfg.Private && page != "login" && s.uiAuthorized(c)
+	if held, reason := s.cfg.Hold.Held(); held && page != "login" {
+		d.Held = reason
+	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", d); err != nil {
 		return fmt.Errorf("web: render %s: %w", page, err)

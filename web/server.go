@@ -43,6 +43,11 @@ type Config struct {
 	Alerts *alerts.Service
 	// Feeds serves /api/feeds; nil: it answers 503.
 	Feeds *feeds.Service
+	// Hold is the hold of a restored store's schedulers (nil: none); the
+	// pages show a banner while it is held.
+	Hold *alerts.Hold
+	// Resume releases Hold durably, for POST /api/admin/resume.
+	Resume func(context.Context) error
 }
 
 // Server is the HTTP server.
@@ -109,6 +114,24 @@ func (s *Server) routes() {
 	api.GET("/search", s.handleSearch, read)
 	s.alertRoutes(api, read, write) // web/alerts.go
 	s.feedRoutes(api, read, write)  // web/feeds.go
+	api.POST("/admin/resume", s.handleResume, write)
+}
+
+// handleResume releases the schedulers and senders of a restored store
+// (see Config.Hold) and clears its held mark. It answers whether they
+// were held; resuming twice is harmless.
+func (s *Server) handleResume(c echo.Context) error {
+	held, reason := s.cfg.Hold.Held()
+	if held {
+		if s.cfg.Resume == nil {
+			return news.Errorf(news.ECodeUnavailable, "this server cannot resume its schedulers")
+		}
+		if err := s.cfg.Resume(c.Request().Context()); err != nil {
+			return err
+		}
+		s.Logger(c).Warn("web: schedulers resumed over the API", "held", reason)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"resumed": held, "held": false})
 }
 
 // Handler returns the HTTP handler (for tests and custom servers).
@@ -161,11 +184,9 @@ func (s *Server) requireToken(enforce bool) echo.MiddlewareFunc {
 			return next
 		}
 		return func(c echo.Context) error {
-			h := c.Request().Header.Get(echo.HeaderAuthorization)
-			tok, ok := strings.CutPrefix(h, "Bearer ")
-			if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), want) != 1 {
+			if !bearerOK(c, want) {
 				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="watchword"`)
-				if h == "" {
+				if c.Request().Header.Get(echo.HeaderAuthorization) == "" {
 					return news.Errorf(news.ECodeUnauthorized, "this endpoint needs Authorization: Bearer <token>")
 				}
 				return news.Errorf(news.ECodeUnauthorized, "the token is not valid")
@@ -173,6 +194,22 @@ func (s *Server) requireToken(enforce bool) echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
+}
+
+// bearerOK reports whether the request carries the token as a bearer.
+func bearerOK(c echo.Context, want []byte) bool {
+	tok, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+	return ok && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), want) == 1
+}
+
+// fullURLs reports whether a read may show webhook and feed URLs whole:
+// only to a request with the token. Anyone else (an open read without
+// --private) gets them as scheme, host and path, because their query
+// strings and user info are often credentials of the receiver or the
+// publisher (?secret=, ?apikey=). A wrong token on an open read is
+// treated as none, as the read itself is open.
+func (s *Server) fullURLs(c echo.Context) bool {
+	return bearerOK(c, []byte(s.cfg.Token))
 }
 
 // readBody reads the request body up to the configured limit.

@@ -1,16 +1,21 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/internal/engine"
+	"github.com/watchword/watchword/internal/feeds"
+	"github.com/watchword/watchword/internal/store"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -29,6 +34,9 @@ func cmdBackup(args []string, stdout, stderr io.Writer) error {
 	}
 	if *out == "" || fs.NArg() > 0 {
 		return usageError{errors.New("usage: watchword backup [--data DIR | --server URL [--token T]] --out FILE")}
+	}
+	if err := checkTarget(*out); err != nil {
+		return err
 	}
 	start := time.Now()
 	var n int64
@@ -114,9 +122,38 @@ func backupServer(server, token, out string) (int64, error) {
 	return n, nil
 }
 
-// writeAtomically writes path through a synced temporary file and a
-// rename, so a failed backup never leaves a truncated file behind.
-func writeAtomically(path string, write func(io.Writer) error) error {
+// checkTarget refuses a path that writeAtomically must not replace: the
+// rename would put a regular file in place of a symbolic link (not where
+// it points), a device such as /dev/null (as root), a FIFO or a socket,
+// and cannot replace a directory. A missing path or a regular file is
+// fine. Lstat, so a symlink is seen as one, not followed.
+func checkTarget(path string) error {
+	fi, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("check %s: %w", path, err)
+	case fi.Mode()&os.ModeSymlink != 0:
+		dest, _ := os.Readlink(path)
+		return fmt.Errorf("refusing to write to %s: it is a symbolic link (to %s), which would be replaced, not followed; give the file's real path", path, dest)
+	case fi.IsDir():
+		return fmt.Errorf("refusing to write to %s: it is a directory; give a file name", path)
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("refusing to write to %s: it is not a regular file (%s); give a new or regular file", path, fi.Mode().Type())
+	}
+	return nil
+}
+
+// writeAtomically writes path through a synced temporary file in the same
+// directory and a rename, so a failed backup never leaves a truncated
+// file behind. path must be new or a regular file (checkTarget), checked
+// before writing and again just before the rename. prepare, when given,
+// runs on the written temporary file before it is put in place.
+func writeAtomically(path string, write func(io.Writer) error, prepare ...func(tmp string) error) error {
+	if err := checkTarget(path); err != nil {
+		return err
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return err
@@ -137,32 +174,29 @@ func writeAtomically(path string, write func(io.Writer) error) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
+	for _, p := range prepare {
+		if err := p(tmp.Name()); err != nil {
+			return err
+		}
+	}
+	if err := checkTarget(path); err != nil {
+		return err
+	}
 	return os.Rename(tmp.Name(), path)
 }
 
-// checkStoreFile opens a bbolt file read-only and checks its pages.
+// storeBuckets are every bucket a Watchword store file holds, with the
+// decoder of its records: the store's, the alerts' and the feeds'.
+func storeBuckets() []store.Bucket {
+	return slices.Concat(store.Buckets(), alerts.Buckets(), feeds.Buckets())
+}
+
+// checkStoreFile verifies a whole store file (store.Verify): its page
+// structure, bbolt's consistency check and a decode of every record of
+// every bucket. It never crashes on a damaged file; the error names the
+// bucket and key.
 func checkStoreFile(path string) error {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	return db.View(func(tx *bolt.Tx) error {
-		var first error
-		for err := range tx.Check() { // drain: the checker stops when read to the end
-			if first == nil {
-				first = err
-			}
-		}
-		if first != nil {
-			return first
-		}
-		// Every Watchword store has the meta bucket (the sequence counter).
-		if tx.Bucket([]byte("meta")) == nil {
-			return errors.New("it is a bbolt file but not a Watchword store (no meta bucket)")
-		}
-		return nil
-	})
+	return store.Verify(context.Background(), path, storeBuckets())
 }
 
 // cmdRestore puts a backup in place as the store of a data directory and
@@ -178,9 +212,11 @@ func cmdRestore(args []string, stdout, stderr io.Writer) error {
 	if *data == "" || *in == "" || fs.NArg() > 0 {
 		return usageError{errors.New("usage: watchword restore --data DIR --in FILE [--force]")}
 	}
+	start := time.Now()
 	if err := checkStoreFile(*in); err != nil {
-		return fmt.Errorf("%s is not a valid store: %w", *in, err)
+		return fmt.Errorf("%s is not a valid store, nothing was restored: %w", *in, err)
 	}
+	fmt.Fprintf(stdout, "verified %s (every page and record) in %s\n", *in, time.Since(start).Round(time.Millisecond))
 	entries, err := os.ReadDir(*data)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
@@ -206,9 +242,23 @@ func cmdRestore(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer src.Close()
+	// The restored store starts held: its alert and feed schedulers and
+	// its webhook senders wait for serve --resume-schedulers or POST
+	// /api/admin/resume, so testing a backup never sends a webhook twice.
+	reason := fmt.Sprintf("restored from %s at %s", filepath.Base(*in), time.Now().UTC().Format(time.RFC3339))
 	err = writeAtomically(storePath, func(w io.Writer) error {
 		_, err := io.Copy(w, src)
 		return err
+	}, func(tmp string) error {
+		st, err := store.Open(tmp)
+		if err != nil {
+			return err
+		}
+		if err := st.SetHeld(reason); err != nil {
+			st.Close()
+			return err
+		}
+		return st.Close()
 	})
 	if err != nil {
 		return fmt.Errorf("restore %s: %w", storePath, err)
@@ -221,5 +271,6 @@ func cmdRestore(args []string, stdout, stderr io.Writer) error {
 		d.Close()
 	}
 	fmt.Fprintf(stdout, "restored %s into %s; the index is rebuilt from the store on the next start\n", *in, storePath)
+	fmt.Fprintf(stdout, "alerts, feeds and webhook deliveries start held: resume with serve --resume-schedulers or POST /api/admin/resume\n")
 	return nil
 }

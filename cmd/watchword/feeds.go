@@ -36,7 +36,7 @@ func addFeedFlags(fs *flag.FlagSet) feedFlags {
 
 // startFeeds opens the feed service on the engine's store and schedules
 // its feeds on the shared scheduler sched.
-func startFeeds(eng *engine.Engine, log *slog.Logger, f feedFlags, m *feeds.Metrics, sched *cron.Cron) (*feeds.Service, error) {
+func startFeeds(eng *engine.Engine, log *slog.Logger, f feedFlags, m *feeds.Metrics, sched *cron.Cron, hold *alerts.Hold) (*feeds.Service, error) {
 	allow, err := alerts.ParseAllow(*f.allow)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("--feed-allow: %w", err)}
@@ -49,7 +49,7 @@ func startFeeds(eng *engine.Engine, log *slog.Logger, f feedFlags, m *feeds.Metr
 	}
 	svc, err := feeds.New(feeds.Config{
 		Engine: eng, Logger: log, MinInterval: *f.minInterval, Allow: allow, Timeout: *f.timeout,
-		MaxBytes: *f.maxBytes, Version: version, Metrics: m, Cron: sched,
+		MaxBytes: *f.maxBytes, Version: version, Metrics: m, Cron: sched, Hold: hold,
 	})
 	if err != nil {
 		return nil, err

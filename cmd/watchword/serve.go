@@ -41,6 +41,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	rateLimit := fs.Float64("rate-limit", 50, "write requests per second per client IP (0: no limit)")
 	trustProxy := fs.Bool("trust-proxy", false, "take the client IP for the rate limit from X-Forwarded-For (behind a reverse proxy)")
+	resume := fs.Bool("resume-schedulers", false, "release the alert and feed schedulers and webhook senders of a restored store (held until then)")
 	af := addAlertFlags(fs) // cmd/watchword/alerts.go
 	ff := addFeedFlags(fs)  // cmd/watchword/feeds.go
 	if err := parseFlags(fs, args); err != nil {
@@ -70,6 +71,10 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	hold, err := holdOf(eng, *resume, log)
+	if err != nil {
+		return err
+	}
 	reg := prometheus.NewRegistry() // GET /metrics; other layers register here too
 	alertMetrics, err := alerts.NewMetrics(reg)
 	if err != nil {
@@ -84,19 +89,20 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	// the scheduler, then the engine closes.
 	sched := alerts.NewCron(log)
 	defer stopCron(sched, log, *shutdown)
-	alertSvc, err := startAlerts(eng, log, af, alertMetrics, sched)
+	alertSvc, err := startAlerts(eng, log, af, alertMetrics, sched, hold)
 	if err != nil {
 		return err
 	}
 	defer stopService("alerts", alertSvc.Stop, log, *shutdown)
-	feedSvc, err := startFeeds(eng, log, ff, feedMetrics, sched)
+	feedSvc, err := startFeeds(eng, log, ff, feedMetrics, sched, hold)
 	if err != nil {
 		return err
 	}
 	defer stopService("feeds", feedSvc.Stop, log, *shutdown)
 	sched.Start()
 	srv, err := web.New(web.Config{Engine: eng, Token: tok, Private: *private, MaxBody: *maxBody, Logger: log,
-		Registry: reg, RateLimit: *rateLimit, TrustProxy: *trustProxy, Alerts: alertSvc, Feeds: feedSvc})
+		Registry: reg, RateLimit: *rateLimit, TrustProxy: *trustProxy, Alerts: alertSvc, Feeds: feedSvc,
+		Hold: hold, Resume: func(context.Context) error { return resumeHeld(eng, hold, log) }})
 	if err != nil {
 		return err
 	}
@@ -115,6 +121,41 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log.Info("requests finished; closing index and store")
+	return nil
+}
+
+// holdOf reads the store's held mark (set by restore). With
+// --resume-schedulers it is cleared at once; otherwise the returned hold
+// keeps alert evaluation, feed polling and webhook sending from running
+// until POST /api/admin/resume. nil: nothing is held.
+func holdOf(eng *engine.Engine, resume bool, log *slog.Logger) (*alerts.Hold, error) {
+	reason, err := eng.Store().Held()
+	if err != nil || reason == "" {
+		return nil, err
+	}
+	if resume {
+		if err := eng.Store().ClearHeld(); err != nil {
+			return nil, err
+		}
+		log.Info("resumed the schedulers of a restored store (--resume-schedulers)", "held", reason)
+		return nil, nil
+	}
+	log.Warn("HELD: this store was "+reason+"; alert evaluation, feed polling and webhook sending are held "+
+		"so that testing a backup never sends a webhook twice (search and ingest work). "+
+		"Release them with POST /api/admin/resume (with the token) or restart with --resume-schedulers", "held", reason)
+	return alerts.NewHold(reason), nil
+}
+
+// resumeHeld clears the held mark durably, then releases the hold.
+func resumeHeld(eng *engine.Engine, hold *alerts.Hold, log *slog.Logger) error {
+	if held, _ := hold.Held(); !held {
+		return nil
+	}
+	if err := eng.Store().ClearHeld(); err != nil {
+		return err
+	}
+	hold.Release()
+	log.Warn("resumed: alert evaluation, feed polling and webhook sending run again")
 	return nil
 }
 

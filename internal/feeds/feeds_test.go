@@ -445,8 +445,8 @@ func waitFor(t *testing.T, what string, d time.Duration, ok func() bool) {
 	}
 }
 
-// TestGuard: without an allow list a loopback, private or metadata feed
-// URL is refused when saved, and the dialler refuses it again when a feed
+// TestGuard: without an allow list a loopback, private, reserved or
+// metadata feed URL, or an IPv6 form embedding one, is refused when saved, and the dialler refuses it again when a feed
 // saved under an allow list is polled without one (as after DNS
 // rebinding).
 func TestGuard(t *testing.T) {
@@ -455,7 +455,9 @@ func TestGuard(t *testing.T) {
 	strict := newEnv(t, nil, func(c *Config) { c.Allow = nil })
 	for _, u := range []string{
 		o.url("/feed"), "http://localhost:9/feed", "http://10.1.2.3/feed", "http://169.254.169.254/latest/meta-data",
-		"http://[::1]/feed", "http://[fd00::1]/feed", "ftp://example.com/feed", "https://user:pw@example.com/feed", "not a url", "",
+		"http://[::1]/feed", "http://[fd00::1]/feed", "http://[::127.0.0.1]/feed", "http://[::ffff:0:7f00:1]/feed",
+		"http://[64:ff9b::a9fe:a9fe]/latest/meta-data", "http://[2002:a9fe:a9fe::1]/feed", "http://[2001::1]/feed",
+		"http://198.18.0.1/feed", "http://192.0.0.8/feed", "http://100.64.0.1/feed", "ftp://example.com/feed", "https://user:pw@example.com/feed", "not a url", "",
 	} {
 		if _, err := strict.svc.Create(&Input{URL: strp(u)}); news.ErrorCode(err) != news.ECodeInvalid {
 			t.Errorf("create %q: %v, want invalid", u, err)
@@ -480,18 +482,24 @@ func TestGuard(t *testing.T) {
 	}
 }
 
-// TestValidate: schedules get the same 400s as alerts, unknown fields and
+// TestValidate: schedules get the same 400s as alerts (every firing
+// checked against the minimum), unknown fields and
 // a second feed for one URL are refused, and PATCH validates.
 func TestValidate(t *testing.T) {
 	e := newEnv(t, nil, func(c *Config) { c.MinInterval = 5 * time.Minute })
 	o := newOrigin(t)
 	for name, in := range map[string]*Input{
 		"below the minimum": {URL: strp(o.url("/a")), Schedule: strp("@every 1m")},
-		"TZ= panics cron":   {URL: strp(o.url("/a")), Schedule: strp("TZ=")},
-		"never fires":       {URL: strp(o.url("/a")), Schedule: strp("0 0 30 2 *")},
-		"garbage spec":      {URL: strp(o.url("/a")), Schedule: strp("every tuesday")},
-		"long source":       {URL: strp(o.url("/a")), Source: strp(strings.Repeat("s", 300))},
-		"no url":            {Schedule: strp("@hourly")},
+		// Every 5 minutes but once 1 minute apart, late in the hour, at
+		// a month's end, or at New York's repeated hour.
+		"burst late in the hour": {URL: strp(o.url("/a")), Schedule: strp("0,5,10,15,20,25,30,35,40,45,50,55,56 * * * *")},
+		"month end":              {URL: strp(o.url("/a")), Schedule: strp("0,59 0,23 1,31 * *")},
+		"repeated hour":          {URL: strp(o.url("/a")), Schedule: strp("TZ=America/New_York 1,59 1 * * *")},
+		"TZ= panics cron":        {URL: strp(o.url("/a")), Schedule: strp("TZ=")},
+		"never fires":            {URL: strp(o.url("/a")), Schedule: strp("0 0 30 2 *")},
+		"garbage spec":           {URL: strp(o.url("/a")), Schedule: strp("every tuesday")},
+		"long source":            {URL: strp(o.url("/a")), Source: strp(strings.Repeat("s", 300))},
+		"no url":                 {Schedule: strp("@hourly")},
 	} {
 		if _, err := e.svc.Create(in); news.ErrorCode(err) != news.ECodeInvalid {
 			t.Errorf("%s: %v", name, err)
@@ -506,6 +514,9 @@ func TestValidate(t *testing.T) {
 	}
 	if _, err := e.svc.Update(v.ID, &Input{Schedule: strp("@every 10s")}); news.ErrorCode(err) != news.ECodeInvalid {
 		t.Errorf("patch below the minimum: %v", err)
+	}
+	if _, err := e.svc.Update(v.ID, &Input{Schedule: strp("0,30,58 * * * *")}); news.ErrorCode(err) != news.ECodeInvalid {
+		t.Errorf("patch to fire at :58 and :00: %v", err)
 	}
 	got, _ := e.svc.Get(v.ID)
 	if got.Schedule != DefaultSchedule {

@@ -34,6 +34,7 @@ type response struct {
 	status       int
 	notModified  bool
 	body         []byte
+	contentType  string // its charset decides how the body decodes
 	etag         string
 	lastModified string
 }
@@ -126,6 +127,7 @@ func (f *fetcher) fetch(ctx context.Context, rawURL, etag, lastModified string) 
 		return nil, &fetchError{status: resp.StatusCode, msg: "reading the response failed: " + describe(err)}
 	}
 	r.body = buf.Bytes()
+	r.contentType = resp.Header.Get("Content-Type")
 	r.etag = resp.Header.Get("ETag")
 	r.lastModified = resp.Header.Get("Last-Modified")
 	return r, nil

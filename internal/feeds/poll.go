@@ -19,12 +19,14 @@ type PollResult struct {
 	Status     string `json:"status"` // ok, not_modified or error
 	Error      string `json:"error,omitempty"`
 	HTTPStatus int    `json:"http_status"`
-	Entries    int    `json:"entries"`   // entries in the document
-	Added      int    `json:"added"`     // new articles
-	Updated    int    `json:"updated"`   // edited entries whose article was rewritten
-	Unchanged  int    `json:"unchanged"` // seen before: nothing written
-	Known      int    `json:"known"`     // new to this feed but already stored (another feed, a file, a push)
-	Rejected   int    `json:"rejected"`  // entries that are not valid articles (see errors)
+	// Entries = Added + Updated + Unchanged + Known + Rejected + Duplicates.
+	Entries    int `json:"entries"`    // entries in the document
+	Added      int `json:"added"`      // new articles
+	Updated    int `json:"updated"`    // edited entries whose article was rewritten
+	Unchanged  int `json:"unchanged"`  // seen before: nothing written
+	Known      int `json:"known"`      // new to this feed but already stored (another feed, a file, a push)
+	Rejected   int `json:"rejected"`   // entries that are not valid articles (see errors)
+	Duplicates int `json:"duplicates"` // entries repeating an earlier entry's id (guid) in the document: the first counts
 	// Articles are the added articles, in document order.
 	Articles   []AddedArticle     `json:"articles"`
 	UpdatedIDs []string           `json:"updated_ids"`
@@ -46,6 +48,9 @@ type AddedArticle struct {
 // failed fetch or a malformed document is not an error of the call: it is
 // reported in the result (status error) and in the feed's status.
 func (s *Service) Poll(id string) (*PollResult, error) {
+	if err := s.cfg.Hold.Refuse("feed polling"); err != nil {
+		return nil, err
+	}
 	if !s.begin() {
 		return nil, news.Errorf(news.ECodeUnavailable, "the feed poller is shutting down")
 	}
@@ -86,7 +91,7 @@ func (s *Service) poll(id string) (*PollResult, error) {
 		res.Status = StatusNotModified
 		return s.commit(f, res, nil, nil, "", resp, now, start)
 	}
-	pf, err := ingest.ParseFeed(resp.body, f.URL, now)
+	pf, err := ingest.ParseFeedType(resp.body, resp.contentType, f.URL, now)
 	if err != nil {
 		return s.fail(f, res, &fetchError{status: resp.status, msg: news.ErrorMessage(err)}, now, start)
 	}
@@ -106,6 +111,10 @@ func (s *Service) poll(id string) (*PollResult, error) {
 	var entries []*entry
 	inDoc := map[string]bool{}
 	for i, it := range pf.Items {
+		if it.Duplicate {
+			res.Duplicates++
+			continue
+		}
 		if it.Err != nil {
 			res.Rejected++
 			res.Errors = append(res.Errors, engine.ItemError{Index: i, Code: news.ErrorCode(it.Err), Message: news.ErrorMessage(it.Err)})
@@ -113,7 +122,8 @@ func (s *Service) poll(id string) (*PollResult, error) {
 		}
 		k := seenKey(f.ID, it.Key)
 		if inDoc[string(k)] {
-			continue // the same entry twice in one document: the first counts
+			res.Duplicates++ // ParseFeed marks these already
+			continue
 		}
 		inDoc[string(k)] = true
 		it.Article.Source = source

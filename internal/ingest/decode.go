@@ -25,7 +25,7 @@ const (
 	TypeText   = "text/plain"
 )
 
-const supportedTypes = "application/json, application/x-ndjson, text/plain, application/rss+xml or application/atom+xml"
+const supportedTypes = "application/json, application/x-ndjson, text/plain, or a feed as application/rss+xml, application/atom+xml, application/feed+json, application/xml or text/xml"
 
 // Item is one decoded article or the reason it could not be decoded.
 type Item struct {
@@ -64,8 +64,9 @@ func (in *Input) Article() (*news.Article, error) {
 	return a, nil
 }
 
-// Decode dispatches on the content type (parameters such as charset are
-// ignored; only UTF-8 is accepted).
+// Decode dispatches on the content type. A feed is decoded with the
+// charset the content type names (see FeedUTF8); the other formats are
+// UTF-8 only, and their charset parameter is ignored.
 func Decode(contentType string, data []byte) ([]Item, error) {
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil && contentType != "" {
@@ -78,8 +79,8 @@ func Decode(contentType string, data []byte) ([]Item, error) {
 		return DecodeNDJSON(data)
 	case TypeText:
 		return []Item{DecodeText(data)}, nil
-	case TypeRSS, TypeAtom:
-		return DecodeFeed(data)
+	case TypeRSS, TypeAtom, TypeJSONFeed, TypeXML, TypeTextXML:
+		return DecodeFeedType(data, contentType)
 	case "":
 		return nil, news.Errorf(news.ECodeUnsupported, "content type is required: %s", supportedTypes)
 	}

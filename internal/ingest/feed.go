@@ -15,11 +15,14 @@ import (
 	"github.com/watchword/watchword/internal/news"
 )
 
-// Feed content types. Either one takes any of RSS, Atom and JSON Feed:
-// the document's own form decides how it is read.
+// Feed content types. Each one takes any of RSS, Atom and JSON Feed: the
+// document's own form decides how it is read.
 const (
-	TypeRSS  = "application/rss+xml"
-	TypeAtom = "application/atom+xml"
+	TypeRSS      = "application/rss+xml"
+	TypeAtom     = "application/atom+xml"
+	TypeJSONFeed = "application/feed+json"
+	TypeXML      = "application/xml"
+	TypeTextXML  = "text/xml"
 )
 
 // maxLanguageBytes bounds a feed's language tag (BCP 47 tags are short).
@@ -41,6 +44,9 @@ type FeedItem struct {
 	// Dated is false when the entry had no usable date: the article's
 	// date is then the time of parsing.
 	Dated bool
+	// Duplicate is set when the entry has the Key of an earlier entry of
+	// the document: only the first counts, and Err says which it was.
+	Duplicate bool
 }
 
 // ParsedFeed is a decoded RSS, Atom or JSON Feed document.
@@ -50,14 +56,28 @@ type ParsedFeed struct {
 	Items   []FeedItem
 }
 
-// ParseFeed parses an RSS, Atom or JSON Feed document. Every entry becomes
+// ParseFeed parses an RSS, Atom or JSON Feed document in the encoding it
+// names itself (see ParseFeedType).
+func ParseFeed(data []byte, base string, now time.Time) (*ParsedFeed, error) {
+	return ParseFeedType(data, "", base, now)
+}
+
+// ParseFeedType parses an RSS, Atom or JSON Feed document, decoded as
+// FeedUTF8 does with the charset of contentType (the HTTP Content-Type,
+// "" when there is none). Every entry becomes
 // a normalized article without a source (the caller sets it), or an item
 // error. base is the URL the document was fetched from ("" for a file);
 // relative links resolve against the feed's site link, or against base
 // when the feed has none.
 // A document that does not parse is an error and yields no items, so a
 // malformed or truncated feed never ingests half of itself.
-func ParseFeed(data []byte, base string, now time.Time) (*ParsedFeed, error) {
+// An entry whose key repeats an earlier valid entry's is an item error
+// (conflict) marked Duplicate.
+func ParseFeedType(data []byte, contentType, base string, now time.Time) (*ParsedFeed, error) {
+	data, err := FeedUTF8(data, contentType)
+	if err != nil {
+		return nil, err
+	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, news.Errorf(news.ECodeBadRequest, "feed is empty")
 	}
@@ -103,11 +123,21 @@ func ParseFeed(data []byte, base string, now time.Time) (*ParsedFeed, error) {
 		}
 	}
 	pf.Items = make([]FeedItem, 0, len(f.Items))
+	first := map[string]int{} // key → position of its first valid entry
 	for i, it := range f.Items {
 		if it == nil {
 			continue
 		}
-		pf.Items = append(pf.Items, feedItem(it, permalink != nil && permalink[i], resolveAgainst, scope, lang, now))
+		fi := feedItem(it, permalink != nil && permalink[i], resolveAgainst, scope, lang, now)
+		if fi.Err == nil {
+			if j, ok := first[fi.Key]; ok {
+				fi = FeedItem{Key: fi.Key, Duplicate: true}
+				fi.Err = news.Errorf(news.ECodeConflict, "entry repeats entry %d (the same id); the first is kept", j)
+			} else {
+				first[fi.Key] = len(pf.Items)
+			}
+		}
+		pf.Items = append(pf.Items, fi)
 	}
 	return pf, nil
 }
@@ -127,9 +157,9 @@ func feedItem(it *gofeed.Item, permalink bool, base *url.URL, scope, lang string
 		link = absoluteURL(it.GUID, nil)
 	}
 	title := clean(textOf(it.Title), news.MaxTitleBytes)
-	body := HTMLText(valid(it.Content))
+	body := htmlText(it.Content)
 	if body == "" {
-		body = HTMLText(valid(it.Description))
+		body = htmlText(it.Description)
 	}
 	if body == "" {
 		body = title
@@ -226,8 +256,13 @@ func absoluteURL(raw string, base *url.URL) string {
 // textOf reduces a title, which feeds often give with entities or markup,
 // to one line of text.
 func textOf(s string) string {
-	return strings.Join(strings.Fields(HTMLText(valid(s))), " ")
+	return strings.Join(strings.Fields(htmlText(s)), " ")
 }
+
+// htmlText is HTMLText of a feed's field, control characters cleaned
+// (CleanText) before, so that U+0085 is not taken for white space, and
+// after, for those that came as character references.
+func htmlText(s string) string { return CleanText(HTMLText(CleanText(s))) }
 
 func valid(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
 
@@ -251,7 +286,13 @@ func clip(s string, n int) string {
 // poller derives them, so a file and a polled feed holding the same entry
 // store one article.
 func DecodeFeed(data []byte) ([]Item, error) {
-	pf, err := ParseFeed(data, "", time.Now())
+	return DecodeFeedType(data, "")
+}
+
+// DecodeFeedType is DecodeFeed for a document that came with a Content-Type
+// (whose charset, if any, it is decoded with; see FeedUTF8).
+func DecodeFeedType(data []byte, contentType string) ([]Item, error) {
+	pf, err := ParseFeedType(data, contentType, "", time.Now())
 	if err != nil {
 		return nil, err
 	}

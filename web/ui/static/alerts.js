@@ -183,7 +183,12 @@
     $("a-schedule").addEventListener("input", checkSchedule);
     tz.addEventListener("input", checkSchedule);
 
+    // A read without the token shows the webhook URL without its query
+    // string (redacted): saving that back unchanged must not replace the
+    // stored URL, so an untouched redacted URL is left out of the PATCH.
+    var redactedHook = null;
     function fill(a) {
+      redactedHook = a.redacted ? (a.webhook_url || "") : null;
       $("a-name").value = a.name || "";
       $("a-query").value = a.query || "";
       $("a-filters").textContent = "";
@@ -197,18 +202,20 @@
       checkQuery(); checkSchedule();
     }
     function value() {
-      return {
+      var v = {
         name: $("a-name").value.trim(), query: $("a-query").value.trim(), filters: filters(),
         schedule: $("a-schedule").value.trim(), timezone: tz.value.trim(), webhook_url: $("a-webhook").value.trim(),
         enabled: $("a-enabled").checked, max_matches_per_delivery: Number($("a-max").value) || 25
       };
+      if (redactedHook !== null && v.webhook_url === redactedHook) delete v.webhook_url;
+      return v;
     }
     form.addEventListener("submit", function (e) {
       e.preventDefault();
       var err = $("form-error");
       err.hidden = true;
       var v = value();
-      if (!v.name || !v.query || !v.webhook_url) { say(err, "Name, query and webhook URL are required.", "error"); return; }
+      if (!v.name || !v.query || !$("a-webhook").value.trim()) { say(err, "Name, query and webhook URL are required.", "error"); return; }
       $("a-submit").disabled = true;
       var send = function () {
         opts.submit(v).then(function (r) {
@@ -302,7 +309,7 @@
       $("d-next").textContent = a.enabled ? when(a.next_run_at) : "paused";
       $("d-last").textContent = when(a.last_run_at);
       $("d-delivery").textContent = ""; $("d-delivery").appendChild(statusBadge(a.last_delivery_status));
-      $("d-webhook").textContent = a.webhook_url;
+      $("d-webhook").textContent = a.webhook_url + (a.redacted ? " (query string hidden: reads without the API token show scheme, host and path only)" : "");
       $("d-max").textContent = (a.max_matches_per_delivery || "") + " matches at most";
       $("d-enabled").textContent = a.enabled ? "enabled" : "paused";
       $("act-toggle").textContent = a.enabled ? "Pause" : "Resume";
