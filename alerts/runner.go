@@ -295,7 +295,7 @@ func (s *Service) Preview(id string) (*Preview, error) {
 	if len(ids) > MaxPreview {
 		ids = ids[:MaxPreview]
 	}
-	p.Matches, err = s.matches(a.Query, ids)
+	p.Matches, err = s.matches(a.Query, ids, true)
 	if err != nil {
 		return nil, err
 	}

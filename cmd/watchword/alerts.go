@@ -154,7 +154,7 @@ func newAlertsCreateCmd(stdout io.Writer) *cobra.Command {
 	fs.StringVar(&hook, "webhook", "", "webhook URL")
 	fs.StringVar(&sched, "schedule", "@hourly", "cron spec or descriptor")
 	fs.StringVar(&tz, "timezone", "UTC", "IANA time zone of the schedule")
-	fs.IntVar(&maxm, "max-matches", 0, "matches per delivery (default 100)")
+	fs.IntVar(&maxm, "max-matches", 0, fmt.Sprintf("matches per delivery (default %d)", alerts.DefaultMaxMatches))
 	fs.StringArrayVar(&speakers, "speaker", nil, "filter by speaker (repeatable)")
 	fs.StringArrayVar(&countries, "country", nil, "filter by country (repeatable)")
 	fs.StringArrayVar(&topics, "topic", nil, "filter by topic (repeatable)")

@@ -197,7 +197,7 @@
       $("a-schedule").value = a.schedule || "@hourly";
       tz.value = a.timezone || "UTC";
       $("a-webhook").value = a.webhook_url || "";
-      $("a-max").value = a.max_matches_per_delivery || 100;
+      $("a-max").value = a.max_matches_per_delivery || 25;
       $("a-enabled").checked = !!a.enabled;
       checkQuery(); checkSchedule();
     }
@@ -205,7 +205,7 @@
       var v = {
         name: $("a-name").value.trim(), query: $("a-query").value.trim(), filters: filters(),
         schedule: $("a-schedule").value.trim(), timezone: tz.value.trim(), webhook_url: $("a-webhook").value.trim(),
-        enabled: $("a-enabled").checked, max_matches_per_delivery: Number($("a-max").value) || 100
+        enabled: $("a-enabled").checked, max_matches_per_delivery: Number($("a-max").value) || 25
       };
       if (redactedHook !== null && v.webhook_url === redactedHook) delete v.webhook_url;
       return v;
@@ -410,9 +410,13 @@
       action("DELETE", base, undefined, "Deleting", function () { window.location.assign("/alerts"); });
     });
     $("act-rotate").addEventListener("click", function () {
-      if (!window.confirm("Make a new signing secret? The old one stops working at once.")) return;
+      if (!window.confirm("Make a new signing secret? The old one keeps signing beside it for 24 hours.")) return;
       action("POST", base + "/rotate-secret", undefined, "Rotating the secret", function (a) {
         $("secret").textContent = (a && a.secret) || "(the API returned no secret)";
+        var prev = a && a.previous_secrets && a.previous_secrets[0];
+        $("rotated-grace").textContent = prev
+          ? "The old secret keeps signing beside it until " + new Date(prev.expires_at).toLocaleString() + ": update your receiver before then."
+          : "The old secret no longer signs deliveries: update your receiver.";
         $("rotated").hidden = false;
         say(out, "");
         $("copy-secret").focus();
