@@ -10,6 +10,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	bq "github.com/blevesearch/bleve/v2/search/query"
+	"github.com/watchword/watchword/index/query"
 	"github.com/watchword/watchword/internal/news"
 )
 
@@ -108,7 +109,7 @@ func TestPhraseAgreesWithBleve(t *testing.T) {
 	}
 	matched := 0
 	for _, qs := range queries {
-		q, err := ix.Compile(parse(t, qs))
+		q, err := ix.Compile(parse(t, qs), query.Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -59,7 +59,7 @@ func newMetrics(reg prometheus.Registerer, eng *engine.Engine) (*metrics, error)
 		}, []string{"code"}),
 		rateLimited: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "watchword_http_rate_limited_total",
-			Help: "Write requests refused by the per-client rate limit.",
+			Help: "Requests refused by the per-client rate limits (writes and reads).",
 		}),
 	}
 	count := &cachedCount{eng: eng, ttl: 10 * time.Second}

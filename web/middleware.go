@@ -201,16 +201,18 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// rateLimit limits requests per client IP to Config.RateLimit per second
-// (bursts of up to one second's worth); 0 turns it off. Refusals are 429
-// with Retry-After and the usual error shape.
-func (s *Server) rateLimit() echo.MiddlewareFunc {
-	if s.cfg.RateLimit <= 0 {
+// rateLimit limits the requests of the routes it guards to perSecond per
+// client IP (bursts of up to one second's worth); 0 turns it off. Each
+// call has its own counts: writes (Config.RateLimit) and reads
+// (Config.ReadRateLimit) are limited apart. kind names them in the
+// refusal, a 429 with Retry-After and the usual error shape.
+func (s *Server) rateLimit(perSecond float64, kind string) echo.MiddlewareFunc {
+	if perSecond <= 0 {
 		return func(next echo.HandlerFunc) echo.HandlerFunc { return next }
 	}
-	r := rate.Limit(s.cfg.RateLimit)
-	burst := max(1, int(math.Ceil(s.cfg.RateLimit)))
-	retryAfter := strconv.Itoa(max(1, int(math.Ceil(1/s.cfg.RateLimit))))
+	r := rate.Limit(perSecond)
+	burst := max(1, int(math.Ceil(perSecond)))
+	retryAfter := strconv.Itoa(max(1, int(math.Ceil(1/perSecond))))
 	store := middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 		Rate: r, Burst: burst, ExpiresIn: 3 * time.Minute,
 	})
@@ -223,7 +225,7 @@ func (s *Server) rateLimit() echo.MiddlewareFunc {
 		DenyHandler: func(c echo.Context, id string, err error) error {
 			s.metrics.rateLimited.Inc()
 			c.Response().Header().Set("Retry-After", retryAfter)
-			return news.Errorf(news.ECodeRateLimited, "too many write requests from %s; retry after %s s", id, retryAfter)
+			return news.Errorf(news.ECodeRateLimited, "too many %s requests from %s; retry after %s s", kind, id, retryAfter)
 		},
 	})
 }

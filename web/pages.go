@@ -160,7 +160,7 @@ func (s *Server) uiRoutes() {
 	e.GET("/login", s.handleLoginPage)
 	e.POST("/login", s.handleLogin)
 	e.POST("/logout", s.handleLogout)
-	e.GET("/", s.handleSearchPage, auth)
+	e.GET("/", s.handleSearchPage, s.readLimiter, auth)
 	e.GET("/articles/:id", s.handleArticlePage, auth)
 	e.GET("/alerts", s.handleAlertsPage, auth)
 	e.GET("/alerts/new", s.handleAlertNewPage, auth)
@@ -529,7 +529,9 @@ func (s *Server) handleSearchPage(c echo.Context) error {
 		p.Sort, p.Size, p.FacetSize = v.Sort, uiPageSize, uiFacetSize
 		p.Histogram = st.Cursor == ""
 		var res *engine.SearchResult
-		if res, err = s.eng.Search(p); err == nil {
+		ctx, cancel := s.searchContext(c)
+		defer cancel()
+		if res, err = s.eng.Search(ctx, p); err == nil {
 			s.fillResults(v, st, res)
 			if res.Histogram != nil {
 				v.Hist = histogramView(res.Histogram, st)
@@ -542,7 +544,7 @@ func (s *Server) handleSearchPage(c echo.Context) error {
 			return err
 		}
 		status, _ = toErrorBody(err)
-		if ne.Code == news.ECodeQuerySyntax {
+		if ne.Code == news.ECodeQuerySyntax || ne.Code == news.ECodeQueryBroad {
 			v.QueryError = queryErrorOf(st.Q, ne)
 		} else {
 			v.Error = ne.Message

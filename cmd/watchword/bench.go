@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -398,7 +399,7 @@ func benchSearch(stdout io.Writer, wwDir, db, sqlite string, docs []corpusDoc, n
 	// (sequence, date and facet values per document) into memory; it is
 	// timed apart from the rounds.
 	start := time.Now()
-	if _, err := eng.Search(engine.SearchParams{Q: benchQueries[0], Size: 20, FacetSize: 10}); err != nil {
+	if _, err := eng.Search(context.Background(), engine.SearchParams{Q: benchQueries[0], Size: 20, FacetSize: 10}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "first search after open (reads the segment metadata): %.1f ms\n", ms(time.Since(start)))
@@ -408,7 +409,7 @@ func benchSearch(stdout io.Writer, wwDir, db, sqlite string, docs []corpusDoc, n
 	var first []time.Duration
 	for _, q := range benchQueries {
 		start := time.Now()
-		if _, err := eng.Search(engine.SearchParams{Q: q, Size: 20, FacetSize: 10}); err != nil {
+		if _, err := eng.Search(context.Background(), engine.SearchParams{Q: q, Size: 20, FacetSize: 10}); err != nil {
 			return err
 		}
 		first = append(first, time.Since(start))
@@ -424,12 +425,12 @@ func benchSearch(stdout io.Writer, wwDir, db, sqlite string, docs []corpusDoc, n
 	for r := 0; r < rounds; r++ {
 		for i, q := range benchQueries {
 			start := time.Now()
-			if _, err := eng.Search(engine.SearchParams{Q: q, Size: 20, FacetSize: 10}); err != nil {
+			if _, err := eng.Search(context.Background(), engine.SearchParams{Q: q, Size: 20, FacetSize: 10}); err != nil {
 				return err
 			}
 			lat[i] = append(lat[i], time.Since(start))
 			start = time.Now()
-			if _, err := eng.Search(engine.SearchParams{Q: q, Size: 20}); err != nil {
+			if _, err := eng.Search(context.Background(), engine.SearchParams{Q: q, Size: 20}); err != nil {
 				return err
 			}
 			bare = append(bare, time.Since(start))
@@ -439,7 +440,7 @@ func benchSearch(stdout io.Writer, wwDir, db, sqlite string, docs []corpusDoc, n
 	worst := 0.0
 	var all []time.Duration
 	for i, q := range benchQueries {
-		res, err := eng.Search(engine.SearchParams{Q: q, Size: 0})
+		res, err := eng.Search(context.Background(), engine.SearchParams{Q: q, Size: 0})
 		if err != nil {
 			return fmt.Errorf("%s: %w", q, err)
 		}
