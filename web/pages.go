@@ -425,6 +425,7 @@ type histView struct {
 }
 
 type queryErrorView struct {
+	Heading  string // "Query syntax error" or "Query too broad"
 	Message  string
 	Query    string // the query with line breaks as spaces
 	Before   string
@@ -662,7 +663,10 @@ func queryErrorOf(q string, ne *news.Error) *queryErrorView {
 		}
 		return r
 	}, q)
-	v := &queryErrorView{Message: ne.Message, Query: flat}
+	v := &queryErrorView{Heading: "Query syntax error", Message: ne.Message, Query: flat}
+	if ne.Code == news.ECodeQueryBroad {
+		v.Heading = "Query too broad"
+	}
 	if ne.Position == nil {
 		return v
 	}
