@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/watchword/watchword/alerts"
+	"github.com/watchword/watchword/index/query"
 	"github.com/watchword/watchword/internal/demo"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/extract"
@@ -40,6 +42,9 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	rateLimit := fs.Float64("rate-limit", 50, "write requests per second per client IP (0: no limit)")
+	readRateLimit := fs.Float64("read-rate-limit", 50, "search and article read requests per second per client IP, API and UI (0: no limit)")
+	searchTimeout := fs.Duration("search-timeout", web.DefaultSearchTimeout, "deadline of one search; past it the answer is 503 timeout")
+	qf := addQueryFlags(fs)
 	trustProxy := fs.Bool("trust-proxy", false, "take the client IP for the rate limit from X-Forwarded-For (behind a reverse proxy)")
 	af := addAlertFlags(fs) // cmd/watchword/alerts.go
 	ff := addFeedFlags(fs)  // cmd/watchword/feeds.go
@@ -51,11 +56,18 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	setGCPercent(*gcPercent)
+	limits, err := qf.limits()
+	if err != nil {
+		return err
+	}
+	if *searchTimeout <= 0 {
+		return usageError{errors.New("--search-timeout must be positive")}
+	}
 	tok, err := loadToken(*data, *token, log)
 	if err != nil {
 		return err
 	}
-	eng, err := openEngine(*data, log)
+	eng, err := openEngine(*data, log, limits)
 	if err != nil {
 		return err
 	}
@@ -96,7 +108,8 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	defer stopService("feeds", feedSvc.Stop, log, *shutdown)
 	sched.Start()
 	srv, err := web.New(web.Config{Engine: eng, Token: tok, Private: *private, MaxBody: *maxBody, Logger: log,
-		Registry: reg, RateLimit: *rateLimit, TrustProxy: *trustProxy, Alerts: alertSvc, Feeds: feedSvc})
+		Registry: reg, RateLimit: *rateLimit, ReadRateLimit: *readRateLimit, SearchTimeout: *searchTimeout,
+		TrustProxy: *trustProxy, Alerts: alertSvc, Feeds: feedSvc})
 	if err != nil {
 		return err
 	}
@@ -118,12 +131,37 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func openEngine(data string, log *slog.Logger) (*engine.Engine, error) {
+func openEngine(data string, log *slog.Logger, limits query.Limits) (*engine.Engine, error) {
 	ext, err := newExtractor()
 	if err != nil {
 		return nil, err
 	}
-	return engine.Open(engine.Config{DataDir: data, Logger: log, Extract: ext})
+	return engine.Open(engine.Config{DataDir: data, Logger: log, Extract: ext, Limits: limits})
+}
+
+// queryFlags are the serve flags of the query budget (query.Limits).
+type queryFlags struct {
+	maxTerms, maxPhraseWords, maxExpansions, minPrefix *int
+}
+
+func addQueryFlags(fs *flag.FlagSet) queryFlags {
+	return queryFlags{
+		maxTerms:       fs.Int("query-max-terms", query.DefaultMaxClauses, "most terms, phrases and date ranges in one query"),
+		maxPhraseWords: fs.Int("query-max-phrase-words", query.DefaultMaxPhraseWords, "most words in one phrase"),
+		maxExpansions:  fs.Int("query-max-expansions", query.DefaultMaxExpansions, "most index terms all the prefixes (word*) of one query may expand to, each occurrence counted"),
+		minPrefix:      fs.Int("query-min-prefix", query.DefaultMinPrefix, "fewest letters or digits before * in a prefix, after analysis"),
+	}
+}
+
+func (f queryFlags) limits() (query.Limits, error) {
+	for name, v := range map[string]int{"query-max-terms": *f.maxTerms, "query-max-phrase-words": *f.maxPhraseWords,
+		"query-max-expansions": *f.maxExpansions, "query-min-prefix": *f.minPrefix} {
+		if v < 1 {
+			return query.Limits{}, usageError{fmt.Errorf("--%s must be at least 1", name)}
+		}
+	}
+	return query.Limits{MaxClauses: *f.maxTerms, MaxPhraseWords: *f.maxPhraseWords,
+		MaxExpansions: *f.maxExpansions, MinPrefix: *f.minPrefix}, nil
 }
 
 // newExtractor wires the entity extractor into the pipeline.
