@@ -1,6 +1,7 @@
 package index
 
 import (
+	"context"
 	"fmt"
 	"unicode/utf8"
 
@@ -9,21 +10,36 @@ import (
 )
 
 // budget is what a query has spent of its Limits while it is compiled,
-// before anything runs. The expensive part of a query is its prefixes:
-// Bleve turns each into a disjunction of every term it expands to, so
-// `co* OR co* OR …` asks for hundreds of thousands of term searchers.
-// Expansions are counted in the term dictionaries (FieldDictPrefix), each
-// prefix stopping at the budget left, so counting costs at most
-// MaxExpansions dictionary entries per shard however broad the query.
+// before anything runs. Two things make a query expensive:
+//
+//   - its prefixes: Bleve turns each into a disjunction of every term it
+//     expands to, so `co* OR co* OR …` asks for hundreds of thousands of
+//     term searchers. Expansions are counted in the term dictionaries
+//     (FieldDictPrefix), each prefix stopping at the budget left, so
+//     counting reads at most MaxExpansions entries per shard;
+//   - the postings it reads: a disjunction of a thousand common words
+//     walks tens of millions of postings. Each term the query reads (a
+//     word, a word of a phrase, each expansion of a prefix) adds its
+//     document frequency, read from the dictionaries too.
+//
+// Each occurrence is counted again: each builds its own searcher.
 type budget struct {
-	ix  *Index
-	lim query.Limits // with defaults
-	// spent is the expansions counted so far, each occurrence of a
-	// prefix counted again (each builds its own searcher).
-	spent   int
-	readers []index.IndexReader // one per shard, opened at the first prefix
-	counted map[[2]string]int   // (field, prefix) → terms, read once per query
-	openErr error               // from opening the readers
+	ctx      context.Context
+	ix       *Index
+	lim      query.Limits // with defaults
+	spent    int          // expansions so far
+	postings int64        // document frequencies so far, all shards
+	readers  []index.IndexReader
+	openErr  error                   // from opening the readers
+	prefixes map[[2]string]dictCount // (field, prefix) → its expansions and postings
+	terms    map[[2]string]int64     // (field, term) → document frequency
+}
+
+// dictCount is what a prefix expands to: n terms (in the shard that has
+// most) with postings documents in all.
+type dictCount struct {
+	n        int
+	postings int64
 }
 
 // close releases the shard snapshots the budget read.
@@ -32,6 +48,21 @@ func (b *budget) close() {
 		_ = r.Close()
 	}
 	b.readers = nil
+}
+
+// open opens a snapshot of every shard, once.
+func (b *budget) open() error {
+	if b.readers == nil && b.openErr == nil {
+		for _, bi := range b.ix.shards {
+			r, err := shardReader(bi)
+			if err != nil {
+				b.openErr = err
+				break
+			}
+			b.readers = append(b.readers, r)
+		}
+	}
+	return b.openErr
 }
 
 // prefixLength refuses a prefix shorter than MinPrefix characters after
@@ -49,64 +80,64 @@ func (b *budget) prefixLength(stem string, starPos int) error {
 	return query.TooBroad(starPos, "a prefix needs at least %d letters or digits before *", b.lim.MinPrefix)
 }
 
-// expand counts the terms prefix expands to in field and refuses the
-// query when the total goes over MaxExpansions. pos is the offset of the
-// prefix in the query.
+// addPostings adds n postings read by the term at pos.
+func (b *budget) addPostings(n int64, pos int) error {
+	b.postings += n
+	if b.postings > int64(b.lim.MaxPostings) {
+		return query.TooBroad(pos, "the words of this query occur in more than %d documents together (each word counted apart); use rarer words or fewer of them", b.lim.MaxPostings)
+	}
+	return nil
+}
+
+// expand counts the terms prefix expands to in field and the postings
+// they hold, and refuses the query when either total goes over its limit.
+// pos is the offset of the prefix in the query.
 func (b *budget) expand(field, prefix string, pos int) error {
 	key := [2]string{field, prefix}
-	n, ok := b.counted[key]
+	c, ok := b.prefixes[key]
 	if !ok {
 		// A count that stops at the budget left is exact below it, and
 		// over it in any later occurrence too, since the budget left
 		// only shrinks.
 		var err error
-		if n, err = b.count(field, prefix, b.lim.MaxExpansions-b.spent+1); err != nil {
+		if c, err = b.countPrefix(field, prefix, b.lim.MaxExpansions-b.spent+1); err != nil {
 			return err
 		}
-		if b.counted == nil {
-			b.counted = map[[2]string]int{}
+		if b.prefixes == nil {
+			b.prefixes = map[[2]string]dictCount{}
 		}
-		b.counted[key] = n
+		b.prefixes[key] = c
 	}
-	b.spent += n
+	b.spent += c.n
 	if b.spent > b.lim.MaxExpansions {
 		return query.TooBroad(pos, "the prefixes of this query match more than %d words; make them longer or use fewer", b.lim.MaxExpansions)
 	}
-	return nil
+	return b.addPostings(c.postings, pos)
 }
 
-// count returns the number of distinct terms of field starting with
-// prefix in the shard that has most, reading at most upTo of them per
-// shard.
-func (b *budget) count(field, prefix string, upTo int) (int, error) {
-	if b.readers == nil && b.openErr == nil {
-		for _, bi := range b.ix.shards {
-			r, err := shardReader(bi)
-			if err != nil {
-				b.openErr = err
-				break
-			}
-			b.readers = append(b.readers, r)
-		}
+// countPrefix returns the number of distinct terms of field starting
+// with prefix in the shard that has most, reading at most upTo of them
+// per shard, and their postings in all shards.
+func (b *budget) countPrefix(field, prefix string, upTo int) (dictCount, error) {
+	if err := b.open(); err != nil {
+		return dictCount{}, err
 	}
-	if b.openErr != nil {
-		return 0, b.openErr
-	}
-	most := 0
+	var c dictCount
 	for i, r := range b.readers {
-		n, err := countPrefix(r, field, prefix, upTo)
+		n, postings, err := countPrefix(r, field, prefix, upTo)
 		if err != nil {
-			return 0, fmt.Errorf("index: count the terms of %s* in shard %d: %w", prefix, i, err)
+			return dictCount{}, fmt.Errorf("index: count the terms of %s* in shard %d: %w", prefix, i, err)
 		}
-		most = max(most, n)
+		c.n = max(c.n, n)
+		c.postings += postings
 	}
-	return most, nil
+	return c, nil
 }
 
-func countPrefix(r index.IndexReader, field, prefix string, upTo int) (n int, err error) {
+func countPrefix(r index.IndexReader, field, prefix string, upTo int) (n int, postings int64, err error) {
 	d, err := r.FieldDictPrefix(field, []byte(prefix))
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer func() {
 		if cerr := d.Close(); err == nil {
@@ -117,7 +148,7 @@ func countPrefix(r index.IndexReader, field, prefix string, upTo int) (n int, er
 	for n < upTo {
 		e, err := d.Next()
 		if err != nil {
-			return n, err
+			return n, postings, err
 		}
 		if e == nil {
 			break
@@ -126,6 +157,47 @@ func countPrefix(r index.IndexReader, field, prefix string, upTo int) (n int, er
 			n++
 			last = e.Term
 		}
+		postings += int64(e.Count)
 	}
-	return n, nil
+	return n, postings, nil
+}
+
+// read counts the postings of the exact terms a term or phrase at pos
+// reads in field.
+func (b *budget) read(field string, slots [][]string, pos int) error {
+	if err := b.open(); err != nil {
+		return err
+	}
+	for _, slot := range slots {
+		for _, t := range slot {
+			key := [2]string{field, t}
+			n, ok := b.terms[key]
+			if !ok {
+				for i, r := range b.readers {
+					df, err := docFreq(b.ctx, r, field, t)
+					if err != nil {
+						return fmt.Errorf("index: document frequency of %q in shard %d: %w", t, i, err)
+					}
+					n += df
+				}
+				if b.terms == nil {
+					b.terms = map[[2]string]int64{}
+				}
+				b.terms[key] = n
+			}
+			if err := b.addPostings(n, pos); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func docFreq(ctx context.Context, r index.IndexReader, field, term string) (int64, error) {
+	tfr, err := r.TermFieldReader(ctx, []byte(term), field, false, false, false)
+	if err != nil {
+		return 0, err
+	}
+	n := tfr.Count()
+	return int64(n), tfr.Close()
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2/search"
+	bq "github.com/blevesearch/bleve/v2/search/query"
 	"github.com/watchword/watchword/index/query"
 	"github.com/watchword/watchword/internal/news"
 )
@@ -101,14 +102,15 @@ func TestBudgetExpansions(t *testing.T) {
 // dictionary than the budget left needs.
 func TestBudgetCountStops(t *testing.T) {
 	ix := prefixCorpus(t)
-	b := &budget{ix: ix, lim: query.Limits{}.WithDefaults()}
+	b := &budget{ctx: context.Background(), ix: ix, lim: query.Limits{}.WithDefaults()}
 	defer b.close()
 	for _, tc := range []struct {
 		upTo, want int
 	}{{1000, 100}, {100, 100}, {7, 7}, {1, 1}} {
-		n, err := b.count(fText, "co", tc.upTo)
-		if err != nil || n != tc.want {
-			t.Errorf("count(co, %d) = %d, %v; want %d", tc.upTo, n, err, tc.want)
+		c, err := b.countPrefix(fText, "co", tc.upTo)
+		// Each word is in three documents.
+		if err != nil || c.n != tc.want || c.postings != int64(3*tc.want) {
+			t.Errorf("countPrefix(co, %d) = %+v, %v; want %d terms", tc.upTo, c, err, tc.want)
 		}
 	}
 }
@@ -206,7 +208,7 @@ func TestPhraseCheckCancel(t *testing.T) {
 		arts[i] = &news.Article{ID: fmt.Sprintf("p%d", i), Title: "t", Body: "alpha gap beta", Date: day("2025-01-01")}
 	}
 	ix := openCorpus(t, 2, arts)
-	q, err := ix.Compile(parse(t, `"alpha beta"`), query.Limits{})
+	q, err := ix.Compile(context.Background(), parse(t, `"alpha beta"`), query.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,5 +230,67 @@ func TestPhraseCheckCancel(t *testing.T) {
 		}
 		s.Close()
 		r.Close()
+	}
+}
+
+// TestBudgetPostings checks that every term a query reads adds its
+// document frequency (a word, each word of a phrase, each expansion of a
+// prefix, each occurrence again), and that a query reading more than
+// MaxPostings is refused at the term that went over.
+func TestBudgetPostings(t *testing.T) {
+	ix := prefixCorpus(t) // plain and word are in all 300 documents, co7 in 3
+	lim := query.Limits{MaxPostings: 1000}
+	search := func(q string) error {
+		_, err := ix.Search(context.Background(), Request{Query: parse(t, q), Size: 10, Limits: lim})
+		return err
+	}
+	for _, q := range []string{"plain", "plain word co7", `"plain word" OR plain`, "co* OR co* OR co*", "plain NOT co7"} {
+		if err := search(q); err != nil {
+			t.Errorf("%s: %v", q, err)
+		}
+	}
+	wantBroad(t, search("plain OR word OR co7 OR plain OR word"), 33, "more than 1000 documents") // 300 + 300 + 3 + 300 + 300
+	wantBroad(t, search(`co7 "plain word plain word"`), 4, "more than 1000 documents")            // 3 + 4×300
+	wantBroad(t, search("co* OR co* OR co* OR co*"), 21, "more than 1000 documents")              // 4×300
+	wantBroad(t, search("plain-word-plain-word-co7*"), 0, "more than 1000 documents")             // 1200 + co7*: 3
+	if err := search("plain-word-co7*"); err != nil {
+		t.Errorf("600 + 3: %v", err)
+	}
+}
+
+// TestBudgetDateRanges checks that a date range counts against the
+// expansions (Bleve reads it as numeric terms), so a thousand of them do
+// not run.
+func TestBudgetDateRanges(t *testing.T) {
+	ix := prefixCorpus(t)
+	n := query.DefaultMaxExpansions / query.DateRangeExpansions
+	ok := strings.TrimSuffix(strings.Repeat("date:2025 OR ", n), " OR ")
+	if _, err := ix.Search(context.Background(), Request{Query: parse(t, ok), Size: 10}); err != nil {
+		t.Errorf("%d date ranges: %v", n, err)
+	}
+	_, err := ix.Search(context.Background(), Request{Query: parse(t, ok+" OR date:2024"), Size: 10})
+	wantBroad(t, err, len(ok)+len(" OR date:"), "more than 1000 terms")
+}
+
+// TestDoubleNegation checks that NOT NOT x is compiled as x, not as
+// walks over every document nested in each other.
+func TestDoubleNegation(t *testing.T) {
+	ix := openFixture(t)
+	for q, want := range map[string]string{
+		"NOT NOT Peskov":                      "a1 a5",
+		"NOT NOT NOT Peskov":                  "a2 a3 a4 a6",
+		strings.Repeat("NOT ", 64) + "Peskov": "a1 a5",
+		"-(NOT Peskov)":                       "a1 a5",
+	} {
+		if got := strings.Join(ids(t, ix, Request{Query: parse(t, q)}), " "); got != want {
+			t.Errorf("%.30s: %s, want %s", q, got, want)
+		}
+	}
+	q, err := ix.Compile(context.Background(), parse(t, strings.Repeat("NOT ", 64)+"Peskov"), query.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := q.(*bq.TermQuery); !ok {
+		t.Errorf("NOT ×64 Peskov compiled to %T, want the term query", q)
 	}
 }

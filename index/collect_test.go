@@ -20,7 +20,7 @@ import (
 // collector is checked against. ix must have one shard.
 func bleveSearch(t *testing.T, ix *Index, r Request) *Result {
 	t.Helper()
-	q, err := ix.matchQuery(r)
+	q, err := ix.matchQuery(context.Background(), r)
 	if err != nil {
 		t.Fatal(err)
 	}

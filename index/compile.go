@@ -1,6 +1,7 @@
 package index
 
 import (
+	"context"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -25,11 +26,12 @@ var (
 //
 // Compile also checks the part of the budget lim (zero fields: defaults)
 // that needs the analysers and the index: words per phrase and prefix
-// length after analysis, and the terms all prefixes expand to, counted in
-// the term dictionaries. Over it, the error is news.ECodeQueryBroad with
-// the offset of the term that blew it.
-func (ix *Index) Compile(n query.Node, lim query.Limits) (bq.Query, error) {
-	b := &budget{ix: ix, lim: lim.WithDefaults()}
+// length after analysis, the terms all prefixes expand to and the
+// postings of every term read, counted in the term dictionaries (see
+// budget). Over it, the error is news.ECodeQueryBroad with the offset of
+// the term that blew it.
+func (ix *Index) Compile(ctx context.Context, n query.Node, lim query.Limits) (bq.Query, error) {
+	b := &budget{ctx: ctx, ix: ix, lim: lim.WithDefaults()}
 	defer b.close()
 	q, err := ix.compile(n, b)
 	if err != nil {
@@ -52,8 +54,15 @@ func (ix *Index) compile(n query.Node, b *budget) (bq.Query, error) {
 	case *query.Phrase:
 		return ix.compileTerm(n.Field, n.Text, false, n.Pos, b)
 	case *query.DateRange:
+		if b.spent += query.DateRangeExpansions; b.spent > b.lim.MaxExpansions {
+			return nil, query.TooBroad(n.Pos, "the prefixes and date ranges of this query match more than %d terms (a date range counts %d)", b.lim.MaxExpansions, query.DateRangeExpansions)
+		}
 		return compileDate(n.From, n.To, n.Pos)
 	case *query.Not:
+		if inner, ok := n.Child.(*query.Not); ok {
+			// NOT NOT x is x: each NOT would walk every document.
+			return ix.compile(inner.Child, b)
+		}
 		inner, err := ix.compile(n.Child, b)
 		if err != nil || inner == nil {
 			return nil, err
@@ -192,6 +201,9 @@ func (ix *Index) compileTerm(field, text string, prefix bool, pos int, b *budget
 		for _, t := range toks[:len(toks)-1] {
 			head = append(head, []string{t})
 		}
+		if err := b.read(name, head, pos); err != nil {
+			return nil, err
+		}
 		return newAnd(phraseOrTerm(head, name), last), nil
 	}
 	slots := phraseSlots(an, text)
@@ -200,6 +212,9 @@ func (ix *Index) compileTerm(field, text string, prefix bool, pos int, b *budget
 	}
 	if len(slots) > b.lim.MaxPhraseWords {
 		return nil, query.TooBroad(pos, "a phrase may hold at most %d words", b.lim.MaxPhraseWords)
+	}
+	if err := b.read(name, slots, pos); err != nil {
+		return nil, err
 	}
 	return phraseOrTerm(slots, name), nil
 }

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -109,7 +110,7 @@ func TestPhraseAgreesWithBleve(t *testing.T) {
 	}
 	matched := 0
 	for _, qs := range queries {
-		q, err := ix.Compile(parse(t, qs), query.Limits{})
+		q, err := ix.Compile(context.Background(), parse(t, qs), query.Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -98,8 +98,8 @@ var facetFields = [][2]string{
 // matchQuery composes the query with the filters and the date bounds of
 // r. (Sequence bounds are applied by the collector, from the segment
 // metadata: the index has no sequence field to query.)
-func (ix *Index) matchQuery(r Request) (bq.Query, error) {
-	q, err := ix.Compile(r.Query, r.Limits)
+func (ix *Index) matchQuery(ctx context.Context, r Request) (bq.Query, error) {
+	q, err := ix.Compile(ctx, r.Query, r.Limits)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +139,7 @@ func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("index: search: %w", err)
 	}
-	q, err := ix.matchQuery(r)
+	q, err := ix.matchQuery(ctx, r)
 	if err != nil {
 		return nil, err
 	}

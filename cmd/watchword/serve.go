@@ -141,7 +141,7 @@ func openEngine(data string, log *slog.Logger, limits query.Limits) (*engine.Eng
 
 // queryFlags are the serve flags of the query budget (query.Limits).
 type queryFlags struct {
-	maxTerms, maxPhraseWords, maxExpansions, minPrefix *int
+	maxTerms, maxPhraseWords, maxExpansions, minPrefix, maxPostings *int
 }
 
 func addQueryFlags(fs *flag.FlagSet) queryFlags {
@@ -150,18 +150,19 @@ func addQueryFlags(fs *flag.FlagSet) queryFlags {
 		maxPhraseWords: fs.Int("query-max-phrase-words", query.DefaultMaxPhraseWords, "most words in one phrase"),
 		maxExpansions:  fs.Int("query-max-expansions", query.DefaultMaxExpansions, "most index terms all the prefixes (word*) of one query may expand to, each occurrence counted"),
 		minPrefix:      fs.Int("query-min-prefix", query.DefaultMinPrefix, "fewest letters or digits before * in a prefix, after analysis"),
+		maxPostings:    fs.Int("query-max-postings", query.DefaultMaxPostings, "most documents the words of one query may occur in together, each word (and each expansion of a prefix) counted apart"),
 	}
 }
 
 func (f queryFlags) limits() (query.Limits, error) {
 	for name, v := range map[string]int{"query-max-terms": *f.maxTerms, "query-max-phrase-words": *f.maxPhraseWords,
-		"query-max-expansions": *f.maxExpansions, "query-min-prefix": *f.minPrefix} {
+		"query-max-expansions": *f.maxExpansions, "query-min-prefix": *f.minPrefix, "query-max-postings": *f.maxPostings} {
 		if v < 1 {
 			return query.Limits{}, usageError{fmt.Errorf("--%s must be at least 1", name)}
 		}
 	}
 	return query.Limits{MaxClauses: *f.maxTerms, MaxPhraseWords: *f.maxPhraseWords,
-		MaxExpansions: *f.maxExpansions, MinPrefix: *f.minPrefix}, nil
+		MaxExpansions: *f.maxExpansions, MinPrefix: *f.minPrefix, MaxPostings: *f.maxPostings}, nil
 }
 
 // newExtractor wires the entity extractor into the pipeline.

@@ -15,6 +15,14 @@ const (
 	// DefaultMinPrefix is the fewest characters a prefix may have before
 	// its *, after analysis.
 	DefaultMinPrefix = 2
+	// DefaultMaxPostings is the most postings a query may read: the sum
+	// of the document frequencies of every term it reads (each word, each
+	// word of a phrase, each expansion of a prefix, each occurrence
+	// counted).
+	DefaultMaxPostings = 1_000_000
+	// DateRangeExpansions is what one date range counts against
+	// MaxExpansions: Bleve reads it as a set of numeric terms.
+	DateRangeExpansions = 32
 )
 
 // Limits is the budget of one query: what it may cost is checked before
@@ -22,14 +30,16 @@ const (
 // the byte offset of the part that blew it. The parser checks what it
 // can see (clauses, words per phrase, the length of a prefix as typed);
 // the index checks the rest after analysis (words per phrase as the
-// analyser splits them, the length of a prefix as folded, and the terms
-// the prefixes expand to in the term dictionaries). A zero field takes
+// analyser splits them, the length of a prefix as folded), and what the
+// query would read, from the term dictionaries: the terms its prefixes
+// expand to, and the postings of every term it reads. A zero field takes
 // its default.
 type Limits struct {
 	MaxClauses     int // terms, phrases and date ranges; default DefaultMaxClauses
 	MaxPhraseWords int // words in one phrase; default DefaultMaxPhraseWords
 	MaxExpansions  int // index terms over all prefixes; default DefaultMaxExpansions
 	MinPrefix      int // characters before *; default DefaultMinPrefix
+	MaxPostings    int // document frequencies of the terms read; default DefaultMaxPostings
 }
 
 // WithDefaults returns l with every zero (or negative) field set to its
@@ -46,6 +56,9 @@ func (l Limits) WithDefaults() Limits {
 	}
 	if l.MinPrefix <= 0 {
 		l.MinPrefix = DefaultMinPrefix
+	}
+	if l.MaxPostings <= 0 {
+		l.MaxPostings = DefaultMaxPostings
 	}
 	return l
 }

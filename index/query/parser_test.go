@@ -607,7 +607,7 @@ func TestParseLimits(t *testing.T) {
 		}
 	}
 	// Zero fields are the defaults.
-	if got := (Limits{}).WithDefaults(); got != (Limits{DefaultMaxClauses, DefaultMaxPhraseWords, DefaultMaxExpansions, DefaultMinPrefix}) {
+	if got := (Limits{}).WithDefaults(); got != (Limits{DefaultMaxClauses, DefaultMaxPhraseWords, DefaultMaxExpansions, DefaultMinPrefix, DefaultMaxPostings}) {
 		t.Errorf("defaults %+v", got)
 	}
 	// The parser does not count expansions: co* 256 times is its clauses'
