@@ -65,8 +65,8 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "alerts" {
 		return cmdBenchAlerts(args[1:], stdout, stderr) // bench_alerts.go
 	}
-	if len(args) == 0 || (args[0] != "ingest" && args[0] != "search") {
-		return usageError{errors.New("want 'bench ingest' or 'bench search'")}
+	if len(args) == 0 || (args[0] != "ingest" && args[0] != "search" && args[0] != "hostile") {
+		return usageError{errors.New("want 'bench ingest', 'bench search', 'bench hostile' or 'bench alerts'")}
 	}
 	mode := args[0]
 	fs := newFlags("bench "+mode, stderr)
@@ -139,6 +139,9 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 			}
 			fmt.Fprintf(stdout, "sqlite fts5 ingest: %d articles in %.2f s; watchword/sqlite = %.2f\n", n, sqlTook.Seconds(), took.Seconds()/sqlTook.Seconds())
 		}
+	}
+	if mode == "hostile" {
+		return benchHostile(stdout, wwDir, docs, log) // bench_hostile.go
 	}
 	if mode == "search" {
 		return benchSearch(stdout, wwDir, filepath.Join(dir, "fts5.db"), *sqlite, docs, n, *rounds, *reuse, log)

@@ -20,7 +20,7 @@ Usage:
   watchword search   [--server URL] [--size N] [--sort newest] QUERY
   watchword reindex  [--data DIR]
   watchword extract  FILE|DIR...
-  watchword bench    ingest|search --corpus FILE
+  watchword bench    ingest|search|hostile --corpus FILE
   watchword alerts   list|create|delete|preview [--server URL]
   watchword feeds    add|list|remove|poll [--server URL]
   watchword backup   --data DIR | --server URL [--token T]  --out FILE
