@@ -165,7 +165,7 @@ func (s *Server) uiRoutes() {
 	e.POST("/login", s.handleLogin,
 		s.perClientLimit(rate.Every(loginEvery), loginBurst, "sign-in attempts"), LimitBody(LoginBodyLimit))
 	e.POST("/logout", s.handleLogout)
-	e.GET("/", s.handleSearchPage, auth)
+	e.GET("/", s.handleSearchPage, s.readLimiter, auth)
 	e.GET("/articles/:id", s.handleArticlePage, auth)
 	e.GET("/alerts", s.handleAlertsPage, auth)
 	e.GET("/alerts/new", s.handleAlertNewPage, auth)
@@ -438,6 +438,7 @@ type histView struct {
 }
 
 type queryErrorView struct {
+	Heading  string // "Query syntax error" or "Query too broad"
 	Message  string
 	Query    string // the query with line breaks as spaces
 	Before   string
@@ -542,7 +543,9 @@ func (s *Server) handleSearchPage(c echo.Context) error {
 		p.Sort, p.Size, p.FacetSize = v.Sort, uiPageSize, uiFacetSize
 		p.Histogram = st.Cursor == ""
 		var res *engine.SearchResult
-		if res, err = s.eng.Search(p); err == nil {
+		ctx, cancel := s.searchContext(c)
+		defer cancel()
+		if res, err = s.eng.Search(ctx, p); err == nil {
 			s.fillResults(v, st, res)
 			if res.Histogram != nil {
 				v.Hist = histogramView(res.Histogram, st)
@@ -555,7 +558,7 @@ func (s *Server) handleSearchPage(c echo.Context) error {
 			return err
 		}
 		status, _ = toErrorBody(err)
-		if ne.Code == news.ECodeQuerySyntax {
+		if ne.Code == news.ECodeQuerySyntax || ne.Code == news.ECodeQueryBroad {
 			v.QueryError = queryErrorOf(st.Q, ne)
 		} else {
 			v.Error = ne.Message
@@ -673,7 +676,10 @@ func queryErrorOf(q string, ne *news.Error) *queryErrorView {
 		}
 		return r
 	}, q)
-	v := &queryErrorView{Message: ne.Message, Query: flat}
+	v := &queryErrorView{Heading: "Query syntax error", Message: ne.Message, Query: flat}
+	if ne.Code == news.ECodeQueryBroad {
+		v.Heading = "Query too broad"
+	}
 	if ne.Position == nil {
 		return v
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -81,6 +82,7 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 	return groupCmd("bench", "Measure ingest, search and alerts on a JSONL corpus",
 		newBenchModeCmd("ingest", "Load a corpus through the pipeline and into SQLite FTS5; the cost of extraction", stdout, stderr),
 		newBenchModeCmd("search", "Query latency of Watchword and SQLite FTS5 on a corpus", stdout, stderr),
+		newBenchModeCmd("hostile", "Serve a data directory over HTTP and send it the worst queries; times and memory", stdout, stderr),
 		newBenchAlertsCmd(stdout, stderr), // bench_alerts.go
 	)
 }
@@ -105,6 +107,8 @@ func newBenchModeCmd(mode, short string, stdout, stderr io.Writer) *cobra.Comman
 	case "search":
 		fs.BoolVar(&o.reuse, "reuse", false, "search an existing --data directory instead of loading it")
 		fs.IntVar(&o.rounds, "rounds", 20, "times each query runs, for latency percentiles")
+	case "hostile":
+		fs.BoolVar(&o.reuse, "reuse", false, "serve an existing --data directory instead of loading it")
 	}
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile to this file")
 	fs.IntVar(&o.gcPercent, "gc-percent", 200, "Go GC target percentage, as serve (GOGC overrides it)")
@@ -169,6 +173,9 @@ func bench(o *benchOptions, stdout, stderr io.Writer) error {
 			}
 			fmt.Fprintf(stdout, "sqlite fts5 ingest: %d articles in %.2f s; watchword/sqlite = %.2f\n", n, sqlTook.Seconds(), took.Seconds()/sqlTook.Seconds())
 		}
+	}
+	if mode == "hostile" {
+		return benchHostile(stdout, wwDir, docs, log) // bench_hostile.go
 	}
 	if mode == "search" {
 		return benchSearch(stdout, wwDir, filepath.Join(dir, "fts5.db"), o.sqlite, docs, n, o.rounds, o.reuse, log)
@@ -429,7 +436,7 @@ func benchSearch(stdout io.Writer, wwDir, db, sqlite string, docs []corpusDoc, n
 	// (sequence, date and facet values per document) into memory; it is
 	// timed apart from the rounds.
 	start := time.Now()
-	if _, err := eng.Search(engine.SearchParams{Q: benchQueries[0], Size: 20, FacetSize: 10}); err != nil {
+	if _, err := eng.Search(context.Background(), engine.SearchParams{Q: benchQueries[0], Size: 20, FacetSize: 10}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "first search after open (reads the segment metadata): %.1f ms\n", ms(time.Since(start)))
@@ -439,7 +446,7 @@ func benchSearch(stdout io.Writer, wwDir, db, sqlite string, docs []corpusDoc, n
 	var first []time.Duration
 	for _, q := range benchQueries {
 		start := time.Now()
-		if _, err := eng.Search(engine.SearchParams{Q: q, Size: 20, FacetSize: 10}); err != nil {
+		if _, err := eng.Search(context.Background(), engine.SearchParams{Q: q, Size: 20, FacetSize: 10}); err != nil {
 			return err
 		}
 		first = append(first, time.Since(start))
@@ -455,12 +462,12 @@ func benchSearch(stdout io.Writer, wwDir, db, sqlite string, docs []corpusDoc, n
 	for r := 0; r < rounds; r++ {
 		for i, q := range benchQueries {
 			start := time.Now()
-			if _, err := eng.Search(engine.SearchParams{Q: q, Size: 20, FacetSize: 10}); err != nil {
+			if _, err := eng.Search(context.Background(), engine.SearchParams{Q: q, Size: 20, FacetSize: 10}); err != nil {
 				return err
 			}
 			lat[i] = append(lat[i], time.Since(start))
 			start = time.Now()
-			if _, err := eng.Search(engine.SearchParams{Q: q, Size: 20}); err != nil {
+			if _, err := eng.Search(context.Background(), engine.SearchParams{Q: q, Size: 20}); err != nil {
 				return err
 			}
 			bare = append(bare, time.Since(start))
@@ -470,7 +477,7 @@ func benchSearch(stdout io.Writer, wwDir, db, sqlite string, docs []corpusDoc, n
 	worst := 0.0
 	var all []time.Duration
 	for i, q := range benchQueries {
-		res, err := eng.Search(engine.SearchParams{Q: q, Size: 0})
+		res, err := eng.Search(context.Background(), engine.SearchParams{Q: q, Size: 0})
 		if err != nil {
 			return fmt.Errorf("%s: %w", q, err)
 		}

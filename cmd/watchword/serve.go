@@ -18,7 +18,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"github.com/watchword/watchword/alerts"
+	"github.com/watchword/watchword/index/query"
 	"github.com/watchword/watchword/internal/demo"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/extract"
@@ -37,6 +39,9 @@ type serveOptions struct {
 	gcPercent           int
 	logFormat, logLevel string
 	rateLimit           float64
+	readRateLimit       float64
+	searchTimeout       time.Duration
+	query               queryFlags
 	trustProxy          bool
 	resume              bool
 	alerts              alertFlags // cmd/watchword/alerts.go
@@ -63,6 +68,9 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.Float64Var(&o.rateLimit, "rate-limit", 50, "write requests per second per client IP (0: no limit)")
+	fs.Float64Var(&o.readRateLimit, "read-rate-limit", 50, "search and article read requests per second per client IP, API and UI (0: no limit)")
+	fs.DurationVar(&o.searchTimeout, "search-timeout", web.DefaultSearchTimeout, "deadline of one search; past it the answer is 503 timeout")
+	o.query.register(fs)
 	fs.BoolVar(&o.trustProxy, "trust-proxy", false, "take the client IP for the rate limit from X-Forwarded-For (behind a reverse proxy)")
 	fs.BoolVar(&o.resume, "resume-schedulers", false, "release the alert and feed schedulers and webhook senders of a restored store (held until then)")
 	o.alerts.register(fs)
@@ -77,11 +85,18 @@ func serve(ctx context.Context, o *serveOptions, stderr io.Writer) error {
 		return err
 	}
 	setGCPercent(o.gcPercent)
+	limits, err := o.query.limits()
+	if err != nil {
+		return err
+	}
+	if o.searchTimeout <= 0 {
+		return usageError{errors.New("--search-timeout must be positive")}
+	}
 	tok, err := loadToken(o.data, o.token, log)
 	if err != nil {
 		return err
 	}
-	eng, err := openEngine(o.data, log)
+	eng, err := openEngine(o.data, log, limits)
 	if err != nil {
 		return err
 	}
@@ -126,7 +141,8 @@ func serve(ctx context.Context, o *serveOptions, stderr io.Writer) error {
 	defer stopService("feeds", feedSvc.Stop, log, o.shutdown)
 	sched.Start()
 	srv, err := web.New(web.Config{Engine: eng, Token: tok, Private: o.private, MaxBody: o.maxBody, Logger: log,
-		Registry: reg, RateLimit: o.rateLimit, TrustProxy: o.trustProxy, Alerts: alertSvc, Feeds: feedSvc,
+		Registry: reg, RateLimit: o.rateLimit, ReadRateLimit: o.readRateLimit, SearchTimeout: o.searchTimeout,
+		TrustProxy: o.trustProxy, Alerts: alertSvc, Feeds: feedSvc,
 		Hold: hold, Resume: func(context.Context) error { return resumeHeld(eng, hold, log) }})
 	if err != nil {
 		return err
@@ -184,12 +200,36 @@ func resumeHeld(eng *engine.Engine, hold *alerts.Hold, log *slog.Logger) error {
 	return nil
 }
 
-func openEngine(data string, log *slog.Logger) (*engine.Engine, error) {
+func openEngine(data string, log *slog.Logger, limits query.Limits) (*engine.Engine, error) {
 	ext, err := newExtractor()
 	if err != nil {
 		return nil, err
 	}
-	return engine.Open(engine.Config{DataDir: data, Logger: log, Extract: ext})
+	return engine.Open(engine.Config{DataDir: data, Logger: log, Extract: ext, Limits: limits})
+}
+
+// queryFlags are the serve flags of the query budget (query.Limits).
+type queryFlags struct {
+	maxTerms, maxPhraseWords, maxExpansions, minPrefix, maxPostings int
+}
+
+func (f *queryFlags) register(fs *pflag.FlagSet) {
+	fs.IntVar(&f.maxTerms, "query-max-terms", query.DefaultMaxClauses, "most terms, phrases and date ranges in one query")
+	fs.IntVar(&f.maxPhraseWords, "query-max-phrase-words", query.DefaultMaxPhraseWords, "most words in one phrase")
+	fs.IntVar(&f.maxExpansions, "query-max-expansions", query.DefaultMaxExpansions, "most index terms all the prefixes (word*) of one query may expand to, each occurrence counted")
+	fs.IntVar(&f.minPrefix, "query-min-prefix", query.DefaultMinPrefix, "fewest letters or digits before * in a prefix, after analysis")
+	fs.IntVar(&f.maxPostings, "query-max-postings", query.DefaultMaxPostings, "most documents the words of one query may occur in together, each word (and each expansion of a prefix) counted apart")
+}
+
+func (f queryFlags) limits() (query.Limits, error) {
+	for name, v := range map[string]int{"query-max-terms": f.maxTerms, "query-max-phrase-words": f.maxPhraseWords,
+		"query-max-expansions": f.maxExpansions, "query-min-prefix": f.minPrefix, "query-max-postings": f.maxPostings} {
+		if v < 1 {
+			return query.Limits{}, usageError{fmt.Errorf("--%s must be at least 1", name)}
+		}
+	}
+	return query.Limits{MaxClauses: f.maxTerms, MaxPhraseWords: f.maxPhraseWords,
+		MaxExpansions: f.maxExpansions, MinPrefix: f.minPrefix, MaxPostings: f.maxPostings}, nil
 }
 
 // newExtractor wires the entity extractor into the pipeline.
