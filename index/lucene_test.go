@@ -73,13 +73,13 @@ func TestLuceneIdioms(t *testing.T) {
 		// Proximity: words within N positions, any order.
 		{`"quick fox"`, "fox2"},
 		{`"quick fox"~0`, "fox2"},
-		{`"quick fox"~1`, "fox1 fox2"},                // quick brown fox: one away
-		{`"quick fox"~2`, "fox1 fox2 fox3"},           // fox, quick: reversed costs 2
-		{`"quick fox"~6`, "fox1 fox2 fox3"},           // fox4: 8 apart
+		{`"quick fox"~1`, "fox1 fox2"},      // quick brown fox: one away
+		{`"quick fox"~2`, "fox1 fox2 fox3"}, // fox, quick: reversed costs 2
+		{`"quick fox"~6`, "fox1 fox2 fox3"}, // fox4: 8 apart
 		{`"quick fox"~8`, "fox1 fox2 fox3 fox4"},
 		{`"fox quick"~0`, "fox3"},
 		{`"quick brown fox"~1`, "fox1"},
-		{`"quick brown fox"~4`, "fox1 fox3"},         // fox3: shifts 4, 5 and 1
+		{`"quick brown fox"~4`, "fox1 fox3"}, // fox3: shifts 4, 5 and 1
 		{`"quick lazy"~5 OR "quick ran"~1`, "fox1 fox2"},
 		{`body:"brown fox"~1 AND quick`, "fox1"},
 		{`body:"brown fox"~4 AND quick`, "fox1 fox3 fox4"}, // fox3: fox 3 before brown; fox4: 3 after
@@ -91,10 +91,10 @@ func TestLuceneIdioms(t *testing.T) {
 		{`ukr?ine OR ru?sia`, "rus ukr"},
 		{`country:ru?sia`, "rus"},
 		{`qu*k AND NOT fo?`, ""},
-		{`title:tal?s`, "rus ukr"},  // the stem talk, of talks
-		{`organi?ation`, "org1"},    // the stem organis
-		{`organi?ations`, "org1"},   // organisations: the same stem
-		{`organi?ationx`, ""},       // organisationx stems to itself
+		{`title:tal?s`, "rus ukr"}, // the stem talk, of talks
+		{`organi?ation`, "org1"},   // the stem organis
+		{`organi?ations`, "org1"},  // organisations: the same stem
+		{`organi?ationx`, ""},      // organisationx stems to itself
 		// Escapes: a\ b is one word to the parser, two to the analyser.
 		{`quick\ fox`, "fox2"},
 		{`\(russia\)`, "rus"},
