@@ -180,3 +180,29 @@ const (
 // Fields lists the field names a query may use, in the order error
 // messages list them.
 var Fields = []string{FieldTitle, FieldBody, FieldSpeaker, FieldCountry, FieldTopic, FieldSource, FieldID, FieldDate}
+
+// IsRelative reports whether n holds a date range relative to now, so
+// that it holds only for the Now it was parsed with.
+func IsRelative(n Node) bool {
+	switch n := n.(type) {
+	case *And:
+		for _, c := range n.Children {
+			if IsRelative(c) {
+				return true
+			}
+		}
+	case *Or:
+		for _, c := range n.Children {
+			if IsRelative(c) {
+				return true
+			}
+		}
+	case *Not:
+		return IsRelative(n.Child)
+	case *Boost:
+		return IsRelative(n.Child)
+	case *DateRange:
+		return n.Relative
+	}
+	return false
+}
