@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"unicode/utf8"
 
 	index "github.com/blevesearch/bleve_index_api"
@@ -311,6 +312,10 @@ func (b *budget) wildcard(field, re string, accept func(string) bool, pos int) (
 		}
 		d, err := rr.FieldDictRegexp(field, re)
 		if err != nil {
+			if strings.Contains(err.Error(), "more than") && strings.Contains(err.Error(), "states") {
+				// vellum's automaton limit: the pattern is too complex.
+				return nil, query.TooBroad(pos, "this wildcard is too complex to match; use fewer ? after *")
+			}
 			return nil, fmt.Errorf("index: terms matching %s in shard %d: %w", re, i, err)
 		}
 		err = eachTerm(d, func(t string) bool {

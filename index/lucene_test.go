@@ -16,6 +16,11 @@ import (
 // that the dictionary walks of fuzzy and wildcard terms cover both.
 func luceneCorpus(t *testing.T) *Index {
 	t.Helper()
+	return luceneCorpusF(t)
+}
+
+func luceneCorpusF(t testing.TB) *Index {
+	t.Helper()
 	return openCorpus(t, 2, []*news.Article{
 		{ID: "fox1", Title: "Animals", Body: "The quick brown fox jumped over the lazy dog.", Date: day("2025-03-01")},
 		{ID: "fox2", Title: "Animals", Body: "A quick fox ran off.", Date: day("2025-03-02")},

@@ -14,6 +14,11 @@ const (
 	MaxSlop = 64
 	// MaxBoost is the largest N of ^N.
 	MaxBoost = 10000
+	// MaxAnyAfterStar is the most ? wildcards a word may hold after its
+	// first *: the automaton that matches such a pattern against the
+	// dictionary doubles in size with each (qu*b?????????, nine, has more
+	// than 10,000 states and takes a second to build).
+	MaxAnyAfterStar = 4
 )
 
 // scanTerm returns the end of the word that starts at i: a word runs up
@@ -59,6 +64,8 @@ func (lx *lexer) term(start, end int) (token, error) {
 	wild := -1        // offset of the first wildcard
 	lastWild := -1    // offset of the last wildcard
 	wilds := 0        // wildcards
+	star := false     // a * seen
+	anyAfterStar := 0 // ? after the first *
 	lits := 0         // characters before the first wildcard
 	escapedWild := -1 // offset of an escaped * or ?
 	suffixAt := end   // offset of the first ~ or ^
@@ -85,6 +92,13 @@ func (lx *lexer) term(start, end int) (token, error) {
 		case c == '*' || c == '?':
 			if wild < 0 {
 				wild = i
+			}
+			if c == '*' {
+				star = true
+			} else if star {
+				if anyAfterStar++; anyAfterStar > MaxAnyAfterStar {
+					return token{}, TooBroad(i, "at most %d ? may follow a * in one word (each doubles the work of matching it)", MaxAnyAfterStar)
+				}
 			}
 			lastWild = i
 			wilds++
