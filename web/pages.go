@@ -472,11 +472,16 @@ type sortOption struct {
 
 type hiddenField struct{ Name, Value string }
 
-// articleURL links to an article page, carrying the query for highlighting.
-func articleURL(id, q string) string {
+// articleURL links to an article page, carrying the whole search state:
+// the query for highlighting, and the query, filters, dates, sort and
+// page (cursor) for "Back to results".
+func articleURL(id string, st searchState) string {
 	u := "/articles/" + url.PathEscape(id)
-	if strings.TrimSpace(q) != "" {
-		u += "?" + url.Values{"q": {q}}.Encode()
+	if strings.TrimSpace(st.Q) == "" {
+		st.Q = ""
+	}
+	if enc := st.values().Encode(); enc != "" {
+		u += "?" + enc
 	}
 	return u
 }
@@ -568,7 +573,7 @@ func (s *Server) fillResults(v *searchView, st searchState, res *engine.SearchRe
 	v.Total, v.TookMS = res.Total, res.TookMS
 	for _, h := range res.Hits {
 		hv := hitView{
-			URL: articleURL(h.ID, st.Q), Title: h.Title, Source: h.Source, Date: h.Date,
+			URL: articleURL(h.ID, st), Title: h.Title, Source: h.Source, Date: h.Date,
 			Snippet: template.HTML(h.Snippet), // escaped by the engine; see hitView
 		}
 		for _, k := range []struct {
@@ -692,13 +697,16 @@ func queryErrorOf(q string, ne *news.Error) *queryErrorView {
 // ---- article page ----
 
 type articleView struct {
-	Article  *news.Article
-	Title    template.HTML // escaped by the highlighter, with <mark> only
-	Paras    []template.HTML
-	Q        string
-	BackURL  string
-	Entities []facetGroupView
-	Host     string
+	Article *news.Article
+	Title   template.HTML // escaped by the highlighter, with <mark> only
+	Paras   []template.HTML
+	Q       string
+	BackURL string // the search the reader came from, or "/"
+	// FromSearch: the page was opened from a search (the link says
+	// "Back to results" rather than "Search").
+	FromSearch bool
+	Entities   []facetGroupView
+	Host       string
 }
 
 func (s *Server) handleArticlePage(c echo.Context) error {
@@ -714,17 +722,19 @@ func (s *Server) handleArticlePage(c echo.Context) error {
 		}
 		return err
 	}
-	q := c.QueryParam("q")
+	// The search the reader came from is in the URL (articleURL): its
+	// query is highlighted, and "Back to results" returns to it as it
+	// was, filters, dates, sort and page included.
+	st := stateFrom(c.QueryParams())
+	q := st.Q
 	var node query.Node
 	if strings.TrimSpace(q) != "" {
 		if n, err := query.Parse(q); err == nil {
 			node = n
 		}
 	}
-	v := &articleView{Article: a, Q: q, BackURL: "/"}
-	if q != "" {
-		v.BackURL = "/?" + url.Values{"q": {q}}.Encode()
-	}
+	v := &articleView{Article: a, Q: q, BackURL: st.url()}
+	v.FromSearch = v.BackURL != "/"
 	if pu, err := url.Parse(a.URL); err == nil && (pu.Scheme == "http" || pu.Scheme == "https") {
 		v.Host = pu.Host
 	}

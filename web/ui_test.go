@@ -184,7 +184,7 @@ func TestUIArticlePage(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := res.Hits[0]
-	p := getPage(t, nil, ts.URL+articleURL(h.ID, "Peskov AND Ukraine"))
+	p := getPage(t, nil, ts.URL+articleURL(h.ID, searchState{Q: "Peskov AND Ukraine"}))
 	if p.Status != 200 {
 		t.Fatalf("status %d", p.Status)
 	}
@@ -193,7 +193,7 @@ func TestUIArticlePage(t *testing.T) {
 			t.Errorf("article page lacks %s", want)
 		}
 	}
-	p = getPage(t, nil, ts.URL+articleURL(h.ID, ""))
+	p = getPage(t, nil, ts.URL+articleURL(h.ID, searchState{}))
 	if strings.Contains(p.Body, "<mark>") {
 		t.Error("marks without a query")
 	}
