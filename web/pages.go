@@ -463,6 +463,14 @@ type searchView struct {
 	SortOptions    []sortOption
 	CurrentURL     string
 	SelectedFilter []hiddenField
+	// Empty: the index holds no article at all (a fresh install), so
+	// the page shows how to add some instead of "no matches".
+	Empty *emptyView
+}
+
+// emptyView is the first-run help of an empty index.
+type emptyView struct {
+	Server string // this server's base URL, for the commands shown
 }
 
 type sortOption struct {
@@ -548,6 +556,9 @@ func (s *Server) handleSearchPage(c echo.Context) error {
 			if res.Histogram != nil {
 				v.Hist = histogramView(res.Histogram, st)
 			}
+			if res.Total == 0 {
+				v.Empty, err = s.emptyIndex(c)
+			}
 		}
 	}
 	if err != nil {
@@ -567,6 +578,20 @@ func (s *Server) handleSearchPage(c echo.Context) error {
 		title = st.Q + " – Search"
 	}
 	return s.render(c, status, "search", pageData{Title: title, Nav: "search", Body: v})
+}
+
+// emptyIndex returns the first-run help when the index holds no article
+// at all, and nil when it has some (the search just matched none).
+func (s *Server) emptyIndex(c echo.Context) (*emptyView, error) {
+	n, err := s.eng.Index().DocCount()
+	if err != nil || n > 0 {
+		return nil, err
+	}
+	scheme := "http"
+	if s.secureRequest(c) {
+		scheme = "https"
+	}
+	return &emptyView{Server: scheme + "://" + c.Request().Host}, nil
 }
 
 func (s *Server) fillResults(v *searchView, st searchState, res *engine.SearchResult) {
