@@ -26,6 +26,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
+	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/index"
 	"github.com/watchword/watchword/index/query"
 	"github.com/watchword/watchword/internal/engine"
@@ -822,6 +823,7 @@ func splitParagraphs(text string) []string {
 
 type alertFormView struct {
 	ID        string
+	Name      string // the name proposed for a new alert
 	Q         string
 	Filters   []hiddenField
 	SearchURL string
@@ -834,10 +836,21 @@ func (s *Server) handleAlertsPage(c echo.Context) error {
 func (s *Server) handleAlertNewPage(c echo.Context) error {
 	st := stateFrom(c.QueryParams())
 	v := alertFormView{Q: st.Q, SearchURL: st.with(nil).url()}
+	var names []string
 	for _, k := range facetKinds {
 		for _, x := range *st.list(k.param) {
 			v.Filters = append(v.Filters, hiddenField{k.param, x})
+			names = append(names, k.param+": "+x)
 		}
+	}
+	// The proposed name is the query, or for a search by filters only
+	// (an alert on everything that passes them) the filters.
+	v.Name = strings.TrimSpace(st.Q)
+	if v.Name == "" {
+		v.Name = strings.Join(names, ", ")
+	}
+	if len(v.Name) > alerts.MaxNameBytes {
+		v.Name = truncateUTF8(v.Name, alerts.MaxNameBytes)
 	}
 	return s.render(c, http.StatusOK, "alert_new", pageData{Title: "New alert", Nav: "alerts", Body: v})
 }
@@ -854,4 +867,15 @@ func (s *Server) handleAlertPage(c echo.Context) error {
 
 func (s *Server) handleFeedsPage(c echo.Context) error {
 	return s.render(c, http.StatusOK, "feeds", pageData{Title: "Feeds", Nav: "feeds"})
+}
+
+// truncateUTF8 cuts s to at most n bytes without splitting a character.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
