@@ -80,6 +80,10 @@ func (b *batcher) loop() {
 }
 
 func (b *batcher) run(ids map[string]bool) {
+	if b.s.cfg.Hold.Skip() {
+		b.s.log.Debug("alerts: evaluation held after restore; skipped", "alerts", len(ids), "skipped", b.s.cfg.Hold.Skipped())
+		return
+	}
 	all, err := b.s.List()
 	if err != nil {
 		b.s.log.Error("alerts: scheduled run: list alerts", "err", err)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -56,6 +57,14 @@ type Config struct {
 	// service makes its own (NewCron), starts it in Start and stops it in
 	// Stop.
 	Cron *cron.Cron
+	// Clock tells when replaced signing secrets expire (default
+	// time.Now); tests move it instead of sleeping. Signature timestamps
+	// and retries follow the wall clock.
+	Clock func() time.Time
+	// Hold, when held, keeps scheduled evaluations from running and the
+	// senders from starting until it is released (a restored store);
+	// manual runs and test events are refused meanwhile. nil: not held.
+	Hold *Hold
 }
 
 // Service owns the alerts: CRUD, the scheduler, the runner and the
@@ -77,8 +86,12 @@ type Service struct {
 	cron    *cron.Cron
 	entries map[string]cron.EntryID
 
-	sender *sender
-	batch  *batcher
+	sender  *sender
+	batch   *batcher
+	secrets *secretSweeper
+
+	lifeMu  sync.Mutex // orders a hold's release against Stop
+	stopped bool
 }
 
 type cachedQuery struct {
@@ -112,6 +125,9 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Version == "" {
 		cfg.Version = "dev"
 	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
 	s := &Service{
 		cfg: cfg, eng: cfg.Engine, db: cfg.Engine.Store().DB(), log: cfg.Logger,
 		guard: &Guard{Allow: cfg.Allow}, cache: map[string]cachedQuery{}, entries: map[string]cron.EntryID{},
@@ -123,6 +139,7 @@ func New(cfg Config) (*Service, error) {
 	cfg.Metrics.attach(s.db)
 	s.sender = newSender(s)
 	s.batch = newBatcher(s)
+	s.secrets = newSecretSweeper(s)
 	return s, nil
 }
 
@@ -154,12 +171,30 @@ func (s *Service) Start() error {
 		s.reschedule(a)
 	}
 	s.batch.start()
+	s.secrets.start()
 	if s.cfg.Cron == nil {
 		s.cron.Start()
 	}
-	s.sender.start()
+	if held, _ := s.cfg.Hold.Held(); held {
+		s.log.Warn("alerts: held: scheduled evaluations are skipped and no webhook is sent until resumed", "alerts", len(all))
+	}
+	s.cfg.Hold.OnRelease(s.startSenders)
 	s.log.Info("alerts: started", "alerts", len(all), "senders", s.cfg.Senders)
 	return nil
+}
+
+// startSenders starts the sender pool, which resumes the deliveries left
+// pending in the outbox, unless the service has stopped.
+func (s *Service) startSenders() {
+	s.lifeMu.Lock()
+	defer s.lifeMu.Unlock()
+	if s.stopped {
+		return
+	}
+	s.sender.start()
+	if held, _ := s.cfg.Hold.Held(); !held && s.cfg.Hold != nil {
+		s.log.Info("alerts: resumed: senders started")
+	}
 }
 
 // Stop stops the scheduler, waits for a running evaluation, and stops the
@@ -187,6 +222,10 @@ func (s *Service) Stop(ctx context.Context) error {
 		case <-ctx.Done():
 		}
 	}
+	s.lifeMu.Lock()
+	s.stopped = true
+	s.lifeMu.Unlock()
+	s.secrets.stop()
 	return s.sender.stop(ctx)
 }
 
@@ -241,6 +280,7 @@ type Input struct {
 	WebhookURL            *string        `json:"webhook_url"`
 	Enabled               *bool          `json:"enabled"`
 	MaxMatchesPerDelivery *int           `json:"max_matches_per_delivery"`
+	Fields                *[]string      `json:"fields"`
 }
 
 // DecodeInput decodes a JSON body strictly: unknown fields (including
@@ -282,6 +322,9 @@ func (in *Input) apply(a *Alert) {
 	}
 	if in.MaxMatchesPerDelivery != nil {
 		a.MaxMatchesPerDelivery = *in.MaxMatchesPerDelivery
+	}
+	if in.Fields != nil {
+		a.Fields = *in.Fields // nil (from Go; JSON null leaves it) means every field
 	}
 }
 
@@ -371,7 +414,7 @@ func (s *Service) Alerts(ids []string) ([]*Alert, error) {
 }
 
 func (s *Service) view(a *Alert) View {
-	v := a.View()
+	v := a.View(s.cfg.Clock())
 	v.NextRunAt = nil
 	if a.Enabled {
 		if sched, err := ParseSchedule(a.Schedule, a.Timezone, 0, time.Now()); err == nil {
@@ -472,16 +515,36 @@ func (s *Service) Delete(id string) error {
 	return nil
 }
 
-// RotateSecret replaces the signing secret and returns the alert with it.
-func (s *Service) RotateSecret(id string) (View, error) {
+// RotateSecret replaces the signing secret and returns the alert with the
+// new one. The replaced secret keeps signing beside it for grace (at
+// most MaxRotationGrace), so that receivers can switch over; secrets
+// replaced earlier keep their own expiry. A grace of 0 is an abrupt
+// rotation: from now on only the new secret signs, earlier ones included
+// (the case of a leaked secret). At most MaxPreviousSecrets replaced
+// secrets may be in their grace at once; one more is a 409.
+func (s *Service) RotateSecret(id string, grace time.Duration) (View, error) {
+	if grace < 0 || grace > MaxRotationGrace {
+		return View{}, news.Errorf(news.ECodeInvalid, "grace must be between 0s and %s", fmtHours(MaxRotationGrace))
+	}
 	secret, err := NewSecret()
 	if err != nil {
 		return View{}, err
 	}
+	now := s.cfg.Clock()
 	var a *Alert
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		if a, err = getAlert(tx, id); err != nil {
 			return err
+		}
+		a.dropExpiredSecrets(now)
+		switch {
+		case grace == 0:
+			a.PreviousSecrets = nil
+		case len(a.PreviousSecrets) >= MaxPreviousSecrets:
+			return news.Errorf(news.ECodeConflict, "alert %q already has %d replaced secrets in their grace period (the first expires at %s); wait, or rotate with grace 0s to end them all",
+				id, len(a.PreviousSecrets), earliestExpiry(a.PreviousSecrets).Format(time.RFC3339))
+		default:
+			a.PreviousSecrets = append([]RetiredSecret{{Secret: a.Secret, ExpiresAt: now.Add(grace).UTC()}}, a.PreviousSecrets...)
 		}
 		a.Secret = secret
 		return putAlert(tx, a)
@@ -489,9 +552,73 @@ func (s *Service) RotateSecret(id string) (View, error) {
 	if err != nil {
 		return View{}, err
 	}
+	s.secrets.wake()
+	s.log.Info("alerts: secret rotated", "alert", a.ID, "grace", grace, "signing_secrets", 1+len(a.PreviousSecrets))
 	v := s.view(a)
 	v.Secret = secret
 	return v, nil
+}
+
+func fmtHours(d time.Duration) string { return fmt.Sprintf("%dh", int(d.Hours())) }
+
+func earliestExpiry(ps []RetiredSecret) time.Time {
+	var t time.Time
+	for _, p := range ps {
+		if t.IsZero() || p.ExpiresAt.Before(t) {
+			t = p.ExpiresAt
+		}
+	}
+	return t
+}
+
+// RotateInput is the optional body of a rotation.
+type RotateInput struct {
+	// Grace is how long the replaced secret keeps signing, as a Go
+	// duration ("24h", "90m", "0s"); default DefaultRotationGrace.
+	Grace *string `json:"grace"`
+}
+
+// DecodeRotation reads the grace of a rotation from its optional JSON
+// body: empty means the default. Unknown fields, a malformed duration
+// and one out of bounds are a 400.
+func DecodeRotation(body []byte) (time.Duration, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return DefaultRotationGrace, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	var in RotateInput
+	if err := dec.Decode(&in); err != nil {
+		return 0, news.Errorf(news.ECodeBadRequest, "rotation JSON: %v", err)
+	}
+	if dec.More() {
+		return 0, news.Errorf(news.ECodeBadRequest, "rotation JSON: trailing data after the object")
+	}
+	if in.Grace == nil {
+		return DefaultRotationGrace, nil
+	}
+	g, err := time.ParseDuration(strings.TrimSpace(*in.Grace))
+	if err != nil {
+		return 0, news.Errorf(news.ECodeInvalid, "grace %q is not a duration such as 24h, 90m or 0s", clipName(*in.Grace))
+	}
+	if g < 0 || g > MaxRotationGrace {
+		return 0, news.Errorf(news.ECodeInvalid, "grace must be between 0s and %s", fmtHours(MaxRotationGrace))
+	}
+	return g, nil
+}
+
+// signingSecrets returns the secrets that sign a message to a now: the
+// current one and the replaced ones still in their grace. An expired one
+// it meets is erased from the store at once (the sweeper would erase it
+// at its expiry too; this covers a clock that moved past it).
+func (s *Service) signingSecrets(a *Alert) []string {
+	secrets, expired := a.signingSecrets(s.cfg.Clock())
+	if expired {
+		if err := s.expireSecrets(); err != nil {
+			s.log.Error("alerts: erase expired secrets", "err", err)
+		}
+	}
+	return secrets
 }
 
 // Deliveries lists an alert's deliveries, newest first.

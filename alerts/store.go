@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/store"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -499,4 +500,50 @@ func createBuckets(db *bolt.DB) error {
 func splitV1Key(k []byte) (alertID, rest string, ok bool) {
 	a, r, ok := strings.Cut(string(k), "\x00")
 	return a, r, ok && a != ""
+}
+
+// Buckets declares the alert buckets of the store file and how a record
+// of each is decoded, for store.Verify (a restore checks every record).
+func Buckets() []store.Bucket {
+	return []store.Bucket{
+		{Name: string(bucketAlerts), Check: func(k, v []byte) error {
+			var a Alert
+			if err := json.Unmarshal(v, &a); err != nil {
+				return err
+			}
+			if a.ID != string(k) {
+				return fmt.Errorf("the record says id %q", a.ID)
+			}
+			return nil
+		}},
+		{Name: string(bucketState), Check: func(k, v []byte) error {
+			if len(k) != 8 {
+				return fmt.Errorf("key is %d bytes, not an 8-byte alert number", len(k))
+			}
+			_, err := decodeState(v)
+			return err
+		}},
+		{Name: string(bucketSent), Check: func(_, v []byte) error {
+			_, err := decodeNums(v)
+			return err
+		}},
+		{Name: string(bucketOutbox), Check: func(k, v []byte) error {
+			d := new(Delivery)
+			if err := json.Unmarshal(v, &storedDelivery{Delivery: d}); err != nil {
+				return err
+			}
+			if d.ID != string(k) {
+				return fmt.Errorf("the record says id %q", d.ID)
+			}
+			return nil
+		}},
+		{Name: string(bucketQueue), Check: func(k, _ []byte) error {
+			if len(k) <= 8 {
+				return fmt.Errorf("queue key is %d bytes: no delivery id after the time", len(k))
+			}
+			return nil
+		}},
+		{Name: string(bucketSentV1)},
+		{Name: string(bucketByAlertV1)},
+	}
 }

@@ -151,12 +151,12 @@ func shardReader(bi bleve.Index) (index.IndexReader, error) {
 }
 
 // collect runs q on every shard at once and merges the outcomes.
-func (ix *Index) collect(q bq.Query, spec collectSpec) (*collected, error) {
+func (ix *Index) collect(ctx context.Context, q bq.Query, spec collectSpec) (*collected, error) {
 	ix.meta.used.Store(true)
 	parts := make([]*collected, len(ix.shards))
 	err := ix.eachShard(func(i int, bi bleve.Index) error {
 		var err error
-		parts[i], err = ix.collectShard(i, bi, q, spec)
+		parts[i], err = ix.collectShard(ctx, i, bi, q, spec)
 		return err
 	})
 	if err != nil {
@@ -210,8 +210,9 @@ func (ix *Index) collect(q bq.Query, spec collectSpec) (*collected, error) {
 	return out, nil
 }
 
-// collectShard runs q over a snapshot of one shard.
-func (ix *Index) collectShard(shard int, bi bleve.Index, q bq.Query, spec collectSpec) (*collected, error) {
+// collectShard runs q over a snapshot of one shard. It stops with ctx's
+// error once ctx is done, checked every batch of matches.
+func (ix *Index) collectShard(ctx context.Context, shard int, bi bleve.Index, q bq.Query, spec collectSpec) (*collected, error) {
 	r, err := shardReader(bi)
 	if err != nil {
 		return nil, err
@@ -225,7 +226,7 @@ func (ix *Index) collectShard(shard int, bi bleve.Index, q bq.Query, spec collec
 	if spec.order == byRelevance {
 		opts.Score = ""
 	}
-	s, err := q.Searcher(context.Background(), r, ix.mapping, opts)
+	s, err := q.Searcher(ctx, r, ix.mapping, opts)
 	if err != nil {
 		return nil, fmt.Errorf("index: search: %w", err)
 	}
@@ -253,6 +254,12 @@ func (ix *Index) collectShard(shard int, bi bleve.Index, q bq.Query, spec collec
 	var docs [256]*docMeta
 	var segs [256]*segMeta
 	flush := func(hs []ref) error {
+		if f := ix.onCollect.Load(); f != nil {
+			(*f)(ctx)
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("index: search: %w", err)
+		}
 		// First only find each hit's metadata and read its sort keys, in
 		// a loop short enough for the misses to overlap...
 		for i := range hs {

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
@@ -19,7 +20,7 @@ import (
 // collector is checked against. ix must have one shard.
 func bleveSearch(t *testing.T, ix *Index, r Request) *Result {
 	t.Helper()
-	q, err := ix.matchQuery(r)
+	q, err := ix.matchQuery(context.Background(), r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,12 +76,12 @@ func bleveSearch(t *testing.T, ix *Index, r Request) *Result {
 func searchBoth(t *testing.T, ix *Index, r Request) (got, want *Result) {
 	t.Helper()
 	for range 50 {
-		got, err := ix.Search(r)
+		got, err := ix.Search(context.Background(), r)
 		if err != nil {
 			t.Fatal(err)
 		}
 		want = bleveSearch(t, ix, r)
-		again, err := ix.Search(r)
+		again, err := ix.Search(context.Background(), r)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -239,7 +240,7 @@ func TestCollectorAgreesWithBleve(t *testing.T) {
 	}
 
 	// Month counts against the model.
-	res, err := ix.Search(Request{Query: parse(t, ""), Months: true, Sort: SortNewest})
+	res, err := ix.Search(context.Background(), Request{Query: parse(t, ""), Months: true, Sort: SortNewest})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,11 +309,11 @@ func TestShardsAgreeWithOneIndex(t *testing.T) {
 		for _, so := range []string{SortNewest, SortOldest, SortRelevance} {
 			r := Request{Query: parse(t, qs), Sort: so, Size: 9, FacetSize: 5, Months: true}
 			for page := 0; ; page++ {
-				a, err := one.Search(r)
+				a, err := one.Search(context.Background(), r)
 				if err != nil {
 					t.Fatal(err)
 				}
-				b, err := many.Search(r)
+				b, err := many.Search(context.Background(), r)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strconv"
@@ -52,6 +53,9 @@ type Request struct {
 	After             []string // the sort key of the last hit of the previous page
 	FacetSize         int      // 0: no facets
 	Months            bool     // count the matches per calendar month (UTC)
+	// Limits is the query's budget, checked before it runs (zero
+	// fields: the defaults).
+	Limits query.Limits
 }
 
 // Hit is one matching document.
@@ -94,8 +98,8 @@ var facetFields = [][2]string{
 // matchQuery composes the query with the filters and the date bounds of
 // r. (Sequence bounds are applied by the collector, from the segment
 // metadata: the index has no sequence field to query.)
-func (ix *Index) matchQuery(r Request) (bq.Query, error) {
-	q, err := ix.Compile(r.Query)
+func (ix *Index) matchQuery(ctx context.Context, r Request) (bq.Query, error) {
+	q, err := ix.Compile(ctx, r.Query, r.Limits)
 	if err != nil {
 		return nil, err
 	}
@@ -128,10 +132,14 @@ func (ix *Index) matchQuery(r Request) (bq.Query, error) {
 	return newAnd(must...), nil
 }
 
-// Search runs a request.
-func (ix *Index) Search(r Request) (*Result, error) {
+// Search runs a request under ctx: once ctx is done the search stops
+// within a few thousand documents and returns ctx's error (wrapped).
+func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
 	start := time.Now()
-	q, err := ix.matchQuery(r)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("index: search: %w", err)
+	}
+	q, err := ix.matchQuery(ctx, r)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +185,7 @@ func (ix *Index) Search(r Request) (*Result, error) {
 		}
 		spec.after = after
 	}
-	c, err := ix.collect(q, spec)
+	c, err := ix.collect(ctx, q, spec)
 	if err != nil {
 		return nil, err
 	}

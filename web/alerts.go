@@ -71,6 +71,11 @@ func (s *Server) handleListAlerts(c echo.Context) error {
 	if vs == nil {
 		vs = []alerts.View{}
 	}
+	if !s.fullURLs(c) {
+		for i := range vs {
+			vs[i] = vs[i].Redacted()
+		}
+	}
 	return c.JSON(http.StatusOK, map[string]any{"alerts": vs})
 }
 
@@ -78,6 +83,9 @@ func (s *Server) handleGetAlert(c echo.Context) error {
 	v, err := s.cfg.Alerts.Get(c.Param("id"))
 	if err != nil {
 		return err
+	}
+	if !s.fullURLs(c) {
+		v = v.Redacted()
 	}
 	return c.JSON(http.StatusOK, v)
 }
@@ -125,8 +133,19 @@ func (s *Server) handleTestAlert(c echo.Context) error {
 	return c.JSON(http.StatusOK, r)
 }
 
+// handleRotateSecret replaces an alert's signing secret. The optional
+// JSON body {"grace":"24h"} says how long the replaced secret keeps
+// signing beside the new one (default 24h, "0s" for at once).
 func (s *Server) handleRotateSecret(c echo.Context) error {
-	v, err := s.cfg.Alerts.RotateSecret(c.Param("id"))
+	body, err := s.readBody(c)
+	if err != nil {
+		return err
+	}
+	grace, err := alerts.DecodeRotation(body)
+	if err != nil {
+		return err
+	}
+	v, err := s.cfg.Alerts.RotateSecret(c.Param("id"), grace)
 	if err != nil {
 		return err
 	}

@@ -253,3 +253,87 @@ func TestAlertAPIRetryAndFilterOnly(t *testing.T) {
 		t.Errorf("retry a succeeded delivery: %d %s", r.Status, r.Raw)
 	}
 }
+
+// rotate-secret takes an optional grace: the answer shows the new secret
+// once and until when the replaced one still signs; a bad grace is a
+// JSON 4xx. The fields option is validated and shown.
+func TestAlertAPIRotateGraceAndFields(t *testing.T) {
+	ts := newAlertServer(t)
+	create := `{"name":"f","query":"ukraine","schedule":"@daily","webhook_url":"http://127.0.0.1:9/hook","fields":["title","url"]}`
+	r := call(t, ts, "POST", "/api/alerts", "application/json", create, testToken)
+	if r.Status != 201 {
+		t.Fatalf("create: %s", r.Raw)
+	}
+	id := r.Body["id"].(string)
+	if got := fmt.Sprint(r.Body["fields"]); got != "[id title url]" {
+		t.Errorf("fields %s, want [id title url]", got)
+	}
+	if got := fmt.Sprint(r.Body["previous_secrets"]); got != "[]" {
+		t.Errorf("previous_secrets %s, want []", got)
+	}
+	for _, c := range []struct{ body, code string }{
+		{`{"fields":[]}`, "invalid"},
+		{`{"fields":["snipet"]}`, "invalid"},
+		{`{"fields":"title"}`, "bad_request"},
+	} {
+		if r := call(t, ts, "PATCH", "/api/alerts/"+id, "application/json", c.body, testToken); r.Status != 400 || errorOf(t, r) != c.code {
+			t.Errorf("PATCH %s: %d %s, want 400 %s", c.body, r.Status, r.Raw, c.code)
+		}
+	}
+	all := `{"fields":["id","title","date","source","url","snippet","speakers","countries","topics"]}`
+	if r := call(t, ts, "PATCH", "/api/alerts/"+id, "application/json", all, testToken); r.Status != 200 || len(r.Body["fields"].([]any)) != 9 {
+		t.Fatalf("PATCH every field: %s", r.Raw)
+	}
+
+	before := time.Now()
+	r = call(t, ts, "POST", "/api/alerts/"+id+"/rotate-secret", "application/json", `{"grace":"1h"}`, testToken)
+	if r.Status != 200 || !strings.HasPrefix(fmt.Sprint(r.Body["secret"]), "whsec_") {
+		t.Fatalf("rotate: %s", r.Raw)
+	}
+	prev := r.Body["previous_secrets"].([]any)
+	if len(prev) != 1 {
+		t.Fatalf("previous_secrets: %s", r.Raw)
+	}
+	exp, err := time.Parse(time.RFC3339Nano, prev[0].(map[string]any)["expires_at"].(string))
+	if err != nil || exp.Before(before.Add(time.Hour-time.Second)) || exp.After(time.Now().Add(time.Hour+time.Second)) {
+		t.Fatalf("expires_at %v %v, want in an hour", exp, err)
+	}
+	if _, ok := prev[0].(map[string]any)["secret"]; ok {
+		t.Fatal("the rotation answer shows a replaced secret")
+	}
+	// Without a body: the default grace (24 h); the earlier one is kept.
+	r = call(t, ts, "POST", "/api/alerts/"+id+"/rotate-secret", "", "", testToken)
+	if r.Status != 200 || len(r.Body["previous_secrets"].([]any)) != 2 {
+		t.Fatalf("rotate without a body: %s", r.Raw)
+	}
+	exp, _ = time.Parse(time.RFC3339Nano, r.Body["previous_secrets"].([]any)[0].(map[string]any)["expires_at"].(string))
+	if d := time.Until(exp); d < 23*time.Hour || d > 25*time.Hour {
+		t.Fatalf("default grace: expires in %s", d)
+	}
+	// The secret is never in a read.
+	if r := call(t, ts, "GET", "/api/alerts/"+id, "", "", testToken); r.Body["secret"] != nil || strings.Contains(r.Raw, "whsec_") {
+		t.Fatalf("get shows a secret: %s", r.Raw)
+	}
+	for _, c := range []struct {
+		body   string
+		status int
+		code   string
+	}{
+		{`{"grace":"8d"}`, 400, "invalid"},
+		{`{"grace":"200h"}`, 400, "invalid"},
+		{`{"grace":3600}`, 400, "bad_request"},
+		{`{"grace":"1h","x":1}`, 400, "bad_request"},
+	} {
+		if r := call(t, ts, "POST", "/api/alerts/"+id+"/rotate-secret", "application/json", c.body, testToken); r.Status != c.status || errorOf(t, r) != c.code {
+			t.Errorf("rotate %s: %d %s", c.body, r.Status, r.Raw)
+		}
+	}
+	if r := call(t, ts, "POST", "/api/alerts/al_nope/rotate-secret", "", "", testToken); r.Status != 404 || errorOf(t, r) != "not_found" {
+		t.Errorf("rotate a missing alert: %d %s", r.Status, r.Raw)
+	}
+	// grace 0 ends every grace at once.
+	r = call(t, ts, "POST", "/api/alerts/"+id+"/rotate-secret", "application/json", `{"grace":"0s"}`, testToken)
+	if r.Status != 200 || len(r.Body["previous_secrets"].([]any)) != 0 {
+		t.Fatalf("abrupt rotation: %s", r.Raw)
+	}
+}

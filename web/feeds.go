@@ -60,6 +60,11 @@ func (s *Server) handleListFeeds(c echo.Context) error {
 	if vs == nil {
 		vs = []feeds.View{}
 	}
+	if !s.fullURLs(c) {
+		for i := range vs {
+			vs[i] = vs[i].Redacted()
+		}
+	}
 	return c.JSON(http.StatusOK, map[string]any{"feeds": vs})
 }
 
@@ -67,6 +72,9 @@ func (s *Server) handleGetFeed(c echo.Context) error {
 	v, err := s.cfg.Feeds.Get(c.Param("id"))
 	if err != nil {
 		return err
+	}
+	if !s.fullURLs(c) {
+		v = v.Redacted()
 	}
 	return c.JSON(http.StatusOK, v)
 }

@@ -131,6 +131,7 @@ type pageData struct {
 	Title    string
 	Nav      string // "search", "alerts" or "feeds": the current section
 	SignedIn bool   // --private and the session cookie is valid: show "Sign out"
+	Held     string // why the schedulers are held (a restored store); "" when not
 	Body     any
 }
 
@@ -142,6 +143,9 @@ func (s *Server) render(c echo.Context, status int, page string, d pageData) err
 		return fmt.Errorf("web: no page %q", page)
 	}
 	d.SignedIn = s.cfg.Private && page != "login" && s.uiAuthorized(c)
+	if held, reason := s.cfg.Hold.Held(); held && page != "login" {
+		d.Held = reason
+	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", d); err != nil {
 		return fmt.Errorf("web: render %s: %w", page, err)
@@ -162,7 +166,7 @@ func (s *Server) uiRoutes() {
 	e.POST("/login", s.handleLogin,
 		s.perClientLimit(rate.Every(loginEvery), loginBurst, "sign-in attempts"), LimitBody(LoginBodyLimit))
 	e.POST("/logout", s.handleLogout)
-	e.GET("/", s.handleSearchPage, auth)
+	e.GET("/", s.handleSearchPage, s.readLimiter, auth)
 	e.GET("/articles/:id", s.handleArticlePage, auth)
 	e.GET("/alerts", s.handleAlertsPage, auth)
 	e.GET("/alerts/new", s.handleAlertNewPage, auth)
@@ -435,6 +439,7 @@ type histView struct {
 }
 
 type queryErrorView struct {
+	Heading  string // "Query syntax error" or "Query too broad"
 	Message  string
 	Query    string // the query with line breaks as spaces
 	Before   string
@@ -552,7 +557,9 @@ func (s *Server) handleSearchPage(c echo.Context) error {
 		p.Sort, p.Size, p.FacetSize = v.Sort, uiPageSize, uiFacetSize
 		p.Histogram = st.Cursor == ""
 		var res *engine.SearchResult
-		if res, err = s.eng.Search(p); err == nil {
+		ctx, cancel := s.searchContext(c)
+		defer cancel()
+		if res, err = s.eng.Search(ctx, p); err == nil {
 			s.fillResults(v, st, res)
 			if res.Histogram != nil {
 				v.Hist = histogramView(res.Histogram, st)
@@ -568,7 +575,7 @@ func (s *Server) handleSearchPage(c echo.Context) error {
 			return err
 		}
 		status, _ = toErrorBody(err)
-		if ne.Code == news.ECodeQuerySyntax {
+		if ne.Code == news.ECodeQuerySyntax || ne.Code == news.ECodeQueryBroad {
 			v.QueryError = queryErrorOf(st.Q, ne)
 		} else {
 			v.Error = ne.Message
@@ -700,7 +707,10 @@ func queryErrorOf(q string, ne *news.Error) *queryErrorView {
 		}
 		return r
 	}, q)
-	v := &queryErrorView{Message: ne.Message, Query: flat}
+	v := &queryErrorView{Heading: "Query syntax error", Message: ne.Message, Query: flat}
+	if ne.Code == news.ECodeQueryBroad {
+		v.Heading = "Query too broad"
+	}
 	if ne.Position == nil {
 		return v
 	}

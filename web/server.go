@@ -27,6 +27,9 @@ import (
 // DefaultMaxBody is the default limit on request bodies.
 const DefaultMaxBody = 32 << 20
 
+// DefaultSearchTimeout is the default deadline of one search.
+const DefaultSearchTimeout = 10 * time.Second
+
 // Config configures the server.
 type Config struct {
 	Engine  *engine.Engine
@@ -36,13 +39,25 @@ type Config struct {
 	Logger  *slog.Logger
 	// Registry holds the metrics GET /metrics serves; nil: a new one.
 	// Pass your own to register other layers' collectors (alerts) in it.
-	Registry   *prometheus.Registry
-	RateLimit  float64 // write requests per second per client IP; 0: no limit
-	TrustProxy bool    // take the client IP from X-Forwarded-For
+	Registry  *prometheus.Registry
+	RateLimit float64 // write requests per second per client IP; 0: no limit
+	// ReadRateLimit is searches and article reads (API and UI search
+	// page) per second per client IP, counted apart from writes; 0: no
+	// limit.
+	ReadRateLimit float64
+	// SearchTimeout is the deadline of one search (API and UI); past it
+	// the answer is 503 timeout. 0: DefaultSearchTimeout.
+	SearchTimeout time.Duration
+	TrustProxy    bool // take the client IP from X-Forwarded-For
 	// Alerts serves /api/alerts and /api/deliveries; nil: they answer 503.
 	Alerts *alerts.Service
 	// Feeds serves /api/feeds; nil: it answers 503.
 	Feeds *feeds.Service
+	// Hold is the hold of a restored store's schedulers (nil: none); the
+	// pages show a banner while it is held.
+	Hold *alerts.Hold
+	// Resume releases Hold durably, for POST /api/admin/resume.
+	Resume func(context.Context) error
 }
 
 // Server is the HTTP server.
@@ -54,10 +69,11 @@ type Server struct {
 	srv  *http.Server
 	addr net.Addr
 
-	metrics  *metrics
-	limiter  echo.MiddlewareFunc // shared by every write route
-	sessions *sessionStore       // UI sign-ins (web/session.go)
-	closing  atomic.Bool         // shutdown has begun: not ready
+	metrics     *metrics
+	limiter     echo.MiddlewareFunc // shared by every write route
+	readLimiter echo.MiddlewareFunc // shared by search and article reads
+	sessions    *sessionStore       // UI sign-ins (web/session.go)
+	closing     atomic.Bool         // shutdown has begun: not ready
 }
 
 // New builds the server and its routes.
@@ -77,12 +93,17 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
+	if cfg.SearchTimeout <= 0 {
+		cfg.SearchTimeout = DefaultSearchTimeout
+	}
 	s := &Server{cfg: cfg, eng: cfg.Engine, log: cfg.Logger}
 	m, err := newMetrics(cfg.Registry, cfg.Engine)
 	if err != nil {
 		return nil, fmt.Errorf("web: metrics: %w", err)
 	}
-	s.metrics, s.limiter = m, s.rateLimit()
+	s.metrics = m
+	s.limiter = s.rateLimit(cfg.RateLimit, "write")
+	s.readLimiter = s.rateLimit(cfg.ReadRateLimit, "read")
 	s.sessions = newSessionStore(MaxSessions, SessionTTL, time.Now)
 	e := echo.New()
 	e.HideBanner = true
@@ -97,18 +118,37 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) routes() {
 	e := s.e
 	read := s.requireToken(s.cfg.Private)
-	write := s.writeRoute(SmallBodyLimit) // rate limit, token, 1 MiB body
+	limitedRead := chain(s.readLimiter, read) // reads that cost: search, articles
+	write := s.writeRoute(SmallBodyLimit)     // rate limit, token, 1 MiB body
 
 	s.uiRoutes() // pages and /static (web/pages.go); their own read check accepts the login cookie
 	s.opsRoutes()
 
 	api := e.Group("/api")
 	api.POST("/articles", s.handleIngest, s.writeRoute(0)) // --max-body, in the handler
-	api.GET("/articles/:id", s.handleGetArticle, read)
+	api.GET("/articles/:id", s.handleGetArticle, limitedRead)
 	api.DELETE("/articles/:id", s.handleDeleteArticle, write)
-	api.GET("/search", s.handleSearch, read)
+	api.GET("/search", s.handleSearch, limitedRead)
 	s.alertRoutes(api, read, write) // web/alerts.go
 	s.feedRoutes(api, read, write)  // web/feeds.go
+	api.POST("/admin/resume", s.handleResume, write)
+}
+
+// handleResume releases the schedulers and senders of a restored store
+// (see Config.Hold) and clears its held mark. It answers whether they
+// were held; resuming twice is harmless.
+func (s *Server) handleResume(c echo.Context) error {
+	held, reason := s.cfg.Hold.Held()
+	if held {
+		if s.cfg.Resume == nil {
+			return news.Errorf(news.ECodeUnavailable, "this server cannot resume its schedulers")
+		}
+		if err := s.cfg.Resume(c.Request().Context()); err != nil {
+			return err
+		}
+		s.Logger(c).Warn("web: schedulers resumed over the API", "held", reason)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"resumed": held, "held": false})
 }
 
 // Handler returns the HTTP handler (for tests and custom servers).
@@ -161,11 +201,9 @@ func (s *Server) requireToken(enforce bool) echo.MiddlewareFunc {
 			return next
 		}
 		return func(c echo.Context) error {
-			h := c.Request().Header.Get(echo.HeaderAuthorization)
-			tok, ok := strings.CutPrefix(h, "Bearer ")
-			if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), want) != 1 {
+			if !bearerOK(c, want) {
 				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="watchword"`)
-				if h == "" {
+				if c.Request().Header.Get(echo.HeaderAuthorization) == "" {
 					return news.Errorf(news.ECodeUnauthorized, "this endpoint needs Authorization: Bearer <token>")
 				}
 				return news.Errorf(news.ECodeUnauthorized, "the token is not valid")
@@ -173,6 +211,22 @@ func (s *Server) requireToken(enforce bool) echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
+}
+
+// bearerOK reports whether the request carries the token as a bearer.
+func bearerOK(c echo.Context, want []byte) bool {
+	tok, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+	return ok && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), want) == 1
+}
+
+// fullURLs reports whether a read may show webhook and feed URLs whole:
+// only to a request with the token. Anyone else (an open read without
+// --private) gets them as scheme, host and path, because their query
+// strings and user info are often credentials of the receiver or the
+// publisher (?secret=, ?apikey=). A wrong token on an open read is
+// treated as none, as the read itself is open.
+func (s *Server) fullURLs(c echo.Context) bool {
+	return bearerOK(c, []byte(s.cfg.Token))
 }
 
 // readBody reads the request body up to the configured limit.

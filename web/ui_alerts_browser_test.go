@@ -213,6 +213,21 @@ func TestUIBrowserAlertFlow(t *testing.T) {
 		t.Errorf("edited name %q", v.Name)
 	}
 	eval[bool](b, `window.confirm = () => true, true`)
+
+	// Rotate: the new secret once, and until when the old one signs.
+	b.do(chromedp.Click(chromedp.CSS("#act-rotate")))
+	b.waitJS(`!document.querySelector("#rotated").hidden`)
+	if s := eval[string](b, `document.querySelector("#secret").textContent`); !strings.HasPrefix(s, "whsec_") {
+		t.Errorf("rotated secret shown: %q", s)
+	}
+	if g := eval[string](b, `document.querySelector("#rotated-grace").textContent`); !strings.Contains(g, "keeps signing beside it until") {
+		t.Errorf("rotation grace: %q", g)
+	}
+	if v, _ := svc.Get(id); len(v.PreviousSecrets) != 1 || time.Until(v.PreviousSecrets[0].ExpiresAt) < 23*time.Hour {
+		t.Errorf("after rotating in the UI: previous secrets %+v", v.PreviousSecrets)
+	}
+	b.shoot("alert-rotated")
+
 	b.clickAndLoad("#act-delete")
 	if _, err := svc.Get(id); news.ErrorCode(err) != news.ECodeNotFound {
 		t.Errorf("alert still there after delete")

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -179,7 +180,7 @@ func TestUIPaging(t *testing.T) {
 
 func TestUIArticlePage(t *testing.T) {
 	ts, eng := newUITestServer(t, nil)
-	res, err := eng.Search(engine.SearchParams{Q: "Peskov AND Ukraine", Size: 1})
+	res, err := eng.Search(context.Background(), engine.SearchParams{Q: "Peskov AND Ukraine", Size: 1})
 	if err != nil || len(res.Hits) == 0 {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/watchword/watchword/internal/engine"
@@ -33,7 +35,7 @@ func searchTotal(t *testing.T, dir, q string) (total uint64, stored int) {
 		t.Fatal(err)
 	}
 	defer eng.Close()
-	res, err := eng.Search(engine.SearchParams{Q: q})
+	res, err := eng.Search(context.Background(), engine.SearchParams{Q: q})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,4 +151,74 @@ func TestBackupOnline(t *testing.T) {
 		t.Errorf("restored online backup: search finds %d, store has %d, want >= 300 and equal", total, n)
 	}
 	t.Logf("online backup restored %d articles", n)
+}
+
+// TestBackupOutOnlyNewOrRegular: backup --out writes a new file or
+// replaces a regular one, and refuses a symbolic link (which the rename
+// would replace rather than follow), a directory and a FIFO (standing in
+// for a device such as /dev/null), leaving each as it was.
+func TestBackupOutOnlyNewOrRegular(t *testing.T) {
+	src := t.TempDir()
+	eng, err := engine.Open(engine.Config{DataDir: src, Logger: quietLog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := eng.Ingest([]*news.Article{{ID: "x1", Body: "targetword story."}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.Close(); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "victim")
+	if err := os.WriteFile(victim, []byte("keep me"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(victim, link); err != nil {
+		t.Fatal(err)
+	}
+	sub := filepath.Join(dir, "sub")
+	if err := os.Mkdir(sub, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		path, msg string
+		mode      os.FileMode
+	}{
+		{link, "symbolic link", os.ModeSymlink},
+		{sub, "directory", os.ModeDir},
+		{fifo, "not a regular file", os.ModeNamedPipe},
+	} {
+		code, out := runCmd(t, "backup", "--data", src, "--out", c.path)
+		if code == 0 || !strings.Contains(out, c.msg) {
+			t.Errorf("backup --out %s: exit %d, want a refusal saying %q: %s", filepath.Base(c.path), code, c.msg, out)
+		}
+		if fi, err := os.Lstat(c.path); err != nil || fi.Mode().Type() != c.mode {
+			t.Errorf("%s was changed: %v %v", filepath.Base(c.path), fi.Mode().Type(), err)
+		}
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "keep me" {
+		t.Errorf("the symlink's target was changed: %q", b)
+	}
+	// A new file, then a regular file replaced.
+	for _, p := range []string{filepath.Join(dir, "new.db"), victim} {
+		if code, out := runCmd(t, "backup", "--data", src, "--out", p); code != 0 {
+			t.Fatalf("backup --out %s: %d %s", filepath.Base(p), code, out)
+		}
+		if err := checkStoreFile(p); err != nil {
+			t.Errorf("%s is not a store after the backup: %v", filepath.Base(p), err)
+		}
+	}
+	// No temporary files are left behind.
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if strings.Contains(e.Name(), ".tmp") {
+			t.Errorf("left behind: %s", e.Name())
+		}
+	}
 }

@@ -29,10 +29,11 @@ type server struct {
 var addrRe = regexp.MustCompile(`addr=http://(127\.0\.0\.1:\d+)`)
 
 // startServer runs the test binary as `watchword serve` on a free port and
-// waits until it listens.
+// waits until it listens. The read rate limit is off (extra may set it):
+// the tests check what was stored by reading every article back.
 func startServer(t *testing.T, data string, extra ...string) *server {
 	t.Helper()
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--token", "crash-token"}, extra...)
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--token", "crash-token", "--read-rate-limit", "0"}, extra...)
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "WATCHWORD_TEST_MAIN=1")
 	stderr, err := cmd.StderrPipe()

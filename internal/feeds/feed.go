@@ -84,6 +84,21 @@ type Info struct {
 type View struct {
 	Info
 	NextPollAt *time.Time `json:"next_poll_at"`
+	// URLsRedacted is set on a read without the token: URL and SiteURL are
+	// then scheme, host and path only (see Redacted).
+	URLsRedacted bool `json:"redacted,omitempty"`
+}
+
+// Redacted returns the view for a reader without the token: the feed's
+// URL and site URL as scheme, host and path only, since a query string
+// (?apikey=...) or user info often carries the subscriber's credentials.
+func (v View) Redacted() View {
+	v.URL = alerts.RedactURL(v.URL)
+	if v.SiteURL != "" {
+		v.SiteURL = alerts.RedactURL(v.SiteURL)
+	}
+	v.URLsRedacted = true
+	return v
 }
 
 func (f *Feed) view() View { return View{Info: f.Info} }

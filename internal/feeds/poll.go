@@ -48,6 +48,9 @@ type AddedArticle struct {
 // failed fetch or a malformed document is not an error of the call: it is
 // reported in the result (status error) and in the feed's status.
 func (s *Service) Poll(id string) (*PollResult, error) {
+	if err := s.cfg.Hold.Refuse("feed polling"); err != nil {
+		return nil, err
+	}
 	if !s.begin() {
 		return nil, news.Errorf(news.ECodeUnavailable, "the feed poller is shutting down")
 	}

@@ -48,6 +48,9 @@ type Config struct {
 	// it. nil: the service makes its own (alerts.NewCron), starts it in
 	// Start and stops it in Stop.
 	Cron *cron.Cron
+	// Hold, when held, skips scheduled polls and refuses manual ones
+	// until it is released (a restored store). nil: not held.
+	Hold *alerts.Hold
 }
 
 // Service owns the feeds: CRUD, their schedule and the poller.
@@ -236,6 +239,10 @@ func (s *Service) scheduled(id string) {
 		return
 	}
 	defer s.wg.Done()
+	if s.cfg.Hold.Skip() {
+		s.log.Debug("feeds: poll held after restore; skipped", "feed", id, "skipped", s.cfg.Hold.Skipped())
+		return
+	}
 	f, err := s.load(id)
 	if err != nil {
 		return // deleted meanwhile

@@ -5,9 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/store"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -124,4 +126,28 @@ func deleteKeys(b *bolt.Bucket, keys [][]byte) error {
 		}
 	}
 	return nil
+}
+
+// Buckets declares the feed buckets of the store file and how a record of
+// each is decoded, for store.Verify (a restore checks every record).
+func Buckets() []store.Bucket {
+	return []store.Bucket{
+		{Name: string(bucketFeeds), Check: func(k, v []byte) error {
+			var f Feed
+			if err := json.Unmarshal(v, &f); err != nil {
+				return err
+			}
+			if f.ID != string(k) {
+				return fmt.Errorf("the record says id %q", f.ID)
+			}
+			return nil
+		}},
+		{Name: string(bucketSeen), Check: func(k, v []byte) error {
+			if !bytes.Contains(k, []byte{0}) {
+				return errors.New("key has no feed id \\x00 entry key form")
+			}
+			var s seen
+			return json.Unmarshal(v, &s)
+		}},
+	}
 }

@@ -12,6 +12,7 @@
 package store
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -83,13 +84,14 @@ func Open(path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("store: create directory for %s: %w", path, err)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:        2 * time.Second,
-		NoFreelistSync: true,
-		FreelistType:   bolt.FreelistMapType,
-	})
+	// bbolt reads a damaged file to a crash (see verify.go): check the
+	// page structure first. This reads the pages bbolt's open reads next.
+	if err := CheckFile(context.Background(), path); err != nil {
+		return nil, err
+	}
+	db, err := openBolt(path)
 	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+		return nil, err
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketIDs, bucketLog, bucketMeta} {
@@ -104,6 +106,26 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("store: init buckets in %s: %w", path, err)
 	}
 	return &Store{db: db, path: path}, nil
+}
+
+// openBolt opens the file for writing. bbolt rebuilds the free list by
+// walking the pages and panics on an inconsistency it finds there (keys
+// out of order, say): that is an error here.
+func openBolt(path string) (db *bolt.DB, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			db, err = nil, &CorruptError{Path: path, Err: fmt.Errorf("bbolt could not read it: %v", p)}
+		}
+	}()
+	db, err = bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:        2 * time.Second,
+		NoFreelistSync: true,
+		FreelistType:   bolt.FreelistMapType,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	return db, nil
 }
 
 // Close closes the database file.
@@ -188,11 +210,11 @@ func (s *Store) PutArticles(arts []*news.Article) error {
 func getRecord(lb *bolt.Bucket, key []byte) (*news.Article, error) {
 	v := lb.Get(key)
 	if v == nil {
-		return nil, fmt.Errorf("no log entry at seq %d", binary.BigEndian.Uint64(key))
+		return nil, fmt.Errorf("bucket \"log\" key %d: no record (the id index names it)", binary.BigEndian.Uint64(key))
 	}
 	a := new(news.Article)
 	if err := decodeArticle(v, a); err != nil {
-		return nil, fmt.Errorf("seq %d: %w", binary.BigEndian.Uint64(key), err)
+		return nil, fmt.Errorf("bucket \"log\" key %d: %w", binary.BigEndian.Uint64(key), err)
 	}
 	return a, nil
 }
@@ -328,7 +350,7 @@ func (s *Store) Rewrite(batchSize int, fn func(*news.Article) bool) (changed int
 				}
 				var a news.Article
 				if err := decodeArticle(v, &a); err != nil {
-					return fmt.Errorf("seq %d: %w", next-1, err)
+					return fmt.Errorf("bucket \"log\" key %d: %w", next-1, err)
 				}
 				if !fn(&a) {
 					continue
@@ -383,7 +405,7 @@ func (s *Store) Changes(after, upTo uint64, batchSize int, fn func([]Change) err
 					break
 				}
 				if len(v) < 1 {
-					return fmt.Errorf("corrupt log entry at seq %d", seq)
+					return fmt.Errorf("bucket \"log\" key %d: empty record", seq)
 				}
 				ch := Change{Seq: seq}
 				if v[0] == kindDelete {
@@ -391,7 +413,7 @@ func (s *Store) Changes(after, upTo uint64, batchSize int, fn func([]Change) err
 				} else {
 					ch.Article = new(news.Article)
 					if err := decodeArticle(v, ch.Article); err != nil {
-						return fmt.Errorf("seq %d: %w", seq, err)
+						return fmt.Errorf("bucket \"log\" key %d: %w", seq, err)
 					}
 					ch.ID = ch.Article.ID
 				}
@@ -410,4 +432,42 @@ func (s *Store) Changes(after, upTo uint64, batchSize int, fn func([]Change) err
 		}
 		after = batch[len(batch)-1].Seq
 	}
+}
+
+// keyHeld, in the meta bucket, marks a store restored from a backup: its
+// schedulers and webhook senders start held (see the serve command).
+var keyHeld = []byte("held")
+
+// Held returns why the store's scheduled work is held ("" when it is not).
+func (s *Store) Held() (string, error) {
+	var reason string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		reason = string(tx.Bucket(bucketMeta).Get(keyHeld))
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("store: read the held mark: %w", err)
+	}
+	return reason, nil
+}
+
+// SetHeld marks the store held for reason, durably.
+func (s *Store) SetHeld(reason string) error {
+	if reason == "" {
+		return errors.New("store: a held mark needs a reason")
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyHeld, []byte(reason)) })
+	if err != nil {
+		return fmt.Errorf("store: write the held mark: %w", err)
+	}
+	return nil
+}
+
+// ClearHeld removes the held mark, durably.
+func (s *Store) ClearHeld() error {
+	err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Delete(keyHeld) })
+	if err != nil {
+		return fmt.Errorf("store: clear the held mark: %w", err)
+	}
+	return nil
 }

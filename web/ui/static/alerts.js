@@ -200,7 +200,12 @@
     $("a-schedule").addEventListener("input", checkSchedule);
     tz.addEventListener("input", checkSchedule);
 
+    // A read without the token shows the webhook URL without its query
+    // string (redacted): saving that back unchanged must not replace the
+    // stored URL, so an untouched redacted URL is left out of the PATCH.
+    var redactedHook = null;
     function fill(a) {
+      redactedHook = a.redacted ? (a.webhook_url || "") : null;
       $("a-name").value = a.name || "";
       $("a-query").value = a.query || "";
       $("a-filters").textContent = "";
@@ -209,23 +214,25 @@
       $("a-schedule").value = a.schedule || "@hourly";
       tz.value = a.timezone || "UTC";
       $("a-webhook").value = a.webhook_url || "";
-      $("a-max").value = a.max_matches_per_delivery || 100;
+      $("a-max").value = a.max_matches_per_delivery || 25;
       $("a-enabled").checked = !!a.enabled;
       checkQuery(); checkSchedule();
     }
     function value() {
-      return {
+      var v = {
         name: $("a-name").value.trim(), query: $("a-query").value.trim(), filters: filters(),
         schedule: $("a-schedule").value.trim(), timezone: tz.value.trim(), webhook_url: $("a-webhook").value.trim(),
-        enabled: $("a-enabled").checked, max_matches_per_delivery: Number($("a-max").value) || 100
+        enabled: $("a-enabled").checked, max_matches_per_delivery: Number($("a-max").value) || 25
       };
+      if (redactedHook !== null && v.webhook_url === redactedHook) delete v.webhook_url;
+      return v;
     }
     form.addEventListener("submit", function (e) {
       e.preventDefault();
       var err = $("form-error");
       err.hidden = true;
       var v = value();
-      if (!v.name || !v.webhook_url) { say(err, "Name and webhook URL are required.", "error"); return; }
+      if (!v.name || !$("a-webhook").value.trim()) { say(err, "Name and webhook URL are required.", "error"); return; }
       if (!v.query && !anyFilter(v.filters)) { say(err, NEEDS_ONE, "error"); return; }
       $("a-submit").disabled = true;
       var send = function () {
@@ -320,7 +327,7 @@
       $("d-next").textContent = a.enabled ? when(a.next_run_at) : "paused";
       $("d-last").textContent = when(a.last_run_at);
       $("d-delivery").textContent = ""; $("d-delivery").appendChild(statusBadge(a.last_delivery_status));
-      $("d-webhook").textContent = a.webhook_url;
+      $("d-webhook").textContent = a.webhook_url + (a.redacted ? " (query string hidden: reads without the API token show scheme, host and path only)" : "");
       $("d-max").textContent = (a.max_matches_per_delivery || "") + " matches at most";
       $("d-enabled").textContent = a.enabled ? "enabled" : "paused";
       $("act-toggle").textContent = a.enabled ? "Pause" : "Resume";
@@ -443,9 +450,13 @@
       action("DELETE", base, undefined, "Deleting", function () { window.location.assign("/alerts"); });
     });
     $("act-rotate").addEventListener("click", function () {
-      if (!window.confirm("Make a new signing secret? The old one stops working at once.")) return;
+      if (!window.confirm("Make a new signing secret? The old one keeps signing beside it for 24 hours.")) return;
       action("POST", base + "/rotate-secret", undefined, "Rotating the secret", function (a) {
         $("secret").textContent = (a && a.secret) || "(the API returned no secret)";
+        var prev = a && a.previous_secrets && a.previous_secrets[0];
+        $("rotated-grace").textContent = prev
+          ? "The old secret keeps signing beside it until " + new Date(prev.expires_at).toLocaleString() + ": update your receiver before then."
+          : "The old secret no longer signs deliveries: update your receiver.";
         $("rotated").hidden = false;
         say(out, "");
         $("copy-secret").focus();

@@ -58,6 +58,7 @@
     var fd = el("td"), box = el("div", null, "feed-name");
     box.appendChild(el("strong", name(f)));
     var u = el("span", f.url, "feed-url");
+    if (f.redacted) u.title = "Query string hidden: reads without the API token show scheme, host and path only.";
     box.appendChild(u);
     fd.appendChild(box); tr.appendChild(fd);
     tr.appendChild(el("td", f.schedule, "nowrap"));
