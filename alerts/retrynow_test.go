@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/watchword/watchword/internal/news"
+	bolt "go.etcd.io/bbolt"
 )
 
 // A retrying delivery waits for its next attempt; RetryNow makes that
@@ -97,4 +98,38 @@ func TestRetryNow(t *testing.T) {
 	}
 	release <- struct{}{}
 	waitFor(t, "second delivery succeeded", 5*time.Second, func() bool { return e.deliveries(t, a.ID)[0].Status == StatusSucceeded })
+}
+
+// While the senders are held (a restored store) nothing is sent, so a
+// retry "now" is refused rather than promised.
+func TestRetryNowHeld(t *testing.T) {
+	hold := NewHold("restored")
+	e := newEnv(t, func(c *Config) { c.Hold = hold })
+	h := newHook(t)
+	a := e.create(t, h, "ukraine", nil)
+	e.ingest(t, art("h1", "Ukraine while held."))
+	all, err := e.svc.Alerts([]string{a.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.RunAlerts(all); err != nil { // the scheduler's path; RunNow is refused while held
+		t.Fatal(err)
+	}
+	d := e.deliveries(t, a.ID)[0]
+	// Make it a delivery waiting for its second attempt, as a failed
+	// first attempt before the backup would have left it.
+	later := time.Now().Add(time.Hour).UTC()
+	if err := e.svc.db.Update(func(tx *bolt.Tx) error {
+		prev := *d
+		d.Status, d.Attempts, d.NextAttemptAt = StatusRetrying, 1, &later
+		return saveDelivery(tx, d, &prev)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.RetryNow(d.ID); news.ErrorCode(err) != news.ECodeConflict || !strings.Contains(news.ErrorMessage(err), "held") {
+		t.Fatalf("retry while held: %v", err)
+	}
+	if got := e.deliveries(t, a.ID)[0]; got.NextAttemptAt == nil || !got.NextAttemptAt.Equal(later) {
+		t.Fatalf("a refused retry moved the delivery: %+v", got)
+	}
 }

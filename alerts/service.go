@@ -674,8 +674,13 @@ func (s *Service) Redeliver(id string) (*Delivery, error) {
 // go on from where they were), with the same webhook-id. Anything else is
 // a conflict: a pending delivery is already due, an attempt in progress
 // is being made, and a succeeded or failed one is sent again with
-// Redeliver.
+// Redeliver. While the senders are held (a restored store) it is a
+// conflict too.
 func (s *Service) RetryNow(id string) (*Delivery, error) {
+	// Held senders (a restored store) would not make the attempt now.
+	if err := s.cfg.Hold.Refuse("webhook sending"); err != nil {
+		return nil, err
+	}
 	var d *Delivery
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		var err error
