@@ -32,6 +32,7 @@ func (s *Server) alertRoutes(api *echo.Group, read, write echo.MiddlewareFunc) {
 	api.POST("/alerts/:id/rotate-secret", s.handleRotateSecret, write)
 	api.GET("/alerts/:id/deliveries", s.handleDeliveries, read)
 	api.POST("/deliveries/:id/redeliver", s.handleRedeliver, write)
+	api.POST("/deliveries/:id/retry", s.handleRetryDelivery, write)
 }
 
 // alertChain runs a, then b, then the handler.
@@ -161,6 +162,16 @@ func (s *Server) handleDeliveries(c echo.Context) error {
 
 func (s *Server) handleRedeliver(c echo.Context) error {
 	d, err := s.cfg.Alerts.Redeliver(c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, d)
+}
+
+// handleRetryDelivery attempts a retrying delivery now instead of at its
+// next_attempt_at.
+func (s *Server) handleRetryDelivery(c echo.Context) error {
+	d, err := s.cfg.Alerts.RetryNow(c.Param("id"))
 	if err != nil {
 		return err
 	}
