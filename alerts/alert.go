@@ -83,6 +83,9 @@ type View struct {
 	LastDeliveryStatus    string        `json:"last_delivery_status"`
 	Watermark             uint64        `json:"watermark"`
 	Secret                string        `json:"secret,omitempty"`
+	// Warnings are set in the answers of create and update only: filter
+	// values that match no article yet (see Service.FilterWarnings).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // View returns the API form without the secret.

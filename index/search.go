@@ -1,6 +1,7 @@
 package index
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strconv"
@@ -222,4 +223,45 @@ func parseCursorKey(sort, v string) (any, error) {
 		}
 		return t, nil
 	}
+}
+
+// FilterValue is one value of one facet's filter; Facet is the filter's
+// name: speaker, country, topic or source.
+type FilterValue struct {
+	Facet, Value string
+}
+
+// filterNames are the names of the filters, in Filters.byGroup order.
+var filterNames = [numGroups]string{"speaker", "country", "topic", "source"}
+
+// Unmatched returns the values of f that no indexed article has (after
+// folding, see FoldFacet): a filter naming one of them finds nothing yet.
+func (ix *Index) Unmatched(ctx context.Context, f Filters) ([]FilterValue, error) {
+	var out []FilterValue
+	for g, vs := range f.byGroup() {
+		for _, v := range vs {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("index: unmatched filters: %w", err)
+			}
+			var one Filters
+			switch g {
+			case 0:
+				one.Speakers = []string{v}
+			case 1:
+				one.Countries = []string{v}
+			case 2:
+				one.Topics = []string{v}
+			case 3:
+				one.Sources = []string{v}
+			}
+			c, err := ix.collect(bq.NewMatchAllQuery(), collectSpec{order: unordered, filters: one.byGroup()})
+			if err != nil {
+				return nil, err
+			}
+			if c.total == 0 {
+				out = append(out, FilterValue{Facet: filterNames[g], Value: v})
+			}
+		}
+	}
+	return out, nil
 }

@@ -5,6 +5,7 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -95,6 +96,12 @@ func (e *Engine) Index() *index.Index { return e.index }
 
 // IndexedSeq is the highest ingest sequence that is searchable.
 func (e *Engine) IndexedSeq() uint64 { return e.indexedSeq.Load() }
+
+// UnmatchedFilters returns the filter values of f that no indexed article
+// has: a search or alert restricted to one of them finds nothing yet.
+func (e *Engine) UnmatchedFilters(ctx context.Context, f index.Filters) ([]index.FilterValue, error) {
+	return e.index.Unmatched(ctx, f)
+}
 
 // Close closes index and store.
 func (e *Engine) Close() error {
