@@ -104,9 +104,12 @@ type metaCache struct {
 	terms  []string // facet id → term
 	groups []uint8  // facet id → the bit of its facet (groupBit)
 	ids    map[string]uint32
+
 	// folded maps the folded form of the terms[:nFolded] (facet prefix +
 	// FoldFacet of the value) to their ids; filled when a filter first
 	// needs it, so neither ingest nor unfiltered searches pay for it.
+	// foldMu guards both; folding runs outside mu.
+	foldMu  sync.Mutex
 	folded  map[string][]uint32
 	nFolded int
 
@@ -305,20 +308,23 @@ func (mc *metaCache) read(ss *scorch.SegmentSnapshot) (*segMeta, error) {
 // whose folded form equals that of one of the group's values: what a
 // filter value matches.
 func (mc *metaCache) resolve(values *[numGroups][]string) [numGroups][]uint32 {
+	mc.foldMu.Lock()
+	defer mc.foldMu.Unlock()
 	mc.mu.Lock()
-	defer mc.mu.Unlock()
+	terms := mc.terms // append-only: its first len(terms) entries never change
+	mc.mu.Unlock()
 	if mc.folded == nil {
 		mc.folded = map[string][]uint32{}
 	}
-	for id := mc.nFolded; id < len(mc.terms); id++ {
-		t := mc.terms[id]
+	for id := mc.nFolded; id < len(terms); id++ {
+		t := terms[id]
 		if len(t) < 2 {
 			continue
 		}
 		k := t[:2] + FoldFacet(t[2:])
 		mc.folded[k] = append(mc.folded[k], uint32(id))
 	}
-	mc.nFolded = len(mc.terms)
+	mc.nFolded = len(terms)
 	var out [numGroups][]uint32
 	for g, vs := range values {
 		seen := map[string]bool{}
