@@ -432,11 +432,14 @@ func (f *facetFilter) pass(m *segMeta, d *docMeta, counts []int32) bool {
 // filters the collector still has to apply per match (nil: none).
 //
 // Without facet counts, every filter is part of the query: Bleve skips
-// the documents that fail them. With counts, the documents that fail one
-// facet's filter are needed for that facet's counts; the query only
-// excludes those that fail two or more (with two or more facets
-// filtered), and the collector sorts out the rest. Filters add nothing to
-// scores (filteredQuery): a filter restricts, it does not rank.
+// the documents that fail them, and filters add nothing to scores
+// (filteredQuery): a filter restricts, it does not rank. With counts, the
+// documents that fail one facet's filter are needed for that facet's
+// counts, so the query runs unfiltered and the collector evaluates the
+// filters from the segment metadata. (Letting Bleve drop the documents
+// that fail two filters or more, a disjunction with a minimum, measured
+// two to three times slower at 1M articles with three facets filtered
+// than reading the metadata of every match.)
 func (ix *Index) applyFilters(q bq.Query, sm *snapshotMeta, spec *collectSpec) (bq.Query, *facetFilter) {
 	var need uint8
 	for g, vs := range spec.filters {
@@ -478,11 +481,6 @@ func (ix *Index) applyFilters(q bq.Query, sm *snapshotMeta, spec *collectSpec) (
 				ff.accept[id] = 1 << g
 			}
 		}
-	}
-	if len(clauses) >= 2 {
-		d := bleve.NewDisjunctionQuery(clauses...)
-		d.SetMin(float64(len(clauses) - 1))
-		q = filteredQuery{q: q, filter: d}
 	}
 	return q, ff
 }
