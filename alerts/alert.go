@@ -117,6 +117,9 @@ type View struct {
 	// URLsRedacted is set on a read without the token: WebhookURL is then
 	// scheme, host and path only (see Redacted).
 	URLsRedacted bool `json:"redacted,omitempty"`
+	// Warnings are set in the answers of create and update only: filter
+	// values that match no article yet (see Service.FilterWarnings).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Redacted returns the view for a reader without the token: the webhook

@@ -425,6 +425,21 @@ func (s *Service) view(a *Alert) View {
 	return v
 }
 
+// FilterWarnings returns one warning for each filter value of f that no
+// indexed article has: an alert filtered on it is valid (the value may
+// come), but a misspelt value would otherwise stay silent for ever.
+func (s *Service) FilterWarnings(ctx context.Context, f index.Filters) ([]string, error) {
+	vs, err := s.eng.UnmatchedFilters(ctx, f)
+	if err != nil {
+		return nil, fmt.Errorf("alerts: filter warnings: %w", err)
+	}
+	var out []string
+	for _, v := range vs {
+		out = append(out, fmt.Sprintf("%s %q matches no article yet", v.Facet, v.Value))
+	}
+	return out, nil
+}
+
 // Get returns one alert.
 func (s *Service) Get(id string) (View, error) {
 	a, err := s.load(id)

@@ -60,7 +60,20 @@ func (s *Server) handleCreateAlert(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.filterWarnings(c, &v)
 	return c.JSON(http.StatusCreated, v)
+}
+
+// filterWarnings adds to the answer of a create or update the filter
+// values no article has yet. The alert is saved by then: a failure here
+// costs the warnings, not the answer.
+func (s *Server) filterWarnings(c echo.Context, v *alerts.View) {
+	ws, err := s.cfg.Alerts.FilterWarnings(c.Request().Context(), v.Filters)
+	if err != nil {
+		s.log.Warn("alerts: cannot check filter values", "alert", v.ID, "err", err)
+		return
+	}
+	v.Warnings = ws
 }
 
 func (s *Server) handleListAlerts(c echo.Context) error {
@@ -99,6 +112,7 @@ func (s *Server) handlePatchAlert(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.filterWarnings(c, &v)
 	return c.JSON(http.StatusOK, v)
 }
 

@@ -356,19 +356,24 @@ func (st *searchState) list(key string) *[]string {
 	}
 }
 
+// contains reports whether a filter list holds v, or a value a filter
+// takes for it (index.FoldFacet: "russia" for "Russia").
 func contains(list []string, v string) bool {
+	fv := index.FoldFacet(v)
 	for _, x := range list {
-		if x == v {
+		if x == v || index.FoldFacet(x) == fv {
 			return true
 		}
 	}
 	return false
 }
 
+// without removes v and the values a filter takes for it from a list.
 func without(list []string, v string) []string {
+	fv := index.FoldFacet(v)
 	out := list[:0:0]
 	for _, x := range list {
-		if x != v {
+		if x != v && index.FoldFacet(x) != fv {
 			out = append(out, x)
 		}
 	}
@@ -629,13 +634,13 @@ func (s *Server) fillResults(v *searchView, st searchState, res *engine.SearchRe
 	for _, k := range facetKinds {
 		g := facetGroupView{Param: k.param, Label: k.label}
 		sel := *st.list(k.param)
-		seen := map[string]bool{}
+		seen := map[string]bool{} // folded: a selected "russia" is the listed "Russia"
 		for _, fv := range res.Facets[k.facet] {
-			seen[fv.Value] = true
+			seen[index.FoldFacet(fv.Value)] = true
 			g.Values = append(g.Values, facetValueView{Value: fv.Value, Count: fv.Count, Selected: contains(sel, fv.Value), URL: st.toggle(k.param, fv.Value).url()})
 		}
 		for _, x := range sel {
-			if !seen[x] {
+			if !seen[index.FoldFacet(x)] {
 				g.Values = append(g.Values, facetValueView{Value: x, Count: -1, Selected: true, URL: st.toggle(k.param, x).url()})
 			}
 		}
