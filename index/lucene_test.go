@@ -34,7 +34,7 @@ func luceneCorpusF(t testing.TB) *Index {
 	})
 }
 
-func hitIDs(t *testing.T, ix *Index, q string, sortBy string) []string {
+func luceneHits(t *testing.T, ix *Index, q string, sortBy string) []string {
 	t.Helper()
 	n, err := query.ParseWith(q, query.Options{Now: time.Date(2025, 3, 8, 12, 0, 0, 0, time.UTC)})
 	if err != nil {
@@ -109,7 +109,7 @@ func TestLuceneIdioms(t *testing.T) {
 		{`date:[now-3d/d TO now-2d/d]`, "org1 rus"},
 		{`date:{now-3d/d TO now/d}`, "rus ukr"},
 	} {
-		got := hitIDs(t, ix, tc.q, SortOldest)
+		got := luceneHits(t, ix, tc.q, SortOldest)
 		slices.Sort(got)
 		if s := strings.Join(got, " "); s != tc.want {
 			t.Errorf("%s: got %q, want %q", tc.q, s, tc.want)
@@ -138,7 +138,7 @@ func TestBoostOrder(t *testing.T) {
 		{`ru?sia^5 OR ukraine`, "rus"},
 		{`russia~1 OR ukraine~1^5`, "ukr"},
 	} {
-		got := hitIDs(t, ix, tc.q, SortRelevance)
+		got := luceneHits(t, ix, tc.q, SortRelevance)
 		if len(got) < 2 || got[0] != tc.first {
 			t.Errorf("%s: order %v, want %s first", tc.q, got, tc.first)
 		}

@@ -89,7 +89,7 @@ func stopService(name string, stop func(context.Context) error, log *slog.Logger
 // newAlertsCmd manages the alerts of a running server.
 func newAlertsCmd(stdout io.Writer) *cobra.Command {
 	return groupCmd("alerts", "Manage the alerts of a running server",
-		newAlertsListCmd(stdout), newAlertsCreateCmd(stdout), newAlertsDeleteCmd(stdout), newAlertsPreviewCmd(stdout))
+		newAlertsListCmd(stdout), newAlertsCreateCmd(stdout), newAlertsDeleteCmd(stdout), newAlertsPreviewCmd(stdout), newAlertsRotateCmd(stdout))
 }
 
 func newAlertsListCmd(stdout io.Writer) *cobra.Command {
@@ -150,7 +150,7 @@ func newAlertsCreateCmd(stdout io.Writer) *cobra.Command {
 	fs := c.Flags()
 	srv.register(fs)
 	fs.StringVar(&name, "name", "", "alert name")
-	fs.StringVar(&q, "query", "", "query, in the search language")
+	fs.StringVar(&q, "query", "", "query, in the search language (empty: every new article that passes the --speaker, --country, --topic or --source filters)")
 	fs.StringVar(&hook, "webhook", "", "webhook URL")
 	fs.StringVar(&sched, "schedule", "@hourly", "cron spec or descriptor")
 	fs.StringVar(&tz, "timezone", "UTC", "IANA time zone of the schedule")
@@ -176,6 +176,34 @@ func newAlertsDeleteCmd(stdout io.Writer) *cobra.Command {
 			return nil
 		},
 	}
+	srv.register(c.Flags())
+	return c
+}
+
+func newAlertsRotateCmd(stdout io.Writer) *cobra.Command {
+	var srv serverFlags
+	var grace time.Duration
+	c := &cobra.Command{
+		Use:   "rotate-secret ID [flags]",
+		Short: "Replace an alert's signing secret; the old one keeps signing for --grace",
+		Args:  exactArgs(1, "one alert id"),
+		RunE: func(c *cobra.Command, args []string) error {
+			body, err := json.Marshal(map[string]string{"grace": grace.String()})
+			if err != nil {
+				return err
+			}
+			var v alerts.View
+			if err := srv.client().do(c.Context(), "POST", "/api/alerts/"+url.PathEscape(args[0])+"/rotate-secret", "application/json", body, &v); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "new secret for alert %s (shown once): %s\n", v.ID, v.Secret)
+			for _, p := range v.PreviousSecrets {
+				fmt.Fprintf(stdout, "a previous secret keeps signing until %s\n", p.ExpiresAt.Format(time.RFC3339))
+			}
+			return nil
+		},
+	}
+	c.Flags().DurationVar(&grace, "grace", alerts.DefaultRotationGrace, "how long the replaced secret keeps signing deliveries beside the new one (0s: stop at once)")
 	srv.register(c.Flags())
 	return c
 }
