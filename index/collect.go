@@ -153,8 +153,16 @@ func shardReader(bi bleve.Index) (index.IndexReader, error) {
 	return r, nil
 }
 
-// collect runs q on every shard at once and merges the outcomes.
+// collect runs q on every shard at once and merges the outcomes: with
+// the collector, or with Bleve's after a failed self-check (guard.go).
 func (ix *Index) collect(ctx context.Context, q bq.Query, spec collectSpec) (*collected, error) {
+	if !ix.FastCollector() {
+		return ix.collectBleve(ctx, q, spec)
+	}
+	return ix.collectFast(ctx, q, spec)
+}
+
+func (ix *Index) collectFast(ctx context.Context, q bq.Query, spec collectSpec) (*collected, error) {
 	ix.meta.used.Store(true)
 	parts := make([]*collected, len(ix.shards))
 	err := ix.eachShard(func(i int, bi bleve.Index) error {
@@ -165,8 +173,14 @@ func (ix *Index) collect(ctx context.Context, q bq.Query, spec collectSpec) (*co
 	if err != nil {
 		return nil, err
 	}
+	return mergeParts(parts, spec), nil
+}
+
+// mergeParts merges the outcomes of the shards, whose counts index one
+// shared dictionary (the longest terms).
+func mergeParts(parts []*collected, spec collectSpec) *collected {
 	if len(parts) == 1 {
-		return parts[0], nil
+		return parts[0]
 	}
 	out := &collected{}
 	var refs []ref
@@ -210,7 +224,7 @@ func (ix *Index) collect(ctx context.Context, q bq.Query, spec collectSpec) (*co
 		out.hits = append(out.hits, hits[i])
 		out.refs = append(out.refs, refs[i])
 	}
-	return out, nil
+	return out
 }
 
 // collectShard runs q over a snapshot of one shard. It stops with ctx's
