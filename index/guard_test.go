@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -312,4 +314,50 @@ func sameAnswers(t *testing.T, a, b *Index, relevance bool) {
 			}
 		}
 	}
+}
+
+// TestSelfCheckCost measures the self-check on an existing index, named
+// by WW_SELFCHECK_INDEX (a copy: opening may write), e.g.
+//
+//	WW_SELFCHECK_INDEX=/tmp/copy/index.bleve go test -run TestSelfCheckCost -v ./index/
+func TestSelfCheckCost(t *testing.T) {
+	dir := os.Getenv("WW_SELFCHECK_INDEX")
+	if dir == "" {
+		t.Skip("WW_SELFCHECK_INDEX not set")
+	}
+	start := time.Now()
+	ix, fresh, err := Open(dir, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	opened := time.Since(start)
+	if fresh {
+		t.Fatal("the index was rebuilt: wrong layout")
+	}
+	if !ix.FastCollector() {
+		t.Fatal("the self-check failed on this index")
+	}
+	docs, _ := ix.DocCount()
+	var took []time.Duration
+	n := 0
+	cpu := func() time.Duration {
+		var ru syscall.Rusage
+		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+			t.Fatal(err)
+		}
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	cpu0 := cpu()
+	for range 7 {
+		s := time.Now()
+		if n, err = ix.selfCheck(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		took = append(took, time.Since(s))
+	}
+	perCheck := (cpu() - cpu0) / time.Duration(len(took))
+	slices.Sort(took)
+	t.Logf("%d documents: Open (with the first self-check) %s; self-check of %d samples: min %s, median %s, max %s, CPU %s per check",
+		docs, opened, n, took[0], took[len(took)/2], took[len(took)-1], perCheck)
 }
