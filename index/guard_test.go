@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2/numeric"
+	bq "github.com/blevesearch/bleve/v2/search/query"
 	"github.com/watchword/watchword/internal/news"
 )
 
@@ -360,4 +361,34 @@ func TestSelfCheckCost(t *testing.T) {
 	slices.Sort(took)
 	t.Logf("%d documents: Open (with the first self-check) %s; self-check of %d samples: min %s, median %s, max %s, CPU %s per check",
 		docs, opened, n, took[0], took[len(took)/2], took[len(took)-1], perCheck)
+
+	// What the fallback costs: the median of a few searches each way.
+	reqs := []Request{
+		{Query: parse(t, "oil OR gas"), Sort: SortRelevance, Size: 20, FacetSize: 10},
+		{Query: parse(t, "oil OR gas"), Sort: SortNewest, Size: 20, FacetSize: 10, Months: true, Filters: Filters{Countries: []string{"Russia"}}},
+		{Query: parse(t, ""), Sort: SortNewest, Size: 20, FacetSize: 10},
+	}
+	for _, r := range reqs {
+		median := func(collect func(context.Context, bq.Query, collectSpec) (*collected, error)) (time.Duration, uint64) {
+			var ds []time.Duration
+			var total uint64
+			for range 5 {
+				s := time.Now()
+				res, err := ix.search(context.Background(), r, collect)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ds = append(ds, time.Since(s))
+				total = res.Total
+			}
+			slices.Sort(ds)
+			return ds[len(ds)/2], total
+		}
+		fast, n1 := median(ix.collectFast)
+		slow, n2 := median(ix.collectBleve)
+		t.Logf("%v sort %s filters %v months %v: %d hits; collector %s, fallback %s", r.Query, r.Sort, r.Filters, r.Months, n1, fast, slow)
+		if n1 != n2 {
+			t.Errorf("totals differ: %d and %d", n1, n2)
+		}
+	}
 }
