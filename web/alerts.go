@@ -21,10 +21,10 @@ func (s *Server) alertRoutes(api *echo.Group, read, write echo.MiddlewareFunc) {
 	}
 	read = alertChain(read, on)
 	write = alertChain(write, on)
-	api.POST("/alerts", s.handleCreateAlert, write)
+	api.POST("/alerts", s.handleCreateAlert, write, requireJSON)
 	api.GET("/alerts", s.handleListAlerts, read)
 	api.GET("/alerts/:id", s.handleGetAlert, read)
-	api.PATCH("/alerts/:id", s.handlePatchAlert, write)
+	api.PATCH("/alerts/:id", s.handlePatchAlert, write, requireJSON)
 	api.DELETE("/alerts/:id", s.handleDeleteAlert, write)
 	api.GET("/alerts/:id/preview", s.handlePreviewAlert, read)
 	api.POST("/alerts/:id/run", s.handleRunAlert, write)
