@@ -117,7 +117,11 @@ func newOASCheck(t *testing.T, doc []byte) *oasCheck {
 	c := &oasCheck{t: t, doc: m, every: map[string]string{}, seen: map[string]map[int]int{}}
 	// The headers on every response (the root extension): the validator
 	// is told they are declared, and check checks each on every answer.
-	for name, h := range m["x-every-response-headers"].(map[string]any) {
+	every, ok := m["x-every-response-headers"].(map[string]any)
+	if !ok {
+		t.Fatal("the document has no x-every-response-headers")
+	}
+	for name, h := range every {
 		c.every[name] = ""
 		if cv, ok := c.resolve(h)["schema"].(map[string]any)["const"].(string); ok {
 			c.every[name] = cv
