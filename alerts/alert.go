@@ -28,7 +28,7 @@ const (
 	MaxNameBytes           = 200
 	MaxQueryBytes          = 64 << 10
 	MaxURLBytes            = 2048
-	DefaultMaxMatches      = 100
+	DefaultMaxMatches      = 25 // about 20 KB a delivery; see docs/alerts.md
 	MaxMatchesPerDelivery  = 1000
 	DefaultMinInterval     = time.Minute
 	secretPrefix           = "whsec_"
@@ -37,6 +37,28 @@ const (
 	maxScheduleBytes       = 256
 	defaultScheduleIfEmpty = "@hourly"
 )
+
+// Secret rotation: how long a replaced secret keeps signing beside the
+// new one, by default and at most, and how many replaced secrets may be
+// in their grace at once.
+const (
+	DefaultRotationGrace = 24 * time.Hour
+	MaxRotationGrace     = 7 * 24 * time.Hour
+	MaxPreviousSecrets   = 3
+)
+
+// RetiredSecret is a replaced signing secret that still signs, beside the
+// current one, until ExpiresAt.
+type RetiredSecret struct {
+	Secret    string    `json:"secret"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// SecretGrace is the API form of a replaced secret: when it stops
+// signing. The secret itself is never shown again.
+type SecretGrace struct {
+	ExpiresAt time.Time `json:"expires_at"`
+}
 
 // Alert is a saved query with a schedule and a webhook.
 type Alert struct {
@@ -49,7 +71,10 @@ type Alert struct {
 	WebhookURL            string        `json:"webhook_url"`
 	Enabled               bool          `json:"enabled"`
 	MaxMatchesPerDelivery int           `json:"max_matches_per_delivery"`
-	CreatedAt             time.Time     `json:"created_at"`
+	// Fields are the match fields a delivery carries; nil means all of
+	// them (MatchFields).
+	Fields    []string  `json:"fields,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 	// Read-only.
 	LastRunAt          *time.Time `json:"last_run_at"`
 	NextRunAt          *time.Time `json:"next_run_at"`
@@ -57,7 +82,10 @@ type Alert struct {
 	// Internal: never part of the API answer (see View).
 	Watermark uint64 `json:"watermark"`
 	Secret    string `json:"secret"`
-	Version   uint64 `json:"version"`
+	// PreviousSecrets are replaced secrets in their grace period, newest
+	// first; expired ones are erased (see expireSecrets).
+	PreviousSecrets []RetiredSecret `json:"previous_secrets,omitempty"`
+	Version         uint64          `json:"version"`
 	// Num is the alert's number, assigned once and never reused: the
 	// sent-set and the state bucket name alerts by it.
 	Num  uint64 `json:"num,omitempty"`
@@ -76,15 +104,22 @@ type View struct {
 	WebhookURL            string        `json:"webhook_url"`
 	Enabled               bool          `json:"enabled"`
 	MaxMatchesPerDelivery int           `json:"max_matches_per_delivery"`
+	Fields                []string      `json:"fields"` // the match fields deliveries carry
 	CreatedAt             time.Time     `json:"created_at"`
 	LastRunAt             *time.Time    `json:"last_run_at"`
 	NextRunAt             *time.Time    `json:"next_run_at"`
 	LastDeliveryStatus    string        `json:"last_delivery_status"`
 	Watermark             uint64        `json:"watermark"`
-	Secret                string        `json:"secret,omitempty"`
+	// PreviousSecrets says until when each replaced secret still signs
+	// (newest first); empty when only the current secret signs.
+	PreviousSecrets []SecretGrace `json:"previous_secrets"`
+	Secret          string        `json:"secret,omitempty"`
 	// URLsRedacted is set on a read without the token: WebhookURL is then
 	// scheme, host and path only (see Redacted).
 	URLsRedacted bool `json:"redacted,omitempty"`
+	// Warnings are set in the answers of create and update only: filter
+	// values that match no article yet (see Service.FilterWarnings).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Redacted returns the view for a reader without the token: the webhook
@@ -98,15 +133,55 @@ func (v View) Redacted() View {
 	return v
 }
 
-// View returns the API form without the secret.
-func (a *Alert) View() View {
-	return View{
+// View returns the API form without the secret, with the replaced
+// secrets still in their grace at now.
+func (a *Alert) View(now time.Time) View {
+	v := View{
 		ID: a.ID, Name: a.Name, Query: a.Query, Filters: a.Filters, Schedule: a.Schedule,
 		Timezone: a.Timezone, WebhookURL: a.WebhookURL, Enabled: a.Enabled,
-		MaxMatchesPerDelivery: a.MaxMatchesPerDelivery, CreatedAt: a.CreatedAt,
+		MaxMatchesPerDelivery: a.MaxMatchesPerDelivery, Fields: a.matchFields().names(), CreatedAt: a.CreatedAt,
 		LastRunAt: a.LastRunAt, NextRunAt: a.NextRunAt, LastDeliveryStatus: a.LastDeliveryStatus,
-		Watermark: a.Watermark,
+		Watermark: a.Watermark, PreviousSecrets: []SecretGrace{},
 	}
+	for _, p := range a.PreviousSecrets {
+		if p.ExpiresAt.After(now) {
+			v.PreviousSecrets = append(v.PreviousSecrets, SecretGrace{ExpiresAt: p.ExpiresAt})
+		}
+	}
+	return v
+}
+
+// signingSecrets returns the secrets that sign a message at now, the
+// current one first, and whether a replaced one has expired and is due
+// to be erased.
+func (a *Alert) signingSecrets(now time.Time) (secrets []string, expired bool) {
+	secrets = append(make([]string, 0, 1+len(a.PreviousSecrets)), a.Secret)
+	for _, p := range a.PreviousSecrets {
+		if p.ExpiresAt.After(now) {
+			secrets = append(secrets, p.Secret)
+		} else {
+			expired = true
+		}
+	}
+	return secrets, expired
+}
+
+// dropExpiredSecrets erases the replaced secrets whose grace is over at
+// now and reports whether it erased any.
+func (a *Alert) dropExpiredSecrets(now time.Time) bool {
+	kept := a.PreviousSecrets[:0]
+	for _, p := range a.PreviousSecrets {
+		if p.ExpiresAt.After(now) {
+			kept = append(kept, p)
+		}
+	}
+	changed := len(kept) != len(a.PreviousSecrets)
+	clear(a.PreviousSecrets[len(kept):])
+	a.PreviousSecrets = kept
+	if len(a.PreviousSecrets) == 0 {
+		a.PreviousSecrets = nil
+	}
+	return changed
 }
 
 // Rules are the server-side limits Validate applies.
@@ -130,8 +205,6 @@ func (a *Alert) Validate(r Rules) error {
 		return news.Errorf(news.ECodeInvalid, "name is %d bytes, more than the limit of %d", len(a.Name), MaxNameBytes)
 	case !utf8.ValidString(a.Name) || !utf8.ValidString(a.Query):
 		return news.Errorf(news.ECodeInvalid, "text is not valid UTF-8")
-	case a.Query == "":
-		return news.Errorf(news.ECodeInvalid, "query is required")
 	case len(a.Query) > MaxQueryBytes:
 		return news.Errorf(news.ECodeInvalid, "query is longer than %d bytes", MaxQueryBytes)
 	}
@@ -148,6 +221,13 @@ func (a *Alert) Validate(r Rules) error {
 			}
 		}
 	}
+	if a.Query == "" && !hasFilters(a.Filters) {
+		// An empty query means every article that passes the filters
+		// (as in search); with no filter either, the alert would send
+		// every new article, which is refused as almost surely a
+		// mistake. A query that says so (date:[* TO *]) is accepted.
+		return news.Errorf(news.ECodeInvalid, "an alert needs a query or a filter: with neither it would send every new article (to mean that, use the query date:[* TO *])")
+	}
 	if a.Schedule == "" {
 		a.Schedule = defaultScheduleIfEmpty
 	}
@@ -163,6 +243,11 @@ func (a *Alert) Validate(r Rules) error {
 	if a.MaxMatchesPerDelivery < 1 || a.MaxMatchesPerDelivery > MaxMatchesPerDelivery {
 		return news.Errorf(news.ECodeInvalid, "max_matches_per_delivery must be between 1 and %d", MaxMatchesPerDelivery)
 	}
+	fs, err := parseMatchFields(a.Fields)
+	if err != nil {
+		return err
+	}
+	a.Fields = fs.stored()
 	if a.WebhookURL == "" {
 		return news.Errorf(news.ECodeInvalid, "webhook_url is required")
 	}
@@ -173,6 +258,11 @@ func (a *Alert) Validate(r Rules) error {
 		return err
 	}
 	return nil
+}
+
+// hasFilters reports whether f has at least one value.
+func hasFilters(f index.Filters) bool {
+	return len(f.Speakers)+len(f.Countries)+len(f.Topics)+len(f.Sources) > 0
 }
 
 // ParseSchedule parses a cron spec (5 fields or a descriptor such as

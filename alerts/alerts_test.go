@@ -89,6 +89,7 @@ type hook struct {
 	ids      []string            // webhook-id per request
 	articles map[string][]string // article id -> webhook-ids that carried it
 	bodies   []Payload
+	raw      [][]byte // the bodies as received
 	badSig   int
 }
 
@@ -141,6 +142,7 @@ func (h *hook) serve(w http.ResponseWriter, r *http.Request) {
 	var full Payload
 	_ = json.Unmarshal(body, &full)
 	h.bodies = append(h.bodies, full)
+	h.raw = append(h.raw, body)
 }
 
 func (h *hook) count() int {
@@ -581,7 +583,7 @@ func TestGuardAtConnectTime(t *testing.T) {
 	// got past validation (as with DNS rebinding).
 	e := newEnv(t, func(c *Config) { c.Allow = nil })
 	h := newHook(t)
-	out := e.svc.sender.post(context.Background(), h.srv.URL+"/?q=secret", "whsec_AAAA", "msg_x", []byte("{}"))
+	out := e.svc.sender.post(context.Background(), h.srv.URL+"/?q=secret", []string{"whsec_AAAA"}, "msg_x", []byte("{}"))
 	if out.err == nil || out.retry || h.count() != 0 {
 		t.Fatalf("loopback dialled: %+v", out)
 	}
@@ -598,7 +600,7 @@ func TestSendTestEventAndRotate(t *testing.T) {
 	if err != nil || !r.OK || r.StatusCode != 200 {
 		t.Fatalf("test event: %+v %v", r, err)
 	}
-	v, err := e.svc.RotateSecret(a.ID)
+	v, err := e.svc.RotateSecret(a.ID, 0)
 	if err != nil || v.Secret == a.Secret || !strings.HasPrefix(v.Secret, "whsec_") {
 		t.Fatalf("rotate: %+v %v", v, err)
 	}

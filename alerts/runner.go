@@ -1,6 +1,7 @@
 package alerts
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"time"
@@ -105,7 +106,9 @@ func searchAll(ix *index.Index, j *job, after, upTo uint64) ([]string, error) {
 	var res *index.Result
 	for _, size := range [...]int{32, 256, maxWindow} {
 		var err error
-		res, err = ix.Search(index.Request{
+		// The small in-memory index answers in microseconds; the run has
+		// no request to be cancelled with.
+		res, err = ix.Search(context.Background(), index.Request{
 			Query: j.node, Filters: j.a.Filters, SeqAfter: after, SeqUpTo: upTo,
 			Sort: index.SortUnordered, Size: size,
 		})
@@ -295,7 +298,7 @@ func (s *Service) Preview(id string) (*Preview, error) {
 	if len(ids) > MaxPreview {
 		ids = ids[:MaxPreview]
 	}
-	p.Matches, err = s.matches(a.Query, ids)
+	p.Matches, err = s.matches(a.Query, ids, true)
 	if err != nil {
 		return nil, err
 	}

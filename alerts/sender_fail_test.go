@@ -49,14 +49,14 @@ func newFailEnv(t *testing.T) (*env, *failProbe) {
 		p := s.sender
 		p.holdBase = testHoldBase
 		build, commit := p.build, p.commit
-		p.build = func(d *Delivery) ([]byte, error) {
+		p.build = func(d *Delivery, a *Alert) ([]byte, error) {
 			f.mu.Lock()
 			f.builds++
 			f.mu.Unlock()
 			if f.buildFails.Load() {
 				return nil, errors.New("injected build failure")
 			}
-			return build(d)
+			return build(d, a)
 		}
 		p.commit = func(fn func(*bolt.Tx) error) error {
 			if f.commitFails.Load() {

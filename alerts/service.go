@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -56,6 +57,10 @@ type Config struct {
 	// service makes its own (NewCron), starts it in Start and stops it in
 	// Stop.
 	Cron *cron.Cron
+	// Clock tells when replaced signing secrets expire (default
+	// time.Now); tests move it instead of sleeping. Signature timestamps
+	// and retries follow the wall clock.
+	Clock func() time.Time
 	// Hold, when held, keeps scheduled evaluations from running and the
 	// senders from starting until it is released (a restored store);
 	// manual runs and test events are refused meanwhile. nil: not held.
@@ -81,8 +86,9 @@ type Service struct {
 	cron    *cron.Cron
 	entries map[string]cron.EntryID
 
-	sender *sender
-	batch  *batcher
+	sender  *sender
+	batch   *batcher
+	secrets *secretSweeper
 
 	lifeMu  sync.Mutex // orders a hold's release against Stop
 	stopped bool
@@ -119,6 +125,9 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Version == "" {
 		cfg.Version = "dev"
 	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
 	s := &Service{
 		cfg: cfg, eng: cfg.Engine, db: cfg.Engine.Store().DB(), log: cfg.Logger,
 		guard: &Guard{Allow: cfg.Allow}, cache: map[string]cachedQuery{}, entries: map[string]cron.EntryID{},
@@ -130,6 +139,7 @@ func New(cfg Config) (*Service, error) {
 	cfg.Metrics.attach(s.db)
 	s.sender = newSender(s)
 	s.batch = newBatcher(s)
+	s.secrets = newSecretSweeper(s)
 	return s, nil
 }
 
@@ -161,6 +171,7 @@ func (s *Service) Start() error {
 		s.reschedule(a)
 	}
 	s.batch.start()
+	s.secrets.start()
 	if s.cfg.Cron == nil {
 		s.cron.Start()
 	}
@@ -214,6 +225,7 @@ func (s *Service) Stop(ctx context.Context) error {
 	s.lifeMu.Lock()
 	s.stopped = true
 	s.lifeMu.Unlock()
+	s.secrets.stop()
 	return s.sender.stop(ctx)
 }
 
@@ -268,6 +280,7 @@ type Input struct {
 	WebhookURL            *string        `json:"webhook_url"`
 	Enabled               *bool          `json:"enabled"`
 	MaxMatchesPerDelivery *int           `json:"max_matches_per_delivery"`
+	Fields                *[]string      `json:"fields"`
 }
 
 // DecodeInput decodes a JSON body strictly: unknown fields (including
@@ -309,6 +322,9 @@ func (in *Input) apply(a *Alert) {
 	}
 	if in.MaxMatchesPerDelivery != nil {
 		a.MaxMatchesPerDelivery = *in.MaxMatchesPerDelivery
+	}
+	if in.Fields != nil {
+		a.Fields = *in.Fields // nil (from Go; JSON null leaves it) means every field
 	}
 }
 
@@ -398,7 +414,7 @@ func (s *Service) Alerts(ids []string) ([]*Alert, error) {
 }
 
 func (s *Service) view(a *Alert) View {
-	v := a.View()
+	v := a.View(s.cfg.Clock())
 	v.NextRunAt = nil
 	if a.Enabled {
 		if sched, err := ParseSchedule(a.Schedule, a.Timezone, 0, time.Now()); err == nil {
@@ -407,6 +423,21 @@ func (s *Service) view(a *Alert) View {
 		}
 	}
 	return v
+}
+
+// FilterWarnings returns one warning for each filter value of f that no
+// indexed article has: an alert filtered on it is valid (the value may
+// come), but a misspelt value would otherwise stay silent for ever.
+func (s *Service) FilterWarnings(ctx context.Context, f index.Filters) ([]string, error) {
+	vs, err := s.eng.UnmatchedFilters(ctx, f)
+	if err != nil {
+		return nil, fmt.Errorf("alerts: filter warnings: %w", err)
+	}
+	var out []string
+	for _, v := range vs {
+		out = append(out, fmt.Sprintf("%s %q matches no article yet", v.Facet, v.Value))
+	}
+	return out, nil
 }
 
 // Get returns one alert.
@@ -499,16 +530,36 @@ func (s *Service) Delete(id string) error {
 	return nil
 }
 
-// RotateSecret replaces the signing secret and returns the alert with it.
-func (s *Service) RotateSecret(id string) (View, error) {
+// RotateSecret replaces the signing secret and returns the alert with the
+// new one. The replaced secret keeps signing beside it for grace (at
+// most MaxRotationGrace), so that receivers can switch over; secrets
+// replaced earlier keep their own expiry. A grace of 0 is an abrupt
+// rotation: from now on only the new secret signs, earlier ones included
+// (the case of a leaked secret). At most MaxPreviousSecrets replaced
+// secrets may be in their grace at once; one more is a 409.
+func (s *Service) RotateSecret(id string, grace time.Duration) (View, error) {
+	if grace < 0 || grace > MaxRotationGrace {
+		return View{}, news.Errorf(news.ECodeInvalid, "grace must be between 0s and %s", fmtHours(MaxRotationGrace))
+	}
 	secret, err := NewSecret()
 	if err != nil {
 		return View{}, err
 	}
+	now := s.cfg.Clock()
 	var a *Alert
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		if a, err = getAlert(tx, id); err != nil {
 			return err
+		}
+		a.dropExpiredSecrets(now)
+		switch {
+		case grace == 0:
+			a.PreviousSecrets = nil
+		case len(a.PreviousSecrets) >= MaxPreviousSecrets:
+			return news.Errorf(news.ECodeConflict, "alert %q already has %d replaced secrets in their grace period (the first expires at %s); wait, or rotate with grace 0s to end them all",
+				id, len(a.PreviousSecrets), earliestExpiry(a.PreviousSecrets).Format(time.RFC3339))
+		default:
+			a.PreviousSecrets = append([]RetiredSecret{{Secret: a.Secret, ExpiresAt: now.Add(grace).UTC()}}, a.PreviousSecrets...)
 		}
 		a.Secret = secret
 		return putAlert(tx, a)
@@ -516,9 +567,73 @@ func (s *Service) RotateSecret(id string) (View, error) {
 	if err != nil {
 		return View{}, err
 	}
+	s.secrets.wake()
+	s.log.Info("alerts: secret rotated", "alert", a.ID, "grace", grace, "signing_secrets", 1+len(a.PreviousSecrets))
 	v := s.view(a)
 	v.Secret = secret
 	return v, nil
+}
+
+func fmtHours(d time.Duration) string { return fmt.Sprintf("%dh", int(d.Hours())) }
+
+func earliestExpiry(ps []RetiredSecret) time.Time {
+	var t time.Time
+	for _, p := range ps {
+		if t.IsZero() || p.ExpiresAt.Before(t) {
+			t = p.ExpiresAt
+		}
+	}
+	return t
+}
+
+// RotateInput is the optional body of a rotation.
+type RotateInput struct {
+	// Grace is how long the replaced secret keeps signing, as a Go
+	// duration ("24h", "90m", "0s"); default DefaultRotationGrace.
+	Grace *string `json:"grace"`
+}
+
+// DecodeRotation reads the grace of a rotation from its optional JSON
+// body: empty means the default. Unknown fields, a malformed duration
+// and one out of bounds are a 400.
+func DecodeRotation(body []byte) (time.Duration, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return DefaultRotationGrace, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	var in RotateInput
+	if err := dec.Decode(&in); err != nil {
+		return 0, news.Errorf(news.ECodeBadRequest, "rotation JSON: %v", err)
+	}
+	if dec.More() {
+		return 0, news.Errorf(news.ECodeBadRequest, "rotation JSON: trailing data after the object")
+	}
+	if in.Grace == nil {
+		return DefaultRotationGrace, nil
+	}
+	g, err := time.ParseDuration(strings.TrimSpace(*in.Grace))
+	if err != nil {
+		return 0, news.Errorf(news.ECodeInvalid, "grace %q is not a duration such as 24h, 90m or 0s", clipName(*in.Grace))
+	}
+	if g < 0 || g > MaxRotationGrace {
+		return 0, news.Errorf(news.ECodeInvalid, "grace must be between 0s and %s", fmtHours(MaxRotationGrace))
+	}
+	return g, nil
+}
+
+// signingSecrets returns the secrets that sign a message to a now: the
+// current one and the replaced ones still in their grace. An expired one
+// it meets is erased from the store at once (the sweeper would erase it
+// at its expiry too; this covers a clock that moved past it).
+func (s *Service) signingSecrets(a *Alert) []string {
+	secrets, expired := a.signingSecrets(s.cfg.Clock())
+	if expired {
+		if err := s.expireSecrets(); err != nil {
+			s.log.Error("alerts: erase expired secrets", "err", err)
+		}
+	}
+	return secrets
 }
 
 // Deliveries lists an alert's deliveries, newest first.
@@ -540,8 +655,10 @@ func (s *Service) Deliveries(alertID string, limit int) ([]*Delivery, error) {
 	return out, err
 }
 
-// Redeliver puts a delivery back into the outbox for a fresh series of
-// attempts, with the same webhook-id.
+// Redeliver puts a finished (succeeded or failed) delivery back into the
+// outbox for a fresh series of attempts, with the same webhook-id. A
+// delivery still in the outbox is a conflict: a pending one is due now,
+// a retrying one can be attempted at once with RetryNow.
 func (s *Service) Redeliver(id string) (*Delivery, error) {
 	var d *Delivery
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -549,8 +666,11 @@ func (s *Service) Redeliver(id string) (*Delivery, error) {
 		if d, err = getDelivery(tx, id); err != nil {
 			return err
 		}
-		if d.Status == StatusPending || d.Status == StatusRetrying {
-			return news.Errorf(news.ECodeConflict, "delivery %q is still %s", id, d.Status)
+		switch d.Status {
+		case StatusPending:
+			return news.Errorf(news.ECodeConflict, "delivery %q is pending: it is sent as soon as a sender is free", id)
+		case StatusRetrying:
+			return news.Errorf(news.ECodeConflict, "delivery %q is still retrying (next attempt at %s); POST /api/deliveries/%s/retry attempts it now", id, fmtTime(d.NextAttemptAt), id)
 		}
 		now := time.Now().UTC()
 		prev := *d
@@ -562,6 +682,53 @@ func (s *Service) Redeliver(id string) (*Delivery, error) {
 	}
 	s.sender.wake()
 	return d, nil
+}
+
+// RetryNow moves the next attempt of a retrying delivery to now: the
+// attempt counts as one of its series (Attempts and the retry schedule
+// go on from where they were), with the same webhook-id. Anything else is
+// a conflict: a pending delivery is already due, an attempt in progress
+// is being made, and a succeeded or failed one is sent again with
+// Redeliver. While the senders are held (a restored store) it is a
+// conflict too.
+func (s *Service) RetryNow(id string) (*Delivery, error) {
+	// Held senders (a restored store) would not make the attempt now.
+	if err := s.cfg.Hold.Refuse("webhook sending"); err != nil {
+		return nil, err
+	}
+	var d *Delivery
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		if d, err = getDelivery(tx, id); err != nil {
+			return err
+		}
+		switch {
+		case d.Status == StatusPending:
+			return news.Errorf(news.ECodeConflict, "delivery %q is pending: it is sent as soon as a sender is free", id)
+		case d.Status != StatusRetrying:
+			return news.Errorf(news.ECodeConflict, "delivery %q has %s; POST /api/deliveries/%s/redeliver sends it again", id, d.Status, id)
+		case s.sender.attempting(id):
+			return news.Errorf(news.ECodeConflict, "delivery %q is being attempted right now", id)
+		}
+		now := time.Now().UTC()
+		prev := *d
+		d.NextAttemptAt = &now
+		return saveDelivery(tx, d, &prev)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.log.Info("alerts: delivery retried now", "delivery", d.ID, "alert", d.AlertID, "attempts", d.Attempts)
+	s.sender.wake()
+	return d, nil
+}
+
+// fmtTime formats an optional time for a message.
+func fmtTime(t *time.Time) string {
+	if t == nil {
+		return "unknown"
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 // parsed returns the alert's parsed query, cached per alert version.

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"context"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -22,8 +23,17 @@ var (
 // document except the negated ones. A word that is only a stop word
 // ("the") is neutral: it is dropped from AND and OR, and a query of
 // nothing else matches nothing.
-func (ix *Index) Compile(n query.Node) (bq.Query, error) {
-	q, err := ix.compile(n)
+//
+// Compile also checks the part of the budget lim (zero fields: defaults)
+// that needs the analysers and the index: words per phrase and prefix
+// length after analysis, the terms all prefixes expand to and the
+// postings of every term read, counted in the term dictionaries (see
+// budget). Over it, the error is news.ECodeQueryBroad with the offset of
+// the term that blew it.
+func (ix *Index) Compile(ctx context.Context, n query.Node, lim query.Limits) (bq.Query, error) {
+	b := &budget{ctx: ctx, ix: ix, lim: lim.WithDefaults()}
+	defer b.close()
+	q, err := ix.compile(n, b)
 	if err != nil {
 		return nil, err
 	}
@@ -35,18 +45,25 @@ func (ix *Index) Compile(n query.Node) (bq.Query, error) {
 
 // compile returns a nil query for a neutral node.
 
-func (ix *Index) compile(n query.Node) (bq.Query, error) {
+func (ix *Index) compile(n query.Node, b *budget) (bq.Query, error) {
 	switch n := n.(type) {
 	case nil, *query.All:
 		return bleve.NewMatchAllQuery(), nil
 	case *query.Term:
-		return ix.compileTerm(n.Field, n.Text, n.Prefix), nil
+		return ix.compileTerm(n.Field, n.Text, n.Prefix, n.Pos, b)
 	case *query.Phrase:
-		return ix.compileTerm(n.Field, n.Text, false), nil
+		return ix.compileTerm(n.Field, n.Text, false, n.Pos, b)
 	case *query.DateRange:
+		if b.spent += query.DateRangeExpansions; b.spent > b.lim.MaxExpansions {
+			return nil, query.TooBroad(n.Pos, "the prefixes and date ranges of this query match more than %d terms (a date range counts %d)", b.lim.MaxExpansions, query.DateRangeExpansions)
+		}
 		return compileDate(n.From, n.To, n.Pos)
 	case *query.Not:
-		inner, err := ix.compile(n.Child)
+		if inner, ok := n.Child.(*query.Not); ok {
+			// NOT NOT x is x: each NOT would walk every document.
+			return ix.compile(inner.Child, b)
+		}
+		inner, err := ix.compile(n.Child, b)
 		if err != nil || inner == nil {
 			return nil, err
 		}
@@ -57,7 +74,7 @@ func (ix *Index) compile(n query.Node) (bq.Query, error) {
 	case *query.Or:
 		qs := make([]bq.Query, 0, len(n.Children))
 		for _, c := range n.Children {
-			q, err := ix.compile(c)
+			q, err := ix.compile(c, b)
 			if err != nil {
 				return nil, err
 			}
@@ -77,7 +94,7 @@ func (ix *Index) compile(n query.Node) (bq.Query, error) {
 			if isNot {
 				target = neg.Child
 			}
-			q, err := ix.compile(target)
+			q, err := ix.compile(target, b)
 			if err != nil {
 				return nil, err
 			}
@@ -141,15 +158,19 @@ func (ix *Index) textField(field string) (string, analysis.Analyzer) {
 	return "", ix.textAn
 }
 
-// compileTerm returns nil when text is only stop words.
-func (ix *Index) compileTerm(field, text string, prefix bool) bq.Query {
+// compileTerm returns nil when text is only stop words. pos is the
+// term's offset in the query, for budget errors.
+func (ix *Index) compileTerm(field, text string, prefix bool, pos int, b *budget) (bq.Query, error) {
 	if field == query.FieldID {
 		if prefix {
+			if err := b.expand("_id", text, pos); err != nil {
+				return nil, err
+			}
 			q := bleve.NewPrefixQuery(text)
 			q.SetField("_id")
-			return q
+			return q, nil
 		}
-		return bleve.NewDocIDQuery([]string{text})
+		return bleve.NewDocIDQuery([]string{text}), nil
 	}
 	if field == "" {
 		field = query.FieldBody // the text field: title and body
@@ -159,24 +180,43 @@ func (ix *Index) compileTerm(field, text string, prefix bool) bq.Query {
 		// A prefix is folded and lower-cased but not stemmed.
 		toks := tokens(ix.nameAn, text)
 		if len(toks) == 0 {
-			return bleve.NewMatchNoneQuery()
+			return bleve.NewMatchNoneQuery(), nil
 		}
-		last := bleve.NewPrefixQuery(toks[len(toks)-1])
+		if len(toks) > b.lim.MaxPhraseWords {
+			return nil, query.TooBroad(pos, "a phrase may hold at most %d words", b.lim.MaxPhraseWords)
+		}
+		stem := toks[len(toks)-1]
+		if err := b.prefixLength(stem, pos+len(text)); err != nil {
+			return nil, err
+		}
+		if err := b.expand(name, stem, pos); err != nil {
+			return nil, err
+		}
+		last := bleve.NewPrefixQuery(stem)
 		last.SetField(name)
 		if len(toks) == 1 {
-			return last
+			return last, nil
 		}
 		head := make([][]string, 0, len(toks)-1)
 		for _, t := range toks[:len(toks)-1] {
 			head = append(head, []string{t})
 		}
-		return newAnd(phraseOrTerm(head, name), last)
+		if err := b.read(name, head, pos); err != nil {
+			return nil, err
+		}
+		return newAnd(phraseOrTerm(head, name), last), nil
 	}
 	slots := phraseSlots(an, text)
 	if len(slots) == 0 {
-		return nil // only stop words: neutral
+		return nil, nil // only stop words: neutral
 	}
-	return phraseOrTerm(slots, name)
+	if len(slots) > b.lim.MaxPhraseWords {
+		return nil, query.TooBroad(pos, "a phrase may hold at most %d words", b.lim.MaxPhraseWords)
+	}
+	if err := b.read(name, slots, pos); err != nil {
+		return nil, err
+	}
+	return phraseOrTerm(slots, name), nil
 }
 
 // phraseOrTerm builds a term query for one word, else a phrase whose nil

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -39,6 +41,8 @@ type Index struct {
 	tokens   *tokenCache // analysed texts, for snippets
 	stopWarm chan struct{}
 	warmDone chan struct{}
+
+	onCollect atomic.Pointer[func(context.Context)] // see OnCollect
 }
 
 // DefaultShards is the number of shards of an on-disk index: the cores
@@ -196,6 +200,18 @@ func newIndex(shards []bleve.Index, dir string, im mapping.IndexMapping) (*Index
 		go ix.warm(time.Second)
 	}
 	return ix, nil
+}
+
+// OnCollect sets a function the collector calls, with the search's
+// context, before it takes each batch of matches (every 256 and at the
+// end); nil removes it. It is a seam for tests that need a search to be
+// running, to cancel it or let it time out; a server leaves it unset.
+func (ix *Index) OnCollect(f func(ctx context.Context)) {
+	if f == nil {
+		ix.onCollect.Store(nil)
+		return
+	}
+	ix.onCollect.Store(&f)
 }
 
 // shardOf is the shard an article id lives in.

@@ -120,7 +120,7 @@ func (q *andQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.
 		closeAll()
 		return nil, err
 	}
-	return &checkedSearcher{Searcher: conj, checks: checks, keepVectors: opts.IncludeTermVectors}, nil
+	return &checkedSearcher{Searcher: conj, checks: checks, keepVectors: opts.IncludeTermVectors, ctx: ctx}, nil
 }
 
 // phraseCheck tells whether a candidate's term locations hold a phrase.
@@ -183,7 +183,14 @@ type checkedSearcher struct {
 	search.Searcher
 	checks      []*phraseCheck
 	keepVectors bool
+	// ctx is the search's: Next checks it every rejectsPerCheck
+	// candidates, since a phrase whose words are common but rarely
+	// adjacent can reject candidates for long between two matches.
+	ctx     context.Context
+	rejects int
 }
+
+const rejectsPerCheck = 1024
 
 func (s *checkedSearcher) accept(ctx *search.SearchContext, dm *search.DocumentMatch) bool {
 	for _, c := range s.checks {
@@ -206,6 +213,11 @@ func (s *checkedSearcher) Next(ctx *search.SearchContext) (*search.DocumentMatch
 		}
 		if s.accept(ctx, dm) {
 			return dm, nil
+		}
+		if s.rejects++; s.rejects%rejectsPerCheck == 0 && s.ctx != nil {
+			if err := s.ctx.Err(); err != nil {
+				return nil, err
+			}
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	bq "github.com/blevesearch/bleve/v2/search/query"
+	"github.com/watchword/watchword/index/query"
 	"github.com/watchword/watchword/internal/news"
 )
 
@@ -108,7 +110,7 @@ func TestPhraseAgreesWithBleve(t *testing.T) {
 	}
 	matched := 0
 	for _, qs := range queries {
-		q, err := ix.Compile(parse(t, qs))
+		q, err := ix.Compile(context.Background(), parse(t, qs), query.Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}

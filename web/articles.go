@@ -27,7 +27,15 @@ func (s *Server) handleIngest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	items, err := ingest.Decode(c.Request().Header.Get(echo.HeaderContentType), data)
+	// A facet supplied as [] means none supplied (extraction fills it)
+	// unless ?keep_empty=true: then the client says "none".
+	keepEmpty := false
+	if v := c.QueryParam("keep_empty"); v != "" {
+		if keepEmpty, err = strconv.ParseBool(v); err != nil {
+			return news.Errorf(news.ECodeBadRequest, "keep_empty must be true or false, not %q", v)
+		}
+	}
+	items, err := ingest.DecodeWith(c.Request().Header.Get(echo.HeaderContentType), data, ingest.Options{KeepEmpty: keepEmpty})
 	if err != nil {
 		return err
 	}

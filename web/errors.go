@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -13,6 +14,7 @@ import (
 var statusOf = map[string]int{
 	news.ECodeInvalid:      http.StatusBadRequest,
 	news.ECodeQuerySyntax:  http.StatusBadRequest,
+	news.ECodeQueryBroad:   http.StatusBadRequest,
 	news.ECodeBadRequest:   http.StatusBadRequest,
 	news.ECodeNotFound:     http.StatusNotFound,
 	news.ECodeUnauthorized: http.StatusUnauthorized,
@@ -22,6 +24,7 @@ var statusOf = map[string]int{
 	news.ECodeRateLimited:  http.StatusTooManyRequests,
 	news.ECodeMethod:       http.StatusMethodNotAllowed,
 	news.ECodeUnavailable:  http.StatusServiceUnavailable,
+	news.ECodeTimeout:      http.StatusServiceUnavailable,
 	news.ECodeInternal:     http.StatusInternalServerError,
 }
 
@@ -75,9 +78,20 @@ func toErrorBody(err error) (int, errorBody) {
 	return http.StatusInternalServerError, errorBody{errorDetail{Code: news.ECodeInternal, Message: "internal error"}}
 }
 
+// StatusClientClosed is the status logged (never sent) for a request
+// whose client hung up before the answer, as nginx logs it.
+const StatusClientClosed = 499
+
 // errorHandler writes every error as JSON; 5xx are logged with the cause.
+// A request cancelled because its client went away gets no answer: it is
+// logged as StatusClientClosed.
 func (s *Server) errorHandler(err error, c echo.Context) {
 	if c.Response().Committed {
+		return
+	}
+	if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+		c.Response().Status = StatusClientClosed
+		s.Logger(c).Info("web: client went away; request cancelled", "method", c.Request().Method, "path", c.Path())
 		return
 	}
 	status, body := toErrorBody(err)

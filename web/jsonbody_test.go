@@ -56,6 +56,19 @@ func TestJSONRoutesNeedJSONContentType(t *testing.T) {
 			t.Errorf("%s %s as JSON: %d %s", rt.method, rt.path, r.Status, r.Raw)
 		}
 	}
+	// rotate-secret takes an optional JSON body: none is fine, any other
+	// type is a 415 and the secret stays.
+	rot := "/api/alerts/" + alertID + "/rotate-secret"
+	if r := call(t, alertTS, "POST", rot, "text/plain", `{"grace":"0s"}`, testToken); r.Status != 415 || errorOf(t, r) != "unsupported_media" {
+		t.Errorf("rotate-secret with text/plain: %d %s", r.Status, r.Raw)
+	}
+	if r := call(t, alertTS, "POST", rot, "", "", testToken); r.Status != 200 {
+		t.Errorf("rotate-secret without a body: %d %s", r.Status, r.Raw)
+	}
+	if r := call(t, alertTS, "POST", rot, "application/json", `{"grace":"0s"}`, testToken); r.Status != 200 {
+		t.Errorf("rotate-secret with a JSON body: %d %s", r.Status, r.Raw)
+	}
+
 	// Nothing was saved by the refused requests.
 	r = call(t, alertTS, "GET", "/api/alerts", "", "", testToken)
 	if n := strings.Count(r.Raw, `"webhook_url"`); n != 2 {

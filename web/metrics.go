@@ -59,7 +59,7 @@ func newMetrics(reg prometheus.Registerer, eng *engine.Engine) (*metrics, error)
 		}, []string{"code"}),
 		rateLimited: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "watchword_http_rate_limited_total",
-			Help: "Requests refused by a per-client rate limit (writes, sign-in attempts).",
+			Help: "Requests refused by a per-client rate limit (writes, reads, sign-in attempts).",
 		}),
 	}
 	count := &cachedCount{eng: eng, ttl: 10 * time.Second}

@@ -231,14 +231,16 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// rateLimit limits requests per client IP to Config.RateLimit per second
-// (bursts of up to one second's worth); 0 turns it off. Refusals are 429
-// with Retry-After and the usual error shape.
-func (s *Server) rateLimit() echo.MiddlewareFunc {
-	if s.cfg.RateLimit <= 0 {
+// rateLimit limits the requests of the routes it guards to perSecond per
+// client IP (bursts of up to one second's worth); 0 turns it off. Each
+// call has its own counts: writes (Config.RateLimit) and reads
+// (Config.ReadRateLimit) are limited apart. kind names them in the
+// refusal, a 429 with Retry-After and the usual error shape.
+func (s *Server) rateLimit(perSecond float64, kind string) echo.MiddlewareFunc {
+	if perSecond <= 0 {
 		return func(next echo.HandlerFunc) echo.HandlerFunc { return next }
 	}
-	return s.perClientLimit(rate.Limit(s.cfg.RateLimit), max(1, int(math.Ceil(s.cfg.RateLimit))), "write requests")
+	return s.perClientLimit(rate.Limit(perSecond), max(1, int(math.Ceil(perSecond))), kind+" requests")
 }
 
 // perClientLimit limits requests per client IP to r per second with
@@ -306,5 +308,17 @@ func requireJSON(next echo.HandlerFunc) echo.HandlerFunc {
 			return news.Errorf(news.ECodeUnsupported, "charset %q is not supported: JSON is UTF-8", cs)
 		}
 		return next(c)
+	}
+}
+
+// optionalJSON is requireJSON for a route whose JSON body may be left
+// out (rotate-secret): a request without a body passes as it is.
+func optionalJSON(next echo.HandlerFunc) echo.HandlerFunc {
+	strict := requireJSON(next)
+	return func(c echo.Context) error {
+		if c.Request().ContentLength == 0 {
+			return next(c)
+		}
+		return strict(c)
 	}
 }

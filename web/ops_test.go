@@ -263,7 +263,7 @@ func TestRateLimit(t *testing.T) {
 	if last.Header.Get("Retry-After") == "" || !strings.Contains(lastBody, `"code":"rate_limited"`) {
 		t.Errorf("429 answer: %v %s", last.Header, lastBody)
 	}
-	// Reads are not limited.
+	// Reads have a limit of their own (off here: ReadRateLimit is 0).
 	for i := 0; i < 10; i++ {
 		if resp, _ := rawCall(t, ts, "GET", "/api/search?q=x", nil, ""); resp.StatusCode != 200 {
 			t.Fatalf("read %d: %d", i, resp.StatusCode)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -19,11 +20,19 @@ func (s *Server) handleSearch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.eng.Search(p)
+	ctx, cancel := s.searchContext(c)
+	defer cancel()
+	res, err := s.eng.Search(ctx, p)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, res)
+}
+
+// searchContext is the context a search runs under: the request's, so a
+// client that hangs up stops its search, with the server's deadline.
+func (s *Server) searchContext(c echo.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.Request().Context(), s.cfg.SearchTimeout)
 }
 
 // MaxQueryBytes bounds the q parameter; the parser has its own, lower

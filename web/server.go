@@ -27,6 +27,9 @@ import (
 // DefaultMaxBody is the default limit on request bodies.
 const DefaultMaxBody = 32 << 20
 
+// DefaultSearchTimeout is the default deadline of one search.
+const DefaultSearchTimeout = 10 * time.Second
+
 // Config configures the server.
 type Config struct {
 	Engine  *engine.Engine
@@ -36,9 +39,16 @@ type Config struct {
 	Logger  *slog.Logger
 	// Registry holds the metrics GET /metrics serves; nil: a new one.
 	// Pass your own to register other layers' collectors (alerts) in it.
-	Registry   *prometheus.Registry
-	RateLimit  float64 // write requests per second per client IP; 0: no limit
-	TrustProxy bool    // take the client IP from X-Forwarded-For
+	Registry  *prometheus.Registry
+	RateLimit float64 // write requests per second per client IP; 0: no limit
+	// ReadRateLimit is searches and article reads (API and UI search
+	// page) per second per client IP, counted apart from writes; 0: no
+	// limit.
+	ReadRateLimit float64
+	// SearchTimeout is the deadline of one search (API and UI); past it
+	// the answer is 503 timeout. 0: DefaultSearchTimeout.
+	SearchTimeout time.Duration
+	TrustProxy    bool // take the client IP from X-Forwarded-For
 	// Alerts serves /api/alerts and /api/deliveries; nil: they answer 503.
 	Alerts *alerts.Service
 	// Feeds serves /api/feeds; nil: it answers 503.
@@ -59,10 +69,11 @@ type Server struct {
 	srv  *http.Server
 	addr net.Addr
 
-	metrics  *metrics
-	limiter  echo.MiddlewareFunc // shared by every write route
-	sessions *sessionStore       // UI sign-ins (web/session.go)
-	closing  atomic.Bool         // shutdown has begun: not ready
+	metrics     *metrics
+	limiter     echo.MiddlewareFunc // shared by every write route
+	readLimiter echo.MiddlewareFunc // shared by search and article reads
+	sessions    *sessionStore       // UI sign-ins (web/session.go)
+	closing     atomic.Bool         // shutdown has begun: not ready
 }
 
 // New builds the server and its routes.
@@ -82,12 +93,17 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
+	if cfg.SearchTimeout <= 0 {
+		cfg.SearchTimeout = DefaultSearchTimeout
+	}
 	s := &Server{cfg: cfg, eng: cfg.Engine, log: cfg.Logger}
 	m, err := newMetrics(cfg.Registry, cfg.Engine)
 	if err != nil {
 		return nil, fmt.Errorf("web: metrics: %w", err)
 	}
-	s.metrics, s.limiter = m, s.rateLimit()
+	s.metrics = m
+	s.limiter = s.rateLimit(cfg.RateLimit, "write")
+	s.readLimiter = s.rateLimit(cfg.ReadRateLimit, "read")
 	s.sessions = newSessionStore(MaxSessions, SessionTTL, time.Now)
 	e := echo.New()
 	e.HideBanner = true
@@ -102,16 +118,17 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) routes() {
 	e := s.e
 	read := s.requireToken(s.cfg.Private)
-	write := s.writeRoute(SmallBodyLimit) // rate limit, token, 1 MiB body
+	limitedRead := chain(s.readLimiter, read) // reads that cost: search, articles
+	write := s.writeRoute(SmallBodyLimit)     // rate limit, token, 1 MiB body
 
 	s.uiRoutes() // pages and /static (web/pages.go); their own read check accepts the login cookie
 	s.opsRoutes()
 
 	api := e.Group("/api")
 	api.POST("/articles", s.handleIngest, s.writeRoute(0)) // --max-body, in the handler
-	api.GET("/articles/:id", s.handleGetArticle, read)
+	api.GET("/articles/:id", s.handleGetArticle, limitedRead)
 	api.DELETE("/articles/:id", s.handleDeleteArticle, write)
-	api.GET("/search", s.handleSearch, read)
+	api.GET("/search", s.handleSearch, limitedRead)
 	s.alertRoutes(api, read, write) // web/alerts.go
 	s.feedRoutes(api, read, write)  // web/feeds.go
 	api.POST("/admin/resume", s.handleResume, write)

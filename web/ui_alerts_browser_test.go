@@ -50,16 +50,21 @@ func (r *receiver) got() []string {
 }
 
 // newAlertsUIServer serves the UI and the alerts API (web.Config.Alerts)
-// over the demo corpus, with loopback webhooks allowed and quick retries.
-func newAlertsUIServer(t *testing.T) (*httptest.Server, *alerts.Service, func(*news.Article)) {
+// over the demo corpus, with loopback webhooks allowed and quick retries;
+// mutate, when set, changes the alerts' configuration.
+func newAlertsUIServer(t *testing.T, mutate func(*alerts.Config)) (*httptest.Server, *alerts.Service, func(*news.Article)) {
 	t.Helper()
 	eng := newDemoEngine(t)
-	svc, err := alerts.New(alerts.Config{
+	cfg := alerts.Config{
 		Engine: eng, Logger: quiet,
 		Allow:         []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
 		RetrySchedule: []time.Duration{0, 100 * time.Millisecond},
 		Timeout:       5 * time.Second,
-	})
+	}
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	svc, err := alerts.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +91,7 @@ func newAlertsUIServer(t *testing.T) (*httptest.Server, *alerts.Service, func(*n
 }
 
 func TestUIBrowserAlertFlow(t *testing.T) {
-	ts, svc, ingestOne := newAlertsUIServer(t)
+	ts, svc, ingestOne := newAlertsUIServer(t, nil)
 	rcv := newReceiver(t)
 	b := &browser{t: t, ctx: newBrowser(t), base: ts.URL}
 	b.viewport(1440)
@@ -208,6 +213,21 @@ func TestUIBrowserAlertFlow(t *testing.T) {
 		t.Errorf("edited name %q", v.Name)
 	}
 	eval[bool](b, `window.confirm = () => true, true`)
+
+	// Rotate: the new secret once, and until when the old one signs.
+	b.do(chromedp.Click(chromedp.CSS("#act-rotate")))
+	b.waitJS(`!document.querySelector("#rotated").hidden`)
+	if s := eval[string](b, `document.querySelector("#secret").textContent`); !strings.HasPrefix(s, "whsec_") {
+		t.Errorf("rotated secret shown: %q", s)
+	}
+	if g := eval[string](b, `document.querySelector("#rotated-grace").textContent`); !strings.Contains(g, "keeps signing beside it until") {
+		t.Errorf("rotation grace: %q", g)
+	}
+	if v, _ := svc.Get(id); len(v.PreviousSecrets) != 1 || time.Until(v.PreviousSecrets[0].ExpiresAt) < 23*time.Hour {
+		t.Errorf("after rotating in the UI: previous secrets %+v", v.PreviousSecrets)
+	}
+	b.shoot("alert-rotated")
+
 	b.clickAndLoad("#act-delete")
 	if _, err := svc.Get(id); news.ErrorCode(err) != news.ECodeNotFound {
 		t.Errorf("alert still there after delete")

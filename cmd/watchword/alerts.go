@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,25 +13,25 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/internal/engine"
 )
 
 // alertFlags are the serve flags of the alert service.
 type alertFlags struct {
-	minInterval *time.Duration
-	retry       *string
-	allow       *string
-	senders     *int
+	minInterval time.Duration
+	retry       string
+	allow       string
+	senders     int
 }
 
-func addAlertFlags(fs *flag.FlagSet) alertFlags {
-	return alertFlags{
-		minInterval: fs.Duration("min-alert-interval", alerts.DefaultMinInterval, "shortest allowed alert schedule interval"),
-		retry:       fs.String("webhook-retry", "", "webhook retry schedule, the wait before each attempt, e.g. 0s,5s,5m (default: the Standard Webhooks schedule)"),
-		allow:       fs.String("webhook-allow", "", "CIDRs webhooks may reach despite the private-address guard, e.g. 127.0.0.0/8"),
-		senders:     fs.Int("webhook-senders", alerts.DefaultSenders, "concurrent webhook deliveries"),
-	}
+func (f *alertFlags) register(fs *pflag.FlagSet) {
+	fs.DurationVar(&f.minInterval, "min-alert-interval", alerts.DefaultMinInterval, "shortest allowed alert schedule interval")
+	fs.StringVar(&f.retry, "webhook-retry", "", "webhook retry schedule, the wait before each attempt, e.g. 0s,5s,5m (default: the Standard Webhooks schedule)")
+	fs.StringVar(&f.allow, "webhook-allow", "", "CIDRs webhooks may reach despite the private-address guard, e.g. 127.0.0.0/8")
+	fs.IntVar(&f.senders, "webhook-senders", alerts.DefaultSenders, "concurrent webhook deliveries")
 }
 
 func parseRetry(s string) ([]time.Duration, error) {
@@ -53,20 +52,20 @@ func parseRetry(s string) ([]time.Duration, error) {
 // startAlerts opens the alert service on the engine's store, schedules its
 // alerts on the shared scheduler sched and starts its senders.
 func startAlerts(eng *engine.Engine, log *slog.Logger, f alertFlags, m *alerts.Metrics, sched *cron.Cron, hold *alerts.Hold) (*alerts.Service, error) {
-	retry, err := parseRetry(*f.retry)
+	retry, err := parseRetry(f.retry)
 	if err != nil {
 		return nil, err
 	}
-	allow, err := alerts.ParseAllow(*f.allow)
+	allow, err := alerts.ParseAllow(f.allow)
 	if err != nil {
 		return nil, usageError{err}
 	}
-	if *f.minInterval < time.Second {
+	if f.minInterval < time.Second {
 		return nil, usageError{errors.New("--min-alert-interval must be at least 1s")}
 	}
 	svc, err := alerts.New(alerts.Config{
-		Engine: eng, Logger: log, MinInterval: *f.minInterval, RetrySchedule: retry,
-		Allow: allow, Senders: *f.senders, Version: version, Metrics: m, Cron: sched, Hold: hold,
+		Engine: eng, Logger: log, MinInterval: f.minInterval, RetrySchedule: retry,
+		Allow: allow, Senders: f.senders, Version: version, Metrics: m, Cron: sched, Hold: hold,
 	})
 	if err != nil {
 		return nil, err
@@ -87,100 +86,146 @@ func stopService(name string, stop func(context.Context) error, log *slog.Logger
 	}
 }
 
-const alertsUsage = `usage: watchword alerts list|create|delete|preview [flags]
+// newAlertsCmd manages the alerts of a running server.
+func newAlertsCmd(stdout io.Writer) *cobra.Command {
+	return groupCmd("alerts", "Manage the alerts of a running server",
+		newAlertsListCmd(stdout), newAlertsCreateCmd(stdout), newAlertsDeleteCmd(stdout), newAlertsPreviewCmd(stdout), newAlertsRotateCmd(stdout))
+}
 
-  alerts list
-  alerts create --name N --query Q --webhook URL [--schedule @hourly] [--timezone UTC] [--speaker S ...]
-  alerts delete ID
-  alerts preview ID
-`
-
-// cmdAlerts manages the alerts of a running server.
-func cmdAlerts(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, alertsUsage)
-		return usageError{errors.New("want list, create, delete or preview")}
-	}
-	sub := args[0]
-	fs := newFlags("alerts "+sub, stderr)
-	srv := addServerFlags(fs)
-	name := fs.String("name", "", "create: alert name")
-	q := fs.String("query", "", "create: query, in the search language")
-	hook := fs.String("webhook", "", "create: webhook URL")
-	sched := fs.String("schedule", "@hourly", "create: cron spec or descriptor")
-	tz := fs.String("timezone", "UTC", "create: IANA time zone of the schedule")
-	maxm := fs.Int("max-matches", 0, "create: matches per delivery (default 100)")
-	var speakers, countries, topics, sources multiFlag
-	fs.Var(&speakers, "speaker", "create: filter by speaker (repeatable)")
-	fs.Var(&countries, "country", "create: filter by country (repeatable)")
-	fs.Var(&topics, "topic", "create: filter by topic (repeatable)")
-	fs.Var(&sources, "source", "create: filter by source (repeatable)")
-	if err := parseFlags(fs, args[1:]); err != nil {
-		return err
-	}
-	c := srv.client()
-	oneID := func() (string, error) {
-		if fs.NArg() != 1 {
-			return "", usageError{fmt.Errorf("alerts %s needs one alert id", sub)}
-		}
-		return url.PathEscape(fs.Arg(0)), nil
-	}
-	switch sub {
-	case "list":
-		var res struct {
-			Alerts []alerts.View `json:"alerts"`
-		}
-		if err := c.do("GET", "/api/alerts", "", nil, &res); err != nil {
-			return err
-		}
-		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tSCHEDULE\tENABLED\tLAST RUN\tLAST DELIVERY\tQUERY")
-		for _, a := range res.Alerts {
-			last := "-"
-			if a.LastRunAt != nil {
-				last = a.LastRunAt.Format(time.RFC3339)
+func newAlertsListCmd(stdout io.Writer) *cobra.Command {
+	var srv serverFlags
+	c := &cobra.Command{
+		Use:   "list [flags]",
+		Short: "List the alerts",
+		Args:  noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			var res struct {
+				Alerts []alerts.View `json:"alerts"`
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%s\t%s\t%s\n", a.ID, a.Name, a.Schedule, a.Enabled, last, a.LastDeliveryStatus, a.Query)
-		}
-		return tw.Flush()
-	case "create":
-		in := map[string]any{"name": *name, "query": *q, "webhook_url": *hook, "schedule": *sched, "timezone": *tz,
-			"filters": map[string][]string{"speaker": speakers, "country": countries, "topic": topics, "source": sources}}
-		if *maxm > 0 {
-			in["max_matches_per_delivery"] = *maxm
-		}
-		body, _ := json.Marshal(in)
-		var v alerts.View
-		if err := c.do("POST", "/api/alerts", "application/json", body, &v); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "created alert %s\nsigning secret (shown once): %s\n", v.ID, v.Secret)
-		return nil
-	case "delete":
-		id, err := oneID()
-		if err != nil {
-			return err
-		}
-		if err := c.do("DELETE", "/api/alerts/"+id, "", nil, nil); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "deleted alert %s\n", fs.Arg(0))
-		return nil
-	case "preview":
-		id, err := oneID()
-		if err != nil {
-			return err
-		}
-		var p alerts.Preview
-		if err := c.do("GET", "/api/alerts/"+id+"/preview", "", nil, &p); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "%d new matches would be sent\n", p.TotalNew)
-		for _, m := range p.Matches {
-			fmt.Fprintf(stdout, "%s  %s  %s\n", m.Date.Format("2006-01-02"), m.ID, m.Title)
-		}
-		return nil
+			if err := srv.client().do(c.Context(), "GET", "/api/alerts", "", nil, &res); err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tNAME\tSCHEDULE\tENABLED\tLAST RUN\tLAST DELIVERY\tQUERY")
+			for _, a := range res.Alerts {
+				last := "-"
+				if a.LastRunAt != nil {
+					last = a.LastRunAt.Format(time.RFC3339)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%s\t%s\t%s\n", a.ID, a.Name, a.Schedule, a.Enabled, last, a.LastDeliveryStatus, a.Query)
+			}
+			return tw.Flush()
+		},
 	}
-	fmt.Fprint(stderr, alertsUsage)
-	return usageError{fmt.Errorf("unknown alerts command %q", sub)}
+	srv.register(c.Flags())
+	return c
+}
+
+func newAlertsCreateCmd(stdout io.Writer) *cobra.Command {
+	var (
+		srv                                  serverFlags
+		name, q, hook, sched, tz             string
+		maxm                                 int
+		speakers, countries, topics, sources []string
+	)
+	c := &cobra.Command{
+		Use:   "create --name N --query Q --webhook URL [flags]",
+		Short: "Create an alert; prints its signing secret once",
+		Args:  noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			in := map[string]any{"name": name, "query": q, "webhook_url": hook, "schedule": sched, "timezone": tz,
+				"filters": map[string][]string{"speaker": speakers, "country": countries, "topic": topics, "source": sources}}
+			if maxm > 0 {
+				in["max_matches_per_delivery"] = maxm
+			}
+			body, _ := json.Marshal(in)
+			var v alerts.View
+			if err := srv.client().do(c.Context(), "POST", "/api/alerts", "application/json", body, &v); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "created alert %s\nsigning secret (shown once): %s\n", v.ID, v.Secret)
+			return nil
+		},
+	}
+	fs := c.Flags()
+	srv.register(fs)
+	fs.StringVar(&name, "name", "", "alert name")
+	fs.StringVar(&q, "query", "", "query, in the search language (empty: every new article that passes the --speaker, --country, --topic or --source filters)")
+	fs.StringVar(&hook, "webhook", "", "webhook URL")
+	fs.StringVar(&sched, "schedule", "@hourly", "cron spec or descriptor")
+	fs.StringVar(&tz, "timezone", "UTC", "IANA time zone of the schedule")
+	fs.IntVar(&maxm, "max-matches", 0, fmt.Sprintf("matches per delivery (default %d)", alerts.DefaultMaxMatches))
+	fs.StringArrayVar(&speakers, "speaker", nil, "filter by speaker (repeatable)")
+	fs.StringArrayVar(&countries, "country", nil, "filter by country (repeatable)")
+	fs.StringArrayVar(&topics, "topic", nil, "filter by topic (repeatable)")
+	fs.StringArrayVar(&sources, "source", nil, "filter by source (repeatable)")
+	return c
+}
+
+func newAlertsDeleteCmd(stdout io.Writer) *cobra.Command {
+	var srv serverFlags
+	c := &cobra.Command{
+		Use:   "delete ID [flags]",
+		Short: "Delete an alert",
+		Args:  exactArgs(1, "one alert id"),
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := srv.client().do(c.Context(), "DELETE", "/api/alerts/"+url.PathEscape(args[0]), "", nil, nil); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "deleted alert %s\n", args[0])
+			return nil
+		},
+	}
+	srv.register(c.Flags())
+	return c
+}
+
+func newAlertsRotateCmd(stdout io.Writer) *cobra.Command {
+	var srv serverFlags
+	var grace time.Duration
+	c := &cobra.Command{
+		Use:   "rotate-secret ID [flags]",
+		Short: "Replace an alert's signing secret; the old one keeps signing for --grace",
+		Args:  exactArgs(1, "one alert id"),
+		RunE: func(c *cobra.Command, args []string) error {
+			body, err := json.Marshal(map[string]string{"grace": grace.String()})
+			if err != nil {
+				return err
+			}
+			var v alerts.View
+			if err := srv.client().do(c.Context(), "POST", "/api/alerts/"+url.PathEscape(args[0])+"/rotate-secret", "application/json", body, &v); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "new secret for alert %s (shown once): %s\n", v.ID, v.Secret)
+			for _, p := range v.PreviousSecrets {
+				fmt.Fprintf(stdout, "a previous secret keeps signing until %s\n", p.ExpiresAt.Format(time.RFC3339))
+			}
+			return nil
+		},
+	}
+	c.Flags().DurationVar(&grace, "grace", alerts.DefaultRotationGrace, "how long the replaced secret keeps signing deliveries beside the new one (0s: stop at once)")
+	srv.register(c.Flags())
+	return c
+}
+
+func newAlertsPreviewCmd(stdout io.Writer) *cobra.Command {
+	var srv serverFlags
+	c := &cobra.Command{
+		Use:   "preview ID [flags]",
+		Short: "Show what an alert's next run would send",
+		Args:  exactArgs(1, "one alert id"),
+		RunE: func(c *cobra.Command, args []string) error {
+			var p alerts.Preview
+			if err := srv.client().do(c.Context(), "GET", "/api/alerts/"+url.PathEscape(args[0])+"/preview", "", nil, &p); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "%d new matches would be sent\n", p.TotalNew)
+			for _, m := range p.Matches {
+				fmt.Fprintf(stdout, "%s  %s  %s\n", m.Date.Format("2006-01-02"), m.ID, m.Title)
+			}
+			return nil
+		},
+	}
+	srv.register(c.Flags())
+	return c
 }

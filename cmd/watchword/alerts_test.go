@@ -45,6 +45,7 @@ func TestAlertsCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "whsec_") {
 		t.Fatalf("create: %d %s %s", code, out, errs)
 	}
+	createOut := out
 	id := regexp.MustCompile(`al_[0-9a-f]+`).FindString(out)
 	if _, err := post(s.base, []byte(`{"id":"k1","body":"Ukraine news."}`+"\n")); err != nil {
 		t.Fatal(err)
@@ -56,6 +57,15 @@ func TestAlertsCommand(t *testing.T) {
 	out, errs, code = runCLI("preview", id)
 	if code != 0 || !strings.Contains(out, "1 new matches") || !strings.Contains(out, "k1") {
 		t.Fatalf("preview: %d %s %s", code, out, errs)
+	}
+	oldSecret := regexp.MustCompile(`whsec_[A-Za-z0-9+/=_-]+`).FindString(createOut)
+	out, errs, code = runCLI("rotate-secret", id, "--grace", "2h")
+	newSecret := regexp.MustCompile(`whsec_[A-Za-z0-9+/=_-]+`).FindString(out)
+	if code != 0 || newSecret == "" || newSecret == oldSecret || !strings.Contains(out, "keeps signing until") {
+		t.Fatalf("rotate-secret: %d %q %s (old %q)", code, out, errs, oldSecret)
+	}
+	if _, errs, code = runCLI("rotate-secret", id, "--grace", "1000h"); code == 0 || !strings.Contains(errs, "invalid") {
+		t.Fatalf("rotate-secret beyond the longest grace: %d %s", code, errs)
 	}
 	out, errs, code = runCLI("delete", id)
 	if code != 0 || !strings.Contains(out, "deleted") {

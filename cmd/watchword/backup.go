@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/feeds"
@@ -20,45 +21,51 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 )
 
-// cmdBackup writes a consistent copy of the store to --out: from a running
-// server with --server (GET /api/backup), or from the data directory,
-// which works only while no server holds the store's lock.
-func cmdBackup(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("backup", stderr)
-	data := fs.String("data", "./watchword-data", "data directory (offline backup, or to find the token)")
-	server := fs.String("server", "", "back up a running server over HTTP, e.g. http://127.0.0.1:8080")
-	token := fs.String("token", "", "API token for --server (default: read from <data>/token)")
-	out := fs.String("out", "", "file to write (required)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if *out == "" || fs.NArg() > 0 {
-		return usageError{errors.New("usage: watchword backup [--data DIR | --server URL [--token T]] --out FILE")}
-	}
-	if err := checkTarget(*out); err != nil {
-		return err
-	}
-	start := time.Now()
-	var n int64
-	var err error
-	if *server != "" {
-		tok := *token
-		if tok == "" {
-			b, rerr := os.ReadFile(filepath.Join(*data, "token"))
-			if rerr != nil {
-				return fmt.Errorf("no --token given and none readable in %s: %w", *data, rerr)
+// newBackupCmd writes a consistent copy of the store to --out: from a
+// running server with --server (GET /api/backup), or from the data
+// directory, which works only while no server holds the store's lock.
+func newBackupCmd(stdout io.Writer) *cobra.Command {
+	var data, server, token, out string
+	c := &cobra.Command{
+		Use:   "backup --out FILE [--data DIR | --server URL [--token T]]",
+		Short: "Write a consistent copy of the store, offline or from a running server",
+		Args:  noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if out == "" {
+				return usageError{errors.New("--out FILE is required")}
 			}
-			tok = strings.TrimSpace(string(b))
-		}
-		n, err = backupServer(*server, tok, *out)
-	} else {
-		n, err = backupFile(engine.StorePath(*data), *out)
+			if err := checkTarget(out); err != nil {
+				return err
+			}
+			start := time.Now()
+			var n int64
+			var err error
+			if server != "" {
+				tok := token
+				if tok == "" {
+					b, rerr := os.ReadFile(filepath.Join(data, "token"))
+					if rerr != nil {
+						return fmt.Errorf("no --token given and none readable in %s: %w", data, rerr)
+					}
+					tok = strings.TrimSpace(string(b))
+				}
+				n, err = backupServer(c.Context(), server, tok, out)
+			} else {
+				n, err = backupFile(engine.StorePath(data), out)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "backed up %d bytes to %s in %s\n", n, out, time.Since(start).Round(time.Millisecond))
+			return nil
+		},
 	}
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "backed up %d bytes to %s in %s\n", n, *out, time.Since(start).Round(time.Millisecond))
-	return nil
+	fs := c.Flags()
+	fs.StringVar(&data, "data", "./watchword-data", "data directory (offline backup, or to find the token)")
+	fs.StringVar(&server, "server", "", "back up a running server over HTTP, e.g. http://127.0.0.1:8080")
+	fs.StringVar(&token, "token", "", "API token for --server (default: read from <data>/token)")
+	fs.StringVar(&out, "out", "", "file to write (required; a new or a regular file)")
+	return c
 }
 
 // backupFile copies the store through a read transaction. Opening it
@@ -88,8 +95,8 @@ func backupFile(storePath, out string) (int64, error) {
 }
 
 // backupServer downloads GET /api/backup.
-func backupServer(server, token, out string) (int64, error) {
-	req, err := http.NewRequest(http.MethodGet, strings.TrimRight(server, "/")+"/api/backup", nil)
+func backupServer(ctx context.Context, server, token, out string) (int64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(server, "/")+"/api/backup", nil)
 	if err != nil {
 		return 0, err
 	}
@@ -199,35 +206,50 @@ func checkStoreFile(path string) error {
 	return store.Verify(context.Background(), path, storeBuckets())
 }
 
-// cmdRestore puts a backup in place as the store of a data directory and
-// removes the index, which the next start rebuilds from the store.
-func cmdRestore(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("restore", stderr)
-	data := fs.String("data", "", "data directory to restore into (required; the server must be stopped)")
-	in := fs.String("in", "", "backup file (required)")
-	force := fs.Bool("force", false, "replace the store of a non-empty data directory")
-	if err := parseFlags(fs, args); err != nil {
-		return err
+// newRestoreCmd puts a backup in place as the store of a data directory
+// and removes the index, which the next start rebuilds from the store.
+func newRestoreCmd(stdout io.Writer) *cobra.Command {
+	var o restoreOptions
+	c := &cobra.Command{
+		Use:   "restore --data DIR --in FILE [--force]",
+		Short: "Put a backup in place as the store of a data directory (server stopped)",
+		Args:  noArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if o.data == "" || o.in == "" {
+				return usageError{errors.New("--data DIR and --in FILE are required")}
+			}
+			return restore(&o, stdout)
+		},
 	}
-	if *data == "" || *in == "" || fs.NArg() > 0 {
-		return usageError{errors.New("usage: watchword restore --data DIR --in FILE [--force]")}
-	}
+	fs := c.Flags()
+	fs.StringVar(&o.data, "data", "", "data directory to restore into (required; the server must be stopped)")
+	fs.StringVar(&o.in, "in", "", "backup file (required)")
+	fs.BoolVar(&o.force, "force", false, "replace the store of a non-empty data directory")
+	return c
+}
+
+type restoreOptions struct {
+	data, in string
+	force    bool
+}
+
+func restore(o *restoreOptions, stdout io.Writer) error {
 	start := time.Now()
-	if err := checkStoreFile(*in); err != nil {
-		return fmt.Errorf("%s is not a valid store, nothing was restored: %w", *in, err)
+	if err := checkStoreFile(o.in); err != nil {
+		return fmt.Errorf("%s is not a valid store, nothing was restored: %w", o.in, err)
 	}
-	fmt.Fprintf(stdout, "verified %s (every page and record) in %s\n", *in, time.Since(start).Round(time.Millisecond))
-	entries, err := os.ReadDir(*data)
+	fmt.Fprintf(stdout, "verified %s (every page and record) in %s\n", o.in, time.Since(start).Round(time.Millisecond))
+	entries, err := os.ReadDir(o.data)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	if len(entries) > 0 && !*force {
-		return fmt.Errorf("%s is not empty; stop the server and add --force to replace its store", *data)
+	if len(entries) > 0 && !o.force {
+		return fmt.Errorf("%s is not empty; stop the server and add --force to replace its store", o.data)
 	}
-	if err := os.MkdirAll(*data, 0o700); err != nil {
+	if err := os.MkdirAll(o.data, 0o700); err != nil {
 		return err
 	}
-	storePath := engine.StorePath(*data)
+	storePath := engine.StorePath(o.data)
 	// A running server holds the exclusive lock: refuse rather than swap
 	// the file under it.
 	if _, err := os.Stat(storePath); err == nil {
@@ -237,7 +259,7 @@ func cmdRestore(args []string, stdout, stderr io.Writer) error {
 		}
 		db.Close()
 	}
-	src, err := os.Open(*in)
+	src, err := os.Open(o.in)
 	if err != nil {
 		return err
 	}
@@ -245,7 +267,7 @@ func cmdRestore(args []string, stdout, stderr io.Writer) error {
 	// The restored store starts held: its alert and feed schedulers and
 	// its webhook senders wait for serve --resume-schedulers or POST
 	// /api/admin/resume, so testing a backup never sends a webhook twice.
-	reason := fmt.Sprintf("restored from %s at %s", filepath.Base(*in), time.Now().UTC().Format(time.RFC3339))
+	reason := fmt.Sprintf("restored from %s at %s", filepath.Base(o.in), time.Now().UTC().Format(time.RFC3339))
 	err = writeAtomically(storePath, func(w io.Writer) error {
 		_, err := io.Copy(w, src)
 		return err
@@ -263,14 +285,14 @@ func cmdRestore(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("restore %s: %w", storePath, err)
 	}
-	if err := os.RemoveAll(engine.IndexPath(*data)); err != nil {
+	if err := os.RemoveAll(engine.IndexPath(o.data)); err != nil {
 		return fmt.Errorf("remove the old index: %w", err)
 	}
-	if d, err := os.Open(*data); err == nil {
+	if d, err := os.Open(o.data); err == nil {
 		d.Sync() // make the rename durable
 		d.Close()
 	}
-	fmt.Fprintf(stdout, "restored %s into %s; the index is rebuilt from the store on the next start\n", *in, storePath)
+	fmt.Fprintf(stdout, "restored %s into %s; the index is rebuilt from the store on the next start\n", o.in, storePath)
 	fmt.Fprintf(stdout, "alerts, feeds and webhook deliveries start held: resume with serve --resume-schedulers or POST /api/admin/resume\n")
 	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -34,7 +35,7 @@ func searchTotal(t *testing.T, dir, q string) (total uint64, stored int) {
 		t.Fatal(err)
 	}
 	defer eng.Close()
-	res, err := eng.Search(engine.SearchParams{Q: q})
+	res, err := eng.Search(context.Background(), engine.SearchParams{Q: q})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +20,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spf13/cobra"
+	"github.com/watchword/watchword/index"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/news"
 )
@@ -60,69 +63,102 @@ type corpusDoc struct {
 	Body   string `json:"body"`
 }
 
-func cmdBench(args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 && args[0] == "alerts" {
-		return cmdBenchAlerts(args[1:], stdout, stderr) // bench_alerts.go
+// benchOptions are the flags of bench ingest and bench search.
+type benchOptions struct {
+	mode       string // ingest or search
+	corpus     string
+	scale      int
+	data       string
+	reuse      bool
+	sqlite     string
+	noExtract  bool
+	pairs      int
+	rounds     int
+	cpuProfile string
+	gcPercent  int
+	batch      int
+}
+
+func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
+	return groupCmd("bench", "Measure ingest, search and alerts on a JSONL corpus",
+		newBenchModeCmd("ingest", "Load a corpus through the pipeline and into SQLite FTS5; the cost of extraction", stdout, stderr),
+		newBenchModeCmd("search", "Query latency of Watchword and SQLite FTS5 on a corpus", stdout, stderr),
+		newBenchModeCmd("hostile", "Serve a data directory over HTTP and send it the worst queries; times and memory", stdout, stderr),
+		newBenchAlertsCmd(stdout, stderr), // bench_alerts.go
+	)
+}
+
+func newBenchModeCmd(mode, short string, stdout, stderr io.Writer) *cobra.Command {
+	o := benchOptions{mode: mode}
+	c := &cobra.Command{
+		Use:   mode + " [flags]",
+		Short: short,
+		Args:  noArgs,
+		RunE:  func(*cobra.Command, []string) error { return bench(&o, stdout, stderr) },
 	}
-	if len(args) == 0 || (args[0] != "ingest" && args[0] != "search") {
-		return usageError{errors.New("want 'bench ingest' or 'bench search'")}
+	fs := c.Flags()
+	fs.StringVar(&o.corpus, "corpus", "../shared/corpus/reuters21578.jsonl", "JSONL corpus")
+	fs.IntVar(&o.scale, "scale", 0, "replicate the corpus with fresh ids and shifted dates up to this many articles (0: as is)")
+	fs.StringVar(&o.data, "data", "", "data directory to keep (default: a temporary one, removed afterwards)")
+	fs.StringVar(&o.sqlite, "sqlite", "sqlite3", "sqlite3 binary for the side-by-side peer ('' to skip it)")
+	fs.BoolVar(&o.noExtract, "no-extract", false, "ingest without entity extraction")
+	switch mode {
+	case "ingest":
+		fs.IntVar(&o.pairs, "pairs", 5, "loads with and without extraction, alternating which runs first (0: one load)")
+	case "search":
+		fs.BoolVar(&o.reuse, "reuse", false, "search an existing --data directory instead of loading it")
+		fs.IntVar(&o.rounds, "rounds", 20, "times each query runs, for latency percentiles")
+	case "hostile":
+		fs.BoolVar(&o.reuse, "reuse", false, "serve an existing --data directory instead of loading it")
 	}
-	mode := args[0]
-	fs := newFlags("bench "+mode, stderr)
-	corpus := fs.String("corpus", "../shared/corpus/reuters21578.jsonl", "JSONL corpus")
-	scale := fs.Int("scale", 0, "replicate the corpus with fresh ids and shifted dates up to this many articles (0: as is)")
-	data := fs.String("data", "", "data directory to keep (default: a temporary one, removed afterwards)")
-	reuse := fs.Bool("reuse", false, "search an existing --data directory instead of loading it")
-	sqlite := fs.String("sqlite", "sqlite3", "sqlite3 binary for the side-by-side peer ('' to skip it)")
-	noExtract := fs.Bool("no-extract", false, "ingest without entity extraction")
-	pairs := fs.Int("pairs", 5, "ingest: loads with and without extraction, alternating which runs first (0: one load)")
-	rounds := fs.Int("rounds", 20, "search: times each query runs, for latency percentiles")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file")
-	gcPercent := fs.Int("gc-percent", 200, "Go GC target percentage, as serve (GOGC overrides it)")
-	batch := fs.Int("batch", 0, "documents per store transaction and index batch (0: the engine's default)")
-	if err := parseFlags(fs, args[1:]); err != nil {
-		return err
-	}
-	setGCPercent(*gcPercent)
-	stopProfile, err := startCPUProfile(*cpuProfile)
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile to this file")
+	fs.IntVar(&o.gcPercent, "gc-percent", 200, "Go GC target percentage, as serve (GOGC overrides it)")
+	fs.IntVar(&o.batch, "batch", 0, "documents per store transaction and index batch (0: the engine's default)")
+	return c
+}
+
+func bench(o *benchOptions, stdout, stderr io.Writer) error {
+	mode := o.mode
+	setGCPercent(o.gcPercent)
+	stopProfile, err := startCPUProfile(o.cpuProfile)
 	if err != nil {
 		return err
 	}
 	defer stopProfile()
-	docs, err := readCorpus(*corpus)
+	docs, err := readCorpus(o.corpus)
 	if err != nil {
 		return err
 	}
 	n := len(docs)
-	if *scale > 0 {
-		n = *scale
+	if o.scale > 0 {
+		n = o.scale
 	}
-	dir, cleanup, err := benchDir(*data, "watchword-bench-")
+	dir, cleanup, err := benchDir(o.data, "watchword-bench-")
 	if err != nil {
 		return err
 	}
 	defer cleanup()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	fmt.Fprintf(stdout, "corpus %s: %d articles (%d base), GOMAXPROCS=%d, %s\n", *corpus, n, len(docs), runtime.GOMAXPROCS(0), runtime.Version())
+	fmt.Fprintf(stdout, "corpus %s: %d articles (%d base), GOMAXPROCS=%d, %s\n", o.corpus, n, len(docs), runtime.GOMAXPROCS(0), runtime.Version())
 
 	var ext engine.ExtractFunc
-	if !*noExtract {
+	if !o.noExtract {
 		if ext, err = newExtractor(); err != nil {
 			return err
 		}
 	}
 	wwDir := filepath.Join(dir, "watchword")
-	if !*reuse {
+	if !o.reuse {
 		os.RemoveAll(wwDir)
 		var took time.Duration
-		if mode == "ingest" && ext != nil && *pairs > 0 {
+		if mode == "ingest" && ext != nil && o.pairs > 0 {
 			// The cost of extraction: the same corpus with and without it,
 			// in the same process, alternating which load runs first.
-			if took, err = benchIngestPairs(stdout, dir, wwDir, docs, n, ext, *batch, *pairs, log); err != nil {
+			if took, err = benchIngestPairs(stdout, dir, wwDir, docs, n, ext, o.batch, o.pairs, log); err != nil {
 				return err
 			}
 		} else {
-			if took, _, err = benchIngest(wwDir, docs, n, ext, *batch, log); err != nil {
+			if took, _, err = benchIngest(wwDir, docs, n, ext, o.batch, log); err != nil {
 				return err
 			}
 			fmt.Fprintf(stdout, "watchword ingest: %d articles in %.2f s (%.0f articles/s), extraction %v\n",
@@ -131,16 +167,19 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		var ru syscall.Rusage
 		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 		fmt.Fprintf(stdout, "peak RSS of the bench process: %.0f MiB\n", float64(ru.Maxrss)/1024)
-		if *sqlite != "" && mode == "ingest" {
-			sqlTook, err := sqliteLoad(*sqlite, filepath.Join(dir, "fts5.db"), docs, n)
+		if o.sqlite != "" && mode == "ingest" {
+			sqlTook, err := sqliteLoad(o.sqlite, filepath.Join(dir, "fts5.db"), docs, n)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(stdout, "sqlite fts5 ingest: %d articles in %.2f s; watchword/sqlite = %.2f\n", n, sqlTook.Seconds(), took.Seconds()/sqlTook.Seconds())
 		}
 	}
+	if mode == "hostile" {
+		return benchHostile(stdout, wwDir, docs, log) // bench_hostile.go
+	}
 	if mode == "search" {
-		return benchSearch(stdout, wwDir, filepath.Join(dir, "fts5.db"), *sqlite, docs, n, *rounds, *reuse, log)
+		return benchSearch(stdout, wwDir, filepath.Join(dir, "fts5.db"), o.sqlite, docs, n, o.rounds, o.reuse, log)
 	}
 	return nil
 }
@@ -398,7 +437,7 @@ func benchSearch(stdout io.Writer, wwDir, db, sqlite string, docs []corpusDoc, n
 	// (sequence, date and facet values per document) into memory; it is
 	// timed apart from the rounds.
 	start := time.Now()
-	if _, err := eng.Search(engine.SearchParams{Q: benchQueries[0], Size: 20, FacetSize: 10}); err != nil {
+	if _, err := eng.Search(context.Background(), engine.SearchParams{Q: benchQueries[0], Size: 20, FacetSize: 10}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "first search after open (reads the segment metadata): %.1f ms\n", ms(time.Since(start)))
@@ -408,7 +447,7 @@ func benchSearch(stdout io.Writer, wwDir, db, sqlite string, docs []corpusDoc, n
 	var first []time.Duration
 	for _, q := range benchQueries {
 		start := time.Now()
-		if _, err := eng.Search(engine.SearchParams{Q: q, Size: 20, FacetSize: 10}); err != nil {
+		if _, err := eng.Search(context.Background(), engine.SearchParams{Q: q, Size: 20, FacetSize: 10}); err != nil {
 			return err
 		}
 		first = append(first, time.Since(start))
@@ -424,12 +463,12 @@ func benchSearch(stdout io.Writer, wwDir, db, sqlite string, docs []corpusDoc, n
 	for r := 0; r < rounds; r++ {
 		for i, q := range benchQueries {
 			start := time.Now()
-			if _, err := eng.Search(engine.SearchParams{Q: q, Size: 20, FacetSize: 10}); err != nil {
+			if _, err := eng.Search(context.Background(), engine.SearchParams{Q: q, Size: 20, FacetSize: 10}); err != nil {
 				return err
 			}
 			lat[i] = append(lat[i], time.Since(start))
 			start = time.Now()
-			if _, err := eng.Search(engine.SearchParams{Q: q, Size: 20}); err != nil {
+			if _, err := eng.Search(context.Background(), engine.SearchParams{Q: q, Size: 20}); err != nil {
 				return err
 			}
 			bare = append(bare, time.Since(start))
@@ -439,7 +478,7 @@ func benchSearch(stdout io.Writer, wwDir, db, sqlite string, docs []corpusDoc, n
 	worst := 0.0
 	var all []time.Duration
 	for i, q := range benchQueries {
-		res, err := eng.Search(engine.SearchParams{Q: q, Size: 0})
+		res, err := eng.Search(context.Background(), engine.SearchParams{Q: q, Size: 0})
 		if err != nil {
 			return fmt.Errorf("%s: %w", q, err)
 		}
@@ -467,7 +506,85 @@ func benchSearch(stdout io.Writer, wwDir, db, sqlite string, docs []corpusDoc, n
 		len(all), ms(percentile(all, .5)), ms(percentile(all, .9)), ms(percentile(all, .99)), ms(percentile(all, 1)))
 	fmt.Fprintf(stdout, "watchword search (20 hits, no facets, snippets) over %d runs: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms\n",
 		len(bare), ms(percentile(bare, .5)), ms(percentile(bare, .9)), ms(percentile(bare, .99)))
+	return benchTicked(stdout, eng, rounds)
+}
+
+// benchTicked times the queries with filters ticked, as a user narrowing
+// a search does: the top country, the two top countries (OR), and the
+// top country with the top topic and speaker. Values are written in lower
+// case, so filters are folded; the facet counts are disjunctive (each
+// facet counted without its own filter).
+func benchTicked(stdout io.Writer, eng *engine.Engine, rounds int) error {
+	type ticked struct {
+		q string
+		f index.Filters
+	}
+	var sets [3][]ticked
+	top := func(vs []index.FacetValue, i int) string {
+		if i < len(vs) {
+			return strings.ToLower(vs[i].Value)
+		}
+		return ""
+	}
+	for _, q := range benchQueries {
+		res, err := eng.Search(context.Background(), engine.SearchParams{Q: q, Size: 0, FacetSize: 2})
+		if err != nil {
+			return err
+		}
+		c1, c2 := top(res.Facets["countries"], 0), top(res.Facets["countries"], 1)
+		t1, s1 := top(res.Facets["topics"], 0), top(res.Facets["speakers"], 0)
+		if c1 == "" {
+			continue
+		}
+		sets[0] = append(sets[0], ticked{q, index.Filters{Countries: []string{c1}}})
+		if c2 != "" {
+			sets[1] = append(sets[1], ticked{q, index.Filters{Countries: []string{c1, c2}}})
+		}
+		if t1 != "" && s1 != "" {
+			sets[2] = append(sets[2], ticked{q, index.Filters{Countries: []string{c1}, Topics: []string{t1}, Speakers: []string{s1}}})
+		}
+	}
+	names := [3]string{"1 country", "2 countries (OR)", "country + topic + speaker"}
+	var lat [3][]time.Duration
+	var all []time.Duration
+	cpu0 := cpuTime()
+	for r := 0; r < rounds; r++ {
+		for k, set := range sets {
+			for _, t := range set {
+				start := time.Now()
+				if _, err := eng.Search(context.Background(), engine.SearchParams{Q: t.q, Filters: t.f, Size: 20, FacetSize: 10}); err != nil {
+					return fmt.Errorf("%s %+v: %w", t.q, t.f, err)
+				}
+				d := time.Since(start)
+				lat[k] = append(lat[k], d)
+				all = append(all, d)
+			}
+		}
+	}
+	cpu := cpuTime() - cpu0
+	if len(all) == 0 {
+		fmt.Fprintln(stdout, "ticked filters: the queries have no country facet values")
+		return nil
+	}
+	fmt.Fprintln(stdout)
+	for k, name := range names {
+		if len(lat[k]) > 0 {
+			fmt.Fprintf(stdout, "ticked %-26s %3d queries: p50 %.2f ms, p99 %.2f ms\n", name+":", len(sets[k]), ms(percentile(lat[k], .5)), ms(percentile(lat[k], .99)))
+		}
+	}
+	fmt.Fprintf(stdout, "watchword search with ticked filters (20 hits, 4 disjunctive facets, snippets) over %d runs: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms, CPU %.2f ms a search\n",
+		len(all), ms(percentile(all, .5)), ms(percentile(all, .9)), ms(percentile(all, .99)), ms(percentile(all, 1)), ms(cpu)/float64(len(all)))
 	return nil
+}
+
+// cpuTime is the CPU time (user and system) the process has used: on a
+// busy machine, a steadier measure of a search's cost than its latency.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // benchDir returns data, or else a new temporary directory that cleanup

@@ -20,45 +20,68 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/index"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/news"
 )
 
-// cmdBenchAlerts measures alert evaluation: N saved alerts against M new
+// benchAlertsOptions are the flags of bench alerts.
+type benchAlertsOptions struct {
+	corpus      string
+	nAlerts     int
+	nNew        int
+	nLarge      int
+	archive     int
+	data        string
+	reuse       bool
+	withExtract bool
+	seed        uint64
+	cpuProfile  string
+	gcPercent   int
+	rounds      int
+}
+
+func newBenchAlertsCmd(stdout, stderr io.Writer) *cobra.Command {
+	var o benchAlertsOptions
+	c := &cobra.Command{
+		Use:   "alerts [flags]",
+		Short: "Measure one evaluation round of many alerts over new articles",
+		Args:  noArgs,
+		RunE:  func(*cobra.Command, []string) error { return runBenchAlerts(&o, stdout, stderr) },
+	}
+	fs := c.Flags()
+	fs.StringVar(&o.corpus, "corpus", "../shared/corpus/reuters21578.jsonl", "JSONL corpus")
+	fs.IntVar(&o.nAlerts, "alerts", 10000, "saved alerts")
+	fs.IntVar(&o.nNew, "new", 1000, "new articles per round")
+	fs.IntVar(&o.nLarge, "new-large", 20000, "new articles in the large round")
+	fs.IntVar(&o.archive, "archive", 0, "archive articles (the corpus replicated; 0: the corpus once)")
+	fs.StringVar(&o.data, "data", "", "data directory to keep (default: a temporary one)")
+	fs.BoolVar(&o.reuse, "reuse", false, "reuse the archive already in --data")
+	fs.BoolVar(&o.withExtract, "extract", false, "run entity extraction on ingest")
+	fs.Uint64Var(&o.seed, "seed", 1, "random seed for the generated alerts")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the timed rounds to this file")
+	fs.IntVar(&o.gcPercent, "gc-percent", 200, "Go GC target percentage, as serve (GOGC overrides it)")
+	fs.IntVar(&o.rounds, "rounds", 3, "rounds of --alerts x --new in a row on the same alerts (a grown store)")
+	c.AddCommand(newBenchAlertsLatencyCmd(stdout, stderr))
+	return c
+}
+
+// runBenchAlerts measures alert evaluation: N saved alerts against M new
 // articles on top of an archive of A, then the same alerts against 20,000
 // new articles, and a tenth of the alerts against M, to show that the cost
 // follows new articles and alerts, not the archive.
-func cmdBenchAlerts(args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 && args[0] == "latency" {
-		return cmdBenchAlertsLatency(args[1:], stdout, stderr)
-	}
-	fs := newFlags("bench alerts", stderr)
-	corpus := fs.String("corpus", "../shared/corpus/reuters21578.jsonl", "JSONL corpus")
-	nAlerts := fs.Int("alerts", 10000, "saved alerts")
-	nNew := fs.Int("new", 1000, "new articles per round")
-	nLarge := fs.Int("new-large", 20000, "new articles in the large round")
-	archive := fs.Int("archive", 0, "archive articles (the corpus replicated; 0: the corpus once)")
-	data := fs.String("data", "", "data directory to keep (default: a temporary one)")
-	reuse := fs.Bool("reuse", false, "reuse the archive already in --data")
-	withExtract := fs.Bool("extract", false, "run entity extraction on ingest")
-	seed := fs.Uint64("seed", 1, "random seed for the generated alerts")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed rounds to this file")
-	gcPercent := fs.Int("gc-percent", 200, "Go GC target percentage, as serve (GOGC overrides it)")
-	rounds := fs.Int("rounds", 3, "rounds of --alerts x --new in a row on the same alerts (a grown store)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	setGCPercent(*gcPercent)
-	docs, err := readCorpus(*corpus)
+func runBenchAlerts(o *benchAlertsOptions, stdout, stderr io.Writer) error {
+	setGCPercent(o.gcPercent)
+	docs, err := readCorpus(o.corpus)
 	if err != nil {
 		return err
 	}
-	if *archive <= 0 {
-		*archive = len(docs)
+	if o.archive <= 0 {
+		o.archive = len(docs)
 	}
-	dir, cleanup, err := benchDir(*data, "watchword-bench-alerts-")
+	dir, cleanup, err := benchDir(o.data, "watchword-bench-alerts-")
 	if err != nil {
 		return err
 	}
@@ -66,19 +89,19 @@ func cmdBenchAlerts(args []string, stdout, stderr io.Writer) error {
 	wwDir := filepath.Join(dir, "watchword")
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	var ext engine.ExtractFunc
-	if *withExtract {
+	if o.withExtract {
 		if ext, err = newExtractor(); err != nil {
 			return err
 		}
 	}
 	fmt.Fprintf(stdout, "alerts bench: GOMAXPROCS=%d, %s\n", runtime.GOMAXPROCS(0), runtime.Version())
-	if !*reuse {
+	if !o.reuse {
 		os.RemoveAll(wwDir)
-		took, _, err := benchIngest(wwDir, docs, *archive, ext, 0, log)
+		took, _, err := benchIngest(wwDir, docs, o.archive, ext, 0, log)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "archive: %d articles ingested in %.1f s\n", *archive, took.Seconds())
+		fmt.Fprintf(stdout, "archive: %d articles ingested in %.1f s\n", o.archive, took.Seconds())
 	}
 	eng, err := engine.Open(engine.Config{DataDir: wwDir, Logger: log, Extract: ext})
 	if err != nil {
@@ -108,7 +131,7 @@ func cmdBenchAlerts(args []string, stdout, stderr io.Writer) error {
 		texts = append(texts, docs[i].Body)
 	}
 	vocab := alerts.Vocabulary(texts, 0.002, 0.05)
-	rng := rand.New(rand.NewPCG(*seed, 7))
+	rng := rand.New(rand.NewPCG(o.seed, 7))
 	mkAlerts := func(n int) ([]string, error) {
 		ins := make([]*alerts.Input, n)
 		hook := "http://127.0.0.1:9/hook"
@@ -123,7 +146,7 @@ func cmdBenchAlerts(args []string, stdout, stderr io.Writer) error {
 		}
 		return svc.CreateMany(ins)
 	}
-	next := max(count, *archive)
+	next := max(count, o.archive)
 	ingestNew := func(n int) error {
 		const chunk = 5000
 		for done := 0; done < n; {
@@ -165,31 +188,31 @@ func cmdBenchAlerts(args []string, stdout, stderr io.Writer) error {
 		_ = nNew
 		return nil
 	}
-	stopProfile, err := startCPUProfile(*cpuProfile)
+	stopProfile, err := startCPUProfile(o.cpuProfile)
 	if err != nil {
 		return err
 	}
 	defer stopProfile()
-	all, err := mkAlerts(*nAlerts)
+	all, err := mkAlerts(o.nAlerts)
 	if err != nil {
 		return err
 	}
-	for r := 1; r <= max(1, *rounds); r++ {
-		if err := ingestNew(*nNew); err != nil {
+	for r := 1; r <= max(1, o.rounds); r++ {
+		if err := ingestNew(o.nNew); err != nil {
 			return err
 		}
-		if err := round(fmt.Sprintf("%d alerts x %d new #%d", *nAlerts, *nNew, r), all, *nNew); err != nil {
+		if err := round(fmt.Sprintf("%d alerts x %d new #%d", o.nAlerts, o.nNew, r), all, o.nNew); err != nil {
 			return err
 		}
 	}
-	tenth, err := mkAlerts(max(1, *nAlerts/10))
+	tenth, err := mkAlerts(max(1, o.nAlerts/10))
 	if err != nil {
 		return err
 	}
-	if err := ingestNew(*nNew); err != nil {
+	if err := ingestNew(o.nNew); err != nil {
 		return err
 	}
-	if err := round(fmt.Sprintf("%d alerts x %d new", len(tenth), *nNew), tenth, *nNew); err != nil {
+	if err := round(fmt.Sprintf("%d alerts x %d new", len(tenth), o.nNew), tenth, o.nNew); err != nil {
 		return err
 	}
 	// Catch the big set up (untimed), then the large round.
@@ -199,10 +222,10 @@ func cmdBenchAlerts(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	if err := ingestNew(*nLarge); err != nil {
+	if err := ingestNew(o.nLarge); err != nil {
 		return err
 	}
-	return round(fmt.Sprintf("%d alerts x %d new", *nAlerts, *nLarge), all, *nLarge)
+	return round(fmt.Sprintf("%d alerts x %d new", o.nAlerts, o.nLarge), all, o.nLarge)
 }
 
 // latencyReceiver is the webhook receiver of the latency bench: it
@@ -301,44 +324,68 @@ const (
 	probeWord   = "zqxlatencyprobe"
 )
 
-// cmdBenchAlertsLatency measures the time from an ingest acknowledgement
+// benchAlertsLatencyOptions are the flags of bench alerts latency.
+type benchAlertsLatencyOptions struct {
+	corpus     string
+	data       string
+	reuse      bool
+	archive    int
+	schedule   string
+	probes     int
+	nAlerts    int
+	rate       int
+	senders    int
+	seed       uint64
+	gcPercent  int
+	cpuProfile string
+}
+
+func newBenchAlertsLatencyCmd(stdout, stderr io.Writer) *cobra.Command {
+	var o benchAlertsLatencyOptions
+	c := &cobra.Command{
+		Use:   "latency [flags]",
+		Short: "Measure the time from an ingest acknowledgement to the webhook delivery",
+		Args:  noArgs,
+		RunE:  func(*cobra.Command, []string) error { return runBenchAlertsLatency(&o, stdout, stderr) },
+	}
+	fs := c.Flags()
+	fs.StringVar(&o.corpus, "corpus", "../shared/corpus/reuters21578.jsonl", "JSONL corpus")
+	fs.StringVar(&o.data, "data", "", "data directory to keep (default: a temporary one)")
+	fs.BoolVar(&o.reuse, "reuse", false, "reuse the archive already in --data")
+	fs.IntVar(&o.archive, "archive", 0, "archive articles (the corpus replicated; 0: the corpus once)")
+	fs.StringVar(&o.schedule, "schedule", "@every 2s", "schedule of every alert (@every Ns)")
+	fs.IntVar(&o.probes, "probes", 30, "probe articles, ingested at random moments")
+	fs.IntVar(&o.nAlerts, "alerts", 1000, "background alerts on the same schedule, delivering to the same receiver")
+	fs.IntVar(&o.rate, "rate", 500, "background articles ingested per second")
+	fs.IntVar(&o.senders, "senders", alerts.DefaultSenders, "webhook senders")
+	fs.Uint64Var(&o.seed, "seed", 1, "random seed")
+	fs.IntVar(&o.gcPercent, "gc-percent", 200, "Go GC target percentage, as serve (GOGC overrides it)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measurement to this file")
+	return c
+}
+
+// runBenchAlertsLatency measures the time from an ingest acknowledgement
 // to the webhook receiver getting the article: the real service (cron
 // scheduler, batcher, runner, outbox, sender pool) with a probe alert on
 // --schedule, background alerts on the same schedule delivering to the
 // same local receiver, and a background ingest stream. Probe articles are
 // ingested at random moments; the bound is the schedule period plus 1 s.
-func cmdBenchAlertsLatency(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("bench alerts latency", stderr)
-	corpus := fs.String("corpus", "../shared/corpus/reuters21578.jsonl", "JSONL corpus")
-	data := fs.String("data", "", "data directory to keep (default: a temporary one)")
-	reuse := fs.Bool("reuse", false, "reuse the archive already in --data")
-	archive := fs.Int("archive", 0, "archive articles (the corpus replicated; 0: the corpus once)")
-	schedule := fs.String("schedule", "@every 2s", "schedule of every alert (@every Ns)")
-	probes := fs.Int("probes", 30, "probe articles, ingested at random moments")
-	nAlerts := fs.Int("alerts", 1000, "background alerts on the same schedule, delivering to the same receiver")
-	rate := fs.Int("rate", 500, "background articles ingested per second")
-	senders := fs.Int("senders", alerts.DefaultSenders, "webhook senders")
-	seed := fs.Uint64("seed", 1, "random seed")
-	gcPercent := fs.Int("gc-percent", 200, "Go GC target percentage, as serve (GOGC overrides it)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measurement to this file")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	setGCPercent(*gcPercent)
-	every, ok := strings.CutPrefix(*schedule, "@every ")
+func runBenchAlertsLatency(o *benchAlertsLatencyOptions, stdout, stderr io.Writer) error {
+	setGCPercent(o.gcPercent)
+	every, ok := strings.CutPrefix(o.schedule, "@every ")
 	period, err := time.ParseDuration(every)
 	if !ok || err != nil || period < time.Second {
-		return usageError{fmt.Errorf("--schedule %q: want @every and a duration of at least 1s", *schedule)}
+		return usageError{fmt.Errorf("--schedule %q: want @every and a duration of at least 1s", o.schedule)}
 	}
 	bound := period + time.Second
-	docs, err := readCorpus(*corpus)
+	docs, err := readCorpus(o.corpus)
 	if err != nil {
 		return err
 	}
-	if *archive <= 0 {
-		*archive = len(docs)
+	if o.archive <= 0 {
+		o.archive = len(docs)
 	}
-	dir, cleanup, err := benchDir(*data, "watchword-bench-latency-")
+	dir, cleanup, err := benchDir(o.data, "watchword-bench-latency-")
 	if err != nil {
 		return err
 	}
@@ -353,9 +400,9 @@ func cmdBenchAlertsLatency(args []string, stdout, stderr io.Writer) error {
 	)
 	log := slog.New(roundLog{Handler: slog.NewTextHandler(stderr, nil), mu: &roundsMu, rounds: &rounds, deliveries: &created})
 	fmt.Fprintf(stdout, "alerts latency bench: GOMAXPROCS=%d, %s\n", runtime.GOMAXPROCS(0), runtime.Version())
-	if !*reuse {
+	if !o.reuse {
 		os.RemoveAll(wwDir)
-		if _, _, err := benchIngest(wwDir, docs, *archive, nil, 0, log); err != nil {
+		if _, _, err := benchIngest(wwDir, docs, o.archive, nil, 0, log); err != nil {
 			return err
 		}
 	}
@@ -379,7 +426,7 @@ func cmdBenchAlertsLatency(args []string, stdout, stderr io.Writer) error {
 	defer srv.Close()
 	hook := "http://" + ln.Addr().String() + "/hook"
 
-	svc, err := alerts.New(alerts.Config{Engine: eng, Logger: log, MinInterval: time.Second, Senders: *senders,
+	svc, err := alerts.New(alerts.Config{Engine: eng, Logger: log, MinInterval: time.Second, Senders: o.senders,
 		Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
 	if err != nil {
 		return err
@@ -403,16 +450,16 @@ func cmdBenchAlertsLatency(args []string, stdout, stderr io.Writer) error {
 		texts = append(texts, docs[i].Body)
 	}
 	vocab := alerts.Vocabulary(texts, 0.002, 0.05)
-	rng := rand.New(rand.NewPCG(*seed, 11))
-	ins := make([]*alerts.Input, 0, *nAlerts+1)
-	for i := 0; i < *nAlerts; i++ {
+	rng := rand.New(rand.NewPCG(o.seed, 11))
+	ins := make([]*alerts.Input, 0, o.nAlerts+1)
+	for i := 0; i < o.nAlerts; i++ {
 		name, q := fmt.Sprintf("background %d", i), alerts.BenchQuery(rng, vocab)
-		ins = append(ins, &alerts.Input{Name: &name, Query: &q, Schedule: schedule, WebhookURL: &hook})
+		ins = append(ins, &alerts.Input{Name: &name, Query: &q, Schedule: &o.schedule, WebhookURL: &hook})
 	}
 	// The probe alert comes last, so its deliveries queue behind the
 	// background ones of the same round.
 	name, q := "latency probe", probeWord
-	ins = append(ins, &alerts.Input{Name: &name, Query: &q, Schedule: schedule, WebhookURL: &hook})
+	ins = append(ins, &alerts.Input{Name: &name, Query: &q, Schedule: &o.schedule, WebhookURL: &hook})
 	ids, err := svc.CreateMany(ins)
 	if err != nil {
 		return err
@@ -429,20 +476,20 @@ func cmdBenchAlertsLatency(args []string, stdout, stderr io.Writer) error {
 		defer cancel()
 		_ = svc.Stop(ctx)
 	}()
-	stopProfile, err := startCPUProfile(*cpuProfile)
+	stopProfile, err := startCPUProfile(o.cpuProfile)
 	if err != nil {
 		return err
 	}
 	defer stopProfile()
 	fmt.Fprintf(stdout, "archive %d articles; %d background alerts and 1 probe alert on %q; background ingest %d articles/s; %d senders\n",
-		count, *nAlerts, *schedule, *rate, *senders)
+		count, o.nAlerts, o.schedule, o.rate, o.senders)
 
 	// Background ingest, in tenths of a second.
 	stop := make(chan struct{})
 	var bg sync.WaitGroup
 	bgErr := make(chan error, 1)
 	next := count + 1_000_000_000 // fresh ids, whatever the archive holds
-	if *rate > 0 {
+	if o.rate > 0 {
 		bg.Add(1)
 		go func() {
 			defer bg.Done()
@@ -454,7 +501,7 @@ func cmdBenchAlertsLatency(args []string, stdout, stderr io.Writer) error {
 					return
 				case <-tick.C:
 				}
-				arts := make([]*news.Article, 0, max(1, *rate/10))
+				arts := make([]*news.Article, 0, max(1, o.rate/10))
 				for i := 0; i < cap(arts); i++ {
 					a := articleOf(replica(docs, next%len(docs)))
 					a.ID = fmt.Sprintf("bg-%d", next)
@@ -471,8 +518,8 @@ func cmdBenchAlertsLatency(args []string, stdout, stderr io.Writer) error {
 			}
 		}()
 	}
-	acked := make(map[string]time.Time, *probes)
-	for i := 0; i < *probes; i++ {
+	acked := make(map[string]time.Time, o.probes)
+	for i := 0; i < o.probes; i++ {
 		time.Sleep(time.Duration(rng.Int64N(int64(period) + int64(period)/2)))
 		id := fmt.Sprintf("%s%d", probePrefix, i)
 		a := &news.Article{ID: id, Title: "Latency probe", Body: probeWord + " " + docs[i%len(docs)].Body, Source: "bench"}

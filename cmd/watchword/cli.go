@@ -2,36 +2,29 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
-const usage = `watchword: full-text search and alerting for news
+const rootLong = `watchword: full-text search and alerting for news.
 
-Usage:
-  watchword serve    [--addr 127.0.0.1:8080] [--data ./watchword-data] [--token T] [--demo]
-  watchword ingest   [--server URL] [--token T] FILE|DIR...   (.txt .json .jsonl .ndjson .rss .atom .xml)
-  watchword search   [--server URL] [--size N] [--sort newest] QUERY
-  watchword reindex  [--data DIR]
-  watchword extract  FILE|DIR...
-  watchword bench    ingest|search --corpus FILE
-  watchword alerts   list|create|delete|preview [--server URL]
-  watchword feeds    add|list|remove|poll [--server URL]
-  watchword backup   --data DIR | --server URL [--token T]  --out FILE
-  watchword restore  --data DIR --in FILE [--force]
-  watchword healthcheck [--url http://127.0.0.1:8080/readyz]
-  watchword version
+Flags may come before or after the arguments ('watchword search oil --size 2');
+'--' ends the flags ('watchword search -- -oil'). Every flag can also be set
+as an environment variable WATCHWORD_<FLAG> (upper case, dashes as
+underscores), for example WATCHWORD_TOKEN or WATCHWORD_DATA; a flag on the
+command line wins. Run 'watchword CMD -h' for the flags of one command.
 
-Every flag can also be set as an environment variable WATCHWORD_<FLAG>,
-for example WATCHWORD_TOKEN or WATCHWORD_DATA. Run 'watchword CMD -h' for
-the flags of one command.
-`
+Exit status: 0 success, 1 failure, 2 usage error (unknown command or flag,
+missing or extra arguments, a flag value that does not parse).`
 
 // version and commit are set at build time with
 // -ldflags "-X main.version=... -X main.commit=...".
@@ -40,79 +33,168 @@ var (
 	commit  = "unknown"
 )
 
-type command func(args []string, stdout, stderr io.Writer) error
+// Exit statuses, as documented in rootLong and the README.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
 
+// run executes the command line args and returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
-	cmds := map[string]command{
-		"serve":   cmdServe,
-		"ingest":  cmdIngest,
-		"search":  cmdSearch,
-		"reindex": cmdReindex,
-		"bench":   cmdBench,
-		"alerts":  cmdAlerts,
-		"feeds":   cmdFeeds,
-		"extract": cmdExtract,
-		"version": func([]string, io.Writer, io.Writer) error {
-			fmt.Fprintf(stdout, "watchword %s (commit %s, %s)\n", version, commit, runtime.Version())
-			return nil
+	root := newRootCmd(stdout, stderr)
+	if args == nil {
+		args = []string{} // cobra reads os.Args when args is nil
+	}
+	root.SetArgs(longFlags(root, args))
+	cmd, err := root.ExecuteC()
+	if err == nil {
+		return exitOK
+	}
+	name := "watchword"
+	if cmd != nil {
+		name = cmd.CommandPath()
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "%s: %v\nRun '%s -h' for usage.\n", name, err, name)
+		return exitUsage
+	}
+	fmt.Fprintf(stderr, "%s: %v\n", name, err)
+	return exitFailure
+}
+
+// newRootCmd builds the command tree. Every command's RunE reports a bad
+// command line as a usageError (exit 2) and anything else as a plain
+// error (exit 1).
+func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "watchword",
+		Short:         "Full-text search and alerting for news",
+		Long:          rootLong,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          unknownCommand,
+		RunE: func(c *cobra.Command, args []string) error {
+			fmt.Fprint(c.ErrOrStderr(), c.UsageString())
+			return usageError{errors.New("name a command")}
 		},
-		"healthcheck": cmdHealthcheck,
-		"backup":      cmdBackup,
-		"restore":     cmdRestore,
+		// Flags not given on the command line come from WATCHWORD_<FLAG>.
+		// Only the root sets this hook, so it runs for every command.
+		PersistentPreRunE: func(c *cobra.Command, args []string) error {
+			return applyEnv(c.Flags())
+		},
 	}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stderr, usage)
-		if len(args) == 0 {
-			return 2
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	root.CompletionOptions.DisableDefaultCmd = true
+	defer root.InitDefaultHelpCmd() // 'watchword help CMD', added now so the tree is complete
+	root.AddCommand(
+		newServeCmd(stdout, stderr),
+		newIngestCmd(stdout, stderr),
+		newSearchCmd(stdout, stderr),
+		newReindexCmd(stdout, stderr),
+		newExtractCmd(stdout, stderr),
+		newBenchCmd(stdout, stderr),
+		newAlertsCmd(stdout),
+		newFeedsCmd(stdout),
+		newBackupCmd(stdout),
+		newRestoreCmd(stdout),
+		newHealthcheckCmd(stdout),
+		&cobra.Command{
+			Use:   "version",
+			Short: "Print the version, commit and Go version",
+			Args:  noArgs,
+			RunE: func(*cobra.Command, []string) error {
+				fmt.Fprintf(stdout, "watchword %s (commit %s, %s)\n", version, commit, runtime.Version())
+				return nil
+			},
+		},
+	)
+	return root
+}
+
+// groupCmd is a command that only holds sub-commands: run without one it
+// is a usage error.
+func groupCmd(use, short string, subs ...*cobra.Command) *cobra.Command {
+	c := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return unknownCommand(c, args)
+			}
+			fmt.Fprint(c.ErrOrStderr(), c.UsageString())
+			var names []string
+			for _, s := range c.Commands() {
+				if s.IsAvailableCommand() {
+					names = append(names, s.Name())
+				}
+			}
+			return usageError{fmt.Errorf("want a sub-command: %s", strings.Join(names, ", "))}
+		},
+	}
+	c.AddCommand(subs...)
+	return c
+}
+
+// unknownCommand is the Args check of commands whose arguments can only be
+// sub-command names.
+func unknownCommand(c *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q", args[0])
+	if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += fmt.Sprintf(" (did you mean %q?)", s[0])
+	}
+	return usageError{errors.New(msg)}
+}
+
+// Positional argument checks that report a usage error (exit 2).
+func noArgs(c *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageError{fmt.Errorf("takes no arguments, got %q", args)}
+	}
+	return nil
+}
+
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageError{fmt.Errorf("want %s, got %d arguments", what, len(args))}
 		}
-		return 0
+		return nil
 	}
-	cmd, ok := cmds[args[0]]
-	if !ok {
-		fmt.Fprintf(stderr, "watchword: unknown command %q\n\n%s", args[0], usage)
-		return 2
-	}
-	if err := cmd(args[1:], stdout, stderr); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
+}
+
+func minArgs(n int, what string) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if len(args) < n {
+			return usageError{fmt.Errorf("name at least %s", what)}
 		}
-		var ue usageError
-		if errors.As(err, &ue) {
-			fmt.Fprintf(stderr, "watchword %s: %v\n", args[0], err)
-			return 2
-		}
-		fmt.Fprintf(stderr, "watchword %s: %v\n", args[0], err)
-		return 1
+		return nil
 	}
-	return 0
 }
 
 type usageError struct{ error }
 
-// newFlags makes a flag set that reports errors instead of exiting.
-func newFlags(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("watchword "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	return fs
+// envName is the environment variable of a flag.
+func envName(flag string) string {
+	return "WATCHWORD_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
 }
 
-// parseFlags parses args, then fills every flag not given on the command
-// line from WATCHWORD_<NAME> (upper case, dashes as underscores).
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err}
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+// applyEnv fills every flag not given on the command line from
+// WATCHWORD_<NAME> (upper case, dashes as underscores).
+func applyEnv(fs *pflag.FlagSet) error {
 	var err error
-	fs.VisitAll(func(f *flag.Flag) {
-		if set[f.Name] || err != nil {
+	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Changed || f.Name == "help" || err != nil {
 			return
 		}
-		env := "WATCHWORD_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		env := envName(f.Name)
 		if v, ok := os.LookupEnv(env); ok {
 			if e := fs.Set(f.Name, v); e != nil {
 				err = usageError{fmt.Errorf("%s=%q: %w", env, v, e)}
@@ -120,6 +202,29 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		}
 	})
 	return err
+}
+
+var singleDashLong = regexp.MustCompile(`^-([a-z][a-z0-9-]+)(=.*)?$`)
+
+// longFlags rewrites -name to --name where name is a long flag of the
+// command args select: the standard library's flag package, which
+// Watchword used before, accepted both, and scripts may still say -data.
+func longFlags(root *cobra.Command, args []string) []string {
+	cmd, _, err := root.Find(args)
+	if err != nil || cmd == nil {
+		return args
+	}
+	out := make([]string, len(args))
+	copy(out, args)
+	for i, a := range out {
+		if a == "--" {
+			break
+		}
+		if m := singleDashLong.FindStringSubmatch(a); m != nil && cmd.Flags().Lookup(m[1]) != nil {
+			out[i] = "-" + a
+		}
+	}
+	return out
 }
 
 // setGCPercent applies --gc-percent unless the GOGC environment variable

@@ -2,8 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 )
 
 // client talks to a running server's API.
@@ -23,27 +25,25 @@ type client struct {
 // serverFlags are the flags of a command that talks to a running server
 // with the write token.
 type serverFlags struct {
-	server, token, data *string
+	server, token, data string
 }
 
-func addServerFlags(fs *flag.FlagSet) serverFlags {
-	return serverFlags{
-		server: fs.String("server", "http://127.0.0.1:8080", "server URL"),
-		token:  fs.String("token", "", "API token (default: read from <data>/token)"),
-		data:   fs.String("data", "./watchword-data", "data directory, to find the token when --token is not given"),
-	}
+func (f *serverFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.server, "server", "http://127.0.0.1:8080", "server URL")
+	fs.StringVar(&f.token, "token", "", "API token (default: read from <data>/token)")
+	fs.StringVar(&f.data, "data", "./watchword-data", "data directory, to find the token when --token is not given")
 }
 
 // client connects to --server with --token, else the token kept in
 // <data>/token when it is readable (a server without one answers 401).
-func (f serverFlags) client() *client {
-	tok := *f.token
+func (f *serverFlags) client() *client {
+	tok := f.token
 	if tok == "" {
-		if b, err := os.ReadFile(filepath.Join(*f.data, "token")); err == nil {
+		if b, err := os.ReadFile(filepath.Join(f.data, "token")); err == nil {
 			tok = strings.TrimSpace(string(b))
 		}
 	}
-	return newClient(*f.server, tok)
+	return newClient(f.server, tok)
 }
 
 func newClient(server, token string) *client {
@@ -67,8 +67,8 @@ func (e *apiError) Error() string {
 // do sends a request and decodes a 2xx JSON answer into out. A non-2xx
 // answer is returned as *apiError; body is still decoded into out when
 // it is JSON (ingest reports per-item errors alongside a 400).
-func (c *client) do(method, path, contentType string, body []byte, out any) error {
-	req, err := http.NewRequest(method, c.base+path, bytes.NewReader(body))
+func (c *client) do(ctx context.Context, method, path, contentType string, body []byte, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("build request: %w", err)
 	}

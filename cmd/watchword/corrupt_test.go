@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/watchword/watchword/alerts"
+	"github.com/watchword/watchword/index/query"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/feeds"
 	"github.com/watchword/watchword/internal/news"
@@ -150,7 +151,7 @@ func TestRestoreAndServeRefuseFlippedBits(t *testing.T) {
 		// The serve path on the damaged file: an error, not a crash.
 		data := t.TempDir()
 		os.WriteFile(engine.StorePath(data), b, 0o600)
-		eng, err := openEngine(data, quietLog)
+		eng, err := openEngine(data, quietLog, query.Limits{})
 		if err == nil {
 			eng.Close()
 			t.Errorf("flip at %d bit %d: the engine opened the damaged store", f.off, f.bit)

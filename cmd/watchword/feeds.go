@@ -1,9 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/feeds"
@@ -19,37 +21,35 @@ import (
 
 // feedFlags are the serve flags of the feed poller.
 type feedFlags struct {
-	minInterval *time.Duration
-	timeout     *time.Duration
-	maxBytes    *int64
-	allow       *string
+	minInterval time.Duration
+	timeout     time.Duration
+	maxBytes    int64
+	allow       string
 }
 
-func addFeedFlags(fs *flag.FlagSet) feedFlags {
-	return feedFlags{
-		minInterval: fs.Duration("min-feed-interval", feeds.DefaultMinInterval, "shortest allowed feed schedule interval"),
-		timeout:     fs.Duration("feed-timeout", feeds.DefaultTimeout, "time limit of one feed fetch, body included"),
-		maxBytes:    fs.Int64("feed-max-bytes", feeds.DefaultMaxBytes, "largest feed response read, in bytes; larger ones fail the poll"),
-		allow:       fs.String("feed-allow", "", "CIDRs feeds may be fetched from despite the private-address guard, e.g. 127.0.0.0/8"),
-	}
+func (f *feedFlags) register(fs *pflag.FlagSet) {
+	fs.DurationVar(&f.minInterval, "min-feed-interval", feeds.DefaultMinInterval, "shortest allowed feed schedule interval")
+	fs.DurationVar(&f.timeout, "feed-timeout", feeds.DefaultTimeout, "time limit of one feed fetch, body included")
+	fs.Int64Var(&f.maxBytes, "feed-max-bytes", feeds.DefaultMaxBytes, "largest feed response read, in bytes; larger ones fail the poll")
+	fs.StringVar(&f.allow, "feed-allow", "", "CIDRs feeds may be fetched from despite the private-address guard, e.g. 127.0.0.0/8")
 }
 
 // startFeeds opens the feed service on the engine's store and schedules
 // its feeds on the shared scheduler sched.
 func startFeeds(eng *engine.Engine, log *slog.Logger, f feedFlags, m *feeds.Metrics, sched *cron.Cron, hold *alerts.Hold) (*feeds.Service, error) {
-	allow, err := alerts.ParseAllow(*f.allow)
+	allow, err := alerts.ParseAllow(f.allow)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("--feed-allow: %w", err)}
 	}
-	if *f.minInterval < time.Second {
+	if f.minInterval < time.Second {
 		return nil, usageError{errors.New("--min-feed-interval must be at least 1s")}
 	}
-	if *f.timeout <= 0 || *f.maxBytes <= 0 {
+	if f.timeout <= 0 || f.maxBytes <= 0 {
 		return nil, usageError{errors.New("--feed-timeout and --feed-max-bytes must be positive")}
 	}
 	svc, err := feeds.New(feeds.Config{
-		Engine: eng, Logger: log, MinInterval: *f.minInterval, Allow: allow, Timeout: *f.timeout,
-		MaxBytes: *f.maxBytes, Version: version, Metrics: m, Cron: sched, Hold: hold,
+		Engine: eng, Logger: log, MinInterval: f.minInterval, Allow: allow, Timeout: f.timeout,
+		MaxBytes: f.maxBytes, Version: version, Metrics: m, Cron: sched, Hold: hold,
 	})
 	if err != nil {
 		return nil, err
@@ -70,99 +70,114 @@ func stopCron(c *cron.Cron, log *slog.Logger, timeout time.Duration) {
 	}
 }
 
-const feedsUsage = `usage: watchword feeds add|list|remove|poll [flags]
+// newFeedsCmd manages the feeds of a running server.
+func newFeedsCmd(stdout io.Writer) *cobra.Command {
+	return groupCmd("feeds", "Manage the feeds of a running server",
+		newFeedsAddCmd(stdout), newFeedsListCmd(stdout), newFeedsRemoveCmd(stdout), newFeedsPollCmd(stdout))
+}
 
-  feeds add [--schedule "@every 1h"] [--source NAME] [--no-poll] URL
-  feeds list
-  feeds remove ID
-  feeds poll ID
-`
+func newFeedsAddCmd(stdout io.Writer) *cobra.Command {
+	var (
+		srv           serverFlags
+		sched, source string
+		noPoll        bool
+	)
+	c := &cobra.Command{
+		Use:   "add URL [flags]",
+		Short: "Add a feed and poll it at once",
+		Args:  exactArgs(1, "one feed URL"),
+		RunE: func(c *cobra.Command, args []string) error {
+			in := map[string]any{"url": args[0]}
+			if sched != "" {
+				in["schedule"] = sched
+			}
+			if source != "" {
+				in["source"] = source
+			}
+			body, _ := json.Marshal(in)
+			cl := srv.client()
+			var v feeds.View
+			if err := cl.do(c.Context(), "POST", "/api/feeds", "application/json", body, &v); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "added feed %s (%s)\n", v.ID, v.Schedule)
+			if noPoll {
+				return nil
+			}
+			return pollFeed(c.Context(), cl, v.ID, stdout)
+		},
+	}
+	fs := c.Flags()
+	srv.register(fs)
+	fs.StringVar(&sched, "schedule", "", "cron spec or descriptor (default @every 1h)")
+	fs.StringVar(&source, "source", "", "source name of the feed's articles (default: the feed's title)")
+	fs.BoolVar(&noPoll, "no-poll", false, "do not fetch the feed at once")
+	return c
+}
 
-// cmdFeeds manages the feeds of a running server.
-func cmdFeeds(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, feedsUsage)
-		return usageError{errors.New("want add, list, remove or poll")}
+func newFeedsListCmd(stdout io.Writer) *cobra.Command {
+	var srv serverFlags
+	c := &cobra.Command{
+		Use:   "list [flags]",
+		Short: "List the feeds and their status",
+		Args:  noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			var res struct {
+				Feeds []feeds.View `json:"feeds"`
+			}
+			if err := srv.client().do(c.Context(), "GET", "/api/feeds", "", nil, &res); err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tSOURCE\tSCHEDULE\tLAST POLL\tSTATUS\tITEMS\tNEXT POLL\tURL")
+			for _, f := range res.Feeds {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", f.ID, orDash(f.Source), f.Schedule, when(f.LastPolledAt),
+					status(f), f.ItemsIngested, when(f.NextPollAt), f.URL)
+			}
+			return tw.Flush()
+		},
 	}
-	sub := args[0]
-	fs := newFlags("feeds "+sub, stderr)
-	srv := addServerFlags(fs)
-	sched := fs.String("schedule", "", "add: cron spec or descriptor (default @every 1h)")
-	source := fs.String("source", "", "add: source name of the feed's articles (default: the feed's title)")
-	noPoll := fs.Bool("no-poll", false, "add: do not fetch the feed at once")
-	if err := parseFlags(fs, args[1:]); err != nil {
-		return err
-	}
-	c := srv.client()
-	oneArg := func(what string) (string, error) {
-		if fs.NArg() != 1 {
-			return "", usageError{fmt.Errorf("feeds %s needs one %s", sub, what)}
-		}
-		return fs.Arg(0), nil
-	}
-	switch sub {
-	case "list":
-		var res struct {
-			Feeds []feeds.View `json:"feeds"`
-		}
-		if err := c.do("GET", "/api/feeds", "", nil, &res); err != nil {
-			return err
-		}
-		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tSOURCE\tSCHEDULE\tLAST POLL\tSTATUS\tITEMS\tNEXT POLL\tURL")
-		for _, f := range res.Feeds {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", f.ID, orDash(f.Source), f.Schedule, when(f.LastPolledAt),
-				status(f), f.ItemsIngested, when(f.NextPollAt), f.URL)
-		}
-		return tw.Flush()
-	case "add":
-		u, err := oneArg("feed URL")
-		if err != nil {
-			return err
-		}
-		in := map[string]any{"url": u}
-		if *sched != "" {
-			in["schedule"] = *sched
-		}
-		if *source != "" {
-			in["source"] = *source
-		}
-		body, _ := json.Marshal(in)
-		var v feeds.View
-		if err := c.do("POST", "/api/feeds", "application/json", body, &v); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "added feed %s (%s)\n", v.ID, v.Schedule)
-		if *noPoll {
+	srv.register(c.Flags())
+	return c
+}
+
+func newFeedsRemoveCmd(stdout io.Writer) *cobra.Command {
+	var srv serverFlags
+	c := &cobra.Command{
+		Use:   "remove ID [flags]",
+		Short: "Remove a feed (its articles stay)",
+		Args:  exactArgs(1, "one feed id"),
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := srv.client().do(c.Context(), "DELETE", "/api/feeds/"+url.PathEscape(args[0]), "", nil, nil); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "removed feed %s (its articles stay)\n", args[0])
 			return nil
-		}
-		return pollFeed(c, v.ID, stdout)
-	case "remove":
-		id, err := oneArg("feed id")
-		if err != nil {
-			return err
-		}
-		if err := c.do("DELETE", "/api/feeds/"+url.PathEscape(id), "", nil, nil); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "removed feed %s (its articles stay)\n", id)
-		return nil
-	case "poll":
-		id, err := oneArg("feed id")
-		if err != nil {
-			return err
-		}
-		return pollFeed(c, id, stdout)
+		},
 	}
-	fmt.Fprint(stderr, feedsUsage)
-	return usageError{fmt.Errorf("unknown feeds command %q", sub)}
+	srv.register(c.Flags())
+	return c
+}
+
+func newFeedsPollCmd(stdout io.Writer) *cobra.Command {
+	var srv serverFlags
+	c := &cobra.Command{
+		Use:   "poll ID [flags]",
+		Short: "Poll a feed now and print what it added",
+		Args:  exactArgs(1, "one feed id"),
+		RunE: func(c *cobra.Command, args []string) error {
+			return pollFeed(c.Context(), srv.client(), args[0], stdout)
+		},
+	}
+	srv.register(c.Flags())
+	return c
 }
 
 // pollFeed polls a feed now and prints what was added; a failed poll is
 // an error (exit status 1).
-func pollFeed(c *client, id string, stdout io.Writer) error {
+func pollFeed(ctx context.Context, c *client, id string, stdout io.Writer) error {
 	var r feeds.PollResult
-	if err := c.do("POST", "/api/feeds/"+url.PathEscape(id)+"/poll", "", nil, &r); err != nil {
+	if err := c.do(ctx, "POST", "/api/feeds/"+url.PathEscape(id)+"/poll", "", nil, &r); err != nil {
 		return err
 	}
 	if r.Status == feeds.StatusError {

@@ -17,7 +17,10 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"github.com/watchword/watchword/alerts"
+	"github.com/watchword/watchword/index/query"
 	"github.com/watchword/watchword/internal/demo"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/extract"
@@ -27,36 +30,73 @@ import (
 	"github.com/watchword/watchword/web"
 )
 
-func cmdServe(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", stderr)
-	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
-	data := fs.String("data", "./watchword-data", "data directory (store, index, token)")
-	token := fs.String("token", "", "API token for writes (default: generated into <data>/token)")
-	private := fs.Bool("private", false, "require the token for reads too")
-	loadDemo := fs.Bool("demo", false, "load the bundled demo corpus into an empty data directory")
-	maxBody := fs.Int64("max-body", web.DefaultMaxBody, "request body limit in bytes")
-	shutdown := fs.Duration("shutdown-timeout", 30*time.Second, "how long to wait for in-flight requests on shutdown")
-	gcPercent := fs.Int("gc-percent", 200, "Go GC target percentage (the GOGC environment variable overrides it)")
-	logFormat := fs.String("log-format", "text", "log format: text or json")
-	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
-	rateLimit := fs.Float64("rate-limit", 50, "write requests per second per client IP (0: no limit)")
-	trustProxy := fs.Bool("trust-proxy", false, "take the client IP for the rate limit from X-Forwarded-For (behind a reverse proxy)")
-	resume := fs.Bool("resume-schedulers", false, "release the alert and feed schedulers and webhook senders of a restored store (held until then)")
-	af := addAlertFlags(fs) // cmd/watchword/alerts.go
-	ff := addFeedFlags(fs)  // cmd/watchword/feeds.go
-	if err := parseFlags(fs, args); err != nil {
-		return err
+// serveOptions are the flags of serve.
+type serveOptions struct {
+	addr, data, token   string
+	private, demo       bool
+	maxBody             int64
+	shutdown            time.Duration
+	gcPercent           int
+	logFormat, logLevel string
+	rateLimit           float64
+	readRateLimit       float64
+	searchTimeout       time.Duration
+	query               queryFlags
+	trustProxy          bool
+	resume              bool
+	alerts              alertFlags // cmd/watchword/alerts.go
+	feeds               feedFlags  // cmd/watchword/feeds.go
+}
+
+func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
+	var o serveOptions
+	c := &cobra.Command{
+		Use:   "serve [flags]",
+		Short: "Run the server: API, UI, alert and feed schedulers",
+		Args:  noArgs,
+		RunE:  func(c *cobra.Command, _ []string) error { return serve(c.Context(), &o, stderr) },
 	}
-	log, err := newLogger(stderr, *logFormat, *logLevel)
+	fs := c.Flags()
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&o.data, "data", "./watchword-data", "data directory (store, index, token)")
+	fs.StringVar(&o.token, "token", "", "API token for writes (default: generated into <data>/token)")
+	fs.BoolVar(&o.private, "private", false, "require the token for reads too")
+	fs.BoolVar(&o.demo, "demo", false, "load the bundled demo corpus into an empty data directory")
+	fs.Int64Var(&o.maxBody, "max-body", web.DefaultMaxBody, "request body limit in bytes")
+	fs.DurationVar(&o.shutdown, "shutdown-timeout", 30*time.Second, "how long to wait for in-flight requests on shutdown")
+	fs.IntVar(&o.gcPercent, "gc-percent", 200, "Go GC target percentage (the GOGC environment variable overrides it)")
+	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.Float64Var(&o.rateLimit, "rate-limit", 50, "write requests per second per client IP (0: no limit)")
+	fs.Float64Var(&o.readRateLimit, "read-rate-limit", 50, "search and article read requests per second per client IP, API and UI (0: no limit)")
+	fs.DurationVar(&o.searchTimeout, "search-timeout", web.DefaultSearchTimeout, "deadline of one search; past it the answer is 503 timeout")
+	o.query.register(fs)
+	fs.BoolVar(&o.trustProxy, "trust-proxy", false, "take the client IP for the rate limit from X-Forwarded-For (behind a reverse proxy)")
+	fs.BoolVar(&o.resume, "resume-schedulers", false, "release the alert and feed schedulers and webhook senders of a restored store (held until then)")
+	o.alerts.register(fs)
+	o.feeds.register(fs)
+	return c
+}
+
+// serve runs the server until SIGINT or SIGTERM (or ctx ends).
+func serve(ctx context.Context, o *serveOptions, stderr io.Writer) error {
+	log, err := newLogger(stderr, o.logFormat, o.logLevel)
 	if err != nil {
 		return err
 	}
-	setGCPercent(*gcPercent)
-	tok, err := loadToken(*data, *token, log)
+	setGCPercent(o.gcPercent)
+	limits, err := o.query.limits()
 	if err != nil {
 		return err
 	}
-	eng, err := openEngine(*data, log)
+	if o.searchTimeout <= 0 {
+		return usageError{errors.New("--search-timeout must be positive")}
+	}
+	tok, err := loadToken(o.data, o.token, log)
+	if err != nil {
+		return err
+	}
+	eng, err := openEngine(o.data, log, limits)
 	if err != nil {
 		return err
 	}
@@ -66,12 +106,12 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		}
 	}()
 	eng.Index().Warm()
-	if *loadDemo {
+	if o.demo {
 		if err := loadDemoCorpus(eng, log); err != nil {
 			return err
 		}
 	}
-	hold, err := holdOf(eng, *resume, log)
+	hold, err := holdOf(eng, o.resume, log)
 	if err != nil {
 		return err
 	}
@@ -88,34 +128,35 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	// the feeds stop (cancelling polls in flight), then the alerts, then
 	// the scheduler, then the engine closes.
 	sched := alerts.NewCron(log)
-	defer stopCron(sched, log, *shutdown)
-	alertSvc, err := startAlerts(eng, log, af, alertMetrics, sched, hold)
+	defer stopCron(sched, log, o.shutdown)
+	alertSvc, err := startAlerts(eng, log, o.alerts, alertMetrics, sched, hold)
 	if err != nil {
 		return err
 	}
-	defer stopService("alerts", alertSvc.Stop, log, *shutdown)
-	feedSvc, err := startFeeds(eng, log, ff, feedMetrics, sched, hold)
+	defer stopService("alerts", alertSvc.Stop, log, o.shutdown)
+	feedSvc, err := startFeeds(eng, log, o.feeds, feedMetrics, sched, hold)
 	if err != nil {
 		return err
 	}
-	defer stopService("feeds", feedSvc.Stop, log, *shutdown)
+	defer stopService("feeds", feedSvc.Stop, log, o.shutdown)
 	sched.Start()
-	srv, err := web.New(web.Config{Engine: eng, Token: tok, Private: *private, MaxBody: *maxBody, Logger: log,
-		Registry: reg, RateLimit: *rateLimit, TrustProxy: *trustProxy, Alerts: alertSvc, Feeds: feedSvc,
+	srv, err := web.New(web.Config{Engine: eng, Token: tok, Private: o.private, MaxBody: o.maxBody, Logger: log,
+		Registry: reg, RateLimit: o.rateLimit, ReadRateLimit: o.readRateLimit, SearchTimeout: o.searchTimeout,
+		TrustProxy: o.trustProxy, Alerts: alertSvc, Feeds: feedSvc,
 		Hold: hold, Resume: func(context.Context) error { return resumeHeld(eng, hold, log) }})
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := srv.Start(*addr); err != nil {
+	if err := srv.Start(o.addr); err != nil {
 		return err
 	}
-	log.Info("watchword serving", "addr", "http://"+srv.Addr().String(), "data", *data, "version", version)
+	log.Info("watchword serving", "addr", "http://"+srv.Addr().String(), "data", o.data, "version", version)
 	<-ctx.Done()
 	stop() // a second signal kills at once
-	log.Info("shutting down: finishing requests in flight", "timeout", shutdown.String())
-	sctx, cancel := context.WithTimeout(context.Background(), *shutdown)
+	log.Info("shutting down: finishing requests in flight", "timeout", o.shutdown.String())
+	sctx, cancel := context.WithTimeout(context.Background(), o.shutdown)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		return err
@@ -159,12 +200,36 @@ func resumeHeld(eng *engine.Engine, hold *alerts.Hold, log *slog.Logger) error {
 	return nil
 }
 
-func openEngine(data string, log *slog.Logger) (*engine.Engine, error) {
+func openEngine(data string, log *slog.Logger, limits query.Limits) (*engine.Engine, error) {
 	ext, err := newExtractor()
 	if err != nil {
 		return nil, err
 	}
-	return engine.Open(engine.Config{DataDir: data, Logger: log, Extract: ext})
+	return engine.Open(engine.Config{DataDir: data, Logger: log, Extract: ext, Limits: limits})
+}
+
+// queryFlags are the serve flags of the query budget (query.Limits).
+type queryFlags struct {
+	maxTerms, maxPhraseWords, maxExpansions, minPrefix, maxPostings int
+}
+
+func (f *queryFlags) register(fs *pflag.FlagSet) {
+	fs.IntVar(&f.maxTerms, "query-max-terms", query.DefaultMaxClauses, "most terms, phrases and date ranges in one query")
+	fs.IntVar(&f.maxPhraseWords, "query-max-phrase-words", query.DefaultMaxPhraseWords, "most words in one phrase")
+	fs.IntVar(&f.maxExpansions, "query-max-expansions", query.DefaultMaxExpansions, "most index terms all the prefixes (word*) of one query may expand to, each occurrence counted")
+	fs.IntVar(&f.minPrefix, "query-min-prefix", query.DefaultMinPrefix, "fewest letters or digits before * in a prefix, after analysis")
+	fs.IntVar(&f.maxPostings, "query-max-postings", query.DefaultMaxPostings, "most documents the words of one query may occur in together, each word (and each expansion of a prefix) counted apart")
+}
+
+func (f queryFlags) limits() (query.Limits, error) {
+	for name, v := range map[string]int{"query-max-terms": f.maxTerms, "query-max-phrase-words": f.maxPhraseWords,
+		"query-max-expansions": f.maxExpansions, "query-min-prefix": f.minPrefix, "query-max-postings": f.maxPostings} {
+		if v < 1 {
+			return query.Limits{}, usageError{fmt.Errorf("--%s must be at least 1", name)}
+		}
+	}
+	return query.Limits{MaxClauses: f.maxTerms, MaxPhraseWords: f.maxPhraseWords,
+		MaxExpansions: f.maxExpansions, MinPrefix: f.minPrefix, MaxPostings: f.maxPostings}, nil
 }
 
 // newExtractor wires the entity extractor into the pipeline.
@@ -239,22 +304,27 @@ func loadDemoCorpus(eng *engine.Engine, log *slog.Logger) error {
 	return nil
 }
 
-func cmdReindex(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("reindex", stderr)
-	data := fs.String("data", "./watchword-data", "data directory")
-	if err := parseFlags(fs, args); err != nil {
-		return err
+func newReindexCmd(stdout, stderr io.Writer) *cobra.Command {
+	var data string
+	c := &cobra.Command{
+		Use:   "reindex [flags]",
+		Short: "Re-run entity extraction and rebuild the index from the store (server stopped)",
+		Args:  noArgs,
+		RunE: func(*cobra.Command, []string) error {
+			log := slog.New(slog.NewTextHandler(stderr, nil))
+			start := time.Now()
+			ext, err := newExtractor()
+			if err != nil {
+				return err
+			}
+			changed, err := engine.Rebuild(engine.Config{DataDir: data, Logger: log, Extract: ext})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "reindexed %s in %s; extraction changed the facets of %d articles\n", data, time.Since(start).Round(time.Millisecond), changed)
+			return nil
+		},
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
-	start := time.Now()
-	ext, err := newExtractor()
-	if err != nil {
-		return err
-	}
-	changed, err := engine.Rebuild(engine.Config{DataDir: *data, Logger: log, Extract: ext})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "reindexed %s in %s; extraction changed the facets of %d articles\n", *data, time.Since(start).Round(time.Millisecond), changed)
-	return nil
+	c.Flags().StringVar(&data, "data", "./watchword-data", "data directory")
+	return c
 }

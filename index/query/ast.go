@@ -55,9 +55,10 @@
 //
 // # Limits
 //
-// A query may be at most MaxQueryBytes long, nest at most MaxDepth deep and
-// hold at most MaxTerms terms; it must be valid UTF-8. Parsing is linear in
-// the query length.
+// A query may be at most MaxQueryBytes long and nest at most MaxDepth deep;
+// it must be valid UTF-8. Parsing is linear in the query length. Its cost
+// is bounded by a budget, Limits: terms, words per phrase, prefix length
+// and prefix expansions (the last checked by the index).
 package query
 
 import "time"

@@ -17,29 +17,38 @@ const (
 	// negation (NOT, !, -) on the way from the root to a term counts as one
 	// level.
 	MaxDepth = 64
-	// MaxTerms is the most terms, phrases and date ranges a query may hold.
-	MaxTerms = 1024
 )
 
-// Parse parses a query (see the package documentation for the grammar).
-// The empty query parses to &All{}. Every error is a *news.Error with code
-// news.ECodeQuerySyntax and a Position that is a byte offset into q.
+// Parse parses a query with the default Limits (see the package
+// documentation for the grammar). The empty query parses to &All{}. Every
+// error is a *news.Error with a Position that is a byte offset into q: code
+// news.ECodeQuerySyntax, or news.ECodeQueryBroad for a query over its
+// budget.
 func Parse(q string) (Node, error) {
-	n, _, err := parse(q)
+	n, _, err := parse(q, Limits{})
+	return n, err
+}
+
+// ParseLimits is Parse with the given budget (zero fields: defaults). It
+// checks the clauses, the words of each phrase as typed and the length of
+// each prefix as typed; the index checks the rest (see Limits).
+func ParseLimits(q string, lim Limits) (Node, error) {
+	n, _, err := parse(q, lim)
 	return n, err
 }
 
 // parse is Parse that also reports how much work it did (tokens lexed plus
 // nodes placed while flattening), so tests can check that the work grows
 // linearly with the query instead of timing it.
-func parse(q string) (Node, int, error) {
+func parse(q string, lim Limits) (Node, int, error) {
 	if len(q) > MaxQueryBytes {
 		return nil, 0, syntaxErr(MaxQueryBytes, "query longer than %d bytes", MaxQueryBytes)
 	}
 	if i := firstInvalidUTF8(q); i >= 0 {
 		return nil, 0, syntaxErr(i, "invalid UTF-8")
 	}
-	p := &parser{lx: lexer{src: q}}
+	lim = lim.WithDefaults()
+	p := &parser{lx: lexer{src: q, minPrefix: lim.MinPrefix}, lim: lim}
 	if err := p.advance(); err != nil {
 		return nil, p.work(), err
 	}
@@ -111,9 +120,10 @@ type token struct {
 // lexer hands out one token at a time. Its position only moves forward, and
 // every byte is examined a bounded number of times, so lexing is linear.
 type lexer struct {
-	src    string
-	pos    int
-	tokens int // tokens handed out, for the work count
+	src       string
+	pos       int
+	tokens    int // tokens handed out, for the work count
+	minPrefix int // Limits.MinPrefix
 }
 
 func isSpace(r rune) bool { return unicode.IsSpace(r) }
@@ -237,8 +247,8 @@ func (lx *lexer) word() (token, error) {
 		return token{}, syntaxErr(start+star, "* is only allowed at the end of a word")
 	}
 	stem := w[:star]
-	if utf8.RuneCountInString(stem) < 2 {
-		return token{}, syntaxErr(start+star, "a prefix needs at least 2 characters before *")
+	if utf8.RuneCountInString(stem) < lx.minPrefix {
+		return token{}, TooBroad(start+star, "a prefix needs at least %d characters before *", lx.minPrefix)
 	}
 	return token{kind: tokWord, pos: start, text: stem, prefix: true}, nil
 }
@@ -325,6 +335,7 @@ func (lx *lexer) phrase() (token, error) {
 // before each one, so the Go stack stays shallow whatever the input.
 type parser struct {
 	lx     lexer
+	lim    Limits // with defaults
 	tok    token
 	depth  int    // open parentheses plus pending negations
 	leaves int    // terms, phrases and date ranges so far
@@ -550,14 +561,17 @@ func (p *parser) parsePrimary() (Node, error) {
 func (p *parser) leaf() (Node, error) {
 	t := p.tok
 	p.leaves++
-	if p.leaves > MaxTerms {
-		return nil, syntaxErr(t.pos, "more than %d terms", MaxTerms)
+	if p.leaves > p.lim.MaxClauses {
+		return nil, TooBroad(t.pos, "more than %d terms", p.lim.MaxClauses)
 	}
 	var n Node
 	switch t.kind {
 	case tokWord:
 		n = &Term{Field: p.field, Text: t.text, Prefix: t.prefix, Pos: t.pos}
 	case tokPhrase:
+		if countWords(t.text, p.lim.MaxPhraseWords+1) > p.lim.MaxPhraseWords {
+			return nil, TooBroad(t.pos, "a phrase may hold at most %d words", p.lim.MaxPhraseWords)
+		}
 		n = &Phrase{Field: p.field, Text: t.text, Pos: t.pos}
 	default: // tokDate
 		n = &DateRange{From: t.from, To: t.to, Pos: t.vpos}
@@ -596,4 +610,22 @@ func (p *parser) parseGroup() (Node, error) {
 		return nil, err
 	}
 	return n, nil
+}
+
+// countWords counts the space-separated words of s, stopping at upTo.
+func countWords(s string, upTo int) int {
+	n, in := 0, false
+	for _, r := range s {
+		if isSpace(r) {
+			in = false
+			continue
+		}
+		if !in {
+			if n++; n == upTo {
+				return n
+			}
+			in = true
+		}
+	}
+	return n
 }

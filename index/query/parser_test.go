@@ -18,12 +18,18 @@ type parseCase struct {
 	want   string
 	errPos int
 	errMsg string
+	code   string // of the error; "" is query_syntax
 }
 
 func ok(in, want string) parseCase { return parseCase{in: in, want: want} }
 
 func bad(in string, pos int, msg string) parseCase {
 	return parseCase{in: in, errPos: pos, errMsg: msg}
+}
+
+// broad is a query over its budget (the default Limits).
+func broad(in string, pos int, msg string) parseCase {
+	return parseCase{in: in, errPos: pos, errMsg: msg, code: news.ECodeQueryBroad}
 }
 
 // nested returns n opening parentheses, x, and n closing ones.
@@ -48,6 +54,8 @@ func words(n int) (string, int) {
 func parseCases() []parseCase {
 	w1024, _ := words(1024)
 	w1025, last1025 := words(1025)
+	w32, _ := words(32)
+	w33, _ := words(33)
 	day := func(from, to string) string { return "date:[" + from + "," + to + ")" }
 	return []parseCase{
 		// Empty queries.
@@ -268,8 +276,8 @@ func parseCases() []parseCase {
 		bad("a*b", 1, "only allowed at the end of a word"),
 		bad("**", 0, "only allowed at the end of a word"),
 		bad("ab**", 2, "only allowed at the end of a word"),
-		bad("u*", 1, "at least 2 characters"),
-		bad("x ä*", 4, "at least 2 characters"),
+		broad("u*", 1, "at least 2 characters"),
+		broad("x ä*", 4, "at least 2 characters"),
 		bad("title:*", 6, "bare *"),
 
 		// Errors: dates.
@@ -312,7 +320,12 @@ func parseCases() []parseCase {
 		bad(strings.Repeat("NOT ", 65)+"a", 64*4, "nesting deeper than 64"),
 		bad(strings.Repeat("!", 65)+"a", 64, "nesting deeper than 64"),
 		bad(nested(60, strings.Repeat("-(", 5)+"x"+strings.Repeat(")", 5)), 60+2*2, "nesting deeper than 64"),
-		bad(w1025, last1025, "more than 1024 terms"),
+		broad(w1025, last1025, "more than 1024 terms"),
+
+		// Budget: words per phrase (32 by default) as typed.
+		ok(`"`+w32+`"`, `"`+w32+`"`),
+		broad(`a "`+w33+`"`, 2, "at most 32 words"),
+		broad(`a title:"`+strings.Repeat("x ", 1000)+`"`, 8, "at most 32 words"),
 	}
 }
 
@@ -347,8 +360,12 @@ func TestParse(t *testing.T) {
 			if !errors.As(err, &e) {
 				t.Fatalf("Parse(%q) error %T %v is not a *news.Error", tc.in, err, err)
 			}
-			if e.Code != news.ECodeQuerySyntax {
-				t.Errorf("code %q, want %q", e.Code, news.ECodeQuerySyntax)
+			code := tc.code
+			if code == "" {
+				code = news.ECodeQuerySyntax
+			}
+			if e.Code != code {
+				t.Errorf("code %q, want %q", e.Code, code)
 			}
 			if e.Position == nil {
 				t.Fatalf("Parse(%q): error %v has no position", tc.in, err)
@@ -386,7 +403,7 @@ func TestDeepNesting(t *testing.T) {
 		{"-( 5000", strings.Repeat("-(", 5000) + "x", MaxDepth, "nesting deeper than 64"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			n, work, err := parse(tc.q)
+			n, work, err := parse(tc.q, Limits{})
 			if err == nil {
 				t.Fatalf("parsed to %s", n)
 			}
@@ -450,11 +467,11 @@ func TestLinearWork(t *testing.T) {
 			if len(q) > MaxQueryBytes {
 				t.Fatalf("test input is %d bytes", len(q))
 			}
-			n, work, err := parse(q)
+			n, work, err := parse(q, Limits{})
 			if err != nil {
 				var e *news.Error
-				if !errors.As(err, &e) || e.Code != news.ECodeQuerySyntax || e.Position == nil {
-					t.Fatalf("error %v is not a positioned query_syntax error", err)
+				if !errors.As(err, &e) || (e.Code != news.ECodeQuerySyntax && e.Code != news.ECodeQueryBroad) || e.Position == nil {
+					t.Fatalf("error %v is not a positioned query_syntax or query_too_broad error", err)
 				}
 			} else if n == nil {
 				t.Fatal("nil node without an error")
@@ -551,5 +568,51 @@ func TestStringOfBuiltNodes(t *testing.T) {
 		if got := tc.n.String(); got != tc.want {
 			t.Errorf("String() = %q, want %q", got, tc.want)
 		}
+	}
+}
+
+// TestParseLimits checks that the budget given to ParseLimits is the one
+// applied, with the offset of the part that blew it, and that zero fields
+// take the defaults.
+func TestParseLimits(t *testing.T) {
+	lim := Limits{MaxClauses: 3, MaxPhraseWords: 2, MinPrefix: 3}
+	for _, tc := range []struct {
+		q   string
+		pos int // -1: accepted
+		msg string
+	}{
+		{"a b c", -1, ""},
+		{"a b c d", 6, "more than 3 terms"},
+		{"a OR (b c) OR d", 14, "more than 3 terms"},
+		{`"a b"`, -1, ""},
+		{`x "a  b	c"`, 2, "at most 2 words"},
+		{"abc*", -1, ""},
+		{"x ab*", 4, "at least 3 characters"},
+		{"ééé*", -1, ""}, // characters, not bytes
+	} {
+		_, err := ParseLimits(tc.q, lim)
+		if tc.pos < 0 {
+			if err != nil {
+				t.Errorf("ParseLimits(%q): %v", tc.q, err)
+			}
+			continue
+		}
+		var e *news.Error
+		if !errors.As(err, &e) || e.Code != news.ECodeQueryBroad || e.Position == nil {
+			t.Errorf("ParseLimits(%q): %v, want a positioned query_too_broad error", tc.q, err)
+			continue
+		}
+		if *e.Position != tc.pos || !strings.Contains(e.Message, tc.msg) {
+			t.Errorf("ParseLimits(%q): %v, want %q at %d", tc.q, err, tc.msg, tc.pos)
+		}
+	}
+	// Zero fields are the defaults.
+	if got := (Limits{}).WithDefaults(); got != (Limits{DefaultMaxClauses, DefaultMaxPhraseWords, DefaultMaxExpansions, DefaultMinPrefix, DefaultMaxPostings}) {
+		t.Errorf("defaults %+v", got)
+	}
+	// The parser does not count expansions: co* 256 times is its clauses'
+	// business only, and the index refuses it (index/budget_test.go).
+	if _, err := Parse(strings.Repeat("co* OR ", 255) + "co*"); err != nil {
+		t.Errorf("256 prefixes: %v", err)
 	}
 }

@@ -5,6 +5,7 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/watchword/watchword/index"
+	"github.com/watchword/watchword/index/query"
 	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/internal/store"
 )
@@ -36,6 +38,9 @@ type Config struct {
 	BatchSize int         // documents per store transaction and index batch; default 1000
 	Logger    *slog.Logger
 	Now       func() time.Time // default time.Now
+	// Limits is the budget of every search's query (zero fields: the
+	// defaults of the query package).
+	Limits query.Limits
 }
 
 // Engine is an open store plus its index.
@@ -46,6 +51,7 @@ type Engine struct {
 	batch   int
 	log     *slog.Logger
 	now     func() time.Time
+	limits  query.Limits // with defaults
 
 	writeMu    sync.Mutex    // serialises writes so sequence order is index order
 	indexedSeq atomic.Uint64 // highest sequence applied to the index
@@ -93,7 +99,7 @@ func Open(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{store: st, index: ix, extract: cfg.Extract, batch: cfg.BatchSize, log: cfg.Logger, now: cfg.Now,
-		apply: ix.Apply, repairWait: time.Second, closing: make(chan struct{})}
+		limits: cfg.Limits.WithDefaults(), apply: ix.Apply, repairWait: time.Second, closing: make(chan struct{})}
 	if err := e.catchUp(); err != nil {
 		e.Close()
 		return nil, err
@@ -107,8 +113,17 @@ func (e *Engine) Store() *store.Store { return e.store }
 // Index gives access to the index (query compilation, highlighting).
 func (e *Engine) Index() *index.Index { return e.index }
 
+// Limits is the query budget searches run with.
+func (e *Engine) Limits() query.Limits { return e.limits }
+
 // IndexedSeq is the highest ingest sequence that is searchable.
 func (e *Engine) IndexedSeq() uint64 { return e.indexedSeq.Load() }
+
+// UnmatchedFilters returns the filter values of f that no indexed article
+// has: a search or alert restricted to one of them finds nothing yet.
+func (e *Engine) UnmatchedFilters(ctx context.Context, f index.Filters) ([]index.FilterValue, error) {
+	return e.index.Unmatched(ctx, f)
+}
 
 // Close stops a running index repair and closes index and store.
 func (e *Engine) Close() error {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -33,7 +34,7 @@ func articles(n int, word string) []*news.Article {
 
 func total(t *testing.T, e *Engine, q string) uint64 {
 	t.Helper()
-	res, err := e.Search(SearchParams{Q: q, Size: 0})
+	res, err := e.Search(context.Background(), SearchParams{Q: q, Size: 0})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +208,7 @@ func TestSearchPagingAndErrors(t *testing.T) {
 	seen := map[string]bool{}
 	cursor := ""
 	for page := 0; page < 10; page++ {
-		res, err := e.Search(SearchParams{Q: "zeta", Size: 10, Sort: "newest", Cursor: cursor})
+		res, err := e.Search(context.Background(), SearchParams{Q: "zeta", Size: 10, Sort: "newest", Cursor: cursor})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -226,7 +227,7 @@ func TestSearchPagingAndErrors(t *testing.T) {
 		t.Errorf("paged %d of 25", len(seen))
 	}
 	// The largest page allowed works (the engine asks the index for one more).
-	if res, err := e.Search(SearchParams{Q: "zeta", Size: 100}); err != nil || len(res.Hits) != 25 {
+	if res, err := e.Search(context.Background(), SearchParams{Q: "zeta", Size: 100}); err != nil || len(res.Hits) != 25 {
 		t.Errorf("size=100: %v", err)
 	}
 	for _, p := range []SearchParams{
@@ -238,7 +239,7 @@ func TestSearchPagingAndErrors(t *testing.T) {
 		{Q: "x", Sort: "sideways"},
 		{Q: "x", FacetSize: 1000},
 	} {
-		if _, err := e.Search(p); err == nil || news.ErrorCode(err) == news.ECodeInternal {
+		if _, err := e.Search(context.Background(), p); err == nil || news.ErrorCode(err) == news.ECodeInternal {
 			t.Errorf("Search(%+v) err = %v, want a coded client error", p, err)
 		}
 	}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"time"
 
 	"github.com/watchword/watchword/index"
@@ -28,9 +29,9 @@ type Histogram struct {
 // DateHistogram counts the matches of p (query, filters, date bounds;
 // sort, size and cursor are ignored) per calendar month in UTC, from the
 // month of the oldest match (or p.From) to that of the newest (or p.To).
-func (e *Engine) DateHistogram(p SearchParams) (*Histogram, error) {
+func (e *Engine) DateHistogram(ctx context.Context, p SearchParams) (*Histogram, error) {
 	p.Size, p.Cursor, p.FacetSize, p.Sort, p.Histogram = 0, "", 0, index.SortNewest, true
-	res, err := e.Search(p)
+	res, err := e.Search(ctx, p)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -37,7 +38,7 @@ func TestDateHistogram(t *testing.T) {
 		}
 		return out
 	}
-	h, err := e.DateHistogram(SearchParams{Q: "harbour"})
+	h, err := e.DateHistogram(context.Background(), SearchParams{Q: "harbour"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +49,7 @@ func TestDateHistogram(t *testing.T) {
 		t.Errorf("bounds %v – %v", h.Buckets[0].Start, h.Buckets[4].End)
 	}
 	// Filters and from/to apply; from/to set the range.
-	h, err = e.DateHistogram(SearchParams{Q: "harbour", Filters: index.Filters{Sources: []string{"A"}}, From: day("2025-02-01"), To: day("2025-04-01")})
+	h, err = e.DateHistogram(context.Background(), SearchParams{Q: "harbour", Filters: index.Filters{Sources: []string{"A"}}, From: day("2025-02-01"), To: day("2025-04-01")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +57,7 @@ func TestDateHistogram(t *testing.T) {
 		t.Errorf("filtered: %v", got)
 	}
 	// Long spans are counted per year.
-	h, err = e.DateHistogram(SearchParams{Q: ""})
+	h, err = e.DateHistogram(context.Background(), SearchParams{Q: ""})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,10 +65,10 @@ func TestDateHistogram(t *testing.T) {
 		t.Errorf("years: %s %v", h.Unit, got)
 	}
 	// No match: no buckets; a syntax error is returned as such.
-	if h, err = e.DateHistogram(SearchParams{Q: "nothingmatches"}); err != nil || len(h.Buckets) != 0 {
+	if h, err = e.DateHistogram(context.Background(), SearchParams{Q: "nothingmatches"}); err != nil || len(h.Buckets) != 0 {
 		t.Errorf("no match: %v %v", h, err)
 	}
-	if _, err = e.DateHistogram(SearchParams{Q: "a AND ("}); news.ErrorCode(err) != news.ECodeQuerySyntax {
+	if _, err = e.DateHistogram(context.Background(), SearchParams{Q: "a AND ("}); news.ErrorCode(err) != news.ECodeQuerySyntax {
 		t.Errorf("syntax error: %v", err)
 	}
 }

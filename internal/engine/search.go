@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/watchword/watchword/index"
@@ -84,16 +86,22 @@ func decodeCursor(sort, s string) ([]string, error) {
 }
 
 // Search parses the query, runs it with filters and facets, and joins the
-// hits with the stored articles for titles, entities and snippets.
-func (e *Engine) Search(p SearchParams) (*SearchResult, error) {
+// hits with the stored articles for titles, entities and snippets. The
+// query is checked against the engine's Limits before it runs
+// (news.ECodeQueryBroad). The search runs under ctx: past its deadline
+// the error is news.ECodeTimeout; cancelled, it is ctx's error, wrapped.
+func (e *Engine) Search(ctx context.Context, p SearchParams) (*SearchResult, error) {
 	start := time.Now()
 	node := p.Parsed
 	if node == nil {
-		n, err := query.Parse(p.Q)
+		n, err := query.ParseLimits(p.Q, e.limits)
 		if err != nil {
 			return nil, err
 		}
 		node = n
+	}
+	if n := len(p.Filters.Speakers) + len(p.Filters.Countries) + len(p.Filters.Topics) + len(p.Filters.Sources); n > e.limits.MaxClauses {
+		return nil, news.Errorf(news.ECodeQueryBroad, "%d filter values; at most %d", n, e.limits.MaxClauses)
 	}
 	if p.Sort == "" {
 		p.Sort = index.SortRelevance
@@ -108,6 +116,7 @@ func (e *Engine) Search(p SearchParams) (*SearchResult, error) {
 		Query: node, Filters: p.Filters, From: p.From, To: p.To,
 		SeqAfter: p.SeqAfter, SeqUpTo: p.SeqUpTo,
 		Sort: p.Sort, Size: p.Size + 1, FacetSize: p.FacetSize, Months: p.Histogram,
+		Limits: e.limits,
 	}
 	if p.Size == 0 {
 		req.Size = 0
@@ -119,7 +128,10 @@ func (e *Engine) Search(p SearchParams) (*SearchResult, error) {
 		}
 		req.After = key
 	}
-	res, err := e.index.Search(req)
+	res, err := e.index.Search(ctx, req)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return nil, &news.Error{Code: news.ECodeTimeout, Message: "the search ran out of time; try a narrower query", Err: err}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -106,10 +106,10 @@ func TestPollLifecycle(t *testing.T) {
 	if r.Feed.ItemsIngested != 4 || r.Feed.ItemsUpdated != 1 {
 		t.Errorf("counts after poll 3: %+v", r.Feed)
 	}
-	if res, err := e.eng.Search(searchAll("second version")); err != nil || res.Total != 1 {
+	if res, err := e.eng.Search(context.Background(), searchAll("second version")); err != nil || res.Total != 1 {
 		t.Errorf("the edit is not searchable: %v %v", res, err)
 	}
-	if res, err := e.eng.Search(searchAll("\"first version\"")); err != nil || res.Total != 0 {
+	if res, err := e.eng.Search(context.Background(), searchAll("\"first version\"")); err != nil || res.Total != 0 {
 		t.Errorf("the old text is still searchable: %v %v", res, err)
 	}
 

@@ -107,7 +107,7 @@ func (e *env) poll(t *testing.T, id string) *PollResult {
 // stored returns every stored article by id.
 func (e *env) stored(t *testing.T) map[string]*news.Article {
 	t.Helper()
-	res, err := e.eng.Search(engine.SearchParams{Q: "", Size: 100})
+	res, err := e.eng.Search(context.Background(), engine.SearchParams{Q: "", Size: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,11 +53,12 @@ type Article struct {
 }
 
 // Facets is one set of entity values. A nil slice means "not given"; an
-// empty non-nil slice means "given as empty".
+// empty non-nil slice means "given as empty". Both survive the store's
+// JSON: a nil slice is left out (omitzero), an empty one is written as [].
 type Facets struct {
-	Speakers  []string `json:"speakers,omitempty"`
-	Countries []string `json:"countries,omitempty"`
-	Topics    []string `json:"topics,omitempty"`
+	Speakers  []string `json:"speakers,omitzero"`
+	Countries []string `json:"countries,omitzero"`
+	Topics    []string `json:"topics,omitzero"`
 }
 
 // Merge applies precedence: a facet the client supplied (non-nil) wins;

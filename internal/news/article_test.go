@@ -1,6 +1,7 @@
 package news
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -169,5 +170,30 @@ func TestMergePrecedence(t *testing.T) {
 	}
 	if a.Topics == nil || len(a.Topics) != 0 {
 		t.Errorf("topics = %#v, want the supplied empty list", a.Topics)
+	}
+}
+
+// TestFacetsJSONKeepsGivenEmpty: the store keeps articles as JSON, and a
+// reindex merges again from what it reads back, so "given as empty" must
+// survive the round trip (with omitempty it came back as "not given" and
+// extraction refilled a facet the client had said was empty).
+func TestFacetsJSONKeepsGivenEmpty(t *testing.T) {
+	in := Facets{Speakers: []string{"A"}, Topics: []string{}}
+	raw, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(raw) != `{"speakers":["A"],"topics":[]}` {
+		t.Errorf("marshalled %s", raw)
+	}
+	var out Facets
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Countries != nil {
+		t.Errorf("countries = %#v, want nil (not given)", out.Countries)
+	}
+	if out.Topics == nil || len(out.Topics) != 0 {
+		t.Errorf("topics = %#v, want given as empty", out.Topics)
 	}
 }

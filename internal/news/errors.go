@@ -11,6 +11,7 @@ import (
 const (
 	ECodeInvalid      = "invalid"            // a field failed validation
 	ECodeQuerySyntax  = "query_syntax"       // the query language could not parse
+	ECodeQueryBroad   = "query_too_broad"    // a query over its budget (terms, expansions, phrase words, prefix length)
 	ECodeNotFound     = "not_found"          // no such resource
 	ECodeUnauthorized = "unauthorized"       // missing or wrong token
 	ECodeTooLarge     = "too_large"          // a body or field over its limit
@@ -19,6 +20,7 @@ const (
 	ECodeRateLimited  = "rate_limited"       // too many requests
 	ECodeInternal     = "internal"           // a bug or an I/O failure on our side
 	ECodeUnavailable  = "unavailable"        // temporarily not able to serve
+	ECodeTimeout      = "timeout"            // a search ran past the server's deadline
 	ECodeBadRequest   = "bad_request"        // malformed request (JSON, parameters)
 	ECodeMethod       = "method_not_allowed" // wrong HTTP method
 )

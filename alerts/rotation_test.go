@@ -1,0 +1,319 @@
+package alerts
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+	"github.com/watchword/watchword/internal/news"
+	bolt "go.etcd.io/bbolt"
+)
+
+// fakeClock is the Config.Clock of a test: it moves only when told.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// received is one request a recorder got, as it came over the wire.
+type received struct {
+	body []byte
+	hdr  http.Header
+}
+
+// recorder is a webhook receiver that keeps every request, so that the
+// test can verify each with whichever secret it likes.
+type recorder struct {
+	srv *httptest.Server
+	mu  sync.Mutex
+	got []received
+}
+
+func newRecorder(t *testing.T) *recorder {
+	r := &recorder{}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		r.got = append(r.got, received{body: body, hdr: req.Header.Clone()})
+		r.mu.Unlock()
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *recorder) n() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.got)
+}
+
+func (r *recorder) last() received {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.got[len(r.got)-1]
+}
+
+// verifies tells whether the reference library accepts a request with
+// secret (timestamp tolerance enforced).
+func verifies(t *testing.T, secret string, m received) bool {
+	t.Helper()
+	wh, err := standardwebhooks.NewWebhook(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wh.Verify(m.body, m.hdr) == nil
+}
+
+// deliverOne ingests a matching article, runs the alert and returns the
+// delivery the receiver got.
+func deliverOne(t *testing.T, e *env, r *recorder, alertID, articleID string) received {
+	t.Helper()
+	n := r.n()
+	e.ingest(t, art(articleID, "Ukraine story "+articleID+"."))
+	if res, err := e.svc.RunNow(alertID); err != nil || res.Deliveries != 1 {
+		t.Fatalf("run: %+v %v", res, err)
+	}
+	waitFor(t, "a delivery", 5*time.Second, func() bool { return r.n() == n+1 })
+	m := r.last()
+	if !bytes.Contains(m.body, []byte(`"id":"`+articleID+`"`)) {
+		t.Fatalf("delivery without %s: %s", articleID, m.body)
+	}
+	return m
+}
+
+// storedAlert reads an alert's raw definition from bbolt.
+func storedAlert(t *testing.T, e *env, id string) []byte {
+	t.Helper()
+	var raw []byte
+	if err := e.svc.db.View(func(tx *bolt.Tx) error {
+		raw = bytes.Clone(tx.Bucket(bucketAlerts).Get([]byte(id)))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+// A rotation with a grace keeps the old secret signing beside the new
+// one: a delivery carries both signatures, and the reference library
+// verifies it with either secret. Once the grace is over only the new
+// one signs and the old secret is gone from the store.
+func TestRotationGraceSignsWithBothSecrets(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)}
+	e := newEnv(t, func(c *Config) { c.Clock = clock.now })
+	r := newRecorder(t)
+	in := &Input{Name: strp("rot"), Query: strp("ukraine"), Schedule: strp("@daily"), WebhookURL: strp(r.srv.URL + "/hook")}
+	created, err := e.svc.Create(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldSecret := created.Secret
+	other, _ := NewSecret()
+
+	m := deliverOne(t, e, r, created.ID, "before")
+	if sig := m.hdr.Get("webhook-signature"); strings.Count(sig, "v1,") != 1 || !verifies(t, oldSecret, m) {
+		t.Fatalf("before the rotation: signature %q", sig)
+	}
+
+	v, err := e.svc.RotateSecret(created.ID, DefaultRotationGrace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newSecret := v.Secret
+	if !strings.HasPrefix(newSecret, "whsec_") || newSecret == oldSecret {
+		t.Fatalf("new secret %q", newSecret)
+	}
+	wantExp := clock.now().Add(24 * time.Hour)
+	if len(v.PreviousSecrets) != 1 || !v.PreviousSecrets[0].ExpiresAt.Equal(wantExp) {
+		t.Fatalf("rotation answer: previous secrets %+v, want one expiring at %s", v.PreviousSecrets, wantExp)
+	}
+	if g, _ := e.svc.Get(created.ID); g.Secret != "" || len(g.PreviousSecrets) != 1 {
+		t.Fatalf("get after rotation: %+v", g)
+	}
+
+	// During the grace: both signatures, space-separated, new first.
+	clock.add(23 * time.Hour)
+	m = deliverOne(t, e, r, created.ID, "during")
+	sigs := strings.Split(m.hdr.Get("webhook-signature"), " ")
+	if len(sigs) != 2 {
+		t.Fatalf("during the grace: signature header %q, want two", m.hdr.Get("webhook-signature"))
+	}
+	if sigs[0] != mustSign(t, newSecret, m) || sigs[1] != mustSign(t, oldSecret, m) {
+		t.Fatalf("signatures %q, want the new secret's then the old one's", sigs)
+	}
+	if !verifies(t, newSecret, m) || !verifies(t, oldSecret, m) {
+		t.Fatalf("during the grace the reference library must verify with either secret: new %v old %v",
+			verifies(t, newSecret, m), verifies(t, oldSecret, m))
+	}
+	if verifies(t, other, m) {
+		t.Fatal("a third secret verifies")
+	}
+	// The test event is signed the same way.
+	if res, err := e.svc.SendTest(context.Background(), created.ID); err != nil || !res.OK {
+		t.Fatalf("test event: %+v %v", res, err)
+	}
+	if m := r.last(); !verifies(t, newSecret, m) || !verifies(t, oldSecret, m) {
+		t.Fatal("test event during the grace: not verifiable with both secrets")
+	}
+	if !bytes.Contains(storedAlert(t, e, created.ID), []byte(strings.TrimPrefix(oldSecret, secretPrefix))) {
+		t.Fatal("the old secret is not kept during the grace")
+	}
+
+	// After the grace: only the new signature; the old secret is erased.
+	clock.add(time.Hour + time.Second)
+	m = deliverOne(t, e, r, created.ID, "after")
+	if sig := m.hdr.Get("webhook-signature"); strings.Contains(sig, " ") {
+		t.Fatalf("after the grace: signature header %q, want one", sig)
+	}
+	if !verifies(t, newSecret, m) || verifies(t, oldSecret, m) {
+		t.Fatalf("after the grace: new %v (want true) old %v (want false)", verifies(t, newSecret, m), verifies(t, oldSecret, m))
+	}
+	if raw := storedAlert(t, e, created.ID); bytes.Contains(raw, []byte(strings.TrimPrefix(oldSecret, secretPrefix))) {
+		t.Fatalf("the old secret is still in the store: %s", raw)
+	}
+	if g, _ := e.svc.Get(created.ID); len(g.PreviousSecrets) != 0 {
+		t.Fatalf("get after the grace: %+v", g.PreviousSecrets)
+	}
+}
+
+// grace 0 is abrupt, and ends earlier graces too; the grace is bounded
+// and so is the number of secrets signing at once.
+func TestRotationAbruptAndBounds(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)}
+	e := newEnv(t, func(c *Config) { c.Clock = clock.now })
+	r := newRecorder(t)
+	in := &Input{Name: strp("rot"), Query: strp("ukraine"), Schedule: strp("@daily"), WebhookURL: strp(r.srv.URL + "/hook")}
+	created, err := e.svc.Create(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range []time.Duration{-time.Second, MaxRotationGrace + time.Second} {
+		if _, err := e.svc.RotateSecret(created.ID, g); news.ErrorCode(err) != news.ECodeInvalid {
+			t.Fatalf("grace %s: %v, want invalid", g, err)
+		}
+	}
+	if _, err := e.svc.RotateSecret("al_missing", time.Hour); news.ErrorCode(err) != news.ECodeNotFound {
+		t.Fatalf("missing alert: %v", err)
+	}
+	secrets := []string{created.Secret}
+	for i := 0; i < MaxPreviousSecrets; i++ {
+		clock.add(time.Minute)
+		v, err := e.svc.RotateSecret(created.ID, MaxRotationGrace)
+		if err != nil {
+			t.Fatal(err)
+		}
+		secrets = append(secrets, v.Secret)
+		if len(v.PreviousSecrets) != i+1 || !v.PreviousSecrets[0].ExpiresAt.Equal(clock.now().Add(MaxRotationGrace)) {
+			t.Fatalf("rotation %d: %+v", i, v.PreviousSecrets)
+		}
+	}
+	if _, err := e.svc.RotateSecret(created.ID, time.Hour); news.ErrorCode(err) != news.ECodeConflict {
+		t.Fatalf("rotation beyond %d secrets in grace: %v, want conflict", MaxPreviousSecrets, err)
+	}
+	m := deliverOne(t, e, r, created.ID, "four")
+	for i, s := range secrets {
+		if !verifies(t, s, m) {
+			t.Fatalf("secret %d of %d does not verify during its grace", i, len(secrets))
+		}
+	}
+	v, err := e.svc.RotateSecret(created.ID, 0)
+	if err != nil || len(v.PreviousSecrets) != 0 {
+		t.Fatalf("abrupt rotation: %+v %v", v.PreviousSecrets, err)
+	}
+	m = deliverOne(t, e, r, created.ID, "abrupt")
+	if m.hdr.Get("webhook-signature") != mustSign(t, v.Secret, m) {
+		t.Fatalf("after an abrupt rotation: %q", m.hdr.Get("webhook-signature"))
+	}
+	for _, s := range secrets {
+		if verifies(t, s, m) {
+			t.Fatal("a replaced secret verifies after an abrupt rotation")
+		}
+	}
+}
+
+// mustSign is the signature of a received request with secret.
+func mustSign(t *testing.T, secret string, m received) string {
+	t.Helper()
+	sec, err := strconv.ParseInt(m.hdr.Get("webhook-timestamp"), 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := Sign(secret, m.hdr.Get("webhook-id"), time.Unix(sec, 0), m.body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sig
+}
+
+// The sweeper erases a replaced secret at its expiry even when the alert
+// sends nothing (wall clock, a short grace; waits on the store).
+func TestRotationSweeperErasesExpiredSecret(t *testing.T) {
+	e := newEnv(t, nil)
+	r := newRecorder(t)
+	in := &Input{Name: strp("rot"), Query: strp("ukraine"), Schedule: strp("@daily"), WebhookURL: strp(r.srv.URL + "/hook")}
+	created, err := e.svc.Create(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := []byte(strings.TrimPrefix(created.Secret, secretPrefix))
+	if _, err := e.svc.RotateSecret(created.ID, 300*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(storedAlert(t, e, created.ID), old) {
+		t.Fatal("the replaced secret is not kept during its grace")
+	}
+	waitFor(t, "the replaced secret to be erased", 5*time.Second, func() bool {
+		return !bytes.Contains(storedAlert(t, e, created.ID), old)
+	})
+	if r.n() != 0 {
+		t.Fatalf("%d requests", r.n())
+	}
+}
+
+func TestDecodeRotation(t *testing.T) {
+	cases := []struct {
+		body string
+		want time.Duration
+		code string
+	}{
+		{"", DefaultRotationGrace, ""},
+		{"  \n", DefaultRotationGrace, ""},
+		{`{}`, DefaultRotationGrace, ""},
+		{`{"grace":"36h"}`, 36 * time.Hour, ""},
+		{`{"grace":"0s"}`, 0, ""},
+		{`{"grace":"168h"}`, MaxRotationGrace, ""},
+		{`{"grace":"169h"}`, 0, news.ECodeInvalid},
+		{`{"grace":"-1h"}`, 0, news.ECodeInvalid},
+		{`{"grace":"7d"}`, 0, news.ECodeInvalid},
+		{`{"grace":86400}`, 0, news.ECodeBadRequest},
+		{`{"grase":"1h"}`, 0, news.ECodeBadRequest},
+		{`{"grace":"1h"} {}`, 0, news.ECodeBadRequest},
+		{`[`, 0, news.ECodeBadRequest},
+	}
+	for _, c := range cases {
+		got, err := DecodeRotation([]byte(c.body))
+		if news.ErrorCode(err) != c.code || (c.code == "" && got != c.want) {
+			t.Errorf("%q: %s %v, want %s %q", c.body, got, err, c.want, c.code)
+		}
+	}
+}
