@@ -421,6 +421,7 @@ func TestOpenAPIValidatesTraffic(t *testing.T) {
 	// ---- search ----
 	a = c.do(ts, req{method: "GET", path: "/api/search?q=grain&speaker=Dmitry+Peskov&country=russia&sort=newest&size=1&facet_size=3&from=2025-01&to=2025-12-31"}, 200, true)
 	c.do(ts, req{method: "GET", path: "/api/search?size=1&sort=newest"}, 200, true)
+	c.do(ts, req{method: "GET", path: "/api/search?q=" + url.QueryEscape(`grian~1 OR "grain open"~3 OR peskov^2 AND date:>now-100y`)}, 200, true)
 	a = c.do(ts, req{method: "GET", path: "/api/search?size=1&sort=oldest"}, 200, true)
 	if cur, ok := a.json["next_cursor"].(string); ok {
 		c.do(ts, req{method: "GET", path: "/api/search?size=1&sort=oldest&cursor=" + url.QueryEscape(cur)}, 200, true)
