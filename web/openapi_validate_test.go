@@ -461,6 +461,9 @@ func TestOpenAPIValidatesTraffic(t *testing.T) {
 	// An alert sees articles stored after it was made.
 	c.do(ts, req{method: "POST", path: "/api/articles", ctype: j, token: true,
 		body: `{"id":"oas-4","title":"Pipeline","body":"The grain pipeline to Russia reopened.","date":"2025-03-13","countries":["Russia"]}`}, 200, true)
+	if a := c.do(ts, req{method: "GET", path: "/api/alerts/" + okID + "/preview"}, 200, true); a.json["total_new"] != float64(1) {
+		t.Errorf("preview: want the new match: %s", a.raw)
+	}
 	a = c.do(ts, req{method: "POST", path: "/api/alerts/" + okID + "/run", token: true}, 200, true)
 	if a.json["deliveries"] != float64(1) {
 		t.Errorf("run: want one delivery: %s", a.raw)
