@@ -186,7 +186,6 @@ func (s *Service) Start() error {
 	}
 	s.batch.start()
 	s.secrets.start()
-	s.pruner.start()
 	if s.cfg.Cron == nil {
 		s.cron.Start()
 	}
@@ -199,7 +198,8 @@ func (s *Service) Start() error {
 }
 
 // startSenders starts the sender pool, which resumes the deliveries left
-// pending in the outbox, unless the service has stopped.
+// pending in the outbox, and the retention pruner, unless the service has
+// stopped.
 func (s *Service) startSenders() {
 	s.lifeMu.Lock()
 	defer s.lifeMu.Unlock()
@@ -207,6 +207,7 @@ func (s *Service) startSenders() {
 		return
 	}
 	s.sender.start()
+	s.pruner.start()
 	if held, _ := s.cfg.Hold.Held(); !held && s.cfg.Hold != nil {
 		s.log.Info("alerts: resumed: senders started")
 	}
