@@ -21,7 +21,7 @@ func (v *ageValue) String() string {
 	}
 	return engine.FormatAge(time.Duration(*v))
 }
-func (v *ageValue) Type() string   { return "age" }
+func (v *ageValue) Type() string { return "age" }
 func (v *ageValue) Set(s string) error {
 	d, err := engine.ParseAge(s)
 	if err != nil {
