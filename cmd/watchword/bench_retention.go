@@ -155,16 +155,16 @@ func (r *simRun) afterRound(n int) error {
 	r.deleted += del
 	size := dirSize(r.dir)
 	r.sizes = append(r.sizes, size)
-	fmt.Fprintf(r.out, "  round %3d: sent in %.1f s (receiver total %d); pruned %d deliveries, %d sent records, %d articles in %.2f s; data directory %s (store %s)\n",
+	fmt.Fprintf(r.out, "  round %3d: sent in %.1f s (receiver total %d); pruned %d deliveries, %d sent records, %d articles in %.2f s; data directory %s (store %s, in use %s)\n",
 		n, sent.Seconds(), r.got.Load(), pr.Deliveries, pr.SentRemoved, del, time.Since(took).Seconds(),
-		mib(size), mib(fileSize(engine.StorePath(r.dir))))
+		mib(size), mib(fileSize(engine.StorePath(r.dir))), mib(fileSize(engine.StorePath(r.dir))-r.freeBytes()))
 	return nil
 }
 
 func (r *simRun) summary() error {
-	fmt.Fprintf(r.out, "simulated run: %d rounds; data directory %s -> %s (store %s, of it free pages %s); pruned %d deliveries, %d sent records (%d shrunk), %d articles; receiver got %d deliveries\n",
+	fmt.Fprintf(r.out, "simulated run: %d rounds; data directory %s -> %s (store %s, of it in use %s); pruned %d deliveries, %d sent records (%d shrunk), %d articles; receiver got %d deliveries\n",
 		len(r.sizes), mib(r.start0), mib(r.sizes[len(r.sizes)-1]), mib(fileSize(engine.StorePath(r.dir))),
-		mib(r.freeBytes()), r.pruned.Deliveries, r.pruned.SentRemoved, r.pruned.SentShrunk, r.deleted, r.got.Load())
+		mib(fileSize(engine.StorePath(r.dir))-r.freeBytes()), r.pruned.Deliveries, r.pruned.SentRemoved, r.pruned.SentShrunk, r.deleted, r.got.Load())
 	return nil
 }
 
