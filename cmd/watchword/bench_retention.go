@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/internal/engine"
+	bolt "go.etcd.io/bbolt"
 )
 
 // simClock is the clock of a simulated run: it moves only when told.
@@ -157,22 +158,26 @@ func (r *simRun) afterRound(n int) error {
 	r.sizes = append(r.sizes, size)
 	fmt.Fprintf(r.out, "  round %3d: sent in %.1f s (receiver total %d); pruned %d deliveries, %d sent records, %d articles in %.2f s; data directory %s (store %s, in use %s)\n",
 		n, sent.Seconds(), r.got.Load(), pr.Deliveries, pr.SentRemoved, del, time.Since(took).Seconds(),
-		mib(size), mib(fileSize(engine.StorePath(r.dir))), mib(fileSize(engine.StorePath(r.dir))-r.freeBytes()))
+		mib(size), mib(fileSize(engine.StorePath(r.dir))), mib(r.inUse()))
 	return nil
 }
 
 func (r *simRun) summary() error {
 	fmt.Fprintf(r.out, "simulated run: %d rounds; data directory %s -> %s (store %s, of it in use %s); pruned %d deliveries, %d sent records (%d shrunk), %d articles; receiver got %d deliveries\n",
 		len(r.sizes), mib(r.start0), mib(r.sizes[len(r.sizes)-1]), mib(fileSize(engine.StorePath(r.dir))),
-		mib(fileSize(engine.StorePath(r.dir))-r.freeBytes()), r.pruned.Deliveries, r.pruned.SentRemoved, r.pruned.SentShrunk, r.deleted, r.got.Load())
+		mib(r.inUse()), r.pruned.Deliveries, r.pruned.SentRemoved, r.pruned.SentShrunk, r.deleted, r.got.Load())
 	return nil
 }
 
-// freeBytes is the store's free pages: space bbolt reuses before it
-// grows the file.
-func (r *simRun) freeBytes() int64 {
-	st := r.eng.Store().DB().Stats()
-	return int64(st.FreePageN+st.PendingPageN) * int64(r.eng.Store().DB().Info().PageSize)
+// inUse is the store's pages in use: up to its high-water mark (the file
+// is grown ahead of it in steps), less the free pages bbolt reuses
+// before it grows the file.
+func (r *simRun) inUse() int64 {
+	db := r.eng.Store().DB()
+	var size int64
+	_ = db.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil })
+	st := db.Stats()
+	return size - int64(st.FreePageN+st.PendingPageN)*int64(db.Info().PageSize)
 }
 
 func dirSize(dir string) int64 {
