@@ -15,7 +15,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/internal/engine"
-	bolt "go.etcd.io/bbolt"
 )
 
 // simClock is the clock of a simulated run: it moves only when told.
@@ -173,11 +172,8 @@ func (r *simRun) summary() error {
 // is grown ahead of it in steps), less the free pages bbolt reuses
 // before it grows the file.
 func (r *simRun) inUse() int64 {
-	db := r.eng.Store().DB()
-	var size int64
-	_ = db.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil })
-	st := db.Stats()
-	return size - int64(st.FreePageN+st.PendingPageN)*int64(db.Info().PageSize)
+	n, _ := r.eng.Store().InUse()
+	return n
 }
 
 func dirSize(dir string) int64 {

@@ -312,6 +312,18 @@ func (s *Store) Exist(ids []string) ([]bool, error) {
 	return out, nil
 }
 
+// InUse returns the bytes of the file's pages in use: up to its
+// high-water mark (bbolt grows the file ahead of it in steps) less the
+// free pages it reuses before growing the file.
+func (s *Store) InUse() (int64, error) {
+	var size int64
+	if err := s.db.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil }); err != nil {
+		return 0, fmt.Errorf("store: size: %w", err)
+	}
+	st := s.db.Stats()
+	return size - int64(st.FreePageN+st.PendingPageN)*int64(s.db.Info().PageSize), nil
+}
+
 // Article returns one article, or a not_found error.
 func (s *Store) Article(id string) (*news.Article, error) {
 	var a *news.Article
