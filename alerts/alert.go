@@ -117,6 +117,9 @@ type View struct {
 	// URLsRedacted is set on a read without the token: WebhookURL is then
 	// scheme, host and path only (see Redacted).
 	URLsRedacted bool `json:"redacted,omitempty"`
+	// Warnings are set in the answers of create and update only: filter
+	// values that match no article yet (see Service.FilterWarnings).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Redacted returns the view for a reader without the token: the webhook
@@ -202,8 +205,6 @@ func (a *Alert) Validate(r Rules) error {
 		return news.Errorf(news.ECodeInvalid, "name is %d bytes, more than the limit of %d", len(a.Name), MaxNameBytes)
 	case !utf8.ValidString(a.Name) || !utf8.ValidString(a.Query):
 		return news.Errorf(news.ECodeInvalid, "text is not valid UTF-8")
-	case a.Query == "":
-		return news.Errorf(news.ECodeInvalid, "query is required")
 	case len(a.Query) > MaxQueryBytes:
 		return news.Errorf(news.ECodeInvalid, "query is longer than %d bytes", MaxQueryBytes)
 	}
@@ -219,6 +220,13 @@ func (a *Alert) Validate(r Rules) error {
 				return news.Errorf(news.ECodeInvalid, "filters.%s values must be non-empty UTF-8 of at most %d bytes", name, news.MaxFacetBytes)
 			}
 		}
+	}
+	if a.Query == "" && !hasFilters(a.Filters) {
+		// An empty query means every article that passes the filters
+		// (as in search); with no filter either, the alert would send
+		// every new article, which is refused as almost surely a
+		// mistake. A query that says so (date:[* TO *]) is accepted.
+		return news.Errorf(news.ECodeInvalid, "an alert needs a query or a filter: with neither it would send every new article (to mean that, use the query date:[* TO *])")
 	}
 	if a.Schedule == "" {
 		a.Schedule = defaultScheduleIfEmpty
@@ -250,6 +258,11 @@ func (a *Alert) Validate(r Rules) error {
 		return err
 	}
 	return nil
+}
+
+// hasFilters reports whether f has at least one value.
+func hasFilters(f index.Filters) bool {
+	return len(f.Speakers)+len(f.Countries)+len(f.Topics)+len(f.Sources) > 0
 }
 
 // ParseSchedule parses a cron spec (5 fields or a descriptor such as

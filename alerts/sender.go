@@ -353,6 +353,14 @@ func (p *sender) release(id string) {
 	p.mu.Unlock()
 }
 
+// attempting reports whether an attempt of the delivery is being made:
+// handed to a worker, or made and waiting for its outcome to be written.
+func (p *sender) attempting(id string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.inflight[id] || (p.held[id] != nil && p.held[id].unrecorded != nil)
+}
+
 // pendingOutcome returns the outcome of an earlier attempt that is still
 // to be written, if any.
 func (p *sender) pendingOutcome(id string) *unrecorded {

@@ -441,6 +441,21 @@ func (s *Service) view(a *Alert) View {
 	return v
 }
 
+// FilterWarnings returns one warning for each filter value of f that no
+// indexed article has: an alert filtered on it is valid (the value may
+// come), but a misspelt value would otherwise stay silent for ever.
+func (s *Service) FilterWarnings(ctx context.Context, f index.Filters) ([]string, error) {
+	vs, err := s.eng.UnmatchedFilters(ctx, f)
+	if err != nil {
+		return nil, fmt.Errorf("alerts: filter warnings: %w", err)
+	}
+	var out []string
+	for _, v := range vs {
+		out = append(out, fmt.Sprintf("%s %q matches no article yet", v.Facet, v.Value))
+	}
+	return out, nil
+}
+
 // Get returns one alert.
 func (s *Service) Get(id string) (View, error) {
 	a, err := s.load(id)
@@ -656,8 +671,10 @@ func (s *Service) Deliveries(alertID string, limit int) ([]*Delivery, error) {
 	return out, err
 }
 
-// Redeliver puts a delivery back into the outbox for a fresh series of
-// attempts, with the same webhook-id.
+// Redeliver puts a finished (succeeded or failed) delivery back into the
+// outbox for a fresh series of attempts, with the same webhook-id. A
+// delivery still in the outbox is a conflict: a pending one is due now,
+// a retrying one can be attempted at once with RetryNow.
 func (s *Service) Redeliver(id string) (*Delivery, error) {
 	var d *Delivery
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -665,8 +682,11 @@ func (s *Service) Redeliver(id string) (*Delivery, error) {
 		if d, err = getDelivery(tx, id); err != nil {
 			return err
 		}
-		if d.Status == StatusPending || d.Status == StatusRetrying {
-			return news.Errorf(news.ECodeConflict, "delivery %q is still %s", id, d.Status)
+		switch d.Status {
+		case StatusPending:
+			return news.Errorf(news.ECodeConflict, "delivery %q is pending: it is sent as soon as a sender is free", id)
+		case StatusRetrying:
+			return news.Errorf(news.ECodeConflict, "delivery %q is still retrying (next attempt at %s); POST /api/deliveries/%s/retry attempts it now", id, fmtTime(d.NextAttemptAt), id)
 		}
 		now := time.Now().UTC()
 		prev := *d
@@ -678,6 +698,53 @@ func (s *Service) Redeliver(id string) (*Delivery, error) {
 	}
 	s.sender.wake()
 	return d, nil
+}
+
+// RetryNow moves the next attempt of a retrying delivery to now: the
+// attempt counts as one of its series (Attempts and the retry schedule
+// go on from where they were), with the same webhook-id. Anything else is
+// a conflict: a pending delivery is already due, an attempt in progress
+// is being made, and a succeeded or failed one is sent again with
+// Redeliver. While the senders are held (a restored store) it is a
+// conflict too.
+func (s *Service) RetryNow(id string) (*Delivery, error) {
+	// Held senders (a restored store) would not make the attempt now.
+	if err := s.cfg.Hold.Refuse("webhook sending"); err != nil {
+		return nil, err
+	}
+	var d *Delivery
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		if d, err = getDelivery(tx, id); err != nil {
+			return err
+		}
+		switch {
+		case d.Status == StatusPending:
+			return news.Errorf(news.ECodeConflict, "delivery %q is pending: it is sent as soon as a sender is free", id)
+		case d.Status != StatusRetrying:
+			return news.Errorf(news.ECodeConflict, "delivery %q has %s; POST /api/deliveries/%s/redeliver sends it again", id, d.Status, id)
+		case s.sender.attempting(id):
+			return news.Errorf(news.ECodeConflict, "delivery %q is being attempted right now", id)
+		}
+		now := time.Now().UTC()
+		prev := *d
+		d.NextAttemptAt = &now
+		return saveDelivery(tx, d, &prev)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.log.Info("alerts: delivery retried now", "delivery", d.ID, "alert", d.AlertID, "attempts", d.Attempts)
+	s.sender.wake()
+	return d, nil
+}
+
+// fmtTime formats an optional time for a message.
+func fmtTime(t *time.Time) string {
+	if t == nil {
+		return "unknown"
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 // parsed returns the alert's parsed query, cached per alert version.

@@ -12,17 +12,36 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
+	bq "github.com/blevesearch/bleve/v2/search/query"
 	"github.com/watchword/watchword/internal/news"
 )
 
 // bleveSearch runs r with Bleve's own top-N collector and facet builder,
 // the way Search worked before the collector: the reference the
-// collector is checked against. ix must have one shard.
+// collector is checked against. ix must have one shard. Filters are
+// taken as exact values, and the facet counts are Bleve's, computed
+// within the filters: compare them only for searches without filters.
 func bleveSearch(t *testing.T, ix *Index, r Request) *Result {
 	t.Helper()
 	q, err := ix.matchQuery(context.Background(), r)
 	if err != nil {
 		t.Fatal(err)
+	}
+	var must []bq.Query
+	for g, vs := range r.Filters.byGroup() {
+		if len(vs) == 0 {
+			continue
+		}
+		var or []bq.Query
+		for _, v := range vs {
+			tq := bleve.NewTermQuery(facetFields[g][1] + v)
+			tq.SetField(fFacets)
+			or = append(or, tq)
+		}
+		must = append(must, bleve.NewDisjunctionQuery(or...))
+	}
+	if len(must) > 0 {
+		q = filteredQuery{q: q, filter: newAnd(must...)}
 	}
 	req := bleve.NewSearchRequestOptions(q, r.Size, 0, false)
 	bySeq := &search.SortField{Field: fSeqKey, Type: search.SortFieldAsString, Desc: true}
@@ -188,7 +207,7 @@ func TestCollectorAgreesWithBleve(t *testing.T) {
 								t.Fatalf("%s page %d hit %d: %s %v, Bleve %s %v", name, page, i, g.ID, g.Cursor, w.ID, w.Cursor)
 							}
 						}
-						if page == 0 && !reflect.DeepEqual(got.Facets, want.Facets) {
+						if page == 0 && fi == 0 && !reflect.DeepEqual(got.Facets, want.Facets) {
 							t.Fatalf("%s: facets\n%v\nBleve\n%v", name, got.Facets, want.Facets)
 						}
 						if len(got.Hits) < r.Size {

@@ -48,6 +48,16 @@ type docMeta struct {
 	fids  [inlineFacets]uint32 // ids index metaCache.terms
 }
 
+// facetIDs returns the facet ids of d: the inline ones and the rest.
+func (m *segMeta) facetIDs(d *docMeta) (inline, more []uint32) {
+	n := int(d.nf)
+	inline = d.fids[:min(n, inlineFacets)]
+	if n > inlineFacets {
+		more = m.more[d.more : int(d.more)+n-inlineFacets]
+	}
+	return inline, more
+}
+
 // countFacets adds one to the count of each facet value of d.
 func (m *segMeta) countFacets(d *docMeta, counts []int32) {
 	n := int(d.nf)
@@ -89,10 +99,19 @@ type segEntry struct {
 // metaCache holds the segMeta of the segments of one index, and the
 // dictionary of facet terms ("c:Russia") shared by all of them.
 type metaCache struct {
-	mu    sync.Mutex
-	segs  map[segKey]*segEntry
-	terms []string // facet id → term
-	ids   map[string]uint32
+	mu     sync.Mutex
+	segs   map[segKey]*segEntry
+	terms  []string // facet id → term
+	groups []uint8  // facet id → the bit of its facet (groupBit)
+	ids    map[string]uint32
+
+	// folded maps the folded form of the terms[:nFolded] (facet prefix +
+	// FoldFacet of the value) to their ids; filled when a filter first
+	// needs it, so neither ingest nor unfiltered searches pay for it.
+	// foldMu guards both; folding runs outside mu.
+	foldMu  sync.Mutex
+	folded  map[string][]uint32
+	nFolded int
 
 	used atomic.Bool // a search has run: worth warming new segments
 }
@@ -113,6 +132,7 @@ type snapshotMeta struct {
 	offsets []uint64 // global doc number of each segment's first document
 	metas   []*segMeta
 	terms   []string // the facet dictionary, at least as long as any id in metas
+	groups  []uint8  // facet id → its facet's bit, as long as terms
 }
 
 // locate returns the segment index holding global document number g,
@@ -181,7 +201,7 @@ func (mc *metaCache) forSnapshot(shard int, r index.IndexReader) (*snapshotMeta,
 		sm.metas[i] = e.meta
 	}
 	mc.mu.Lock()
-	sm.terms = mc.terms
+	sm.terms, sm.groups = mc.terms, mc.groups
 	mc.mu.Unlock()
 	return sm, nil
 }
@@ -267,6 +287,7 @@ func (mc *metaCache) read(ss *scorch.SegmentSnapshot) (*segMeta, error) {
 			id = uint32(len(mc.terms))
 			mc.ids[t] = id
 			mc.terms = append(mc.terms, t)
+			mc.groups = append(mc.groups, groupBit(t))
 		}
 		remap[i] = id
 	}
@@ -281,4 +302,40 @@ func (mc *metaCache) read(ss *scorch.SegmentSnapshot) (*segMeta, error) {
 		m.more[i] = remap[id]
 	}
 	return m, nil
+}
+
+// resolve returns, for each facet group, the ids of the dictionary terms
+// whose folded form equals that of one of the group's values: what a
+// filter value matches.
+func (mc *metaCache) resolve(values *[numGroups][]string) [numGroups][]uint32 {
+	mc.foldMu.Lock()
+	defer mc.foldMu.Unlock()
+	mc.mu.Lock()
+	terms := mc.terms // append-only: its first len(terms) entries never change
+	mc.mu.Unlock()
+	if mc.folded == nil {
+		mc.folded = map[string][]uint32{}
+	}
+	for id := mc.nFolded; id < len(terms); id++ {
+		t := terms[id]
+		if len(t) < 2 {
+			continue
+		}
+		k := t[:2] + FoldFacet(t[2:])
+		mc.folded[k] = append(mc.folded[k], uint32(id))
+	}
+	mc.nFolded = len(terms)
+	var out [numGroups][]uint32
+	for g, vs := range values {
+		seen := map[string]bool{}
+		for _, v := range vs {
+			k := facetFields[g][1] + FoldFacet(v)
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			out[g] = append(out[g], mc.folded[k]...)
+		}
+	}
+	return out
 }

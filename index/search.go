@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
-	"github.com/blevesearch/bleve/v2"
 	bq "github.com/blevesearch/bleve/v2/search/query"
 	"github.com/watchword/watchword/index/query"
 	"github.com/watchword/watchword/internal/news"
@@ -30,13 +30,20 @@ const MaxSize = 100
 // maxIndexSize bounds one index request.
 const maxIndexSize = 10 * MaxSize
 
-// Filters restrict a search to exact facet values: values within one facet
-// are ORed, facets are ANDed.
+// Filters restrict a search to facet values: values within one facet are
+// ORed, facets are ANDed. A value matches a stored value when both fold to
+// the same words (FoldFacet): case, accents and punctuation aside, the
+// whole value.
 type Filters struct {
 	Speakers  []string `json:"speaker,omitempty"`
 	Countries []string `json:"country,omitempty"`
 	Topics    []string `json:"topic,omitempty"`
 	Sources   []string `json:"source,omitempty"`
+}
+
+// byGroup returns the values of each facet, in facetFields order.
+func (f Filters) byGroup() [numGroups][]string {
+	return [numGroups][]string{f.Speakers, f.Countries, f.Topics, f.Sources}
 }
 
 // Request is one search.
@@ -87,49 +94,47 @@ type MonthCount struct {
 	Count int
 }
 
-// Facet names in results, with the prefix of their values in fFacets.
-var facetFields = [][2]string{
+// Facet names in results, with the prefix of their values in fFacets, in
+// the order of Filters.byGroup.
+var facetFields = [numGroups][2]string{
 	{"speakers", prefixSpeaker},
 	{"countries", prefixCountry},
 	{"topics", prefixTopic},
 	{"sources", prefixSource},
 }
 
-// matchQuery composes the query with the filters and the date bounds of
-// r. (Sequence bounds are applied by the collector, from the segment
-// metadata: the index has no sequence field to query.)
+// numGroups is the number of facets.
+const numGroups = 4
+
+// groupBit is the bit of the facet of a term of fFacets ("c:Russia"), 0
+// for a term of no facet.
+func groupBit(term string) uint8 {
+	for g, f := range facetFields {
+		if strings.HasPrefix(term, f[1]) {
+			return 1 << g
+		}
+	}
+	return 0
+}
+
+// matchQuery composes the query with the date bounds of r. Filters are
+// applied by the collector, which resolves them against the facet
+// dictionary and needs the matches outside a facet's own filter for its
+// counts; sequence bounds too, from the segment metadata (the index has
+// no sequence field to query).
 func (ix *Index) matchQuery(ctx context.Context, r Request) (bq.Query, error) {
 	q, err := ix.Compile(ctx, r.Query, r.Limits)
 	if err != nil {
 		return nil, err
 	}
-	must := []bq.Query{q}
-	for _, f := range []struct {
-		prefix string
-		values []string
-	}{{prefixSpeaker, r.Filters.Speakers}, {prefixCountry, r.Filters.Countries}, {prefixTopic, r.Filters.Topics}, {prefixSource, r.Filters.Sources}} {
-		if len(f.values) == 0 {
-			continue
-		}
-		or := make([]bq.Query, 0, len(f.values))
-		for _, v := range f.values {
-			t := bleve.NewTermQuery(f.prefix + v)
-			t.SetField(fFacets)
-			or = append(or, t)
-		}
-		must = append(must, bleve.NewDisjunctionQuery(or...))
-	}
-	if !r.From.IsZero() || !r.To.IsZero() {
-		dq, err := compileDate(r.From, r.To, 0)
-		if err != nil {
-			return nil, news.Errorf(news.ECodeInvalid, "from/to: %s", news.ErrorMessage(err))
-		}
-		must = append(must, dq)
-	}
-	if len(must) == 1 {
+	if r.From.IsZero() && r.To.IsZero() {
 		return q, nil
 	}
-	return newAnd(must...), nil
+	dq, err := compileDate(r.From, r.To, 0)
+	if err != nil {
+		return nil, news.Errorf(news.ECodeInvalid, "from/to: %s", news.ErrorMessage(err))
+	}
+	return newAnd(q, dq), nil
 }
 
 // Search runs a request under ctx: once ctx is done the search stops
@@ -151,7 +156,7 @@ func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
 	if size < 0 || size > maxIndexSize {
 		return nil, news.Errorf(news.ECodeInvalid, "size must be between 0 and %d", MaxSize)
 	}
-	spec := collectSpec{size: size, facets: r.FacetSize > 0, months: r.Months, seqAfter: r.SeqAfter, seqUpTo: r.SeqUpTo}
+	spec := collectSpec{size: size, facets: r.FacetSize > 0, months: r.Months, seqAfter: r.SeqAfter, seqUpTo: r.SeqUpTo, filters: r.Filters.byGroup()}
 	switch r.Sort {
 	case "", SortRelevance:
 		spec.order = byRelevance
@@ -225,4 +230,45 @@ func parseCursorKey(sort, v string) (any, error) {
 		}
 		return t, nil
 	}
+}
+
+// FilterValue is one value of one facet's filter; Facet is the filter's
+// name: speaker, country, topic or source.
+type FilterValue struct {
+	Facet, Value string
+}
+
+// filterNames are the names of the filters, in Filters.byGroup order.
+var filterNames = [numGroups]string{"speaker", "country", "topic", "source"}
+
+// Unmatched returns the values of f that no indexed article has (after
+// folding, see FoldFacet): a filter naming one of them finds nothing yet.
+func (ix *Index) Unmatched(ctx context.Context, f Filters) ([]FilterValue, error) {
+	var out []FilterValue
+	for g, vs := range f.byGroup() {
+		for _, v := range vs {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("index: unmatched filters: %w", err)
+			}
+			var one Filters
+			switch g {
+			case 0:
+				one.Speakers = []string{v}
+			case 1:
+				one.Countries = []string{v}
+			case 2:
+				one.Topics = []string{v}
+			case 3:
+				one.Sources = []string{v}
+			}
+			c, err := ix.collect(ctx, bq.NewMatchAllQuery(), collectSpec{order: unordered, filters: one.byGroup()})
+			if err != nil {
+				return nil, err
+			}
+			if c.total == 0 {
+				out = append(out, FilterValue{Facet: filterNames[g], Value: v})
+			}
+		}
+	}
+	return out, nil
 }

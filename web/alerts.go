@@ -32,6 +32,7 @@ func (s *Server) alertRoutes(api *echo.Group, read, write echo.MiddlewareFunc) {
 	api.POST("/alerts/:id/rotate-secret", s.handleRotateSecret, write)
 	api.GET("/alerts/:id/deliveries", s.handleDeliveries, read)
 	api.POST("/deliveries/:id/redeliver", s.handleRedeliver, write)
+	api.POST("/deliveries/:id/retry", s.handleRetryDelivery, write)
 }
 
 // alertChain runs a, then b, then the handler.
@@ -59,7 +60,20 @@ func (s *Server) handleCreateAlert(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.filterWarnings(c, &v)
 	return c.JSON(http.StatusCreated, v)
+}
+
+// filterWarnings adds to the answer of a create or update the filter
+// values no article has yet. The alert is saved by then: a failure here
+// costs the warnings, not the answer.
+func (s *Server) filterWarnings(c echo.Context, v *alerts.View) {
+	ws, err := s.cfg.Alerts.FilterWarnings(c.Request().Context(), v.Filters)
+	if err != nil {
+		s.log.Warn("alerts: cannot check filter values", "alert", v.ID, "err", err)
+		return
+	}
+	v.Warnings = ws
 }
 
 func (s *Server) handleListAlerts(c echo.Context) error {
@@ -98,6 +112,7 @@ func (s *Server) handlePatchAlert(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.filterWarnings(c, &v)
 	return c.JSON(http.StatusOK, v)
 }
 
@@ -161,6 +176,16 @@ func (s *Server) handleDeliveries(c echo.Context) error {
 
 func (s *Server) handleRedeliver(c echo.Context) error {
 	d, err := s.cfg.Alerts.Redeliver(c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, d)
+}
+
+// handleRetryDelivery attempts a retrying delivery now instead of at its
+// next_attempt_at.
+func (s *Server) handleRetryDelivery(c echo.Context) error {
+	d, err := s.cfg.Alerts.RetryNow(c.Param("id"))
 	if err != nil {
 		return err
 	}

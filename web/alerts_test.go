@@ -162,6 +162,98 @@ func TestAlertAPIWithoutService(t *testing.T) {
 	}
 }
 
+// The retry action and a filter-only alert over HTTP, with every status
+// web/openapi.json documents for them.
+func TestAlertAPIRetryAndFilterOnly(t *testing.T) {
+	ts := newTestServer(t, func(cfg *Config) {
+		svc, err := alerts.New(alerts.Config{
+			Engine: cfg.Engine, Logger: quiet, MinInterval: time.Second, Version: "test",
+			Allow:         []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+			RetrySchedule: []time.Duration{0, time.Hour},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = svc.Stop(context.Background()) })
+		cfg.Alerts = svc
+	})
+	var hits atomic.Int32
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hits.Add(1) == 1 {
+			w.WriteHeader(http.StatusBadGateway)
+		}
+	}))
+	defer recv.Close()
+
+	// No query, a filter: every new article from that source.
+	r := call(t, ts, "POST", "/api/alerts", "application/json", `{"name":"nw","filters":{"source":["Wire"]},"webhook_url":"`+recv.URL+`/h"}`, testToken)
+	if r.Status != 201 || r.Body["query"] != "" {
+		t.Fatalf("filter-only alert: %d %s", r.Status, r.Raw)
+	}
+	id := r.Body["id"].(string)
+	for _, body := range []string{`{"name":"all","webhook_url":"` + recv.URL + `/h"}`, `{"name":"all","query":"  ","filters":{},"webhook_url":"` + recv.URL + `/h"}`} {
+		if r := call(t, ts, "POST", "/api/alerts", "application/json", body, testToken); r.Status != 400 || errorOf(t, r) != "invalid" {
+			t.Errorf("neither query nor filter: %d %s", r.Status, r.Raw)
+		}
+	}
+	if r := call(t, ts, "POST", "/api/articles", "application/json", `[{"id":"a1","body":"Any text.","source":"Wire"},{"id":"a2","body":"Any text.","source":"Other"}]`, testToken); r.Status != 200 {
+		t.Fatalf("ingest: %s", r.Raw)
+	}
+	if r := call(t, ts, "POST", "/api/alerts/"+id+"/run", "", "", testToken); r.Status != 200 || r.Body["matches"] != float64(1) {
+		t.Fatalf("run: %s", r.Raw)
+	}
+
+	// The first attempt fails: retrying, next attempt in an hour.
+	delivery := func() map[string]any {
+		r := call(t, ts, "GET", "/api/alerts/"+id+"/deliveries", "", "", "")
+		ds, _ := r.Body["deliveries"].([]any)
+		if len(ds) != 1 {
+			t.Fatalf("deliveries: %s", r.Raw)
+		}
+		return ds[0].(map[string]any)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	d := delivery()
+	for d["status"] != "retrying" && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		d = delivery()
+	}
+	if d["status"] != "retrying" || d["next_attempt_at"] == nil {
+		t.Fatalf("want a retrying delivery with next_attempt_at: %v", d)
+	}
+	did := d["id"].(string)
+	if r := call(t, ts, "POST", "/api/deliveries/"+did+"/redeliver", "", "", testToken); r.Status != 409 || errorOf(t, r) != "conflict" {
+		t.Errorf("redeliver while retrying: %d %s", r.Status, r.Raw)
+	}
+	if r := call(t, ts, "POST", "/api/deliveries/"+did+"/retry", "", "", ""); r.Status != 401 {
+		t.Errorf("retry without token: %d", r.Status)
+	}
+	if r := call(t, ts, "POST", "/api/deliveries/nope/retry", "", "", testToken); r.Status != 404 || errorOf(t, r) != "not_found" {
+		t.Errorf("retry unknown: %d %s", r.Status, r.Raw)
+	}
+	r = call(t, ts, "POST", "/api/deliveries/"+did+"/retry", "", "", testToken)
+	if r.Status != 202 || r.Body["status"] != "retrying" {
+		t.Fatalf("retry: %d %s", r.Status, r.Raw)
+	}
+	if at, err := time.Parse(time.RFC3339Nano, fmt.Sprint(r.Body["next_attempt_at"])); err != nil || time.Since(at) > 5*time.Second {
+		t.Errorf("retry moved next_attempt_at to %v (%v), want now", r.Body["next_attempt_at"], err)
+	}
+	deadline = time.Now().Add(5 * time.Second)
+	for d["status"] != "succeeded" && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		d = delivery()
+	}
+	if d["status"] != "succeeded" || d["attempts"] != float64(2) || hits.Load() != 2 {
+		t.Fatalf("after retry: %v, %d requests", d, hits.Load())
+	}
+	if r := call(t, ts, "POST", "/api/deliveries/"+did+"/retry", "", "", testToken); r.Status != 409 || errorOf(t, r) != "conflict" {
+		t.Errorf("retry a succeeded delivery: %d %s", r.Status, r.Raw)
+	}
+}
+
 // rotate-secret takes an optional grace: the answer shows the new secret
 // once and until when the replaced one still signs; a bad grace is a
 // JSON 4xx. The fields option is validated and shown.

@@ -148,7 +148,7 @@ func TestArticleIDDecodedOnce(t *testing.T) {
 		{"aA", "aA", "Plain id"},
 		{"%61A", "aA", "Plain id"},
 		{"a%25%34%31", "a%41", "Percent id"},
-		{articleURL("a%41", "")[len("/articles/"):], "a%41", "Percent id"},
+		{articleURL("a%41", searchState{})[len("/articles/"):], "a%41", "Percent id"},
 	} {
 		if r := call(t, ts, "GET", "/api/articles/"+c.path, "", "", ""); r.Status != 200 || r.Body["id"] != c.id {
 			t.Errorf("GET /api/articles/%s: %d id %v, want %s", c.path, r.Status, r.Body["id"], c.id)

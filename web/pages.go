@@ -26,6 +26,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
+	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/index"
 	"github.com/watchword/watchword/index/query"
 	"github.com/watchword/watchword/internal/engine"
@@ -355,19 +356,24 @@ func (st *searchState) list(key string) *[]string {
 	}
 }
 
+// contains reports whether a filter list holds v, or a value a filter
+// takes for it (index.FoldFacet: "russia" for "Russia").
 func contains(list []string, v string) bool {
+	fv := index.FoldFacet(v)
 	for _, x := range list {
-		if x == v {
+		if x == v || index.FoldFacet(x) == fv {
 			return true
 		}
 	}
 	return false
 }
 
+// without removes v and the values a filter takes for it from a list.
 func without(list []string, v string) []string {
+	fv := index.FoldFacet(v)
 	out := list[:0:0]
 	for _, x := range list {
-		if x != v {
+		if x != v && index.FoldFacet(x) != fv {
 			out = append(out, x)
 		}
 	}
@@ -468,6 +474,14 @@ type searchView struct {
 	SortOptions    []sortOption
 	CurrentURL     string
 	SelectedFilter []hiddenField
+	// Empty: the index holds no article at all (a fresh install), so
+	// the page shows how to add some instead of "no matches".
+	Empty *emptyView
+}
+
+// emptyView is the first-run help of an empty index.
+type emptyView struct {
+	Server string // this server's base URL, for the commands shown
 }
 
 type sortOption struct {
@@ -477,11 +491,16 @@ type sortOption struct {
 
 type hiddenField struct{ Name, Value string }
 
-// articleURL links to an article page, carrying the query for highlighting.
-func articleURL(id, q string) string {
+// articleURL links to an article page, carrying the whole search state:
+// the query for highlighting, and the query, filters, dates, sort and
+// page (cursor) for "Back to results".
+func articleURL(id string, st searchState) string {
 	u := "/articles/" + url.PathEscape(id)
-	if strings.TrimSpace(q) != "" {
-		u += "?" + url.Values{"q": {q}}.Encode()
+	if strings.TrimSpace(st.Q) == "" {
+		st.Q = ""
+	}
+	if enc := st.values().Encode(); enc != "" {
+		u += "?" + enc
 	}
 	return u
 }
@@ -550,6 +569,9 @@ func (s *Server) handleSearchPage(c echo.Context) error {
 			if res.Histogram != nil {
 				v.Hist = histogramView(res.Histogram, st)
 			}
+			if res.Total == 0 {
+				v.Empty, err = s.emptyIndex(c)
+			}
 		}
 	}
 	if err != nil {
@@ -571,11 +593,25 @@ func (s *Server) handleSearchPage(c echo.Context) error {
 	return s.render(c, status, "search", pageData{Title: title, Nav: "search", Body: v})
 }
 
+// emptyIndex returns the first-run help when the index holds no article
+// at all, and nil when it has some (the search just matched none).
+func (s *Server) emptyIndex(c echo.Context) (*emptyView, error) {
+	n, err := s.eng.Index().DocCount()
+	if err != nil || n > 0 {
+		return nil, err
+	}
+	scheme := "http"
+	if s.secureRequest(c) {
+		scheme = "https"
+	}
+	return &emptyView{Server: scheme + "://" + c.Request().Host}, nil
+}
+
 func (s *Server) fillResults(v *searchView, st searchState, res *engine.SearchResult) {
 	v.Total, v.TookMS = res.Total, res.TookMS
 	for _, h := range res.Hits {
 		hv := hitView{
-			URL: articleURL(h.ID, st.Q), Title: h.Title, Source: h.Source, Date: h.Date,
+			URL: articleURL(h.ID, st), Title: h.Title, Source: h.Source, Date: h.Date,
 			Snippet: template.HTML(h.Snippet), // escaped by the engine; see hitView
 		}
 		for _, k := range []struct {
@@ -598,13 +634,13 @@ func (s *Server) fillResults(v *searchView, st searchState, res *engine.SearchRe
 	for _, k := range facetKinds {
 		g := facetGroupView{Param: k.param, Label: k.label}
 		sel := *st.list(k.param)
-		seen := map[string]bool{}
+		seen := map[string]bool{} // folded: a selected "russia" is the listed "Russia"
 		for _, fv := range res.Facets[k.facet] {
-			seen[fv.Value] = true
+			seen[index.FoldFacet(fv.Value)] = true
 			g.Values = append(g.Values, facetValueView{Value: fv.Value, Count: fv.Count, Selected: contains(sel, fv.Value), URL: st.toggle(k.param, fv.Value).url()})
 		}
 		for _, x := range sel {
-			if !seen[x] {
+			if !seen[index.FoldFacet(x)] {
 				g.Values = append(g.Values, facetValueView{Value: x, Count: -1, Selected: true, URL: st.toggle(k.param, x).url()})
 			}
 		}
@@ -702,13 +738,16 @@ func queryErrorOf(q string, ne *news.Error) *queryErrorView {
 // ---- article page ----
 
 type articleView struct {
-	Article  *news.Article
-	Title    template.HTML // escaped by the highlighter, with <mark> only
-	Paras    []template.HTML
-	Q        string
-	BackURL  string
-	Entities []facetGroupView
-	Host     string
+	Article *news.Article
+	Title   template.HTML // escaped by the highlighter, with <mark> only
+	Paras   []template.HTML
+	Q       string
+	BackURL string // the search the reader came from, or "/"
+	// FromSearch: the page was opened from a search (the link says
+	// "Back to results" rather than "Search").
+	FromSearch bool
+	Entities   []facetGroupView
+	Host       string
 }
 
 func (s *Server) handleArticlePage(c echo.Context) error {
@@ -724,17 +763,19 @@ func (s *Server) handleArticlePage(c echo.Context) error {
 		}
 		return err
 	}
-	q := c.QueryParam("q")
+	// The search the reader came from is in the URL (articleURL): its
+	// query is highlighted, and "Back to results" returns to it as it
+	// was, filters, dates, sort and page included.
+	st := stateFrom(c.QueryParams())
+	q := st.Q
 	var node query.Node
 	if strings.TrimSpace(q) != "" {
 		if n, err := query.Parse(q); err == nil {
 			node = n
 		}
 	}
-	v := &articleView{Article: a, Q: q, BackURL: "/"}
-	if q != "" {
-		v.BackURL = "/?" + url.Values{"q": {q}}.Encode()
-	}
+	v := &articleView{Article: a, Q: q, BackURL: st.url()}
+	v.FromSearch = v.BackURL != "/"
 	if pu, err := url.Parse(a.URL); err == nil && (pu.Scheme == "http" || pu.Scheme == "https") {
 		v.Host = pu.Host
 	}
@@ -797,6 +838,7 @@ func splitParagraphs(text string) []string {
 
 type alertFormView struct {
 	ID        string
+	Name      string // the name proposed for a new alert
 	Q         string
 	Filters   []hiddenField
 	SearchURL string
@@ -809,10 +851,21 @@ func (s *Server) handleAlertsPage(c echo.Context) error {
 func (s *Server) handleAlertNewPage(c echo.Context) error {
 	st := stateFrom(c.QueryParams())
 	v := alertFormView{Q: st.Q, SearchURL: st.with(nil).url()}
+	var names []string
 	for _, k := range facetKinds {
 		for _, x := range *st.list(k.param) {
 			v.Filters = append(v.Filters, hiddenField{k.param, x})
+			names = append(names, k.param+": "+x)
 		}
+	}
+	// The proposed name is the query, or for a search by filters only
+	// (an alert on everything that passes them) the filters.
+	v.Name = strings.TrimSpace(st.Q)
+	if v.Name == "" {
+		v.Name = strings.Join(names, ", ")
+	}
+	if len(v.Name) > alerts.MaxNameBytes {
+		v.Name = truncateUTF8(v.Name, alerts.MaxNameBytes)
 	}
 	return s.render(c, http.StatusOK, "alert_new", pageData{Title: "New alert", Nav: "alerts", Body: v})
 }
@@ -829,4 +882,15 @@ func (s *Server) handleAlertPage(c echo.Context) error {
 
 func (s *Server) handleFeedsPage(c echo.Context) error {
 	return s.render(c, http.StatusOK, "feeds", pageData{Title: "Feeds", Nav: "feeds"})
+}
+
+// truncateUTF8 cuts s to at most n bytes without splitting a character.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

@@ -50,16 +50,21 @@ func (r *receiver) got() []string {
 }
 
 // newAlertsUIServer serves the UI and the alerts API (web.Config.Alerts)
-// over the demo corpus, with loopback webhooks allowed and quick retries.
-func newAlertsUIServer(t *testing.T) (*httptest.Server, *alerts.Service, func(*news.Article)) {
+// over the demo corpus, with loopback webhooks allowed and quick retries;
+// mutate, when set, changes the alerts' configuration.
+func newAlertsUIServer(t *testing.T, mutate func(*alerts.Config)) (*httptest.Server, *alerts.Service, func(*news.Article)) {
 	t.Helper()
 	eng := newDemoEngine(t)
-	svc, err := alerts.New(alerts.Config{
+	cfg := alerts.Config{
 		Engine: eng, Logger: quiet,
 		Allow:         []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
 		RetrySchedule: []time.Duration{0, 100 * time.Millisecond},
 		Timeout:       5 * time.Second,
-	})
+	}
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	svc, err := alerts.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +91,7 @@ func newAlertsUIServer(t *testing.T) (*httptest.Server, *alerts.Service, func(*n
 }
 
 func TestUIBrowserAlertFlow(t *testing.T) {
-	ts, svc, ingestOne := newAlertsUIServer(t)
+	ts, svc, ingestOne := newAlertsUIServer(t, nil)
 	rcv := newReceiver(t)
 	b := &browser{t: t, ctx: newBrowser(t), base: ts.URL}
 	b.viewport(1440)

@@ -13,7 +13,7 @@ import (
 // (the save asks for the token) keeps the stored URL whole instead of
 // saving the redacted one back.
 func TestUIBrowserRedactedEditKeepsURL(t *testing.T) {
-	ts, svc, _ := newAlertsUIServer(t)
+	ts, svc, _ := newAlertsUIServer(t, nil)
 	rcv := newReceiver(t)
 	hook := rcv.srv.URL + "/hook?secret=KEEPME"
 	name, query := "Kremlin", "Peskov"

@@ -185,7 +185,7 @@ func TestUIArticlePage(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := res.Hits[0]
-	p := getPage(t, nil, ts.URL+articleURL(h.ID, "Peskov AND Ukraine"))
+	p := getPage(t, nil, ts.URL+articleURL(h.ID, searchState{Q: "Peskov AND Ukraine"}))
 	if p.Status != 200 {
 		t.Fatalf("status %d", p.Status)
 	}
@@ -194,7 +194,7 @@ func TestUIArticlePage(t *testing.T) {
 			t.Errorf("article page lacks %s", want)
 		}
 	}
-	p = getPage(t, nil, ts.URL+articleURL(h.ID, ""))
+	p = getPage(t, nil, ts.URL+articleURL(h.ID, searchState{}))
 	if strings.Contains(p.Body, "<mark>") {
 		t.Error("marks without a query")
 	}
@@ -368,10 +368,20 @@ func TestUIAlertShells(t *testing.T) {
 		t.Errorf("/alerts: %d", p.Status)
 	}
 	p = getPage(t, nil, ts.URL+"/alerts/new?q="+url.QueryEscape(`Peskov "white house"`)+"&country=Russia&topic=conflict,+war+and+peace")
-	for _, want := range []string{`id="a-query" name="query" type="text" required spellcheck="false" autocomplete="off" value="Peskov &#34;white house&#34;"`,
+	for _, want := range []string{`id="a-query" name="query" type="text" spellcheck="false" autocomplete="off" value="Peskov &#34;white house&#34;"`,
+		`id="a-name" name="name" type="text" required maxlength="200" value="Peskov &#34;white house&#34;"`,
 		`data-kind="country" value="Russia"`, `data-kind="topic" value="conflict, war and peace"`, `id="token-form"`} {
 		if !strings.Contains(p.Body, want) {
 			t.Errorf("/alerts/new lacks %s", want)
+		}
+	}
+	// A search by filters only: the query is optional (every article
+	// that passes the filters) and the proposed name names the filters.
+	p = getPage(t, nil, ts.URL+"/alerts/new?country=Russia&topic=energy")
+	for _, want := range []string{`id="a-query" name="query" type="text" spellcheck="false" autocomplete="off" value=""`,
+		`id="a-name" name="name" type="text" required maxlength="200" value="country: Russia, topic: energy"`} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("/alerts/new (filters only) lacks %s", want)
 		}
 	}
 	p = getPage(t, nil, ts.URL+"/alerts/a1%3Cb%3E")

@@ -151,7 +151,7 @@ func newAlertsCreateCmd(stdout io.Writer) *cobra.Command {
 	fs := c.Flags()
 	srv.register(fs)
 	fs.StringVar(&name, "name", "", "alert name")
-	fs.StringVar(&q, "query", "", "query, in the search language")
+	fs.StringVar(&q, "query", "", "query, in the search language (empty: every new article that passes the --speaker, --country, --topic or --source filters)")
 	fs.StringVar(&hook, "webhook", "", "webhook URL")
 	fs.StringVar(&sched, "schedule", "@hourly", "cron spec or descriptor")
 	fs.StringVar(&tz, "timezone", "UTC", "IANA time zone of the schedule")

@@ -19,11 +19,27 @@ import (
 	"time"
 )
 
-// server is a watchword child process.
+// server is a watchword child process; its log lines are kept.
 type server struct {
 	cmd  *exec.Cmd
 	base string
 	done chan struct{}
+
+	mu    sync.Mutex
+	lines []string
+}
+
+// count is the number of log lines so far that contain substr.
+func (s *server) count(substr string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, l := range s.lines {
+		if strings.Contains(l, substr) {
+			n++
+		}
+	}
+	return n
 }
 
 var addrRe = regexp.MustCompile(`addr=http://(127\.0\.0\.1:\d+)`)
@@ -47,7 +63,11 @@ func startServer(t *testing.T, data string, extra ...string) *server {
 	addr := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
+		sc.Buffer(nil, 1<<20)
 		for sc.Scan() {
+			s.mu.Lock()
+			s.lines = append(s.lines, sc.Text())
+			s.mu.Unlock()
 			if m := addrRe.FindStringSubmatch(sc.Text()); m != nil {
 				addr <- m[1]
 			}

@@ -1,15 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"os"
-	"os/exec"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -21,64 +17,6 @@ import (
 	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/internal/store"
 )
-
-// logServer is a `watchword serve` child whose log lines are kept.
-type logServer struct {
-	*server
-	mu    sync.Mutex
-	lines []string
-}
-
-func (s *logServer) count(substr string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, l := range s.lines {
-		if strings.Contains(l, substr) {
-			n++
-		}
-	}
-	return n
-}
-
-func startLogServer(t *testing.T, args ...string) *logServer {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], append([]string{"serve", "--addr", "127.0.0.1:0", "--token", "crash-token"}, args...)...)
-	cmd.Env = append(os.Environ(), "WATCHWORD_TEST_MAIN=1")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	s := &logServer{server: &server{cmd: cmd, done: make(chan struct{})}}
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			s.mu.Lock()
-			s.lines = append(s.lines, sc.Text())
-			s.mu.Unlock()
-			if m := addrRe.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
-			}
-		}
-	}()
-	go func() { cmd.Wait(); close(s.done) }()
-	select {
-	case a := <-addr:
-		s.base = "http://" + a
-	case <-s.done:
-		t.Fatal("server exited before listening")
-	case <-time.After(60 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("server did not start within 60s")
-	}
-	t.Cleanup(func() { s.kill() })
-	return s
-}
 
 // waitFor polls cond until it holds or the deadline passes.
 func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
@@ -172,7 +110,7 @@ func TestRestoreStartsHeld(t *testing.T) {
 		t.Fatalf("restore: %d %s", code, out)
 	}
 	flags := []string{"--webhook-allow", "127.0.0.0/8", "--feed-allow", "127.0.0.0/8", "--log-level", "debug", "--webhook-retry", "0s,1s"}
-	s := startLogServer(t, append([]string{"--data", dst}, flags...)...)
+	s := startServer(t, dst, flags...)
 	if s.count("HELD: this store was restored from held.db") != 1 {
 		t.Errorf("no loud HELD line in the log")
 	}
@@ -239,7 +177,7 @@ func TestRestoreStartsHeld(t *testing.T) {
 	if code, out := runCmd(t, "restore", "--data", dst2, "--in", file); code != 0 {
 		t.Fatalf("restore: %s", out)
 	}
-	s2 := startLogServer(t, append([]string{"--data", dst2, "--resume-schedulers"}, flags...)...)
+	s2 := startServer(t, dst2, append([]string{"--resume-schedulers"}, flags...)...)
 	waitFor(t, 15*time.Second, "the delivery of the second restore", func() bool { return posts.Load() >= 2 })
 	if s2.count("HELD:") != 0 || s2.count("resumed the schedulers of a restored store") != 1 {
 		t.Errorf("--resume-schedulers log: %d HELD lines", s2.count("HELD:"))

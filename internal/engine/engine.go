@@ -5,6 +5,7 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -117,6 +118,12 @@ func (e *Engine) Limits() query.Limits { return e.limits }
 
 // IndexedSeq is the highest ingest sequence that is searchable.
 func (e *Engine) IndexedSeq() uint64 { return e.indexedSeq.Load() }
+
+// UnmatchedFilters returns the filter values of f that no indexed article
+// has: a search or alert restricted to one of them finds nothing yet.
+func (e *Engine) UnmatchedFilters(ctx context.Context, f index.Filters) ([]index.FilterValue, error) {
+	return e.index.Unmatched(ctx, f)
+}
 
 // Close stops a running index repair and closes index and store.
 func (e *Engine) Close() error {

@@ -10,7 +10,7 @@
   var W = window.Watchword; // /static/api.js
   if (!W) return;
   var $ = W.$, api = W.api, errText = W.errText, missingAPI = W.missingAPI, say = W.say, el = W.el,
-    when = W.when, statusBadge = W.statusBadge, labelCells = W.labelCells, list = W.list;
+    when = W.when, whenExact = W.whenExact, statusBadge = W.statusBadge, labelCells = W.labelCells, list = W.list;
   var NO_API = "The alerts API (/api/alerts) is not available on this server, so alerts cannot be shown or changed here.";
 
   var KINDS = [["speaker", "speaker"], ["country", "country"], ["topic", "topic"], ["source", "source"]];
@@ -19,6 +19,9 @@
     KINDS.forEach(function (k) { (f && f[k[0]] || []).forEach(function (v) { parts.push(k[1] + ": " + v); }); });
     return parts.length ? parts.join(", ") : "none";
   }
+  var NEEDS_ONE = "Add a query or a filter: an alert with neither would send every new article.";
+  // queryText is how an alert's query reads in the pages.
+  function queryText(q) { return q || "(no query: every article that passes the filters)"; }
   function searchURL(a) {
     var p = new URLSearchParams();
     if (a.query) p.append("q", a.query);
@@ -57,13 +60,19 @@
       return { mo: +o.month, d: +o.day, h: +o.hour % 24, mi: +o.minute, wd: NAMES[o.weekday.toLowerCase()] };
     };
   }
+  // every returns the interval (ms) of an @every spec, 0 for any other.
+  function every(spec) {
+    spec = spec.trim();
+    return /^@every\s+/.test(spec) ? duration(spec.replace(/^@every\s+/, "")) : 0;
+  }
   // nextRuns returns the next n run times (ms) after now, or throws.
+  // @every counts from now in whole seconds, as the scheduler does.
   function nextRuns(spec, tz, n, now) {
     spec = spec.trim();
-    if (/^@every\s+/.test(spec)) {
-      var d = duration(spec.replace(/^@every\s+/, ""));
-      var out = [];
-      for (var i = 1; i <= n; i++) out.push(now + i * d);
+    var d = every(spec);
+    if (d) {
+      var out = [], from = Math.floor(now / 1000) * 1000;
+      for (var i = 1; i <= n; i++) out.push(from + i * d);
       return out;
     }
     spec = DESC[spec] || spec;
@@ -84,8 +93,12 @@
     if (!res.length) throw new Error("this schedule never runs");
     return res;
   }
-  function fmtIn(tz) {
-    var f = new Intl.DateTimeFormat(undefined, { timeZone: tz, weekday: "short", year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+  // fmtIn formats run times in a zone, with seconds when the runs are not
+  // whole minutes apart (@every 15s would otherwise show one minute thrice).
+  function fmtIn(tz, seconds) {
+    var o = { timeZone: tz, weekday: "short", year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" };
+    if (seconds) o.second = "2-digit";
+    var f = new Intl.DateTimeFormat(undefined, o);
     return function (t) { return f.format(new Date(t)); };
   }
 
@@ -126,13 +139,16 @@
 
     // Live query check: how many archive articles match now.
     var qTimer = 0, qSeq = 0, live = $("query-live");
+    function anyFilter(f) { return KINDS.some(function (k) { return f[k[0]].length > 0; }); }
     function checkQuery() {
       clearTimeout(qTimer);
       qTimer = setTimeout(function () {
         var q = $("a-query").value;
-        if (!q.trim()) { say(live, "A query is required.", "live bad"); return; }
-        var p = new URLSearchParams({ q: q, size: "0", facet_size: "0" });
         var f = filters();
+        // An empty query is every article that passes the filters; with
+        // no filter either the API refuses the alert.
+        if (!q.trim() && !anyFilter(f)) { qSeq++; $("a-query").removeAttribute("aria-invalid"); say(live, NEEDS_ONE, "live bad"); return; }
+        var p = new URLSearchParams({ q: q, size: "0", facet_size: "0" });
         KINDS.forEach(function (k) { f[k[0]].forEach(function (v) { p.append(k[0], v); }); });
         var seq = ++qSeq;
         api("GET", "/api/search?" + p.toString(), undefined, checkQuery).then(function (r) {
@@ -141,7 +157,7 @@
           $("a-query").removeAttribute("aria-invalid");
           if (r.status === 200) {
             live.className = "live ok";
-            live.textContent = "Matches " + r.data.total + " archive article" + (r.data.total === 1 ? "" : "s") + " now.";
+            live.textContent = "Matches " + r.data.total + " archive article" + (r.data.total === 1 ? "" : "s") + " now" + (q.trim() ? "." : " (no query: every article that passes the filters).");
           } else if (r.data && r.data.error && r.data.error.code === "query_syntax") {
             live.className = "live bad";
             $("a-query").setAttribute("aria-invalid", "true");
@@ -169,8 +185,9 @@
       sLive.textContent = "";
       var zone = tz.value.trim() || "UTC";
       try {
-        var runs = nextRuns($("a-schedule").value || "@hourly", zone, 3, Date.now());
-        var fmt = fmtIn(zone);
+        var spec = $("a-schedule").value || "@hourly";
+        var runs = nextRuns(spec, zone, 3, Date.now());
+        var fmt = fmtIn(zone, every(spec) % 60000 !== 0);
         sLive.className = "live";
         sLive.appendChild(el("span", "Next runs (" + zone + "):"));
         var ol = el("ol");
@@ -215,7 +232,8 @@
       var err = $("form-error");
       err.hidden = true;
       var v = value();
-      if (!v.name || !v.query || !$("a-webhook").value.trim()) { say(err, "Name, query and webhook URL are required.", "error"); return; }
+      if (!v.name || !$("a-webhook").value.trim()) { say(err, "Name and webhook URL are required.", "error"); return; }
+      if (!v.query && !anyFilter(v.filters)) { say(err, NEEDS_ONE, "error"); return; }
       $("a-submit").disabled = true;
       var send = function () {
         opts.submit(v).then(function (r) {
@@ -247,7 +265,7 @@
           var tr = el("tr"), td = el("td"), link = el("a", a.name);
           link.href = "/alerts/" + encodeURIComponent(a.id);
           td.appendChild(link); tr.appendChild(td);
-          var q = el("td"), ql = el("a", a.query); ql.href = searchURL(a); q.appendChild(ql); tr.appendChild(q);
+          var q = el("td"), ql = el("a", queryText(a.query)); ql.href = searchURL(a); q.appendChild(ql); tr.appendChild(q);
           tr.appendChild(el("td", a.schedule + (a.timezone && a.timezone !== "UTC" ? " (" + a.timezone + ")" : "")));
           tr.appendChild(el("td", a.enabled ? when(a.next_run_at) : "paused"));
           var ld = el("td"); ld.appendChild(statusBadge(a.last_delivery_status)); tr.appendChild(ld);
@@ -303,7 +321,7 @@
       current = a;
       document.title = a.name + " · Watchword";
       $("a-title").textContent = a.name;
-      $("d-query").textContent = a.query; $("d-query").href = searchURL(a);
+      $("d-query").textContent = queryText(a.query); $("d-query").href = searchURL(a);
       $("d-filters").textContent = filterText(a.filters);
       $("d-schedule").textContent = a.schedule + " (" + (a.timezone || "UTC") + ")";
       $("d-next").textContent = a.enabled ? when(a.next_run_at) : "paused";
@@ -340,21 +358,43 @@
           if (d.last_status_code) s.appendChild(document.createTextNode(" HTTP " + d.last_status_code));
           tr.appendChild(s);
           tr.appendChild(el("td", String(d.attempts || 0)));
+          // A delivery still in the outbox shows when it is tried next;
+          // a retrying one can be tried at once, a finished one sent again.
+          var queued = d.status === "pending" || d.status === "retrying";
+          var next = el("td");
+          if (queued && d.next_attempt_at) {
+            var tm = el("time", whenExact(d.next_attempt_at));
+            tm.setAttribute("datetime", d.next_attempt_at);
+            next.appendChild(tm);
+          } else {
+            next.textContent = "—";
+          }
+          next.className = "next-attempt";
+          tr.appendChild(next);
           tr.appendChild(el("td", String(d.total_new || (d.article_ids || []).length || 0)));
           tr.appendChild(el("td", d.last_error || ""));
-          var act = el("td"), b = el("button", "Redeliver", "secondary");
-          b.type = "button";
-          b.addEventListener("click", function () {
-            var go = function () {
-              api("POST", "/api/deliveries/" + encodeURIComponent(d.id) + "/redeliver", undefined, go).then(function (r2) {
-                if (r2.status === 401) return;
-                say(out, r2.status < 300 ? "Redelivery queued." : "Redeliver failed: " + errText(r2), r2.status < 300 ? "live ok" : "live bad");
-                loadDeliveries();
-              });
-            };
-            go();
-          });
-          act.appendChild(b); tr.appendChild(act);
+          var act = el("td");
+          var button = function (label, path, okMsg, failMsg) {
+            var b = el("button", label, "secondary");
+            b.type = "button";
+            b.addEventListener("click", function () {
+              var go = function () {
+                b.disabled = true;
+                api("POST", "/api/deliveries/" + encodeURIComponent(d.id) + path, undefined, go).then(function (r2) {
+                  b.disabled = false;
+                  if (r2.status === 401) return;
+                  say(out, r2.status < 300 ? okMsg : failMsg + ": " + errText(r2), r2.status < 300 ? "live ok" : "live bad");
+                  loadDeliveries();
+                });
+              };
+              go();
+            });
+            act.appendChild(b);
+          };
+          if (d.status === "retrying") button("Retry now", "/retry", "Retrying now.", "Retry failed");
+          else if (!queued) button("Redeliver", "/redeliver", "Redelivery queued.", "Redeliver failed");
+          else act.appendChild(el("span", "due now", "hint"));
+          tr.appendChild(act);
           body.appendChild(tr);
         });
         labelCells($("deliveries-table"));

@@ -67,6 +67,12 @@
     var d = new Date(s);
     return isNaN(d) ? s : d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
   }
+  // whenExact is when with seconds: a retry a few seconds away reads as one.
+  function whenExact(s) {
+    if (!s) return "—";
+    var d = new Date(s);
+    return isNaN(d) ? s : d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
+  }
   function statusBadge(s) {
     var b = el("span", s || "none", "status");
     if (s === "succeeded") b.className += " good";
@@ -83,7 +89,7 @@
   function list(x, key) { return Array.isArray(x) ? x : (x && (x[key] || x.items)) || []; }
 
   window.Watchword = {
-    $: $, api: api, errText: errText, missingAPI: missingAPI, say: say, el: el, when: when,
+    $: $, api: api, errText: errText, missingAPI: missingAPI, say: say, el: el, when: when, whenExact: whenExact,
     statusBadge: statusBadge, labelCells: labelCells, list: list
   };
 })();
