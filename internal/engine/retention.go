@@ -17,8 +17,8 @@ import (
 type Retention struct {
 	// MaxAge deletes every article dated more than MaxAge ago; 0: none.
 	MaxAge time.Duration
-	// Sources deletes the articles of a source (its exact value, as the
-	// source filter matches it) dated more than its age ago, whatever
+	// Sources deletes the articles of a source (named as the source
+	// filter matches it) dated more than its age ago, whatever
 	// MaxAge says: a shorter limit for some sources, or the only limit
 	// when MaxAge is 0.
 	Sources map[string]time.Duration
