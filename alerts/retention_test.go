@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/watchword/watchword/internal/engine"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -237,4 +238,29 @@ func (s *Service) outboxLen(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestArticleRetentionAlertsDoNotFire: articles deleted by the article
+// retention (through the engine's delete path) are not matched by the
+// next run; the recent one is delivered, at a real receiver.
+func TestArticleRetentionAlertsDoNotFire(t *testing.T) {
+	e := newEnv(t, nil)
+	h := newHook(t)
+	a := e.create(t, h, "grain", nil)
+	old := art("old", "Grain prices, long ago.")
+	old.Date = time.Now().Add(-400 * day)
+	agency := art("agency", "Grain exports, last month.")
+	agency.Source, agency.Date = "agency", time.Now().Add(-40*day)
+	e.ingest(t, old, agency, art("new", "Grain news today."))
+	n, err := e.eng.PruneArticles(context.Background(), engine.Retention{MaxAge: 365 * day, Sources: map[string]time.Duration{"agency": 30 * day}})
+	if err != nil || n != 2 {
+		t.Fatalf("article retention deleted %d, %v; want 2", n, err)
+	}
+	if res, err := e.svc.RunNow(a.ID); err != nil || res.Matches != 1 {
+		t.Fatalf("run: %+v %v, want the recent article only", res, err)
+	}
+	waitFor(t, "the delivery", 10*time.Second, func() bool { return h.count() == 1 })
+	if got := h.got(); len(got) != 1 || got["new"] == nil {
+		t.Errorf("the receiver got %v, want only the recent article", got)
+	}
 }
