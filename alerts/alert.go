@@ -208,7 +208,9 @@ func (a *Alert) Validate(r Rules) error {
 	case len(a.Query) > MaxQueryBytes:
 		return news.Errorf(news.ECodeInvalid, "query is longer than %d bytes", MaxQueryBytes)
 	}
-	if _, err := query.Parse(a.Query); err != nil {
+	// Relative dates are checked against the clock of now; each run
+	// reads them again against its own (see Service.parsed).
+	if _, err := query.ParseWith(a.Query, query.Options{Now: time.Now()}); err != nil {
 		return err
 	}
 	for name, vs := range map[string][]string{"speaker": a.Filters.Speakers, "country": a.Filters.Countries, "topic": a.Filters.Topics, "source": a.Filters.Sources} {

@@ -113,7 +113,7 @@ func BenchmarkEvaluate(b *testing.B) {
 		b.ReportMetric(cpu.Seconds(), "cpu-s/op")
 	}()
 	for i := 0; i < b.N; i++ {
-		jobs := s.prepare(all)
+		jobs := s.prepare(all, time.Now())
 		if _, err := s.evaluate(jobs, eng.IndexedSeq()); err != nil {
 			b.Fatal(err)
 		}

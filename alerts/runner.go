@@ -126,11 +126,12 @@ func searchAll(ix *index.Index, j *job, after, upTo uint64) ([]string, error) {
 	return ids, nil
 }
 
-// prepare builds the jobs for alerts, parsing (or reusing) their queries.
-func (s *Service) prepare(alerts []*Alert) []*job {
+// prepare builds the jobs for alerts, parsing (or reusing) their queries
+// for a run at now.
+func (s *Service) prepare(alerts []*Alert, now time.Time) []*job {
 	jobs := make([]*job, 0, len(alerts))
 	for _, a := range alerts {
-		n, err := s.parsed(a)
+		n, err := s.parsed(a, now)
 		jobs = append(jobs, &job{a: a, node: n, err: err})
 	}
 	return jobs
@@ -145,7 +146,7 @@ func (s *Service) RunAlerts(alerts []*Alert) (*RunResult, error) {
 	defer s.runMu.Unlock()
 	start := time.Now()
 	upTo := s.eng.IndexedSeq()
-	jobs := s.prepare(alerts)
+	jobs := s.prepare(alerts, s.cfg.Clock())
 	read, err := s.evaluate(jobs, upTo)
 	if err != nil {
 		for range jobs {
@@ -276,7 +277,7 @@ func (s *Service) Preview(id string) (*Preview, error) {
 		return nil, err
 	}
 	upTo := s.eng.IndexedSeq()
-	jobs := s.prepare([]*Alert{a})
+	jobs := s.prepare([]*Alert{a}, s.cfg.Clock())
 	if jobs[0].err != nil {
 		return nil, jobs[0].err
 	}

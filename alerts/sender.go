@@ -86,7 +86,7 @@ func (s *Service) matches(q string, ids []string, snippets bool) ([]Match, error
 	}
 	var hl *index.Highlighter
 	if snippets {
-		node, err := query.Parse(q)
+		node, err := query.ParseWith(q, query.Options{Now: time.Now()})
 		if err != nil {
 			node = nil
 		}

@@ -57,7 +57,8 @@ type Config struct {
 	// service makes its own (NewCron), starts it in Start and stops it in
 	// Stop.
 	Cron *cron.Cron
-	// Clock tells when replaced signing secrets expire (default
+	// Clock tells when replaced signing secrets expire and what now
+	// means in the relative dates of alert queries at each run (default
 	// time.Now); tests move it instead of sleeping. Signature timestamps
 	// and retries follow the wall clock.
 	Clock func() time.Time
@@ -747,17 +748,22 @@ func fmtTime(t *time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-// parsed returns the alert's parsed query, cached per alert version.
-func (s *Service) parsed(a *Alert) (query.Node, error) {
+// parsed returns the alert's parsed query for a run at now, cached per
+// alert version. A query with a relative date (date:>now-1d) is parsed
+// again at every run, so that now is the run's time, not the first run's.
+func (s *Service) parsed(a *Alert, now time.Time) (query.Node, error) {
 	s.cacheMu.Lock()
 	c, ok := s.cache[a.ID]
 	s.cacheMu.Unlock()
 	if ok && c.version == a.Version {
 		return c.node, nil
 	}
-	n, err := query.Parse(a.Query)
+	n, err := query.ParseWith(a.Query, query.Options{Now: now})
 	if err != nil {
 		return nil, err
+	}
+	if query.IsRelative(n) {
+		return n, nil
 	}
 	s.cacheMu.Lock()
 	s.cache[a.ID] = cachedQuery{version: a.Version, node: n}

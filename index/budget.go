@@ -3,6 +3,8 @@ package index
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"unicode/utf8"
 
 	index "github.com/blevesearch/bleve_index_api"
@@ -200,4 +202,175 @@ func docFreq(ctx context.Context, r index.IndexReader, field, term string) (int6
 	}
 	n := tfr.Count()
 	return int64(n), tfr.Close()
+}
+
+// pattern charges the least a fuzzy or wildcard term costs
+// (query.PatternExpansions), before its dictionary walk.
+func (b *budget) pattern(pos int) error {
+	if b.spent += query.PatternExpansions; b.spent > b.lim.MaxExpansions {
+		return query.TooBroad(pos, "the prefixes, wildcards and fuzzy terms of this query match more than %d words (a fuzzy or wildcard term counts at least %d); use fewer", b.lim.MaxExpansions, query.PatternExpansions)
+	}
+	return nil
+}
+
+// spend adds n expansions of the pattern at pos.
+func (b *budget) spend(n, pos int) error {
+	if b.spent += n; b.spent > b.lim.MaxExpansions {
+		return query.TooBroad(pos, "the prefixes, wildcards and fuzzy terms of this query match more than %d words; make them longer or use fewer", b.lim.MaxExpansions)
+	}
+	return nil
+}
+
+// fuzzy returns the terms of field within edits of any of seeds, and those
+// of near that the index holds, in every shard together, sorted; it
+// charges them to the budget and their postings too. pos is the offset
+// of the fuzzy term in the query.
+func (b *budget) fuzzy(field string, seeds []string, edits int, near []string, pos int) ([]string, error) {
+	if err := b.pattern(pos); err != nil {
+		return nil, err
+	}
+	if err := b.open(); err != nil {
+		return nil, err
+	}
+	found := map[string]bool{}
+	left := b.lim.MaxExpansions - b.spent + query.PatternExpansions + 1
+	for i, r := range b.readers {
+		fr, ok := r.(index.IndexReaderFuzzy)
+		if !ok {
+			return nil, fmt.Errorf("index: shard %d cannot match fuzzy terms", i)
+		}
+		for _, seed := range seeds {
+			d, err := fr.FieldDictFuzzy(field, seed, edits, "")
+			if err != nil {
+				return nil, fmt.Errorf("index: fuzzy terms of %s~%d in shard %d: %w", seed, edits, i, err)
+			}
+			err = eachTerm(d, func(t string) bool {
+				found[t] = true
+				return len(found) < left
+			})
+			if err != nil {
+				return nil, fmt.Errorf("index: fuzzy terms of %s~%d in shard %d: %w", seed, edits, i, err)
+			}
+		}
+		if len(near) == 0 || len(found) >= left {
+			continue
+		}
+		cr, ok := r.(index.IndexReaderContains)
+		if !ok {
+			return nil, fmt.Errorf("index: shard %d cannot look terms up", i)
+		}
+		c, err := cr.FieldDictContains(field)
+		if err != nil {
+			return nil, fmt.Errorf("index: look up the neighbours of a fuzzy term in shard %d: %w", i, err)
+		}
+		for _, t := range near {
+			if found[t] {
+				continue
+			}
+			has, err := c.Contains([]byte(t))
+			if err != nil {
+				return nil, fmt.Errorf("index: look up %q in shard %d: %w", t, i, err)
+			}
+			if has {
+				if found[t] = true; len(found) >= left {
+					break
+				}
+			}
+		}
+	}
+	terms := make([]string, 0, len(found))
+	for t := range found {
+		terms = append(terms, t)
+	}
+	slices.Sort(terms)
+	if err := b.spend(max(0, len(terms)-query.PatternExpansions), pos); err != nil {
+		return nil, err
+	}
+	if err := b.read(field, [][]string{terms}, pos); err != nil {
+		return nil, err
+	}
+	return terms, nil
+}
+
+// wildcard returns the terms of field, in every shard together, sorted,
+// that match the regular expression re and that accept takes, and
+// charges them and their postings to the budget. pos is the offset of
+// the wildcard term in the query.
+func (b *budget) wildcard(field, re string, accept func(string) bool, pos int) ([]string, error) {
+	if err := b.pattern(pos); err != nil {
+		return nil, err
+	}
+	if err := b.open(); err != nil {
+		return nil, err
+	}
+	found := map[string]bool{}
+	left := b.lim.MaxExpansions - b.spent + query.PatternExpansions + 1
+	for i, r := range b.readers {
+		rr, ok := r.(index.IndexReaderRegexp)
+		if !ok {
+			return nil, fmt.Errorf("index: shard %d cannot match wildcards", i)
+		}
+		d, err := rr.FieldDictRegexp(field, re)
+		if err != nil {
+			if strings.Contains(err.Error(), "more than") && strings.Contains(err.Error(), "states") {
+				// vellum's automaton limit: the pattern is too complex.
+				return nil, query.TooBroad(pos, "this wildcard is too complex to match; use fewer ? after *")
+			}
+			return nil, fmt.Errorf("index: terms matching %s in shard %d: %w", re, i, err)
+		}
+		err = eachTerm(d, func(t string) bool {
+			if !found[t] && accept(t) {
+				found[t] = true
+			}
+			return len(found) < left
+		})
+		if err != nil {
+			return nil, fmt.Errorf("index: terms matching %s in shard %d: %w", re, i, err)
+		}
+	}
+	terms := make([]string, 0, len(found))
+	for t := range found {
+		terms = append(terms, t)
+	}
+	slices.Sort(terms)
+	if err := b.spend(max(0, len(terms)-query.PatternExpansions), pos); err != nil {
+		return nil, err
+	}
+	if err := b.read(field, [][]string{terms}, pos); err != nil {
+		return nil, err
+	}
+	return terms, nil
+}
+
+// eachTerm calls f with each distinct term of d until f returns false,
+// and closes d.
+func eachTerm(d index.FieldDict, f func(string) bool) error {
+	last := ""
+	first := true
+	return eachEntry(d, func(e *index.DictEntry) bool {
+		if !first && e.Term == last {
+			return true
+		}
+		first, last = false, e.Term
+		return f(e.Term)
+	})
+}
+
+// eachEntry calls f with each entry of d until f returns false, and
+// closes d.
+func eachEntry(d index.FieldDict, f func(*index.DictEntry) bool) (err error) {
+	defer func() {
+		if cerr := d.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	for {
+		e, err := d.Next()
+		if err != nil || e == nil {
+			return err
+		}
+		if !f(e) {
+			return nil
+		}
+	}
 }

@@ -17,7 +17,7 @@ import (
 
 // openCorpus opens an index of n shards holding arts (sequences
 // assigned).
-func openCorpus(t *testing.T, n int, arts []*news.Article) *Index {
+func openCorpus(t testing.TB, n int, arts []*news.Article) *Index {
 	t.Helper()
 	ix, _, err := open(filepath.Join(t.TempDir(), "idx"), n, quiet)
 	if err != nil {

@@ -50,9 +50,21 @@ func (ix *Index) compile(n query.Node, b *budget) (bq.Query, error) {
 	case nil, *query.All:
 		return bleve.NewMatchAllQuery(), nil
 	case *query.Term:
-		return ix.compileTerm(n.Field, n.Text, n.Prefix, n.Pos, b)
+		switch {
+		case n.Fuzzy > 0:
+			return ix.compileFuzzy(n, b)
+		case n.Wildcard:
+			return ix.compileWildcard(n, b)
+		}
+		return ix.compileTerm(n.Field, n.Text, n.Prefix, 0, n.Pos, b)
 	case *query.Phrase:
-		return ix.compileTerm(n.Field, n.Text, false, n.Pos, b)
+		return ix.compileTerm(n.Field, n.Text, false, n.Slop, n.Pos, b)
+	case *query.Boost:
+		inner, err := ix.compile(n.Child, b)
+		if err != nil || inner == nil {
+			return nil, err
+		}
+		return &boostQuery{q: inner, boost: n.Factor}, nil
 	case *query.DateRange:
 		if b.spent += query.DateRangeExpansions; b.spent > b.lim.MaxExpansions {
 			return nil, query.TooBroad(n.Pos, "the prefixes and date ranges of this query match more than %d terms (a date range counts %d)", b.lim.MaxExpansions, query.DateRangeExpansions)
@@ -159,8 +171,8 @@ func (ix *Index) textField(field string) (string, analysis.Analyzer) {
 }
 
 // compileTerm returns nil when text is only stop words. pos is the
-// term's offset in the query, for budget errors.
-func (ix *Index) compileTerm(field, text string, prefix bool, pos int, b *budget) (bq.Query, error) {
+// term's offset in the query, for budget errors; slop is a phrase's.
+func (ix *Index) compileTerm(field, text string, prefix bool, slop, pos int, b *budget) (bq.Query, error) {
 	if field == query.FieldID {
 		if prefix {
 			if err := b.expand("_id", text, pos); err != nil {
@@ -215,6 +227,14 @@ func (ix *Index) compileTerm(field, text string, prefix bool, pos int, b *budget
 	}
 	if err := b.read(name, slots, pos); err != nil {
 		return nil, err
+	}
+	if slop > 0 && len(slots) > 1 {
+		for _, s := range slots {
+			if len(s) > 1 {
+				return nil, news.ErrorAt(news.ECodeQuerySyntax, pos, "this phrase has two words at one position, which ~N cannot take; drop the ~")
+			}
+		}
+		return newSloppyPhrase(slots, name, slop), nil
 	}
 	return phraseOrTerm(slots, name), nil
 }

@@ -29,6 +29,7 @@ import (
 type phraseQuery struct {
 	field string
 	slots []string
+	slop  int // "a b"~N: see query.Phrase
 }
 
 // andQuery is a conjunction whose phrases are checked after the
@@ -51,6 +52,19 @@ func newPhrase(slots [][]string, field string) bq.Query {
 		}
 	}
 	return &phraseQuery{field: field, slots: flat}
+}
+
+// newSloppyPhrase returns a phrase whose words may stand up to slop
+// positions from their places (see query.Phrase). Every slot holds at
+// most one word.
+func newSloppyPhrase(slots [][]string, field string, slop int) bq.Query {
+	flat := make([]string, len(slots))
+	for i, s := range slots {
+		if len(s) > 0 {
+			flat[i] = s[0]
+		}
+	}
+	return &phraseQuery{field: field, slots: flat, slop: slop}
 }
 
 // newAnd returns a conjunction of qs, nested conjunctions flattened.
@@ -127,11 +141,13 @@ func (q *andQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.
 type phraseCheck struct {
 	field string
 	slots []string
+	slop  int
 	pos   [][]uint64 // scratch: positions per slot
+	at    []int      // scratch: the sloppy check's place in each slot
 }
 
 func newPhraseCheck(p *phraseQuery) *phraseCheck {
-	return &phraseCheck{field: p.field, slots: p.slots, pos: make([][]uint64, len(p.slots))}
+	return &phraseCheck{field: p.field, slots: p.slots, slop: p.slop, pos: make([][]uint64, len(p.slots)), at: make([]int, len(p.slots))}
 }
 
 func (c *phraseCheck) matches(locs []search.FieldTermLocation) bool {
@@ -161,6 +177,9 @@ func (c *phraseCheck) matches(locs []search.FieldTermLocation) bool {
 			slices.Sort(c.pos[k])
 		}
 	}
+	if c.slop > 0 {
+		return c.sloppy()
+	}
 	first := 0 // the first slot always holds a word
 next:
 	for _, p := range c.pos[first] {
@@ -175,6 +194,46 @@ next:
 		return true
 	}
 	return false
+}
+
+// sloppy reports whether the words can be placed within slop of their
+// places in the phrase: for each word take an occurrence p and its shift
+// p-k from its place k; the occurrences match when the largest shift
+// minus the smallest is at most slop, which is Lucene's sloppy phrase
+// distance (a swap of two adjacent words shifts them by +1 and -1: 2).
+// The smallest such spread is found by the usual k-way sweep over the
+// sorted positions of each word: O(occurrences × words).
+func (c *phraseCheck) sloppy() bool {
+	for k := range c.at {
+		c.at[k] = 0
+		if c.slots[k] != "" && len(c.pos[k]) == 0 {
+			return false
+		}
+	}
+	for {
+		var lo, hi int64
+		loK := -1
+		for k, t := range c.slots {
+			if t == "" {
+				continue
+			}
+			shift := int64(c.pos[k][c.at[k]]) - int64(k)
+			switch {
+			case loK < 0:
+				lo, hi, loK = shift, shift, k
+			case shift < lo:
+				lo, loK = shift, k
+			case shift > hi:
+				hi = shift
+			}
+		}
+		if hi-lo <= int64(c.slop) {
+			return true
+		}
+		if c.at[loK]++; c.at[loK] == len(c.pos[loK]) {
+			return false
+		}
+	}
 }
 
 // checkedSearcher passes on the conjunction's matches that hold every

@@ -44,8 +44,12 @@ func (ix *Index) Highlighter(q query.Node, field string) *Highlighter {
 			}
 		case *query.Not:
 			walk(n.Child, !negated)
+		case *query.Boost:
+			walk(n.Child, negated)
 		case *query.Term:
-			if negated || (n.Field != "" && n.Field != field) {
+			if negated || (n.Field != "" && n.Field != field) || n.Wildcard || n.Fuzzy > 0 {
+				// Fuzzy and wildcard terms are not highlighted: their
+				// words are known only to the index's dictionaries.
 				return
 			}
 			if n.Prefix {
@@ -55,6 +59,14 @@ func (ix *Index) Highlighter(q query.Node, field string) *Highlighter {
 			h.add(phraseSlots(ix.textAn, n.Text))
 		case *query.Phrase:
 			if negated || (n.Field != "" && n.Field != field) {
+				return
+			}
+			if n.Slop > 0 {
+				// A sloppy phrase's words need not be adjacent: each
+				// is marked where it stands.
+				for _, w := range tokens(ix.textAn, n.Text) {
+					h.terms[w] = true
+				}
 				return
 			}
 			h.add(phraseSlots(ix.textAn, n.Text))

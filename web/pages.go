@@ -770,7 +770,7 @@ func (s *Server) handleArticlePage(c echo.Context) error {
 	q := st.Q
 	var node query.Node
 	if strings.TrimSpace(q) != "" {
-		if n, err := query.Parse(q); err == nil {
+		if n, err := query.ParseWith(q, query.Options{Now: time.Now()}); err == nil {
 			node = n
 		}
 	}

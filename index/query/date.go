@@ -21,6 +21,7 @@ type bound struct {
 // not at a space or the end; fieldStart is the offset of "date".
 func (lx *lexer) date(fieldStart int) (token, error) {
 	v := lx.pos
+	lx.relative = false
 	var from, to bound
 	var err error
 	switch lx.src[v] {
@@ -38,7 +39,7 @@ func (lx *lexer) date(fieldStart int) (token, error) {
 		end := lx.scanWord(v)
 		lx.pos = end
 		var s, e time.Time
-		s, e, err = parseDate(lx.src[v:end], v)
+		s, e, err = lx.parseDate(lx.src[v:end], v)
 		from, to = bound{t: s}, bound{t: e}
 	}
 	if err != nil {
@@ -47,7 +48,7 @@ func (lx *lexer) date(fieldStart int) (token, error) {
 	if to, err = checkRange(from, to, v); err != nil {
 		return token{}, err
 	}
-	tok := token{kind: tokDate, pos: fieldStart, vpos: v}
+	tok := token{kind: tokDate, pos: fieldStart, vpos: v, relative: lx.relative}
 	if !from.open {
 		tok.from = from.t
 	}
@@ -116,7 +117,7 @@ func (lx *lexer) dateRange(open int) (from, to bound, err error) {
 	}
 	from, to = bound{open: true}, bound{open: true}
 	if a != "*" {
-		s, e, err := parseDate(a, aPos)
+		s, e, err := lx.parseDate(a, aPos)
 		if err != nil {
 			return from, to, err
 		}
@@ -126,7 +127,7 @@ func (lx *lexer) dateRange(open int) (from, to bound, err error) {
 		}
 	}
 	if b != "*" {
-		s, e, err := parseDate(b, bPos)
+		s, e, err := lx.parseDate(b, bPos)
 		if err != nil {
 			return from, to, err
 		}
@@ -154,7 +155,7 @@ func (lx *lexer) dateCompare(v int) (from, to bound, err error) {
 	if end == p {
 		return from, to, syntaxErr(v, "date comparison %s needs a date right after it", op)
 	}
-	s, e, err := parseDate(lx.src[p:end], p)
+	s, e, err := lx.parseDate(lx.src[p:end], p)
 	if err != nil {
 		return from, to, err
 	}
@@ -172,13 +173,19 @@ func (lx *lexer) dateCompare(v int) (from, to bound, err error) {
 	return from, to, nil
 }
 
-// parseDate reads YYYY, YYYY-MM, YYYY-MM-DD (UTC) or an RFC 3339 timestamp
-// and returns the unit of time it names as [start, end).
-func parseDate(s string, pos int) (start, end time.Time, err error) {
+// parseDate reads YYYY, YYYY-MM, YYYY-MM-DD (UTC), an RFC 3339 timestamp
+// or a date relative to now (see dateMath) and returns the unit of time it
+// names as [start, end).
+func (lx *lexer) parseDate(s string, pos int) (start, end time.Time, err error) {
 	bad := func() error {
-		return syntaxErr(pos, "invalid date %q: use YYYY, YYYY-MM, YYYY-MM-DD or an RFC 3339 timestamp", s)
+		return syntaxErr(pos, "invalid date %q: use YYYY, YYYY-MM, YYYY-MM-DD, an RFC 3339 timestamp or now-7d", s)
 	}
 	switch {
+	case strings.HasPrefix(s, "now"):
+		lx.relative = true
+		return lx.dateMath(s, pos)
+	case strings.Contains(s, "||"):
+		return start, end, syntaxErr(pos+strings.Index(s, "||"), "date math on a fixed date (2025-01-01||+1M) is not supported; use now (now-1M) or a range")
 	case len(s) == 4:
 		y, ok := digits(s)
 		if !ok {
@@ -275,4 +282,132 @@ func trimSpaceAt(s string, base int) (string, int) {
 	t := strings.TrimLeftFunc(s, isSpace)
 	base += len(s) - len(t)
 	return strings.TrimRightFunc(t, isSpace), base
+}
+
+// dateMath reads Elasticsearch date math relative to the parse's Now:
+// "now", then any number of +N or -N with a unit (y, M, w, d, h or H, m,
+// s), then at most one rounding /unit, last (now-7d/d). Months and years
+// are calendar ones, a day past the end of the month taken back to its
+// last day, as in Elasticsearch (now-1M on March 31 is February 28); all
+// in UTC. A rounded date names its whole unit of time (now/d is today)
+// and an unrounded one an instant, so that the bounds are Elasticsearch's:
+// date:>now/d starts tomorrow, date:<=now/d ends with today, and
+// date:[now-7d/d TO now/d] holds eight whole days.
+func (lx *lexer) dateMath(s string, pos int) (start, end time.Time, err error) {
+	if lx.now.IsZero() {
+		return start, end, syntaxErr(pos, "relative dates (now) cannot be used here: the query is read without a clock")
+	}
+	t := lx.now.UTC()
+	unitErr := func(i int) error {
+		return syntaxErr(pos+i, "date math %q needs a unit at %d: y, M (month), w, d, h, m (minute) or s", s, pos+i)
+	}
+	rounded := byte(0)
+	for i := len("now"); i < len(s); {
+		switch c := s[i]; c {
+		case '+', '-':
+			if rounded != 0 {
+				return start, end, syntaxErr(pos+i, "date math: the rounding /%c must come last, as in now-7d/d", rounded)
+			}
+			j := i + 1
+			for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+				j++
+			}
+			if j == i+1 {
+				return start, end, syntaxErr(pos+i, "date math: %c needs a number and a unit, as in now-7d", c)
+			}
+			if j-i-1 > 6 {
+				return start, end, syntaxErr(pos+i+1, "date math: %s is too large", s[i+1:j])
+			}
+			n, _ := digits(s[i+1 : j])
+			if c == '-' {
+				n = -n
+			}
+			if j >= len(s) {
+				return start, end, unitErr(j)
+			}
+			var ok bool
+			if t, ok = addUnit(t, s[j], n); !ok {
+				return start, end, unitErr(j)
+			}
+			i = j + 1
+		case '/':
+			if rounded != 0 {
+				return start, end, syntaxErr(pos+i, "date math: round only once")
+			}
+			if i+1 >= len(s) {
+				return start, end, unitErr(i + 1)
+			}
+			var ok bool
+			if t, ok = roundDown(t, s[i+1]); !ok {
+				return start, end, unitErr(i + 1)
+			}
+			rounded = s[i+1]
+			i += 2
+		default:
+			return start, end, syntaxErr(pos+i, "invalid date %q: relative dates look like now, now-7d, now+12h, now/d or now-1M/M", s)
+		}
+		if t.Year() < 1 || t.Year() > 9999 {
+			return start, end, syntaxErr(pos, "date %q out of range (years 0001 to 9999)", s)
+		}
+	}
+	if rounded == 0 {
+		return t, t.Add(time.Nanosecond), nil
+	}
+	end, _ = addUnit(t, rounded, 1)
+	return t, end, nil
+}
+
+// addUnit adds n of unit u to t, calendar months and years clamped to
+// the end of the month.
+func addUnit(t time.Time, u byte, n int) (time.Time, bool) {
+	switch u {
+	case 'y':
+		return addMonths(t, 12*n), true
+	case 'M':
+		return addMonths(t, n), true
+	case 'w':
+		return t.AddDate(0, 0, 7*n), true
+	case 'd':
+		return t.AddDate(0, 0, n), true
+	case 'h', 'H':
+		return t.Add(time.Duration(n) * time.Hour), true
+	case 'm':
+		return t.Add(time.Duration(n) * time.Minute), true
+	case 's':
+		return t.Add(time.Duration(n) * time.Second), true
+	}
+	return t, false
+}
+
+func addMonths(t time.Time, n int) time.Time {
+	y, m, d := t.Date()
+	first := time.Date(y, m+time.Month(n), 1, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+	if last := first.AddDate(0, 1, -1).Day(); d > last {
+		d = last
+	}
+	return first.AddDate(0, 0, d-1)
+}
+
+// roundDown truncates t to the start of its unit u (weeks start on
+// Monday, as in Elasticsearch).
+func roundDown(t time.Time, u byte) (time.Time, bool) {
+	y, m, d := t.Date()
+	switch u {
+	case 'y':
+		return time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC), true
+	case 'M':
+		return time.Date(y, m, 1, 0, 0, 0, 0, time.UTC), true
+	case 'w':
+		day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+		return day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7)), true
+	case 'd':
+		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), true
+	case 'h', 'H':
+		return t.Truncate(time.Hour), true
+	case 'm':
+		return t.Truncate(time.Minute), true
+	case 's':
+		return t.Truncate(time.Second), true
+	}
+	return t, false
 }

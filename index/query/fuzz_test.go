@@ -40,11 +40,16 @@ func FuzzParse(f *testing.F) {
 		"id:x\x00y",
 		`date:[2025-03,2025-04]`,
 		`NOT (NOT (NOT a))`,
+		`organization~1 russia~ x~0.8 "quick fox"~3^2`,
+		`(a OR b)^0.5 title:ru?sia^3 ru*ia ab**`,
+		`date:[now-30d/d TO now} date:>now-1M/M date:<=now+12h`,
+		`foo\:bar \(x\) a\ b \AND c\+\+ \-d`,
+		`/re/ _exists_:x title:[a TO b] a~3 "a b"~65 ?x`,
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, q string) {
-		n, err := Parse(q)
+		n, err := parseAt(q)
 		if err != nil {
 			if n != nil {
 				t.Fatalf("Parse(%q) returned a node and the error %v", q, err)
@@ -69,9 +74,15 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("String is not deterministic: %q then %q", s, s2)
 		}
 
-		switch n.(type) {
+		syntax := false
+		switch n := n.(type) {
 		case *Term, *Phrase, *DateRange:
-			n2, err := Parse(s)
+			syntax = true
+		case *Boost:
+			syntax = isLeaf(n.Child)
+		}
+		if syntax {
+			n2, err := parseAt(s)
 			if err != nil {
 				t.Fatalf("Parse(%q) = %s, which does not parse: %v", q, s, err)
 			}
@@ -88,7 +99,7 @@ func FuzzParse(f *testing.F) {
 		if len(infix) > MaxQueryBytes {
 			return
 		}
-		n2, err := Parse(infix)
+		n2, err := parseAt(infix)
 		if err != nil {
 			t.Fatalf("Parse(%q) = %s, formatted %q, which does not parse: %v", q, s, infix, err)
 		}

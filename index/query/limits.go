@@ -23,6 +23,10 @@ const (
 	// DateRangeExpansions is what one date range counts against
 	// MaxExpansions: Bleve reads it as a set of numeric terms.
 	DateRangeExpansions = 32
+	// PatternExpansions is the least one fuzzy or wildcard term counts
+	// against MaxExpansions, whatever it matches: each walks the term
+	// dictionary to find its words.
+	PatternExpansions = 20
 )
 
 // Limits is the budget of one query: what it may cost is checked before

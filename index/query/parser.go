@@ -19,13 +19,23 @@ const (
 	MaxDepth = 64
 )
 
-// Parse parses a query with the default Limits (see the package
-// documentation for the grammar). The empty query parses to &All{}. Every
-// error is a *news.Error with a Position that is a byte offset into q: code
-// news.ECodeQuerySyntax, or news.ECodeQueryBroad for a query over its
-// budget.
+// Options are what a parse depends on besides the query.
+type Options struct {
+	// Limits is the budget (zero fields: defaults).
+	Limits Limits
+	// Now is the instant "now" stands for in relative dates
+	// (date:>now-7d). The parser never reads the clock: with a zero Now,
+	// a relative date is refused.
+	Now time.Time
+}
+
+// Parse parses a query with the default Limits and no clock, so relative
+// dates (date:>now-7d) are refused; see ParseWith. The empty query parses
+// to &All{}. Every error is a *news.Error with a Position that is a byte
+// offset into q: code news.ECodeQuerySyntax, or news.ECodeQueryBroad for a
+// query over its budget.
 func Parse(q string) (Node, error) {
-	n, _, err := parse(q, Limits{})
+	n, _, err := parse(q, Options{})
 	return n, err
 }
 
@@ -33,22 +43,28 @@ func Parse(q string) (Node, error) {
 // checks the clauses, the words of each phrase as typed and the length of
 // each prefix as typed; the index checks the rest (see Limits).
 func ParseLimits(q string, lim Limits) (Node, error) {
-	n, _, err := parse(q, lim)
+	n, _, err := parse(q, Options{Limits: lim})
 	return n, err
 }
 
-// parse is Parse that also reports how much work it did (tokens lexed plus
-// nodes placed while flattening), so tests can check that the work grows
-// linearly with the query instead of timing it.
-func parse(q string, lim Limits) (Node, int, error) {
+// ParseWith is Parse with the given budget and clock.
+func ParseWith(q string, o Options) (Node, error) {
+	n, _, err := parse(q, o)
+	return n, err
+}
+
+// parse is ParseWith that also reports how much work it did (tokens lexed
+// plus nodes placed while flattening), so tests can check that the work
+// grows linearly with the query instead of timing it.
+func parse(q string, o Options) (Node, int, error) {
 	if len(q) > MaxQueryBytes {
 		return nil, 0, syntaxErr(MaxQueryBytes, "query longer than %d bytes", MaxQueryBytes)
 	}
 	if i := firstInvalidUTF8(q); i >= 0 {
 		return nil, 0, syntaxErr(i, "invalid UTF-8")
 	}
-	lim = lim.WithDefaults()
-	p := &parser{lx: lexer{src: q, minPrefix: lim.MinPrefix}, lim: lim}
+	lim := o.Limits.WithDefaults()
+	p := &parser{lx: lexer{src: q, minPrefix: lim.MinPrefix, now: o.Now}, lim: lim}
 	if err := p.advance(); err != nil {
 		return nil, p.work(), err
 	}
@@ -108,13 +124,20 @@ const (
 )
 
 type token struct {
-	kind   tokKind
-	pos    int    // byte offset of the token's first byte
-	text   string // see tokKind; operators hold their spelling
-	prefix bool   // tokWord ended in *
-	vpos   int    // tokDate: offset of the value after "date:"
-	from   time.Time
-	to     time.Time
+	kind     tokKind
+	pos      int    // byte offset of the token's first byte
+	text     string // see tokKind; operators hold their spelling
+	prefix   bool   // tokWord ended in *
+	wildcard bool   // tokWord holds * or ? wildcards (see Term)
+	fuzzy    int    // tokWord: edit distance of term~N
+	slop     int    // tokPhrase: N of "a b"~N
+	boosted  bool   // tokWord, tokPhrase, tokRParen: followed by ^N
+	boost    float64
+	bpos     int  // offset of the ^
+	vpos     int  // tokDate: offset of the value after "date:"
+	relative bool // tokDate: an end is relative to now
+	from     time.Time
+	to       time.Time
 }
 
 // lexer hands out one token at a time. Its position only moves forward, and
@@ -122,8 +145,10 @@ type token struct {
 type lexer struct {
 	src       string
 	pos       int
-	tokens    int // tokens handed out, for the work count
-	minPrefix int // Limits.MinPrefix
+	tokens    int       // tokens handed out, for the work count
+	minPrefix int       // Limits.MinPrefix
+	now       time.Time // Options.Now
+	relative  bool      // the date being lexed used now
 }
 
 func isSpace(r rune) bool { return unicode.IsSpace(r) }
@@ -184,7 +209,8 @@ func (lx *lexer) next() (token, error) {
 		return token{kind: tokLParen, pos: start, text: "("}, nil
 	case ')':
 		lx.pos++
-		return token{kind: tokRParen, pos: start, text: ")"}, nil
+		t := token{kind: tokRParen, pos: start, text: ")"}
+		return t, lx.suffix(&t, lx.pos, -1, suffixGroup)
 	case '"':
 		return lx.phrase()
 	case '!':
@@ -225,7 +251,7 @@ func (lx *lexer) word() (token, error) {
 	if i > start && i < len(src) && src[i] == ':' {
 		return lx.field(start, i)
 	}
-	end := lx.scanWord(start)
+	end := lx.scanTerm(start)
 	lx.pos = end
 	w := src[start:end]
 	switch w {
@@ -236,21 +262,7 @@ func (lx *lexer) word() (token, error) {
 	case "NOT":
 		return token{kind: tokNot, pos: start, text: w}, nil
 	}
-	star := strings.IndexByte(w, '*')
-	if star < 0 {
-		return token{kind: tokWord, pos: start, text: w}, nil
-	}
-	if w == "*" {
-		return token{}, syntaxErr(start, "a bare * is not a query; put it after a word prefix, as in ukrain*")
-	}
-	if star != len(w)-1 {
-		return token{}, syntaxErr(start+star, "* is only allowed at the end of a word")
-	}
-	stem := w[:star]
-	if utf8.RuneCountInString(stem) < lx.minPrefix {
-		return token{}, TooBroad(start+star, "a prefix needs at least %d characters before *", lx.minPrefix)
-	}
-	return token{kind: tokWord, pos: start, text: stem, prefix: true}, nil
+	return lx.term(start, end)
 }
 
 // canonicalField maps a field name as typed (any case, aliases allowed) to
@@ -283,6 +295,9 @@ func (lx *lexer) field(start, colon int) (token, error) {
 	name := lx.src[start:colon]
 	canon := canonicalField(name)
 	if canon == "" {
+		if strings.EqualFold(name, "_exists_") {
+			return token{}, syntaxErr(start, "_exists_: is not supported; every article has a title, a body and a date")
+		}
 		return token{}, syntaxErr(start, "unknown field %q; known fields: %s", name, strings.Join(Fields, ", "))
 	}
 	lx.pos = colon + 1
@@ -322,7 +337,8 @@ func (lx *lexer) phrase() (token, error) {
 			if strings.TrimSpace(text) == "" {
 				return token{}, syntaxErr(start, "empty phrase")
 			}
-			return token{kind: tokPhrase, pos: start, text: text}, nil
+			t := token{kind: tokPhrase, pos: start, text: text}
+			return t, lx.suffix(&t, lx.pos, -1, suffixPhrase)
 		}
 	}
 	return token{}, syntaxErr(start, "unterminated quote")
@@ -437,6 +453,8 @@ func (p *parser) flatten(n Node) Node {
 	case *Or:
 		n.Children = p.collect(make([]Node, 0, len(n.Children)), n.Children, false)
 	case *Not:
+		n.Child = p.flatten(n.Child)
+	case *Boost:
 		n.Child = p.flatten(n.Child)
 	}
 	return n
@@ -567,14 +585,20 @@ func (p *parser) leaf() (Node, error) {
 	var n Node
 	switch t.kind {
 	case tokWord:
-		n = &Term{Field: p.field, Text: t.text, Prefix: t.prefix, Pos: t.pos}
+		if p.field == FieldID && (t.wildcard || t.fuzzy > 0) {
+			return nil, syntaxErr(t.pos, "id: takes an exact id or an id prefix (id:abc*), not a wildcard or a fuzzy term")
+		}
+		n = &Term{Field: p.field, Text: t.text, Prefix: t.prefix, Wildcard: t.wildcard, Fuzzy: t.fuzzy, Pos: t.pos}
 	case tokPhrase:
 		if countWords(t.text, p.lim.MaxPhraseWords+1) > p.lim.MaxPhraseWords {
 			return nil, TooBroad(t.pos, "a phrase may hold at most %d words", p.lim.MaxPhraseWords)
 		}
-		n = &Phrase{Field: p.field, Text: t.text, Pos: t.pos}
+		n = &Phrase{Field: p.field, Text: t.text, Slop: t.slop, Pos: t.pos}
 	default: // tokDate
-		n = &DateRange{From: t.from, To: t.to, Pos: t.vpos}
+		n = &DateRange{From: t.from, To: t.to, Relative: t.relative, Pos: t.vpos}
+	}
+	if t.boosted {
+		n = &Boost{Child: n, Factor: t.boost, Pos: t.bpos}
 	}
 	if err := p.advance(); err != nil {
 		return nil, err
@@ -605,6 +629,9 @@ func (p *parser) parseGroup() (Node, error) {
 	}
 	if p.tok.kind != tokRParen {
 		return nil, syntaxErr(open, "unclosed parenthesis opened at %d", open)
+	}
+	if closing := p.tok; closing.boosted {
+		n = &Boost{Child: n, Factor: closing.boost, Pos: closing.bpos}
 	}
 	if err := p.advance(); err != nil {
 		return nil, err

@@ -210,6 +210,148 @@ func parseCases() []parseCase {
 		ok("(date:2025)", day("2025-01-01T00:00:00Z", "2026-01-01T00:00:00Z")),
 		ok("date:2025 TO", "(AND "+day("2025-01-01T00:00:00Z", "2026-01-01T00:00:00Z")+" TO)"),
 
+		// Fuzzy terms (Lucene's term~, term~N, term~0.N).
+		ok("russia~", "russia~2"),
+		ok("organization~1", "organization~1"),
+		ok("russia~2 x", "(AND russia~2 x)"),
+		ok("x~0", "x"),
+		ok("title:peskof~1", "title:peskof~1"),
+		ok("organization~0.8", "organization~2"), // 12 × 0.2 = 2.4 edits
+		ok("abcdefg~0.8", "abcdefg~1"),           // 7 × 0.2 = 1.4
+		ok("abcd~0.8", "abcd"),                   // 0.8: no edit
+		ok("Киев~1", "Киев~1"),
+		bad("russia~3", 7, "edit distance 3 is more than 2"),
+		bad("russia~10", 7, "edit distance 10 is more than 2"),
+		bad("a~1.5", 2, "use ~ (2 edits)"),
+		bad("a~x", 2, `unexpected "x" after ~ or ^`),
+		bad("a~1~2", 3, "a second ~"),
+		bad("ru*~1", 3, "~ cannot follow a word with * or ?"),
+		bad("id:abc~1", 3, "id: takes an exact id"),
+		bad("~1", 0, "~ must follow a word or a phrase"),
+		bad(`"a b" ~2`, 6, "~ must follow a word or a phrase"),
+
+		// Proximity ("a b"~N).
+		ok(`"quick fox"~3`, `"quick fox"~3`),
+		ok(`"quick fox"~0`, `"quick fox"`),
+		ok(`title:"a b"~64`, `title:"a b"~64`),
+		ok(`"a b"~2 c`, `(AND "a b"~2 c)`),
+		ok(`("a b"~2)`, `"a b"~2`),
+		bad(`"a b"~65`, 6, "proximity 65 is more than 64 positions"),
+		bad(`"a b"~99999999999999999999`, 6, "proximity 99999999999999999999 is more than 64"),
+		bad(`"a b"~`, 5, "needs a whole number of positions"),
+		bad(`"a b"~1.5`, 5, "needs a whole number of positions"),
+		bad(`"a b"~2x`, 7, `unexpected "x"`),
+
+		// Boosts.
+		ok("russia^2", "russia^2"),
+		ok("russia^2 ukraine", "(AND russia^2 ukraine)"),
+		ok(`"a b"^2`, `"a b"^2`),
+		ok(`"a b"~2^3`, `"a b"~2^3`),
+		ok("(a OR b)^2", "(^2 (OR a b))"),
+		ok("(a)^2", "a^2"),
+		ok("title:x^0.5", "title:x^0.5"),
+		ok("country:(a b)^3", "(^3 (AND country:a country:b))"),
+		ok("russia~1^2", "russia~1^2"),
+		ok("russia^2~1", "russia~1^2"),
+		ok("ru?sia^2", "ru?sia^2"),
+		ok("ukrain*^2", "ukrain*^2"),
+		ok("-a^2", "(NOT a^2)"),
+		ok("a^0", "a^0"),
+		ok("((a b)^2 c)^3", "(^3 (AND (^2 (AND a b)) c))"),
+		ok("(date:2025)^2", "(^2 "+day("2025-01-01T00:00:00Z", "2026-01-01T00:00:00Z")+")"),
+		bad("russia^", 6, "^ needs a number from 0 to 10000"),
+		bad("russia^20000", 6, "^ needs a number"),
+		bad("russia^-1", 7, `unexpected "-"`),
+		bad("a^x", 2, `unexpected "x"`),
+		bad("a^2^3", 3, "a second ^"),
+		bad("(a)~2", 3, "~ cannot follow a group"),
+		bad("^2", 0, "^ must follow a word, a phrase or a group"),
+		bad("a ^2", 2, "^ must follow"),
+		bad("date:2025^2", 5, "invalid date"),
+
+		// Wildcards: ? is one character, * inside a word any run.
+		ok("ru?sia", "ru?sia"),
+		ok("ru*ia", "ru*ia"),
+		ok("ru??ia ru*i?", "(AND ru??ia ru*i?)"),
+		ok("title:ru?sia", "title:ru?sia"),
+		ok("Ки?в", "Ки?в"),
+		ok("qu*b????", "qu*b????"),
+		ok("qu????*", "qu????*"),
+		broad("qu*b?????", 8, "at most 4 ? may follow a *"),
+		broad("qu*?*?*?*?*?", 11, "at most 4 ? may follow a *"),
+		broad("?ussia", 0, "at least 2 characters before its first * or ?"),
+		broad("*ussia", 0, "a leading wildcard would read every word"),
+		broad("r?ssia", 1, "at least 2 characters"),
+		broad("x r*a", 3, "at least 2 characters"),
+		bad(`ab\*c*`, 2, `an escaped \* or \? cannot stand in a word with wildcards`),
+		bad("id:ab?", 3, "id: takes an exact id or an id prefix"),
+
+		// Backslash escapes outside phrases.
+		ok(`foo\:bar`, `foo\:bar`),
+		ok(`\(a\)`, `\(a\)`),
+		ok(`a\ b`, `a\ b`),
+		ok(`\-a`, `\-a`),
+		ok(`\AND`, `\AND`),
+		ok(`c\+\+`, `c++`),
+		ok(`russia\^2`, `russia\^2`),
+		ok(`ru\?sia`, `ru\?sia`),
+		ok(`ab\*`, `ab\*`),
+		ok(`\*`, `\*`),
+		ok(`a\\b`, `a\\b`),
+		ok(`\"a`, `\"a`),
+		ok(`title:\-x`, `title:\-x`),
+		ok(`Кие\в`, `Киев`),
+		bad(`a\`, 1, `\ at the end of a word escapes nothing`),
+
+		// Lucene syntax that is refused.
+		bad("/ru.*ia/", 0, "regular expressions (/.../) are not supported"),
+		bad("title:/x/", 6, "regular expressions"),
+		bad("_exists_:title", 0, "_exists_: is not supported"),
+		bad("a _EXISTS_:b", 2, "_exists_: is not supported"),
+		bad("title:[a TO b]", 6, "ranges work only on dates"),
+		bad("[1 TO 5]", 0, "ranges work only on dates"),
+		bad("title:{a TO b}", 6, "ranges work only on dates"),
+		bad("title:>5", 6, "comparisons work only on dates"),
+		bad("<5", 0, "comparisons work only on dates"),
+		bad("title:*", 6, "nor is field:*"),
+
+		// Dates relative to now (testNow is Monday 2025-03-10T15:04:05Z).
+		ok("date:>now-7d", day("2025-03-03T15:04:05.000000001Z", "*")),
+		ok("date:>=now-7d", day("2025-03-03T15:04:05Z", "*")),
+		ok("date:>=now-7d/d", day("2025-03-03T00:00:00Z", "*")),
+		ok("date:>now-7d/d", day("2025-03-04T00:00:00Z", "*")),
+		ok("date:>now/d", day("2025-03-11T00:00:00Z", "*")),
+		ok("date:<now/d", day("*", "2025-03-10T00:00:00Z")),
+		ok("date:<=now/d", day("*", "2025-03-11T00:00:00Z")),
+		ok("date:<now", day("*", "2025-03-10T15:04:05Z")),
+		ok("date:now/d", day("2025-03-10T00:00:00Z", "2025-03-11T00:00:00Z")),
+		ok("date:[now-30d TO now]", day("2025-02-08T15:04:05Z", "2025-03-10T15:04:05.000000001Z")),
+		ok("date:[now-7d/d TO now/d]", day("2025-03-03T00:00:00Z", "2025-03-11T00:00:00Z")),
+		ok("date:{now-2d/d TO now/d}", day("2025-03-09T00:00:00Z", "2025-03-10T00:00:00Z")),
+		ok("date:[now-1M TO *]", day("2025-02-10T15:04:05Z", "*")),
+		ok("date:[2025-01-01 TO now/d}", day("2025-01-01T00:00:00Z", "2025-03-10T00:00:00Z")),
+		ok("date:>=now-1y/y", day("2024-01-01T00:00:00Z", "*")),
+		ok("date:>=now-1M/M", day("2025-02-01T00:00:00Z", "*")),
+		ok("date:>=now-12h", day("2025-03-10T03:04:05Z", "*")),
+		ok("date:>=now-12H/h", day("2025-03-10T03:00:00Z", "*")),
+		ok("date:>=now-90m", day("2025-03-10T13:34:05Z", "*")),
+		ok("date:>=now+1s", day("2025-03-10T15:04:06Z", "*")),
+		ok("date:>=now/w", day("2025-03-10T00:00:00Z", "*")),
+		ok("date:>=now-1d/w", day("2025-03-03T00:00:00Z", "*")),
+		ok("date:>=now-1w-2d+3h", day("2025-03-01T18:04:05Z", "*")),
+		bad("date:>now-7", 11, "needs a unit"),
+		bad("date:now-7x", 10, "needs a unit"),
+		bad("date:now/x", 9, "needs a unit"),
+		bad("date:now/", 9, "needs a unit"),
+		bad("date:now/d-1d", 10, "the rounding /d must come last"),
+		bad("date:now/d/d", 10, "round only once"),
+		bad("date:now-", 8, "- needs a number and a unit"),
+		bad("date:nowx", 8, "relative dates look like now, now-7d"),
+		bad("date:2025-01-01||+1M", 15, "date math on a fixed date"),
+		bad("date:>now-9999999d", 10, "too large"),
+		bad("date:now-99999y", 5, "out of range"),
+		bad("date:[now TO now-1d]", 13, "ends before it starts"),
+
 		// Limits that are not exceeded.
 		ok(w1024, "(AND "+w1024+")"),
 		ok(strings.Repeat("NOT ", 64)+"a", strings.Repeat("(NOT ", 64)+"a"+strings.Repeat(")", 64)),
@@ -273,9 +415,9 @@ func parseCases() []parseCase {
 		// Errors: prefixes.
 		bad("*", 0, "bare *"),
 		bad("a *", 2, "bare *"),
-		bad("a*b", 1, "only allowed at the end of a word"),
-		bad("**", 0, "only allowed at the end of a word"),
-		bad("ab**", 2, "only allowed at the end of a word"),
+		broad("a*b", 1, "at least 2 characters before its first * or ?"),
+		broad("**", 0, "at least 2 characters before its first * or ?"),
+		ok("ab**", "ab**"),
 		broad("u*", 1, "at least 2 characters"),
 		broad("x ä*", 4, "at least 2 characters"),
 		bad("title:*", 6, "bare *"),
@@ -290,6 +432,7 @@ func parseCases() []parseCase {
 		bad("date:2025-00-10", 5, "invalid date"),
 		bad("date:2025-3-1", 5, "invalid date"),
 		bad("date:yesterday", 5, `invalid date "yesterday"`),
+		bad("date:NOW", 5, `invalid date "NOW"`),
 		bad("date:*", 5, "invalid date"),
 		bad("date:2025-03-10T12:00:00", 5, "invalid date"),
 		bad("date:0000", 5, "out of range"),
@@ -329,6 +472,12 @@ func parseCases() []parseCase {
 	}
 }
 
+// testNow is the Now of the table: Monday 2025-03-10T15:04:05Z.
+var testNow = time.Date(2025, 3, 10, 15, 4, 5, 0, time.UTC)
+
+// parseAt parses with testNow as now.
+func parseAt(q string) (Node, error) { return ParseWith(q, Options{Now: testNow}) }
+
 func TestParse(t *testing.T) {
 	cases := parseCases()
 	if len(cases) < 70 {
@@ -340,7 +489,7 @@ func TestParse(t *testing.T) {
 			name = name[:60] + "..."
 		}
 		t.Run(name, func(t *testing.T) {
-			n, err := Parse(tc.in)
+			n, err := parseAt(tc.in)
 			if tc.errMsg == "" {
 				if err != nil {
 					t.Fatalf("Parse(%q): %v", tc.in, err)
@@ -403,7 +552,7 @@ func TestDeepNesting(t *testing.T) {
 		{"-( 5000", strings.Repeat("-(", 5000) + "x", MaxDepth, "nesting deeper than 64"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			n, work, err := parse(tc.q, Limits{})
+			n, work, err := parse(tc.q, Options{})
 			if err == nil {
 				t.Fatalf("parsed to %s", n)
 			}
@@ -467,7 +616,7 @@ func TestLinearWork(t *testing.T) {
 			if len(q) > MaxQueryBytes {
 				t.Fatalf("test input is %d bytes", len(q))
 			}
-			n, work, err := parse(q, Limits{})
+			n, work, err := parse(q, Options{})
 			if err != nil {
 				var e *news.Error
 				if !errors.As(err, &e) || (e.Code != news.ECodeQuerySyntax && e.Code != news.ECodeQueryBroad) || e.Position == nil {
@@ -490,12 +639,12 @@ func TestFormatRoundTrip(t *testing.T) {
 		if tc.errMsg != "" {
 			continue
 		}
-		n, err := Parse(tc.in)
+		n, err := parseAt(tc.in)
 		if err != nil {
 			t.Fatalf("Parse(%q): %v", tc.in, err)
 		}
 		f := format(n)
-		n2, err := Parse(f)
+		n2, err := parseAt(f)
 		if err != nil {
 			t.Fatalf("Parse(format(%q)) = Parse(%q): %v", tc.in, f, err)
 		}
@@ -614,5 +763,78 @@ func TestParseLimits(t *testing.T) {
 	// business only, and the index refuses it (index/budget_test.go).
 	if _, err := Parse(strings.Repeat("co* OR ", 255) + "co*"); err != nil {
 		t.Errorf("256 prefixes: %v", err)
+	}
+}
+
+// TestRelativeDates checks what the table cannot: that now is the Now of
+// the options and nothing else (no clock in the parser), that months are
+// calendar months clamped to their end as in Elasticsearch, and that a
+// range that used now says so.
+func TestRelativeDates(t *testing.T) {
+	// Without a Now, a relative date is refused with its position.
+	_, err := Parse("ukraine date:>now-1d")
+	var e *news.Error
+	if !errors.As(err, &e) || e.Code != news.ECodeQuerySyntax || e.Position == nil || *e.Position != 14 ||
+		!strings.Contains(e.Message, "without a clock") {
+		t.Fatalf("Parse without Now: %v", err)
+	}
+	for _, tc := range []struct {
+		now  time.Time
+		q    string
+		want string
+	}{
+		{time.Date(2025, 3, 31, 12, 0, 0, 0, time.UTC), "date:>=now-1M", "date:[2025-02-28T12:00:00Z,*)"},
+		{time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC), "date:>=now-1y", "date:[2023-02-28T00:00:00Z,*)"},
+		{time.Date(2025, 1, 31, 0, 0, 0, 0, time.UTC), "date:>=now+1M", "date:[2025-02-28T00:00:00Z,*)"},
+		// Now is read in UTC whatever its zone.
+		{time.Date(2025, 3, 10, 1, 0, 0, 0, time.FixedZone("x", 3*3600)), "date:now/d", "date:[2025-03-09T00:00:00Z,2025-03-10T00:00:00Z)"},
+		// Sunday rounds back to Monday.
+		{time.Date(2025, 3, 16, 23, 0, 0, 0, time.UTC), "date:>=now/w", "date:[2025-03-10T00:00:00Z,*)"},
+	} {
+		n, err := ParseWith(tc.q, Options{Now: tc.now})
+		if err != nil {
+			t.Fatalf("%s at %s: %v", tc.q, tc.now, err)
+		}
+		if got := n.String(); got != tc.want {
+			t.Errorf("%s at %s = %s, want %s", tc.q, tc.now, got, tc.want)
+		}
+	}
+	for q, rel := range map[string]bool{"date:>now-1d": true, "date:[2025 TO now]": true, "date:>2025": false} {
+		n, err := parseAt(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := n.(*DateRange).Relative; got != rel {
+			t.Errorf("%s: Relative %v, want %v", q, got, rel)
+		}
+	}
+	// The same query at two instants gives two ranges.
+	a, _ := ParseWith("date:>now-1d", Options{Now: testNow})
+	b, _ := ParseWith("date:>now-1d", Options{Now: testNow.Add(48 * time.Hour)})
+	if a.String() == b.String() {
+		t.Errorf("now did not move: %s", a)
+	}
+}
+
+// TestLuceneLeafFields checks the fields String shows only in part: the
+// positions of fuzzy, wildcard and boosted leaves and the boost's factor.
+func TestLuceneLeafFields(t *testing.T) {
+	n, err := parseAt(`organization~1 ru?sia "quick fox"~3^2 (a b)^0.5`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := n.(*And).Children
+	if got := *c[0].(*Term); got != (Term{Text: "organization", Fuzzy: 1, Pos: 0}) {
+		t.Errorf("fuzzy %+v", got)
+	}
+	if got := *c[1].(*Term); got != (Term{Text: "ru?sia", Wildcard: true, Pos: 15}) {
+		t.Errorf("wildcard %+v", got)
+	}
+	b := c[2].(*Boost)
+	if b.Factor != 2 || b.Pos != 35 || *b.Child.(*Phrase) != (Phrase{Text: "quick fox", Slop: 3, Pos: 22}) {
+		t.Errorf("boosted phrase %+v %+v", b, b.Child)
+	}
+	if g := c[3].(*Boost); g.Factor != 0.5 || g.Pos != 43 || g.Child.String() != "(AND a b)" {
+		t.Errorf("boosted group %+v", g)
 	}
 }

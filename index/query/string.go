@@ -1,6 +1,7 @@
 package query
 
 import (
+	"strconv"
 	"strings"
 	"time"
 )
@@ -27,6 +28,10 @@ func (n *Phrase) String() string { return nodeString(n) }
 // String renders the range half-open, date:[from,to), with * for an open
 // end. The parser accepts this form back.
 func (n *DateRange) String() string { return nodeString(n) }
+
+// String renders a boosted term, phrase or date range as leaf^N, and
+// anything else as (^N child).
+func (n *Boost) String() string { return nodeString(n) }
 
 func nodeString(n Node) string {
 	var b strings.Builder
@@ -60,6 +65,21 @@ func writePrefix(b *strings.Builder, n Node) {
 	case *All:
 		b.WriteString("*:*")
 		return
+	case *Boost:
+		if n == nil {
+			break
+		}
+		if isLeaf(n.Child) {
+			writeLeaf(b, n.Child)
+			writeBoost(b, n.Factor)
+			return
+		}
+		b.WriteString("(^")
+		b.WriteString(formatFactor(n.Factor))
+		b.WriteByte(' ')
+		writePrefix(b, n.Child)
+		b.WriteByte(')')
+		return
 	default:
 		if writeLeaf(b, n) {
 			return
@@ -67,6 +87,25 @@ func writePrefix(b *strings.Builder, n Node) {
 	}
 	b.WriteString("<nil>")
 }
+
+// isLeaf reports whether n is a non-nil term or phrase: what ^N may
+// follow directly (a date range takes it in parentheses only).
+func isLeaf(n Node) bool {
+	switch n := n.(type) {
+	case *Term:
+		return n != nil
+	case *Phrase:
+		return n != nil
+	}
+	return false
+}
+
+func writeBoost(b *strings.Builder, f float64) {
+	b.WriteByte('^')
+	b.WriteString(formatFactor(f))
+}
+
+func formatFactor(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 func writePrefixList(b *strings.Builder, head string, children []Node) {
 	b.WriteString(head)
@@ -86,9 +125,13 @@ func writeLeaf(b *strings.Builder, n Node) bool {
 			return false
 		}
 		writeField(b, n.Field)
-		b.WriteString(n.Text)
+		escapeTerm(b, n.Text, n.Wildcard, n.Prefix)
 		if n.Prefix {
 			b.WriteByte('*')
+		}
+		if n.Fuzzy > 0 {
+			b.WriteByte('~')
+			b.WriteString(strconv.Itoa(n.Fuzzy))
 		}
 	case *Phrase:
 		if n == nil {
@@ -103,6 +146,10 @@ func writeLeaf(b *strings.Builder, n Node) bool {
 			b.WriteByte(n.Text[i])
 		}
 		b.WriteByte('"')
+		if n.Slop > 0 {
+			b.WriteByte('~')
+			b.WriteString(strconv.Itoa(n.Slop))
+		}
 	case *DateRange:
 		if n == nil {
 			return false
@@ -181,6 +228,13 @@ func writeInfix(b *strings.Builder, n Node) {
 		}
 	case *All:
 		// the empty query
+	case *Boost:
+		if isLeaf(n.Child) {
+			writeLeaf(b, n.Child)
+		} else {
+			writeGroup(b, n.Child)
+		}
+		writeBoost(b, n.Factor)
 	default:
 		writeLeaf(b, n)
 	}

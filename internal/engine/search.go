@@ -33,6 +33,9 @@ type SearchParams struct {
 	Cursor    string
 	FacetSize int
 	Histogram bool // also count the matches per month (SearchResult.Histogram)
+	// Now is what "now" means in the query's relative dates
+	// (date:>now-7d); zero: the time of the call.
+	Now time.Time
 }
 
 // SearchHit is one hit with the stored fields a client shows.
@@ -94,7 +97,11 @@ func (e *Engine) Search(ctx context.Context, p SearchParams) (*SearchResult, err
 	start := time.Now()
 	node := p.Parsed
 	if node == nil {
-		n, err := query.ParseLimits(p.Q, e.limits)
+		now := p.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		n, err := query.ParseWith(p.Q, query.Options{Limits: e.limits, Now: now})
 		if err != nil {
 			return nil, err
 		}
