@@ -1,7 +1,8 @@
 package main
 
 // bench search: the Reuters queries timed in Watchword and in SQLite FTS5
-// side by side, and with filters ticked.
+// side by side, and with filters ticked; and the SQLite FTS5 peer itself
+// (its load is also bench ingest's side-by-side figure).
 
 import (
 	"bufio"
