@@ -183,9 +183,13 @@ func (e *env) create(t *testing.T, h *hook, q string, mutate func(*Input)) View 
 	return v
 }
 
+// waitFor polls ok until it holds. The deadline is at least a minute
+// whatever d says: it ends a test that is stuck, not one that is slow on a
+// loaded machine (TestReingestNeverSentTwicePerAlert once missed 15 s with
+// six other jobs on two cores), and a wait that succeeds ends at once.
 func waitFor(t *testing.T, what string, d time.Duration, ok func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
+	deadline := time.Now().Add(max(d, time.Minute))
 	for !ok() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
