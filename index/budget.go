@@ -204,13 +204,22 @@ func docFreq(ctx context.Context, r index.IndexReader, field, term string) (int6
 	return int64(n), tfr.Close()
 }
 
-// pattern charges the least a fuzzy or wildcard term costs
-// (query.PatternExpansions), before its dictionary walk.
-func (b *budget) pattern(pos int) error {
-	if b.spent += query.PatternExpansions; b.spent > b.lim.MaxExpansions {
-		return query.TooBroad(pos, "the prefixes, wildcards and fuzzy terms of this query match more than %d words (a fuzzy or wildcard term counts at least %d); use fewer", b.lim.MaxExpansions, query.PatternExpansions)
+// pattern charges the least a fuzzy or wildcard term costs (least:
+// query.PatternExpansions, or query.FuzzyTwoExpansions for two edits),
+// before its dictionary walk and any other work for it.
+func (b *budget) pattern(pos, least int) error {
+	if b.spent += least; b.spent > b.lim.MaxExpansions {
+		return query.TooBroad(pos, "the prefixes, wildcards and fuzzy terms of this query match more than %d words (a fuzzy or wildcard term counts at least %d); use fewer", b.lim.MaxExpansions, least)
 	}
 	return nil
+}
+
+// fuzzyLeast is what a fuzzy term of edits counts at least.
+func fuzzyLeast(edits int) int {
+	if edits >= 2 {
+		return query.FuzzyTwoExpansions
+	}
+	return query.PatternExpansions
 }
 
 // spend adds n expansions of the pattern at pos.
@@ -225,15 +234,16 @@ func (b *budget) spend(n, pos int) error {
 // of near that the index holds, in every shard together, sorted; it
 // charges them to the budget and their postings too. pos is the offset
 // of the fuzzy term in the query.
+//
+// The caller has charged fuzzyLeast(edits) already (b.pattern), before
+// it made near.
 func (b *budget) fuzzy(field string, seeds []string, edits int, near []string, pos int) ([]string, error) {
-	if err := b.pattern(pos); err != nil {
-		return nil, err
-	}
+	least := fuzzyLeast(edits)
 	if err := b.open(); err != nil {
 		return nil, err
 	}
 	found := map[string]bool{}
-	left := b.lim.MaxExpansions - b.spent + query.PatternExpansions + 1
+	left := b.lim.MaxExpansions - b.spent + least + 1
 	for i, r := range b.readers {
 		fr, ok := r.(index.IndexReaderFuzzy)
 		if !ok {
@@ -283,7 +293,7 @@ func (b *budget) fuzzy(field string, seeds []string, edits int, near []string, p
 		terms = append(terms, t)
 	}
 	slices.Sort(terms)
-	if err := b.spend(max(0, len(terms)-query.PatternExpansions), pos); err != nil {
+	if err := b.spend(max(0, len(terms)-least), pos); err != nil {
 		return nil, err
 	}
 	if err := b.read(field, [][]string{terms}, pos); err != nil {
@@ -297,7 +307,7 @@ func (b *budget) fuzzy(field string, seeds []string, edits int, near []string, p
 // charges them and their postings to the budget. pos is the offset of
 // the wildcard term in the query.
 func (b *budget) wildcard(field, re string, accept func(string) bool, pos int) ([]string, error) {
-	if err := b.pattern(pos); err != nil {
+	if err := b.pattern(pos, query.PatternExpansions); err != nil {
 		return nil, err
 	}
 	if err := b.open(); err != nil {

@@ -50,6 +50,9 @@ func (ix *Index) compileFuzzy(t *query.Term, b *budget) (bq.Query, error) {
 		return nil, news.ErrorAt(news.ECodeQuerySyntax, t.Pos, "a fuzzy term is one word; %q is %d", t.Text, len(toks))
 	}
 	word := toks[0]
+	if err := b.pattern(t.Pos, fuzzyLeast(t.Fuzzy)); err != nil {
+		return nil, err
+	}
 	var near []string
 	for _, w := range neighbours(word) {
 		if stemmed {

@@ -182,6 +182,14 @@ func TestPatternBudget(t *testing.T) {
 	wantBroad(t, compile("alpha10~1 alpha20~1", 39), 10, "more than 39")
 	// A fuzzy term over the budget alone stops there.
 	wantBroad(t, compile("x alpha10~2", 25), 2, "more than 25 words")
+	// Two edits count 100 each before anything is looked up: ten fit in
+	// the default budget of 1,000, the eleventh is refused where it stands
+	// (at 20 each, fifty took 0.6 s to refuse at 1M).
+	ten := strings.Repeat("alpha10~2 ", 10)
+	if err := compile(ten, query.DefaultMaxExpansions); err != nil {
+		t.Fatalf("ten fuzzy terms of two edits: %v", err)
+	}
+	wantBroad(t, compile(ten+"beta~2", query.DefaultMaxExpansions), len(ten), "counts at least 100")
 	// The literal prefix is counted after folding: Ä? is one letter.
 	n, _ := query.Parse("ää?")
 	if _, err := ix.Compile(context.Background(), n, query.Limits{MinPrefix: 3}); err == nil {
