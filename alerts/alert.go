@@ -18,8 +18,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/robfig/cron/v3"
+
 	"github.com/watchword/watchword/index"
 	"github.com/watchword/watchword/index/query"
+	"github.com/watchword/watchword/internal/netguard"
 	"github.com/watchword/watchword/internal/news"
 )
 
@@ -127,7 +129,7 @@ type View struct {
 // and user info often carry the receiver's own secret; and never the
 // signing secret.
 func (v View) Redacted() View {
-	v.WebhookURL = RedactURL(v.WebhookURL)
+	v.WebhookURL = netguard.RedactURL(v.WebhookURL)
 	v.Secret = ""
 	v.URLsRedacted = true
 	return v
@@ -186,8 +188,8 @@ func (a *Alert) dropExpiredSecrets(now time.Time) bool {
 
 // Rules are the server-side limits Validate applies.
 type Rules struct {
-	MinInterval time.Duration // shortest allowed schedule interval
-	Guard       *Guard        // webhook target policy; nil allows any http(s) URL
+	MinInterval time.Duration   // shortest allowed schedule interval
+	Guard       *netguard.Guard // webhook target policy; nil allows any http(s) URL
 }
 
 // Validate normalizes and checks an alert. Errors are *news.Error: the

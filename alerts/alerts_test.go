@@ -16,6 +16,7 @@ import (
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/news"
 )
@@ -540,19 +541,6 @@ func TestRetryAfterAndGone(t *testing.T) {
 	ds := e.deliveries(t, a.ID)
 	if ds[0].Status != StatusFailed || ds[0].Attempts != 1 || ds[0].LastStatusCode != 410 {
 		t.Fatalf("%+v", ds[0])
-	}
-}
-
-func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	if d := parseRetryAfter("7", now); d != 7*time.Second {
-		t.Fatal(d)
-	}
-	if d := parseRetryAfter(now.Add(90*time.Second).Format(http.TimeFormat), now); d != 90*time.Second {
-		t.Fatal(d)
-	}
-	if d := parseRetryAfter("soon", now); d != 0 {
-		t.Fatal(d)
 	}
 }
 

@@ -14,11 +14,13 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/watchword/watchword/index"
 	"github.com/watchword/watchword/index/query"
 	"github.com/watchword/watchword/internal/engine"
+	"github.com/watchword/watchword/internal/netguard"
 	"github.com/watchword/watchword/internal/news"
-	bolt "go.etcd.io/bbolt"
 )
 
 // DefaultRetrySchedule is the Standard Webhooks retry schedule: the wait
@@ -75,7 +77,7 @@ type Service struct {
 	eng   *engine.Engine
 	db    *bolt.DB
 	log   *slog.Logger
-	guard *Guard
+	guard *netguard.Guard
 	rules Rules
 
 	runMu sync.Mutex // one evaluation at a time
@@ -131,7 +133,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	s := &Service{
 		cfg: cfg, eng: cfg.Engine, db: cfg.Engine.Store().DB(), log: cfg.Logger,
-		guard: &Guard{Allow: cfg.Allow}, cache: map[string]cachedQuery{}, entries: map[string]cron.EntryID{},
+		guard: &netguard.Guard{Allow: cfg.Allow}, cache: map[string]cachedQuery{}, entries: map[string]cron.EntryID{},
 	}
 	s.rules = Rules{MinInterval: cfg.MinInterval, Guard: s.guard}
 	if err := ensureBuckets(s.db, s.log); err != nil {
@@ -351,7 +353,7 @@ func (s *Service) Create(in *Input) (View, error) {
 		return View{}, fmt.Errorf("alerts: create: %w", err)
 	}
 	s.reschedule(a)
-	s.log.Info("alerts: created", "alert", a.ID, "schedule", a.Schedule, "webhook", RedactURL(a.WebhookURL))
+	s.log.Info("alerts: created", "alert", a.ID, "schedule", a.Schedule, "webhook", netguard.RedactURL(a.WebhookURL))
 	v := s.view(a)
 	v.Secret = a.Secret
 	return v, nil

@@ -15,8 +15,10 @@ import (
 	"github.com/robfig/cron/v3"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
 	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/internal/engine"
+	"github.com/watchword/watchword/internal/netguard"
 )
 
 // alertFlags are the serve flags of the alert service.
@@ -56,7 +58,7 @@ func startAlerts(eng *engine.Engine, log *slog.Logger, f alertFlags, m *alerts.M
 	if err != nil {
 		return nil, err
 	}
-	allow, err := alerts.ParseAllow(f.allow)
+	allow, err := netguard.ParseAllow(f.allow)
 	if err != nil {
 		return nil, usageError{err}
 	}

@@ -11,10 +11,12 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/internal/engine"
+	"github.com/watchword/watchword/internal/netguard"
 	"github.com/watchword/watchword/internal/news"
-	bolt "go.etcd.io/bbolt"
 )
 
 // Defaults of Config.
@@ -59,7 +61,7 @@ type Service struct {
 	eng   *engine.Engine
 	db    *bolt.DB
 	log   *slog.Logger
-	guard *alerts.Guard
+	guard *netguard.Guard
 	rules Rules
 	fetch *fetcher
 	now   func() time.Time
@@ -110,7 +112,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	s := &Service{
 		cfg: cfg, eng: cfg.Engine, db: cfg.Engine.Store().DB(), log: cfg.Logger, now: cfg.Now,
-		guard: &alerts.Guard{Allow: cfg.Allow}, slots: make(chan struct{}, cfg.Workers),
+		guard: &netguard.Guard{Allow: cfg.Allow}, slots: make(chan struct{}, cfg.Workers),
 		locks: map[string]*sync.Mutex{}, entries: map[string]cron.EntryID{},
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
@@ -297,7 +299,7 @@ func (s *Service) Create(in *Input) (View, error) {
 		return View{}, err
 	}
 	s.reschedule(f)
-	s.log.Info("feeds: created", "feed", f.ID, "url", alerts.RedactURL(f.URL), "schedule", f.Schedule)
+	s.log.Info("feeds: created", "feed", f.ID, "url", netguard.RedactURL(f.URL), "schedule", f.Schedule)
 	return s.view(f), nil
 }
 
