@@ -21,6 +21,7 @@ import (
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/netguard"
 	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/schedule"
 )
 
 // DefaultRetrySchedule is the Standard Webhooks retry schedule: the wait
@@ -56,7 +57,7 @@ type Config struct {
 	// Cron, when set, is a scheduler shared with other services (feeds):
 	// the alerts add and remove their entries in it but neither start nor
 	// stop it; its owner starts it and stops it after Stop. nil: the
-	// service makes its own (NewCron), starts it in Start and stops it in
+	// service makes its own (schedule.NewCron), starts it in Start and stops it in
 	// Stop.
 	Cron *cron.Cron
 	// Clock tells when replaced signing secrets expire and what now
@@ -146,24 +147,13 @@ func New(cfg Config) (*Service, error) {
 	return s, nil
 }
 
-// NewCron returns a scheduler with the options the alerts rely on: UTC,
-// a panicking job is logged and recovered, and a job still running when
-// it fires again skips that firing. The server shares one between alerts
-// and feeds (Config.Cron).
-func NewCron(log *slog.Logger) *cron.Cron {
-	return cron.New(
-		cron.WithLocation(time.UTC),
-		cron.WithChain(cron.Recover(cronLogger{log}), cron.SkipIfStillRunning(cronLogger{log})),
-	)
-}
-
 // Start schedules every enabled alert and starts the sender pool, which
 // resumes the deliveries left pending in the outbox.
 func (s *Service) Start() error {
 	s.schedMu.Lock()
 	s.cron = s.cfg.Cron
 	if s.cron == nil {
-		s.cron = NewCron(s.log)
+		s.cron = schedule.NewCron(s.log)
 	}
 	s.schedMu.Unlock()
 	all, err := s.List()
@@ -232,13 +222,6 @@ func (s *Service) Stop(ctx context.Context) error {
 	return s.sender.stop(ctx)
 }
 
-type cronLogger struct{ l *slog.Logger }
-
-func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug("alerts: cron: "+msg, kv...) }
-func (c cronLogger) Error(err error, msg string, kv ...any) {
-	c.l.Error("alerts: cron: "+msg, append(kv, "err", err)...)
-}
-
 // reschedule removes an alert's cron entry and adds it again when the
 // alert is enabled, so edits take effect at once.
 func (s *Service) reschedule(a *Alert) {
@@ -254,7 +237,7 @@ func (s *Service) reschedule(a *Alert) {
 	if !a.Enabled {
 		return
 	}
-	sched, err := ParseSchedule(a.Schedule, a.Timezone, 0, time.Now())
+	sched, err := schedule.Parse(a.Schedule, a.Timezone, 0, time.Now())
 	if err != nil {
 		s.log.Error("alerts: cannot schedule alert", "alert", a.ID, "err", err)
 		return
@@ -420,7 +403,7 @@ func (s *Service) view(a *Alert) View {
 	v := a.View(s.cfg.Clock())
 	v.NextRunAt = nil
 	if a.Enabled {
-		if sched, err := ParseSchedule(a.Schedule, a.Timezone, 0, time.Now()); err == nil {
+		if sched, err := schedule.Parse(a.Schedule, a.Timezone, 0, time.Now()); err == nil {
 			t := sched.Next(time.Now()).UTC()
 			v.NextRunAt = &t
 		}

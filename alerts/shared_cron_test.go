@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/watchword/watchword/internal/schedule"
 )
 
 // TestSharedCron runs the alerts on a scheduler owned by someone else (the
@@ -12,7 +14,7 @@ import (
 // takes only the alerts' entries out and leaves it running for the other
 // jobs, and the alerts never start or stop it themselves.
 func TestSharedCron(t *testing.T) {
-	c := NewCron(quiet)
+	c := schedule.NewCron(quiet)
 	var other atomic.Int64
 	if _, err := c.AddFunc("@every 1s", func() { other.Add(1) }); err != nil {
 		t.Fatal(err)

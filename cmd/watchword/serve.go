@@ -27,6 +27,7 @@ import (
 	"github.com/watchword/watchword/internal/feeds"
 	"github.com/watchword/watchword/internal/ingest"
 	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/schedule"
 	"github.com/watchword/watchword/web"
 )
 
@@ -127,7 +128,7 @@ func serve(ctx context.Context, o *serveOptions, stderr io.Writer) error {
 	// One scheduler for alerts and feeds. Deferred calls run last first:
 	// the feeds stop (cancelling polls in flight), then the alerts, then
 	// the scheduler, then the engine closes.
-	sched := alerts.NewCron(log)
+	sched := schedule.NewCron(log)
 	defer stopCron(sched, log, o.shutdown)
 	alertSvc, err := startAlerts(eng, log, o.alerts, alertMetrics, sched, hold)
 	if err != nil {

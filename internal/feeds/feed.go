@@ -26,9 +26,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/internal/netguard"
 	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/schedule"
 )
 
 // Limits and defaults of a feed.
@@ -167,7 +167,7 @@ func (f *Feed) Validate(r Rules) error {
 	if f.Schedule == "" {
 		f.Schedule = DefaultSchedule
 	}
-	if _, err := alerts.ParseSchedule(f.Schedule, "UTC", r.MinInterval, time.Now()); err != nil {
+	if _, err := schedule.Parse(f.Schedule, "UTC", r.MinInterval, time.Now()); err != nil {
 		return err
 	}
 	return r.Guard.CheckURL("url", f.URL)

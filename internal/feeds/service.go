@@ -17,6 +17,7 @@ import (
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/netguard"
 	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/schedule"
 )
 
 // Defaults of Config.
@@ -47,7 +48,7 @@ type Config struct {
 	Now         func() time.Time
 	// Cron, when set, is a scheduler shared with other services (alerts):
 	// the feeds add and remove their entries but neither start nor stop
-	// it. nil: the service makes its own (alerts.NewCron), starts it in
+	// it. nil: the service makes its own (schedule.NewCron), starts it in
 	// Start and stops it in Stop.
 	Cron *cron.Cron
 	// Hold, when held, skips scheduled polls and refuses manual ones
@@ -135,7 +136,7 @@ func (s *Service) Start() error {
 	s.schedMu.Lock()
 	s.cron, s.ownCron = s.cfg.Cron, s.cfg.Cron == nil
 	if s.ownCron {
-		s.cron = alerts.NewCron(s.log)
+		s.cron = schedule.NewCron(s.log)
 	}
 	s.schedMu.Unlock()
 	all, err := s.List()
@@ -195,7 +196,7 @@ func (s *Service) reschedule(f *Feed) {
 	if !f.Enabled {
 		return
 	}
-	sched, err := alerts.ParseSchedule(f.Schedule, "UTC", 0, s.now())
+	sched, err := schedule.Parse(f.Schedule, "UTC", 0, s.now())
 	if err != nil {
 		s.log.Error("feeds: cannot schedule feed", "feed", f.ID, "err", err)
 		return
@@ -422,7 +423,7 @@ func (s *Service) view(f *Feed) View {
 	if !f.Enabled {
 		return v
 	}
-	sched, err := alerts.ParseSchedule(f.Schedule, "UTC", 0, s.now())
+	sched, err := schedule.Parse(f.Schedule, "UTC", 0, s.now())
 	if err != nil {
 		return v
 	}
@@ -455,7 +456,7 @@ func backoff(interval time.Duration, n int) time.Duration {
 
 // interval estimates a schedule's interval from two consecutive firings.
 func interval(spec string, now time.Time) time.Duration {
-	sched, err := alerts.ParseSchedule(spec, "UTC", 0, now)
+	sched, err := schedule.Parse(spec, "UTC", 0, now)
 	if err != nil {
 		return time.Hour
 	}
