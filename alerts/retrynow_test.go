@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/schedule"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -103,7 +104,7 @@ func TestRetryNow(t *testing.T) {
 // While the senders are held (a restored store) nothing is sent, so a
 // retry "now" is refused rather than promised.
 func TestRetryNowHeld(t *testing.T) {
-	hold := NewHold("restored")
+	hold := schedule.NewHold("restored")
 	e := newEnv(t, func(c *Config) { c.Hold = hold })
 	h := newHook(t)
 	a := e.create(t, h, "ukraine", nil)

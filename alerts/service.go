@@ -68,7 +68,7 @@ type Config struct {
 	// Hold, when held, keeps scheduled evaluations from running and the
 	// senders from starting until it is released (a restored store);
 	// manual runs and test events are refused meanwhile. nil: not held.
-	Hold *Hold
+	Hold *schedule.Hold
 }
 
 // Service owns the alerts: CRUD, the scheduler, the runner and the

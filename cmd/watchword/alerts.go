@@ -19,6 +19,7 @@ import (
 	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/netguard"
+	"github.com/watchword/watchword/internal/schedule"
 )
 
 // alertFlags are the serve flags of the alert service.
@@ -53,7 +54,7 @@ func parseRetry(s string) ([]time.Duration, error) {
 
 // startAlerts opens the alert service on the engine's store, schedules its
 // alerts on the shared scheduler sched and starts its senders.
-func startAlerts(eng *engine.Engine, log *slog.Logger, f alertFlags, m *alerts.Metrics, sched *cron.Cron, hold *alerts.Hold) (*alerts.Service, error) {
+func startAlerts(eng *engine.Engine, log *slog.Logger, f alertFlags, m *alerts.Metrics, sched *cron.Cron, hold *schedule.Hold) (*alerts.Service, error) {
 	retry, err := parseRetry(f.retry)
 	if err != nil {
 		return nil, err

@@ -13,7 +13,6 @@ import (
 	"github.com/robfig/cron/v3"
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/netguard"
 	"github.com/watchword/watchword/internal/news"
@@ -53,7 +52,7 @@ type Config struct {
 	Cron *cron.Cron
 	// Hold, when held, skips scheduled polls and refuses manual ones
 	// until it is released (a restored store). nil: not held.
-	Hold *alerts.Hold
+	Hold *schedule.Hold
 }
 
 // Service owns the feeds: CRUD, their schedule and the poller.
