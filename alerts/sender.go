@@ -577,6 +577,10 @@ func (p *sender) finish(d *Delivery, out outcome, status string) {
 	if out.err != nil {
 		d.LastError = out.err.Error()
 	}
+	d.done = time.Time{}
+	if status == StatusSucceeded || status == StatusFailed {
+		d.done = s.cfg.Clock().UTC() // the delivery retention counts from here
+	}
 	var disabled bool
 	// Batch lets the outcomes of concurrent attempts share one commit:
 	// one fsync'd transaction per attempt capped the pool at about 280

@@ -69,6 +69,12 @@ type Config struct {
 	// senders from starting until it is released (a restored store);
 	// manual runs and test events are refused meanwhile. nil: not held.
 	Hold *schedule.Hold
+	// DeliveryRetention is how long a finished delivery is kept, and a
+	// deleted article's sent record (default 30 days; negative: for
+	// ever, and nothing is pruned). Ages follow Clock.
+	DeliveryRetention time.Duration
+	// PruneEvery is how often the background pruner runs (default 1h).
+	PruneEvery time.Duration
 }
 
 // Service owns the alerts: CRUD, the scheduler, the runner and the
@@ -93,6 +99,7 @@ type Service struct {
 	sender  *sender
 	batch   *batcher
 	secrets *secretSweeper
+	pruner  *pruner
 
 	lifeMu  sync.Mutex // orders a hold's release against Stop
 	stopped bool
@@ -132,6 +139,12 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
+	if cfg.DeliveryRetention == 0 {
+		cfg.DeliveryRetention = DefaultDeliveryRetention
+	}
+	if cfg.PruneEvery <= 0 {
+		cfg.PruneEvery = DefaultPruneEvery
+	}
 	s := &Service{
 		cfg: cfg, eng: cfg.Engine, db: cfg.Engine.Store().DB(), log: cfg.Logger,
 		guard: &netguard.Guard{Allow: cfg.Allow}, cache: map[string]cachedQuery{}, entries: map[string]cron.EntryID{},
@@ -144,6 +157,7 @@ func New(cfg Config) (*Service, error) {
 	s.sender = newSender(s)
 	s.batch = newBatcher(s)
 	s.secrets = newSecretSweeper(s)
+	s.pruner = &pruner{s: s}
 	return s, nil
 }
 
@@ -177,7 +191,8 @@ func (s *Service) Start() error {
 }
 
 // startSenders starts the sender pool, which resumes the deliveries left
-// pending in the outbox, unless the service has stopped.
+// pending in the outbox, and the retention pruner, unless the service has
+// stopped.
 func (s *Service) startSenders() {
 	s.lifeMu.Lock()
 	defer s.lifeMu.Unlock()
@@ -185,6 +200,7 @@ func (s *Service) startSenders() {
 		return
 	}
 	s.sender.start()
+	s.pruner.start()
 	if held, _ := s.cfg.Hold.Held(); !held && s.cfg.Hold != nil {
 		s.log.Info("alerts: resumed: senders started")
 	}
@@ -219,7 +235,7 @@ func (s *Service) Stop(ctx context.Context) error {
 	s.stopped = true
 	s.lifeMu.Unlock()
 	s.secrets.stop()
-	return s.sender.stop(ctx)
+	return errors.Join(s.pruner.stop(ctx), s.sender.stop(ctx))
 }
 
 // reschedule removes an alert's cron entry and adds it again when the
@@ -660,7 +676,7 @@ func (s *Service) Redeliver(id string) (*Delivery, error) {
 		}
 		now := time.Now().UTC()
 		prev := *d
-		d.Status, d.Attempts, d.NextAttemptAt = StatusPending, 0, &now
+		d.Status, d.Attempts, d.NextAttemptAt, d.done = StatusPending, 0, &now, time.Time{}
 		return saveDelivery(tx, d, &prev)
 	})
 	if err != nil {

@@ -78,16 +78,22 @@ type Delivery struct {
 	TotalNew       int        `json:"total_new"`
 	CreatedAt      time.Time  `json:"created_at"`
 
-	prev string // the alert's delivery before this one ("" for the first)
+	prev string    // the alert's delivery before this one ("" for the first)
+	done time.Time // when it last became succeeded or failed (Config.Clock); zero while pending
 }
 
 // storedDelivery is a delivery as the outbox keeps it: with the id of the
 // alert's previous delivery, so that an alert's deliveries form a chain,
 // newest first, from alertState.Head. The chain replaces an index keyed
 // by alert, whose inserts were spread over the whole index every round.
+//
+// Done is when it last finished (succeeded or failed), by which the
+// delivery retention ages it; a delivery stored before the field has
+// none and is aged by its creation.
 type storedDelivery struct {
 	*Delivery
-	Prev string `json:"prev,omitempty"`
+	Prev string    `json:"prev,omitempty"`
+	Done time.Time `json:"done,omitzero"`
 }
 
 // alertState is the part of an alert a run changes, kept apart from the
@@ -313,12 +319,12 @@ func getDelivery(tx *bolt.Tx, id string) (*Delivery, error) {
 	if err := json.Unmarshal(v, &sd); err != nil {
 		return nil, fmt.Errorf("alerts: decode delivery %q: %w", id, err)
 	}
-	d.prev = sd.Prev
+	d.prev, d.done = sd.Prev, sd.Done
 	return d, nil
 }
 
 func encodeDelivery(d *Delivery) ([]byte, error) {
-	buf, err := json.Marshal(storedDelivery{Delivery: d, Prev: d.prev})
+	buf, err := json.Marshal(storedDelivery{Delivery: d, Prev: d.prev, Done: d.done})
 	if err != nil {
 		return nil, fmt.Errorf("alerts: encode delivery %q: %w", d.ID, err)
 	}
@@ -540,6 +546,12 @@ func Buckets() []store.Bucket {
 		{Name: string(bucketQueue), Check: func(k, _ []byte) error {
 			if len(k) <= 8 {
 				return fmt.Errorf("queue key is %d bytes: no delivery id after the time", len(k))
+			}
+			return nil
+		}},
+		{Name: string(bucketSentGone), Check: func(_, v []byte) error {
+			if len(v) != 8 {
+				return fmt.Errorf("value is %d bytes, not an 8-byte time", len(v))
 			}
 			return nil
 		}},

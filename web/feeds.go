@@ -21,10 +21,10 @@ func (s *Server) feedRoutes(api *echo.Group, read, write echo.MiddlewareFunc) {
 	}
 	read = chain(read, on)
 	write = chain(write, on)
-	api.POST("/feeds", s.handleCreateFeed, write)
+	api.POST("/feeds", s.handleCreateFeed, write, requireJSON)
 	api.GET("/feeds", s.handleListFeeds, read)
 	api.GET("/feeds/:id", s.handleGetFeed, read)
-	api.PATCH("/feeds/:id", s.handlePatchFeed, write)
+	api.PATCH("/feeds/:id", s.handlePatchFeed, write, requireJSON)
 	api.DELETE("/feeds/:id", s.handleDeleteFeed, write)
 	api.POST("/feeds/:id/poll", s.handlePollFeed, write)
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
+	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -282,5 +283,42 @@ func chain(mws ...echo.MiddlewareFunc) echo.MiddlewareFunc {
 			next = mws[i](next)
 		}
 		return next
+	}
+}
+
+// requireJSON is the middleware of every route whose body is a JSON
+// object: a request without Content-Type: application/json (parameters
+// allowed; a charset other than UTF-8 is refused, since JSON is UTF-8) is
+// a 415 unsupported_media before the body is read. Without it a client
+// posting text/plain or a form was answered as if it had sent JSON.
+func requireJSON(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ct := c.Request().Header.Get(echo.HeaderContentType)
+		if ct == "" {
+			return news.Errorf(news.ECodeUnsupported, "Content-Type is required: send the body as application/json")
+		}
+		mt, params, err := mime.ParseMediaType(ct)
+		if err != nil {
+			return news.Errorf(news.ECodeUnsupported, "Content-Type %q is malformed; send application/json", ct)
+		}
+		if mt != echo.MIMEApplicationJSON {
+			return news.Errorf(news.ECodeUnsupported, "Content-Type %q is not supported: send application/json", mt)
+		}
+		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
+			return news.Errorf(news.ECodeUnsupported, "charset %q is not supported: JSON is UTF-8", cs)
+		}
+		return next(c)
+	}
+}
+
+// optionalJSON is requireJSON for a route whose JSON body may be left
+// out (rotate-secret): a request without a body passes as it is.
+func optionalJSON(next echo.HandlerFunc) echo.HandlerFunc {
+	strict := requireJSON(next)
+	return func(c echo.Context) error {
+		if c.Request().ContentLength == 0 {
+			return next(c)
+		}
+		return strict(c)
 	}
 }

@@ -54,7 +54,7 @@ func parseRetry(s string) ([]time.Duration, error) {
 
 // startAlerts opens the alert service on the engine's store, schedules its
 // alerts on the shared scheduler sched and starts its senders.
-func startAlerts(eng *engine.Engine, log *slog.Logger, f alertFlags, m *alerts.Metrics, sched *cron.Cron, hold *schedule.Hold) (*alerts.Service, error) {
+func startAlerts(eng *engine.Engine, log *slog.Logger, f alertFlags, deliveryRetention time.Duration, m *alerts.Metrics, sched *cron.Cron, hold *schedule.Hold) (*alerts.Service, error) {
 	retry, err := parseRetry(f.retry)
 	if err != nil {
 		return nil, err
@@ -69,6 +69,7 @@ func startAlerts(eng *engine.Engine, log *slog.Logger, f alertFlags, m *alerts.M
 	svc, err := alerts.New(alerts.Config{
 		Engine: eng, Logger: log, MinInterval: f.minInterval, RetrySchedule: retry,
 		Allow: allow, Senders: f.senders, Version: version, Metrics: m, Cron: sched, Hold: hold,
+		DeliveryRetention: deliveryRetention,
 	})
 	if err != nil {
 		return nil, err

@@ -41,6 +41,13 @@ type benchAlertsOptions struct {
 	cpuProfile  string
 	gcPercent   int
 	rounds      int
+	// A simulated run (--deliver): the rounds only, each followed by
+	// sending its deliveries and a retention pass, on a clock that moves
+	// roundTime per round.
+	deliver           bool
+	roundTime         time.Duration
+	deliveryRetention ageValue
+	retention         ageValue
 }
 
 func newBenchAlertsCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -64,6 +71,10 @@ func newBenchAlertsCmd(stdout, stderr io.Writer) *cobra.Command {
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the timed rounds to this file")
 	fs.IntVar(&o.gcPercent, "gc-percent", 200, "Go GC target percentage, as serve (GOGC overrides it)")
 	fs.IntVar(&o.rounds, "rounds", 3, "rounds of --alerts x --new in a row on the same alerts (a grown store)")
+	fs.BoolVar(&o.deliver, "deliver", false, "a simulated run: after each round send its deliveries to a local receiver, run the retention and print the data directory's size; only the --rounds rounds")
+	fs.DurationVar(&o.roundTime, "round-time", time.Hour, "with --deliver: simulated time per round (the new articles are dated on that clock)")
+	fs.Var(&o.deliveryRetention, "delivery-retention", "with --deliver: the delivery retention (0: none), e.g. 12h")
+	fs.Var(&o.retention, "retention", "with --deliver: the article retention (0: none), e.g. 1d")
 	c.AddCommand(newBenchAlertsLatencyCmd(stdout, stderr))
 	return c
 }
@@ -103,7 +114,8 @@ func runBenchAlerts(o *benchAlertsOptions, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "archive: %d articles ingested in %.1f s\n", o.archive, took.Seconds())
 	}
-	eng, err := engine.Open(engine.Config{DataDir: wwDir, Logger: log, Extract: ext})
+	clock := newSimClock(time.Now().UTC())
+	eng, err := engine.Open(engine.Config{DataDir: wwDir, Logger: log, Extract: ext, Now: clock.now})
 	if err != nil {
 		return err
 	}
@@ -118,8 +130,18 @@ func runBenchAlerts(o *benchAlertsOptions, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "archive: %d articles in the store (last seq %d)\n", count, last)
 	opened := time.Now()
-	svc, err := alerts.New(alerts.Config{Engine: eng, Logger: log,
-		Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	acfg := alerts.Config{Engine: eng, Logger: log,
+		Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}
+	hook := "http://127.0.0.1:9/hook"
+	var sim *simRun
+	if o.deliver {
+		if sim, err = newSimRun(o, eng, wwDir, clock, &acfg, stdout); err != nil {
+			return err
+		}
+		defer sim.close()
+		hook = sim.hookURL
+	}
+	svc, err := alerts.New(acfg)
 	if err != nil {
 		return err
 	}
@@ -134,7 +156,6 @@ func runBenchAlerts(o *benchAlertsOptions, stdout, stderr io.Writer) error {
 	rng := rand.New(rand.NewPCG(o.seed, 7))
 	mkAlerts := func(n int) ([]string, error) {
 		ins := make([]*alerts.Input, n)
-		hook := "http://127.0.0.1:9/hook"
 		for i := range ins {
 			name, q, sched := fmt.Sprintf("bench %d", i), alerts.BenchQuery(rng, vocab), "@hourly"
 			in := &alerts.Input{Name: &name, Query: &q, Schedule: &sched, WebhookURL: &hook}
@@ -153,7 +174,11 @@ func runBenchAlerts(o *benchAlertsOptions, stdout, stderr io.Writer) error {
 			k := min(chunk, n-done)
 			arts := make([]*news.Article, 0, k)
 			for i := 0; i < k; i++ {
-				arts = append(arts, articleOf(replica(docs, next)))
+				a := articleOf(replica(docs, next))
+				if sim != nil {
+					a.Date = clock.now() // a simulated run's news is new
+				}
+				arts = append(arts, a)
 				next++
 			}
 			if _, _, err := eng.Ingest(arts); err != nil {
@@ -197,6 +222,11 @@ func runBenchAlerts(o *benchAlertsOptions, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if sim != nil {
+		if err := sim.start(svc); err != nil {
+			return err
+		}
+	}
 	for r := 1; r <= max(1, o.rounds); r++ {
 		if err := ingestNew(o.nNew); err != nil {
 			return err
@@ -204,6 +234,14 @@ func runBenchAlerts(o *benchAlertsOptions, stdout, stderr io.Writer) error {
 		if err := round(fmt.Sprintf("%d alerts x %d new #%d", o.nAlerts, o.nNew, r), all, o.nNew); err != nil {
 			return err
 		}
+		if sim != nil {
+			if err := sim.afterRound(r); err != nil {
+				return err
+			}
+		}
+	}
+	if sim != nil {
+		return sim.summary()
 	}
 	tenth, err := mkAlerts(max(1, o.nAlerts/10))
 	if err != nil {

@@ -60,7 +60,7 @@ var commandTree = map[string]struct {
 	"bench ingest":         {flags: []string{"corpus", "scale", "data", "sqlite", "no-extract", "pairs", "cpuprofile", "gc-percent", "batch"}},
 	"bench search":         {flags: []string{"corpus", "scale", "data", "sqlite", "no-extract", "reuse", "rounds", "cpuprofile", "gc-percent", "batch"}},
 	"bench hostile":        {flags: []string{"corpus", "scale", "data", "sqlite", "no-extract", "reuse", "cpuprofile", "gc-percent", "batch"}},
-	"bench alerts":         {flags: []string{"corpus", "alerts", "new", "new-large", "archive", "data", "reuse", "extract", "seed", "cpuprofile", "gc-percent", "rounds"}, subs: []string{"latency"}},
+	"bench alerts":         {flags: []string{"corpus", "alerts", "new", "new-large", "archive", "data", "reuse", "extract", "seed", "cpuprofile", "gc-percent", "rounds", "deliver", "round-time", "delivery-retention", "retention"}, subs: []string{"latency"}},
 	"bench alerts latency": {flags: []string{"corpus", "data", "reuse", "archive", "schedule", "probes", "alerts", "rate", "senders", "seed", "gc-percent", "cpuprofile"}},
 	"alerts":               {subs: []string{"create", "delete", "list", "preview", "rotate-secret"}},
 	"alerts list":          {flags: serverFlagNames},
@@ -262,6 +262,8 @@ func envValue(f *pflag.Flag) string {
 		return "2.5"
 	case "duration":
 		return "3s"
+	case "age":
+		return "3d"
 	}
 	return "from-env"
 }

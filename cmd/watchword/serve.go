@@ -45,8 +45,9 @@ type serveOptions struct {
 	query               queryFlags
 	trustProxy          bool
 	resume              bool
-	alerts              alertFlags // cmd/watchword/alerts.go
-	feeds               feedFlags  // cmd/watchword/feeds.go
+	alerts              alertFlags     // cmd/watchword/alerts.go
+	feeds               feedFlags      // cmd/watchword/feeds.go
+	retention           retentionFlags // cmd/watchword/retention.go
 }
 
 func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -76,6 +77,7 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	fs.BoolVar(&o.resume, "resume-schedulers", false, "release the alert and feed schedulers and webhook senders of a restored store (held until then)")
 	o.alerts.register(fs)
 	o.feeds.register(fs)
+	o.retention.register(fs)
 	return c
 }
 
@@ -92,6 +94,10 @@ func serve(ctx context.Context, o *serveOptions, stderr io.Writer) error {
 	}
 	if o.searchTimeout <= 0 {
 		return usageError{errors.New("--search-timeout must be positive")}
+	}
+	articleRetention, err := o.retention.article()
+	if err != nil {
+		return err
 	}
 	tok, err := loadToken(o.data, o.token, log)
 	if err != nil {
@@ -130,7 +136,7 @@ func serve(ctx context.Context, o *serveOptions, stderr io.Writer) error {
 	// the scheduler, then the engine closes.
 	sched := schedule.NewCron(log)
 	defer stopCron(sched, log, o.shutdown)
-	alertSvc, err := startAlerts(eng, log, o.alerts, alertMetrics, sched, hold)
+	alertSvc, err := startAlerts(eng, log, o.alerts, o.retention.delivery(), alertMetrics, sched, hold)
 	if err != nil {
 		return err
 	}
@@ -141,6 +147,7 @@ func serve(ctx context.Context, o *serveOptions, stderr io.Writer) error {
 	}
 	defer stopService("feeds", feedSvc.Stop, log, o.shutdown)
 	sched.Start()
+	startRetention(ctx, eng, articleRetention, hold, log)
 	srv, err := web.New(web.Config{Engine: eng, Token: tok, Private: o.private, MaxBody: o.maxBody, Logger: log,
 		Registry: reg, RateLimit: o.rateLimit, ReadRateLimit: o.readRateLimit, SearchTimeout: o.searchTimeout,
 		TrustProxy: o.trustProxy, Alerts: alertSvc, Feeds: feedSvc,

@@ -70,9 +70,7 @@ type entry struct {
 }
 
 func (s *Service) poll(id string) (*PollResult, error) {
-	mu := s.lock(id)
-	mu.Lock()
-	defer mu.Unlock()
+	defer s.lock(id)()
 	start := time.Now()
 	f, err := s.load(id)
 	if err != nil {

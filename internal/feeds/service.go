@@ -72,7 +72,7 @@ type Service struct {
 	wg     sync.WaitGroup
 
 	locksMu sync.Mutex
-	locks   map[string]*sync.Mutex // one poll at a time per feed
+	locks   map[string]*feedLock // one poll at a time per feed; only feeds being polled
 
 	schedMu sync.Mutex
 	cron    *cron.Cron
@@ -113,7 +113,7 @@ func New(cfg Config) (*Service, error) {
 	s := &Service{
 		cfg: cfg, eng: cfg.Engine, db: cfg.Engine.Store().DB(), log: cfg.Logger, now: cfg.Now,
 		guard: &netguard.Guard{Allow: cfg.Allow}, slots: make(chan struct{}, cfg.Workers),
-		locks: map[string]*sync.Mutex{}, entries: map[string]cron.EntryID{},
+		locks: map[string]*feedLock{}, entries: map[string]cron.EntryID{},
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.rules = Rules{MinInterval: cfg.MinInterval, Guard: s.guard}
@@ -267,15 +267,34 @@ func (s *Service) scheduled(id string) {
 	}
 }
 
-func (s *Service) lock(id string) *sync.Mutex {
+// feedLock is the poll lock of one feed, with the number of polls that
+// hold it or wait for it.
+type feedLock struct {
+	mu   sync.Mutex
+	refs int // guarded by Service.locksMu
+}
+
+// lock takes a feed's poll lock and returns its release. A feed is in the
+// lock map only while a poll of it runs or waits, so the map stays as
+// small as the polls in flight however many feeds come and go.
+func (s *Service) lock(id string) (unlock func()) {
 	s.locksMu.Lock()
-	defer s.locksMu.Unlock()
-	m := s.locks[id]
-	if m == nil {
-		m = new(sync.Mutex)
-		s.locks[id] = m
+	l := s.locks[id]
+	if l == nil {
+		l = new(feedLock)
+		s.locks[id] = l
 	}
-	return m
+	l.refs++
+	s.locksMu.Unlock()
+	l.mu.Lock()
+	return func() {
+		l.mu.Unlock()
+		s.locksMu.Lock()
+		if l.refs--; l.refs == 0 {
+			delete(s.locks, id)
+		}
+		s.locksMu.Unlock()
+	}
 }
 
 // Create validates and saves a new feed. It is not fetched until its

@@ -252,6 +252,78 @@ func (s *Store) DeleteArticle(id string) (uint64, error) {
 	return seq, nil
 }
 
+// DeleteArticles removes the articles with the given ids that exist, in
+// one transaction, with a tombstone each in the log (as DeleteArticle). It
+// returns the ids it deleted and the last tombstone's sequence (0 when
+// none existed). Missing ids are skipped: a concurrent delete is not an
+// error here.
+func (s *Store) DeleteArticles(ids []string) (deleted []string, lastSeq uint64, err error) {
+	if len(ids) == 0 {
+		return nil, 0, nil
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		deleted, lastSeq = deleted[:0], 0
+		ib, lb := tx.Bucket(bucketIDs), tx.Bucket(bucketLog)
+		lb.FillPercent = logFillPercent
+		seq := nextSeq(tx)
+		for _, id := range ids {
+			old := ib.Get([]byte(id))
+			if old == nil {
+				continue
+			}
+			if err := lb.Delete(old); err != nil {
+				return err
+			}
+			if err := ib.Delete([]byte(id)); err != nil {
+				return err
+			}
+			if err := lb.Put(seqKey(seq), append([]byte{kindDelete}, id...)); err != nil {
+				return err
+			}
+			deleted = append(deleted, id)
+			lastSeq = seq
+			seq++
+		}
+		if lastSeq == 0 {
+			return nil
+		}
+		return setSeq(tx, lastSeq)
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: delete %d articles: %w", len(ids), err)
+	}
+	return deleted, lastSeq, nil
+}
+
+// Exist reports, for each id, whether an article with that id is stored.
+// It reads only the id index, not the articles.
+func (s *Store) Exist(ids []string) ([]bool, error) {
+	out := make([]bool, len(ids))
+	err := s.db.View(func(tx *bolt.Tx) error {
+		ib := tx.Bucket(bucketIDs)
+		for i, id := range ids {
+			out[i] = ib.Get([]byte(id)) != nil
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: look up %d ids: %w", len(ids), err)
+	}
+	return out, nil
+}
+
+// InUse returns the bytes of the file's pages in use: up to its
+// high-water mark (bbolt grows the file ahead of it in steps) less the
+// free pages it reuses before growing the file.
+func (s *Store) InUse() (int64, error) {
+	var size int64
+	if err := s.db.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil }); err != nil {
+		return 0, fmt.Errorf("store: size: %w", err)
+	}
+	st := s.db.Stats()
+	return size - int64(st.FreePageN+st.PendingPageN)*int64(s.db.Info().PageSize), nil
+}
+
 // Article returns one article, or a not_found error.
 func (s *Store) Article(id string) (*news.Article, error) {
 	var a *news.Article
