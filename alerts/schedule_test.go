@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/testutil"
 )
 
 // TestScheduledRunsDeliverEveryMatchOnce leaves everything to the
@@ -29,7 +30,7 @@ func TestScheduledRunsDeliverEveryMatchOnce(t *testing.T) {
 		want = append(want, id)
 		e.ingest(t, art(id, "Ukraine, scheduled story."), art(fmt.Sprintf("other%d", i), "Weather in Spain."))
 	}
-	waitFor(t, "every article delivered by a scheduled run", 15*time.Second, func() bool {
+	testutil.WaitFor(t, "every article delivered by a scheduled run", 15*time.Second, func() bool {
 		got := h.got()
 		for _, id := range want {
 			if len(got[id]) == 0 {
@@ -41,7 +42,7 @@ func TestScheduledRunsDeliverEveryMatchOnce(t *testing.T) {
 	// Two more scheduled runs must not send anything again.
 	runs := 0
 	var last time.Time
-	waitFor(t, "two more scheduled runs", 10*time.Second, func() bool {
+	testutil.WaitFor(t, "two more scheduled runs", 10*time.Second, func() bool {
 		v, err := e.svc.Get(a.ID)
 		if err != nil {
 			t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/watchword/watchword/internal/schedule"
+	"github.com/watchword/watchword/internal/testutil"
 )
 
 // TestSharedCron runs the alerts on a scheduler owned by someone else (the
@@ -29,7 +30,7 @@ func TestSharedCron(t *testing.T) {
 	}
 	c.Start()
 	defer c.Stop()
-	waitFor(t, "a delivery from the shared scheduler", 5*time.Second, func() bool { return h.count() == 1 })
+	testutil.WaitFor(t, "a delivery from the shared scheduler", 5*time.Second, func() bool { return h.count() == 1 })
 	if n := len(c.Entries()); n != 2 {
 		t.Fatalf("%d entries in the shared scheduler, want the other job and the alert", n)
 	}
@@ -44,7 +45,7 @@ func TestSharedCron(t *testing.T) {
 	}
 	before := other.Load()
 	e.ingest(t, art("c2", "Ukraine after the alerts stopped."))
-	waitFor(t, "the other job to keep running", 5*time.Second, func() bool { return other.Load() > before })
+	testutil.WaitFor(t, "the other job to keep running", 5*time.Second, func() bool { return other.Load() > before })
 	time.Sleep(1200 * time.Millisecond)
 	if h.count() != 1 {
 		t.Fatalf("%d deliveries after Stop, want 1", h.count())
