@@ -146,7 +146,11 @@ func TestPruneNeverSendsTwice(t *testing.T) {
 	if _, err := e.svc.RunAll(); err != nil {
 		t.Fatal(err)
 	}
-	testutil.WaitFor(t, "first deliveries", 10*time.Second, func() bool { return ha.count() == 1 && hb.count() == 1 })
+	// The receivers answering is not enough: the delivery must be recorded
+	// as succeeded (with the time it finished) before a prune can see it.
+	testutil.WaitFor(t, "first deliveries recorded", 10*time.Second, func() bool {
+		return ha.count() == 1 && hb.count() == 1 && slices.Equal(e.statuses(t, a.ID), []string{StatusSucceeded})
+	})
 	if err := e.svc.Delete(b.ID); err != nil {
 		t.Fatal(err)
 	}

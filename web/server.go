@@ -122,7 +122,7 @@ func (s *Server) routes() {
 	limitedRead := chain(s.readLimiter, read) // reads that cost: search, articles
 	write := s.writeRoute(SmallBodyLimit)     // rate limit, token, 1 MiB body
 
-	s.uiRoutes() // pages and /static (web/pages.go); their own read check accepts the login cookie
+	s.uiRoutes() // pages and /static (web/ui.go); their own read check accepts the login cookie
 	s.opsRoutes()
 
 	api := e.Group("/api")

@@ -88,6 +88,14 @@ func hostileCases(docs []corpusDoc) []hostileCase {
 		{name: "word of 40 hyphenated parts", q: join(40, word, "-")},
 		{name: "1,000 date ranges", q: join(1000, func(i int) string { return fmt.Sprintf("date:%d", 1700+i%500) }, " OR ")},
 		{name: "16 KiB of the stop word the", q: strings.TrimSpace(strings.Repeat("the ", 16<<10/4))},
+		// The Lucene idioms of #13: fuzzy words, wildcards and sloppy
+		// phrases expand in the dictionaries too.
+		{name: "50 fuzzy words ~2", q: join(50, func(i int) string { return word(i) + "~2" }, " OR ")},
+		{name: "200 fuzzy words ~1", q: join(200, func(i int) string { return word(i) + "~1" }, " OR ")},
+		{name: "wildcard qu*b????", q: "qu*b????"},
+		{name: "100 ? wildcards", q: join(100, func(i int) string { return prefixOf(word(i), 2) + "??" }, " OR ")},
+		{name: "sloppy phrase of 32 words ~64", q: `"` + join(32, word, " ") + `"~64`},
+		{name: "relative dates: 1,000 ranges", q: join(1000, func(i int) string { return fmt.Sprintf("date:>now-%dd", i+1) }, " OR ")},
 		{name: "empty query, all facets (browse 1M)", q: ""},
 		{name: "NOT oil (nearly everything)", q: "NOT oil"},
 		{name: "filters: 1,000 speakers", url: "/api/search?q=oil&" + join(1000, func(i int) string { return "speaker=" + url.QueryEscape(word(i)) }, "&")},

@@ -1,0 +1,136 @@
+package engine
+
+// Keeping the index caught up with the store: the replay at open, the
+// replay before a write after a failed index batch, and the background
+// repair while that replay fails.
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/store"
+)
+
+// catchUp replays every store change after the index's last sequence.
+func (e *Engine) catchUp() error {
+	from, err := e.index.LastSeq()
+	if err != nil {
+		return err
+	}
+	last, err := e.store.LastSeq()
+	if err != nil {
+		return err
+	}
+	if from > last {
+		// The index claims more than the store has: it belongs to another
+		// store. Start it again.
+		e.log.Warn("index is ahead of the store, rebuilding", "index_seq", from, "store_seq", last)
+		from = 0
+	}
+	if from == last {
+		e.indexedSeq.Store(last)
+		return nil
+	}
+	e.log.Info("index: catching up with the store", "from_seq", from, "to_seq", last)
+	return e.replay(from, last)
+}
+
+// syncLocked replays the changes after the last applied sequence when the
+// store is ahead of the index, which happens only after a failed index
+// batch. It runs with writeMu held before every write and delete, so no
+// later batch can move the index's marker past a sequence it does not
+// hold; while it fails, writes are refused with ECodeUnavailable and the
+// background repair is running.
+func (e *Engine) syncLocked() error {
+	last, err := e.store.LastSeq()
+	if err != nil {
+		return err
+	}
+	from := e.indexedSeq.Load()
+	if from >= last {
+		return nil
+	}
+	e.log.Warn("index: replaying the changes a failed index batch left out", "from_seq", from, "to_seq", last)
+	if err := e.replay(from, last); err != nil {
+		e.log.Error("index: replay failed; writes are refused until it succeeds", "from_seq", from, "err", err)
+		e.repairLocked()
+		return &news.Error{Code: news.ECodeUnavailable, Err: err,
+			Message: "the search index is behind the store after a failed write and could not catch up; try again later"}
+	}
+	return nil
+}
+
+// repairLocked starts the background repair unless it runs already (it
+// is what calls syncLocked then). It is called with writeMu held.
+func (e *Engine) repairLocked() {
+	if e.repairing {
+		return
+	}
+	e.repairing = true
+	e.bg.Add(1)
+	go func() {
+		defer e.bg.Done()
+		wait := e.repairWait
+		for {
+			t := time.NewTimer(wait)
+			select {
+			case <-e.closing:
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			e.writeMu.Lock()
+			err := e.syncLocked()
+			if err == nil {
+				e.repairing = false
+			}
+			e.writeMu.Unlock()
+			if err == nil {
+				return
+			}
+			wait = min(2*wait, time.Minute)
+		}
+	}()
+}
+
+// replay applies the store's changes in (from, last] to the index and
+// moves the marker to last.
+func (e *Engine) replay(from, last uint64) error {
+	start := time.Now()
+	var done int
+	lastLog := time.Now()
+	err := e.store.Changes(from, last, e.batch, func(chs []store.Change) error {
+		var puts []*news.Article
+		var dels []string
+		for _, c := range chs {
+			if c.Deleted {
+				dels = append(dels, c.ID)
+			} else {
+				puts = append(puts, c.Article)
+			}
+		}
+		seq := chs[len(chs)-1].Seq
+		if err := e.apply(puts, dels, seq); err != nil {
+			return err
+		}
+		e.indexedSeq.Store(seq)
+		done += len(chs)
+		if time.Since(lastLog) > 2*time.Second {
+			e.log.Info("index: catch-up progress", "changes", done, "seq", seq, "last", last)
+			lastLog = time.Now()
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("engine: catch up index: %w", err)
+	}
+	// Sequences of replaced articles leave gaps in the log; record the
+	// store's last sequence so the next start has nothing to do.
+	if err := e.apply(nil, nil, last); err != nil {
+		return fmt.Errorf("engine: catch up index: %w", err)
+	}
+	e.indexedSeq.Store(last)
+	e.log.Info("index: caught up", "changes", done, "seq", last, "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}

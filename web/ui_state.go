@@ -1,0 +1,145 @@
+package web
+
+// The search state, as it sits in the URL: every page keeps it there, so
+// a search, its filters, dates, sort and page survive a reload, a link
+// and "Back to results".
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/watchword/watchword/index"
+)
+
+// searchState is everything a search page shows, as it sits in the URL.
+type searchState struct {
+	Q                                    string
+	Speakers, Countries, Topics, Sources []string
+	From, To, Sort, Cursor               string
+}
+
+func stateFrom(v url.Values) searchState {
+	return searchState{
+		Q: v.Get("q"), Speakers: values(v, "speaker"), Countries: values(v, "country"),
+		Topics: values(v, "topic"), Sources: values(v, "source"),
+		From: strings.TrimSpace(v.Get("from")), To: strings.TrimSpace(v.Get("to")),
+		Sort: v.Get("sort"), Cursor: v.Get("cursor"),
+	}
+}
+
+func (st searchState) values() url.Values {
+	v := url.Values{}
+	if st.Q != "" {
+		v.Set("q", st.Q)
+	}
+	for _, f := range []struct {
+		key  string
+		vals []string
+	}{{"speaker", st.Speakers}, {"country", st.Countries}, {"topic", st.Topics}, {"source", st.Sources}} {
+		for _, x := range f.vals {
+			v.Add(f.key, x)
+		}
+	}
+	for k, x := range map[string]string{"from": st.From, "to": st.To, "sort": st.Sort, "cursor": st.Cursor} {
+		if x != "" {
+			v.Set(k, x)
+		}
+	}
+	return v
+}
+
+// url is the search page URL for this state.
+func (st searchState) url() string {
+	if enc := st.values().Encode(); enc != "" {
+		return "/?" + enc
+	}
+	return "/"
+}
+
+// with returns a copy, changed by fn, on the first page.
+func (st searchState) with(fn func(*searchState)) searchState {
+	n := st
+	n.Speakers = append([]string(nil), st.Speakers...)
+	n.Countries = append([]string(nil), st.Countries...)
+	n.Topics = append([]string(nil), st.Topics...)
+	n.Sources = append([]string(nil), st.Sources...)
+	n.Cursor = ""
+	if fn != nil {
+		fn(&n)
+	}
+	return n
+}
+
+// list returns the filter list for a parameter name.
+func (st *searchState) list(key string) *[]string {
+	switch key {
+	case "speaker":
+		return &st.Speakers
+	case "country":
+		return &st.Countries
+	case "topic":
+		return &st.Topics
+	default:
+		return &st.Sources
+	}
+}
+
+// contains reports whether a filter list holds v, or a value a filter
+// takes for it (index.FoldFacet: "russia" for "Russia").
+func contains(list []string, v string) bool {
+	fv := index.FoldFacet(v)
+	for _, x := range list {
+		if x == v || index.FoldFacet(x) == fv {
+			return true
+		}
+	}
+	return false
+}
+
+// without removes v and the values a filter takes for it from a list.
+func without(list []string, v string) []string {
+	fv := index.FoldFacet(v)
+	out := list[:0:0]
+	for _, x := range list {
+		if x != v && index.FoldFacet(x) != fv {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// toggle adds or removes one filter value.
+func (st searchState) toggle(key, v string) searchState {
+	return st.with(func(n *searchState) {
+		l := n.list(key)
+		if contains(*l, v) {
+			*l = without(*l, v)
+		} else {
+			*l = append(*l, v)
+		}
+	})
+}
+
+// facetKinds maps API facet names to URL parameters and labels.
+var facetKinds = []struct{ facet, param, label string }{
+	{"speakers", "speaker", "Speakers"},
+	{"countries", "country", "Countries"},
+	{"topics", "topic", "Topics"},
+	{"sources", "source", "Sources"},
+}
+
+type hiddenField struct{ Name, Value string }
+
+// articleURL links to an article page, carrying the whole search state:
+// the query for highlighting, and the query, filters, dates, sort and
+// page (cursor) for "Back to results".
+func articleURL(id string, st searchState) string {
+	u := "/articles/" + url.PathEscape(id)
+	if strings.TrimSpace(st.Q) == "" {
+		st.Q = ""
+	}
+	if enc := st.values().Encode(); enc != "" {
+		u += "?" + enc
+	}
+	return u
+}
