@@ -94,7 +94,7 @@ type Service struct {
 
 	schedMu sync.Mutex
 	cron    *cron.Cron
-	entries map[string]cron.EntryID
+	entries schedule.Entries
 
 	sender  *sender
 	batch   *batcher
@@ -147,7 +147,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	s := &Service{
 		cfg: cfg, eng: cfg.Engine, db: cfg.Engine.Store().DB(), log: cfg.Logger,
-		guard: &netguard.Guard{Allow: cfg.Allow}, cache: map[string]cachedQuery{}, entries: map[string]cron.EntryID{},
+		guard: &netguard.Guard{Allow: cfg.Allow}, cache: map[string]cachedQuery{},
 	}
 	s.rules = Rules{MinInterval: cfg.MinInterval, Guard: s.guard}
 	if err := ensureBuckets(s.db, s.log); err != nil {
@@ -213,10 +213,7 @@ func (s *Service) Stop(ctx context.Context) error {
 	c, shared := s.cron, s.cfg.Cron != nil
 	if shared && c != nil {
 		// A shared scheduler keeps running: take the alerts out of it.
-		for id, eid := range s.entries {
-			c.Remove(eid)
-			delete(s.entries, id)
-		}
+		s.entries.RemoveAll(c)
 		s.cron = nil
 	}
 	s.schedMu.Unlock()
@@ -246,10 +243,7 @@ func (s *Service) reschedule(a *Alert) {
 	if s.cron == nil {
 		return
 	}
-	if id, ok := s.entries[a.ID]; ok {
-		s.cron.Remove(id)
-		delete(s.entries, a.ID)
-	}
+	s.entries.Remove(s.cron, a.ID)
 	if !a.Enabled {
 		return
 	}
@@ -259,16 +253,13 @@ func (s *Service) reschedule(a *Alert) {
 		return
 	}
 	id := a.ID
-	s.entries[id] = s.cron.Schedule(sched, cron.FuncJob(func() { s.batch.due(id) }))
+	s.entries.Put(s.cron, id, sched, func() { s.batch.due(id) })
 }
 
 func (s *Service) unschedule(id string) {
 	s.schedMu.Lock()
 	defer s.schedMu.Unlock()
-	if eid, ok := s.entries[id]; ok && s.cron != nil {
-		s.cron.Remove(eid)
-		delete(s.entries, id)
-	}
+	s.entries.Remove(s.cron, id)
 }
 
 // Input is the writable part of an alert, for create (all fields) and

@@ -78,7 +78,7 @@ type Service struct {
 	cron    *cron.Cron
 	ownCron bool
 	stopped bool
-	entries map[string]cron.EntryID
+	entries schedule.Entries
 }
 
 // New opens the feed buckets in the engine's store.
@@ -113,7 +113,7 @@ func New(cfg Config) (*Service, error) {
 	s := &Service{
 		cfg: cfg, eng: cfg.Engine, db: cfg.Engine.Store().DB(), log: cfg.Logger, now: cfg.Now,
 		guard: &netguard.Guard{Allow: cfg.Allow}, slots: make(chan struct{}, cfg.Workers),
-		locks: map[string]*feedLock{}, entries: map[string]cron.EntryID{},
+		locks: map[string]*feedLock{},
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.rules = Rules{MinInterval: cfg.MinInterval, Guard: s.guard}
@@ -158,12 +158,7 @@ func (s *Service) Stop(ctx context.Context) error {
 	s.schedMu.Lock()
 	s.stopped = true
 	c := s.cron
-	for id, eid := range s.entries {
-		if c != nil {
-			c.Remove(eid)
-		}
-		delete(s.entries, id)
-	}
+	s.entries.RemoveAll(c)
 	s.cron = nil
 	s.schedMu.Unlock()
 	if c != nil && s.ownCron {
@@ -188,10 +183,7 @@ func (s *Service) reschedule(f *Feed) {
 	if s.cron == nil || s.stopped {
 		return
 	}
-	if eid, ok := s.entries[f.ID]; ok {
-		s.cron.Remove(eid)
-		delete(s.entries, f.ID)
-	}
+	s.entries.Remove(s.cron, f.ID)
 	if !f.Enabled {
 		return
 	}
@@ -201,26 +193,20 @@ func (s *Service) reschedule(f *Feed) {
 		return
 	}
 	id := f.ID
-	s.entries[id] = s.cron.Schedule(sched, cron.FuncJob(func() { s.scheduled(id) }))
+	s.entries.Put(s.cron, id, sched, func() { s.scheduled(id) })
 }
 
 func (s *Service) unschedule(id string) {
 	s.schedMu.Lock()
 	defer s.schedMu.Unlock()
-	if eid, ok := s.entries[id]; ok && s.cron != nil {
-		s.cron.Remove(eid)
-	}
-	delete(s.entries, id)
+	s.entries.Remove(s.cron, id)
 }
 
 // nextRun is the scheduler's next firing of a feed (zero when unknown).
 func (s *Service) nextRun(id string) time.Time {
 	s.schedMu.Lock()
 	defer s.schedMu.Unlock()
-	if eid, ok := s.entries[id]; ok && s.cron != nil {
-		return s.cron.Entry(eid).Next
-	}
-	return time.Time{}
+	return s.entries.Next(s.cron, id)
 }
 
 // begin registers a poll in flight; false once Stop has begun.
