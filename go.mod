@@ -3,6 +3,11 @@ module github.com/watchword/watchword
 go 1.26.8
 
 require (
+	// Pinned: index/collect.go and index/docmeta.go read scorch internals
+	// (IndexSnapshot, SegmentSnapshot, its document numbering, the date
+	// doc-value encoding). On an upgrade, re-check them as the package doc
+	// of index says and run its collector and self-check tests; a mismatch
+	// only makes searches fall back to Bleve's slower collector.
 	github.com/blevesearch/bleve/v2 v2.6.3
 	github.com/golang/snappy v1.0.0
 	github.com/labstack/echo/v4 v4.16.5

@@ -65,7 +65,7 @@ func (s *Service) evaluate(jobs []*job, upTo uint64) (int, error) {
 			return nil
 		}
 		lo, hi := batch[0].Seq-1, batch[len(batch)-1].Seq
-		mem, err := index.OpenMemory()
+		mem, err := index.OpenMemory(s.log)
 		if err != nil {
 			return err
 		}

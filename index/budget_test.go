@@ -19,7 +19,7 @@ import (
 // assigned).
 func openCorpus(t testing.TB, n int, arts []*news.Article) *Index {
 	t.Helper()
-	ix, _, err := open(filepath.Join(t.TempDir(), "idx"), n, quiet)
+	ix, _, err := open(filepath.Join(t.TempDir(), "idx"), n, quiet, metaHooks{})
 	if err != nil {
 		t.Fatal(err)
 	}

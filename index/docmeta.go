@@ -114,6 +114,8 @@ type metaCache struct {
 	nFolded int
 
 	used atomic.Bool // a search has run: worth warming new segments
+
+	hooks metaHooks
 }
 
 // segKey names a segment: segment ids are unique within one shard.
@@ -152,16 +154,10 @@ func (mc *metaCache) forSnapshot(shard int, r index.IndexReader) (*snapshotMeta,
 		return nil, fmt.Errorf("index: reader is %T, not a scorch snapshot", r)
 	}
 	segs := is.Segments()
-	sm := &snapshotMeta{offsets: make([]uint64, len(segs)), metas: make([]*segMeta, len(segs))}
+	sm := &snapshotMeta{offsets: mc.offsets(segs), metas: make([]*segMeta, len(segs))}
 	entries := make([]*segEntry, len(segs))
-	var running uint64
 	mc.mu.Lock()
 	for i, ss := range segs {
-		// Scorch numbers documents globally by concatenating its
-		// segments in snapshot order, each counting all its documents,
-		// deleted ones included (see its introducer).
-		sm.offsets[i] = running
-		running += ss.Segment().Count()
 		k := segKey{shard, ss.Id()}
 		e := mc.segs[k]
 		if e == nil {
@@ -216,63 +212,35 @@ func (mc *metaCache) read(ss *scorch.SegmentSnapshot) (*segMeta, error) {
 	}
 	n := seg.Count()
 	m := &segMeta{docs: make([]docMeta, n)}
-	fields := []string{fFacets, fDate, fSeqKey}
 	local := map[string]uint32{} // this segment's terms → global ids, resolved below
 	var localTerms []string
 	var state segment.DocVisitState
-	var visitErr error
 	for d := uint64(0); d < n; d++ {
 		var err error
 		doc := &m.docs[d]
-		state, err = dv.VisitDocValues(d, fields, func(field string, term []byte) {
-			switch field {
-			case fFacets:
-				id, ok := local[string(term)]
-				if !ok {
-					id = uint32(len(localTerms))
-					t := string(term)
-					local[t] = id
-					localTerms = append(localTerms, t)
-				}
-				if doc.nf == math.MaxUint16 {
-					return // beyond any real article (a 1 MiB body cannot name so many)
-				}
-				if doc.nf < inlineFacets {
-					doc.fids[doc.nf] = id
-				} else {
-					if doc.nf == inlineFacets {
-						doc.more = uint32(len(m.more))
-					}
-					m.more = append(m.more, id)
-				}
-				doc.nf++
-			case fDate:
-				pc := numeric.PrefixCoded(term)
-				if shift, err := pc.Shift(); err == nil && shift == 0 {
-					if v, err := pc.Int64(); err == nil {
-						doc.date = v
-					}
-				}
-			case fSeqKey:
-				var v uint64
-				for _, c := range term {
-					switch {
-					case c >= '0' && c <= '9':
-						v = v<<4 | uint64(c-'0')
-					case c >= 'a' && c <= 'f':
-						v = v<<4 | uint64(c-'a'+10)
-					default:
-						visitErr = fmt.Errorf("index: segment %d doc %d: bad seq key %q", ss.Id(), d, term)
-					}
-				}
-				doc.seq = v
+		state, err = mc.visitDoc(ss, dv, d, doc, state, func(term []byte) {
+			id, ok := local[string(term)]
+			if !ok {
+				id = uint32(len(localTerms))
+				t := string(term)
+				local[t] = id
+				localTerms = append(localTerms, t)
 			}
-		}, state)
+			if doc.nf == math.MaxUint16 {
+				return // beyond any real article (a 1 MiB body cannot name so many)
+			}
+			if doc.nf < inlineFacets {
+				doc.fids[doc.nf] = id
+			} else {
+				if doc.nf == inlineFacets {
+					doc.more = uint32(len(m.more))
+				}
+				m.more = append(m.more, id)
+			}
+			doc.nf++
+		})
 		if err != nil {
-			return nil, fmt.Errorf("index: read doc values of segment %d: %w", ss.Id(), err)
-		}
-		if visitErr != nil {
-			return nil, visitErr
+			return nil, err
 		}
 		if mi := monthIndex(time.Unix(0, doc.date)); mi >= 0 && mi < monthSlots {
 			doc.month = uint16(mi)
@@ -302,6 +270,79 @@ func (mc *metaCache) read(ss *scorch.SegmentSnapshot) (*segMeta, error) {
 		m.more[i] = remap[id]
 	}
 	return m, nil
+}
+
+// metaFields are the doc-value fields the metadata is read from.
+var metaFields = []string{fFacets, fDate, fSeqKey}
+
+// visitDoc decodes the doc values of local document d of ss: its date
+// and sequence into doc, each facet term to facet. Both the metadata
+// and the self-check (guard.go) decode through it.
+func (mc *metaCache) visitDoc(ss *scorch.SegmentSnapshot, dv segment.DocValueVisitable, d uint64, doc *docMeta, state segment.DocVisitState, facet func(term []byte)) (segment.DocVisitState, error) {
+	var visitErr error
+	state, err := dv.VisitDocValues(d, metaFields, func(field string, term []byte) {
+		switch field {
+		case fFacets:
+			facet(term)
+		case fDate:
+			if v, ok := mc.decodeDate(term); ok {
+				doc.date = v
+			}
+		case fSeqKey:
+			var v uint64
+			for _, c := range term {
+				switch {
+				case c >= '0' && c <= '9':
+					v = v<<4 | uint64(c-'0')
+				case c >= 'a' && c <= 'f':
+					v = v<<4 | uint64(c-'a'+10)
+				default:
+					visitErr = fmt.Errorf("index: segment %d doc %d: bad seq key %q", ss.Id(), d, term)
+				}
+			}
+			doc.seq = v
+		}
+	}, state)
+	if err != nil {
+		return state, fmt.Errorf("index: read doc values of segment %d: %w", ss.Id(), err)
+	}
+	return state, visitErr
+}
+
+// decodeDate decodes one doc-value term of the date field: Bleve indexes
+// a date as several prefix-coded terms, one per precision; the full
+// precision one (shift 0) is the date in Unix nanoseconds.
+func (mc *metaCache) decodeDate(term []byte) (int64, bool) {
+	if mc.hooks.decodeDate != nil {
+		return mc.hooks.decodeDate(term)
+	}
+	pc := numeric.PrefixCoded(term)
+	if shift, err := pc.Shift(); err != nil || shift != 0 {
+		return 0, false
+	}
+	v, err := pc.Int64()
+	return v, err == nil
+}
+
+// offsets returns the global document number of the first document of
+// each segment of a snapshot. Scorch numbers documents globally by
+// concatenating its segments in snapshot order, each counting all its
+// documents, deleted ones included (see its introducer).
+func (mc *metaCache) offsets(segs []*scorch.SegmentSnapshot) []uint64 {
+	out := make([]uint64, len(segs))
+	running := mc.hooks.shift
+	for i, ss := range segs {
+		out[i] = running
+		running += ss.Segment().Count()
+	}
+	return out
+}
+
+// metaHooks replace the decoding of the metadata, for tests that make
+// it disagree with Bleve (guard_test.go); a server leaves them nil.
+type metaHooks struct {
+	decodeDate func(term []byte) (int64, bool)
+	shift      uint64 // added to every global document number
 }
 
 // resolve returns, for each facet group, the ids of the dictionary terms

@@ -66,7 +66,7 @@ func TestDisjunctiveFacets(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 1))
-	ix, _, err := open(filepath.Join(t.TempDir(), "idx"), 3, quiet)
+	ix, _, err := open(filepath.Join(t.TempDir(), "idx"), 3, quiet, metaHooks{})
 	if err != nil {
 		t.Fatal(err)
 	}

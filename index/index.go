@@ -43,6 +43,10 @@ type Index struct {
 	warmDone chan struct{}
 
 	onCollect atomic.Pointer[func(context.Context)] // see OnCollect
+
+	log     *slog.Logger
+	guard   atomic.Int32 // guardUnchecked, guardFast or guardFallback (guard.go)
+	guardMu sync.Mutex   // one self-check at a time
 }
 
 // DefaultShards is the number of shards of an on-disk index: the cores
@@ -94,10 +98,10 @@ func layoutVersion(shards int) string { return fmt.Sprintf("%d/%d", MappingVersi
 // created empty, and fresh is true: the caller must then rebuild it from
 // the store.
 func Open(dir string, log *slog.Logger) (ix *Index, fresh bool, err error) {
-	return open(dir, DefaultShards, log)
+	return open(dir, DefaultShards, log, metaHooks{})
 }
 
-func open(dir string, n int, log *slog.Logger) (ix *Index, fresh bool, err error) {
+func open(dir string, n int, log *slog.Logger, hooks metaHooks) (ix *Index, fresh bool, err error) {
 	im, err := NewMapping()
 	if err != nil {
 		return nil, false, err
@@ -105,8 +109,14 @@ func open(dir string, n int, log *slog.Logger) (ix *Index, fresh bool, err error
 	want := layoutVersion(n)
 	shards, reason := openShards(dir, n, want)
 	if shards != nil {
-		ix, err := newIndex(shards, dir, im)
-		return ix, false, err
+		ix, err := newIndex(shards, dir, im, log, hooks)
+		if err != nil {
+			return nil, false, err
+		}
+		// An index with documents is checked now; an empty one after
+		// its first batch (Apply).
+		ix.checkOnce(context.Background())
+		return ix, false, nil
 	}
 	if _, serr := os.Stat(dir); errors.Is(serr, os.ErrNotExist) {
 		log.Info("index: none found, creating", "path", dir)
@@ -133,7 +143,7 @@ func open(dir string, n int, log *slog.Logger) (ix *Index, fresh bool, err error
 			return fail(fmt.Errorf("index: write mapping version in %s: %w", shardDir(dir, i), err))
 		}
 	}
-	ix, err = newIndex(shards, dir, im)
+	ix, err = newIndex(shards, dir, im, log, hooks)
 	return ix, true, err
 }
 
@@ -171,7 +181,7 @@ func openShards(dir string, n int, want string) ([]bleve.Index, string) {
 // are new since the alerts' watermarks into one, so matching thousands of
 // saved queries costs in proportion to the new articles, not to the
 // archive.
-func OpenMemory() (*Index, error) {
+func OpenMemory(log *slog.Logger) (*Index, error) {
 	im, err := NewMapping()
 	if err != nil {
 		return nil, err
@@ -182,11 +192,12 @@ func OpenMemory() (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("index: create in-memory index: %w", err)
 	}
-	return newIndex([]bleve.Index{bi}, ":memory:", im)
+	return newIndex([]bleve.Index{bi}, ":memory:", im, log, metaHooks{})
 }
 
-func newIndex(shards []bleve.Index, dir string, im mapping.IndexMapping) (*Index, error) {
-	ix := &Index{shards: shards, path: dir, mapping: im, meta: newMetaCache(), tokens: newTokenCache(8 << 20)}
+func newIndex(shards []bleve.Index, dir string, im mapping.IndexMapping, log *slog.Logger, hooks metaHooks) (*Index, error) {
+	ix := &Index{shards: shards, path: dir, mapping: im, meta: newMetaCache(), tokens: newTokenCache(8 << 20), log: log}
+	ix.meta.hooks = hooks
 	ix.textAn = im.AnalyzerNamed(AnalyzerText)
 	ix.nameAn = im.AnalyzerNamed(AnalyzerName)
 	if ix.textAn == nil || ix.nameAn == nil {
@@ -258,7 +269,7 @@ func (ix *Index) warm(every time.Duration) {
 			return
 		case <-t.C:
 		}
-		if !ix.meta.used.Load() {
+		if !ix.meta.used.Load() || !ix.FastCollector() {
 			continue
 		}
 		for i, bi := range ix.shards {
@@ -430,5 +441,9 @@ func (ix *Index) Apply(puts []*news.Article, deletes []string, lastSeq uint64) e
 			errs = append(errs, fmt.Errorf("index: apply batch up to seq %d to shard %d: %w", lastSeq, i, err))
 		}
 	}
-	return errors.Join(errs...)
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	ix.checkOnce(context.Background())
+	return nil
 }

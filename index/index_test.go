@@ -337,7 +337,7 @@ func TestSnippet(t *testing.T) {
 
 func TestMemoryIndexMatchesLikeDisk(t *testing.T) {
 	disk := openFixture(t)
-	mem, err := OpenMemory()
+	mem, err := OpenMemory(quiet)
 	if err != nil {
 		t.Fatal(err)
 	}

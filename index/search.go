@@ -140,6 +140,12 @@ func (ix *Index) matchQuery(ctx context.Context, r Request) (bq.Query, error) {
 // Search runs a request under ctx: once ctx is done the search stops
 // within a few thousand documents and returns ctx's error (wrapped).
 func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
+	return ix.search(ctx, r, ix.collect)
+}
+
+// search is Search with the given collector: ix.collect, or in tests
+// ix.collectBleve or ix.collectFast.
+func (ix *Index) search(ctx context.Context, r Request, collect func(context.Context, bq.Query, collectSpec) (*collected, error)) (*Result, error) {
 	start := time.Now()
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("index: search: %w", err)
@@ -190,7 +196,7 @@ func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
 		}
 		spec.after = after
 	}
-	c, err := ix.collect(ctx, q, spec)
+	c, err := collect(ctx, q, spec)
 	if err != nil {
 		return nil, err
 	}

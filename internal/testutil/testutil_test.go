@@ -20,7 +20,8 @@ func (f *fakeT) Fatalf(format string, args ...any) {
 }
 
 // TestWaitFor: a condition that comes true ends the wait without a
-// failure; one that never does fails once the time is up.
+// failure; one that never does fails once the time is up (without
+// MinWait's floor here, which WaitFor adds).
 func TestWaitFor(t *testing.T) {
 	var n atomic.Int64
 	ft := &fakeT{TB: t}
@@ -35,7 +36,7 @@ func TestWaitFor(t *testing.T) {
 		defer close(done)
 		// Fatalf does not stop this goroutine here, so end the loop by
 		// returning true once the failure is recorded.
-		WaitFor(ft, "never", 50*time.Millisecond, func() bool { return ft.failed.Load() })
+		waitFor(ft, "never", 50*time.Millisecond, func() bool { return ft.failed.Load() })
 	}()
 	select {
 	case <-done:
