@@ -17,10 +17,11 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/robfig/cron/v3"
 	"github.com/watchword/watchword/index"
 	"github.com/watchword/watchword/index/query"
+	"github.com/watchword/watchword/internal/netguard"
 	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/schedule"
 )
 
 // Limits and defaults of an alert.
@@ -34,7 +35,6 @@ const (
 	secretPrefix           = "whsec_"
 	secretBytes            = 32
 	maxFilterValues        = 50
-	maxScheduleBytes       = 256
 	defaultScheduleIfEmpty = "@hourly"
 )
 
@@ -127,7 +127,7 @@ type View struct {
 // and user info often carry the receiver's own secret; and never the
 // signing secret.
 func (v View) Redacted() View {
-	v.WebhookURL = RedactURL(v.WebhookURL)
+	v.WebhookURL = netguard.RedactURL(v.WebhookURL)
 	v.Secret = ""
 	v.URLsRedacted = true
 	return v
@@ -186,8 +186,8 @@ func (a *Alert) dropExpiredSecrets(now time.Time) bool {
 
 // Rules are the server-side limits Validate applies.
 type Rules struct {
-	MinInterval time.Duration // shortest allowed schedule interval
-	Guard       *Guard        // webhook target policy; nil allows any http(s) URL
+	MinInterval time.Duration   // shortest allowed schedule interval
+	Guard       *netguard.Guard // webhook target policy; nil allows any http(s) URL
 }
 
 // Validate normalizes and checks an alert. Errors are *news.Error: the
@@ -236,7 +236,7 @@ func (a *Alert) Validate(r Rules) error {
 	if a.Timezone == "" {
 		a.Timezone = "UTC"
 	}
-	if _, err := ParseSchedule(a.Schedule, a.Timezone, r.MinInterval, time.Now()); err != nil {
+	if _, err := schedule.Parse(a.Schedule, a.Timezone, r.MinInterval, time.Now()); err != nil {
 		return err
 	}
 	if a.MaxMatchesPerDelivery == 0 {
@@ -265,64 +265,6 @@ func (a *Alert) Validate(r Rules) error {
 // hasFilters reports whether f has at least one value.
 func hasFilters(f index.Filters) bool {
 	return len(f.Speakers)+len(f.Countries)+len(f.Topics)+len(f.Sources) > 0
-}
-
-// ParseSchedule parses a cron spec (5 fields or a descriptor such as
-// @hourly or @every 5m) in the IANA time zone tz and checks that it fires,
-// and never twice within minInterval (0: no check), on any day: see
-// shortestGap. robfig/cron panics on some inputs
-// (TZ= without a spec); those are recovered into a 400.
-func ParseSchedule(spec, tz string, minInterval time.Duration, now time.Time) (sched cron.Schedule, err error) {
-	if len(spec) > maxScheduleBytes {
-		return nil, news.Errorf(news.ECodeInvalid, "schedule is longer than %d bytes", maxScheduleBytes)
-	}
-	loc, lerr := time.LoadLocation(tz)
-	if lerr != nil || tz == "Local" {
-		return nil, news.Errorf(news.ECodeInvalid, "timezone %q is not a known IANA time zone", tz)
-	}
-	full := spec
-	if strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=") {
-		// The spec names its own zone; it must be a valid one, followed by
-		// a spec. robfig/cron panics when nothing follows.
-		_, rest, _ := strings.Cut(spec, "=")
-		zone, tail, ok := strings.Cut(rest, " ")
-		if !ok || strings.TrimSpace(tail) == "" || zone == "" {
-			return nil, news.Errorf(news.ECodeInvalid, "schedule %q: TZ=/CRON_TZ= must be followed by a time zone and a spec; prefer the timezone field", spec)
-		}
-		spec = strings.TrimSpace(tail)
-	} else {
-		full = "CRON_TZ=" + loc.String() + " " + spec
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			sched, err = nil, news.Errorf(news.ECodeInvalid, "schedule %q is not a valid cron spec", spec)
-		}
-	}()
-	if rest, ok := strings.CutPrefix(spec, "@every "); ok {
-		d, derr := time.ParseDuration(strings.TrimSpace(rest))
-		if derr != nil {
-			return nil, news.Errorf(news.ECodeInvalid, "schedule %q: @every needs a duration such as 5m or 1h", spec)
-		}
-		if d < time.Second || d%time.Second != 0 {
-			return nil, news.Errorf(news.ECodeInvalid, "schedule %q: @every needs a whole number of seconds", spec)
-		}
-		if d < minInterval {
-			return nil, news.Errorf(news.ECodeInvalid, "schedule %q fires every %s, more often than the minimum interval of %s", spec, d, minInterval)
-		}
-	}
-	s, perr := cron.ParseStandard(full)
-	if perr != nil {
-		return nil, news.Errorf(news.ECodeInvalid, "schedule %q is not a valid cron spec: %v", spec, perr)
-	}
-	if s.Next(now).IsZero() {
-		return nil, news.Errorf(news.ECodeInvalid, "schedule %q never fires", spec)
-	}
-	if ss, ok := s.(*cron.SpecSchedule); ok && minInterval > 0 {
-		if gap, where, found := shortestGap(ss, now, minInterval); found {
-			return nil, news.Errorf(news.ECodeInvalid, "schedule %q fires %s apart (%s), more often than the minimum interval of %s", spec, gap, where, minInterval)
-		}
-	}
-	return s, nil
 }
 
 // NewSecret returns a signing secret: whsec_ and base64 of 32 random bytes.

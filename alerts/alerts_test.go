@@ -16,8 +16,10 @@ import (
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/testutil"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -183,21 +185,6 @@ func (e *env) create(t *testing.T, h *hook, q string, mutate func(*Input)) View 
 	return v
 }
 
-// waitFor polls ok until it holds. The deadline is at least a minute
-// whatever d says: it ends a test that is stuck, not one that is slow on a
-// loaded machine (TestReingestNeverSentTwicePerAlert once missed 15 s with
-// six other jobs on two cores), and a wait that succeeds ends at once.
-func waitFor(t *testing.T, what string, d time.Duration, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(max(d, time.Minute))
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func (e *env) deliveries(t *testing.T, id string) []*Delivery {
 	t.Helper()
 	ds, err := e.svc.Deliveries(id, 1000)
@@ -310,7 +297,7 @@ func TestNewMatchesAreSentOnce(t *testing.T) {
 	if res.Matches != 4 || res.Deliveries != 2 {
 		t.Fatalf("want 4 matches in 2 deliveries (chunks of 2), got %+v", res)
 	}
-	waitFor(t, "2 webhooks", 5*time.Second, func() bool { return h.count() == 2 })
+	testutil.WaitFor(t, "2 webhooks", 5*time.Second, func() bool { return h.count() == 2 })
 	got := h.got()
 	for _, id := range []string{"n1", "n3", "n4", "n5"} {
 		if len(got[id]) != 1 {
@@ -344,7 +331,7 @@ func TestNewMatchesAreSentOnce(t *testing.T) {
 	if len(ds) != 2 {
 		t.Fatalf("deliveries %d", len(ds))
 	}
-	waitFor(t, "succeeded", 5*time.Second, func() bool {
+	testutil.WaitFor(t, "succeeded", 5*time.Second, func() bool {
 		for _, d := range e.deliveries(t, a.ID) {
 			if d.Status != StatusSucceeded || d.Attempts != 1 || d.LastStatusCode != 200 {
 				return false
@@ -376,7 +363,7 @@ func TestNewMatchesAreSentOnce(t *testing.T) {
 		return 0
 	}
 	h.mu.Unlock()
-	waitFor(t, "late2", 5*time.Second, func() bool { return len(h.got()["late2"]) == 1 })
+	testutil.WaitFor(t, "late2", 5*time.Second, func() bool { return len(h.got()["late2"]) == 1 })
 	if _, ok := h.got()["late"]; ok {
 		t.Error("article deleted before the send was sent")
 	}
@@ -427,7 +414,7 @@ func TestReceiverDownThenUp(t *testing.T) {
 	if _, err := e.svc.RunNow(v.ID); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "a failed attempt", 5*time.Second, func() bool {
+	testutil.WaitFor(t, "a failed attempt", 5*time.Second, func() bool {
 		ds := e.deliveries(t, v.ID)
 		return len(ds) == 1 && ds[0].Attempts >= 1 && ds[0].Status == StatusRetrying
 	})
@@ -438,7 +425,7 @@ func TestReceiverDownThenUp(t *testing.T) {
 	h.srv.Listener = ln2
 	h.srv.Start()
 	defer h.srv.Close()
-	waitFor(t, "delivery after the receiver came up", 5*time.Second, func() bool {
+	testutil.WaitFor(t, "delivery after the receiver came up", 5*time.Second, func() bool {
 		ds := e.deliveries(t, v.ID)
 		return ds[0].Status == StatusSucceeded
 	})
@@ -457,7 +444,7 @@ func TestReceiverErrorsRetryThenFailThenRedeliver(t *testing.T) {
 	if _, err := e.svc.RunNow(a.ID); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "failed", 5*time.Second, func() bool { return e.deliveries(t, a.ID)[0].Status == StatusFailed })
+	testutil.WaitFor(t, "failed", 5*time.Second, func() bool { return e.deliveries(t, a.ID)[0].Status == StatusFailed })
 	d := e.deliveries(t, a.ID)[0]
 	if d.Attempts != 3 || d.LastStatusCode != 500 || d.LastError == "" || time.Since(start) < 250*time.Millisecond {
 		t.Fatalf("after the schedule: %+v in %s", d, time.Since(start))
@@ -471,7 +458,7 @@ func TestReceiverErrorsRetryThenFailThenRedeliver(t *testing.T) {
 	if _, err := e.svc.Redeliver(d.ID); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "redelivered", 5*time.Second, func() bool { return e.deliveries(t, a.ID)[0].Status == StatusSucceeded })
+	testutil.WaitFor(t, "redelivered", 5*time.Second, func() bool { return e.deliveries(t, a.ID)[0].Status == StatusSucceeded })
 	h.mu.Lock()
 	ids := append([]string(nil), h.ids...)
 	h.mu.Unlock()
@@ -497,7 +484,7 @@ func TestReceiverTimeout(t *testing.T) {
 	if _, err := e.svc.RunNow(a.ID); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "success after a timeout", 5*time.Second, func() bool { return e.deliveries(t, a.ID)[0].Status == StatusSucceeded })
+	testutil.WaitFor(t, "success after a timeout", 5*time.Second, func() bool { return e.deliveries(t, a.ID)[0].Status == StatusSucceeded })
 	d := e.deliveries(t, a.ID)[0]
 	if d.Attempts != 2 {
 		t.Fatalf("%+v", d)
@@ -521,7 +508,7 @@ func TestRetryAfterAndGone(t *testing.T) {
 	if _, err := e.svc.RunNow(a.ID); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "success after 429", 5*time.Second, func() bool { return e.deliveries(t, a.ID)[0].Status == StatusSucceeded })
+	testutil.WaitFor(t, "success after 429", 5*time.Second, func() bool { return e.deliveries(t, a.ID)[0].Status == StatusSucceeded })
 	h.mu.Lock()
 	gap := times[1].Sub(times[0])
 	h.mu.Unlock()
@@ -537,7 +524,7 @@ func TestRetryAfterAndGone(t *testing.T) {
 	if _, err := e.svc.RunNow(a.ID); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "disabled", 5*time.Second, func() bool {
+	testutil.WaitFor(t, "disabled", 5*time.Second, func() bool {
 		got, _ := e.svc.Get(a.ID)
 		return !got.Enabled
 	})
@@ -547,25 +534,12 @@ func TestRetryAfterAndGone(t *testing.T) {
 	}
 }
 
-func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	if d := parseRetryAfter("7", now); d != 7*time.Second {
-		t.Fatal(d)
-	}
-	if d := parseRetryAfter(now.Add(90*time.Second).Format(http.TimeFormat), now); d != 90*time.Second {
-		t.Fatal(d)
-	}
-	if d := parseRetryAfter("soon", now); d != 0 {
-		t.Fatal(d)
-	}
-}
-
 func TestScheduleFiresAndEditsApply(t *testing.T) {
 	e := newEnv(t, nil)
 	h := newHook(t)
 	a := e.create(t, h, "ukraine", func(in *Input) { in.Schedule = strp("@every 1s") })
 	e.ingest(t, art("s1", "Ukraine scheduled."))
-	waitFor(t, "scheduled delivery", 5*time.Second, func() bool { return h.count() == 1 })
+	testutil.WaitFor(t, "scheduled delivery", 5*time.Second, func() bool { return h.count() == 1 })
 	// Pausing takes effect at once.
 	if _, err := e.svc.Update(a.ID, &Input{Enabled: new(bool)}); err != nil {
 		t.Fatal(err)
@@ -579,7 +553,7 @@ func TestScheduleFiresAndEditsApply(t *testing.T) {
 	if _, err := e.svc.Update(a.ID, &Input{Enabled: &on}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "resumed delivery", 5*time.Second, func() bool { return len(h.got()["s2"]) == 1 })
+	testutil.WaitFor(t, "resumed delivery", 5*time.Second, func() bool { return len(h.got()["s2"]) == 1 })
 }
 
 func TestGuardAtConnectTime(t *testing.T) {

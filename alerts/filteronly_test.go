@@ -8,6 +8,7 @@ import (
 
 	"github.com/watchword/watchword/index"
 	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/testutil"
 )
 
 // An alert with an empty query delivers every new article that passes its
@@ -32,7 +33,7 @@ func TestFilterOnlyAlert(t *testing.T) {
 	if err != nil || res.Matches != 2 {
 		t.Fatalf("run: %+v %v", res, err)
 	}
-	waitFor(t, "the delivery", 5*time.Second, func() bool { return h.count() == 1 })
+	testutil.WaitFor(t, "the delivery", 5*time.Second, func() bool { return h.count() == 1 })
 	got := h.got()
 	if len(got) != 2 || len(got["w1"]) != 1 || len(got["w2"]) != 1 {
 		t.Fatalf("delivered %v, want w1 and w2", got)

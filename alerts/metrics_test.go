@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/watchword/watchword/internal/testutil"
 )
 
 // gather returns every sample of reg by name and label values, e.g.
@@ -77,7 +78,7 @@ func TestMetricsFollowADelivery(t *testing.T) {
 		t.Errorf("before delivery: oldest age %v (present %v)", age, ok)
 	}
 
-	waitFor(t, "a succeeded delivery", 5*time.Second, func() bool {
+	testutil.WaitFor(t, "a succeeded delivery", 5*time.Second, func() bool {
 		return gather(t, reg)["watchword_alert_deliveries_total{succeeded}"] == 1
 	})
 	g = gather(t, reg)

@@ -19,6 +19,7 @@ import (
 	"github.com/watchword/watchword/internal/extract"
 	"github.com/watchword/watchword/internal/ingest"
 	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/testutil"
 )
 
 // TestMeasurePayloadSize reports what a delivery weighs on a real corpus
@@ -187,7 +188,7 @@ func TestDefaultDeliveryIsSmall(t *testing.T) {
 	if res.Matches < 100 || res.Deliveries != want {
 		t.Fatalf("run %+v: want 100+ matches in %d deliveries", res, want)
 	}
-	waitFor(t, "every delivery", 10*time.Second, func() bool { return h.count() == res.Deliveries })
+	testutil.WaitFor(t, "every delivery", 10*time.Second, func() bool { return h.count() == res.Deliveries })
 	got := h.got()
 	if len(got) != res.Matches {
 		t.Fatalf("%d distinct articles delivered, want %d", len(got), res.Matches)
@@ -230,7 +231,7 @@ func TestFieldsOption(t *testing.T) {
 	if _, err := e.svc.RunNow(a.ID); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "a delivery", 5*time.Second, func() bool { return h.count() == 1 })
+	testutil.WaitFor(t, "a delivery", 5*time.Second, func() bool { return h.count() == 1 })
 	keys := func(i int) []string {
 		h.mu.Lock()
 		defer h.mu.Unlock()
@@ -270,7 +271,7 @@ func TestFieldsOption(t *testing.T) {
 		t.Fatal(err)
 	}
 	var failed *Delivery
-	waitFor(t, "the delivery to fail", 5*time.Second, func() bool {
+	testutil.WaitFor(t, "the delivery to fail", 5*time.Second, func() bool {
 		failed = e.deliveries(t, a.ID)[0]
 		return failed.Status == StatusFailed
 	})
@@ -283,7 +284,7 @@ func TestFieldsOption(t *testing.T) {
 	if _, err := e.svc.Redeliver(failed.ID); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the redelivery", 5*time.Second, func() bool { return h.count() == 2 })
+	testutil.WaitFor(t, "the redelivery", 5*time.Second, func() bool { return h.count() == 2 })
 	if got := fmt.Sprint(keys(1)); got != "[id]" {
 		t.Fatalf("fields id: delivered %s", got)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/testutil"
 )
 
 // TestRelativeDatesFollowTheRun: an alert's date:>now-1d means "a day
@@ -47,7 +48,7 @@ func TestRelativeDatesFollowTheRun(t *testing.T) {
 	if err != nil || res.Matches != 1 {
 		t.Fatalf("third run at %s: %+v %v, want 1 match (new)", now, res, err)
 	}
-	waitFor(t, "2 webhooks", 5*time.Second, func() bool { return h.count() == 2 })
+	testutil.WaitFor(t, "2 webhooks", 5*time.Second, func() bool { return h.count() == 2 })
 	got := h.got()
 	for id, want := range map[string]int{"fresh": 1, "new": 1, "stale": 0, "old": 0} {
 		if len(got[id]) != want {

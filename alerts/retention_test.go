@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/watchword/watchword/internal/engine"
+	"github.com/watchword/watchword/internal/testutil"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -68,7 +69,7 @@ func TestDeliveryRetention(t *testing.T) {
 	if res, err := e.svc.RunAll(); err != nil || res.Deliveries != 3 {
 		t.Fatalf("first round: %+v %v", res, err)
 	}
-	waitFor(t, "first deliveries", 10*time.Second, func() bool {
+	testutil.WaitFor(t, "first deliveries", 10*time.Second, func() bool {
 		return slices.Equal(e.statuses(t, a.ID), []string{StatusSucceeded}) &&
 			slices.Equal(e.statuses(t, b.ID), []string{StatusFailed}) &&
 			slices.Equal(e.statuses(t, c.ID), []string{StatusRetrying})
@@ -87,7 +88,7 @@ func TestDeliveryRetention(t *testing.T) {
 	if _, err := e.svc.Redeliver(b1); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "second deliveries", 10*time.Second, func() bool {
+	testutil.WaitFor(t, "second deliveries", 10*time.Second, func() bool {
 		return slices.Equal(e.statuses(t, a.ID), []string{StatusSucceeded, StatusSucceeded}) &&
 			slices.Equal(e.statuses(t, c.ID), []string{StatusSucceeded, StatusRetrying}) &&
 			requests(gone) == 2 && e.deliveries(t, b.ID)[0].Status == StatusFailed
@@ -147,7 +148,7 @@ func TestPruneNeverSendsTwice(t *testing.T) {
 	}
 	// The receivers answering is not enough: the delivery must be recorded
 	// as succeeded (with the time it finished) before a prune can see it.
-	waitFor(t, "first deliveries recorded", 10*time.Second, func() bool {
+	testutil.WaitFor(t, "first deliveries recorded", 10*time.Second, func() bool {
 		return ha.count() == 1 && hb.count() == 1 && slices.Equal(e.statuses(t, a.ID), []string{StatusSucceeded})
 	})
 	if err := e.svc.Delete(b.ID); err != nil {
@@ -195,7 +196,7 @@ func TestPruneNeverSendsTwice(t *testing.T) {
 	if res, err := e.svc.RunNow(a.ID); err != nil || res.Matches != 1 {
 		t.Fatalf("last round: %+v %v, want x2 only", res, err)
 	}
-	waitFor(t, "the last delivery", 10*time.Second, func() bool { return ha.count() == 2 })
+	testutil.WaitFor(t, "the last delivery", 10*time.Second, func() bool { return ha.count() == 2 })
 	for id, hooks := range ha.got() {
 		want := 1
 		if id == "x2" {
@@ -222,9 +223,9 @@ func TestPrunerRunsInBackgroundAndStops(t *testing.T) {
 	if _, err := e.svc.RunAll(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the delivery", 10*time.Second, func() bool { return h.count() == 1 })
+	testutil.WaitFor(t, "the delivery", 10*time.Second, func() bool { return h.count() == 1 })
 	clock.add(2 * time.Hour)
-	waitFor(t, "the background prune", 10*time.Second, func() bool { return len(e.deliveries(t, a.ID)) == 0 })
+	testutil.WaitFor(t, "the background prune", 10*time.Second, func() bool { return len(e.deliveries(t, a.ID)) == 0 })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := e.svc.Stop(ctx); err != nil {
@@ -263,7 +264,7 @@ func TestArticleRetentionAlertsDoNotFire(t *testing.T) {
 	if res, err := e.svc.RunNow(a.ID); err != nil || res.Matches != 1 {
 		t.Fatalf("run: %+v %v, want the recent article only", res, err)
 	}
-	waitFor(t, "the delivery", 10*time.Second, func() bool { return h.count() == 1 })
+	testutil.WaitFor(t, "the delivery", 10*time.Second, func() bool { return h.count() == 1 })
 	if got := h.got(); len(got) != 1 || got["new"] == nil {
 		t.Errorf("the receiver got %v, want only the recent article", got)
 	}

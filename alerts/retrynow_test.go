@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/schedule"
+	"github.com/watchword/watchword/internal/testutil"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -37,7 +39,7 @@ func TestRetryNow(t *testing.T) {
 		t.Fatal(err)
 	}
 	var d *Delivery
-	waitFor(t, "retrying", 5*time.Second, func() bool {
+	testutil.WaitFor(t, "retrying", 5*time.Second, func() bool {
 		d = e.deliveries(t, a.ID)[0]
 		return d.Status == StatusRetrying
 	})
@@ -58,12 +60,12 @@ func TestRetryNow(t *testing.T) {
 	}
 	// The sender takes it at once; while that attempt is open, another
 	// retry is a conflict.
-	waitFor(t, "the second attempt", 5*time.Second, func() bool { h.mu.Lock(); defer h.mu.Unlock(); return h.n == 2 })
+	testutil.WaitFor(t, "the second attempt", 5*time.Second, func() bool { h.mu.Lock(); defer h.mu.Unlock(); return h.n == 2 })
 	if _, err := e.svc.RetryNow(d.ID); news.ErrorCode(err) != news.ECodeConflict || !strings.Contains(news.ErrorMessage(err), "right now") {
 		t.Fatalf("retry during an attempt: %v", err)
 	}
 	release <- struct{}{}
-	waitFor(t, "succeeded", 5*time.Second, func() bool { return e.deliveries(t, a.ID)[0].Status == StatusSucceeded })
+	testutil.WaitFor(t, "succeeded", 5*time.Second, func() bool { return e.deliveries(t, a.ID)[0].Status == StatusSucceeded })
 	d = e.deliveries(t, a.ID)[0]
 	h.mu.Lock()
 	ids := append([]string(nil), h.ids...)
@@ -85,7 +87,7 @@ func TestRetryNow(t *testing.T) {
 	if _, err := e.svc.RunNow(a.ID); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the first attempt of the second delivery", 5*time.Second, func() bool { h.mu.Lock(); defer h.mu.Unlock(); return h.n == 3 })
+	testutil.WaitFor(t, "the first attempt of the second delivery", 5*time.Second, func() bool { h.mu.Lock(); defer h.mu.Unlock(); return h.n == 3 })
 	p := e.deliveries(t, a.ID)[0]
 	if p.Status != StatusPending {
 		t.Fatalf("second delivery %+v, want pending", p)
@@ -97,13 +99,13 @@ func TestRetryNow(t *testing.T) {
 		t.Fatalf("redeliver a pending delivery: %v", err)
 	}
 	release <- struct{}{}
-	waitFor(t, "second delivery succeeded", 5*time.Second, func() bool { return e.deliveries(t, a.ID)[0].Status == StatusSucceeded })
+	testutil.WaitFor(t, "second delivery succeeded", 5*time.Second, func() bool { return e.deliveries(t, a.ID)[0].Status == StatusSucceeded })
 }
 
 // While the senders are held (a restored store) nothing is sent, so a
 // retry "now" is refused rather than promised.
 func TestRetryNowHeld(t *testing.T) {
-	hold := NewHold("restored")
+	hold := schedule.NewHold("restored")
 	e := newEnv(t, func(c *Config) { c.Hold = hold })
 	h := newHook(t)
 	a := e.create(t, h, "ukraine", nil)

@@ -3,9 +3,7 @@ package alerts
 import (
 	"bytes"
 	"context"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,6 +12,7 @@ import (
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/testutil"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -43,34 +42,16 @@ type received struct {
 
 // recorder is a webhook receiver that keeps every request, so that the
 // test can verify each with whichever secret it likes.
-type recorder struct {
-	srv *httptest.Server
-	mu  sync.Mutex
-	got []received
-}
+type recorder struct{ *testutil.Receiver }
 
-func newRecorder(t *testing.T) *recorder {
-	r := &recorder{}
-	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		body, _ := io.ReadAll(req.Body)
-		r.mu.Lock()
-		r.got = append(r.got, received{body: body, hdr: req.Header.Clone()})
-		r.mu.Unlock()
-	}))
-	t.Cleanup(r.srv.Close)
-	return r
-}
+func newRecorder(t *testing.T) *recorder { return &recorder{testutil.NewReceiver(t, nil)} }
 
-func (r *recorder) n() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.got)
-}
+func (r *recorder) n() int { return r.Count() }
 
 func (r *recorder) last() received {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.got[len(r.got)-1]
+	got := r.Requests()
+	m := got[len(got)-1]
+	return received{body: m.Body, hdr: m.Header}
 }
 
 // verifies tells whether the reference library accepts a request with
@@ -93,7 +74,7 @@ func deliverOne(t *testing.T, e *env, r *recorder, alertID, articleID string) re
 	if res, err := e.svc.RunNow(alertID); err != nil || res.Deliveries != 1 {
 		t.Fatalf("run: %+v %v", res, err)
 	}
-	waitFor(t, "a delivery", 5*time.Second, func() bool { return r.n() == n+1 })
+	testutil.WaitFor(t, "a delivery", 5*time.Second, func() bool { return r.n() == n+1 })
 	m := r.last()
 	if !bytes.Contains(m.body, []byte(`"id":"`+articleID+`"`)) {
 		t.Fatalf("delivery without %s: %s", articleID, m.body)
@@ -122,7 +103,7 @@ func TestRotationGraceSignsWithBothSecrets(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)}
 	e := newEnv(t, func(c *Config) { c.Clock = clock.now })
 	r := newRecorder(t)
-	in := &Input{Name: strp("rot"), Query: strp("ukraine"), Schedule: strp("@daily"), WebhookURL: strp(r.srv.URL + "/hook")}
+	in := &Input{Name: strp("rot"), Query: strp("ukraine"), Schedule: strp("@daily"), WebhookURL: strp(r.URL + "/hook")}
 	created, err := e.svc.Create(in)
 	if err != nil {
 		t.Fatal(err)
@@ -202,7 +183,7 @@ func TestRotationAbruptAndBounds(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)}
 	e := newEnv(t, func(c *Config) { c.Clock = clock.now })
 	r := newRecorder(t)
-	in := &Input{Name: strp("rot"), Query: strp("ukraine"), Schedule: strp("@daily"), WebhookURL: strp(r.srv.URL + "/hook")}
+	in := &Input{Name: strp("rot"), Query: strp("ukraine"), Schedule: strp("@daily"), WebhookURL: strp(r.URL + "/hook")}
 	created, err := e.svc.Create(in)
 	if err != nil {
 		t.Fatal(err)
@@ -270,7 +251,7 @@ func mustSign(t *testing.T, secret string, m received) string {
 func TestRotationSweeperErasesExpiredSecret(t *testing.T) {
 	e := newEnv(t, nil)
 	r := newRecorder(t)
-	in := &Input{Name: strp("rot"), Query: strp("ukraine"), Schedule: strp("@daily"), WebhookURL: strp(r.srv.URL + "/hook")}
+	in := &Input{Name: strp("rot"), Query: strp("ukraine"), Schedule: strp("@daily"), WebhookURL: strp(r.URL + "/hook")}
 	created, err := e.svc.Create(in)
 	if err != nil {
 		t.Fatal(err)
@@ -282,7 +263,7 @@ func TestRotationSweeperErasesExpiredSecret(t *testing.T) {
 	if !bytes.Contains(storedAlert(t, e, created.ID), old) {
 		t.Fatal("the replaced secret is not kept during its grace")
 	}
-	waitFor(t, "the replaced secret to be erased", 5*time.Second, func() bool {
+	testutil.WaitFor(t, "the replaced secret to be erased", 5*time.Second, func() bool {
 		return !bytes.Contains(storedAlert(t, e, created.ID), old)
 	})
 	if r.n() != 0 {

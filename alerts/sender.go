@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -21,10 +20,12 @@ import (
 	"sync"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/watchword/watchword/index"
 	"github.com/watchword/watchword/index/query"
+	"github.com/watchword/watchword/internal/netguard"
 	"github.com/watchword/watchword/internal/news"
-	bolt "go.etcd.io/bbolt"
 )
 
 // bucketQueue orders the deliveries waiting for an attempt by due time:
@@ -202,24 +203,6 @@ var statusPolicy = map[int]struct{ retry, honourRetryAfter, disable bool }{
 	http.StatusServiceUnavailable: {retry: true, honourRetryAfter: true},
 }
 
-// maxRetryAfter caps a receiver's Retry-After.
-const maxRetryAfter = 24 * time.Hour
-
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return min(time.Duration(n)*time.Second, maxRetryAfter)
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return min(d, maxRetryAfter)
-		}
-	}
-	return 0
-}
-
 // Backoff of a delivery held in memory (see hold): the first wait, and
 // the longest.
 const (
@@ -273,23 +256,12 @@ type sender struct {
 }
 
 func newSender(s *Service) *sender {
-	dialer := &net.Dialer{Timeout: 10 * time.Second, Control: s.guard.Control}
-	tr := &http.Transport{
-		Proxy:                 nil, // dial the target itself, so the guard sees its IP
-		DialContext:           dialer.DialContext,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: s.cfg.Timeout,
-		MaxIdleConns:          64,
-		MaxIdleConnsPerHost:   4,
-		IdleConnTimeout:       90 * time.Second,
-	}
 	p := &sender{
 		s: s,
-		client: &http.Client{
-			Transport:     tr,
-			Timeout:       s.cfg.Timeout,
+		client: netguard.NewClient(s.guard, netguard.ClientOptions{
+			Timeout: s.cfg.Timeout, MaxIdleConns: 64, MaxIdleConnsPerHost: 4,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
+		}),
 		wakeCh:   make(chan struct{}, 1),
 		work:     make(chan string),
 		inflight: map[string]bool{},
@@ -724,10 +696,10 @@ func (p *sender) post(ctx context.Context, target string, secrets []string, id s
 		if errors.As(err, &ue) {
 			err = ue.Err // url.Error repeats the URL, query string included
 		}
-		if errors.Is(err, ErrRefused) {
+		if errors.Is(err, netguard.ErrRefused) {
 			return outcome{retry: false, err: err}
 		}
-		return outcome{retry: true, err: fmt.Errorf("post %s: %v", RedactURL(target), err)}
+		return outcome{retry: true, err: fmt.Errorf("post %s: %v", netguard.RedactURL(target), err)}
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
@@ -738,7 +710,7 @@ func (p *sender) post(ctx context.Context, target string, secrets []string, id s
 	if pol, ok := statusPolicy[resp.StatusCode]; ok {
 		out.retry, out.disable = pol.retry, pol.disable
 		if pol.honourRetryAfter {
-			out.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), now)
+			out.retryAfter = netguard.ParseRetryAfter(resp.Header.Get("Retry-After"), now)
 		}
 	}
 	return out

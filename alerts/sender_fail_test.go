@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/watchword/watchword/internal/testutil"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -100,7 +101,7 @@ func TestBuildFailureBacksOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Done when the delivery failed, or as soon as it is obviously spinning.
-	waitFor(t, "the delivery to fail", 5*time.Second, func() bool {
+	testutil.WaitFor(t, "the delivery to fail", 5*time.Second, func() bool {
 		b, _ := f.counts()
 		return b > 50 || e.deliveries(t, a.ID)[0].Status == StatusFailed
 	})
@@ -135,7 +136,7 @@ func TestUnrecordedOutcomeIsNotPostedAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 5
-	waitFor(t, "5 failed writes of the outcome", 5*time.Second, func() bool {
+	testutil.WaitFor(t, "5 failed writes of the outcome", 5*time.Second, func() bool {
 		_, c := f.counts()
 		return c >= n || h.count() > 1
 	})
@@ -149,7 +150,7 @@ func TestUnrecordedOutcomeIsNotPostedAgain(t *testing.T) {
 		t.Errorf("%d log lines for %d failed writes", logs, commits)
 	}
 	f.commitFails.Store(false)
-	waitFor(t, "the outcome to be written", 5*time.Second, func() bool {
+	testutil.WaitFor(t, "the outcome to be written", 5*time.Second, func() bool {
 		return e.deliveries(t, a.ID)[0].Status == StatusSucceeded
 	})
 	d := e.deliveries(t, a.ID)[0]
@@ -175,7 +176,7 @@ func TestBuildAndWriteFailingHoldInMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 5
-	waitFor(t, "5 failed writes", 5*time.Second, func() bool {
+	testutil.WaitFor(t, "5 failed writes", 5*time.Second, func() bool {
 		b, c := f.counts()
 		return c >= n || b > 50
 	})
@@ -189,7 +190,7 @@ func TestBuildAndWriteFailingHoldInMemory(t *testing.T) {
 		t.Errorf("%d log lines for %d builds and %d failed writes", logs, builds, commits)
 	}
 	f.commitFails.Store(false)
-	waitFor(t, "the attempt to be written", 5*time.Second, func() bool {
+	testutil.WaitFor(t, "the attempt to be written", 5*time.Second, func() bool {
 		d := e.deliveries(t, a.ID)[0]
 		return d.Attempts >= 1 && d.LastError != ""
 	})

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/watchword/watchword/internal/engine"
+	"github.com/watchword/watchword/internal/testutil"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -93,7 +94,7 @@ func TestReingestNeverSentTwicePerAlert(t *testing.T) {
 	}
 	// And the receivers saw each article in one delivery per alert (a
 	// retried delivery may arrive twice, with the same webhook-id).
-	waitFor(t, "deliveries", 15*time.Second, func() bool {
+	testutil.WaitFor(t, "deliveries", 15*time.Second, func() bool {
 		return len(ha.got()) == 3 && len(hb.got()) == 2 && len(hc.got()) == 1
 	})
 	for name, h := range map[string]*hook{"a": ha, "b": hb, "c": hc} {
@@ -301,7 +302,7 @@ func testMigrateLayout1(t *testing.T, batch, cut int) {
 	}
 	defer svc.Stop(t.Context())
 	// The pending delivery written before the upgrade goes out.
-	waitFor(t, "the pending layout-1 delivery", 15*time.Second, func() bool { return len(hb.got()["a1"]) > 0 })
+	testutil.WaitFor(t, "the pending layout-1 delivery", 15*time.Second, func() bool { return len(hb.got()["a1"]) > 0 })
 
 	// Re-ingested after the upgrade: not sent again to whom got it.
 	e.ingest(t, art("a1", "Ukraine one, updated."), art("a2", "Ukraine two, updated."), art("a4", "Ukraine four."))

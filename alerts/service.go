@@ -14,11 +14,14 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/watchword/watchword/index"
 	"github.com/watchword/watchword/index/query"
 	"github.com/watchword/watchword/internal/engine"
+	"github.com/watchword/watchword/internal/netguard"
 	"github.com/watchword/watchword/internal/news"
-	bolt "go.etcd.io/bbolt"
+	"github.com/watchword/watchword/internal/schedule"
 )
 
 // DefaultRetrySchedule is the Standard Webhooks retry schedule: the wait
@@ -54,7 +57,7 @@ type Config struct {
 	// Cron, when set, is a scheduler shared with other services (feeds):
 	// the alerts add and remove their entries in it but neither start nor
 	// stop it; its owner starts it and stops it after Stop. nil: the
-	// service makes its own (NewCron), starts it in Start and stops it in
+	// service makes its own (schedule.NewCron), starts it in Start and stops it in
 	// Stop.
 	Cron *cron.Cron
 	// Clock tells when replaced signing secrets expire and what now
@@ -65,7 +68,7 @@ type Config struct {
 	// Hold, when held, keeps scheduled evaluations from running and the
 	// senders from starting until it is released (a restored store);
 	// manual runs and test events are refused meanwhile. nil: not held.
-	Hold *Hold
+	Hold *schedule.Hold
 	// DeliveryRetention is how long a finished delivery is kept, and a
 	// deleted article's sent record (default 30 days; negative: for
 	// ever, and nothing is pruned). Ages follow Clock.
@@ -81,7 +84,7 @@ type Service struct {
 	eng   *engine.Engine
 	db    *bolt.DB
 	log   *slog.Logger
-	guard *Guard
+	guard *netguard.Guard
 	rules Rules
 
 	runMu sync.Mutex // one evaluation at a time
@@ -91,7 +94,7 @@ type Service struct {
 
 	schedMu sync.Mutex
 	cron    *cron.Cron
-	entries map[string]cron.EntryID
+	entries schedule.Entries
 
 	sender  *sender
 	batch   *batcher
@@ -144,7 +147,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	s := &Service{
 		cfg: cfg, eng: cfg.Engine, db: cfg.Engine.Store().DB(), log: cfg.Logger,
-		guard: &Guard{Allow: cfg.Allow}, cache: map[string]cachedQuery{}, entries: map[string]cron.EntryID{},
+		guard: &netguard.Guard{Allow: cfg.Allow}, cache: map[string]cachedQuery{},
 	}
 	s.rules = Rules{MinInterval: cfg.MinInterval, Guard: s.guard}
 	if err := ensureBuckets(s.db, s.log); err != nil {
@@ -158,24 +161,13 @@ func New(cfg Config) (*Service, error) {
 	return s, nil
 }
 
-// NewCron returns a scheduler with the options the alerts rely on: UTC,
-// a panicking job is logged and recovered, and a job still running when
-// it fires again skips that firing. The server shares one between alerts
-// and feeds (Config.Cron).
-func NewCron(log *slog.Logger) *cron.Cron {
-	return cron.New(
-		cron.WithLocation(time.UTC),
-		cron.WithChain(cron.Recover(cronLogger{log}), cron.SkipIfStillRunning(cronLogger{log})),
-	)
-}
-
 // Start schedules every enabled alert and starts the sender pool, which
 // resumes the deliveries left pending in the outbox.
 func (s *Service) Start() error {
 	s.schedMu.Lock()
 	s.cron = s.cfg.Cron
 	if s.cron == nil {
-		s.cron = NewCron(s.log)
+		s.cron = schedule.NewCron(s.log)
 	}
 	s.schedMu.Unlock()
 	all, err := s.List()
@@ -221,10 +213,7 @@ func (s *Service) Stop(ctx context.Context) error {
 	c, shared := s.cron, s.cfg.Cron != nil
 	if shared && c != nil {
 		// A shared scheduler keeps running: take the alerts out of it.
-		for id, eid := range s.entries {
-			c.Remove(eid)
-			delete(s.entries, id)
-		}
+		s.entries.RemoveAll(c)
 		s.cron = nil
 	}
 	s.schedMu.Unlock()
@@ -246,13 +235,6 @@ func (s *Service) Stop(ctx context.Context) error {
 	return errors.Join(s.pruner.stop(ctx), s.sender.stop(ctx))
 }
 
-type cronLogger struct{ l *slog.Logger }
-
-func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug("alerts: cron: "+msg, kv...) }
-func (c cronLogger) Error(err error, msg string, kv ...any) {
-	c.l.Error("alerts: cron: "+msg, append(kv, "err", err)...)
-}
-
 // reschedule removes an alert's cron entry and adds it again when the
 // alert is enabled, so edits take effect at once.
 func (s *Service) reschedule(a *Alert) {
@@ -261,29 +243,23 @@ func (s *Service) reschedule(a *Alert) {
 	if s.cron == nil {
 		return
 	}
-	if id, ok := s.entries[a.ID]; ok {
-		s.cron.Remove(id)
-		delete(s.entries, a.ID)
-	}
+	s.entries.Remove(s.cron, a.ID)
 	if !a.Enabled {
 		return
 	}
-	sched, err := ParseSchedule(a.Schedule, a.Timezone, 0, time.Now())
+	sched, err := schedule.Parse(a.Schedule, a.Timezone, 0, time.Now())
 	if err != nil {
 		s.log.Error("alerts: cannot schedule alert", "alert", a.ID, "err", err)
 		return
 	}
 	id := a.ID
-	s.entries[id] = s.cron.Schedule(sched, cron.FuncJob(func() { s.batch.due(id) }))
+	s.entries.Put(s.cron, id, sched, func() { s.batch.due(id) })
 }
 
 func (s *Service) unschedule(id string) {
 	s.schedMu.Lock()
 	defer s.schedMu.Unlock()
-	if eid, ok := s.entries[id]; ok && s.cron != nil {
-		s.cron.Remove(eid)
-		delete(s.entries, id)
-	}
+	s.entries.Remove(s.cron, id)
 }
 
 // Input is the writable part of an alert, for create (all fields) and
@@ -367,7 +343,7 @@ func (s *Service) Create(in *Input) (View, error) {
 		return View{}, fmt.Errorf("alerts: create: %w", err)
 	}
 	s.reschedule(a)
-	s.log.Info("alerts: created", "alert", a.ID, "schedule", a.Schedule, "webhook", RedactURL(a.WebhookURL))
+	s.log.Info("alerts: created", "alert", a.ID, "schedule", a.Schedule, "webhook", netguard.RedactURL(a.WebhookURL))
 	v := s.view(a)
 	v.Secret = a.Secret
 	return v, nil
@@ -434,7 +410,7 @@ func (s *Service) view(a *Alert) View {
 	v := a.View(s.cfg.Clock())
 	v.NextRunAt = nil
 	if a.Enabled {
-		if sched, err := ParseSchedule(a.Schedule, a.Timezone, 0, time.Now()); err == nil {
+		if sched, err := schedule.Parse(a.Schedule, a.Timezone, 0, time.Now()); err == nil {
 			t := sched.Next(time.Now()).UTC()
 			v.NextRunAt = &t
 		}

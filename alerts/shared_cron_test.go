@@ -5,6 +5,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/watchword/watchword/internal/schedule"
+	"github.com/watchword/watchword/internal/testutil"
 )
 
 // TestSharedCron runs the alerts on a scheduler owned by someone else (the
@@ -12,7 +15,7 @@ import (
 // takes only the alerts' entries out and leaves it running for the other
 // jobs, and the alerts never start or stop it themselves.
 func TestSharedCron(t *testing.T) {
-	c := NewCron(quiet)
+	c := schedule.NewCron(quiet)
 	var other atomic.Int64
 	if _, err := c.AddFunc("@every 1s", func() { other.Add(1) }); err != nil {
 		t.Fatal(err)
@@ -27,7 +30,7 @@ func TestSharedCron(t *testing.T) {
 	}
 	c.Start()
 	defer c.Stop()
-	waitFor(t, "a delivery from the shared scheduler", 5*time.Second, func() bool { return h.count() == 1 })
+	testutil.WaitFor(t, "a delivery from the shared scheduler", 5*time.Second, func() bool { return h.count() == 1 })
 	if n := len(c.Entries()); n != 2 {
 		t.Fatalf("%d entries in the shared scheduler, want the other job and the alert", n)
 	}
@@ -42,7 +45,7 @@ func TestSharedCron(t *testing.T) {
 	}
 	before := other.Load()
 	e.ingest(t, art("c2", "Ukraine after the alerts stopped."))
-	waitFor(t, "the other job to keep running", 5*time.Second, func() bool { return other.Load() > before })
+	testutil.WaitFor(t, "the other job to keep running", 5*time.Second, func() bool { return other.Load() > before })
 	time.Sleep(1200 * time.Millisecond)
 	if h.count() != 1 {
 		t.Fatalf("%d deliveries after Stop, want 1", h.count())

@@ -26,6 +26,8 @@ import (
 	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/feeds"
+	"github.com/watchword/watchword/internal/schedule"
+	"github.com/watchword/watchword/internal/testutil"
 )
 
 // fullServer is the real router with alerts and feeds wired as
@@ -48,12 +50,12 @@ func newFullServer(t *testing.T, o fullOptions) *fullServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var hold *alerts.Hold
+	var hold *schedule.Hold
 	if o.held {
-		hold = alerts.NewHold("restored in a test")
+		hold = schedule.NewHold("restored in a test")
 	}
 	loopback := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
-	sched := alerts.NewCron(quiet)
+	sched := schedule.NewCron(quiet)
 	asvc, err := alerts.New(alerts.Config{Engine: eng, Logger: quiet, MinInterval: time.Second, Version: "test",
 		Allow: loopback, RetrySchedule: []time.Duration{0, time.Hour}, Cron: sched, Hold: hold})
 	if err != nil {
@@ -331,18 +333,6 @@ func (rc *hookRecorder) count(path, typ string) int {
 	return n
 }
 
-// waitFor polls cond until it holds or 10 s pass.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 const testAtom = `<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Atom Wire</title>
 <entry><id>urn:atom:1</id><title>Grain deal</title><link href="https://atom.example/1"/><updated>2025-03-11T08:00:00Z</updated><summary>The grain deal was extended.</summary></entry></feed>`
 
@@ -485,8 +475,8 @@ func TestOpenAPIValidatesTraffic(t *testing.T) {
 		return ""
 	}
 	var okDel, failDel string
-	waitFor(t, "a succeeded delivery", func() bool { okDel = deliveries(okID, "succeeded"); return okDel != "" })
-	waitFor(t, "a retrying delivery", func() bool { failDel = deliveries(failID, "retrying"); return failDel != "" })
+	testutil.WaitFor(t, "a succeeded delivery", 10*time.Second, func() bool { okDel = deliveries(okID, "succeeded"); return okDel != "" })
+	testutil.WaitFor(t, "a retrying delivery", 10*time.Second, func() bool { failDel = deliveries(failID, "retrying"); return failDel != "" })
 	c.do(ts, req{method: "GET", path: "/api/alerts/al_nope/deliveries"}, 404, true)
 	c.do(ts, req{method: "POST", path: "/api/deliveries/" + okDel + "/redeliver", token: true}, 202, true)
 	c.do(ts, req{method: "POST", path: "/api/deliveries/" + failDel + "/redeliver", token: true}, 409, true)
@@ -494,7 +484,7 @@ func TestOpenAPIValidatesTraffic(t *testing.T) {
 	c.do(ts, req{method: "POST", path: "/api/deliveries/" + failDel + "/retry", token: true}, 202, true)
 	c.do(ts, req{method: "POST", path: "/api/deliveries/" + okDel + "/retry", token: true}, 409, true)
 	c.do(ts, req{method: "POST", path: "/api/deliveries/dl_nope/retry", token: true}, 404, true)
-	waitFor(t, "the redelivery", func() bool { return rc.count("/ok", "alert.matched") == 2 })
+	testutil.WaitFor(t, "the redelivery", 10*time.Second, func() bool { return rc.count("/ok", "alert.matched") == 2 })
 	c.do(ts, req{method: "POST", path: "/api/alerts/" + okID + "/rotate-secret", token: true}, 200, true)
 	c.do(ts, req{method: "POST", path: "/api/alerts/" + okID + "/rotate-secret", ctype: j, token: true, body: `{"grace":"2h"}`}, 200, true)
 	c.do(ts, req{method: "POST", path: "/api/alerts/" + okID + "/rotate-secret", ctype: j, token: true, body: `{}`}, 200, true)

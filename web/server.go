@@ -22,6 +22,7 @@ import (
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/feeds"
 	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/schedule"
 )
 
 // DefaultMaxBody is the default limit on request bodies.
@@ -55,7 +56,7 @@ type Config struct {
 	Feeds *feeds.Service
 	// Hold is the hold of a restored store's schedulers (nil: none); the
 	// pages show a banner while it is held.
-	Hold *alerts.Hold
+	Hold *schedule.Hold
 	// Resume releases Hold durably, for POST /api/admin/resume.
 	Resume func(context.Context) error
 }

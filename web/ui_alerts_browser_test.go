@@ -8,45 +8,31 @@ package web
 
 import (
 	"context"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/testutil"
 )
 
 // receiver is a local webhook target that records what it gets.
-type receiver struct {
-	mu     sync.Mutex
-	bodies []string
-	srv    *httptest.Server
-}
+type receiver struct{ *testutil.Receiver }
 
-func newReceiver(t *testing.T) *receiver {
-	r := &receiver{}
-	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		b, _ := io.ReadAll(req.Body)
-		r.mu.Lock()
-		r.bodies = append(r.bodies, string(b))
-		r.mu.Unlock()
-		w.WriteHeader(http.StatusOK)
-	}))
-	t.Cleanup(r.srv.Close)
-	return r
-}
+func newReceiver(t *testing.T) *receiver { return &receiver{testutil.NewReceiver(t, nil)} }
 
+// got is the bodies received so far.
 func (r *receiver) got() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]string(nil), r.bodies...)
+	var out []string
+	for _, m := range r.Requests() {
+		out = append(out, string(m.Body))
+	}
+	return out
 }
 
 // newAlertsUIServer serves the UI and the alerts API (web.Config.Alerts)
@@ -101,7 +87,7 @@ func TestUIBrowserAlertFlow(t *testing.T) {
 	b.open("/?q=" + url.QueryEscape("Peskov AND Ukraine"))
 	b.clickAndLoad("a.alert-link")
 	b.do(chromedp.SetValue(chromedp.CSS("#a-name"), "Kremlin on Ukraine"))
-	b.do(chromedp.SetValue(chromedp.CSS("#a-webhook"), rcv.srv.URL+"/hook"))
+	b.do(chromedp.SetValue(chromedp.CSS("#a-webhook"), rcv.URL+"/hook"))
 	b.do(chromedp.Click(chromedp.CSS("#a-submit")))
 	b.waitJS(`!document.querySelector("#token-form").hidden`)
 	b.do(chromedp.SetValue(chromedp.CSS("#token-input"), "wrong-token"))
@@ -121,7 +107,7 @@ func TestUIBrowserAlertFlow(t *testing.T) {
 		t.Fatalf("alerts after create: %v %v", views, err)
 	}
 	id := views[0].ID
-	if views[0].Query != "Peskov AND Ukraine" || views[0].WebhookURL != rcv.srv.URL+"/hook" {
+	if views[0].Query != "Peskov AND Ukraine" || views[0].WebhookURL != rcv.URL+"/hook" {
 		t.Errorf("created %+v", views[0])
 	}
 

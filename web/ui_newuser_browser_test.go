@@ -162,7 +162,7 @@ func TestUIBrowserFilterOnlyAlert(t *testing.T) {
 		t.Errorf("proposed name %q", v)
 	}
 	b.waitJS(`/Matches \d+ archive articles? now \(no query/.test(document.querySelector("#query-live").textContent)`)
-	b.do(chromedp.SetValue(chromedp.CSS("#a-webhook"), rcv.srv.URL+"/hook"))
+	b.do(chromedp.SetValue(chromedp.CSS("#a-webhook"), rcv.URL+"/hook"))
 	b.shoot("alert-new-filters-only")
 
 	// Without the filter there is neither query nor filter: said at once,

@@ -15,8 +15,11 @@ import (
 	"github.com/robfig/cron/v3"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
 	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/internal/engine"
+	"github.com/watchword/watchword/internal/netguard"
+	"github.com/watchword/watchword/internal/schedule"
 )
 
 // alertFlags are the serve flags of the alert service.
@@ -51,12 +54,12 @@ func parseRetry(s string) ([]time.Duration, error) {
 
 // startAlerts opens the alert service on the engine's store, schedules its
 // alerts on the shared scheduler sched and starts its senders.
-func startAlerts(eng *engine.Engine, log *slog.Logger, f alertFlags, deliveryRetention time.Duration, m *alerts.Metrics, sched *cron.Cron, hold *alerts.Hold) (*alerts.Service, error) {
+func startAlerts(eng *engine.Engine, log *slog.Logger, f alertFlags, deliveryRetention time.Duration, m *alerts.Metrics, sched *cron.Cron, hold *schedule.Hold) (*alerts.Service, error) {
 	retry, err := parseRetry(f.retry)
 	if err != nil {
 		return nil, err
 	}
-	allow, err := alerts.ParseAllow(f.allow)
+	allow, err := netguard.ParseAllow(f.allow)
 	if err != nil {
 		return nil, usageError{err}
 	}

@@ -14,9 +14,11 @@ import (
 	"github.com/robfig/cron/v3"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"github.com/watchword/watchword/alerts"
+
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/feeds"
+	"github.com/watchword/watchword/internal/netguard"
+	"github.com/watchword/watchword/internal/schedule"
 )
 
 // feedFlags are the serve flags of the feed poller.
@@ -36,8 +38,8 @@ func (f *feedFlags) register(fs *pflag.FlagSet) {
 
 // startFeeds opens the feed service on the engine's store and schedules
 // its feeds on the shared scheduler sched.
-func startFeeds(eng *engine.Engine, log *slog.Logger, f feedFlags, m *feeds.Metrics, sched *cron.Cron, hold *alerts.Hold) (*feeds.Service, error) {
-	allow, err := alerts.ParseAllow(f.allow)
+func startFeeds(eng *engine.Engine, log *slog.Logger, f feedFlags, m *feeds.Metrics, sched *cron.Cron, hold *schedule.Hold) (*feeds.Service, error) {
+	allow, err := netguard.ParseAllow(f.allow)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("--feed-allow: %w", err)}
 	}

@@ -16,19 +16,8 @@ import (
 	"github.com/watchword/watchword/internal/feeds"
 	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/internal/store"
+	"github.com/watchword/watchword/internal/testutil"
 )
-
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", within, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
 
 func apiCall(t *testing.T, method, u, token string) (int, string) {
 	t.Helper()
@@ -115,7 +104,7 @@ func TestRestoreStartsHeld(t *testing.T) {
 		t.Errorf("no loud HELD line in the log")
 	}
 	// Several ticks of both schedules pass, each skipped.
-	waitFor(t, 30*time.Second, "3 held alert evaluations and 3 held feed polls", func() bool {
+	testutil.WaitFor(t, "3 held alert evaluations and 3 held feed polls", 30*time.Second, func() bool {
 		return s.count("alerts: evaluation held after restore") >= 3 && s.count("feeds: poll held after restore") >= 3
 	})
 	if n, m := posts.Load(), fetches.Load(); n != 0 || m != 0 {
@@ -147,10 +136,10 @@ func TestRestoreStartsHeld(t *testing.T) {
 	if code, body := apiCall(t, "POST", s.base+"/api/admin/resume", "crash-token"); code != 200 || !strings.Contains(body, `"resumed":true`) {
 		t.Fatalf("resume: %d %s", code, body)
 	}
-	waitFor(t, 15*time.Second, "the pending delivery", func() bool { return posts.Load() >= 1 })
+	testutil.WaitFor(t, "the pending delivery", 15*time.Second, func() bool { return posts.Load() >= 1 })
 	// Over several more ticks (three feed polls, alert runs in between)
 	// nothing is sent again.
-	waitFor(t, 15*time.Second, "3 feed polls after resuming", func() bool { return fetches.Load() >= 3 })
+	testutil.WaitFor(t, "3 feed polls after resuming", 15*time.Second, func() bool { return fetches.Load() >= 3 })
 	if n := posts.Load(); n != 1 {
 		t.Errorf("after resuming the receiver got %d posts, want exactly 1", n)
 	}
@@ -178,7 +167,7 @@ func TestRestoreStartsHeld(t *testing.T) {
 		t.Fatalf("restore: %s", out)
 	}
 	s2 := startServer(t, dst2, append([]string{"--resume-schedulers"}, flags...)...)
-	waitFor(t, 15*time.Second, "the delivery of the second restore", func() bool { return posts.Load() >= 2 })
+	testutil.WaitFor(t, "the delivery of the second restore", 15*time.Second, func() bool { return posts.Load() >= 2 })
 	if s2.count("HELD:") != 0 || s2.count("resumed the schedulers of a restored store") != 1 {
 		t.Errorf("--resume-schedulers log: %d HELD lines", s2.count("HELD:"))
 	}

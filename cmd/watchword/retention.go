@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/internal/engine"
+	"github.com/watchword/watchword/internal/schedule"
 )
 
 // ageValue is a flag holding an age: a Go duration or whole days ("30d").
@@ -78,7 +79,7 @@ func (f *retentionFlags) delivery() time.Duration {
 // startRetention starts deleting articles past the retention in the
 // background (hourly, in small batches), once the hold of a restored
 // store is released; it stops when ctx ends or the engine closes.
-func startRetention(ctx context.Context, eng *engine.Engine, r engine.Retention, hold *alerts.Hold, log *slog.Logger) {
+func startRetention(ctx context.Context, eng *engine.Engine, r engine.Retention, hold *schedule.Hold, log *slog.Logger) {
 	if !r.Enabled() {
 		return
 	}

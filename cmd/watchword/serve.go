@@ -27,6 +27,7 @@ import (
 	"github.com/watchword/watchword/internal/feeds"
 	"github.com/watchword/watchword/internal/ingest"
 	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/schedule"
 	"github.com/watchword/watchword/web"
 )
 
@@ -133,7 +134,7 @@ func serve(ctx context.Context, o *serveOptions, stderr io.Writer) error {
 	// One scheduler for alerts and feeds. Deferred calls run last first:
 	// the feeds stop (cancelling polls in flight), then the alerts, then
 	// the scheduler, then the engine closes.
-	sched := alerts.NewCron(log)
+	sched := schedule.NewCron(log)
 	defer stopCron(sched, log, o.shutdown)
 	alertSvc, err := startAlerts(eng, log, o.alerts, o.retention.delivery(), alertMetrics, sched, hold)
 	if err != nil {
@@ -176,7 +177,7 @@ func serve(ctx context.Context, o *serveOptions, stderr io.Writer) error {
 // --resume-schedulers it is cleared at once; otherwise the returned hold
 // keeps alert evaluation, feed polling and webhook sending from running
 // until POST /api/admin/resume. nil: nothing is held.
-func holdOf(eng *engine.Engine, resume bool, log *slog.Logger) (*alerts.Hold, error) {
+func holdOf(eng *engine.Engine, resume bool, log *slog.Logger) (*schedule.Hold, error) {
 	reason, err := eng.Store().Held()
 	if err != nil || reason == "" {
 		return nil, err
@@ -191,11 +192,11 @@ func holdOf(eng *engine.Engine, resume bool, log *slog.Logger) (*alerts.Hold, er
 	log.Warn("HELD: this store was "+reason+"; alert evaluation, feed polling and webhook sending are held "+
 		"so that testing a backup never sends a webhook twice (search and ingest work). "+
 		"Release them with POST /api/admin/resume (with the token) or restart with --resume-schedulers", "held", reason)
-	return alerts.NewHold(reason), nil
+	return schedule.NewHold(reason), nil
 }
 
 // resumeHeld clears the held mark durably, then releases the hold.
-func resumeHeld(eng *engine.Engine, hold *alerts.Hold, log *slog.Logger) error {
+func resumeHeld(eng *engine.Engine, hold *schedule.Hold, log *slog.Logger) error {
 	if held, _ := hold.Held(); !held {
 		return nil
 	}

@@ -3,30 +3,32 @@ package feeds
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/extract"
+	"github.com/watchword/watchword/internal/testutil"
 )
 
-// webhook is a local alert receiver that records the article ids of
-// every delivery.
+// webhook is a local alert receiver.
 type webhook struct {
-	mu       sync.Mutex
-	articles map[string]int // article id -> deliveries that carried it
-	n        int
+	*testutil.Receiver
+	t *testing.T
 }
 
-func newWebhook(t *testing.T) (*webhook, *httptest.Server) {
-	h := &webhook{articles: map[string]int{}}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
+func newWebhook(t *testing.T) (*webhook, *testutil.Receiver) {
+	rc := testutil.NewReceiver(t, nil)
+	return &webhook{rc, t}, rc
+}
+
+// counts is the number of deliveries and, per article id, how many of
+// them carried it.
+func (h *webhook) counts() (int, map[string]int) {
+	got := h.Requests()
+	per := map[string]int{}
+	for _, m := range got {
 		var p struct {
 			Type string `json:"type"`
 			Data struct {
@@ -35,28 +37,14 @@ func newWebhook(t *testing.T) (*webhook, *httptest.Server) {
 				} `json:"matches"`
 			} `json:"data"`
 		}
-		if err := json.Unmarshal(body, &p); err != nil || p.Type != alerts.EventMatched {
-			t.Errorf("webhook got %q (%v)", body, err)
+		if err := json.Unmarshal(m.Body, &p); err != nil || p.Type != alerts.EventMatched {
+			h.t.Errorf("webhook got %q (%v)", m.Body, err)
 		}
-		h.mu.Lock()
-		h.n++
-		for _, m := range p.Data.Matches {
-			h.articles[m.ID]++
+		for _, a := range p.Data.Matches {
+			per[a.ID]++
 		}
-		h.mu.Unlock()
-	}))
-	t.Cleanup(srv.Close)
-	return h, srv
-}
-
-func (h *webhook) counts() (int, map[string]int) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	out := map[string]int{}
-	for k, v := range h.articles {
-		out[k] = v
 	}
-	return h.n, out
+	return len(got), per
 }
 
 func extractor(t *testing.T) engine.ExtractFunc {
@@ -122,7 +110,7 @@ func TestFeedEntryFiresAlertOnce(t *testing.T) {
 		}
 	}
 	run(1)
-	waitFor(t, "the delivery", 10*time.Second, func() bool { n, _ := hook.counts(); return n == 1 })
+	testutil.WaitFor(t, "the delivery", 10*time.Second, func() bool { n, _ := hook.counts(); return n == 1 })
 
 	// Republished, reordered, with a new date: not ingested, not sent.
 	m2 := match

@@ -26,8 +26,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/watchword/watchword/alerts"
+	"github.com/watchword/watchword/internal/netguard"
 	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/schedule"
 )
 
 // Limits and defaults of a feed.
@@ -93,9 +94,9 @@ type View struct {
 // URL and site URL as scheme, host and path only, since a query string
 // (?apikey=...) or user info often carries the subscriber's credentials.
 func (v View) Redacted() View {
-	v.URL = alerts.RedactURL(v.URL)
+	v.URL = netguard.RedactURL(v.URL)
 	if v.SiteURL != "" {
-		v.SiteURL = alerts.RedactURL(v.SiteURL)
+		v.SiteURL = netguard.RedactURL(v.SiteURL)
 	}
 	v.URLsRedacted = true
 	return v
@@ -144,8 +145,8 @@ func (in *Input) apply(f *Feed) {
 
 // Rules are the server-side limits Validate applies.
 type Rules struct {
-	MinInterval time.Duration // shortest allowed schedule interval
-	Guard       *alerts.Guard // address policy
+	MinInterval time.Duration   // shortest allowed schedule interval
+	Guard       *netguard.Guard // address policy
 }
 
 // Validate normalizes and checks a feed. Errors are *news.Error.
@@ -166,7 +167,7 @@ func (f *Feed) Validate(r Rules) error {
 	if f.Schedule == "" {
 		f.Schedule = DefaultSchedule
 	}
-	if _, err := alerts.ParseSchedule(f.Schedule, "UTC", r.MinInterval, time.Now()); err != nil {
+	if _, err := schedule.Parse(f.Schedule, "UTC", r.MinInterval, time.Now()); err != nil {
 		return err
 	}
 	return r.Guard.CheckURL("url", f.URL)

@@ -11,6 +11,7 @@ import (
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/ingest"
 	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/testutil"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -395,7 +396,7 @@ func TestBackoff(t *testing.T) {
 	if err := e.svc.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "a failed scheduled poll", 5*time.Second, func() bool {
+	testutil.WaitFor(t, "a failed scheduled poll", 5*time.Second, func() bool {
 		f, _ := e.svc.Get(v.ID)
 		return f.ConsecutiveFailures > 0
 	})
@@ -406,7 +407,7 @@ func TestBackoff(t *testing.T) {
 	}
 	until := *f.BackoffUntil
 	o.serve("application/rss+xml", rss("Busy", itemA), "")
-	waitFor(t, "the poll after the backoff", 8*time.Second, func() bool {
+	testutil.WaitFor(t, "the poll after the backoff", 8*time.Second, func() bool {
 		f, _ := e.svc.Get(v.ID)
 		return f.ItemsIngested == 1
 	})
@@ -431,17 +432,6 @@ func TestBackoff(t *testing.T) {
 	}
 	if f, _ := e.svc.Get(v.ID); f.NextPollAt != nil {
 		t.Errorf("a paused feed has next_poll_at %v", f.NextPollAt)
-	}
-}
-
-func waitFor(t *testing.T, what string, d time.Duration, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -549,7 +539,7 @@ func TestStopCancelsPolls(t *testing.T) {
 	v := e.create(t, o.url("/slow"), nil)
 	done := make(chan error, 1)
 	go func() { _, err := e.svc.Poll(v.ID); done <- err }()
-	waitFor(t, "the request", 5*time.Second, func() bool { return len(o.requests()) == 1 })
+	testutil.WaitFor(t, "the request", 5*time.Second, func() bool { return len(o.requests()) == 1 })
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	if err := e.svc.Stop(ctx); err != nil {

@@ -9,11 +9,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
-	"strings"
 	"time"
 
-	"github.com/watchword/watchword/alerts"
+	"github.com/watchword/watchword/internal/netguard"
 )
 
 // maxRedirects is how many redirects a fetch follows.
@@ -49,21 +47,10 @@ type fetchError struct {
 
 func (e *fetchError) Error() string { return e.msg }
 
-func newFetcher(g *alerts.Guard, timeout time.Duration, maxBytes int64, userAgent string) *fetcher {
-	dialer := &net.Dialer{Timeout: 10 * time.Second, Control: g.Control}
-	tr := &http.Transport{
-		Proxy:                 nil, // dial the feed's host itself, so the guard sees its IP
-		DialContext:           dialer.DialContext,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: timeout,
-		MaxIdleConns:          32,
-		MaxIdleConnsPerHost:   2,
-		IdleConnTimeout:       90 * time.Second,
-	}
+func newFetcher(g *netguard.Guard, timeout time.Duration, maxBytes int64, userAgent string) *fetcher {
 	return &fetcher{
-		client: &http.Client{
-			Transport: tr,
-			Timeout:   timeout,
+		client: netguard.NewClient(g, netguard.ClientOptions{
+			Timeout: timeout, MaxIdleConns: 32, MaxIdleConnsPerHost: 2,
 			CheckRedirect: func(req *http.Request, via []*http.Request) error {
 				if len(via) > maxRedirects {
 					return fmt.Errorf("more than %d redirects", maxRedirects)
@@ -73,7 +60,7 @@ func newFetcher(g *alerts.Guard, timeout time.Duration, maxBytes int64, userAgen
 				}
 				return nil
 			},
-		},
+		}),
 		userAgent: userAgent,
 		maxBytes:  maxBytes,
 	}
@@ -108,7 +95,7 @@ func (f *fetcher) fetch(ctx context.Context, rawURL, etag, lastModified string) 
 	case resp.StatusCode/100 != 2:
 		fe := &fetchError{status: resp.StatusCode, msg: "HTTP " + resp.Status}
 		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-			fe.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+			fe.retryAfter = netguard.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 		}
 		return nil, fe
 	}
@@ -141,7 +128,7 @@ func describe(err error) string {
 	}
 	var ne net.Error
 	switch {
-	case errors.Is(err, alerts.ErrRefused):
+	case errors.Is(err, netguard.ErrRefused):
 		return err.Error()
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
 		return "timed out"
@@ -149,19 +136,4 @@ func describe(err error) string {
 		return "canceled"
 	}
 	return err.Error()
-}
-
-// parseRetryAfter reads a Retry-After value (seconds or an HTTP date).
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(v); err == nil && n > 0 {
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
 }

@@ -6,11 +6,12 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/watchword/watchword/alerts"
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/ingest"
+	"github.com/watchword/watchword/internal/netguard"
 	"github.com/watchword/watchword/internal/news"
-	bolt "go.etcd.io/bbolt"
 )
 
 // PollResult is what one poll did.
@@ -310,7 +311,7 @@ func (s *Service) commit(f *Feed, res *PollResult, pf *ingest.ParsedFeed, entrie
 	if res.Added+res.Updated+res.Rejected > 0 {
 		lv = s.log.Info
 	}
-	lv("feeds: polled", "feed", f.ID, "url", alerts.RedactURL(f.URL), "status", res.Status, "entries", res.Entries,
+	lv("feeds: polled", "feed", f.ID, "url", netguard.RedactURL(f.URL), "status", res.Status, "entries", res.Entries,
 		"added", res.Added, "updated", res.Updated, "rejected", res.Rejected, "took_ms", res.TookMS)
 	return res, nil
 }
@@ -359,7 +360,7 @@ func (s *Service) fail(f *Feed, res *PollResult, err error, now, start time.Time
 	if g.BackoffUntil != nil {
 		until = g.BackoffUntil.Format(time.RFC3339)
 	}
-	s.log.Warn("feeds: poll failed", "feed", f.ID, "url", alerts.RedactURL(f.URL), "err", fe.msg,
+	s.log.Warn("feeds: poll failed", "feed", f.ID, "url", netguard.RedactURL(f.URL), "err", fe.msg,
 		"http_status", fe.status, "failures", g.ConsecutiveFailures, "backoff_until", until)
 	return res, nil
 }

@@ -11,10 +11,12 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
-	"github.com/watchword/watchword/alerts"
-	"github.com/watchword/watchword/internal/engine"
-	"github.com/watchword/watchword/internal/news"
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/watchword/watchword/internal/engine"
+	"github.com/watchword/watchword/internal/netguard"
+	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/schedule"
 )
 
 // Defaults of Config.
@@ -45,12 +47,12 @@ type Config struct {
 	Now         func() time.Time
 	// Cron, when set, is a scheduler shared with other services (alerts):
 	// the feeds add and remove their entries but neither start nor stop
-	// it. nil: the service makes its own (alerts.NewCron), starts it in
+	// it. nil: the service makes its own (schedule.NewCron), starts it in
 	// Start and stops it in Stop.
 	Cron *cron.Cron
 	// Hold, when held, skips scheduled polls and refuses manual ones
 	// until it is released (a restored store). nil: not held.
-	Hold *alerts.Hold
+	Hold *schedule.Hold
 }
 
 // Service owns the feeds: CRUD, their schedule and the poller.
@@ -59,7 +61,7 @@ type Service struct {
 	eng   *engine.Engine
 	db    *bolt.DB
 	log   *slog.Logger
-	guard *alerts.Guard
+	guard *netguard.Guard
 	rules Rules
 	fetch *fetcher
 	now   func() time.Time
@@ -76,7 +78,7 @@ type Service struct {
 	cron    *cron.Cron
 	ownCron bool
 	stopped bool
-	entries map[string]cron.EntryID
+	entries schedule.Entries
 }
 
 // New opens the feed buckets in the engine's store.
@@ -110,8 +112,8 @@ func New(cfg Config) (*Service, error) {
 	}
 	s := &Service{
 		cfg: cfg, eng: cfg.Engine, db: cfg.Engine.Store().DB(), log: cfg.Logger, now: cfg.Now,
-		guard: &alerts.Guard{Allow: cfg.Allow}, slots: make(chan struct{}, cfg.Workers),
-		locks: map[string]*feedLock{}, entries: map[string]cron.EntryID{},
+		guard: &netguard.Guard{Allow: cfg.Allow}, slots: make(chan struct{}, cfg.Workers),
+		locks: map[string]*feedLock{},
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.rules = Rules{MinInterval: cfg.MinInterval, Guard: s.guard}
@@ -133,7 +135,7 @@ func (s *Service) Start() error {
 	s.schedMu.Lock()
 	s.cron, s.ownCron = s.cfg.Cron, s.cfg.Cron == nil
 	if s.ownCron {
-		s.cron = alerts.NewCron(s.log)
+		s.cron = schedule.NewCron(s.log)
 	}
 	s.schedMu.Unlock()
 	all, err := s.List()
@@ -156,12 +158,7 @@ func (s *Service) Stop(ctx context.Context) error {
 	s.schedMu.Lock()
 	s.stopped = true
 	c := s.cron
-	for id, eid := range s.entries {
-		if c != nil {
-			c.Remove(eid)
-		}
-		delete(s.entries, id)
-	}
+	s.entries.RemoveAll(c)
 	s.cron = nil
 	s.schedMu.Unlock()
 	if c != nil && s.ownCron {
@@ -186,39 +183,30 @@ func (s *Service) reschedule(f *Feed) {
 	if s.cron == nil || s.stopped {
 		return
 	}
-	if eid, ok := s.entries[f.ID]; ok {
-		s.cron.Remove(eid)
-		delete(s.entries, f.ID)
-	}
+	s.entries.Remove(s.cron, f.ID)
 	if !f.Enabled {
 		return
 	}
-	sched, err := alerts.ParseSchedule(f.Schedule, "UTC", 0, s.now())
+	sched, err := schedule.Parse(f.Schedule, "UTC", 0, s.now())
 	if err != nil {
 		s.log.Error("feeds: cannot schedule feed", "feed", f.ID, "err", err)
 		return
 	}
 	id := f.ID
-	s.entries[id] = s.cron.Schedule(sched, cron.FuncJob(func() { s.scheduled(id) }))
+	s.entries.Put(s.cron, id, sched, func() { s.scheduled(id) })
 }
 
 func (s *Service) unschedule(id string) {
 	s.schedMu.Lock()
 	defer s.schedMu.Unlock()
-	if eid, ok := s.entries[id]; ok && s.cron != nil {
-		s.cron.Remove(eid)
-	}
-	delete(s.entries, id)
+	s.entries.Remove(s.cron, id)
 }
 
 // nextRun is the scheduler's next firing of a feed (zero when unknown).
 func (s *Service) nextRun(id string) time.Time {
 	s.schedMu.Lock()
 	defer s.schedMu.Unlock()
-	if eid, ok := s.entries[id]; ok && s.cron != nil {
-		return s.cron.Entry(eid).Next
-	}
-	return time.Time{}
+	return s.entries.Next(s.cron, id)
 }
 
 // begin registers a poll in flight; false once Stop has begun.
@@ -316,7 +304,7 @@ func (s *Service) Create(in *Input) (View, error) {
 		return View{}, err
 	}
 	s.reschedule(f)
-	s.log.Info("feeds: created", "feed", f.ID, "url", alerts.RedactURL(f.URL), "schedule", f.Schedule)
+	s.log.Info("feeds: created", "feed", f.ID, "url", netguard.RedactURL(f.URL), "schedule", f.Schedule)
 	return s.view(f), nil
 }
 
@@ -439,7 +427,7 @@ func (s *Service) view(f *Feed) View {
 	if !f.Enabled {
 		return v
 	}
-	sched, err := alerts.ParseSchedule(f.Schedule, "UTC", 0, s.now())
+	sched, err := schedule.Parse(f.Schedule, "UTC", 0, s.now())
 	if err != nil {
 		return v
 	}
@@ -472,7 +460,7 @@ func backoff(interval time.Duration, n int) time.Duration {
 
 // interval estimates a schedule's interval from two consecutive firings.
 func interval(spec string, now time.Time) time.Duration {
-	sched, err := alerts.ParseSchedule(spec, "UTC", 0, now)
+	sched, err := schedule.Parse(spec, "UTC", 0, now)
 	if err != nil {
 		return time.Hour
 	}

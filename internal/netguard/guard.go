@@ -1,4 +1,4 @@
-package alerts
+package netguard
 
 import (
 	"context"
@@ -36,14 +36,14 @@ func ParseAllow(s string) ([]netip.Prefix, error) {
 		if !strings.Contains(f, "/") {
 			a, err := netip.ParseAddr(f)
 			if err != nil {
-				return nil, fmt.Errorf("alerts: webhook allow %q: %w", f, err)
+				return nil, fmt.Errorf("netguard: allow list entry %q: %w", f, err)
 			}
 			out = append(out, netip.PrefixFrom(a, a.BitLen()))
 			continue
 		}
 		p, err := netip.ParsePrefix(f)
 		if err != nil {
-			return nil, fmt.Errorf("alerts: webhook allow %q: %w", f, err)
+			return nil, fmt.Errorf("netguard: allow list entry %q: %w", f, err)
 		}
 		out = append(out, p.Masked())
 	}

@@ -1,4 +1,4 @@
-package alerts
+package schedule
 
 import (
 	"fmt"
@@ -69,7 +69,7 @@ func TestScheduleMinimumInterval(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.tz+" "+c.spec+" "+c.min.String(), func(t *testing.T) {
-			_, err := ParseSchedule(c.spec, c.tz, c.min, now)
+			_, err := Parse(c.spec, c.tz, c.min, now)
 			switch {
 			case c.refuse == "" && err != nil:
 				t.Fatalf("refused: %v", err)
@@ -165,35 +165,10 @@ func BenchmarkShortestGap(b *testing.B) {
 	} {
 		b.Run(c.tz+" "+c.spec, func(b *testing.B) {
 			for b.Loop() {
-				if _, err := ParseSchedule(c.spec, c.tz, c.min, now); err != nil {
+				if _, err := Parse(c.spec, c.tz, c.min, now); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
-	}
-}
-
-// TestValidateChecksEveryFiring: alert create and edit go through the
-// whole check, in the alert's time zone.
-func TestValidateChecksEveryFiring(t *testing.T) {
-	e := newEnv(t, func(c *Config) { c.Allow = nil; c.MinInterval = 10 * time.Minute })
-	in := func(spec, tz string) *Input {
-		return &Input{Name: strp("n"), Query: strp("ukraine"), Schedule: strp(spec), Timezone: strp(tz), WebhookURL: strp("https://93.184.215.14/hook")}
-	}
-	if _, err := e.svc.Create(in("0,10,20,30,40,50,51,52,53,54,55,56,57,58,59 9 * * *", "UTC")); news.ErrorCode(err) != news.ECodeInvalid {
-		t.Fatalf("burst at the end of the hour: %v", err)
-	}
-	if _, err := e.svc.Create(in("2,58 1 * * *", "America/New_York")); news.ErrorCode(err) != news.ECodeInvalid {
-		t.Fatalf("01:58 EDT then 01:02 EST: %v", err)
-	}
-	v, err := e.svc.Create(in("2,58 1 * * *", "Asia/Tokyo"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.svc.Update(v.ID, &Input{Timezone: strp("America/New_York")}); news.ErrorCode(err) != news.ECodeInvalid {
-		t.Fatalf("edit into a zone with a repeated hour: %v", err)
-	}
-	if _, err := e.svc.Update(v.ID, &Input{Schedule: strp("0,59 0,23 1,31 * *")}); news.ErrorCode(err) != news.ECodeInvalid {
-		t.Fatalf("edit to fire at 23:59 on the 31st and 00:00 on the 1st: %v", err)
 	}
 }

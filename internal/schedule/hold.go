@@ -1,4 +1,4 @@
-package alerts
+package schedule
 
 import (
 	"sync"
