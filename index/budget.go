@@ -219,7 +219,7 @@ func fuzzyLeast(edits int) int {
 	if edits >= 2 {
 		return query.FuzzyTwoExpansions
 	}
-	return query.PatternExpansions
+	return query.FuzzyOneExpansions
 }
 
 // spend adds n expansions of the pattern at pos.

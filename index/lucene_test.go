@@ -174,22 +174,23 @@ func TestPatternBudget(t *testing.T) {
 		t.Fatalf("2 × 20 within 40: %v", err)
 	}
 	wantBroad(t, compile("alpha1? alpha2? alpha3?", 40), 16, "counts at least 20")
-	// alpha10~1 matches alpha10 … alpha19 and alpha0? no: alpha1 (deleting
-	// the 0) is absent, alpha20, alpha30, alpha40: 13 terms, counted 20.
-	if err := compile("alpha10~1 alpha20~1", 40); err != nil {
-		t.Fatalf("two fuzzy terms within 40: %v", err)
+	// alpha10~1 matches alpha10 … alpha19, alpha20, alpha30, alpha40 (not
+	// alpha1, absent): 13 terms, counted 50 (a fuzzy term of one edit
+	// counts at least 50).
+	if err := compile("alpha10~1 alpha20~1", 100); err != nil {
+		t.Fatalf("two fuzzy terms within 100: %v", err)
 	}
-	wantBroad(t, compile("alpha10~1 alpha20~1", 39), 10, "more than 39")
+	wantBroad(t, compile("alpha10~1 alpha20~1", 99), 10, "more than 99")
 	// A fuzzy term over the budget alone stops there.
 	wantBroad(t, compile("x alpha10~2", 25), 2, "more than 25 words")
-	// Two edits count 100 each before anything is looked up: ten fit in
-	// the default budget of 1,000, the eleventh is refused where it stands
+	// Two edits count 250 each before anything is looked up: four fit in
+	// the default budget of 1,000, the fifth is refused where it stands
 	// (at 20 each, fifty took 0.6 s to refuse at 1M).
-	ten := strings.Repeat("alpha10~2 ", 10)
-	if err := compile(ten, query.DefaultMaxExpansions); err != nil {
-		t.Fatalf("ten fuzzy terms of two edits: %v", err)
+	four := strings.Repeat("alpha10~2 ", 4)
+	if err := compile(four, query.DefaultMaxExpansions); err != nil {
+		t.Fatalf("four fuzzy terms of two edits: %v", err)
 	}
-	wantBroad(t, compile(ten+"beta~2", query.DefaultMaxExpansions), len(ten), "counts at least 100")
+	wantBroad(t, compile(four+"beta~2", query.DefaultMaxExpansions), len(four), "counts at least 250")
 	// The literal prefix is counted after folding: Ä? is one letter.
 	n, _ := query.Parse("ää?")
 	if _, err := ix.Compile(context.Background(), n, query.Limits{MinPrefix: 3}); err == nil {

@@ -29,10 +29,18 @@ const (
 	PatternExpansions = 20
 	// FuzzyTwoExpansions is the least a fuzzy term of edit distance 2
 	// counts: its automaton walks far more of the dictionary than one
-	// edit's, and each also looks up about a thousand one-edit
-	// neighbours (hostile bench at 1M: 50 such terms took 0.6 s to refuse
-	// at 20 each), so at most ten fit in the default budget.
-	FuzzyTwoExpansions = 100
+	// edit's, each also looks up about a thousand one-edit neighbours,
+	// and it reads the postings of every word it finds. At 1M articles
+	// each such term mapped about 22 MiB more of the index into memory
+	// and 50 took 0.6 s to refuse at 20 each; at 250, four fit in the
+	// default budget. Elasticsearch bounds the same cost differently, with
+	// at most 50 expansions per fuzzy term.
+	FuzzyTwoExpansions = 250
+	// FuzzyOneExpansions is the least a fuzzy term of edit distance 1
+	// counts: it looks up about a thousand one-edit neighbours and the
+	// postings of what it finds (the hostile bench's 200 such terms at 1M
+	// ran 50 of them at 20 each before the refusal); at 50, twenty fit.
+	FuzzyOneExpansions = 50
 )
 
 // Limits is the budget of one query: what it may cost is checked before
