@@ -71,7 +71,7 @@ func newEnvWith(t *testing.T, mutate func(*Config), beforeStart func(*Service)) 
 
 func (e *env) ingest(t *testing.T, arts ...*news.Article) {
 	t.Helper()
-	if _, rej, err := e.eng.Ingest(arts); err != nil || len(rej) > 0 {
+	if _, rej, err := e.eng.Ingest(context.Background(), arts); err != nil || len(rej) > 0 {
 		t.Fatalf("ingest: %v %v", err, rej)
 	}
 }
@@ -287,7 +287,7 @@ func TestNewMatchesAreSentOnce(t *testing.T) {
 	e.ingest(t, art("n1", "Ukraine grain deal."), art("n2", "Weather in Spain."), art("n3", "Kyiv and Ukraine."),
 		art("n4", "Ukraine again."), art("n5", "Ukraine five."))
 	e.ingest(t, art("gone", "Ukraine story that is deleted."))
-	if err := e.eng.Delete("gone"); err != nil {
+	if err := e.eng.Delete(context.Background(), "gone"); err != nil {
 		t.Fatal(err)
 	}
 	res, err = e.svc.RunNow(a.ID)
@@ -348,7 +348,7 @@ func TestNewMatchesAreSentOnce(t *testing.T) {
 	if _, err := e.svc.RunNow(a.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.eng.Delete("late"); err != nil {
+	if err := e.eng.Delete(context.Background(), "late"); err != nil {
 		t.Fatal(err)
 	}
 	// An attempt may have built its payload just before the delete and be

@@ -168,7 +168,7 @@ func TestPruneNeverSendsTwice(t *testing.T) {
 	// x1 is updated (a new sequence, above a's watermark): not sent again.
 	e.ingest(t, art("x1", "Grain prices, updated."))
 	// x2 is deleted; a prune notes it gone; it comes back 10 days later.
-	if err := e.eng.Delete("x2"); err != nil {
+	if err := e.eng.Delete(context.Background(), "x2"); err != nil {
 		t.Fatal(err)
 	}
 	e.prune(t)
@@ -183,7 +183,7 @@ func TestPruneNeverSendsTwice(t *testing.T) {
 
 	// x2 is deleted again and stays away past the retention: its record
 	// goes, and when the id comes back it is a new article to a.
-	if err := e.eng.Delete("x2"); err != nil {
+	if err := e.eng.Delete(context.Background(), "x2"); err != nil {
 		t.Fatal(err)
 	}
 	e.prune(t) // notes x2 gone (the earlier note was cleared when it came back)

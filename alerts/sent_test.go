@@ -1,6 +1,7 @@
 package alerts
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -68,7 +69,7 @@ func TestReingestNeverSentTwicePerAlert(t *testing.T) {
 	// x1 now also matches b; x2 is deleted and ingested again; x3 now
 	// matches a.
 	e.ingest(t, art("x1", "Ukraine grain story."))
-	if err := e.eng.Delete("x2"); err != nil {
+	if err := e.eng.Delete(context.Background(), "x2"); err != nil {
 		t.Fatal(err)
 	}
 	e.ingest(t, art("x2", "Grain from Ukraine, again."), art("x3", "Weather in Ukraine."))

@@ -69,7 +69,7 @@ func newAlertsUIServer(t *testing.T, mutate func(*alerts.Config)) (*httptest.Ser
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
 	ingestOne := func(a *news.Article) {
-		if _, rej, err := eng.Ingest([]*news.Article{a}); err != nil || len(rej) > 0 {
+		if _, rej, err := eng.Ingest(context.Background(), []*news.Article{a}); err != nil || len(rej) > 0 {
 			t.Fatalf("ingest: %v %v", err, rej)
 		}
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -173,7 +174,7 @@ func runBenchAlerts(o *benchAlertsOptions, stdout, stderr io.Writer) error {
 				arts = append(arts, a)
 				next++
 			}
-			if _, _, err := eng.Ingest(arts); err != nil {
+			if _, _, err := eng.Ingest(context.Background(), arts); err != nil {
 				return err
 			}
 			done += k

@@ -34,7 +34,7 @@ func buildFullStore(t *testing.T, n int) string {
 	for i := 0; i < n; i++ {
 		arts = append(arts, &news.Article{ID: fmt.Sprintf("c%d", i), Body: strings.Repeat(fmt.Sprintf("corruptword story %d from Tbilisi. ", i), 20)})
 	}
-	if _, _, err := eng.Ingest(arts[:n/2]); err != nil {
+	if _, _, err := eng.Ingest(context.Background(), arts[:n/2]); err != nil {
 		t.Fatal(err)
 	}
 	loop := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
@@ -47,7 +47,7 @@ func buildFullStore(t *testing.T, n int) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := eng.Ingest(arts[n/2:]); err != nil {
+	if _, _, err := eng.Ingest(context.Background(), arts[n/2:]); err != nil {
 		t.Fatal(err)
 	}
 	if r, err := asvc.RunNow(v.ID); err != nil || r.Matches == 0 {

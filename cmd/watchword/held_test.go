@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -71,7 +72,7 @@ func TestRestoreStartsHeld(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := eng.Ingest([]*news.Article{{ID: "h1", Body: "A heldword story from Tbilisi."}}); err != nil {
+	if _, _, err := eng.Ingest(context.Background(), []*news.Article{{ID: "h1", Body: "A heldword story from Tbilisi."}}); err != nil {
 		t.Fatal(err)
 	}
 	if r, err := asvc.RunNow(v.ID); err != nil || r.Deliveries != 1 {

@@ -95,7 +95,7 @@ func TestFeedEntryFiresAlertOnce(t *testing.T) {
 	if r := e.poll(t, feed.ID); r.Added != 2 {
 		t.Fatalf("poll 1: %+v", r)
 	}
-	if a, _ := e.eng.Article(idOf(match.guid)); a == nil || len(a.Speakers) == 0 {
+	if a, _ := e.eng.Article(context.Background(), idOf(match.guid)); a == nil || len(a.Speakers) == 0 {
 		t.Fatalf("no speakers extracted from the feed entry: %+v", a)
 	}
 

@@ -223,7 +223,7 @@ func TestPollAtom(t *testing.T) {
 	if r.Added != 2 || r.Feed.Source != "Desk" || r.Feed.Title != "Atom Desk" {
 		t.Fatalf("poll 1: %+v", r)
 	}
-	one, err := e.eng.Article(idOf("tag:desk.example,2025:1"))
+	one, err := e.eng.Article(context.Background(), idOf("tag:desk.example,2025:1"))
 	if err != nil || one.Body != "First & foremost." || one.URL != "https://desk.example/one" || one.Source != "Desk" {
 		t.Fatalf("atom entry stored as %+v (%v)", one, err)
 	}
@@ -233,7 +233,7 @@ func TestPollAtom(t *testing.T) {
 	if r.Added != 0 || r.Updated != 1 || r.Unchanged != 1 {
 		t.Fatalf("poll 2: %+v", r)
 	}
-	two, _ := e.eng.Article(idOf("tag:desk.example,2025:2"))
+	two, _ := e.eng.Article(context.Background(), idOf("tag:desk.example,2025:2"))
 	if two.Title != "Atom two, retitled" || !two.Date.Equal(time.Date(2025, 3, 3, 10, 0, 0, 0, time.UTC)) {
 		t.Errorf("edited atom entry: %q %v", two.Title, two.Date)
 	}
@@ -320,7 +320,7 @@ func TestSeenSetPrunedAndDeletedArticlesStayDeleted(t *testing.T) {
 		t.Fatalf("B back: %+v", r)
 	}
 	// A user deletes A; the feed still lists it, then edits it.
-	if err := e.eng.Delete(idOf(guidA)); err != nil {
+	if err := e.eng.Delete(context.Background(), idOf(guidA)); err != nil {
 		t.Fatal(err)
 	}
 	if r := e.poll(t, v.ID); r.Added != 0 || r.Unchanged != 2 {
@@ -345,7 +345,7 @@ func TestSeenSetPrunedAndDeletedArticlesStayDeleted(t *testing.T) {
 	if len(e.stored(t)) != 1 {
 		t.Error("deleting the feed deleted its articles")
 	}
-	if _, err := e.svc.Poll(v.ID); news.ErrorCode(err) != news.ECodeNotFound {
+	if _, err := e.svc.Poll(context.Background(), v.ID); news.ErrorCode(err) != news.ECodeNotFound {
 		t.Errorf("poll of a deleted feed: %v", err)
 	}
 }
@@ -460,7 +460,7 @@ func TestGuard(t *testing.T) {
 	// Saved under an allow list, polled without one.
 	lax := newEnvOn(t, strict.eng, nil)
 	v := lax.create(t, o.url("/feed?key=abc"), nil)
-	r, err := strict.svc.Poll(v.ID)
+	r, err := strict.svc.Poll(context.Background(), v.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -538,7 +538,7 @@ func TestStopCancelsPolls(t *testing.T) {
 	})
 	v := e.create(t, o.url("/slow"), nil)
 	done := make(chan error, 1)
-	go func() { _, err := e.svc.Poll(v.ID); done <- err }()
+	go func() { _, err := e.svc.Poll(context.Background(), v.ID); done <- err }()
 	testutil.WaitFor(t, "the request", 5*time.Second, func() bool { return len(o.requests()) == 1 })
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
@@ -551,7 +551,7 @@ func TestStopCancelsPolls(t *testing.T) {
 	if f, _ := e.svc.Get(v.ID); f.ConsecutiveFailures != 0 || f.LastStatus != "" {
 		t.Errorf("a cancelled poll was recorded: %+v", f)
 	}
-	if _, err := e.svc.Poll(v.ID); news.ErrorCode(err) != news.ECodeUnavailable {
+	if _, err := e.svc.Poll(context.Background(), v.ID); news.ErrorCode(err) != news.ECodeUnavailable {
 		t.Errorf("poll after Stop: %v", err)
 	}
 }
