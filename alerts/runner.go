@@ -233,9 +233,15 @@ func (s *Service) RunAlerts(alerts []*Alert) (*RunResult, error) {
 }
 
 // RunNow runs one alert now, through the same code path as the scheduler.
-func (s *Service) RunNow(id string) (*RunResult, error) {
+// A ctx already done stops it before it evaluates anything; once begun,
+// a run commits as a whole (its watermark, sent-set and deliveries move
+// together).
+func (s *Service) RunNow(ctx context.Context, id string) (*RunResult, error) {
 	if err := s.cfg.Hold.Refuse("alert evaluation"); err != nil {
 		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("alerts: run %s: %w", id, context.Cause(ctx))
 	}
 	a, err := s.load(id)
 	if err != nil {

@@ -317,7 +317,7 @@ func testMigrateLayout1(t *testing.T, batch, cut int) {
 	}
 
 	// Deleting an alert removes its deliveries, old and new.
-	if err := svc.Delete(alA.ID); err != nil {
+	if err := svc.Delete(context.Background(), alA.ID); err != nil {
 		t.Fatal(err)
 	}
 	if err := eng.Store().DB().View(func(tx *bolt.Tx) error {

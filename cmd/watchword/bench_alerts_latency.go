@@ -240,7 +240,7 @@ func runBenchAlertsLatency(o *benchAlertsLatencyOptions, stdout, stderr io.Write
 	if len(old) > 0 {
 		fmt.Fprintf(stdout, "deleting %d alerts left in %s\n", len(old), wwDir)
 		for _, a := range old {
-			if err := svc.Delete(a.ID); err != nil {
+			if err := svc.Delete(context.Background(), a.ID); err != nil {
 				return err
 			}
 		}

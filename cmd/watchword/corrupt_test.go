@@ -43,14 +43,14 @@ func buildFullStore(t *testing.T, n int) string {
 		t.Fatal(err)
 	}
 	name, q, hook := "c", "corruptword", "http://127.0.0.1:9/hook"
-	v, err := asvc.Create(&alerts.Input{Name: &name, Query: &q, WebhookURL: &hook})
+	v, err := asvc.Create(context.Background(), &alerts.Input{Name: &name, Query: &q, WebhookURL: &hook})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := eng.Ingest(context.Background(), arts[n/2:]); err != nil {
 		t.Fatal(err)
 	}
-	if r, err := asvc.RunNow(v.ID); err != nil || r.Matches == 0 {
+	if r, err := asvc.RunNow(context.Background(), v.ID); err != nil || r.Matches == 0 {
 		t.Fatalf("run: %+v %v", r, err)
 	}
 	fsvc, err := feeds.New(feeds.Config{Engine: eng, Logger: quietLog, Allow: loop})

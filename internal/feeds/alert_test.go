@@ -81,7 +81,7 @@ func TestFeedEntryFiresAlertOnce(t *testing.T) {
 	})
 	hook, hookSrv := newWebhook(t)
 	name, q, url := "Peskov", "speaker:peskov", hookSrv.URL+"/hook"
-	alert, err := al.Create(&alerts.Input{Name: &name, Query: &q, WebhookURL: &url, Schedule: strp("@daily")})
+	alert, err := al.Create(context.Background(), &alerts.Input{Name: &name, Query: &q, WebhookURL: &url, Schedule: strp("@daily")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestFeedEntryFiresAlertOnce(t *testing.T) {
 
 	run := func(want int) {
 		t.Helper()
-		res, err := al.RunNow(alert.ID)
+		res, err := al.RunNow(context.Background(), alert.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
