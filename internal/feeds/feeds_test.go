@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"runtime"
 	"strings"
@@ -574,5 +575,54 @@ func TestHugeResponseMemory(t *testing.T) {
 	t.Logf("50 MiB answer, 1 MiB limit: the poll allocated %.1f MiB in %.0f ms", float64(after.TotalAlloc-before.TotalAlloc)/(1<<20), r.TookMS)
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
 		t.Errorf("the poll allocated %d MiB", alloc>>20)
+	}
+}
+
+// TestPollCallerCancel: a Poll whose caller goes away (ctx cancelled)
+// while the origin hangs returns promptly with ctx's error, records
+// nothing against the feed, and the service keeps working; a Poll with a
+// ctx already done makes no request.
+func TestPollCallerCancel(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	o := newOrigin(t)
+	release := make(chan struct{})
+	defer close(release)
+	o.set(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	v := e.create(t, o.url("/slow"), nil)
+
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := e.svc.Poll(done, v.ID); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Poll with a done ctx: %v", err)
+	}
+	if n := len(o.requests()); n != 0 {
+		t.Fatalf("Poll with a done ctx made %d requests", n)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { _, err := e.svc.Poll(ctx, v.ID); errc <- err }()
+	testutil.WaitFor(t, "the request", 5*time.Second, func() bool { return len(o.requests()) == 1 })
+	cancel()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Poll after its ctx was cancelled: %v", err)
+		}
+	case <-time.After(2 * time.Second): // the fetch timeout is longer
+		t.Fatal("Poll did not return promptly after its ctx was cancelled")
+	}
+	if f, _ := e.svc.Get(v.ID); f.ConsecutiveFailures != 0 || f.LastStatus != "" {
+		t.Errorf("a poll cancelled by its caller was recorded as the feed's failure: %+v", f)
+	}
+
+	o.serve("application/rss+xml", rss("Desk", rssItem{guid: "tag:desk.example,2025:c1", title: "After", body: "After the cancel."}), "")
+	if r := e.poll(t, v.ID); r.Status != StatusOK || r.Added != 1 {
+		t.Fatalf("the next poll: %+v", r)
 	}
 }
