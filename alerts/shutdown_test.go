@@ -1,13 +1,18 @@
 package alerts
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"net/http"
 	"net/netip"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/watchword/watchword/internal/engine"
+	"github.com/watchword/watchword/internal/logctx"
 	"github.com/watchword/watchword/internal/testutil"
 )
 
@@ -92,4 +97,50 @@ func TestStopCancelsAHangingPost(t *testing.T) {
 	if d := e.deliveries(t, a.ID)[0]; d.Attempts != 1 {
 		t.Fatalf("attempts %d, want 1 (the cancelled one is not counted): %+v", d.Attempts, d)
 	}
+}
+
+// The service logs a create, update and delete through the logger its
+// caller's ctx carries (the request's, with request_id, over HTTP).
+func TestLogsThroughTheContextLogger(t *testing.T) {
+	e := newEnv(t, nil)
+	h := newHook(t)
+	var buf syncBuf
+	ctx := logctx.With(context.Background(), slog.New(slog.NewTextHandler(&buf, nil)).With("request_id", "rq-9"))
+	in := &Input{Name: strp("n"), Query: strp("ukraine"), Schedule: strp("@daily"), WebhookURL: strp(h.srv.URL + "/hook")}
+	v, err := e.svc.Create(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Update(ctx, v.ID, &Input{Name: strp("m")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Delete(ctx, v.ID); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, msg := range []string{`msg="alerts: created"`, `msg="alerts: updated"`, `msg="alerts: deleted"`} {
+		if !strings.Contains(out, msg) {
+			t.Errorf("no %s line in the ctx logger: %s", msg, out)
+		}
+	}
+	if n := strings.Count(out, "request_id=rq-9"); n != 3 {
+		t.Errorf("%d lines with request_id, want 3: %s", n, out)
+	}
+}
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
