@@ -375,7 +375,7 @@ func TestPreviewMovesNothing(t *testing.T) {
 	a := e.create(t, h, "ukraine", nil)
 	e.ingest(t, art("p1", "Ukraine one."), art("p2", "Ukraine two."), art("p3", "Other."))
 	for i := 0; i < 2; i++ {
-		p, err := e.svc.Preview(a.ID)
+		p, err := e.svc.Preview(context.Background(), a.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

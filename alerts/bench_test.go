@@ -114,7 +114,7 @@ func BenchmarkEvaluate(b *testing.B) {
 	}()
 	for i := 0; i < b.N; i++ {
 		jobs := s.prepare(all, time.Now())
-		if _, err := s.evaluate(jobs, eng.IndexedSeq()); err != nil {
+		if _, err := s.evaluate(context.Background(), jobs, eng.IndexedSeq()); err != nil {
 			b.Fatal(err)
 		}
 		if i == 0 {
@@ -175,7 +175,7 @@ func BenchmarkRunAlerts(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		res, err := s.RunAlerts(all)
+		res, err := s.RunAlerts(context.Background(), all)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -220,7 +220,7 @@ func BenchmarkSenderDrain(b *testing.B) {
 		if _, _, err := eng.Ingest(context.Background(), arts); err != nil {
 			b.Fatal(err)
 		}
-		res, err := s.RunAll()
+		res, err := s.RunAll(context.Background())
 		if err != nil {
 			b.Fatal(err)
 		}

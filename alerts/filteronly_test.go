@@ -26,7 +26,7 @@ func TestFilterOnlyAlert(t *testing.T) {
 	other := func(id, body string) *news.Article { x := art(id, body); x.Source = "elsewhere"; return x }
 	e.ingest(t, art("w1", "Grain prices rose."), other("o1", "Grain prices fell."), art("w2", "Talks in Geneva."))
 
-	p, err := e.svc.Preview(a.ID)
+	p, err := e.svc.Preview(context.Background(), a.ID)
 	if err != nil || p.TotalNew != 2 {
 		t.Fatalf("preview: %+v %v", p, err)
 	}

@@ -66,7 +66,7 @@ func TestDeliveryRetention(t *testing.T) {
 	b := e.create(t, gone, "grain", nil)
 	c := e.create(t, flaky, "grain", nil)
 	e.ingest(t, art("x1", "Grain prices."))
-	if res, err := e.svc.RunAll(); err != nil || res.Deliveries != 3 {
+	if res, err := e.svc.RunAll(context.Background()); err != nil || res.Deliveries != 3 {
 		t.Fatalf("first round: %+v %v", res, err)
 	}
 	testutil.WaitFor(t, "first deliveries", 10*time.Second, func() bool {
@@ -143,7 +143,7 @@ func TestPruneNeverSendsTwice(t *testing.T) {
 	a := e.create(t, ha, "grain", nil)
 	b := e.create(t, hb, "grain", nil)
 	e.ingest(t, art("x1", "Grain prices."), art("x2", "Grain exports."))
-	if _, err := e.svc.RunAll(); err != nil {
+	if _, err := e.svc.RunAll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	// The receivers answering is not enough: the delivery must be recorded
@@ -220,7 +220,7 @@ func TestPrunerRunsInBackgroundAndStops(t *testing.T) {
 	h := newHook(t)
 	a := e.create(t, h, "grain", nil)
 	e.ingest(t, art("x1", "Grain prices."))
-	if _, err := e.svc.RunAll(); err != nil {
+	if _, err := e.svc.RunAll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	testutil.WaitFor(t, "the delivery", 10*time.Second, func() bool { return h.count() == 1 })

@@ -115,7 +115,7 @@ func TestRetryNowHeld(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.RunAlerts(all); err != nil { // the scheduler's path; RunNow is refused while held
+	if _, err := e.svc.RunAlerts(context.Background(), all); err != nil { // the scheduler's path; RunNow is refused while held
 		t.Fatal(err)
 	}
 	d := e.deliveries(t, a.ID)[0]

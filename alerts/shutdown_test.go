@@ -3,6 +3,7 @@ package alerts
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -143,4 +144,28 @@ func (s *syncBuf) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// A run whose ctx is done commits nothing: no delivery, the watermark
+// stays, and the next run sends the match.
+func TestRunNowCancelledCommitsNothing(t *testing.T) {
+	e := newEnv(t, nil)
+	h := newHook(t)
+	a := e.create(t, h, "ukraine", nil)
+	e.ingest(t, art("c1", "Ukraine cancelled."))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := e.svc.RunNow(ctx, a.ID); !errors.Is(err, context.Canceled) {
+		t.Fatalf("RunNow with a done ctx: %v", err)
+	}
+	if _, err := e.svc.RunAlerts(ctx, []*Alert{{ID: a.ID}}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("RunAlerts with a done ctx: %v", err)
+	}
+	if ds := e.deliveries(t, a.ID); len(ds) != 0 {
+		t.Fatalf("a cancelled run made deliveries: %+v", ds)
+	}
+	r, err := e.svc.RunNow(context.Background(), a.ID)
+	if err != nil || r.Deliveries != 1 {
+		t.Fatalf("the next run: %+v %v", r, err)
+	}
 }

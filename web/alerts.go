@@ -124,7 +124,7 @@ func (s *Server) handleDeleteAlert(c echo.Context) error {
 }
 
 func (s *Server) handlePreviewAlert(c echo.Context) error {
-	p, err := s.cfg.Alerts.Preview(c.Param("id"))
+	p, err := s.cfg.Alerts.Preview(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return err
 	}

@@ -179,7 +179,7 @@ func TestUIBrowserAlertFlow(t *testing.T) {
 		t.Errorf("after pause: %+v %v", v, err)
 	}
 	ingestOne(&news.Article{Title: "Peskov rejects Ukraine proposal", Body: "Dmitry Peskov rejected the Ukraine proposal.", Date: time.Now().UTC()})
-	if _, err := svc.RunAll(); err != nil {
+	if _, err := svc.RunAll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(300 * time.Millisecond)
