@@ -65,6 +65,13 @@ func TestReingestNeverSentTwicePerAlert(t *testing.T) {
 	}
 	wantIDs(t, "alert a, first round", e.sentIDs(t, a.ID), "x1", "x2")
 	wantIDs(t, "alert b, first round", e.sentIDs(t, b.ID), "x2")
+	// The first deliveries must have been received before x2 is deleted:
+	// a delivery is built when it is sent, and one whose articles are all
+	// gone by then sends nothing (under load the sender lost that race and
+	// b never got x2).
+	testutil.WaitFor(t, "first deliveries", 15*time.Second, func() bool {
+		return len(ha.got()) == 2 && len(hb.got()) == 1
+	})
 
 	// x1 now also matches b; x2 is deleted and ingested again; x3 now
 	// matches a.
