@@ -65,6 +65,7 @@ func imports(t *testing.T) map[string][]string {
 //     lives below them (internal/netguard, internal/schedule).
 //   - internal/netguard and internal/schedule import nothing of the
 //     module but internal/news.
+//   - internal/logctx imports nothing of the module.
 //   - internal/testutil is imported by test files only.
 //   - bbolt is imported only by the packages that import it today, and
 //     Bleve's index package only by those that reach it today.
@@ -106,6 +107,14 @@ func TestLayering(t *testing.T) {
 			if strings.HasPrefix(ip, module+"/") && ip != module+"/internal/news" {
 				t.Errorf("%s imports %s; it must stay below alerts and feeds", low, ip)
 			}
+		}
+	}
+
+	// internal/logctx sits under everything that logs: it imports nothing
+	// of the module.
+	for _, ip := range imps["internal/logctx"] {
+		if strings.HasPrefix(ip, module+"/") {
+			t.Errorf("internal/logctx imports %s; it must import nothing of the module", ip)
 		}
 	}
 

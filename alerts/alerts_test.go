@@ -71,7 +71,7 @@ func newEnvWith(t *testing.T, mutate func(*Config), beforeStart func(*Service)) 
 
 func (e *env) ingest(t *testing.T, arts ...*news.Article) {
 	t.Helper()
-	if _, rej, err := e.eng.Ingest(arts); err != nil || len(rej) > 0 {
+	if _, rej, err := e.eng.Ingest(context.Background(), arts); err != nil || len(rej) > 0 {
 		t.Fatalf("ingest: %v %v", err, rej)
 	}
 }
@@ -172,7 +172,7 @@ func (e *env) create(t *testing.T, h *hook, q string, mutate func(*Input)) View 
 	if mutate != nil {
 		mutate(in)
 	}
-	v, err := e.svc.Create(in)
+	v, err := e.svc.Create(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +231,7 @@ func TestValidateRejectsBadInput(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			in := good()
 			c.mut(in)
-			_, err := e.svc.Create(in)
+			_, err := e.svc.Create(context.Background(), in)
 			if news.ErrorCode(err) != c.code {
 				t.Fatalf("err %v, want code %s", err, c.code)
 			}
@@ -254,11 +254,11 @@ func TestValidateRejectsBadInput(t *testing.T) {
 		t.Fatalf("bad input saved %d alerts", len(all))
 	}
 	// The good one works, and a PATCH with a bad value changes nothing.
-	v, err := e.svc.Create(good())
+	v, err := e.svc.Create(context.Background(), good())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.Update(v.ID, &Input{Schedule: strp("TZ=")}); news.ErrorCode(err) != news.ECodeInvalid {
+	if _, err := e.svc.Update(context.Background(), v.ID, &Input{Schedule: strp("TZ=")}); news.ErrorCode(err) != news.ECodeInvalid {
 		t.Fatalf("patch: %v", err)
 	}
 	if got, _ := e.svc.Get(v.ID); got.Schedule != "@hourly" || got.Secret != "" {
@@ -280,17 +280,17 @@ func TestNewMatchesAreSentOnce(t *testing.T) {
 	e.ingest(t, art("old1", "Ukraine talks resumed."), art("old2", "More on Ukraine."))
 	a := e.create(t, h, "ukraine", func(in *Input) { in.MaxMatchesPerDelivery = intp(2) })
 
-	res, err := e.svc.RunNow(a.ID)
+	res, err := e.svc.RunNow(context.Background(), a.ID)
 	if err != nil || res.Matches != 0 {
 		t.Fatalf("existing articles must not be sent: %+v %v", res, err)
 	}
 	e.ingest(t, art("n1", "Ukraine grain deal."), art("n2", "Weather in Spain."), art("n3", "Kyiv and Ukraine."),
 		art("n4", "Ukraine again."), art("n5", "Ukraine five."))
 	e.ingest(t, art("gone", "Ukraine story that is deleted."))
-	if err := e.eng.Delete("gone"); err != nil {
+	if err := e.eng.Delete(context.Background(), "gone"); err != nil {
 		t.Fatal(err)
 	}
-	res, err = e.svc.RunNow(a.ID)
+	res, err = e.svc.RunNow(context.Background(), a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +324,7 @@ func TestNewMatchesAreSentOnce(t *testing.T) {
 	// Re-ingesting the same id (a new seq) is not sent again; nor is
 	// anything on a second run.
 	e.ingest(t, art("n1", "Ukraine grain deal, updated."))
-	if res, err := e.svc.RunNow(a.ID); err != nil || res.Matches != 0 {
+	if res, err := e.svc.RunNow(context.Background(), a.ID); err != nil || res.Matches != 0 {
 		t.Fatalf("re-ingested article re-sent: %+v %v", res, err)
 	}
 	ds := e.deliveries(t, a.ID)
@@ -345,10 +345,10 @@ func TestNewMatchesAreSentOnce(t *testing.T) {
 	h.respond = func(n int, w http.ResponseWriter) int { return 503 }
 	h.mu.Unlock()
 	e.ingest(t, art("late", "Ukraine late story."), art("late2", "Ukraine kept story."))
-	if _, err := e.svc.RunNow(a.ID); err != nil {
+	if _, err := e.svc.RunNow(context.Background(), a.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.eng.Delete("late"); err != nil {
+	if err := e.eng.Delete(context.Background(), "late"); err != nil {
 		t.Fatal(err)
 	}
 	// An attempt may have built its payload just before the delete and be
@@ -375,7 +375,7 @@ func TestPreviewMovesNothing(t *testing.T) {
 	a := e.create(t, h, "ukraine", nil)
 	e.ingest(t, art("p1", "Ukraine one."), art("p2", "Ukraine two."), art("p3", "Other."))
 	for i := 0; i < 2; i++ {
-		p, err := e.svc.Preview(a.ID)
+		p, err := e.svc.Preview(context.Background(), a.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -405,13 +405,13 @@ func TestReceiverDownThenUp(t *testing.T) {
 	h := &hook{t: t, articles: map[string][]string{}}
 	h.srv = httptest.NewUnstartedServer(http.HandlerFunc(h.serve))
 	in := &Input{Name: strp("down"), Query: strp("ukraine"), Schedule: strp("@daily"), WebhookURL: strp("http://" + addr + "/")}
-	v, err := e.svc.Create(in)
+	v, err := e.svc.Create(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.secret = v.Secret
 	e.ingest(t, art("d1", "Ukraine down."))
-	if _, err := e.svc.RunNow(v.ID); err != nil {
+	if _, err := e.svc.RunNow(context.Background(), v.ID); err != nil {
 		t.Fatal(err)
 	}
 	testutil.WaitFor(t, "a failed attempt", 5*time.Second, func() bool {
@@ -441,7 +441,7 @@ func TestReceiverErrorsRetryThenFailThenRedeliver(t *testing.T) {
 	a := e.create(t, h, "ukraine", nil)
 	e.ingest(t, art("r1", "Ukraine retry."))
 	start := time.Now()
-	if _, err := e.svc.RunNow(a.ID); err != nil {
+	if _, err := e.svc.RunNow(context.Background(), a.ID); err != nil {
 		t.Fatal(err)
 	}
 	testutil.WaitFor(t, "failed", 5*time.Second, func() bool { return e.deliveries(t, a.ID)[0].Status == StatusFailed })
@@ -481,7 +481,7 @@ func TestReceiverTimeout(t *testing.T) {
 	}
 	a := e.create(t, h, "ukraine", nil)
 	e.ingest(t, art("t1", "Ukraine slow."))
-	if _, err := e.svc.RunNow(a.ID); err != nil {
+	if _, err := e.svc.RunNow(context.Background(), a.ID); err != nil {
 		t.Fatal(err)
 	}
 	testutil.WaitFor(t, "success after a timeout", 5*time.Second, func() bool { return e.deliveries(t, a.ID)[0].Status == StatusSucceeded })
@@ -505,7 +505,7 @@ func TestRetryAfterAndGone(t *testing.T) {
 	}
 	a := e.create(t, h, "ukraine", nil)
 	e.ingest(t, art("ra", "Ukraine rate limited."))
-	if _, err := e.svc.RunNow(a.ID); err != nil {
+	if _, err := e.svc.RunNow(context.Background(), a.ID); err != nil {
 		t.Fatal(err)
 	}
 	testutil.WaitFor(t, "success after 429", 5*time.Second, func() bool { return e.deliveries(t, a.ID)[0].Status == StatusSucceeded })
@@ -521,7 +521,7 @@ func TestRetryAfterAndGone(t *testing.T) {
 	h.respond = func(n int, w http.ResponseWriter) int { return 410 }
 	h.mu.Unlock()
 	e.ingest(t, art("g1", "Ukraine gone."))
-	if _, err := e.svc.RunNow(a.ID); err != nil {
+	if _, err := e.svc.RunNow(context.Background(), a.ID); err != nil {
 		t.Fatal(err)
 	}
 	testutil.WaitFor(t, "disabled", 5*time.Second, func() bool {
@@ -541,7 +541,7 @@ func TestScheduleFiresAndEditsApply(t *testing.T) {
 	e.ingest(t, art("s1", "Ukraine scheduled."))
 	testutil.WaitFor(t, "scheduled delivery", 5*time.Second, func() bool { return h.count() == 1 })
 	// Pausing takes effect at once.
-	if _, err := e.svc.Update(a.ID, &Input{Enabled: new(bool)}); err != nil {
+	if _, err := e.svc.Update(context.Background(), a.ID, &Input{Enabled: new(bool)}); err != nil {
 		t.Fatal(err)
 	}
 	e.ingest(t, art("s2", "Ukraine paused."))
@@ -550,7 +550,7 @@ func TestScheduleFiresAndEditsApply(t *testing.T) {
 		t.Fatal("paused alert ran")
 	}
 	on := true
-	if _, err := e.svc.Update(a.ID, &Input{Enabled: &on}); err != nil {
+	if _, err := e.svc.Update(context.Background(), a.ID, &Input{Enabled: &on}); err != nil {
 		t.Fatal(err)
 	}
 	testutil.WaitFor(t, "resumed delivery", 5*time.Second, func() bool { return len(h.got()["s2"]) == 1 })
@@ -627,16 +627,16 @@ func TestDeleteRemovesEverything(t *testing.T) {
 	h.respond = func(n int, w http.ResponseWriter) int { return 500 }
 	a := e.create(t, h, "ukraine", nil)
 	e.ingest(t, art("x1", "Ukraine x."))
-	if _, err := e.svc.RunNow(a.ID); err != nil {
+	if _, err := e.svc.RunNow(context.Background(), a.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.Delete(a.ID); err != nil {
+	if err := e.svc.Delete(context.Background(), a.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.svc.Get(a.ID); news.ErrorCode(err) != news.ECodeNotFound {
 		t.Fatal(err)
 	}
-	if err := e.svc.Delete(a.ID); news.ErrorCode(err) != news.ECodeNotFound {
+	if err := e.svc.Delete(context.Background(), a.ID); news.ErrorCode(err) != news.ECodeNotFound {
 		t.Fatal(err)
 	}
 }

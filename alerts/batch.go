@@ -1,6 +1,7 @@
 package alerts
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -98,7 +99,7 @@ func (b *batcher) run(ids map[string]bool) {
 	if len(due) == 0 {
 		return
 	}
-	res, err := b.s.RunAlerts(due)
+	res, err := b.s.RunAlerts(context.Background(), due) // a scheduled round runs to its end; Stop waits for it
 	if err != nil {
 		b.s.log.Error("alerts: scheduled run failed", "alerts", len(due), "err", err)
 		return

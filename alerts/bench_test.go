@@ -84,11 +84,11 @@ func BenchmarkEvaluate(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer eng.Close()
-	if _, _, err := eng.Ingest(arts[:2000]); err != nil {
+	if _, _, err := eng.Ingest(context.Background(), arts[:2000]); err != nil {
 		b.Fatal(err)
 	}
 	w := eng.IndexedSeq()
-	if _, _, err := eng.Ingest(arts[2000:]); err != nil {
+	if _, _, err := eng.Ingest(context.Background(), arts[2000:]); err != nil {
 		b.Fatal(err)
 	}
 	s, err := New(Config{Engine: eng, Logger: quiet})
@@ -114,7 +114,7 @@ func BenchmarkEvaluate(b *testing.B) {
 	}()
 	for i := 0; i < b.N; i++ {
 		jobs := s.prepare(all, time.Now())
-		if _, err := s.evaluate(jobs, eng.IndexedSeq()); err != nil {
+		if _, err := s.evaluate(context.Background(), jobs, eng.IndexedSeq()); err != nil {
 			b.Fatal(err)
 		}
 		if i == 0 {
@@ -137,7 +137,7 @@ func BenchmarkRunAlerts(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer eng.Close()
-	if _, _, err := eng.Ingest(arts[:2000]); err != nil {
+	if _, _, err := eng.Ingest(context.Background(), arts[:2000]); err != nil {
 		b.Fatal(err)
 	}
 	s, err := New(Config{Engine: eng, Logger: quiet})
@@ -167,7 +167,7 @@ func BenchmarkRunAlerts(b *testing.B) {
 		for _, a := range arts[2000:] {
 			a.ID = fmt.Sprintf("%s-%d", a.ID, i)
 		}
-		if _, _, err := eng.Ingest(arts[2000:]); err != nil {
+		if _, _, err := eng.Ingest(context.Background(), arts[2000:]); err != nil {
 			b.Fatal(err)
 		}
 		all, err := s.List()
@@ -175,7 +175,7 @@ func BenchmarkRunAlerts(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		res, err := s.RunAlerts(all)
+		res, err := s.RunAlerts(context.Background(), all)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -217,10 +217,10 @@ func BenchmarkSenderDrain(b *testing.B) {
 		if _, err := s.CreateMany(ins); err != nil {
 			b.Fatal(err)
 		}
-		if _, _, err := eng.Ingest(arts); err != nil {
+		if _, _, err := eng.Ingest(context.Background(), arts); err != nil {
 			b.Fatal(err)
 		}
-		res, err := s.RunAll()
+		res, err := s.RunAll(context.Background())
 		if err != nil {
 			b.Fatal(err)
 		}

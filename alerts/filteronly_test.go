@@ -1,6 +1,7 @@
 package alerts
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -25,11 +26,11 @@ func TestFilterOnlyAlert(t *testing.T) {
 	other := func(id, body string) *news.Article { x := art(id, body); x.Source = "elsewhere"; return x }
 	e.ingest(t, art("w1", "Grain prices rose."), other("o1", "Grain prices fell."), art("w2", "Talks in Geneva."))
 
-	p, err := e.svc.Preview(a.ID)
+	p, err := e.svc.Preview(context.Background(), a.ID)
 	if err != nil || p.TotalNew != 2 {
 		t.Fatalf("preview: %+v %v", p, err)
 	}
-	res, err := e.svc.RunNow(a.ID)
+	res, err := e.svc.RunNow(context.Background(), a.ID)
 	if err != nil || res.Matches != 2 {
 		t.Fatalf("run: %+v %v", res, err)
 	}
@@ -48,10 +49,10 @@ func TestFilterOnlyAlert(t *testing.T) {
 	// Neither query nor filter: refused, when created and when an edit
 	// takes the last filter away.
 	none := &Input{Name: strp("all"), Query: strp(""), Schedule: strp("@daily"), WebhookURL: strp(h.srv.URL + "/hook")}
-	if _, err := e.svc.Create(none); news.ErrorCode(err) != news.ECodeInvalid || !strings.Contains(news.ErrorMessage(err), "query or a filter") {
+	if _, err := e.svc.Create(context.Background(), none); news.ErrorCode(err) != news.ECodeInvalid || !strings.Contains(news.ErrorMessage(err), "query or a filter") {
 		t.Fatalf("no query, no filter: %v", err)
 	}
-	if _, err := e.svc.Update(a.ID, &Input{Filters: &index.Filters{}}); news.ErrorCode(err) != news.ECodeInvalid {
+	if _, err := e.svc.Update(context.Background(), a.ID, &Input{Filters: &index.Filters{}}); news.ErrorCode(err) != news.ECodeInvalid {
 		t.Fatalf("edit removing the last filter: %v", err)
 	}
 	if v, _ := e.svc.Get(a.ID); len(v.Filters.Sources) != 1 {
@@ -61,7 +62,7 @@ func TestFilterOnlyAlert(t *testing.T) {
 	// Asking for everything on purpose, with a query that says so, works.
 	all := e.create(t, h, "date:[* TO *]", nil)
 	e.ingest(t, art("w3", "Anything at all."), other("o2", "Anything else."))
-	if res, err := e.svc.RunNow(all.ID); err != nil || res.Matches != 2 {
+	if res, err := e.svc.RunNow(context.Background(), all.ID); err != nil || res.Matches != 2 {
 		t.Fatalf("date:[* TO *] run: %+v %v", res, err)
 	}
 }

@@ -1,6 +1,7 @@
 package alerts
 
 import (
+	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -56,7 +57,7 @@ func TestMetricsFollowADelivery(t *testing.T) {
 	}
 	a := e.create(t, h, "ukraine", nil)
 	e.ingest(t, art("n1", "Ukraine grain deal."), art("n2", "Weather in Spain."), art("n3", "Kyiv and Ukraine."))
-	res, err := e.svc.RunNow(a.ID)
+	res, err := e.svc.RunNow(context.Background(), a.ID)
 	if err != nil || res.Matches != 2 || res.Deliveries != 1 {
 		close(release)
 		t.Fatalf("run: %+v %v", res, err)

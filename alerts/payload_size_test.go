@@ -51,7 +51,7 @@ func TestMeasurePayloadSize(t *testing.T) {
 	}
 	e.ingest(t, arts...)
 	for _, id := range ids {
-		if _, err := e.svc.RunNow(id); err != nil {
+		if _, err := e.svc.RunNow(context.Background(), id); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -180,7 +180,7 @@ func TestDefaultDeliveryIsSmall(t *testing.T) {
 	}
 	arts := demoCopies(t, 3)
 	e.ingest(t, arts...)
-	res, err := e.svc.RunNow(a.ID)
+	res, err := e.svc.RunNow(context.Background(), a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,12 +223,12 @@ func TestFieldsOption(t *testing.T) {
 		t.Fatalf("fields %v", a.Fields)
 	}
 	for _, bad := range [][]string{{}, {"snippet", "body"}, {"Title"}} {
-		if _, err := e.svc.Update(a.ID, &Input{Fields: &bad}); news.ErrorCode(err) != news.ECodeInvalid {
+		if _, err := e.svc.Update(context.Background(), a.ID, &Input{Fields: &bad}); news.ErrorCode(err) != news.ECodeInvalid {
 			t.Errorf("fields %q: %v, want invalid", bad, err)
 		}
 	}
 	e.ingest(t, demoCopies(t, 1)[:3]...)
-	if _, err := e.svc.RunNow(a.ID); err != nil {
+	if _, err := e.svc.RunNow(context.Background(), a.ID); err != nil {
 		t.Fatal(err)
 	}
 	testutil.WaitFor(t, "a delivery", 5*time.Second, func() bool { return h.count() == 1 })
@@ -267,7 +267,7 @@ func TestFieldsOption(t *testing.T) {
 	h.respond = func(n int, w http.ResponseWriter) int { return 500 }
 	h.mu.Unlock()
 	e.ingest(t, demoCopies(t, 2)[42:45]...)
-	if _, err := e.svc.RunNow(a.ID); err != nil {
+	if _, err := e.svc.RunNow(context.Background(), a.ID); err != nil {
 		t.Fatal(err)
 	}
 	var failed *Delivery
@@ -275,7 +275,7 @@ func TestFieldsOption(t *testing.T) {
 		failed = e.deliveries(t, a.ID)[0]
 		return failed.Status == StatusFailed
 	})
-	if _, err := e.svc.Update(a.ID, &Input{Fields: &[]string{"id"}}); err != nil {
+	if _, err := e.svc.Update(context.Background(), a.ID, &Input{Fields: &[]string{"id"}}); err != nil {
 		t.Fatal(err)
 	}
 	h.mu.Lock()
@@ -289,7 +289,7 @@ func TestFieldsOption(t *testing.T) {
 		t.Fatalf("fields id: delivered %s", got)
 	}
 	// Back to every field (nil from Go; all of them listed from JSON).
-	v, err := e.svc.Update(a.ID, &Input{Fields: &[]string{"id", "title", "date", "source", "url", "snippet", "speakers", "countries", "topics"}})
+	v, err := e.svc.Update(context.Background(), a.ID, &Input{Fields: &[]string{"id", "title", "date", "source", "url", "snippet", "speakers", "countries", "topics"}})
 	if err != nil || len(v.Fields) != len(MatchFields()) {
 		t.Fatalf("every field: %+v %v", v.Fields, err)
 	}

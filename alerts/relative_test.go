@@ -1,6 +1,7 @@
 package alerts
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"time"
@@ -30,11 +31,11 @@ func TestRelativeDatesFollowTheRun(t *testing.T) {
 		}
 		return &news.Article{ID: id, Body: "Ukraine news.", Source: "wire", Date: d}
 	}
-	if res, err := e.svc.RunNow(a.ID); err != nil || res.Matches != 0 {
+	if res, err := e.svc.RunNow(context.Background(), a.ID); err != nil || res.Matches != 0 {
 		t.Fatalf("first run: %+v %v", res, err)
 	}
 	e.ingest(t, dated("fresh", "2025-03-10T06:00:00Z"), dated("stale", "2025-03-08T06:00:00Z"))
-	res, err := e.svc.RunNow(a.ID)
+	res, err := e.svc.RunNow(context.Background(), a.ID)
 	if err != nil || res.Matches != 1 {
 		t.Fatalf("second run at %s: %+v %v, want 1 match (fresh)", now, res, err)
 	}
@@ -44,7 +45,7 @@ func TestRelativeDatesFollowTheRun(t *testing.T) {
 	mu.Unlock()
 	// old: after the first runs' now-1d, long before this run's.
 	e.ingest(t, dated("old", "2025-03-11T00:00:00Z"), dated("new", "2025-03-20T06:00:00Z"))
-	res, err = e.svc.RunNow(a.ID)
+	res, err = e.svc.RunNow(context.Background(), a.ID)
 	if err != nil || res.Matches != 1 {
 		t.Fatalf("third run at %s: %+v %v, want 1 match (new)", now, res, err)
 	}

@@ -218,7 +218,7 @@ func (s *Service) pruneSent(ctx context.Context, now time.Time, grace time.Durat
 		for i, r := range recs {
 			ids[i] = string(r.key)
 		}
-		stored, err := s.eng.Exist(ids)
+		stored, err := s.eng.Exist(ctx, ids)
 		if err != nil {
 			return removed, shrunk, fmt.Errorf("alerts: prune sent records: %w", err)
 		}

@@ -66,7 +66,7 @@ func TestDeliveryRetention(t *testing.T) {
 	b := e.create(t, gone, "grain", nil)
 	c := e.create(t, flaky, "grain", nil)
 	e.ingest(t, art("x1", "Grain prices."))
-	if res, err := e.svc.RunAll(); err != nil || res.Deliveries != 3 {
+	if res, err := e.svc.RunAll(context.Background()); err != nil || res.Deliveries != 3 {
 		t.Fatalf("first round: %+v %v", res, err)
 	}
 	testutil.WaitFor(t, "first deliveries", 10*time.Second, func() bool {
@@ -81,7 +81,7 @@ func TestDeliveryRetention(t *testing.T) {
 	clock.add(20 * day)
 	e.ingest(t, art("x2", "Grain exports."))
 	for _, id := range []string{a.ID, c.ID} {
-		if res, err := e.svc.RunNow(id); err != nil || res.Deliveries != 1 {
+		if res, err := e.svc.RunNow(context.Background(), id); err != nil || res.Deliveries != 1 {
 			t.Fatalf("second round of %s: %+v %v", id, res, err)
 		}
 	}
@@ -143,7 +143,7 @@ func TestPruneNeverSendsTwice(t *testing.T) {
 	a := e.create(t, ha, "grain", nil)
 	b := e.create(t, hb, "grain", nil)
 	e.ingest(t, art("x1", "Grain prices."), art("x2", "Grain exports."))
-	if _, err := e.svc.RunAll(); err != nil {
+	if _, err := e.svc.RunAll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	// The receivers answering is not enough: the delivery must be recorded
@@ -151,7 +151,7 @@ func TestPruneNeverSendsTwice(t *testing.T) {
 	testutil.WaitFor(t, "first deliveries recorded", 10*time.Second, func() bool {
 		return ha.count() == 1 && hb.count() == 1 && slices.Equal(e.statuses(t, a.ID), []string{StatusSucceeded})
 	})
-	if err := e.svc.Delete(b.ID); err != nil {
+	if err := e.svc.Delete(context.Background(), b.ID); err != nil {
 		t.Fatal(err)
 	}
 
@@ -168,7 +168,7 @@ func TestPruneNeverSendsTwice(t *testing.T) {
 	// x1 is updated (a new sequence, above a's watermark): not sent again.
 	e.ingest(t, art("x1", "Grain prices, updated."))
 	// x2 is deleted; a prune notes it gone; it comes back 10 days later.
-	if err := e.eng.Delete("x2"); err != nil {
+	if err := e.eng.Delete(context.Background(), "x2"); err != nil {
 		t.Fatal(err)
 	}
 	e.prune(t)
@@ -177,13 +177,13 @@ func TestPruneNeverSendsTwice(t *testing.T) {
 		t.Errorf("day 50: %+v: the record of a deleted article went before the retention", res)
 	}
 	e.ingest(t, art("x2", "Grain exports, again."))
-	if res, err := e.svc.RunNow(a.ID); err != nil || res.Matches != 0 {
+	if res, err := e.svc.RunNow(context.Background(), a.ID); err != nil || res.Matches != 0 {
 		t.Errorf("after the prune, an update and a re-ingest were sent again: %+v %v", res, err)
 	}
 
 	// x2 is deleted again and stays away past the retention: its record
 	// goes, and when the id comes back it is a new article to a.
-	if err := e.eng.Delete("x2"); err != nil {
+	if err := e.eng.Delete(context.Background(), "x2"); err != nil {
 		t.Fatal(err)
 	}
 	e.prune(t) // notes x2 gone (the earlier note was cleared when it came back)
@@ -193,7 +193,7 @@ func TestPruneNeverSendsTwice(t *testing.T) {
 	}
 	// Nothing a prune did made x1 go again.
 	e.ingest(t, art("x1", "Grain prices, updated twice."), art("x2", "Grain exports, a new story."))
-	if res, err := e.svc.RunNow(a.ID); err != nil || res.Matches != 1 {
+	if res, err := e.svc.RunNow(context.Background(), a.ID); err != nil || res.Matches != 1 {
 		t.Fatalf("last round: %+v %v, want x2 only", res, err)
 	}
 	testutil.WaitFor(t, "the last delivery", 10*time.Second, func() bool { return ha.count() == 2 })
@@ -220,7 +220,7 @@ func TestPrunerRunsInBackgroundAndStops(t *testing.T) {
 	h := newHook(t)
 	a := e.create(t, h, "grain", nil)
 	e.ingest(t, art("x1", "Grain prices."))
-	if _, err := e.svc.RunAll(); err != nil {
+	if _, err := e.svc.RunAll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	testutil.WaitFor(t, "the delivery", 10*time.Second, func() bool { return h.count() == 1 })
@@ -261,7 +261,7 @@ func TestArticleRetentionAlertsDoNotFire(t *testing.T) {
 	if err != nil || n != 2 {
 		t.Fatalf("article retention deleted %d, %v; want 2", n, err)
 	}
-	if res, err := e.svc.RunNow(a.ID); err != nil || res.Matches != 1 {
+	if res, err := e.svc.RunNow(context.Background(), a.ID); err != nil || res.Matches != 1 {
 		t.Fatalf("run: %+v %v, want the recent article only", res, err)
 	}
 	testutil.WaitFor(t, "the delivery", 10*time.Second, func() bool { return h.count() == 1 })

@@ -1,6 +1,7 @@
 package alerts
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -35,7 +36,7 @@ func TestRetryNow(t *testing.T) {
 	}
 	a := e.create(t, h, "ukraine", nil)
 	e.ingest(t, art("r1", "Ukraine retry now."))
-	if _, err := e.svc.RunNow(a.ID); err != nil {
+	if _, err := e.svc.RunNow(context.Background(), a.ID); err != nil {
 		t.Fatal(err)
 	}
 	var d *Delivery
@@ -84,7 +85,7 @@ func TestRetryNow(t *testing.T) {
 
 	// Pending (its first attempt under way): a conflict for both.
 	e.ingest(t, art("r2", "Ukraine again."))
-	if _, err := e.svc.RunNow(a.ID); err != nil {
+	if _, err := e.svc.RunNow(context.Background(), a.ID); err != nil {
 		t.Fatal(err)
 	}
 	testutil.WaitFor(t, "the first attempt of the second delivery", 5*time.Second, func() bool { h.mu.Lock(); defer h.mu.Unlock(); return h.n == 3 })
@@ -114,7 +115,7 @@ func TestRetryNowHeld(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.RunAlerts(all); err != nil { // the scheduler's path; RunNow is refused while held
+	if _, err := e.svc.RunAlerts(context.Background(), all); err != nil { // the scheduler's path; RunNow is refused while held
 		t.Fatal(err)
 	}
 	d := e.deliveries(t, a.ID)[0]

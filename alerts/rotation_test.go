@@ -71,7 +71,7 @@ func deliverOne(t *testing.T, e *env, r *recorder, alertID, articleID string) re
 	t.Helper()
 	n := r.n()
 	e.ingest(t, art(articleID, "Ukraine story "+articleID+"."))
-	if res, err := e.svc.RunNow(alertID); err != nil || res.Deliveries != 1 {
+	if res, err := e.svc.RunNow(context.Background(), alertID); err != nil || res.Deliveries != 1 {
 		t.Fatalf("run: %+v %v", res, err)
 	}
 	testutil.WaitFor(t, "a delivery", 5*time.Second, func() bool { return r.n() == n+1 })
@@ -104,7 +104,7 @@ func TestRotationGraceSignsWithBothSecrets(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.Clock = clock.now })
 	r := newRecorder(t)
 	in := &Input{Name: strp("rot"), Query: strp("ukraine"), Schedule: strp("@daily"), WebhookURL: strp(r.URL + "/hook")}
-	created, err := e.svc.Create(in)
+	created, err := e.svc.Create(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +184,7 @@ func TestRotationAbruptAndBounds(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.Clock = clock.now })
 	r := newRecorder(t)
 	in := &Input{Name: strp("rot"), Query: strp("ukraine"), Schedule: strp("@daily"), WebhookURL: strp(r.URL + "/hook")}
-	created, err := e.svc.Create(in)
+	created, err := e.svc.Create(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +252,7 @@ func TestRotationSweeperErasesExpiredSecret(t *testing.T) {
 	e := newEnv(t, nil)
 	r := newRecorder(t)
 	in := &Input{Name: strp("rot"), Query: strp("ukraine"), Schedule: strp("@daily"), WebhookURL: strp(r.URL + "/hook")}
-	created, err := e.svc.Create(in)
+	created, err := e.svc.Create(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,7 +40,7 @@ type job struct {
 // windows of cfg.Window, and indexed into an in-memory index; each alert's
 // query runs there with its own sequence range and filters. The cost
 // follows the new articles and the alerts, not the archive.
-func (s *Service) evaluate(jobs []*job, upTo uint64) (int, error) {
+func (s *Service) evaluate(ctx context.Context, jobs []*job, upTo uint64) (int, error) {
 	minW := upTo
 	for _, j := range jobs {
 		minW = min(minW, j.a.Watermark)
@@ -54,6 +54,9 @@ func (s *Service) evaluate(jobs []*job, upTo uint64) (int, error) {
 	}
 	read := 0
 	err := s.eng.Store().Changes(minW, upTo, s.cfg.Window, func(batch []store.Change) error {
+		if err := ctx.Err(); err != nil {
+			return context.Cause(ctx) // between windows: nothing is written by an evaluation
+		}
 		puts := make([]*news.Article, 0, len(batch))
 		for _, c := range batch {
 			if !c.Deleted && c.Article != nil {
@@ -84,7 +87,7 @@ func (s *Service) evaluate(jobs []*job, upTo uint64) (int, error) {
 			}
 			// The small index holds only (lo, hi]: no range is needed
 			// unless the watermark falls inside it.
-			ids, err := searchAll(mem, j, after, 0)
+			ids, err := searchAll(ctx, mem, j, after, 0)
 			if err != nil {
 				j.err = err
 				return
@@ -102,13 +105,11 @@ func (s *Service) evaluate(jobs []*job, upTo uint64) (int, error) {
 // Bleve allocates a hit pool of the requested size (and, without scores,
 // stops counting once it is full), so the requests grow: most alerts
 // have fewer than 32 new hits, a few have hundreds.
-func searchAll(ix *index.Index, j *job, after, upTo uint64) ([]string, error) {
+func searchAll(ctx context.Context, ix *index.Index, j *job, after, upTo uint64) ([]string, error) {
 	var res *index.Result
 	for _, size := range [...]int{32, 256, maxWindow} {
 		var err error
-		// The small in-memory index answers in microseconds; the run has
-		// no request to be cancelled with.
-		res, err = ix.Search(context.Background(), index.Request{
+		res, err = ix.Search(ctx, index.Request{
 			Query: j.node, Filters: j.a.Filters, SeqAfter: after, SeqUpTo: upTo,
 			Sort: index.SortUnordered, Size: size,
 		})
@@ -140,14 +141,19 @@ func (s *Service) prepare(alerts []*Alert, now time.Time) []*job {
 // RunAlerts evaluates the given alerts in one batch and commits, in one
 // bbolt transaction, their deliveries to the outbox, their sent-sets and
 // their new watermarks. An alert edited or deleted meanwhile is left for
-// its next run.
-func (s *Service) RunAlerts(alerts []*Alert) (*RunResult, error) {
+// its next run. ctx ends the evaluation (between windows of new articles,
+// and in each search); a run whose ctx ends before the commit commits
+// nothing and returns ctx's error.
+func (s *Service) RunAlerts(ctx context.Context, alerts []*Alert) (*RunResult, error) {
 	s.runMu.Lock()
 	defer s.runMu.Unlock()
 	start := time.Now()
 	upTo := s.eng.IndexedSeq()
 	jobs := s.prepare(alerts, s.cfg.Clock())
-	read, err := s.evaluate(jobs, upTo)
+	read, err := s.evaluate(ctx, jobs, upTo)
+	if err == nil && ctx.Err() != nil {
+		err = context.Cause(ctx) // a search cut short: do not commit a partial run
+	}
 	if err != nil {
 		for range jobs {
 			s.cfg.Metrics.run(false)
@@ -233,19 +239,24 @@ func (s *Service) RunAlerts(alerts []*Alert) (*RunResult, error) {
 }
 
 // RunNow runs one alert now, through the same code path as the scheduler.
-func (s *Service) RunNow(id string) (*RunResult, error) {
+// ctx ends it as RunAlerts says: a run commits as a whole (its
+// watermark, sent-set and deliveries move together) or not at all.
+func (s *Service) RunNow(ctx context.Context, id string) (*RunResult, error) {
 	if err := s.cfg.Hold.Refuse("alert evaluation"); err != nil {
 		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("alerts: run %s: %w", id, context.Cause(ctx))
 	}
 	a, err := s.load(id)
 	if err != nil {
 		return nil, err
 	}
-	return s.RunAlerts([]*Alert{a})
+	return s.RunAlerts(ctx, []*Alert{a})
 }
 
 // RunAll runs every enabled alert in one batch.
-func (s *Service) RunAll() (*RunResult, error) {
+func (s *Service) RunAll(ctx context.Context) (*RunResult, error) {
 	all, err := s.List()
 	if err != nil {
 		return nil, err
@@ -256,7 +267,7 @@ func (s *Service) RunAll() (*RunResult, error) {
 			on = append(on, a)
 		}
 	}
-	return s.RunAlerts(on)
+	return s.RunAlerts(ctx, on)
 }
 
 // Preview is the dry run of an alert: what its next run would send.
@@ -271,7 +282,7 @@ const MaxPreview = 1000
 
 // Preview evaluates an alert without sending anything or moving its
 // watermark.
-func (s *Service) Preview(id string) (*Preview, error) {
+func (s *Service) Preview(ctx context.Context, id string) (*Preview, error) {
 	a, err := s.load(id)
 	if err != nil {
 		return nil, err
@@ -281,7 +292,7 @@ func (s *Service) Preview(id string) (*Preview, error) {
 	if jobs[0].err != nil {
 		return nil, jobs[0].err
 	}
-	if _, err := s.evaluate(jobs, upTo); err != nil {
+	if _, err := s.evaluate(ctx, jobs, upTo); err != nil {
 		return nil, fmt.Errorf("alerts: preview: %w", err)
 	}
 	if jobs[0].err != nil {

@@ -1,6 +1,7 @@
 package alerts
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -78,20 +79,20 @@ func TestValidateChecksEveryFiring(t *testing.T) {
 	in := func(spec, tz string) *Input {
 		return &Input{Name: strp("n"), Query: strp("ukraine"), Schedule: strp(spec), Timezone: strp(tz), WebhookURL: strp("https://93.184.215.14/hook")}
 	}
-	if _, err := e.svc.Create(in("0,10,20,30,40,50,51,52,53,54,55,56,57,58,59 9 * * *", "UTC")); news.ErrorCode(err) != news.ECodeInvalid {
+	if _, err := e.svc.Create(context.Background(), in("0,10,20,30,40,50,51,52,53,54,55,56,57,58,59 9 * * *", "UTC")); news.ErrorCode(err) != news.ECodeInvalid {
 		t.Fatalf("burst at the end of the hour: %v", err)
 	}
-	if _, err := e.svc.Create(in("2,58 1 * * *", "America/New_York")); news.ErrorCode(err) != news.ECodeInvalid {
+	if _, err := e.svc.Create(context.Background(), in("2,58 1 * * *", "America/New_York")); news.ErrorCode(err) != news.ECodeInvalid {
 		t.Fatalf("01:58 EDT then 01:02 EST: %v", err)
 	}
-	v, err := e.svc.Create(in("2,58 1 * * *", "Asia/Tokyo"))
+	v, err := e.svc.Create(context.Background(), in("2,58 1 * * *", "Asia/Tokyo"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.Update(v.ID, &Input{Timezone: strp("America/New_York")}); news.ErrorCode(err) != news.ECodeInvalid {
+	if _, err := e.svc.Update(context.Background(), v.ID, &Input{Timezone: strp("America/New_York")}); news.ErrorCode(err) != news.ECodeInvalid {
 		t.Fatalf("edit into a zone with a repeated hour: %v", err)
 	}
-	if _, err := e.svc.Update(v.ID, &Input{Schedule: strp("0,59 0,23 1,31 * *")}); news.ErrorCode(err) != news.ECodeInvalid {
+	if _, err := e.svc.Update(context.Background(), v.ID, &Input{Schedule: strp("0,59 0,23 1,31 * *")}); news.ErrorCode(err) != news.ECodeInvalid {
 		t.Fatalf("edit to fire at 23:59 on the 31st and 00:00 on the 1st: %v", err)
 	}
 }

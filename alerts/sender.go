@@ -250,9 +250,14 @@ type sender struct {
 	inflight map[string]bool
 	held     map[string]*hold
 
-	ctx    context.Context
+	ctx    context.Context // the pool's lifetime: cancelled by stop, no new attempts start
 	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	// postCtx is the lifetime of the attempts in flight: stop cancels it
+	// once its own ctx ends (or the pool has stopped), so a hanging
+	// receiver cannot hold a shutdown.
+	postCtx    context.Context
+	postCancel context.CancelFunc
+	wg         sync.WaitGroup
 }
 
 func newSender(s *Service) *sender {
@@ -353,6 +358,7 @@ func (p *sender) wake() {
 
 func (p *sender) start() {
 	p.ctx, p.cancel = context.WithCancel(context.Background())
+	p.postCtx, p.postCancel = context.WithCancel(context.Background())
 	for i := 0; i < p.s.cfg.Senders; i++ {
 		p.wg.Add(1)
 		go p.worker()
@@ -366,15 +372,32 @@ func (p *sender) stop(ctx context.Context) error {
 		return nil
 	}
 	p.cancel()
+	defer p.postCancel()
 	done := make(chan struct{})
 	go func() { p.wg.Wait(); close(done) }()
 	select {
 	case <-done:
 		return nil
 	case <-ctx.Done():
+	}
+	// Out of time: cancel the POSTs in flight. Their attempts record
+	// nothing, so their deliveries stay due in the outbox and are sent
+	// after the next start.
+	p.postCancel()
+	t := time.NewTimer(stopGrace)
+	defer t.Stop()
+	select {
+	case <-done:
+		p.s.log.Warn("alerts: stop: attempts in flight were cancelled; their deliveries stay in the outbox")
+		return nil
+	case <-t.C:
 		return fmt.Errorf("alerts: stop senders: %w", ctx.Err())
 	}
 }
+
+// stopGrace bounds how long stop waits, after cancelling the attempts in
+// flight, for the workers to return (a store write may be under way).
+const stopGrace = time.Second
 
 // dispatch hands due deliveries to the workers and sleeps until the next
 // one is due or something new arrives.
@@ -466,9 +489,11 @@ func (p *sender) worker() {
 	}
 }
 
-// attempt makes one delivery attempt and records its outcome. It runs
-// on a context that is not cancelled by Stop: an attempt in flight
-// finishes (within the timeout) and its outcome is recorded. Every way
+// attempt makes one delivery attempt and records its outcome. Its POST
+// runs on postCtx with the timeout: an attempt in flight when Stop is
+// called finishes and is recorded if it can within Stop's ctx; otherwise
+// it is cancelled, records nothing (not even the attempt) and the
+// delivery stays due in the outbox, to be sent after the next start. Every way
 // out leaves the delivery due later than now, in the store or, when the
 // store is what failed, in memory (holdFor), so none can spin.
 func (p *sender) attempt(id string) {
@@ -522,7 +547,13 @@ func (p *sender) attempt(id string) {
 		return
 	}
 	began := time.Now()
-	out := p.post(context.Background(), a.WebhookURL, s.signingSecrets(a), d.ID, body)
+	ctx, cancel := context.WithTimeout(p.postCtx, s.cfg.Timeout)
+	out := p.post(ctx, a.WebhookURL, s.signingSecrets(a), d.ID, body)
+	cancel()
+	if out.err != nil && p.postCtx.Err() != nil {
+		s.log.Warn("alerts: delivery attempt cancelled by shutdown; it stays in the outbox", "delivery", d.ID, "alert", d.AlertID)
+		return
+	}
 	s.cfg.Metrics.attempted(time.Since(began))
 	d.Attempts++
 	switch {

@@ -97,7 +97,7 @@ func TestBuildFailureBacksOff(t *testing.T) {
 	f.buildFails.Store(true)
 	e.ingest(t, art("b1", "Ukraine build failure."))
 	start := time.Now()
-	if _, err := e.svc.RunNow(a.ID); err != nil {
+	if _, err := e.svc.RunNow(context.Background(), a.ID); err != nil {
 		t.Fatal(err)
 	}
 	// Done when the delivery failed, or as soon as it is obviously spinning.
@@ -132,7 +132,7 @@ func TestUnrecordedOutcomeIsNotPostedAgain(t *testing.T) {
 	a := e.create(t, h, "ukraine", nil)
 	f.commitFails.Store(true)
 	e.ingest(t, art("u1", "Ukraine unrecorded."))
-	if _, err := e.svc.RunNow(a.ID); err != nil {
+	if _, err := e.svc.RunNow(context.Background(), a.ID); err != nil {
 		t.Fatal(err)
 	}
 	const n = 5
@@ -172,7 +172,7 @@ func TestBuildAndWriteFailingHoldInMemory(t *testing.T) {
 	f.buildFails.Store(true)
 	f.commitFails.Store(true)
 	e.ingest(t, art("m1", "Ukraine held in memory."))
-	if _, err := e.svc.RunNow(a.ID); err != nil {
+	if _, err := e.svc.RunNow(context.Background(), a.ID); err != nil {
 		t.Fatal(err)
 	}
 	const n = 5

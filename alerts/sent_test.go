@@ -1,6 +1,7 @@
 package alerts
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -58,7 +59,7 @@ func TestReingestNeverSentTwicePerAlert(t *testing.T) {
 	b := e.create(t, hb, "grain", nil)
 	e.ingest(t, art("x1", "Ukraine story."), art("x2", "Grain from Ukraine."), art("x3", "Weather."))
 	// Both alerts in one round: one transaction records x2 for both.
-	res, err := e.svc.RunAll()
+	res, err := e.svc.RunAll(context.Background())
 	if err != nil || res.Matches != 3 {
 		t.Fatalf("first round: %+v %v", res, err)
 	}
@@ -75,13 +76,13 @@ func TestReingestNeverSentTwicePerAlert(t *testing.T) {
 	// x1 now also matches b; x2 is deleted and ingested again; x3 now
 	// matches a.
 	e.ingest(t, art("x1", "Ukraine grain story."))
-	if err := e.eng.Delete("x2"); err != nil {
+	if err := e.eng.Delete(context.Background(), "x2"); err != nil {
 		t.Fatal(err)
 	}
 	e.ingest(t, art("x2", "Grain from Ukraine, again."), art("x3", "Weather in Ukraine."))
 	c := e.create(t, hc, "story", nil) // created after x1's first ingest
 	e.ingest(t, art("x1", "Ukraine grain story, third version."))
-	if res, err = e.svc.RunAll(); err != nil {
+	if res, err = e.svc.RunAll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	wantIDs(t, "alert a, second round", e.sentIDs(t, a.ID), "x1", "x2", "x3")
@@ -93,10 +94,10 @@ func TestReingestNeverSentTwicePerAlert(t *testing.T) {
 
 	// Everything again, once more: nothing is new to anyone.
 	e.ingest(t, art("x1", "Ukraine grain story."), art("x2", "Grain from Ukraine."), art("x3", "Weather in Ukraine."))
-	if p, err := e.svc.Preview(a.ID); err != nil || p.TotalNew != 0 {
+	if p, err := e.svc.Preview(context.Background(), a.ID); err != nil || p.TotalNew != 0 {
 		t.Fatalf("preview after re-ingest: %+v %v", p, err)
 	}
-	if res, err = e.svc.RunAll(); err != nil || res.Matches != 0 {
+	if res, err = e.svc.RunAll(context.Background()); err != nil || res.Matches != 0 {
 		t.Fatalf("third round re-sent: %+v %v", res, err)
 	}
 	// And the receivers saw each article in one delivery per alert (a
@@ -313,7 +314,7 @@ func testMigrateLayout1(t *testing.T, batch, cut int) {
 
 	// Re-ingested after the upgrade: not sent again to whom got it.
 	e.ingest(t, art("a1", "Ukraine one, updated."), art("a2", "Ukraine two, updated."), art("a4", "Ukraine four."))
-	if _, err := svc.RunAll(); err != nil {
+	if _, err := svc.RunAll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	wantIDs(t, "alert a after the upgrade", e.sentIDs(t, alA.ID), "a1", "a2", "a4")
@@ -323,7 +324,7 @@ func testMigrateLayout1(t *testing.T, batch, cut int) {
 	}
 
 	// Deleting an alert removes its deliveries, old and new.
-	if err := svc.Delete(alA.ID); err != nil {
+	if err := svc.Delete(context.Background(), alA.ID); err != nil {
 		t.Fatal(err)
 	}
 	if err := eng.Store().DB().View(func(tx *bolt.Tx) error {

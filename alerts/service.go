@@ -19,6 +19,7 @@ import (
 	"github.com/watchword/watchword/index"
 	"github.com/watchword/watchword/index/query"
 	"github.com/watchword/watchword/internal/engine"
+	"github.com/watchword/watchword/internal/logctx"
 	"github.com/watchword/watchword/internal/netguard"
 	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/internal/schedule"
@@ -324,7 +325,12 @@ func (in *Input) apply(a *Alert) {
 // Create validates and saves a new alert. Its watermark is the current
 // indexed sequence: articles already there are not sent. The answer
 // carries the secret, the only time besides rotation.
-func (s *Service) Create(in *Input) (View, error) {
+//
+// It logs through the logger ctx carries (see internal/logctx), if any.
+func (s *Service) Create(ctx context.Context, in *Input) (View, error) {
+	if err := ctx.Err(); err != nil {
+		return View{}, fmt.Errorf("alerts: create: %w", context.Cause(ctx))
+	}
 	a := &Alert{Enabled: true}
 	in.apply(a)
 	if err := a.Validate(s.rules); err != nil {
@@ -343,7 +349,7 @@ func (s *Service) Create(in *Input) (View, error) {
 		return View{}, fmt.Errorf("alerts: create: %w", err)
 	}
 	s.reschedule(a)
-	s.log.Info("alerts: created", "alert", a.ID, "schedule", a.Schedule, "webhook", netguard.RedactURL(a.WebhookURL))
+	logctx.From(ctx, s.log).Info("alerts: created", "alert", a.ID, "schedule", a.Schedule, "webhook", netguard.RedactURL(a.WebhookURL))
 	v := s.view(a)
 	v.Secret = a.Secret
 	return v, nil
@@ -483,7 +489,10 @@ func (s *Service) Views() ([]View, error) {
 }
 
 // Update applies a PATCH. The watermark is kept.
-func (s *Service) Update(id string, in *Input) (View, error) {
+func (s *Service) Update(ctx context.Context, id string, in *Input) (View, error) {
+	if err := ctx.Err(); err != nil {
+		return View{}, fmt.Errorf("alerts: update %s: %w", id, context.Cause(ctx))
+	}
 	var a *Alert
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		var err error
@@ -501,11 +510,15 @@ func (s *Service) Update(id string, in *Input) (View, error) {
 		return View{}, err
 	}
 	s.reschedule(a)
+	logctx.From(ctx, s.log).Info("alerts: updated", "alert", a.ID, "version", a.Version)
 	return s.view(a), nil
 }
 
 // Delete removes an alert with its state and its deliveries.
-func (s *Service) Delete(id string) error {
+func (s *Service) Delete(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("alerts: delete %s: %w", id, context.Cause(ctx))
+	}
 	s.unschedule(id)
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		a, err := getAlert(tx, id)
@@ -520,6 +533,7 @@ func (s *Service) Delete(id string) error {
 	s.cacheMu.Lock()
 	delete(s.cache, id)
 	s.cacheMu.Unlock()
+	logctx.From(ctx, s.log).Info("alerts: deleted", "alert", id)
 	return nil
 }
 

@@ -56,7 +56,7 @@ func (s *Server) handleCreateAlert(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.cfg.Alerts.Create(in)
+	v, err := s.cfg.Alerts.Create(c.Request().Context(), in)
 	if err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ func (s *Server) handlePatchAlert(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.cfg.Alerts.Update(c.Param("id"), in)
+	v, err := s.cfg.Alerts.Update(c.Request().Context(), c.Param("id"), in)
 	if err != nil {
 		return err
 	}
@@ -117,14 +117,14 @@ func (s *Server) handlePatchAlert(c echo.Context) error {
 }
 
 func (s *Server) handleDeleteAlert(c echo.Context) error {
-	if err := s.cfg.Alerts.Delete(c.Param("id")); err != nil {
+	if err := s.cfg.Alerts.Delete(c.Request().Context(), c.Param("id")); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"id": c.Param("id"), "deleted": true})
 }
 
 func (s *Server) handlePreviewAlert(c echo.Context) error {
-	p, err := s.cfg.Alerts.Preview(c.Param("id"))
+	p, err := s.cfg.Alerts.Preview(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -132,7 +132,7 @@ func (s *Server) handlePreviewAlert(c echo.Context) error {
 }
 
 func (s *Server) handleRunAlert(c echo.Context) error {
-	r, err := s.cfg.Alerts.RunNow(c.Param("id"))
+	r, err := s.cfg.Alerts.RunNow(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return err
 	}

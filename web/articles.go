@@ -50,7 +50,7 @@ func (s *Server) handleIngest(c echo.Context) error {
 		arts = append(arts, it.Article)
 		pos = append(pos, i)
 	}
-	ids, rejected, err := s.eng.Ingest(arts)
+	ids, rejected, err := s.eng.Ingest(c.Request().Context(), arts)
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,7 @@ func (s *Server) handleGetArticle(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a, err := s.eng.Article(id)
+	a, err := s.eng.Article(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func (s *Server) handleDeleteArticle(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.eng.Delete(id); err != nil {
+	if err := s.eng.Delete(c.Request().Context(), id); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"deleted": id})

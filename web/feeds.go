@@ -102,7 +102,7 @@ func (s *Server) handleDeleteFeed(c echo.Context) error {
 // is the poll's outcome, not an error of the request: 200 with status
 // "error" and the reason.
 func (s *Server) handlePollFeed(c echo.Context) error {
-	r, err := s.cfg.Feeds.Poll(c.Param("id"))
+	r, err := s.cfg.Feeds.Poll(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http/httptest"
 	"slices"
 	"testing"
@@ -47,7 +48,7 @@ func TestIngestEmptyFacets(t *testing.T) {
 			"said-none":     {{}, {"France"}},
 			"not-given":     {{"extracted"}, {"Georgia"}},
 		} {
-			a, err := eng.Article(id)
+			a, err := eng.Article(context.Background(), id)
 			if err != nil {
 				t.Fatalf("%s: get %s: %v", when, id, err)
 			}

@@ -30,7 +30,7 @@ func limitsServer(t *testing.T, mutate func(*Config)) (*httptest.Server, *engine
 	for i := range 100 {
 		arts = append(arts, &news.Article{ID: fmt.Sprintf("a%d", i), Title: "t", Body: fmt.Sprintf("co%d plain words", i), Date: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)})
 	}
-	if _, rejected, err := eng.Ingest(arts); err != nil || len(rejected) > 0 {
+	if _, rejected, err := eng.Ingest(context.Background(), arts); err != nil || len(rejected) > 0 {
 		t.Fatal(err, rejected)
 	}
 	logs := &syncBuffer{}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/watchword/watchword/internal/logctx"
 	"github.com/watchword/watchword/internal/news"
 	"golang.org/x/time/rate"
 )
@@ -77,15 +78,11 @@ func checkQuery(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-type logKey struct{}
-
 // LoggerFrom returns the request's logger (it carries request_id), or
-// fallback outside a request.
+// fallback outside a request. The logger travels in the context through
+// internal/logctx, so the engine, alerts and feeds log with it too.
 func LoggerFrom(ctx context.Context, fallback *slog.Logger) *slog.Logger {
-	if l, ok := ctx.Value(logKey{}).(*slog.Logger); ok {
-		return l
-	}
-	return fallback
+	return logctx.From(ctx, fallback)
 }
 
 // Logger returns the logger for this request; handlers log through it so
@@ -123,7 +120,7 @@ func (s *Server) requestID(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Response().Header().Set(HeaderRequestID, id)
 		c.Set("request_id", id)
 		l := s.log.With("request_id", id)
-		c.SetRequest(req.WithContext(context.WithValue(req.Context(), logKey{}, l)))
+		c.SetRequest(req.WithContext(logctx.With(req.Context(), l)))
 		return next(c)
 	}
 }

@@ -69,7 +69,7 @@ func newAlertsUIServer(t *testing.T, mutate func(*alerts.Config)) (*httptest.Ser
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
 	ingestOne := func(a *news.Article) {
-		if _, rej, err := eng.Ingest([]*news.Article{a}); err != nil || len(rej) > 0 {
+		if _, rej, err := eng.Ingest(context.Background(), []*news.Article{a}); err != nil || len(rej) > 0 {
 			t.Fatalf("ingest: %v %v", err, rej)
 		}
 	}
@@ -179,7 +179,7 @@ func TestUIBrowserAlertFlow(t *testing.T) {
 		t.Errorf("after pause: %+v %v", v, err)
 	}
 	ingestOne(&news.Article{Title: "Peskov rejects Ukraine proposal", Body: "Dmitry Peskov rejected the Ukraine proposal.", Date: time.Now().UTC()})
-	if _, err := svc.RunAll(); err != nil {
+	if _, err := svc.RunAll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(300 * time.Millisecond)

@@ -34,7 +34,7 @@ func (s *Server) handleArticlePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a, err := s.eng.Article(id)
+	a, err := s.eng.Article(c.Request().Context(), id)
 	if err != nil {
 		var ne *news.Error
 		if errors.As(err, &ne) && ne.Code == news.ECodeNotFound {

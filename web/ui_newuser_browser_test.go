@@ -7,6 +7,7 @@ package web
 // screenshots in artifacts/screenshots/.
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -207,12 +208,12 @@ func TestUIBrowserRetryNow(t *testing.T) {
 		}
 	}))
 	t.Cleanup(rcv.Close)
-	v, err := svc.Create(&alerts.Input{Name: ptr("retry"), Query: ptr("Peskov"), WebhookURL: ptr(rcv.URL + "/hook")})
+	v, err := svc.Create(context.Background(), &alerts.Input{Name: ptr("retry"), Query: ptr("Peskov"), WebhookURL: ptr(rcv.URL + "/hook")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ingestOne(&news.Article{Title: "Peskov on grain", Body: "Dmitry Peskov spoke about grain.", Date: time.Now().UTC()})
-	if _, err := svc.RunNow(v.ID); err != nil {
+	if _, err := svc.RunNow(context.Background(), v.ID); err != nil {
 		t.Fatal(err)
 	}
 	var d *alerts.Delivery

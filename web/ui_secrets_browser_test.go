@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -17,7 +18,7 @@ func TestUIBrowserRedactedEditKeepsURL(t *testing.T) {
 	rcv := newReceiver(t)
 	hook := rcv.URL + "/hook?secret=KEEPME"
 	name, query := "Kremlin", "Peskov"
-	v, err := svc.Create(&alerts.Input{Name: &name, Query: &query, WebhookURL: &hook})
+	v, err := svc.Create(context.Background(), &alerts.Input{Name: &name, Query: &query, WebhookURL: &hook})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,7 +56,7 @@ func newDemoEngine(tb testing.TB) *engine.Engine {
 		}
 		arts = append(arts, it.Article)
 	}
-	if _, rejected, err := eng.Ingest(arts); err != nil || len(rejected) > 0 {
+	if _, rejected, err := eng.Ingest(context.Background(), arts); err != nil || len(rejected) > 0 {
 		tb.Fatalf("demo ingest: %v %v", err, rejected)
 	}
 	return eng

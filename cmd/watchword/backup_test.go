@@ -56,7 +56,7 @@ func TestBackupRestoreOffline(t *testing.T) {
 	for i := 0; i < 250; i++ {
 		arts = append(arts, &news.Article{ID: fmt.Sprintf("b%d", i), Body: fmt.Sprintf("backupword story %d from Tbilisi.", i)})
 	}
-	if _, _, err := eng.Ingest(arts); err != nil {
+	if _, _, err := eng.Ingest(context.Background(), arts); err != nil {
 		t.Fatal(err)
 	}
 	if err := eng.Close(); err != nil {
@@ -163,7 +163,7 @@ func TestBackupOutOnlyNewOrRegular(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := eng.Ingest([]*news.Article{{ID: "x1", Body: "targetword story."}}); err != nil {
+	if _, _, err := eng.Ingest(context.Background(), []*news.Article{{ID: "x1", Body: "targetword story."}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := eng.Close(); err != nil {

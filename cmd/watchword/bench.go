@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -303,7 +304,7 @@ func benchIngest(dir string, docs []corpusDoc, n int, ext engine.ExtractFunc, ba
 	for i := 0; i < n; i++ {
 		arts = append(arts, articleOf(replica(docs, i)))
 		if len(arts) == chunk || i == n-1 {
-			_, rejected, err := eng.Ingest(arts)
+			_, rejected, err := eng.Ingest(context.Background(), arts)
 			if err != nil {
 				eng.Close()
 				return 0, 0, err

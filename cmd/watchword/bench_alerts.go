@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -173,7 +174,7 @@ func runBenchAlerts(o *benchAlertsOptions, stdout, stderr io.Writer) error {
 				arts = append(arts, a)
 				next++
 			}
-			if _, _, err := eng.Ingest(arts); err != nil {
+			if _, _, err := eng.Ingest(context.Background(), arts); err != nil {
 				return err
 			}
 			done += k
@@ -190,7 +191,7 @@ func runBenchAlerts(o *benchAlertsOptions, stdout, stderr io.Writer) error {
 		s0 := db.Stats()
 		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r0)
 		start := time.Now()
-		res, err := svc.RunAlerts(as)
+		res, err := svc.RunAlerts(context.Background(), as)
 		if err != nil {
 			return err
 		}
@@ -248,7 +249,7 @@ func runBenchAlerts(o *benchAlertsOptions, stdout, stderr io.Writer) error {
 	// Catch the big set up (untimed), then the large round.
 	if _, err := svc.Alerts(all); err == nil {
 		as, _ := svc.Alerts(all)
-		if _, err := svc.RunAlerts(as); err != nil {
+		if _, err := svc.RunAlerts(context.Background(), as); err != nil {
 			return err
 		}
 	}

@@ -240,7 +240,7 @@ func runBenchAlertsLatency(o *benchAlertsLatencyOptions, stdout, stderr io.Write
 	if len(old) > 0 {
 		fmt.Fprintf(stdout, "deleting %d alerts left in %s\n", len(old), wwDir)
 		for _, a := range old {
-			if err := svc.Delete(a.ID); err != nil {
+			if err := svc.Delete(context.Background(), a.ID); err != nil {
 				return err
 			}
 		}
@@ -308,7 +308,7 @@ func runBenchAlertsLatency(o *benchAlertsLatencyOptions, stdout, stderr io.Write
 					next++
 					arts = append(arts, a)
 				}
-				if _, _, err := eng.Ingest(arts); err != nil {
+				if _, _, err := eng.Ingest(context.Background(), arts); err != nil {
 					select {
 					case bgErr <- err:
 					default:
@@ -323,7 +323,7 @@ func runBenchAlertsLatency(o *benchAlertsLatencyOptions, stdout, stderr io.Write
 		time.Sleep(time.Duration(rng.Int64N(int64(period) + int64(period)/2)))
 		id := fmt.Sprintf("%s%d", probePrefix, i)
 		a := &news.Article{ID: id, Title: "Latency probe", Body: probeWord + " " + docs[i%len(docs)].Body, Source: "bench"}
-		if _, _, err := eng.Ingest([]*news.Article{a}); err != nil {
+		if _, _, err := eng.Ingest(context.Background(), []*news.Article{a}); err != nil {
 			close(stop)
 			return err
 		}

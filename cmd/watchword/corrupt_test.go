@@ -34,7 +34,7 @@ func buildFullStore(t *testing.T, n int) string {
 	for i := 0; i < n; i++ {
 		arts = append(arts, &news.Article{ID: fmt.Sprintf("c%d", i), Body: strings.Repeat(fmt.Sprintf("corruptword story %d from Tbilisi. ", i), 20)})
 	}
-	if _, _, err := eng.Ingest(arts[:n/2]); err != nil {
+	if _, _, err := eng.Ingest(context.Background(), arts[:n/2]); err != nil {
 		t.Fatal(err)
 	}
 	loop := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
@@ -43,14 +43,14 @@ func buildFullStore(t *testing.T, n int) string {
 		t.Fatal(err)
 	}
 	name, q, hook := "c", "corruptword", "http://127.0.0.1:9/hook"
-	v, err := asvc.Create(&alerts.Input{Name: &name, Query: &q, WebhookURL: &hook})
+	v, err := asvc.Create(context.Background(), &alerts.Input{Name: &name, Query: &q, WebhookURL: &hook})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := eng.Ingest(arts[n/2:]); err != nil {
+	if _, _, err := eng.Ingest(context.Background(), arts[n/2:]); err != nil {
 		t.Fatal(err)
 	}
-	if r, err := asvc.RunNow(v.ID); err != nil || r.Matches == 0 {
+	if r, err := asvc.RunNow(context.Background(), v.ID); err != nil || r.Matches == 0 {
 		t.Fatalf("run: %+v %v", r, err)
 	}
 	fsvc, err := feeds.New(feeds.Config{Engine: eng, Logger: quietLog, Allow: loop})

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -67,14 +68,14 @@ func TestRestoreStartsHeld(t *testing.T) {
 		t.Fatal(err)
 	}
 	name, q, sched, hook := "held", "heldword", "@every 1s", rcv.URL+"/hook"
-	v, err := asvc.Create(&alerts.Input{Name: &name, Query: &q, Schedule: &sched, WebhookURL: &hook})
+	v, err := asvc.Create(context.Background(), &alerts.Input{Name: &name, Query: &q, Schedule: &sched, WebhookURL: &hook})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := eng.Ingest([]*news.Article{{ID: "h1", Body: "A heldword story from Tbilisi."}}); err != nil {
+	if _, _, err := eng.Ingest(context.Background(), []*news.Article{{ID: "h1", Body: "A heldword story from Tbilisi."}}); err != nil {
 		t.Fatal(err)
 	}
-	if r, err := asvc.RunNow(v.ID); err != nil || r.Deliveries != 1 {
+	if r, err := asvc.RunNow(context.Background(), v.ID); err != nil || r.Deliveries != 1 {
 		t.Fatalf("run: %+v %v", r, err)
 	}
 	fsvc, err := feeds.New(feeds.Config{Engine: eng, Logger: quietLog, Allow: loop, MinInterval: time.Second})

@@ -114,7 +114,7 @@ func serve(ctx context.Context, o *serveOptions, stderr io.Writer) error {
 	}()
 	eng.Index().Warm()
 	if o.demo {
-		if err := loadDemoCorpus(eng, log); err != nil {
+		if err := loadDemoCorpus(ctx, eng, log); err != nil {
 			return err
 		}
 	}
@@ -281,7 +281,7 @@ func loadToken(data, flagToken string, log *slog.Logger) (string, error) {
 	return tok, nil
 }
 
-func loadDemoCorpus(eng *engine.Engine, log *slog.Logger) error {
+func loadDemoCorpus(ctx context.Context, eng *engine.Engine, log *slog.Logger) error {
 	n, err := eng.Store().Count()
 	if err != nil {
 		return err
@@ -301,7 +301,7 @@ func loadDemoCorpus(eng *engine.Engine, log *slog.Logger) error {
 		}
 		arts = append(arts, it.Article)
 	}
-	ids, rejected, err := eng.Ingest(arts)
+	ids, rejected, err := eng.Ingest(ctx, arts)
 	if err != nil {
 		return err
 	}

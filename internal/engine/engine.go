@@ -18,6 +18,7 @@ import (
 
 	"github.com/watchword/watchword/index"
 	"github.com/watchword/watchword/index/query"
+	"github.com/watchword/watchword/internal/logctx"
 	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/internal/store"
 )
@@ -159,7 +160,14 @@ type ItemError struct {
 // Ingest normalizes, enriches, stores and indexes articles. Articles that
 // fail validation are reported by position and the rest are written. It
 // returns once every accepted article is durable and searchable.
-func (e *Engine) Ingest(arts []*news.Article) (ids []string, rejected []ItemError, err error) {
+//
+// ctx is checked between batches (Config.BatchSize articles each): once it
+// is done no further batch is stored, and Ingest returns ctx's error with
+// the ids of the articles of the batches already stored, which are durable
+// and searchable. A batch is stored whole or not at all. It logs through
+// the logger ctx carries (see internal/logctx), if any.
+func (e *Engine) Ingest(ctx context.Context, arts []*news.Article) (ids []string, rejected []ItemError, err error) {
+	log := logctx.From(ctx, e.log)
 	now := e.now()
 	ok := make([]*news.Article, 0, len(arts))
 	for i, a := range arts {
@@ -173,13 +181,16 @@ func (e *Engine) Ingest(arts []*news.Article) (ids []string, rejected []ItemErro
 		}
 		ok = append(ok, a)
 	}
-	if err := e.write(ok, e.enrich); err != nil {
-		return nil, rejected, err
-	}
-	ids = make([]string, len(ok))
-	for i, a := range ok {
+	n, err := e.write(ctx, ok, e.enrich)
+	ids = make([]string, n)
+	for i, a := range ok[:n] {
 		ids[i] = a.ID
 	}
+	if err != nil {
+		log.Warn("engine: ingest stopped", "stored", n, "accepted", len(ok), "rejected", len(rejected), "err", err)
+		return ids, rejected, err
+	}
+	log.Debug("engine: ingest", "stored", n, "rejected", len(rejected))
 	return ids, rejected, nil
 }
 
@@ -211,15 +222,24 @@ const indexDepth = 2
 //
 // prepare, when set, is run on each batch before it is stored, one batch
 // ahead of the writer, so that extraction overlaps storing and indexing.
-func (e *Engine) write(arts []*news.Article, prepare func([]*news.Article)) error {
+//
+// ctx is checked before each batch is stored; once it is done write stops
+// storing, waits for the batches in flight, and returns ctx's error. It
+// returns how many articles (a prefix of arts, whole batches) were stored;
+// on a nil error that is all of them.
+func (e *Engine) write(ctx context.Context, arts []*news.Article, prepare func([]*news.Article)) (int, error) {
 	if len(arts) == 0 {
-		return nil
+		return 0, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("engine: write %d articles: %w", len(arts), context.Cause(ctx))
 	}
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
 	if err := e.syncLocked(); err != nil {
-		return err
+		return 0, err
 	}
+	log := logctx.From(ctx, e.log)
 
 	// ready[k] is closed once batch k is prepared.
 	nb := (len(arts) + e.batch - 1) / e.batch
@@ -229,7 +249,7 @@ func (e *Engine) write(arts []*news.Article, prepare func([]*news.Article)) erro
 	}
 	go func() {
 		for k := range ready {
-			if prepare != nil {
+			if prepare != nil && ctx.Err() == nil {
 				prepare(arts[k*e.batch : min((k+1)*e.batch, len(arts))])
 			}
 			close(ready[k])
@@ -257,6 +277,8 @@ func (e *Engine) write(arts []*news.Article, prepare func([]*news.Article)) erro
 		errs     []error
 		indexErr bool  // a batch is stored but not indexed
 		storeErr error // a batch could not be stored
+		stored   int   // articles stored, whole batches
+		ctxErr   error // ctx was done before a batch was stored
 	)
 	wait := func() {
 		f := pending[0]
@@ -274,11 +296,17 @@ func (e *Engine) write(arts []*news.Article, prepare func([]*news.Article)) erro
 	for i := 0; i < len(arts) && len(errs) == 0; i += e.batch {
 		chunk := arts[i:min(i+e.batch, len(arts))]
 		<-ready[i/e.batch]
+		if ctx.Err() != nil {
+			// Stop between batches: what is stored stays whole.
+			ctxErr = context.Cause(ctx)
+			break
+		}
 		if err := e.store.PutArticles(chunk); err != nil {
 			errs = append(errs, err)
 			storeErr = err
 			break
 		}
+		stored += len(chunk)
 		docs := make([]*news.Article, 0, len(chunk))
 		for k, a := range chunk {
 			if last[a.ID] == i+k {
@@ -315,21 +343,28 @@ func (e *Engine) write(arts []*news.Article, prepare func([]*news.Article)) erro
 		if err := e.syncLocked(); err != nil {
 			errs = append([]error{err}, errs...)
 		} else {
-			e.log.Warn("index: a failed batch was replayed", "err", errors.Join(errs...))
-			if storeErr == nil {
-				return nil
+			log.Warn("index: a failed batch was replayed", "err", errors.Join(errs...))
+			errs = nil
+			if storeErr != nil {
+				errs = []error{storeErr}
 			}
-			errs = []error{storeErr}
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("engine: write %d articles: %w", len(arts), err)
+	if ctxErr != nil {
+		errs = append(errs, ctxErr)
 	}
-	return nil
+	if err := errors.Join(errs...); err != nil {
+		return stored, fmt.Errorf("engine: write %d articles: %w", len(arts), err)
+	}
+	return stored, nil
 }
 
-// Delete removes an article from the store and the index.
-func (e *Engine) Delete(id string) error {
+// Delete removes an article from the store and the index. A ctx already
+// done when the write lock is taken stops it before anything is written.
+func (e *Engine) Delete(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("engine: delete %q: %w", id, context.Cause(ctx))
+	}
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
 	if err := e.syncLocked(); err != nil {
@@ -350,7 +385,10 @@ func (e *Engine) Delete(id string) error {
 }
 
 // Article returns one stored article.
-func (e *Engine) Article(id string) (*news.Article, error) {
+func (e *Engine) Article(ctx context.Context, id string) (*news.Article, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("engine: article %q: %w", id, context.Cause(ctx))
+	}
 	return e.store.Article(id)
 }
 

@@ -52,7 +52,7 @@ func TestIngestSearchDelete(t *testing.T) {
 	in := articles(20, "alpha")
 	in[3].Supplied.Speakers = []string{"Given Speaker"}
 	in = append(in, &news.Article{Body: ""}, nil)
-	ids, rejected, err := e.Ingest(in)
+	ids, rejected, err := e.Ingest(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestIngestSearchDelete(t *testing.T) {
 	if got := total(t, e, "alpha"); got != 20 {
 		t.Errorf("alpha = %d", got)
 	}
-	a, err := e.Article("alpha-3")
+	a, err := e.Article(context.Background(), "alpha-3")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,19 +76,19 @@ func TestIngestSearchDelete(t *testing.T) {
 	if got := total(t, e, `speaker:"found speaker"`); got != 19 {
 		t.Errorf("found speaker = %d, want 19", got)
 	}
-	if err := e.Delete("alpha-5"); err != nil {
+	if err := e.Delete(context.Background(), "alpha-5"); err != nil {
 		t.Fatal(err)
 	}
 	if got := total(t, e, "alpha"); got != 19 {
 		t.Errorf("after delete = %d", got)
 	}
-	if err := e.Delete("alpha-5"); news.ErrorCode(err) != news.ECodeNotFound {
+	if err := e.Delete(context.Background(), "alpha-5"); news.ErrorCode(err) != news.ECodeNotFound {
 		t.Errorf("delete again = %v", err)
 	}
 	// Re-ingesting the same id updates instead of duplicating.
 	again := articles(1, "alpha")
 	again[0].Body = "alpha story number 0, corrected with beta."
-	if _, _, err := e.Ingest(again); err != nil {
+	if _, _, err := e.Ingest(context.Background(), again); err != nil {
 		t.Fatal(err)
 	}
 	if got := total(t, e, "alpha"); got != 19 {
@@ -104,10 +104,10 @@ func TestIngestSearchDelete(t *testing.T) {
 func TestCatchUpAfterLostIndex(t *testing.T) {
 	dir := t.TempDir()
 	e := open(t, dir, nil)
-	if _, _, err := e.Ingest(articles(30, "gamma")); err != nil {
+	if _, _, err := e.Ingest(context.Background(), articles(30, "gamma")); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Delete("gamma-7"); err != nil {
+	if err := e.Delete(context.Background(), "gamma-7"); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.Close(); err != nil {
@@ -159,7 +159,7 @@ func TestCatchUpAfterLostIndex(t *testing.T) {
 func TestRebuildCommand(t *testing.T) {
 	dir := t.TempDir()
 	e := open(t, dir, nil)
-	if _, _, err := e.Ingest(articles(12, "epsilon")); err != nil {
+	if _, _, err := e.Ingest(context.Background(), articles(12, "epsilon")); err != nil {
 		t.Fatal(err)
 	}
 	e.Close()
@@ -173,7 +173,7 @@ func TestRebuildCommand(t *testing.T) {
 	seqBefore, _ := e.store.LastSeq()
 	// One article has a supplied speaker; a newer extractor must not touch it.
 	given := &news.Article{ID: "given", Body: "epsilon with a supplied speaker", Supplied: news.Facets{Speakers: []string{"Given Person"}}}
-	if _, _, err := e.Ingest([]*news.Article{given}); err != nil {
+	if _, _, err := e.Ingest(context.Background(), []*news.Article{given}); err != nil {
 		t.Fatal(err)
 	}
 	seqBefore++
@@ -190,7 +190,7 @@ func TestRebuildCommand(t *testing.T) {
 	if got := total(t, e, `speaker:"newer speaker" AND topic:politics`); got != 12 {
 		t.Errorf("re-extracted facets searchable on %d, want 12", got)
 	}
-	a, _ := e.Article("given")
+	a, _ := e.Article(context.Background(), "given")
 	if strings.Join(a.Speakers, ",") != "Given Person" || strings.Join(a.Topics, ",") != "politics" {
 		t.Errorf("supplied value touched or extraction missing: %+v", a)
 	}
@@ -202,7 +202,7 @@ func TestRebuildCommand(t *testing.T) {
 func TestSearchPagingAndErrors(t *testing.T) {
 	e := open(t, t.TempDir(), nil)
 	defer e.Close()
-	if _, _, err := e.Ingest(articles(25, "zeta")); err != nil {
+	if _, _, err := e.Ingest(context.Background(), articles(25, "zeta")); err != nil {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}
@@ -255,7 +255,7 @@ func TestSameIDAcrossOverlappingBatches(t *testing.T) {
 	in[2].Body = "first version oldword"
 	in[25].ID = in[2].ID
 	in[25].Body = "second version newword"
-	if _, _, err := e.Ingest(in); err != nil {
+	if _, _, err := e.Ingest(context.Background(), in); err != nil {
 		t.Fatal(err)
 	}
 	if got := total(t, e, "oldword"); got != 0 {

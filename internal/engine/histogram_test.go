@@ -28,7 +28,7 @@ func TestDateHistogram(t *testing.T) {
 		arts = append(arts, &news.Article{Title: "t" + d, Body: "harbour story " + d, Date: day(d), Source: src})
 	}
 	arts = append(arts, &news.Article{Title: "other", Body: "unrelated", Date: day("2030-01-01")})
-	if _, rej, err := e.Ingest(arts); err != nil || len(rej) > 0 {
+	if _, rej, err := e.Ingest(context.Background(), arts); err != nil || len(rej) > 0 {
 		t.Fatal(err, rej)
 	}
 	counts := func(h *Histogram) []int {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -92,16 +93,16 @@ func TestFailedIndexBatchIsReplayed(t *testing.T) {
 	dir := t.TempDir()
 	e := open(t, dir, nil) // batches of 7: 20 articles make three
 	p := probe(t, e)
-	if _, _, err := e.Ingest(articles(20, "alpha")); err != nil {
+	if _, _, err := e.Ingest(context.Background(), articles(20, "alpha")); err != nil {
 		t.Fatal(err)
 	}
 	p.failOnce.Store(true)
-	_, _, err := e.Ingest(articles(20, "beta"))
+	_, _, err := e.Ingest(context.Background(), articles(20, "beta"))
 	t.Logf("ingest with one failed index batch: err = %v", err)
 	if p.failed != 1 {
 		t.Fatalf("%d batches failed, want 1", p.failed)
 	}
-	if _, _, err := e.Ingest(articles(20, "gamma")); err != nil {
+	if _, _, err := e.Ingest(context.Background(), articles(20, "gamma")); err != nil {
 		t.Fatal(err)
 	}
 	wantTotals(t, e, map[string]uint64{"alpha": 20, "beta": 20, "gamma": 20})
@@ -124,22 +125,22 @@ func TestIndexFailingRefusesWrites(t *testing.T) {
 	e := open(t, dir, nil)
 	e.repairWait = time.Hour // no background repair in this test
 	p := probe(t, e)
-	if _, _, err := e.Ingest(articles(10, "alpha")); err != nil {
+	if _, _, err := e.Ingest(context.Background(), articles(10, "alpha")); err != nil {
 		t.Fatal(err)
 	}
 	before := e.IndexedSeq()
 	p.failing.Store(true)
-	if _, _, err := e.Ingest(articles(20, "beta")); news.ErrorCode(err) != news.ECodeUnavailable {
+	if _, _, err := e.Ingest(context.Background(), articles(20, "beta")); news.ErrorCode(err) != news.ECodeUnavailable {
 		t.Fatalf("ingest while the index fails: %v, want code %s", err, news.ECodeUnavailable)
 	}
 	if e.IndexedSeq() != before {
 		t.Errorf("IndexedSeq moved from %d to %d over unindexed articles", before, e.IndexedSeq())
 	}
-	_, _, err := e.Ingest(articles(3, "gamma"))
+	_, _, err := e.Ingest(context.Background(), articles(3, "gamma"))
 	if news.ErrorCode(err) != news.ECodeUnavailable {
 		t.Errorf("write behind a failed batch: %v, want code %s", err, news.ECodeUnavailable)
 	}
-	if err := e.Delete("alpha-1"); news.ErrorCode(err) != news.ECodeUnavailable {
+	if err := e.Delete(context.Background(), "alpha-1"); news.ErrorCode(err) != news.ECodeUnavailable {
 		t.Errorf("delete behind a failed batch: %v, want code %s", err, news.ECodeUnavailable)
 	}
 	if e.IndexedSeq() != before {
@@ -162,7 +163,7 @@ func TestIndexRepairsInBackground(t *testing.T) {
 	e.repairWait = 10 * time.Millisecond
 	p := probe(t, e)
 	p.failing.Store(true)
-	if _, _, err := e.Ingest(articles(20, "beta")); err == nil {
+	if _, _, err := e.Ingest(context.Background(), articles(20, "beta")); err == nil {
 		t.Fatal("ingest succeeded while the index fails")
 	}
 	if e.IndexedSeq() != 0 {

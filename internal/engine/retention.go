@@ -121,7 +121,7 @@ func (e *Engine) PruneArticles(ctx context.Context, r Retention) (int, error) {
 			for i, h := range res.Hits {
 				ids[i] = h.ID
 			}
-			n, err := e.DeleteMany(ids)
+			n, err := e.DeleteMany(ctx, ids)
 			total += n
 			if err != nil {
 				return total, err
@@ -140,7 +140,10 @@ func (e *Engine) PruneArticles(ctx context.Context, r Retention) (int, error) {
 // DeleteMany removes the stored articles among ids from the store (one
 // transaction) and the index (one batch), and returns how many it
 // deleted; ids not stored are skipped.
-func (e *Engine) DeleteMany(ids []string) (int, error) {
+func (e *Engine) DeleteMany(ctx context.Context, ids []string) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("engine: delete %d articles: %w", len(ids), context.Cause(ctx))
+	}
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
 	if err := e.syncLocked(); err != nil {
@@ -161,7 +164,12 @@ func (e *Engine) DeleteMany(ids []string) (int, error) {
 }
 
 // Exist reports, for each id, whether the article is stored.
-func (e *Engine) Exist(ids []string) ([]bool, error) { return e.store.Exist(ids) }
+func (e *Engine) Exist(ctx context.Context, ids []string) ([]bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("engine: exist: %w", context.Cause(ctx))
+	}
+	return e.store.Exist(ids)
+}
 
 // RunRetention runs PruneArticles now and then every `every` in the
 // background until ctx is done or the engine closes, logging what it

@@ -33,7 +33,7 @@ func TestPruneArticlesByAge(t *testing.T) {
 	add(3, "recent", "wire", 10*24*time.Hour)
 	add(4, "agency", "agency", 40*24*time.Hour) // past the agency's 30d
 	add(2, "agencynew", "agency", 20*24*time.Hour)
-	if _, rej, err := e.Ingest(arts); err != nil || len(rej) > 0 {
+	if _, rej, err := e.Ingest(context.Background(), arts); err != nil || len(rej) > 0 {
 		t.Fatalf("ingest: %v %v", err, rej)
 	}
 	n, err := e.PruneArticles(context.Background(), Retention{MaxAge: 365 * 24 * time.Hour, Sources: map[string]time.Duration{"agency": 30 * 24 * time.Hour}})
@@ -48,7 +48,7 @@ func TestPruneArticlesByAge(t *testing.T) {
 	if c, _ := e.Store().Count(); c != 5 {
 		t.Errorf("store holds %d articles, want 5", c)
 	}
-	if _, err := e.Article("old-0"); news.ErrorCode(err) != news.ECodeNotFound {
+	if _, err := e.Article(context.Background(), "old-0"); news.ErrorCode(err) != news.ECodeNotFound {
 		t.Errorf("old article still stored: %v", err)
 	}
 	// Nothing more to do: a second pass deletes nothing.
@@ -94,13 +94,13 @@ func TestRunRetentionStopsOnClose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := e.Ingest([]*news.Article{{ID: "a", Body: "x", Date: now.Add(-48 * time.Hour)}, {ID: "b", Body: "x", Date: now}}); err != nil {
+	if _, _, err := e.Ingest(context.Background(), []*news.Article{{ID: "a", Body: "x", Date: now.Add(-48 * time.Hour)}, {ID: "b", Body: "x", Date: now}}); err != nil {
 		t.Fatal(err)
 	}
 	e.RunRetention(context.Background(), Retention{MaxAge: 24 * time.Hour}, 10*time.Millisecond)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if _, err := e.Article("a"); news.ErrorCode(err) == news.ECodeNotFound {
+		if _, err := e.Article(context.Background(), "a"); news.ErrorCode(err) == news.ECodeNotFound {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -108,7 +108,7 @@ func TestRunRetentionStopsOnClose(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if _, err := e.Article("b"); err != nil {
+	if _, err := e.Article(context.Background(), "b"); err != nil {
 		t.Errorf("recent article: %v", err)
 	}
 	done := make(chan error)

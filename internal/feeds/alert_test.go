@@ -81,7 +81,7 @@ func TestFeedEntryFiresAlertOnce(t *testing.T) {
 	})
 	hook, hookSrv := newWebhook(t)
 	name, q, url := "Peskov", "speaker:peskov", hookSrv.URL+"/hook"
-	alert, err := al.Create(&alerts.Input{Name: &name, Query: &q, WebhookURL: &url, Schedule: strp("@daily")})
+	alert, err := al.Create(context.Background(), &alerts.Input{Name: &name, Query: &q, WebhookURL: &url, Schedule: strp("@daily")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,13 +95,13 @@ func TestFeedEntryFiresAlertOnce(t *testing.T) {
 	if r := e.poll(t, feed.ID); r.Added != 2 {
 		t.Fatalf("poll 1: %+v", r)
 	}
-	if a, _ := e.eng.Article(idOf(match.guid)); a == nil || len(a.Speakers) == 0 {
+	if a, _ := e.eng.Article(context.Background(), idOf(match.guid)); a == nil || len(a.Speakers) == 0 {
 		t.Fatalf("no speakers extracted from the feed entry: %+v", a)
 	}
 
 	run := func(want int) {
 		t.Helper()
-		res, err := al.RunNow(alert.ID)
+		res, err := al.RunNow(context.Background(), alert.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"runtime"
 	"strings"
@@ -223,7 +224,7 @@ func TestPollAtom(t *testing.T) {
 	if r.Added != 2 || r.Feed.Source != "Desk" || r.Feed.Title != "Atom Desk" {
 		t.Fatalf("poll 1: %+v", r)
 	}
-	one, err := e.eng.Article(idOf("tag:desk.example,2025:1"))
+	one, err := e.eng.Article(context.Background(), idOf("tag:desk.example,2025:1"))
 	if err != nil || one.Body != "First & foremost." || one.URL != "https://desk.example/one" || one.Source != "Desk" {
 		t.Fatalf("atom entry stored as %+v (%v)", one, err)
 	}
@@ -233,7 +234,7 @@ func TestPollAtom(t *testing.T) {
 	if r.Added != 0 || r.Updated != 1 || r.Unchanged != 1 {
 		t.Fatalf("poll 2: %+v", r)
 	}
-	two, _ := e.eng.Article(idOf("tag:desk.example,2025:2"))
+	two, _ := e.eng.Article(context.Background(), idOf("tag:desk.example,2025:2"))
 	if two.Title != "Atom two, retitled" || !two.Date.Equal(time.Date(2025, 3, 3, 10, 0, 0, 0, time.UTC)) {
 		t.Errorf("edited atom entry: %q %v", two.Title, two.Date)
 	}
@@ -320,7 +321,7 @@ func TestSeenSetPrunedAndDeletedArticlesStayDeleted(t *testing.T) {
 		t.Fatalf("B back: %+v", r)
 	}
 	// A user deletes A; the feed still lists it, then edits it.
-	if err := e.eng.Delete(idOf(guidA)); err != nil {
+	if err := e.eng.Delete(context.Background(), idOf(guidA)); err != nil {
 		t.Fatal(err)
 	}
 	if r := e.poll(t, v.ID); r.Added != 0 || r.Unchanged != 2 {
@@ -345,7 +346,7 @@ func TestSeenSetPrunedAndDeletedArticlesStayDeleted(t *testing.T) {
 	if len(e.stored(t)) != 1 {
 		t.Error("deleting the feed deleted its articles")
 	}
-	if _, err := e.svc.Poll(v.ID); news.ErrorCode(err) != news.ECodeNotFound {
+	if _, err := e.svc.Poll(context.Background(), v.ID); news.ErrorCode(err) != news.ECodeNotFound {
 		t.Errorf("poll of a deleted feed: %v", err)
 	}
 }
@@ -460,7 +461,7 @@ func TestGuard(t *testing.T) {
 	// Saved under an allow list, polled without one.
 	lax := newEnvOn(t, strict.eng, nil)
 	v := lax.create(t, o.url("/feed?key=abc"), nil)
-	r, err := strict.svc.Poll(v.ID)
+	r, err := strict.svc.Poll(context.Background(), v.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -538,7 +539,7 @@ func TestStopCancelsPolls(t *testing.T) {
 	})
 	v := e.create(t, o.url("/slow"), nil)
 	done := make(chan error, 1)
-	go func() { _, err := e.svc.Poll(v.ID); done <- err }()
+	go func() { _, err := e.svc.Poll(context.Background(), v.ID); done <- err }()
 	testutil.WaitFor(t, "the request", 5*time.Second, func() bool { return len(o.requests()) == 1 })
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
@@ -551,7 +552,7 @@ func TestStopCancelsPolls(t *testing.T) {
 	if f, _ := e.svc.Get(v.ID); f.ConsecutiveFailures != 0 || f.LastStatus != "" {
 		t.Errorf("a cancelled poll was recorded: %+v", f)
 	}
-	if _, err := e.svc.Poll(v.ID); news.ErrorCode(err) != news.ECodeUnavailable {
+	if _, err := e.svc.Poll(context.Background(), v.ID); news.ErrorCode(err) != news.ECodeUnavailable {
 		t.Errorf("poll after Stop: %v", err)
 	}
 }
@@ -574,5 +575,54 @@ func TestHugeResponseMemory(t *testing.T) {
 	t.Logf("50 MiB answer, 1 MiB limit: the poll allocated %.1f MiB in %.0f ms", float64(after.TotalAlloc-before.TotalAlloc)/(1<<20), r.TookMS)
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
 		t.Errorf("the poll allocated %d MiB", alloc>>20)
+	}
+}
+
+// TestPollCallerCancel: a Poll whose caller goes away (ctx cancelled)
+// while the origin hangs returns promptly with ctx's error, records
+// nothing against the feed, and the service keeps working; a Poll with a
+// ctx already done makes no request.
+func TestPollCallerCancel(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	o := newOrigin(t)
+	release := make(chan struct{})
+	defer close(release)
+	o.set(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	v := e.create(t, o.url("/slow"), nil)
+
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := e.svc.Poll(done, v.ID); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Poll with a done ctx: %v", err)
+	}
+	if n := len(o.requests()); n != 0 {
+		t.Fatalf("Poll with a done ctx made %d requests", n)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { _, err := e.svc.Poll(ctx, v.ID); errc <- err }()
+	testutil.WaitFor(t, "the request", 5*time.Second, func() bool { return len(o.requests()) == 1 })
+	cancel()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Poll after its ctx was cancelled: %v", err)
+		}
+	case <-time.After(2 * time.Second): // the fetch timeout is longer
+		t.Fatal("Poll did not return promptly after its ctx was cancelled")
+	}
+	if f, _ := e.svc.Get(v.ID); f.ConsecutiveFailures != 0 || f.LastStatus != "" {
+		t.Errorf("a poll cancelled by its caller was recorded as the feed's failure: %+v", f)
+	}
+
+	o.serve("application/rss+xml", rss("Desk", rssItem{guid: "tag:desk.example,2025:c1", title: "After", body: "After the cancel."}), "")
+	if r := e.poll(t, v.ID); r.Status != StatusOK || r.Added != 1 {
+		t.Fatalf("the next poll: %+v", r)
 	}
 }

@@ -97,7 +97,7 @@ func (e *env) create(t *testing.T, url string, mutate func(*Input)) View {
 
 func (e *env) poll(t *testing.T, id string) *PollResult {
 	t.Helper()
-	r, err := e.svc.Poll(id)
+	r, err := e.svc.Poll(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func (e *env) stored(t *testing.T) map[string]*news.Article {
 	}
 	out := map[string]*news.Article{}
 	for _, h := range res.Hits {
-		a, err := e.eng.Article(h.ID)
+		a, err := e.eng.Article(context.Background(), h.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

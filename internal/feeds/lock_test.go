@@ -1,6 +1,7 @@
 package feeds
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"sync"
@@ -63,7 +64,7 @@ func TestFeedLocksBounded(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 2 {
 		wg.Add(1)
-		go func() { defer wg.Done(); _, _ = e.svc.Poll(f.ID) }()
+		go func() { defer wg.Done(); _, _ = e.svc.Poll(context.Background(), f.ID) }()
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for e.svc.pollers(f.ID) != 2 || len(o.requests()) < 31 {

@@ -1,8 +1,10 @@
 package feeds
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"time"
 
@@ -10,6 +12,7 @@ import (
 
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/ingest"
+	"github.com/watchword/watchword/internal/logctx"
 	"github.com/watchword/watchword/internal/netguard"
 	"github.com/watchword/watchword/internal/news"
 )
@@ -48,15 +51,27 @@ type AddedArticle struct {
 // ingests what is new, through the same code path as the scheduler. A
 // failed fetch or a malformed document is not an error of the call: it is
 // reported in the result (status error) and in the feed's status.
-func (s *Service) Poll(id string) (*PollResult, error) {
+//
+// The fetch and the ingest end when ctx ends (or the service stops): then
+// Poll returns ctx's error and records nothing in the feed's status, and
+// the next poll tries again. It logs through the logger ctx carries (see
+// internal/logctx), if any.
+func (s *Service) Poll(ctx context.Context, id string) (*PollResult, error) {
 	if err := s.cfg.Hold.Refuse("feed polling"); err != nil {
 		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("feeds: poll %s: %w", id, context.Cause(ctx))
 	}
 	if !s.begin() {
 		return nil, news.Errorf(news.ECodeUnavailable, "the feed poller is shutting down")
 	}
 	defer s.wg.Done()
-	return s.poll(id)
+	// The poll ends with the caller's ctx or with the service.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(s.ctx, cancel)()
+	return s.poll(ctx, id)
 }
 
 // entry is one document entry on its way through a poll.
@@ -69,8 +84,16 @@ type entry struct {
 	added bool   // new article (else an update)
 }
 
-func (s *Service) poll(id string) (*PollResult, error) {
+// poll polls one feed; ctx ends with the service (s.ctx) too.
+func (s *Service) poll(ctx context.Context, id string) (*PollResult, error) {
 	defer s.lock(id)()
+	if err := ctx.Err(); err != nil {
+		if s.ctx.Err() != nil {
+			return nil, news.Errorf(news.ECodeUnavailable, "the feed poller is shutting down")
+		}
+		return nil, fmt.Errorf("feeds: poll %s: %w", id, context.Cause(ctx))
+	}
+	log := logctx.From(ctx, s.log)
 	start := time.Now()
 	f, err := s.load(id)
 	if err != nil {
@@ -78,21 +101,25 @@ func (s *Service) poll(id string) (*PollResult, error) {
 	}
 	res := &PollResult{FeedID: id, Articles: []AddedArticle{}, UpdatedIDs: []string{}, Errors: []engine.ItemError{}}
 	now := s.now().UTC()
-	resp, err := s.fetch.fetch(s.ctx, f.URL, f.ETag, f.LastModified)
+	resp, err := s.fetch.fetch(ctx, f.URL, f.ETag, f.LastModified)
 	if err != nil {
 		if s.ctx.Err() != nil {
 			return nil, news.Errorf(news.ECodeUnavailable, "the feed poller is shutting down")
 		}
-		return s.fail(f, res, err, now, start)
+		if ctx.Err() != nil {
+			// The caller went away: not the feed's failure.
+			return nil, fmt.Errorf("feeds: poll %s: fetch: %w", id, context.Cause(ctx))
+		}
+		return s.fail(log, f, res, err, now, start)
 	}
 	res.HTTPStatus = resp.status
 	if resp.notModified {
 		res.Status = StatusNotModified
-		return s.commit(f, res, nil, nil, "", resp, now, start)
+		return s.commit(log, f, res, nil, nil, "", resp, now, start)
 	}
 	pf, err := ingest.ParseFeedType(resp.body, resp.contentType, f.URL, now)
 	if err != nil {
-		return s.fail(f, res, &fetchError{status: resp.status, msg: news.ErrorMessage(err)}, now, start)
+		return s.fail(log, f, res, &fetchError{status: resp.status, msg: news.ErrorMessage(err)}, now, start)
 	}
 	res.Status = StatusOK
 	res.Entries = len(pf.Items)
@@ -152,11 +179,14 @@ func (s *Service) poll(id string) (*PollResult, error) {
 		}
 	}
 	if len(arts) > 0 {
-		_, rejected, err := s.eng.Ingest(arts)
+		_, rejected, err := s.eng.Ingest(ctx, arts)
 		if err != nil {
 			// Nothing is marked seen: the next poll tries again, and the
 			// store check keeps whatever did land from being doubled.
-			_, _ = s.fail(f, res, &fetchError{status: resp.status, msg: "storing the entries failed"}, now, start)
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("feeds: poll %s: %w", id, err) // not the feed's failure
+			}
+			_, _ = s.fail(log, f, res, &fetchError{status: resp.status, msg: "storing the entries failed"}, now, start)
 			return nil, fmt.Errorf("feeds: poll %s: %w", id, err)
 		}
 		for _, r := range rejected {
@@ -180,7 +210,7 @@ func (s *Service) poll(id string) (*PollResult, error) {
 			}
 		}
 	}
-	return s.commit(f, res, pf, entries, source, resp, now, start)
+	return s.commit(log, f, res, pf, entries, source, resp, now, start)
 }
 
 // decide compares each entry with the seen-set and the store:
@@ -240,7 +270,7 @@ func (s *Service) decide(entries []*entry, res *PollResult) error {
 // entry in the document, with the time it was seen), the pruning of
 // entries gone for SeenTTL, and the feed's status. pf is nil for a 304;
 // source is the name the articles got, kept when the feed had none.
-func (s *Service) commit(f *Feed, res *PollResult, pf *ingest.ParsedFeed, entries []*entry, source string, resp *response, now, start time.Time) (*PollResult, error) {
+func (s *Service) commit(log *slog.Logger, f *Feed, res *PollResult, pf *ingest.ParsedFeed, entries []*entry, source string, resp *response, now, start time.Time) (*PollResult, error) {
 	var g *Feed
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		var err error
@@ -307,9 +337,9 @@ func (s *Service) commit(f *Feed, res *PollResult, pf *ingest.ParsedFeed, entrie
 	} else {
 		res.Feed = s.view(f)
 	}
-	lv := s.log.Debug
+	lv := log.Debug
 	if res.Added+res.Updated+res.Rejected > 0 {
-		lv = s.log.Info
+		lv = log.Info
 	}
 	lv("feeds: polled", "feed", f.ID, "url", netguard.RedactURL(f.URL), "status", res.Status, "entries", res.Entries,
 		"added", res.Added, "updated", res.Updated, "rejected", res.Rejected, "took_ms", res.TookMS)
@@ -322,7 +352,7 @@ const seenRefresh = 24 * time.Hour
 
 // fail records a failed poll: the error, one more consecutive failure and
 // the backoff that follows. Nothing was ingested.
-func (s *Service) fail(f *Feed, res *PollResult, err error, now, start time.Time) (*PollResult, error) {
+func (s *Service) fail(log *slog.Logger, f *Feed, res *PollResult, err error, now, start time.Time) (*PollResult, error) {
 	fe := &fetchError{msg: err.Error()}
 	var e *fetchError
 	if errors.As(err, &e) {
@@ -360,7 +390,7 @@ func (s *Service) fail(f *Feed, res *PollResult, err error, now, start time.Time
 	if g.BackoffUntil != nil {
 		until = g.BackoffUntil.Format(time.RFC3339)
 	}
-	s.log.Warn("feeds: poll failed", "feed", f.ID, "url", netguard.RedactURL(f.URL), "err", fe.msg,
+	log.Warn("feeds: poll failed", "feed", f.ID, "url", netguard.RedactURL(f.URL), "err", fe.msg,
 		"http_status", fe.status, "failures", g.ConsecutiveFailures, "backoff_until", until)
 	return res, nil
 }

@@ -248,7 +248,7 @@ func (s *Service) scheduled(id string) {
 	case <-s.ctx.Done():
 		return
 	}
-	if _, err := s.poll(id); err != nil && news.ErrorCode(err) != news.ECodeNotFound {
+	if _, err := s.poll(s.ctx, id); err != nil && news.ErrorCode(err) != news.ECodeNotFound {
 		s.log.Error("feeds: scheduled poll", "feed", id, "err", err)
 	}
 }
