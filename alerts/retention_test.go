@@ -47,9 +47,9 @@ func (e *env) prune(t *testing.T) PruneResult {
 // starts it again; a retrying one is never deleted, and it holds back the
 // newer deliveries of its alert so that the list has no hole.
 func TestDeliveryRetention(t *testing.T) {
-	clock := &fakeClock{t: time.Now().UTC()}
+	clock := testutil.NewClock(time.Now().UTC())
 	e := newEnv(t, func(c *Config) {
-		c.Clock = clock.now
+		c.Clock = clock.Now
 		c.RetrySchedule = []time.Duration{0, 24 * time.Hour} // a failed attempt waits a (real) day
 		c.DeliveryRetention = 30 * day
 		c.PruneEvery = 24 * time.Hour // only the test prunes
@@ -78,7 +78,7 @@ func TestDeliveryRetention(t *testing.T) {
 
 	// Day 20: a second delivery for a and c (both succeed), and b's
 	// failed delivery is redelivered (and fails again).
-	clock.add(20 * day)
+	clock.Add(20 * day)
 	e.ingest(t, art("x2", "Grain exports."))
 	for _, id := range []string{a.ID, c.ID} {
 		if res, err := e.svc.RunNow(context.Background(), id); err != nil || res.Deliveries != 1 {
@@ -100,7 +100,7 @@ func TestDeliveryRetention(t *testing.T) {
 	// Day 31: a's first delivery is 31 days old and goes; b's redelivery
 	// failed 11 days ago and stays; c's retrying one stays, and so does
 	// c's newer succeeded one.
-	clock.add(11 * day)
+	clock.Add(11 * day)
 	if res := e.prune(t); res.Deliveries != 1 {
 		t.Fatalf("day 31: pruned %+v, want 1 delivery", res)
 	}
@@ -110,7 +110,7 @@ func TestDeliveryRetention(t *testing.T) {
 
 	// Day 51: everything finished is past 30 days; c's retrying delivery
 	// is still kept, and with it c's newer one.
-	clock.add(20 * day)
+	clock.Add(20 * day)
 	if res := e.prune(t); res.Deliveries != 2 {
 		t.Fatalf("day 51: pruned %+v, want 2 deliveries (a's and b's)", res)
 	}
@@ -133,9 +133,9 @@ func TestDeliveryRetention(t *testing.T) {
 // deletion; records of deleted alerts shrink. After the retention a
 // deleted id that comes back counts as a new article (documented).
 func TestPruneNeverSendsTwice(t *testing.T) {
-	clock := &fakeClock{t: time.Now().UTC()}
+	clock := testutil.NewClock(time.Now().UTC())
 	e := newEnv(t, func(c *Config) {
-		c.Clock = clock.now
+		c.Clock = clock.Now
 		c.DeliveryRetention = 30 * day
 		c.PruneEvery = 24 * time.Hour
 	})
@@ -157,7 +157,7 @@ func TestPruneNeverSendsTwice(t *testing.T) {
 
 	// Day 40: a's delivery is pruned; x1 and x2 are stored, so their
 	// records stay, without the deleted alert b.
-	clock.add(40 * day)
+	clock.Add(40 * day)
 	res := e.prune(t)
 	if res.Deliveries != 1 || res.SentRemoved != 0 || res.SentShrunk != 2 {
 		t.Errorf("day 40: %+v, want 1 delivery pruned and 2 records shrunk", res)
@@ -172,7 +172,7 @@ func TestPruneNeverSendsTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.prune(t)
-	clock.add(10 * day)
+	clock.Add(10 * day)
 	if res := e.prune(t); res.SentRemoved != 0 {
 		t.Errorf("day 50: %+v: the record of a deleted article went before the retention", res)
 	}
@@ -187,7 +187,7 @@ func TestPruneNeverSendsTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.prune(t) // notes x2 gone (the earlier note was cleared when it came back)
-	clock.add(31 * day)
+	clock.Add(31 * day)
 	if res := e.prune(t); res.SentRemoved != 1 {
 		t.Fatalf("day 81: %+v, want x2's record removed", res)
 	}
@@ -211,9 +211,9 @@ func TestPruneNeverSendsTwice(t *testing.T) {
 // TestPrunerRunsInBackgroundAndStops: the pruner runs on its own every
 // PruneEvery and Stop ends it.
 func TestPrunerRunsInBackgroundAndStops(t *testing.T) {
-	clock := &fakeClock{t: time.Now().UTC()}
+	clock := testutil.NewClock(time.Now().UTC())
 	e := newEnv(t, func(c *Config) {
-		c.Clock = clock.now
+		c.Clock = clock.Now
 		c.DeliveryRetention = time.Hour
 		c.PruneEvery = 20 * time.Millisecond
 	})
@@ -224,7 +224,7 @@ func TestPrunerRunsInBackgroundAndStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	testutil.WaitFor(t, "the delivery", 10*time.Second, func() bool { return h.count() == 1 })
-	clock.add(2 * time.Hour)
+	clock.Add(2 * time.Hour)
 	testutil.WaitFor(t, "the background prune", 10*time.Second, func() bool { return len(e.deliveries(t, a.ID)) == 0 })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,24 +14,6 @@ import (
 	"github.com/watchword/watchword/internal/testutil"
 	bolt "go.etcd.io/bbolt"
 )
-
-// fakeClock is the Config.Clock of a test: it moves only when told.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // received is one request a recorder got, as it came over the wire.
 type received struct {
@@ -100,8 +81,8 @@ func storedAlert(t *testing.T, e *env, id string) []byte {
 // verifies it with either secret. Once the grace is over only the new
 // one signs and the old secret is gone from the store.
 func TestRotationGraceSignsWithBothSecrets(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)}
-	e := newEnv(t, func(c *Config) { c.Clock = clock.now })
+	clock := testutil.NewClock(time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC))
+	e := newEnv(t, func(c *Config) { c.Clock = clock.Now })
 	r := newRecorder(t)
 	in := &Input{Name: strp("rot"), Query: strp("ukraine"), Schedule: strp("@daily"), WebhookURL: strp(r.URL + "/hook")}
 	created, err := e.svc.Create(context.Background(), in)
@@ -124,7 +105,7 @@ func TestRotationGraceSignsWithBothSecrets(t *testing.T) {
 	if !strings.HasPrefix(newSecret, "whsec_") || newSecret == oldSecret {
 		t.Fatalf("new secret %q", newSecret)
 	}
-	wantExp := clock.now().Add(24 * time.Hour)
+	wantExp := clock.Now().Add(24 * time.Hour)
 	if len(v.PreviousSecrets) != 1 || !v.PreviousSecrets[0].ExpiresAt.Equal(wantExp) {
 		t.Fatalf("rotation answer: previous secrets %+v, want one expiring at %s", v.PreviousSecrets, wantExp)
 	}
@@ -133,7 +114,7 @@ func TestRotationGraceSignsWithBothSecrets(t *testing.T) {
 	}
 
 	// During the grace: both signatures, space-separated, new first.
-	clock.add(23 * time.Hour)
+	clock.Add(23 * time.Hour)
 	m = deliverOne(t, e, r, created.ID, "during")
 	sigs := strings.Split(m.hdr.Get("webhook-signature"), " ")
 	if len(sigs) != 2 {
@@ -161,7 +142,7 @@ func TestRotationGraceSignsWithBothSecrets(t *testing.T) {
 	}
 
 	// After the grace: only the new signature; the old secret is erased.
-	clock.add(time.Hour + time.Second)
+	clock.Add(time.Hour + time.Second)
 	m = deliverOne(t, e, r, created.ID, "after")
 	if sig := m.hdr.Get("webhook-signature"); strings.Contains(sig, " ") {
 		t.Fatalf("after the grace: signature header %q, want one", sig)
@@ -180,8 +161,8 @@ func TestRotationGraceSignsWithBothSecrets(t *testing.T) {
 // grace 0 is abrupt, and ends earlier graces too; the grace is bounded
 // and so is the number of secrets signing at once.
 func TestRotationAbruptAndBounds(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)}
-	e := newEnv(t, func(c *Config) { c.Clock = clock.now })
+	clock := testutil.NewClock(time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC))
+	e := newEnv(t, func(c *Config) { c.Clock = clock.Now })
 	r := newRecorder(t)
 	in := &Input{Name: strp("rot"), Query: strp("ukraine"), Schedule: strp("@daily"), WebhookURL: strp(r.URL + "/hook")}
 	created, err := e.svc.Create(context.Background(), in)
@@ -198,13 +179,13 @@ func TestRotationAbruptAndBounds(t *testing.T) {
 	}
 	secrets := []string{created.Secret}
 	for i := 0; i < MaxPreviousSecrets; i++ {
-		clock.add(time.Minute)
+		clock.Add(time.Minute)
 		v, err := e.svc.RotateSecret(created.ID, MaxRotationGrace)
 		if err != nil {
 			t.Fatal(err)
 		}
 		secrets = append(secrets, v.Secret)
-		if len(v.PreviousSecrets) != i+1 || !v.PreviousSecrets[0].ExpiresAt.Equal(clock.now().Add(MaxRotationGrace)) {
+		if len(v.PreviousSecrets) != i+1 || !v.PreviousSecrets[0].ExpiresAt.Equal(clock.Now().Add(MaxRotationGrace)) {
 			t.Fatalf("rotation %d: %+v", i, v.PreviousSecrets)
 		}
 	}

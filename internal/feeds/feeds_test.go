@@ -298,18 +298,18 @@ func TestSeenSetPrunedAndDeletedArticlesStayDeleted(t *testing.T) {
 	o := newOrigin(t)
 	v := e.create(t, o.url("/f"), nil)
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	e.clock.set(start)
+	e.clock.Set(start)
 	o.serve("application/rss+xml", rss("W", itemA, itemB), "")
 	if r := e.poll(t, v.ID); r.Added != 2 {
 		t.Fatalf("poll 1: %+v", r)
 	}
 	o.serve("application/rss+xml", rss("W", itemA), "")
-	e.clock.set(start.Add(47 * time.Hour))
+	e.clock.Set(start.Add(47 * time.Hour))
 	e.poll(t, v.ID)
 	if n := e.seenCount(t, v.ID); n != 2 {
 		t.Fatalf("B forgotten before the TTL: %d seen", n)
 	}
-	e.clock.set(start.Add(49 * time.Hour))
+	e.clock.Set(start.Add(49 * time.Hour))
 	e.poll(t, v.ID)
 	if n := e.seenCount(t, v.ID); n != 1 {
 		t.Fatalf("B not forgotten after the TTL: %d seen", n)

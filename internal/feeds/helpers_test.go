@@ -17,6 +17,7 @@ import (
 
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/testutil"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -27,28 +28,7 @@ var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustPa
 type env struct {
 	eng   *engine.Engine
 	svc   *Service
-	clock *clock
-}
-
-// clock is a settable time source for the service (prune, backoff).
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.t.IsZero() {
-		return time.Now()
-	}
-	return c.t
-}
-
-func (c *clock) set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
+	clock *testutil.Clock
 }
 
 func newEnv(t *testing.T, ext engine.ExtractFunc, mutate func(*Config)) *env {
@@ -63,8 +43,8 @@ func newEnv(t *testing.T, ext engine.ExtractFunc, mutate func(*Config)) *env {
 
 func newEnvOn(t *testing.T, eng *engine.Engine, mutate func(*Config)) *env {
 	t.Helper()
-	c := &clock{}
-	cfg := Config{Engine: eng, Logger: quiet, Allow: loopback, Version: "test", Timeout: 5 * time.Second, MinInterval: time.Second, Now: c.now}
+	c := &testutil.Clock{}
+	cfg := Config{Engine: eng, Logger: quiet, Allow: loopback, Version: "test", Timeout: 5 * time.Second, MinInterval: time.Second, Now: c.Now}
 	if mutate != nil {
 		mutate(&cfg)
 	}
