@@ -117,12 +117,16 @@ func TestKill9LosesNoAlertDelivery(t *testing.T) {
 							acked = append(acked, id)
 						}
 					}
+					pause := time.Duration(rng.IntN(30)) * time.Millisecond // rng is shared: under mu
 					mu.Unlock()
-					time.Sleep(time.Duration(rng.IntN(30)) * time.Millisecond)
+					time.Sleep(pause)
 				}
 			}()
 		}
-		time.Sleep(time.Duration(700+rng.IntN(1800)) * time.Millisecond)
+		mu.Lock()
+		kill := time.Duration(700+rng.IntN(1800)) * time.Millisecond
+		mu.Unlock()
+		time.Sleep(kill)
 		s.kill()
 		close(stop)
 		wg.Wait()
