@@ -173,7 +173,10 @@ func TestKill9LosesNoAcknowledgedArticle(t *testing.T) {
 				}
 			}()
 		}
-		time.Sleep(time.Duration(50+rng.IntN(600)) * time.Millisecond)
+		mu.Lock() // rng is shared with the writers
+		kill := time.Duration(50+rng.IntN(600)) * time.Millisecond
+		mu.Unlock()
+		time.Sleep(kill)
 		s.kill()
 		close(stop)
 		wg.Wait()
