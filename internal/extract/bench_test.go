@@ -21,7 +21,7 @@ func benchCorpus(b *testing.B, every int) (titles, bodies []string, bytes int64)
 		b.Fatalf("seed: %v", err)
 	}
 	titles, bodies = append(titles, ""), append(bodies, body)
-	if _, err := os.Stat(reutersPath); err == nil {
+	if _, err := os.Stat(corpusPath("reuters21578.jsonl")); err == nil {
 		docs := loadReuters(b)
 		for i := 0; i < len(docs); i += every {
 			titles = append(titles, docs[i].Title)

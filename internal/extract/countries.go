@@ -158,7 +158,40 @@ func (d *doc) keepAlias(i, end int, p *phrase) bool {
 	if len(p.rest) == 0 && len(d.persons) > 0 && d.personWord(d.tokText(i)) && !d.placeContext(i) {
 		return false
 	}
+	if d.brusselsForEU(i, end) {
+		return false
+	}
 	return true
+}
+
+// brusselsForEU reports whether "Brussels" at [i, end) stands for the
+// European Union rather than for Belgium: it acts ("Brussels said",
+// "Brussels has warned", "Brussels wants") or owns something ("Brussels'
+// demands"), and does not stand where places stand ("in Brussels", the
+// dateline "BRUSSELS, Dec 3 -"). The EU, like every supranational body, is
+// not a country, so that mention reports nothing.
+func (d *doc) brusselsForEU(i, end int) bool {
+	if end != i+1 || !strings.EqualFold(d.tokText(i), "Brussels") || d.placeContext(i) || d.toks[i].flags&fCapsCtx != 0 {
+		return false
+	}
+	if d.toks[i].flags&fPoss != 0 || end < len(d.toks) && d.toks[end].kind == kPunct && d.toks[end].p == '\'' {
+		return true
+	}
+	if end < len(d.toks) && d.toks[end].kind == kWord && d.toks[end].flags&fSent == 0 {
+		if l := d.info[end].lex; l&(bVerb|bAux|bFinite) != 0 {
+			return true
+		}
+		// An adverb between: "Brussels also said", "Brussels on Monday said".
+		for k := end; k < len(d.toks) && k < end+4; k++ {
+			if d.toks[k].kind != kWord || d.toks[k].flags&fSent != 0 {
+				break
+			}
+			if d.info[k].lex&bVerb != 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // inCompanyName reports whether the alias at [i, end) is part of a company

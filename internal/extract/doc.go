@@ -72,8 +72,24 @@
 //     where Congo is the Republic of the Congo (the 1971-1997 usage).
 //   - Niger and Nigeria are different words; "Niger Delta" is Nigeria.
 //
-// The countries facet (Extract, Countries) lists the countries an article
-// is about, not every country it mentions. A country is salient when
+// Countries come in two roles. Countries (Extract, Countries) holds every
+// country the article names or implies, salient or not: an analyst's
+// "country:Iran" must find the Niger uranium story in which "Russian and
+// Iranian companies had expressed interest", and "a Dakar-based
+// consultancy" is Senegal. MainCountries (Extract, MainCountries) holds
+// the countries the article is about; Countries lists them first, then
+// the others by number of mentions, most first, ties by first appearance.
+//
+// The European Union and other supranational bodies (NATO, the UN, the
+// African Union, OPEC, ASEAN) are not countries and are never reported;
+// nor is a country implied by their seat. "Brussels" standing for the EU
+// ("Brussels said", "Brussels has warned", "Brussels' demands": it acts or
+// owns, and does not stand where places stand) reports nothing;
+// "Brussels" as a place ("talks in Brussels", the dateline "BRUSSELS, Dec
+// 3 -") is Belgium. Strasbourg, Luxembourg, Geneva and The Hague always
+// name their country.
+//
+// A country is main when
 //
 //   - it is in the headline or the dateline ("TOKYO, March 3 -"), or in the
 //     lead (the body's first sentence) other than in passing; or
@@ -81,11 +97,12 @@
 //     (a city named twice in the body is usually a venue: "talks in
 //     Geneva"); a city followed by its region or country ("Milan, Italy",
 //     "Anchorage, Alaska") is one mention; or
-//   - it is named once by its own name ("Sweden plans a similar ban"), not
-//     in passing, not as a genitive ("the governments of Japan and Italy";
-//     "the issue of Iran's nuclear dossier" still counts), and not in an
-//     enumeration of five or more countries ("Britain, Canada, France,
-//     Italy, Japan and the U.S. agreed").
+//   - it is named once by its own name in the body's first two sentences
+//     ("Sweden plans a similar ban"), not in passing, not as a genitive
+//     ("the governments of Japan and Italy"; "the issue of Iran's nuclear
+//     dossier" still counts), and not in an enumeration of five or more
+//     countries ("Britain, Canada, France, Italy, Japan and the U.S.
+//     agreed").
 //
 // A mention is in passing when it gives a company's home ("Tokico Ltd of
 // Japan", "a Hamburg-based newsletter"), the venue of a listing ("listed in
@@ -95,11 +112,11 @@
 //
 // The rule was designed on the even-numbered half of Reuters-21578, whose
 // editors tagged the countries a story is about, and is measured on the
-// other half and the whole corpus (reuters_test.go); the eval set
-// (testdata/eval), labelled with every country an article involves, keeps
-// its gate. The articles it loses there are single demonyms and cities
-// after the lead ("Chinese and Malaysian state companies", "talks in
-// Geneva").
+// other half and the whole corpus (reuters_test.go: main countries
+// against the editors' places, P 0.903 R 0.949 over 18,795 articles; every
+// country mentioned has recall 0.984 there). The eval set
+// (testdata/eval), labelled with every country an article involves, gates
+// Countries.
 //
 // # Speakers
 //

@@ -6,10 +6,13 @@ import (
 	"unicode/utf8"
 )
 
-// Result is what Extract finds in one article. Each list is deduplicated and
-// ordered by first appearance in the text (title first).
+// Result is what Extract finds in one article. Each list is deduplicated.
+// Speakers and Topics are ordered by first appearance in the text (title
+// first). Countries holds every country the article names or implies, in
+// order of salience; MainCountries the ones it is about (a subset of
+// Countries, which starts with them), in order of first appearance.
 type Result struct {
-	Speakers, Countries, Topics []string
+	Speakers, Countries, MainCountries, Topics []string
 }
 
 // Token marks (tinfo.mark).
@@ -78,16 +81,32 @@ func (x *Extractor) Extract(title, body string) Result {
 	d.annotate(true)
 	d.findPersons()
 	d.findCountries()
+	all, main := d.countryRoles()
 	return Result{
-		Speakers:  d.speakers(),
-		Countries: d.salientCountries(),
-		Topics:    d.topicNames(),
+		Speakers:      d.speakers(),
+		Countries:     all,
+		MainCountries: main,
+		Topics:        d.topicNames(),
 	}
 }
 
-// Countries returns the countries text is about, by canonical name: the
-// countries facet of Extract for a text without a headline.
+// Countries returns every country text names or implies, by canonical
+// name, in order of salience: the countries of Extract for a text without
+// a headline.
 func (x *Extractor) Countries(text string) []string {
+	d := x.newDoc("", text)
+	defer x.release(d)
+	d.annotate(false)
+	d.findPersons()
+	d.findCountries()
+	all, _ := d.countryRoles()
+	return all
+}
+
+// MainCountries returns the countries text is about, by canonical name, in
+// order of first appearance: the main countries of Extract for a text
+// without a headline.
+func (x *Extractor) MainCountries(text string) []string {
 	d := x.newDoc("", text)
 	defer x.release(d)
 	d.annotate(false)

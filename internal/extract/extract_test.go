@@ -136,9 +136,9 @@ func TestCountries(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := x.Countries(tc.text)
+			got := x.MainCountries(tc.text)
 			if !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("Countries(%q)\n got  %q\n want %q", tc.text, got, tc.want)
+				t.Errorf("MainCountries(%q)\n got  %q\n want %q", tc.text, got, tc.want)
 			}
 		})
 	}
@@ -237,9 +237,9 @@ func TestTopics(t *testing.T) {
 	}
 }
 
-// TestSalience checks which mentioned countries the facet keeps. Each body
-// opens with a lead sentence that names no country, so the later sentences
-// are tested on their own.
+// TestSalience checks which mentioned countries are main countries; every
+// one of them stays in Countries. Each body opens with a lead sentence that
+// names no country, so the later sentences are tested on their own.
 func TestSalience(t *testing.T) {
 	x := newTestExtractor(t)
 	const lead = "Ministers met on Monday to discuss the plan. "
@@ -267,17 +267,69 @@ func TestSalience(t *testing.T) {
 		{"abbreviation as subject", "", lead + "The U.S. has objected.", []string{"United States"}},
 		{"address is one reference", "", lead + "Flights stop in Anchorage, Alaska.", []string{}},
 		{"passing in the lead", "", "The bonds will be listed in Luxembourg. Fees are one pct.", []string{}},
+		{"named once far down", "", lead + "Prices rose. Sales fell. Sweden plans a similar ban next year.", []string{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := x.Extract(tc.title, tc.body).Countries
+			r := x.Extract(tc.title, tc.body)
+			got := r.MainCountries
 			if !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("Extract(%q, %q).Countries\n got  %q\n want %q", tc.title, tc.body, got, tc.want)
+				t.Errorf("Extract(%q, %q).MainCountries\n got  %q\n want %q", tc.title, tc.body, got, tc.want)
 			}
-			if len(got) == 0 && len(x.mentionedCountries(tc.title, tc.body)) == 0 {
-				t.Errorf("no country mentioned in %q: the case tests nothing", tc.body)
+			if len(r.Countries) == 0 {
+				t.Errorf("no country in Countries for %q: every mention must be there", tc.body)
+			}
+			if m := x.mentionedCountries(tc.title, tc.body); !reflect.DeepEqual(sortedCopy(r.Countries), sortedCopy(m)) {
+				t.Errorf("Countries %q, want every country mentioned %q", r.Countries, m)
 			}
 		})
+	}
+}
+
+func sortedCopy(s []string) []string {
+	c := slices.Clone(s)
+	slices.Sort(c)
+	return c
+}
+
+// TestCountryRoles: every country named or implied is in Countries, the
+// main ones first, then the others by number of mentions; MainCountries
+// holds the main ones only. The analyst's cases from issue 19: a city in
+// "X-based", a demonym and a capital standing for a country after the lead.
+func TestCountryRoles(t *testing.T) {
+	x := newTestExtractor(t)
+	body := "Niger's junta awarded a uranium licence on Tuesday. Officials in Niamey said the terms were final. " +
+		"Prices rose. Analysts expect more bids. Russian and Iranian companies had expressed interest, " +
+		"an analyst at a Dakar-based consultancy said. Seoul and Washington were watching. " +
+		"Envoys will meet in Geneva. Geneva hosts many such talks."
+	r := x.Extract("", body)
+	if want := []string{"Niger"}; !reflect.DeepEqual(r.MainCountries, want) {
+		t.Errorf("MainCountries = %q, want %q", r.MainCountries, want)
+	}
+	want := []string{"Niger", "Switzerland", "Russia", "Iran", "Senegal", "South Korea", "United States"}
+	if !reflect.DeepEqual(r.Countries, want) {
+		t.Errorf("Countries = %q, want %q", r.Countries, want)
+	}
+}
+
+// TestBrusselsForEU: "Brussels" acting or owning stands for the European
+// Union, which is not a country; "Brussels" as a place is Belgium.
+func TestBrusselsForEU(t *testing.T) {
+	x := newTestExtractor(t)
+	for _, tc := range []struct {
+		text string
+		want []string
+	}{
+		{"Brussels said it was deeply concerned.", []string{}},
+		{"Brussels has warned Budapest.", []string{"Hungary"}},
+		{"Brussels on Monday said talks would resume.", []string{}},
+		{"Brussels' demands were rejected.", []string{}},
+		{"Ministers met in Brussels on Monday.", []string{"Belgium"}},
+		{"BRUSSELS, Dec 3 - Ministers met.", []string{"Belgium"}},
+	} {
+		if got := x.Countries(tc.text); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("Countries(%q) = %q, want %q", tc.text, got, tc.want)
+		}
 	}
 }
 

@@ -30,7 +30,7 @@ func FuzzExtract(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, title, body string) {
 		r := x.Extract(title, body)
-		for facet, vals := range map[string][]string{"speakers": r.Speakers, "countries": r.Countries, "topics": r.Topics} {
+		for facet, vals := range map[string][]string{"speakers": r.Speakers, "countries": r.Countries, "main_countries": r.MainCountries, "topics": r.Topics} {
 			if vals == nil {
 				t.Fatalf("%s is nil", facet)
 			}
@@ -48,9 +48,16 @@ func FuzzExtract(f *testing.F) {
 				}
 			}
 		}
+		// The main countries open the list of every country.
+		if len(r.MainCountries) > len(r.Countries) || !equalStrings(r.MainCountries, r.Countries[:len(r.MainCountries)]) {
+			t.Fatalf("MainCountries %q is not the start of Countries %q", r.MainCountries, r.Countries)
+		}
 		if title == "" {
 			if c := x.Countries(body); !equalStrings(c, r.Countries) {
 				t.Fatalf("Countries %q != Extract %q", c, r.Countries)
+			}
+			if c := x.MainCountries(body); !equalStrings(c, r.MainCountries) {
+				t.Fatalf("MainCountries %q != Extract %q", c, r.MainCountries)
 			}
 			if s := x.Speakers(body); !equalStrings(s, r.Speakers) {
 				t.Fatalf("Speakers %q != Extract %q", s, r.Speakers)

@@ -6,14 +6,37 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 )
 
-// reutersPath is the Reuters-21578 corpus beside the repository.
-const reutersPath = "../../../shared/corpus/reuters21578.jsonl"
+// corpusPath returns the path of a public corpus file: in the directory
+// $WATCHWORD_CORPUS when set, else in the first shared/corpus directory
+// found walking up from the package (the repository's checkout, or a
+// worktree beside it).
+func corpusPath(name string) string {
+	if dir := os.Getenv("WATCHWORD_CORPUS"); dir != "" {
+		return filepath.Join(dir, name)
+	}
+	dir, err := filepath.Abs(".")
+	if err != nil {
+		return filepath.Join("../../../shared/corpus", name)
+	}
+	for {
+		p := filepath.Join(dir, "shared", "corpus", name)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return filepath.Join("../../../shared/corpus", name)
+		}
+		dir = parent
+	}
+}
 
 // reutersDoc is one line of the corpus (only the fields used here).
 type reutersDoc struct {
@@ -33,10 +56,11 @@ func reutersParts(d *reutersDoc) (title, body string) {
 
 func loadReuters(tb testing.TB) []reutersDoc {
 	tb.Helper()
-	if _, err := os.Stat(reutersPath); errors.Is(err, fs.ErrNotExist) {
-		tb.Skipf("Reuters corpus %s not present", reutersPath)
+	path := corpusPath("reuters21578.jsonl")
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		tb.Skipf("Reuters corpus %s not present", path)
 	}
-	return readJSONL[reutersDoc](tb, reutersPath)
+	return readJSONL[reutersDoc](tb, path)
 }
 
 // readJSONL decodes every line of a JSON Lines file.
@@ -119,8 +143,9 @@ func TestReutersCountries(t *testing.T) {
 		}
 		articles++
 		title, body := reutersParts(d)
-		all.add(x.mentionedCountries(title, body), want)
-		got := x.Extract(title, body).Countries
+		r := x.Extract(title, body)
+		all.add(r.Countries, want)
+		got := r.MainCountries
 		half[i%2].add(got, want)
 		missing, extra := c.add(got, want)
 		for _, m := range missing {
@@ -133,13 +158,16 @@ func TestReutersCountries(t *testing.T) {
 	t.Logf("Reuters over %d articles with places (%d non-state places dropped, %d articles left without places)",
 		articles, dropped, emptied)
 	t.Logf("every country mentioned:          %v", all)
-	t.Logf("countries facet, even articles:   %v", half[0])
-	t.Logf("countries facet, odd articles:    %v", half[1])
-	t.Logf("countries facet, whole corpus:    %v", c)
-	t.Logf("countries facet most extra:   %s", topCounts(fpBy, 12))
-	t.Logf("countries facet most missed:  %s", topCounts(fnBy, 12))
-	if c.precision() < 0.85 || c.recall() < 0.85 {
-		t.Errorf("countries facet precision %.3f / recall %.3f below 0.85 on the whole corpus", c.precision(), c.recall())
+	t.Logf("main_countries, even articles:   %v", half[0])
+	t.Logf("main_countries, odd articles:    %v", half[1])
+	t.Logf("main_countries, whole corpus:    %v", c)
+	t.Logf("main_countries most extra:   %s", topCounts(fpBy, 12))
+	t.Logf("main_countries most missed:  %s", topCounts(fnBy, 12))
+	if c.precision() < 0.90 || c.recall() < 0.85 {
+		t.Errorf("main_countries precision %.3f / recall %.3f below 0.90 / 0.85 on the whole corpus", c.precision(), c.recall())
+	}
+	if all.recall() < 0.97 {
+		t.Errorf("countries (every mention) recall %.3f < 0.97 against the editors' places", all.recall())
 	}
 }
 

@@ -1,5 +1,7 @@
 package extract
 
+import "sort"
+
 // Salience: which of the countries mentioned an article is about. See the
 // Countries section of doc.go.
 
@@ -45,17 +47,50 @@ func (d *doc) leadBounds() (bodyStart, leadEnd int) {
 // those named by their own name ("Norway", "the United States") other than
 // in passing.
 func (d *doc) salientCountries() []string {
+	_, main := d.countryRoles()
+	return main
+}
+
+// isMain reports whether salience flags f make a country one the article
+// is about.
+func isMain(f uint8) bool {
+	return f&(salStrong|salNamed) != 0 || f&(salRepeat|salNotCity) == salRepeat|salNotCity
+}
+
+// countryRoles returns every country mentioned, in order of salience, and
+// the main ones (those the article is about) in order of first appearance.
+// The order of all: the main countries first, as in main; then the others
+// by number of mentions, most first, ties by first appearance.
+func (d *doc) countryRoles() (all, main []string) {
 	var flags [256]uint8
+	var count [256]int32
 	d.salience(&flags)
-	return d.countryNames(func(c int16) bool {
-		f := flags[c]
-		return f&(salStrong|salNamed) != 0 || f&(salRepeat|salNotCity) == salRepeat|salNotCity
+	for _, h := range d.hits {
+		if h.country >= 0 {
+			count[h.country]++
+		}
+	}
+	main = d.countryNames(func(c int16) bool { return isMain(flags[c]) })
+	var rest []int16
+	d.countryNames(func(c int16) bool {
+		if !isMain(flags[c]) {
+			rest = append(rest, c)
+		}
+		return false
 	})
+	sort.SliceStable(rest, func(i, j int) bool { return count[rest[i]] > count[rest[j]] })
+	all = make([]string, 0, len(main)+len(rest))
+	all = append(all, main...)
+	for _, c := range rest {
+		all = append(all, d.x.countries[c])
+	}
+	return all, main
 }
 
 // salience sets the salience flags of every country mentioned.
 func (d *doc) salience(flags *[256]uint8) {
 	bodyStart, leadEnd := d.leadBounds()
+	namedEnd := d.sentenceEnd(bodyStart, namedSentences)
 	hits := d.hits
 	for k := 0; k < len(hits); {
 		// One enumeration: hits joined by commas, "and", "or", "the".
@@ -89,11 +124,28 @@ func (d *doc) salience(flags *[256]uint8) {
 				(t.flags&fCapsCtx != 0 && start >= bodyStart && d.sameLine(bodyStart, start)) {
 				*f |= salStrong
 			}
-			if h.kind == akName && enum < enumMin && !passing && !genitive {
+			if h.kind == akName && start < namedEnd && enum < enumMin && !passing && !genitive {
 				*f |= salNamed
 			}
 		}
 	}
+}
+
+// namedSentences is how many of the body's first sentences a single
+// mention of a country by its own name makes it a main country in.
+const namedSentences = 2
+
+// sentenceEnd returns the index after the n-th sentence starting at from.
+func (d *doc) sentenceEnd(from, n int) int {
+	for i := from + 1; i < len(d.toks); i++ {
+		if d.toks[i].flags&fSent != 0 {
+			n--
+			if n == 0 {
+				return i
+			}
+		}
+	}
+	return len(d.toks)
 }
 
 // enumJoined reports whether the tokens [a, b) between two country

@@ -43,8 +43,8 @@ func TestTopicsCorpora(t *testing.T) {
 		labels map[string]string
 		min    float64 // minimum recall of the mapped category
 	}{
-		{"../../../shared/corpus/bbc.jsonl", bbcTopics, 0.90},
-		{"../../../shared/corpus/huffpost.jsonl", huffpostTopics, 0.50},
+		{corpusPath("bbc.jsonl"), bbcTopics, 0.90},
+		{corpusPath("huffpost.jsonl"), huffpostTopics, 0.50},
 	} {
 		if _, err := os.Stat(c.path); err != nil {
 			t.Logf("%s not present, skipped", c.path)
