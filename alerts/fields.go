@@ -9,7 +9,7 @@ import (
 
 // matchFieldNames are the fields of a match in a delivery, in wire order.
 // An alert's fields option picks some of them; id is always sent.
-var matchFieldNames = [...]string{"id", "title", "date", "source", "url", "snippet", "speakers", "countries", "topics"}
+var matchFieldNames = [...]string{"id", "title", "date", "source", "url", "snippet", "speakers", "countries", "topics", "main_countries"}
 
 const (
 	fieldID = 1 << iota
@@ -21,6 +21,7 @@ const (
 	fieldSpeakers
 	fieldCountries
 	fieldTopics
+	fieldMainCountries
 
 	allMatchFields matchFields = 1<<len(matchFieldNames) - 1
 )
@@ -112,6 +113,9 @@ type DeliveredMatch struct {
 	Speakers  *[]string  `json:"speakers,omitempty"`
 	Countries *[]string  `json:"countries,omitempty"`
 	Topics    *[]string  `json:"topics,omitempty"`
+	// MainCountries are the countries the article is about, a subset of
+	// Countries (every country it names or implies, main ones first).
+	MainCountries *[]string `json:"main_countries,omitempty"`
 }
 
 // project keeps the fields of m that fs names.
@@ -146,6 +150,9 @@ func project(m *Match, fs matchFields) DeliveredMatch {
 	}
 	if fs.has(fieldTopics) {
 		d.Topics = list(m.Topics)
+	}
+	if fs.has(fieldMainCountries) {
+		d.MainCountries = list(m.MainCountries)
 	}
 	return d
 }

@@ -70,6 +70,9 @@ type Match struct {
 	Speakers  []string  `json:"speakers"`
 	Countries []string  `json:"countries"`
 	Topics    []string  `json:"topics"`
+	// MainCountries are the countries the article is about, a subset of
+	// Countries.
+	MainCountries []string `json:"main_countries"`
 }
 
 const snippetWidth = 240
@@ -99,7 +102,7 @@ func (s *Service) matches(q string, ids []string, snippets bool) ([]Match, error
 		}
 		m := Match{
 			ID: a.ID, Title: a.Title, Date: a.Date, Source: a.Source, URL: a.URL,
-			Speakers: a.Speakers, Countries: a.Countries, Topics: a.Topics,
+			Speakers: a.Speakers, Countries: a.Countries, Topics: a.Topics, MainCountries: a.Main(),
 		}
 		if hl != nil {
 			m.Snippet = hl.Snippet(a.Body, snippetWidth)

@@ -162,6 +162,8 @@ func (ix *Index) textField(field string) (string, analysis.Analyzer) {
 		return fSpeakers + textSuffix, ix.nameAn
 	case query.FieldCountry:
 		return fCountries + textSuffix, ix.nameAn
+	case query.FieldMainCountry:
+		return fMain + textSuffix, ix.nameAn
 	case query.FieldTopic:
 		return fTopics + textSuffix, ix.nameAn
 	case query.FieldSource:

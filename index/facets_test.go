@@ -47,12 +47,15 @@ var (
 		{{"Russia", "ru"}, {"Ukraine", "ua"}, {"Türkiye", "tr"}, {"Turkiye", "tr"}, {"United States", "us"}, {"Côte d'Ivoire", "ci"}, {"Chad", "td"}},
 		{{"politics", "pol"}, {"Economy, business and finance", "eco"}, {"sport", "sport"}},
 		{{"Wire", "wire"}, {"Ledger", "ledger"}, {"Post", "post"}},
+		// Main countries: drawn from each article's countries.
+		{{"Russia", "ru"}, {"Ukraine", "ua"}, {"Türkiye", "tr"}, {"Turkiye", "tr"}, {"United States", "us"}, {"Côte d'Ivoire", "ci"}, {"Chad", "td"}},
 	}
 	filterFacets = [numGroups][]facetVariant{
 		{{"dmitry peskov", "peskov"}, {"DMITRY  PESKOV", "peskov"}, {"ana brnabic", "brnabic"}, {"Joe Biden", "biden"}, {"peskov", "none"}, {"Ursula von der Leyen", "vdl"}},
 		{{"russia", "ru"}, {"Russia", "ru"}, {"TURKIYE", "tr"}, {"türkiye", "tr"}, {"united states", "us"}, {"cote d’ivoire", "ci"}, {"chad", "td"}, {"Atlantis", "none"}},
 		{{"Politics", "pol"}, {"economy business and finance", "eco"}, {"SPORT", "sport"}},
 		{{"wire", "wire"}, {"LEDGER", "ledger"}, {"Post", "post"}, {"Gazette", "none"}},
+		{{"russia", "ru"}, {"UKRAINE", "ua"}, {"turkiye", "tr"}, {"United States", "us"}, {"chad", "td"}, {"Atlantis", "none"}},
 	}
 )
 
@@ -96,6 +99,13 @@ func TestDisjunctiveFacets(t *testing.T) {
 					}
 				}
 			}
+			// The main countries are some of the countries.
+			d.groups[4] = nil
+			for _, v := range d.groups[1] {
+				if rng.IntN(2) == 0 {
+					d.groups[4] = append(d.groups[4], v)
+				}
+			}
 			// Many speakers now and then: past the inline facet ids.
 			if rng.IntN(10) == 0 {
 				for _, v := range storedFacets[0] {
@@ -116,6 +126,10 @@ func TestDisjunctiveFacets(t *testing.T) {
 			}
 			for _, v := range d.groups[2] {
 				a.Topics = append(a.Topics, v.value)
+			}
+			a.MainCountries = []string{}
+			for _, v := range d.groups[4] {
+				a.MainCountries = append(a.MainCountries, v.value)
 			}
 			if len(d.groups[3]) > 0 {
 				d.groups[3] = d.groups[3][:1] // one source
@@ -149,7 +163,7 @@ func TestDisjunctiveFacets(t *testing.T) {
 		}
 	}
 
-	queries := []string{"", "oil", "oil OR gas", "talks AND NOT peace", "country:ukraine"}
+	queries := []string{"", "oil", "oil OR gas", "talks AND NOT peace", "country:ukraine", "main_country:russia"}
 	for round := range 200 {
 		qs := queries[rng.IntN(len(queries))]
 		r := Request{Query: parse(t, qs), Sort: SortNewest, Size: maxIndexSize, FacetSize: 100}
@@ -167,7 +181,7 @@ func TestDisjunctiveFacets(t *testing.T) {
 			}
 			return out
 		}
-		r.Filters = Filters{Speakers: names(0), Countries: names(1), Topics: names(2), Sources: names(3)}
+		r.Filters = Filters{Speakers: names(0), Countries: names(1), Topics: names(2), Sources: names(3), MainCountries: names(4)}
 		if rng.IntN(4) == 0 {
 			r.From = time.Date(2020+rng.IntN(3), 1, 1, 0, 0, 0, 0, time.UTC)
 			r.To = r.From.AddDate(2, 0, 0)

@@ -370,6 +370,7 @@ type document struct {
 	Text      string    `json:"text"` // title, fieldGap, body
 	Speakers  []string  `json:"speakers_text"`
 	Countries []string  `json:"countries_text"`
+	Main      []string  `json:"main_countries_text"`
 	Topics    []string  `json:"topics_text"`
 	Source    []string  `json:"source_text"`
 	Facets    []string  `json:"facets"`
@@ -383,6 +384,9 @@ const (
 	prefixCountry = "c:"
 	prefixTopic   = "t:"
 	prefixSource  = "o:"
+	// prefixMainCountry marks the countries an article is about; each is
+	// also under prefixCountry.
+	prefixMainCountry = "m:"
 )
 
 // BleveType names the document mapping to use.
@@ -394,6 +398,7 @@ func newDocument(a *news.Article) document {
 		Text:      a.Title + string(fieldGap) + a.Body,
 		Speakers:  a.Speakers,
 		Countries: a.Countries,
+		Main:      a.Main(),
 		Topics:    a.Topics,
 		Date:      a.Date,
 		SeqKey:    seqKey(a.Seq),
@@ -401,11 +406,11 @@ func newDocument(a *news.Article) document {
 	if a.Source != "" {
 		d.Source = []string{a.Source}
 	}
-	d.Facets = make([]string, 0, len(a.Speakers)+len(a.Countries)+len(a.Topics)+1)
+	d.Facets = make([]string, 0, len(a.Speakers)+len(a.Countries)+len(a.Main())+len(a.Topics)+1)
 	for _, f := range []struct {
 		prefix string
 		values []string
-	}{{prefixSpeaker, a.Speakers}, {prefixCountry, a.Countries}, {prefixTopic, a.Topics}, {prefixSource, d.Source}} {
+	}{{prefixSpeaker, a.Speakers}, {prefixCountry, a.Countries}, {prefixTopic, a.Topics}, {prefixSource, d.Source}, {prefixMainCountry, a.Main()}} {
 		for _, v := range f.values {
 			d.Facets = append(d.Facets, f.prefix+v)
 		}

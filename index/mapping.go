@@ -38,7 +38,7 @@ import (
 // MappingVersion changes whenever the mapping or the analysers change in a
 // way that needs existing documents re-indexed. On open, an index built
 // with another version is rebuilt from the store.
-const MappingVersion = 7
+const MappingVersion = 8
 
 // Analyzer names.
 const (
@@ -65,6 +65,7 @@ const (
 	fText      = "text" // title and body: unfielded words and body:
 	fSpeakers  = "speakers"
 	fCountries = "countries"
+	fMain      = "main_countries"
 	fTopics    = "topics"
 	fSource    = "source"
 	fFacets    = "facets"
@@ -131,7 +132,7 @@ func NewMapping() (mapping.IndexMapping, error) {
 	// halves the work of the searchers. title: has its own small field.
 	doc.AddFieldMappingsAt(fTitle, text())
 	doc.AddFieldMappingsAt(fText, text())
-	for _, f := range []string{fSpeakers, fCountries, fTopics, fSource} {
+	for _, f := range []string{fSpeakers, fCountries, fMain, fTopics, fSource} {
 		doc.AddFieldMappingsAt(f+textSuffix, facetText())
 	}
 	exact := bleve.NewKeywordFieldMapping()

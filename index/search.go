@@ -39,11 +39,14 @@ type Filters struct {
 	Countries []string `json:"country,omitempty"`
 	Topics    []string `json:"topic,omitempty"`
 	Sources   []string `json:"source,omitempty"`
+	// MainCountries matches the countries an article is about (the
+	// main_country facet); Countries matches every country it mentions.
+	MainCountries []string `json:"main_country,omitempty"`
 }
 
 // byGroup returns the values of each facet, in facetFields order.
 func (f Filters) byGroup() [numGroups][]string {
-	return [numGroups][]string{f.Speakers, f.Countries, f.Topics, f.Sources}
+	return [numGroups][]string{f.Speakers, f.Countries, f.Topics, f.Sources, f.MainCountries}
 }
 
 // Request is one search.
@@ -101,10 +104,11 @@ var facetFields = [numGroups][2]string{
 	{"countries", prefixCountry},
 	{"topics", prefixTopic},
 	{"sources", prefixSource},
+	{"main_countries", prefixMainCountry},
 }
 
 // numGroups is the number of facets.
-const numGroups = 4
+const numGroups = 5
 
 // groupBit is the bit of the facet of a term of fFacets ("c:Russia"), 0
 // for a term of no facet.
@@ -239,13 +243,13 @@ func parseCursorKey(sort, v string) (any, error) {
 }
 
 // FilterValue is one value of one facet's filter; Facet is the filter's
-// name: speaker, country, topic or source.
+// name: speaker, country, topic, source or main_country.
 type FilterValue struct {
 	Facet, Value string
 }
 
 // filterNames are the names of the filters, in Filters.byGroup order.
-var filterNames = [numGroups]string{"speaker", "country", "topic", "source"}
+var filterNames = [numGroups]string{"speaker", "country", "topic", "source", "main_country"}
 
 // Unmatched returns the values of f that no indexed article has (after
 // folding, see FoldFacet): a filter naming one of them finds nothing yet.
@@ -266,6 +270,8 @@ func (ix *Index) Unmatched(ctx context.Context, f Filters) ([]FilterValue, error
 				one.Topics = []string{v}
 			case 3:
 				one.Sources = []string{v}
+			case 4:
+				one.MainCountries = []string{v}
 			}
 			c, err := ix.collect(ctx, bq.NewMatchAllQuery(), collectSpec{order: unordered, filters: one.byGroup()})
 			if err != nil {

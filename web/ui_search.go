@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -20,6 +21,9 @@ import (
 
 type chipView struct {
 	Kind, Label, URL string
+	// Minor marks a country the hit mentions but is not about: shown
+	// after the main ones, lighter.
+	Minor bool
 }
 
 type facetValueView struct {
@@ -110,7 +114,7 @@ type sortOption struct {
 func (s *Server) handleSearchPage(c echo.Context) error {
 	st := stateFrom(c.QueryParams())
 	v := &searchView{State: st, ClearURL: st.with(func(n *searchState) {
-		n.Speakers, n.Countries, n.Topics, n.Sources, n.From, n.To = nil, nil, nil, nil, "", ""
+		n.Speakers, n.Countries, n.Topics, n.Sources, n.MainCountries, n.From, n.To = nil, nil, nil, nil, nil, "", ""
 	}).url()}
 	v.CurrentURL = st.url()
 	// The default order ("" in the URL) is relevance, or newest first
@@ -228,7 +232,8 @@ func (s *Server) fillResults(v *searchView, st searchState, res *engine.SearchRe
 				if !contains(*st.list(k.param), x) {
 					u = st.toggle(k.param, x).url()
 				}
-				hv.Chips = append(hv.Chips, chipView{Kind: k.param, Label: x, URL: u})
+				minor := k.param == "country" && !slices.Contains(h.MainCountries, x)
+				hv.Chips = append(hv.Chips, chipView{Kind: k.param, Label: x, URL: u, Minor: minor})
 			}
 		}
 		v.Hits = append(v.Hits, hv)

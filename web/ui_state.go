@@ -15,13 +15,14 @@ import (
 type searchState struct {
 	Q                                    string
 	Speakers, Countries, Topics, Sources []string
+	MainCountries                        []string
 	From, To, Sort, Cursor               string
 }
 
 func stateFrom(v url.Values) searchState {
 	return searchState{
 		Q: v.Get("q"), Speakers: values(v, "speaker"), Countries: values(v, "country"),
-		Topics: values(v, "topic"), Sources: values(v, "source"),
+		Topics: values(v, "topic"), Sources: values(v, "source"), MainCountries: values(v, "main_country"),
 		From: strings.TrimSpace(v.Get("from")), To: strings.TrimSpace(v.Get("to")),
 		Sort: v.Get("sort"), Cursor: v.Get("cursor"),
 	}
@@ -35,7 +36,7 @@ func (st searchState) values() url.Values {
 	for _, f := range []struct {
 		key  string
 		vals []string
-	}{{"speaker", st.Speakers}, {"country", st.Countries}, {"topic", st.Topics}, {"source", st.Sources}} {
+	}{{"speaker", st.Speakers}, {"country", st.Countries}, {"topic", st.Topics}, {"source", st.Sources}, {"main_country", st.MainCountries}} {
 		for _, x := range f.vals {
 			v.Add(f.key, x)
 		}
@@ -63,6 +64,7 @@ func (st searchState) with(fn func(*searchState)) searchState {
 	n.Countries = append([]string(nil), st.Countries...)
 	n.Topics = append([]string(nil), st.Topics...)
 	n.Sources = append([]string(nil), st.Sources...)
+	n.MainCountries = append([]string(nil), st.MainCountries...)
 	n.Cursor = ""
 	if fn != nil {
 		fn(&n)
@@ -77,6 +79,8 @@ func (st *searchState) list(key string) *[]string {
 		return &st.Speakers
 	case "country":
 		return &st.Countries
+	case "main_country":
+		return &st.MainCountries
 	case "topic":
 		return &st.Topics
 	default:
@@ -123,6 +127,7 @@ func (st searchState) toggle(key, v string) searchState {
 // facetKinds maps API facet names to URL parameters and labels.
 var facetKinds = []struct{ facet, param, label string }{
 	{"speakers", "speaker", "Speakers"},
+	{"main_countries", "main_country", "Main countries"},
 	{"countries", "country", "Countries"},
 	{"topics", "topic", "Topics"},
 	{"sources", "source", "Sources"},

@@ -28,7 +28,7 @@ var demoExtractor = sync.OnceValues(func() (engine.ExtractFunc, error) {
 	}
 	return func(title, body string) engine.Extracted {
 		r := x.Extract(title, body)
-		return engine.Extracted{Speakers: r.Speakers, Countries: r.Countries, Topics: r.Topics}
+		return engine.Extracted{Speakers: r.Speakers, Countries: r.Countries, MainCountries: r.MainCountries, Topics: r.Topics}
 	}, nil
 })
 

@@ -171,15 +171,18 @@ const (
 	FieldBody    = "body"
 	FieldSpeaker = "speaker"
 	FieldCountry = "country"
-	FieldTopic   = "topic"
-	FieldSource  = "source"
-	FieldID      = "id"
-	FieldDate    = "date"
+	// FieldMainCountry matches the countries an article is about;
+	// FieldCountry every country it mentions.
+	FieldMainCountry = "main_country"
+	FieldTopic       = "topic"
+	FieldSource      = "source"
+	FieldID          = "id"
+	FieldDate        = "date"
 )
 
 // Fields lists the field names a query may use, in the order error
 // messages list them.
-var Fields = []string{FieldTitle, FieldBody, FieldSpeaker, FieldCountry, FieldTopic, FieldSource, FieldID, FieldDate}
+var Fields = []string{FieldTitle, FieldBody, FieldSpeaker, FieldCountry, FieldMainCountry, FieldTopic, FieldSource, FieldID, FieldDate}
 
 // IsRelative reports whether n holds a date range relative to now, so
 // that it holds only for the Now it was parsed with.

@@ -182,6 +182,8 @@ func canonicalField(name string) string {
 		return FieldSpeaker
 	case "country", "countries":
 		return FieldCountry
+	case "main_country", "main_countries":
+		return FieldMainCountry
 	case "topic", "topics":
 		return FieldTopic
 	case "source", "sources":

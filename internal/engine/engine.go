@@ -26,6 +26,14 @@ import (
 // Extracted is what an extractor found in one article.
 type Extracted struct {
 	Speakers, Countries, Topics []string
+	// MainCountries are the countries the article is about, a subset of
+	// Countries (which holds every country it names or implies).
+	MainCountries []string
+}
+
+// facets is x as the article's extracted facets.
+func (x Extracted) facets() news.Facets {
+	return news.Facets{Speakers: x.Speakers, Countries: x.Countries, MainCountries: x.MainCountries, Topics: x.Topics}
 }
 
 // ExtractFunc finds entities in an article's title and body. It must be
@@ -201,7 +209,7 @@ func (e *Engine) enrich(arts []*news.Article) {
 		ForEach(len(arts), runtime.GOMAXPROCS(0), func(i int) {
 			a := arts[i]
 			x := e.extract(a.Title, a.Body)
-			a.Extracted = news.Facets{Speakers: x.Speakers, Countries: x.Countries, Topics: x.Topics}
+			a.Extracted = x.facets()
 		})
 	}
 	for _, a := range arts {
@@ -409,11 +417,11 @@ func Rebuild(cfg Config) (changed int, err error) {
 		}
 		start := time.Now()
 		changed, err = st.Rewrite(cfg.BatchSize, func(a *news.Article) bool {
-			before := fmt.Sprint(a.Speakers, a.Countries, a.Topics, a.Extracted)
+			before := fmt.Sprint(a.Speakers, a.Countries, a.MainCountries, a.Topics, a.Extracted)
 			x := cfg.Extract(a.Title, a.Body)
-			a.Extracted = news.Facets{Speakers: x.Speakers, Countries: x.Countries, Topics: x.Topics}
+			a.Extracted = x.facets()
 			a.Merge()
-			return fmt.Sprint(a.Speakers, a.Countries, a.Topics, a.Extracted) != before
+			return fmt.Sprint(a.Speakers, a.Countries, a.MainCountries, a.Topics, a.Extracted) != before
 		})
 		if cerr := st.Close(); err == nil {
 			err = cerr

@@ -49,8 +49,11 @@ type SearchHit struct {
 	Snippet   string    `json:"snippet"`
 	Speakers  []string  `json:"speakers"`
 	Countries []string  `json:"countries"`
-	Topics    []string  `json:"topics"`
-	Seq       uint64    `json:"-"`
+	// MainCountries are the countries the hit is about, a subset of
+	// Countries (every country it names or implies, main ones first).
+	MainCountries []string `json:"main_countries"`
+	Topics        []string `json:"topics"`
+	Seq           uint64   `json:"-"`
 }
 
 // SearchResult is the API's search response.
@@ -107,7 +110,7 @@ func (e *Engine) Search(ctx context.Context, p SearchParams) (*SearchResult, err
 		}
 		node = n
 	}
-	if n := len(p.Filters.Speakers) + len(p.Filters.Countries) + len(p.Filters.Topics) + len(p.Filters.Sources); n > e.limits.MaxClauses {
+	if n := len(p.Filters.Speakers) + len(p.Filters.Countries) + len(p.Filters.MainCountries) + len(p.Filters.Topics) + len(p.Filters.Sources); n > e.limits.MaxClauses {
 		return nil, news.Errorf(news.ECodeQueryBroad, "%d filter values; at most %d", n, e.limits.MaxClauses)
 	}
 	if p.Sort == "" {
@@ -169,7 +172,7 @@ func (e *Engine) Search(ctx context.Context, p SearchParams) (*SearchResult, err
 		out.Hits = append(out.Hits, SearchHit{
 			ID: a.ID, Title: a.Title, Date: a.Date, Source: a.Source, URL: a.URL,
 			Score: h.Score, Snippet: hl.Snippet(a.Body, snippetWidth),
-			Speakers: a.Speakers, Countries: a.Countries, Topics: a.Topics, Seq: a.Seq,
+			Speakers: a.Speakers, Countries: a.Countries, MainCountries: a.Main(), Topics: a.Topics, Seq: a.Seq,
 		})
 	}
 	out.TookMS = float64(time.Since(start).Microseconds()) / 1000

@@ -54,7 +54,7 @@ func extractor(t *testing.T) engine.ExtractFunc {
 	}
 	return func(title, body string) engine.Extracted {
 		r := x.Extract(title, body)
-		return engine.Extracted{Speakers: r.Speakers, Countries: r.Countries, Topics: r.Topics}
+		return engine.Extracted{Speakers: r.Speakers, Countries: r.Countries, MainCountries: r.MainCountries, Topics: r.Topics}
 	}
 }
 

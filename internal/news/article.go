@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -31,22 +32,25 @@ const (
 	MaxYear = 2200
 )
 
-// Article is one news story. Speakers, Countries and Topics are the merged
-// facet values; Supplied and Extracted keep where each came from so a newer
+// Article is one news story. Speakers, Countries, MainCountries and Topics
+// are the merged facet values (Countries: every country the article names
+// or implies, main ones first; MainCountries: the ones it is about); Supplied and Extracted keep where each came from so a newer
 // extractor can be re-run without touching what the client gave us.
 type Article struct {
-	ID         string    `json:"id"`
-	Title      string    `json:"title"`
-	Body       string    `json:"body"`
-	Date       time.Time `json:"date"`
-	Source     string    `json:"source,omitempty"`
-	URL        string    `json:"url,omitempty"`
-	Language   string    `json:"language,omitempty"`
-	Speakers   []string  `json:"speakers"`
-	Countries  []string  `json:"countries"`
-	Topics     []string  `json:"topics"`
-	Seq        uint64    `json:"seq"`
-	IngestedAt time.Time `json:"ingested_at"`
+	ID        string    `json:"id"`
+	Title     string    `json:"title"`
+	Body      string    `json:"body"`
+	Date      time.Time `json:"date"`
+	Source    string    `json:"source,omitempty"`
+	URL       string    `json:"url,omitempty"`
+	Language  string    `json:"language,omitempty"`
+	Speakers  []string  `json:"speakers"`
+	Countries []string  `json:"countries"`
+	// MainCountries is a subset of Countries.
+	MainCountries []string  `json:"main_countries"`
+	Topics        []string  `json:"topics"`
+	Seq           uint64    `json:"seq"`
+	IngestedAt    time.Time `json:"ingested_at"`
 
 	Supplied  Facets `json:"supplied"`
 	Extracted Facets `json:"extracted"`
@@ -59,6 +63,9 @@ type Facets struct {
 	Speakers  []string `json:"speakers,omitzero"`
 	Countries []string `json:"countries,omitzero"`
 	Topics    []string `json:"topics,omitzero"`
+	// MainCountries is only ever extracted: countries a client supplies
+	// are all main.
+	MainCountries []string `json:"main_countries,omitzero"`
 }
 
 // Merge applies precedence: a facet the client supplied (non-nil) wins;
@@ -76,6 +83,28 @@ func (a *Article) Merge() {
 	a.Speakers = pick(a.Supplied.Speakers, a.Extracted.Speakers)
 	a.Countries = pick(a.Supplied.Countries, a.Extracted.Countries)
 	a.Topics = pick(a.Supplied.Topics, a.Extracted.Topics)
+	// Countries a client supplies are the ones it says the article is
+	// about; extracted main countries are kept only if still listed.
+	if a.Supplied.Countries != nil {
+		a.MainCountries = a.Countries
+	} else {
+		a.MainCountries = make([]string, 0, len(a.Extracted.MainCountries))
+		for _, c := range a.Extracted.MainCountries {
+			if slices.Contains(a.Countries, c) {
+				a.MainCountries = append(a.MainCountries, c)
+			}
+		}
+	}
+}
+
+// Main returns the article's main countries. An article stored before
+// main countries existed has none (nil); its countries were the main ones
+// then, so they are returned until "watchword reindex" extracts again.
+func (a *Article) Main() []string {
+	if a.MainCountries == nil {
+		return a.Countries
+	}
+	return a.MainCountries
 }
 
 // ParseDate accepts RFC 3339 (with or without fractional seconds), a bare

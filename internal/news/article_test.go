@@ -197,3 +197,28 @@ func TestFacetsJSONKeepsGivenEmpty(t *testing.T) {
 		t.Errorf("topics = %#v, want given as empty", out.Topics)
 	}
 }
+
+// TestMergeMainCountries: extracted main countries are kept when the
+// extracted countries are used; countries a client supplies are all main;
+// an article stored before main countries existed reports its countries.
+func TestMergeMainCountries(t *testing.T) {
+	a := Article{Extracted: Facets{Countries: []string{"Niger", "Iran"}, MainCountries: []string{"Niger"}}}
+	a.Merge()
+	if strings.Join(a.MainCountries, ",") != "Niger" || strings.Join(a.Countries, ",") != "Niger,Iran" {
+		t.Errorf("extracted: countries %q main %q", a.Countries, a.MainCountries)
+	}
+	a.Supplied.Countries = []string{"Chad"}
+	a.Merge()
+	if strings.Join(a.MainCountries, ",") != "Chad" {
+		t.Errorf("supplied: main %q, want the supplied countries", a.MainCountries)
+	}
+	a.Supplied.Countries = []string{}
+	a.Merge()
+	if a.MainCountries == nil || len(a.MainCountries) != 0 {
+		t.Errorf("supplied none: main %#v, want []", a.MainCountries)
+	}
+	legacy := Article{Countries: []string{"Russia"}}
+	if strings.Join(legacy.Main(), ",") != "Russia" {
+		t.Errorf("legacy Main() = %q", legacy.Main())
+	}
+}
