@@ -142,9 +142,19 @@
 // are only mentioned are not speakers; "added 21 points" is not a
 // statement.
 //
+// Speakers are people. A name ending in an organisation word (data/words.tsv
+// class org: "Red Mesa Resources", "Corning Glass Works", "Joint Chiefs",
+// "Médecins Sans Frontières") is not a name, and data/organizations.txt
+// lists companies, publications and groups named like people ("McDonnell
+// Douglas", "E.F. Hutton", "Goldman Sachs", "Business Day") that are never
+// speakers. Organisations are dropped, not reported in a field of their own
+// (an organizations facet is left for later).
+//
 // A one-word name resolves to a full name given anywhere in the text, the
 // nearest earlier one first: "Peskov" to "Dmitry Peskov", "Kim" to "Kim
-// Young-soo" (family name first), "Sir Digby" to "Digby Jones". A one-word
+// Young-soo" (family name first); a first name alone to the full name with
+// that first name ("Aminata said" after "Aminata Diallo", "Sir Digby" to
+// "Digby Jones"). Names are never merged across articles. A one-word
 // name with no full name in the text is reported as written only when a
 // title or role stands right before it ("Mr. Peskov said", "spokesman Peskov
 // said"); otherwise it is dropped, since it may be an organisation ("Apple

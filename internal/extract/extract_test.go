@@ -312,6 +312,37 @@ func TestCountryRoles(t *testing.T) {
 	}
 }
 
+// TestSpeakersArePeople: organisations, companies, publications, aid
+// groups and military bodies that "said" are not speakers (issue 19's
+// list, in sentences written for the test); a first name alone resolves to
+// the full name given earlier; a role before a lone first name keeps it.
+func TestSpeakersArePeople(t *testing.T) {
+	x := newTestExtractor(t)
+	for _, tc := range []struct {
+		text string
+		want []string
+	}{
+		{"Médecins Sans Frontières said the clinic was full.", []string{}},
+		{"Red Mesa Resources said output rose.", []string{}},
+		{"\"We are ready,\" Joint Chiefs said on Monday.", []string{}},
+		{"Business Day said it had seen the letter.", []string{}},
+		{"American Express said card spending rose.", []string{}},
+		{"McDonnell Douglas said it won the order.", []string{}},
+		{"Corning Glass Works said profit fell.", []string{}},
+		{"E.F. Hutton said it would appeal.", []string{}},
+		{"Goldman Sachs said rates would rise. Morgan Stanley said so too.", []string{}},
+		{"Ali Hassan, a trader, lost his stall. \"It was dark,\" Ali said.", []string{"Ali Hassan"}},
+		{"\"It was dark,\" Ali said.", []string{}},
+		{"\"We ran,\" said fisherman Musa.", []string{"Musa"}},
+		{"Dmitry Peskov spoke first. Later Peskov said the talks were useful.", []string{"Dmitry Peskov"}},
+		{"Jeffrey Sachs said the plan would fail.", []string{"Jeffrey Sachs"}},
+	} {
+		if got := x.Speakers(tc.text); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("Speakers(%q) = %q, want %q", tc.text, got, tc.want)
+		}
+	}
+}
+
 // TestBrusselsForEU: "Brussels" acting or owning stands for the European
 // Union, which is not a country; "Brussels" as a place is Belgium.
 func TestBrusselsForEU(t *testing.T) {

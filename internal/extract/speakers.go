@@ -299,7 +299,7 @@ func (d *doc) speakers() []string {
 			continue
 		}
 		name := d.resolve(&spans[r.span])
-		if name == "" {
+		if name == "" || d.x.orgNames[name] {
 			continue
 		}
 		if seen != nil {
@@ -412,13 +412,10 @@ func (d *doc) resolve(sp *span) string {
 	if p := d.personFor(sur, s); p != nil {
 		return d.cleanName(int(p.start), int(p.end))
 	}
-	// "Sir Digby" and "Dame Judi" use the first name.
-	if k := s - 1; k >= 0 && d.toks[k].kind == kWord {
-		if t := d.tokText(k); t == "Sir" || t == "Dame" {
-			if p := d.personByFirst(sur, s); p != nil {
-				return d.cleanName(int(p.start), int(p.end))
-			}
-		}
+	// A first name alone ("Sir Digby", "Dame Judi", or "Ali said" after
+	// "Ali Hassan, a trader") is the full name given in the text.
+	if p := d.personByFirst(sur, s); p != nil {
+		return d.cleanName(int(p.start), int(p.end))
 	}
 	if sp.rolePrefixed {
 		// Keep particles: "von der Leyen".

@@ -130,7 +130,8 @@ type topicDef struct {
 // concurrent use; its only mutable part is a sync.Pool of per-call scratch
 // buffers, which is itself safe for concurrent use.
 type Extractor struct {
-	pool      sync.Pool // of *doc
+	pool      sync.Pool       // of *doc
+	orgNames  map[string]bool // names that look like a person's but are not (data/organizations.txt)
 	countries []string
 	phrases   map[string][]phrase
 	caps      map[string]uint32    // while loading only
@@ -165,6 +166,13 @@ func New() (*Extractor, error) {
 		return nil, err
 	}
 	if err := x.loadGiven("data/given_names.txt"); err != nil {
+		return nil, err
+	}
+	x.orgNames = make(map[string]bool, 64)
+	if err := lines("data/organizations.txt", func(_ int, line string) error {
+		x.orgNames[strings.TrimSpace(line)] = true
+		return nil
+	}); err != nil {
 		return nil, err
 	}
 	if err := x.loadCountries("data/countries.tsv"); err != nil {
