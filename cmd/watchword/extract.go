@@ -46,8 +46,8 @@ func newExtractCmd(stdout, stderr io.Writer) *cobra.Command {
 						a.Title = news.FirstSentence(a.Body)
 					}
 					x := ext(a.Title, a.Body)
-					fmt.Fprintf(stdout, "%s\n  title:     %s\n  speakers:  %s\n  countries: %s\n  topics:    %s\n",
-						name, a.Title, list(x.Speakers), list(x.Countries), list(x.Topics))
+					fmt.Fprintf(stdout, "%s\n  title:     %s\n  speakers:  %s\n  countries: %s\n  main:      %s\n  topics:    %s\n",
+						name, a.Title, list(x.Speakers), list(x.Countries), list(x.MainCountries), list(x.Topics))
 				}
 			}
 			if failed > 0 {

@@ -17,9 +17,9 @@ import (
 // newSearchCmd runs a search against a server and prints hits and facets.
 func newSearchCmd(stdout, stderr io.Writer) *cobra.Command {
 	var (
-		server, token, sort, from, to        string
-		size                                 int
-		speakers, countries, topics, sources []string
+		server, token, sort, from, to                       string
+		size                                                int
+		speakers, countries, mainCountries, topics, sources []string
 	)
 	c := &cobra.Command{
 		Use:   "search QUERY [flags]",
@@ -31,7 +31,7 @@ func newSearchCmd(stdout, stderr io.Writer) *cobra.Command {
 			v.Set("q", q)
 			v.Set("size", strconv.Itoa(size))
 			v.Set("sort", sort)
-			for k, vals := range map[string][]string{"speaker": speakers, "country": countries, "topic": topics, "source": sources} {
+			for k, vals := range map[string][]string{"speaker": speakers, "country": countries, "main_country": mainCountries, "topic": topics, "source": sources} {
 				for _, s := range vals {
 					v.Add(k, s)
 				}
@@ -56,7 +56,7 @@ func newSearchCmd(stdout, stderr io.Writer) *cobra.Command {
 				fmt.Fprintf(stdout, "    %s\n", plainSnippet(h.Snippet))
 			}
 			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-			for _, name := range []string{"speakers", "countries", "topics", "sources"} {
+			for _, name := range []string{"speakers", "countries", "main_countries", "topics", "sources"} {
 				vals := res.Facets[name]
 				if len(vals) == 0 {
 					continue
@@ -77,7 +77,8 @@ func newSearchCmd(stdout, stderr io.Writer) *cobra.Command {
 	fs.StringVar(&from, "from", "", "earliest date (YYYY-MM-DD)")
 	fs.StringVar(&to, "to", "", "latest date (YYYY-MM-DD)")
 	fs.StringArrayVar(&speakers, "speaker", nil, "filter by speaker (repeatable)")
-	fs.StringArrayVar(&countries, "country", nil, "filter by country (repeatable)")
+	fs.StringArrayVar(&countries, "country", nil, "filter by country, any mention (repeatable)")
+	fs.StringArrayVar(&mainCountries, "main-country", nil, "filter by a country the article is about (repeatable)")
 	fs.StringArrayVar(&topics, "topic", nil, "filter by topic (repeatable)")
 	fs.StringArrayVar(&sources, "source", nil, "filter by source (repeatable)")
 	return c
