@@ -148,6 +148,9 @@ type Extractor struct {
 	topicTh   float32 // minimum normalised score of a top-level topic
 	subTh     float32 // minimum normalised score of a subtopic
 	ratioTh   float32 // a top-level topic must also reach this share of the best one
+	// subRatioTh: a subtopic (which brings its top-level parent) needs its
+	// parent to reach this share of the best top-level topic.
+	subRatioTh float32
 
 	idUS, idGeorgia, idTurkey, idDRC, idRoC int16
 }

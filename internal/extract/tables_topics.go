@@ -70,6 +70,8 @@ func (x *Extractor) loadTopics(name string) error {
 				x.subTh = float32(v)
 			case "ratio":
 				x.ratioTh = float32(v)
+			case "subratio":
+				x.subRatioTh = float32(v)
 			default:
 				return fmt.Errorf("unknown threshold %q", f[1])
 			}

@@ -136,7 +136,7 @@ func (d *doc) topicNames() []string {
 			}
 			continue
 		}
-		if s >= x.subTh {
+		if s >= x.subTh && scores[def.parent] >= x.subRatioTh*best {
 			chosen[t] = true
 			chosen[def.parent] = true
 		}
