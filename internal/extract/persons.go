@@ -5,6 +5,7 @@ package extract
 // surname-only mentions to the full name.
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -177,16 +178,7 @@ func (d *doc) eachPerson(s string, fn func(*person) bool) {
 		}
 		return
 	}
-	if d.byName == nil {
-		d.byName = make(map[string][]int32, len(d.persons))
-	}
-	for ; d.indexed < len(d.persons); d.indexed++ {
-		p := &d.persons[d.indexed]
-		d.byName[p.surname] = append(d.byName[p.surname], int32(d.indexed))
-		if p.first != p.surname {
-			d.byName[p.first] = append(d.byName[p.first], int32(d.indexed))
-		}
-	}
+	d.indexPersons()
 	for _, i := range d.byName[s] {
 		if !fn(&d.persons[i]) {
 			return
@@ -202,4 +194,37 @@ func (d *doc) cleanName(start, end int) string {
 		return strings.Join(strings.Fields(s), " ")
 	}
 	return strings.Clone(s)
+}
+
+// indexPersons adds the persons recorded since the last call to byName,
+// each list kept in order of position (persons are recorded in two passes,
+// each in text order).
+func (d *doc) indexPersons() {
+	if d.indexed == len(d.persons) {
+		return
+	}
+	if d.byName == nil {
+		d.byName = make(map[string][]int32, len(d.persons))
+	}
+	var unsorted map[string]bool
+	add := func(key string, i int) {
+		l := d.byName[key]
+		if n := len(l); n > 0 && d.persons[l[n-1]].start > d.persons[i].start {
+			if unsorted == nil {
+				unsorted = map[string]bool{}
+			}
+			unsorted[key] = true
+		}
+		d.byName[key] = append(l, int32(i))
+	}
+	for ; d.indexed < len(d.persons); d.indexed++ {
+		p := &d.persons[d.indexed]
+		add(p.surname, d.indexed)
+		if p.first != p.surname {
+			add(p.first, d.indexed)
+		}
+	}
+	for key := range unsorted {
+		slices.SortStableFunc(d.byName[key], func(a, b int32) int { return int(d.persons[a].start) - int(d.persons[b].start) })
+	}
 }

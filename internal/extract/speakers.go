@@ -2,6 +2,7 @@ package extract
 
 import (
 	"slices"
+	"sort"
 	"strings"
 )
 
@@ -434,37 +435,68 @@ func (d *doc) surnameOf(s, e int) string {
 }
 
 // personByFirst finds the full name whose first name is first, nearest
-// before position pos.
+// before position pos, or else the first after it.
 func (d *doc) personByFirst(first string, pos int) *person {
-	var best *person
-	d.eachPerson(first, func(p *person) bool {
-		if p.first == first && p.end-p.start >= 2 && (best == nil || int(p.start) <= pos && p.start > best.start) {
-			best = p
-		}
-		return true
-	})
-	return best
-}
-
-// personFor finds the full name with the given surname nearest before
-// position pos, or else the first after it.
-func (d *doc) personFor(sur string, pos int) *person {
-	var before, after *person
-	d.eachPerson(sur, func(p *person) bool {
-		if p.end-p.start < 2 || (p.surname != sur && !(p.familyFirst && p.first == sur)) {
-			return true
-		}
-		if int(p.start) <= pos {
-			if before == nil || p.start > before.start {
-				before = p
-			}
-		} else if after == nil || p.start < after.start {
-			after = p
-		}
-		return true
+	before, after := d.nearestPersons(first, pos, func(p *person) bool {
+		return p.first == first && p.end-p.start >= 2
 	})
 	if before != nil {
 		return before
 	}
 	return after
+}
+
+// personFor finds the full name with the given surname nearest before
+// position pos, or else the first after it.
+func (d *doc) personFor(sur string, pos int) *person {
+	before, after := d.nearestPersons(sur, pos, func(p *person) bool {
+		return p.end-p.start >= 2 && (p.surname == sur || p.familyFirst && p.first == sur)
+	})
+	if before != nil {
+		return before
+	}
+	return after
+}
+
+// maxPersonScan bounds how many same-named persons a look-up in the index
+// steps over on each side of its position, so that a text of one name
+// repeated (1 MiB of "X Y said Y said.") stays linear.
+const maxPersonScan = 64
+
+// nearestPersons returns the person satisfying ok that starts nearest
+// before (or at) position pos and the one nearest after it, among the
+// persons whose surname or first name is key.
+func (d *doc) nearestPersons(key string, pos int, ok func(*person) bool) (before, after *person) {
+	if len(d.persons) < personIndexMin {
+		for i := range d.persons {
+			p := &d.persons[i]
+			if !ok(p) {
+				continue
+			}
+			if int(p.start) <= pos {
+				if before == nil || p.start > before.start {
+					before = p
+				}
+			} else if after == nil || p.start < after.start {
+				after = p
+			}
+		}
+		return before, after
+	}
+	d.indexPersons()
+	list := d.byName[key]
+	k := sort.Search(len(list), func(i int) bool { return int(d.persons[list[i]].start) > pos })
+	for i := k - 1; i >= 0 && i >= k-maxPersonScan; i-- {
+		if p := &d.persons[list[i]]; ok(p) {
+			before = p
+			break
+		}
+	}
+	for i := k; i < len(list) && i < k+maxPersonScan; i++ {
+		if p := &d.persons[list[i]]; ok(p) {
+			after = p
+			break
+		}
+	}
+	return before, after
 }
