@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/csv"
 	"net/url"
 	"slices"
 	"strings"
@@ -64,6 +65,23 @@ func TestMainCountryAPIAndUI(t *testing.T) {
 	}
 	if c := facetCounts(t, r, "main_countries"); c["Niger"] < 1 || c["Iran"] != 0 {
 		t.Errorf("main_countries facet %v", c)
+	}
+	// Exports carry both lists.
+	ex := getPage(t, nil, ts.URL+"/api/search/export?format=ndjson&q=id:niger-uranium")
+	if ex.Status != 200 || !strings.Contains(ex.Body, `"countries":["Niger","Russia","Iran"]`) || !strings.Contains(ex.Body, `"main_countries":["Niger"]`) {
+		t.Errorf("ndjson export %d: %.400s", ex.Status, ex.Body)
+	}
+	ex = getPage(t, nil, ts.URL+"/api/search/export?format=csv&q=id:niger-uranium")
+	rows, err := csv.NewReader(strings.NewReader(ex.Body)).ReadAll()
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("csv export: %v %q", err, ex.Body)
+	}
+	col := map[string]int{}
+	for i, c := range rows[0] {
+		col[c] = i
+	}
+	if rows[1][col["countries"]] != "Niger; Russia; Iran" || rows[1][col["main_countries"]] != "Niger" {
+		t.Errorf("csv export row %q", rows[1])
 	}
 	p := getPage(t, nil, ts.URL+"/?q="+url.QueryEscape("uranium licence Niamey"))
 	ni, ir := strings.Index(p.Body, `<span class="vh">country: </span>Niger<`), strings.Index(p.Body, `<span class="vh">country (mentioned): </span>Iran<`)
