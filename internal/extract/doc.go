@@ -174,7 +174,8 @@
 // and a term counts at most three times per article. The sum is normalised
 // by length, score / sqrt(1 + words/200). A top-level topic is reported when
 // its normalised score reaches the "top" threshold and its raw score is at
-// least the "ratio" share (0.5) of the best top-level topic's; a subtopic
+// least the "ratio" share (0.52) of the best top-level topic's, at most
+// "maxtop" (3) top-level topics, the best-scoring, per article; a subtopic
 // when its normalised score reaches the "sub" threshold and its parent's raw
 // score the "subratio" share (0.4) of the best, and it always brings its
 // top-level parent. Topics are ordered by their first evidence.

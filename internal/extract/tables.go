@@ -151,6 +151,7 @@ type Extractor struct {
 	// subRatioTh: a subtopic (which brings its top-level parent) needs its
 	// parent to reach this share of the best top-level topic.
 	subRatioTh float32
+	maxTop     int // at most this many top-level topics per article (0: no limit)
 
 	idUS, idGeorgia, idTurkey, idDRC, idRoC int16
 }

@@ -72,6 +72,8 @@ func (x *Extractor) loadTopics(name string) error {
 				x.ratioTh = float32(v)
 			case "subratio":
 				x.subRatioTh = float32(v)
+			case "maxtop":
+				x.maxTop = int(v)
 			default:
 				return fmt.Errorf("unknown threshold %q", f[1])
 			}

@@ -141,6 +141,30 @@ func (d *doc) topicNames() []string {
 			chosen[def.parent] = true
 		}
 	}
+	if x.maxTop > 0 {
+		// At most maxTop top-level topics: the best-scoring ones, with
+		// their subtopics.
+		for {
+			n, worst := 0, -1
+			for t := 0; t < nt; t++ {
+				if chosen[t] && x.topics[t].parent < 0 {
+					n++
+					if worst < 0 || scores[t] < scores[worst] {
+						worst = t
+					}
+				}
+			}
+			if n <= x.maxTop {
+				break
+			}
+			chosen[worst] = false
+			for t := 0; t < nt; t++ {
+				if x.topics[t].parent == int16(worst) {
+					chosen[t] = false
+				}
+			}
+		}
+	}
 	for t := 0; t < nt; t++ {
 		if chosen[t] {
 			picks = append(picks, pick{int16(t), first[t]})
