@@ -336,6 +336,9 @@ func TestSpeakersArePeople(t *testing.T) {
 		{"\"We ran,\" said fisherman Musa.", []string{"Musa"}},
 		{"Dmitry Peskov spoke first. Later Peskov said the talks were useful.", []string{"Dmitry Peskov"}},
 		{"Jeffrey Sachs said the plan would fail.", []string{"Jeffrey Sachs"}},
+		{"Chancellor of the Exchequer Nigel Lawson said rates would hold.", []string{"Nigel Lawson"}},
+		{"Credit Suisse said it would sell the unit. Societe Generale said so too.", []string{}},
+		{"United Auto Workers said members would vote. Pan Am said fares rose.", []string{}},
 	} {
 		if got := x.Speakers(tc.text); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("Speakers(%q) = %q, want %q", tc.text, got, tc.want)
