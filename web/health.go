@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/watchword/watchword/internal/keys"
 	"github.com/watchword/watchword/internal/news"
 )
 
@@ -20,9 +21,9 @@ func (s *Server) opsRoutes() {
 	e := s.e
 	e.GET("/healthz", s.handleHealthz)
 	e.GET("/readyz", s.handleReadyz)
-	e.GET("/metrics", s.handleMetrics(), s.requireToken(s.cfg.Private))
+	e.GET("/metrics", s.handleMetrics(), s.requireScope(keys.ScopeRead, s.cfg.Private))
 	e.GET("/api/openapi.json", s.handleOpenAPI)
-	e.GET("/api/backup", s.handleBackup, s.writeRoute(0))
+	e.GET("/api/backup", s.handleBackup, s.adminRoute(0))
 }
 
 // handleHealthz answers 200 while the process serves HTTP at all.

@@ -26,6 +26,8 @@ import (
 	"github.com/watchword/watchword/internal/extract"
 	"github.com/watchword/watchword/internal/feeds"
 	"github.com/watchword/watchword/internal/ingest"
+	"github.com/watchword/watchword/internal/keys"
+	keysbolt "github.com/watchword/watchword/internal/keys/boltstore"
 	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/internal/schedule"
 	"github.com/watchword/watchword/web"
@@ -148,7 +150,11 @@ func serve(ctx context.Context, o *serveOptions, stderr io.Writer) error {
 	defer stopService("feeds", feedSvc.Stop, log, o.shutdown)
 	sched.Start()
 	startRetention(ctx, eng, articleRetention, hold, log)
-	srv, err := web.New(web.Config{Engine: eng, Token: tok, Private: o.private, MaxBody: o.maxBody, Logger: log,
+	keyStore, err := keysbolt.New(ctx, eng.Store())
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(web.Config{Engine: eng, Token: tok, Keys: keys.New(keyStore, tok, nil), Private: o.private, MaxBody: o.maxBody, Logger: log,
 		Registry: reg, RateLimit: o.rateLimit, ReadRateLimit: o.readRateLimit, SearchTimeout: o.searchTimeout,
 		TrustProxy: o.trustProxy, Alerts: alertSvc, Feeds: feedSvc,
 		Hold: hold, Resume: func(context.Context) error { return resumeHeld(eng, hold, log) }})
