@@ -155,7 +155,7 @@ func (e *Engine) Search(ctx context.Context, p SearchParams) (*SearchResult, err
 	for i, h := range hits {
 		ids[i] = h.ID
 	}
-	arts, err := e.store.Articles(ids)
+	arts, err := e.articles.Get(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
