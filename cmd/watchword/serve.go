@@ -317,14 +317,14 @@ func newReindexCmd(stdout, stderr io.Writer) *cobra.Command {
 		Use:   "reindex [flags]",
 		Short: "Re-run entity extraction and rebuild the index from the store (server stopped)",
 		Args:  noArgs,
-		RunE: func(*cobra.Command, []string) error {
+		RunE: func(c *cobra.Command, _ []string) error {
 			log := slog.New(slog.NewTextHandler(stderr, nil))
 			start := time.Now()
 			ext, err := newExtractor()
 			if err != nil {
 				return err
 			}
-			changed, err := engine.Rebuild(engine.Config{DataDir: data, Logger: log, Extract: ext})
+			changed, err := engine.Rebuild(c.Context(), engine.Config{DataDir: data, Logger: log, Extract: ext})
 			if err != nil {
 				return err
 			}

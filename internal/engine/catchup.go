@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/watchword/watchword/internal/logctx"
 	"github.com/watchword/watchword/internal/news"
 )
 
@@ -25,14 +26,14 @@ func (e *Engine) catchUp(ctx context.Context) error {
 	if from > last {
 		// The index claims more than the store has: it belongs to another
 		// store. Start it again.
-		e.log.Warn("index is ahead of the store, rebuilding", "index_seq", from, "store_seq", last)
+		logctx.From(ctx, e.log).Warn("index is ahead of the store, rebuilding", "index_seq", from, "store_seq", last)
 		from = 0
 	}
 	if from == last {
 		e.indexedSeq.Store(last)
 		return nil
 	}
-	e.log.Info("index: catching up with the store", "from_seq", from, "to_seq", last)
+	logctx.From(ctx, e.log).Info("index: catching up with the store", "from_seq", from, "to_seq", last)
 	return e.replay(ctx, from, last)
 }
 
@@ -100,6 +101,7 @@ func (e *Engine) repairLocked() {
 // replay applies the store's changes in (from, last] to the index and
 // moves the marker to last.
 func (e *Engine) replay(ctx context.Context, from, last uint64) error {
+	log := logctx.From(ctx, e.log)
 	start := time.Now()
 	var done int
 	lastLog := time.Now()
@@ -120,7 +122,7 @@ func (e *Engine) replay(ctx context.Context, from, last uint64) error {
 		e.indexedSeq.Store(seq)
 		done += len(chs)
 		if time.Since(lastLog) > 2*time.Second {
-			e.log.Info("index: catch-up progress", "changes", done, "seq", seq, "last", last)
+			log.Info("index: catch-up progress", "changes", done, "seq", seq, "last", last)
 			lastLog = time.Now()
 		}
 		return nil
@@ -134,6 +136,6 @@ func (e *Engine) replay(ctx context.Context, from, last uint64) error {
 		return fmt.Errorf("engine: catch up index: %w", err)
 	}
 	e.indexedSeq.Store(last)
-	e.log.Info("index: caught up", "changes", done, "seq", last, "took", time.Since(start).Round(time.Millisecond))
+	log.Info("index: caught up", "changes", done, "seq", last, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }

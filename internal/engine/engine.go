@@ -84,10 +84,15 @@ func StorePath(dataDir string) string { return filepath.Join(dataDir, "watchword
 // IndexPath is the Bleve index directory inside a data directory.
 func IndexPath(dataDir string) string { return filepath.Join(dataDir, "index.bleve") }
 
-// Open opens the store and index in cfg.DataDir and brings the index up
-// to date: a missing, unreadable or outdated index is rebuilt from the
-// store; otherwise every change after the index's last sequence is replayed.
-func Open(cfg Config) (*Engine, error) {
+// Open is OpenContext without a caller's context.
+func Open(cfg Config) (*Engine, error) { return OpenContext(context.Background(), cfg) }
+
+// OpenContext opens the store and index in cfg.DataDir and brings the
+// index up to date: a missing, unreadable or outdated index is rebuilt
+// from the log; otherwise every change after the index's last sequence
+// is replayed. The replay runs under ctx (checked between batches) and
+// logs through the logger ctx carries, if any.
+func OpenContext(ctx context.Context, cfg Config) (*Engine, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -112,7 +117,7 @@ func Open(cfg Config) (*Engine, error) {
 	}
 	e := &Engine{store: st, articles: articles, index: ix, extract: cfg.Extract, batch: cfg.BatchSize, log: cfg.Logger, now: cfg.Now,
 		limits: cfg.Limits.WithDefaults(), apply: ix.Apply, repairWait: time.Second, closing: make(chan struct{})}
-	if err := e.catchUp(context.Background()); err != nil {
+	if err := e.catchUp(ctx); err != nil {
 		e.Close()
 		return nil, err
 	}
@@ -406,6 +411,7 @@ func (e *Engine) Delete(ctx context.Context, id string) error {
 	if len(deleted) == 0 {
 		return news.Errorf(news.ECodeNotFound, "article %q not found", id)
 	}
+	logctx.From(ctx, e.log).Debug("engine: delete", "id", id, "seq", seq)
 	if err := e.apply(nil, []string{id}, seq); err != nil {
 		if e.syncLocked() == nil {
 			return nil
@@ -436,18 +442,20 @@ func (e *Engine) Article(ctx context.Context, id string) (*news.Article, error) 
 // and merges again, so a newer extractor reaches the whole corpus; values
 // the client supplied are kept as they are. It is meant for offline use
 // (the server must not be running on the same data). It returns the
-// number of articles whose facets changed.
-func Rebuild(cfg Config) (changed int, err error) {
+// number of articles whose facets changed. ctx is checked between
+// batches; it logs through the logger ctx carries, if any.
+func Rebuild(ctx context.Context, cfg Config) (changed int, err error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	cfg.Logger = logctx.From(ctx, cfg.Logger)
 	if cfg.Extract != nil {
 		st, err := store.Open(StorePath(cfg.DataDir))
 		if err != nil {
 			return 0, err
 		}
 		start := time.Now()
-		changed, err = st.Rewrite(cfg.BatchSize, func(a *news.Article) bool {
+		changed, err = st.Rewrite(ctx, cfg.BatchSize, func(a *news.Article) bool {
 			before := fmt.Sprint(a.Speakers, a.Countries, a.Topics, a.Extracted)
 			x := cfg.Extract(a.Title, a.Body)
 			a.Extracted = news.Facets{Speakers: x.Speakers, Countries: x.Countries, Topics: x.Topics}
@@ -465,7 +473,7 @@ func Rebuild(cfg Config) (changed int, err error) {
 	if err := os.RemoveAll(IndexPath(cfg.DataDir)); err != nil {
 		return changed, fmt.Errorf("engine: remove index: %w", err)
 	}
-	e, err := Open(cfg)
+	e, err := OpenContext(ctx, cfg)
 	if err != nil {
 		return changed, err
 	}

@@ -6,6 +6,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -174,12 +175,16 @@ func (s *Store) DeleteArticles(ids []string) (deleted []string, lastSeq uint64, 
 // write transaction, and stores the article again where fn returns true.
 // Sequence numbers do not change: this is for derived fields (extracted
 // entities), not for new content, so alerts do not see the articles again.
-func (s *Store) Rewrite(batchSize int, fn func(*news.Article) bool) (changed int, err error) {
+// ctx is checked before each batch; the batches written stay written.
+func (s *Store) Rewrite(ctx context.Context, batchSize int, fn func(*news.Article) bool) (changed int, err error) {
 	if batchSize <= 0 {
 		batchSize = 1000
 	}
 	var next uint64 = 1
 	for {
+		if err := ctx.Err(); err != nil {
+			return changed, fmt.Errorf("store: rewrite articles: %w", context.Cause(ctx))
+		}
 		n := 0
 		err := s.db.Update(func(tx *bolt.Tx) error {
 			lb := tx.Bucket(bucketLog)
