@@ -2,10 +2,13 @@ package engine
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/store"
 )
 
 func dated(id, body string) *news.Article {
@@ -71,5 +74,82 @@ func TestReingestSameIDAcrossBatches(t *testing.T) {
 	}
 	if n := total(t, e, "narwhal"); n != 0 {
 		t.Errorf("narwhal: %d hits, want 0", n)
+	}
+}
+
+// countingLog wraps an ArticleLog and counts the calls that reach it.
+type countingLog struct {
+	ArticleLog
+	appends, gets, deletes, reads int
+}
+
+func (c *countingLog) Append(ctx context.Context, arts []*news.Article) (uint64, error) {
+	c.appends++
+	return c.ArticleLog.Append(ctx, arts)
+}
+
+func (c *countingLog) Get(ctx context.Context, ids []string) ([]*news.Article, error) {
+	c.gets++
+	return c.ArticleLog.Get(ctx, ids)
+}
+
+func (c *countingLog) Delete(ctx context.Context, ids []string) ([]string, uint64, error) {
+	c.deletes++
+	return c.ArticleLog.Delete(ctx, ids)
+}
+
+func (c *countingLog) ReadFrom(ctx context.Context, after, upTo uint64, batch int, fn func([]news.Change) error) error {
+	c.reads++
+	return c.ArticleLog.ReadFrom(ctx, after, upTo, batch, fn)
+}
+
+// TestEngineOnAnotherLog: with Config.Log the engine stores, reads,
+// deletes and replays articles through that log, not the store file's.
+func TestEngineOnAnotherLog(t *testing.T) {
+	dir := t.TempDir()
+	other, err := store.Open(filepath.Join(t.TempDir(), "other.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	l := &countingLog{ArticleLog: other.Log()}
+	e, err := Open(Config{DataDir: dir, Logger: quiet, Log: l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, _, err := e.Ingest(ctx, []*news.Article{dated("o1", "puffin count"), dated("o2", "gannet count")}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := e.Search(ctx, SearchParams{Q: "puffin", Size: 5}); err != nil || len(res.Hits) != 1 || res.Hits[0].ID != "o1" {
+		t.Fatalf("search = %+v, %v", res, err)
+	}
+	if err := e.Delete(ctx, "o2"); err != nil {
+		t.Fatal(err)
+	}
+	if l.appends != 1 || l.gets != 1 || l.deletes != 1 {
+		t.Errorf("calls reaching the log: %d appends, %d gets, %d deletes; want 1 each", l.appends, l.gets, l.deletes)
+	}
+	if n, _ := e.store.Count(); n != 0 {
+		t.Errorf("the data directory's own store holds %d articles; the log was given", n)
+	}
+	if n, _ := other.Count(); n != 1 {
+		t.Errorf("the given log holds %d articles, want 1", n)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Reopened on the same log after losing its index, the engine
+	// rebuilds the index from that log.
+	if err := os.RemoveAll(IndexPath(dir)); err != nil {
+		t.Fatal(err)
+	}
+	e, err = Open(Config{DataDir: dir, Logger: quiet, Log: l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if l.reads == 0 || total(t, e, "puffin") != 1 || total(t, e, "gannet") != 0 {
+		t.Errorf("after a rebuild from the log (%d reads): puffin %d, gannet %d", l.reads, total(t, e, "puffin"), total(t, e, "gannet"))
 	}
 }
