@@ -81,8 +81,8 @@ func newFullServer(t *testing.T, o fullOptions) *fullServer {
 	}
 	s, err := New(Config{Engine: eng, Token: testToken, Keys: keys.New(ks, testToken, nil), Private: o.private, MaxBody: 4 << 20, Logger: quiet,
 		RateLimit: o.rateLimit, ReadRateLimit: o.rateLimit, Alerts: asvc, Feeds: fsvc, Hold: hold,
-		Resume: func(context.Context) error {
-			if err := eng.Store().ClearHeld(); err != nil {
+		Resume: func(ctx context.Context) error {
+			if err := eng.ClearHeld(ctx); err != nil {
 				return err
 			}
 			hold.Release()
