@@ -17,8 +17,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/watchword/watchword/index"
-	"github.com/watchword/watchword/index/query"
+	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/netguard"
 	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/internal/schedule"
@@ -62,15 +61,15 @@ type SecretGrace struct {
 
 // Alert is a saved query with a schedule and a webhook.
 type Alert struct {
-	ID                    string        `json:"id"`
-	Name                  string        `json:"name"`
-	Query                 string        `json:"query"`
-	Filters               index.Filters `json:"filters"`
-	Schedule              string        `json:"schedule"`
-	Timezone              string        `json:"timezone"`
-	WebhookURL            string        `json:"webhook_url"`
-	Enabled               bool          `json:"enabled"`
-	MaxMatchesPerDelivery int           `json:"max_matches_per_delivery"`
+	ID                    string         `json:"id"`
+	Name                  string         `json:"name"`
+	Query                 string         `json:"query"`
+	Filters               engine.Filters `json:"filters"`
+	Schedule              string         `json:"schedule"`
+	Timezone              string         `json:"timezone"`
+	WebhookURL            string         `json:"webhook_url"`
+	Enabled               bool           `json:"enabled"`
+	MaxMatchesPerDelivery int            `json:"max_matches_per_delivery"`
 	// Fields are the match fields a delivery carries; nil means all of
 	// them (MatchFields).
 	Fields    []string  `json:"fields,omitempty"`
@@ -95,21 +94,21 @@ type Alert struct {
 // View is the API form of an alert: the secret only when Secret is set
 // (on create and rotate).
 type View struct {
-	ID                    string        `json:"id"`
-	Name                  string        `json:"name"`
-	Query                 string        `json:"query"`
-	Filters               index.Filters `json:"filters"`
-	Schedule              string        `json:"schedule"`
-	Timezone              string        `json:"timezone"`
-	WebhookURL            string        `json:"webhook_url"`
-	Enabled               bool          `json:"enabled"`
-	MaxMatchesPerDelivery int           `json:"max_matches_per_delivery"`
-	Fields                []string      `json:"fields"` // the match fields deliveries carry
-	CreatedAt             time.Time     `json:"created_at"`
-	LastRunAt             *time.Time    `json:"last_run_at"`
-	NextRunAt             *time.Time    `json:"next_run_at"`
-	LastDeliveryStatus    string        `json:"last_delivery_status"`
-	Watermark             uint64        `json:"watermark"`
+	ID                    string         `json:"id"`
+	Name                  string         `json:"name"`
+	Query                 string         `json:"query"`
+	Filters               engine.Filters `json:"filters"`
+	Schedule              string         `json:"schedule"`
+	Timezone              string         `json:"timezone"`
+	WebhookURL            string         `json:"webhook_url"`
+	Enabled               bool           `json:"enabled"`
+	MaxMatchesPerDelivery int            `json:"max_matches_per_delivery"`
+	Fields                []string       `json:"fields"` // the match fields deliveries carry
+	CreatedAt             time.Time      `json:"created_at"`
+	LastRunAt             *time.Time     `json:"last_run_at"`
+	NextRunAt             *time.Time     `json:"next_run_at"`
+	LastDeliveryStatus    string         `json:"last_delivery_status"`
+	Watermark             uint64         `json:"watermark"`
 	// PreviousSecrets says until when each replaced secret still signs
 	// (newest first); empty when only the current secret signs.
 	PreviousSecrets []SecretGrace `json:"previous_secrets"`
@@ -210,7 +209,7 @@ func (a *Alert) Validate(r Rules) error {
 	}
 	// Relative dates are checked against the clock of now; each run
 	// reads them again against its own (see Service.parsed).
-	if _, err := query.ParseWith(a.Query, query.Options{Now: time.Now()}); err != nil {
+	if _, err := engine.ParseQuery(a.Query, time.Now()); err != nil {
 		return err
 	}
 	for name, vs := range map[string][]string{"speaker": a.Filters.Speakers, "country": a.Filters.Countries, "topic": a.Filters.Topics, "source": a.Filters.Sources} {
@@ -263,7 +262,7 @@ func (a *Alert) Validate(r Rules) error {
 }
 
 // hasFilters reports whether f has at least one value.
-func hasFilters(f index.Filters) bool {
+func hasFilters(f engine.Filters) bool {
 	return len(f.Speakers)+len(f.Countries)+len(f.Topics)+len(f.Sources) > 0
 }
 

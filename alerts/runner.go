@@ -6,11 +6,8 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/watchword/watchword/index"
-	"github.com/watchword/watchword/index/query"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/news"
-	"github.com/watchword/watchword/internal/store"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -30,7 +27,7 @@ type RunResult struct {
 // job is one alert in an evaluation: its snapshot and its matches.
 type job struct {
 	a       *Alert
-	node    query.Node
+	node    engine.Node
 	matches []string // article ids, in date order
 	err     error
 }
@@ -53,10 +50,7 @@ func (s *Service) evaluate(ctx context.Context, jobs []*job, upTo uint64) (int, 
 		workers = runtime.GOMAXPROCS(0)
 	}
 	read := 0
-	err := s.eng.Store().Changes(minW, upTo, s.cfg.Window, func(batch []store.Change) error {
-		if err := ctx.Err(); err != nil {
-			return context.Cause(ctx) // between windows: nothing is written by an evaluation
-		}
+	err := s.eng.Changes(ctx, minW, upTo, s.cfg.Window, func(batch []engine.Change) error {
 		puts := make([]*news.Article, 0, len(batch))
 		for _, c := range batch {
 			if !c.Deleted && c.Article != nil {
@@ -68,14 +62,11 @@ func (s *Service) evaluate(ctx context.Context, jobs []*job, upTo uint64) (int, 
 			return nil
 		}
 		lo, hi := batch[0].Seq-1, batch[len(batch)-1].Seq
-		mem, err := index.OpenMemory(s.log)
+		mem, err := engine.NewMatcher(s.log, puts, hi)
 		if err != nil {
 			return err
 		}
 		defer mem.Close()
-		if err := mem.Apply(puts, nil, hi); err != nil {
-			return err
-		}
 		engine.ForEach(len(jobs), workers, func(i int) {
 			j := jobs[i]
 			if j.err != nil || j.a.Watermark >= hi {
@@ -87,7 +78,7 @@ func (s *Service) evaluate(ctx context.Context, jobs []*job, upTo uint64) (int, 
 			}
 			// The small index holds only (lo, hi]: no range is needed
 			// unless the watermark falls inside it.
-			ids, err := searchAll(ctx, mem, j, after, 0)
+			ids, err := mem.Match(ctx, j.node, j.a.Filters, after, 0)
 			if err != nil {
 				j.err = err
 				return
@@ -97,34 +88,6 @@ func (s *Service) evaluate(ctx context.Context, jobs []*job, upTo uint64) (int, 
 		return nil
 	})
 	return read, err
-}
-
-// searchAll returns every hit of the alert in the small index, which
-// holds at most cfg.Window (<= maxWindow) articles: one unordered request
-// takes them all, with no per-hit sort-key work.
-// Bleve allocates a hit pool of the requested size (and, without scores,
-// stops counting once it is full), so the requests grow: most alerts
-// have fewer than 32 new hits, a few have hundreds.
-func searchAll(ctx context.Context, ix *index.Index, j *job, after, upTo uint64) ([]string, error) {
-	var res *index.Result
-	for _, size := range [...]int{32, 256, maxWindow} {
-		var err error
-		res, err = ix.Search(ctx, index.Request{
-			Query: j.node, Filters: j.a.Filters, SeqAfter: after, SeqUpTo: upTo,
-			Sort: index.SortUnordered, Size: size,
-		})
-		if err != nil {
-			return nil, err
-		}
-		if len(res.Hits) < size {
-			break
-		}
-	}
-	ids := make([]string, len(res.Hits))
-	for i, h := range res.Hits {
-		ids[i] = h.ID
-	}
-	return ids, nil
 }
 
 // prepare builds the jobs for alerts, parsing (or reusing) their queries
@@ -310,7 +273,7 @@ func (s *Service) Preview(ctx context.Context, id string) (*Preview, error) {
 	if len(ids) > MaxPreview {
 		ids = ids[:MaxPreview]
 	}
-	p.Matches, err = s.matches(a.Query, ids, true)
+	p.Matches, err = s.matches(ctx, a.Query, ids, true)
 	if err != nil {
 		return nil, err
 	}

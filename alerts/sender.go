@@ -22,8 +22,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/watchword/watchword/index"
-	"github.com/watchword/watchword/index/query"
+	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/netguard"
 	"github.com/watchword/watchword/internal/news"
 )
@@ -76,22 +75,22 @@ const snippetWidth = 240
 
 // matches builds the payload entries from the store; deleted articles are
 // left out. Without snippets none is built (Snippet stays empty).
-func (s *Service) matches(q string, ids []string, snippets bool) ([]Match, error) {
+func (s *Service) matches(ctx context.Context, q string, ids []string, snippets bool) ([]Match, error) {
 	out := []Match{}
 	if len(ids) == 0 {
 		return out, nil
 	}
-	arts, err := s.eng.Store().Articles(ids)
+	arts, err := s.eng.Articles(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	var hl *index.Highlighter
+	var hl *engine.Highlighter
 	if snippets {
-		node, err := query.ParseWith(q, query.Options{Now: time.Now()})
+		node, err := engine.ParseQuery(q, time.Now())
 		if err != nil {
 			node = nil
 		}
-		hl = s.eng.Index().Highlighter(node, "body")
+		hl = s.eng.Highlighter(node, "body")
 	}
 	for _, a := range arts {
 		if a == nil {
@@ -284,7 +283,7 @@ func newSender(s *Service) *sender {
 // deleted.
 func (p *sender) payload(d *Delivery, a *Alert) ([]byte, error) {
 	fs := a.matchFields()
-	matches, err := p.s.matches(d.Alert.Query, d.ArticleIDs, fs.has(fieldSnippet))
+	matches, err := p.s.matches(p.postCtx, d.Alert.Query, d.ArticleIDs, fs.has(fieldSnippet))
 	if err != nil {
 		return nil, fmt.Errorf("read the matches: %w", err)
 	}

@@ -16,8 +16,6 @@ import (
 	"github.com/robfig/cron/v3"
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/watchword/watchword/index"
-	"github.com/watchword/watchword/index/query"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/logctx"
 	"github.com/watchword/watchword/internal/netguard"
@@ -39,7 +37,7 @@ const (
 	DefaultWindow  = 1000
 	// maxWindow is the most new articles in one in-memory index: the
 	// index answers up to ten API pages (1,000 hits) in one request.
-	maxWindow = 10 * index.MaxSize
+	maxWindow = engine.MaxMatchWindow
 )
 
 // Config configures the alert service. Zero values take the defaults.
@@ -108,7 +106,7 @@ type Service struct {
 
 type cachedQuery struct {
 	version uint64
-	node    query.Node
+	node    engine.Node
 }
 
 // New opens the alert buckets in the engine's store.
@@ -266,15 +264,15 @@ func (s *Service) unschedule(id string) {
 // Input is the writable part of an alert, for create (all fields) and
 // PATCH (only the fields present). Unknown fields are rejected.
 type Input struct {
-	Name                  *string        `json:"name"`
-	Query                 *string        `json:"query"`
-	Filters               *index.Filters `json:"filters"`
-	Schedule              *string        `json:"schedule"`
-	Timezone              *string        `json:"timezone"`
-	WebhookURL            *string        `json:"webhook_url"`
-	Enabled               *bool          `json:"enabled"`
-	MaxMatchesPerDelivery *int           `json:"max_matches_per_delivery"`
-	Fields                *[]string      `json:"fields"`
+	Name                  *string         `json:"name"`
+	Query                 *string         `json:"query"`
+	Filters               *engine.Filters `json:"filters"`
+	Schedule              *string         `json:"schedule"`
+	Timezone              *string         `json:"timezone"`
+	WebhookURL            *string         `json:"webhook_url"`
+	Enabled               *bool           `json:"enabled"`
+	MaxMatchesPerDelivery *int            `json:"max_matches_per_delivery"`
+	Fields                *[]string       `json:"fields"`
 }
 
 // DecodeInput decodes a JSON body strictly: unknown fields (including
@@ -427,7 +425,7 @@ func (s *Service) view(a *Alert) View {
 // FilterWarnings returns one warning for each filter value of f that no
 // indexed article has: an alert filtered on it is valid (the value may
 // come), but a misspelt value would otherwise stay silent for ever.
-func (s *Service) FilterWarnings(ctx context.Context, f index.Filters) ([]string, error) {
+func (s *Service) FilterWarnings(ctx context.Context, f engine.Filters) ([]string, error) {
 	vs, err := s.eng.UnmatchedFilters(ctx, f)
 	if err != nil {
 		return nil, fmt.Errorf("alerts: filter warnings: %w", err)
@@ -741,18 +739,18 @@ func fmtTime(t *time.Time) string {
 // parsed returns the alert's parsed query for a run at now, cached per
 // alert version. A query with a relative date (date:>now-1d) is parsed
 // again at every run, so that now is the run's time, not the first run's.
-func (s *Service) parsed(a *Alert, now time.Time) (query.Node, error) {
+func (s *Service) parsed(a *Alert, now time.Time) (engine.Node, error) {
 	s.cacheMu.Lock()
 	c, ok := s.cache[a.ID]
 	s.cacheMu.Unlock()
 	if ok && c.version == a.Version {
 		return c.node, nil
 	}
-	n, err := query.ParseWith(a.Query, query.Options{Now: now})
+	n, err := engine.ParseQuery(a.Query, now)
 	if err != nil {
 		return nil, err
 	}
-	if query.IsRelative(n) {
+	if engine.IsRelative(n) {
 		return n, nil
 	}
 	s.cacheMu.Lock()
