@@ -87,8 +87,9 @@ type Alert struct {
 	Version         uint64          `json:"version"`
 	// Num is the alert's number, assigned once and never reused: the
 	// sent-set and the state bucket name alerts by it.
-	Num  uint64 `json:"num,omitempty"`
-	head string // newest delivery id (kept in the state record)
+	Num uint64 `json:"num,omitempty"`
+	// Head is the newest delivery id, kept by the store with the state.
+	Head string `json:"-"`
 }
 
 // View is the API form of an alert: the secret only when Secret is set

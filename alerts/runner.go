@@ -8,7 +8,6 @@ import (
 
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/news"
-	bolt "go.etcd.io/bbolt"
 )
 
 // RunResult reports one evaluation round.
@@ -126,65 +125,21 @@ func (s *Service) RunAlerts(ctx context.Context, alerts []*Alert) (*RunResult, e
 	res := &RunResult{Alerts: len(alerts), Articles: read, UpTo: upTo}
 	res.EvalMS = float64(time.Since(start).Microseconds()) / 1000
 	now := time.Now().UTC()
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		ob, qb := tx.Bucket(bucketOutbox), tx.Bucket(bucketQueue)
-		ob.FillPercent, qb.FillPercent = appendFillPercent, appendFillPercent
-		sent := newSentSet(tx)
-		for _, j := range jobs {
-			if j.err != nil {
-				s.log.Error("alerts: alert run failed", "alert", j.a.ID, "err", j.err)
-				continue
-			}
-			st, err := getState(tx, j.a.Num)
-			if err != nil {
-				return err
-			}
-			if st == nil || st.Version != j.a.Version || st.Watermark != j.a.Watermark {
-				continue // deleted, edited or run meanwhile
-			}
-			a := j.a
-			ids, err := sent.filter(a.Num, j.matches, true)
-			if err != nil {
-				return err
-			}
-			for start := 0; start < len(ids); start += a.MaxMatchesPerDelivery {
-				chunk := ids[start:min(start+a.MaxMatchesPerDelivery, len(ids))]
-				id, err := newDeliveryID(tx)
-				if err != nil {
-					return err
-				}
-				d := &Delivery{
-					ID: id, AlertID: a.ID, Type: EventMatched,
-					Alert:  AlertRef{ID: a.ID, Name: a.Name, Query: a.Query},
-					Status: StatusPending, NextAttemptAt: &now,
-					ArticleIDs: chunk, TotalNew: len(ids), CreatedAt: now,
-					prev: st.Head,
-				}
-				buf, err := encodeDelivery(d)
-				if err != nil {
-					return err
-				}
-				if err := ob.Put([]byte(d.ID), buf); err != nil {
-					return err
-				}
-				if err := qb.Put(queueKey(now, d.ID), nil); err != nil {
-					return err
-				}
-				st.Head = d.ID
-				res.Deliveries++
-			}
-			res.Matches += len(ids)
-			if len(ids) > 0 {
-				st.LastDeliveryStatus = StatusPending
-			}
-			st.Watermark = max(st.Watermark, upTo)
-			st.LastRunAt = &now
-			if err := putState(tx, a.Num, st); err != nil {
-				return err
-			}
+	batch := make([]RunCommit, 0, len(jobs))
+	for _, j := range jobs {
+		if j.err != nil {
+			s.log.Error("alerts: alert run failed", "alert", j.a.ID, "err", j.err)
+			continue
 		}
-		return sent.flush()
-	})
+		batch = append(batch, RunCommit{Alert: j.a, Matches: j.matches})
+	}
+	// ctx has not ended (checked above): the commit runs to its end, so
+	// that a round is written as a whole or not at all.
+	outs, err := s.store.CommitRun(context.WithoutCancel(ctx), now, upTo, batch)
+	for _, o := range outs {
+		res.Matches += o.Matches
+		res.Deliveries += o.Deliveries
+	}
 	for _, j := range jobs {
 		s.cfg.Metrics.run(err == nil && j.err == nil)
 	}
@@ -261,12 +216,8 @@ func (s *Service) Preview(ctx context.Context, id string) (*Preview, error) {
 	if jobs[0].err != nil {
 		return nil, jobs[0].err
 	}
-	var ids []string
-	if err := s.db.View(func(tx *bolt.Tx) error {
-		var err error
-		ids, err = newSentSet(tx).filter(a.Num, jobs[0].matches, false)
-		return err
-	}); err != nil {
+	ids, err := s.store.Unsent(ctx, a, jobs[0].matches)
+	if err != nil {
 		return nil, fmt.Errorf("alerts: preview: %w", err)
 	}
 	p := &Preview{TotalNew: len(ids), UpTo: upTo}

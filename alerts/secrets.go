@@ -1,13 +1,13 @@
 package alerts
 
 import (
-	"bytes"
-	"encoding/json"
+	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/watchword/watchword/internal/news"
 )
 
 // secretSweeper erases replaced signing secrets from the store when their
@@ -87,66 +87,46 @@ func (w *secretSweeper) loop() {
 	}
 }
 
-// hasRetired tells, cheaply, whether a stored definition may hold
-// replaced secrets.
-func hasRetired(v []byte) bool { return bytes.Contains(v, []byte(`"previous_secrets"`)) }
-
 // nextSecretExpiry returns the earliest expiry of a replaced secret, zero
 // when there is none.
 func (s *Service) nextSecretExpiry() (time.Time, error) {
+	all, err := s.store.List(context.Background())
+	if err != nil {
+		return time.Time{}, err
+	}
 	var next time.Time
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketAlerts).ForEach(func(k, v []byte) error {
-			if !hasRetired(v) {
-				return nil
-			}
-			var a struct {
-				PreviousSecrets []RetiredSecret `json:"previous_secrets"`
-			}
-			if err := json.Unmarshal(v, &a); err != nil {
-				return fmt.Errorf("alerts: decode alert %q: %w", k, err)
-			}
-			if t := earliestExpiry(a.PreviousSecrets); !t.IsZero() && (next.IsZero() || t.Before(next)) {
-				next = t
-			}
-			return nil
-		})
-	})
-	return next, err
+	for _, a := range all {
+		if t := earliestExpiry(a.PreviousSecrets); !t.IsZero() && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	return next, nil
 }
 
-// expireSecrets erases every replaced secret whose grace is over.
+// expireSecrets erases every replaced secret whose grace is over. An
+// alert edited meanwhile (a version conflict) is left for the next
+// sweep, which its edit's wake-up or the next expiry brings.
 func (s *Service) expireSecrets() error {
+	ctx := context.Background()
 	now := s.cfg.Clock()
-	n := 0
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		var due []*Alert
-		err := tx.Bucket(bucketAlerts).ForEach(func(k, v []byte) error {
-			if !hasRetired(v) {
-				return nil
-			}
-			a, err := decodeAlert(tx, string(k), v)
-			if err != nil {
-				return err
-			}
-			if a.dropExpiredSecrets(now) {
-				due = append(due, a)
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		for _, a := range due {
-			if err := putAlert(tx, a); err != nil {
-				return err
-			}
-		}
-		n = len(due)
-		return nil
-	})
+	all, err := s.store.List(ctx)
 	if err != nil {
 		return fmt.Errorf("alerts: erase expired secrets: %w", err)
+	}
+	n := 0
+	for _, a := range all {
+		if !a.dropExpiredSecrets(now) {
+			continue
+		}
+		err := s.store.Update(ctx, a, a.Version)
+		switch {
+		case errors.Is(err, ErrConflict), news.ErrorCode(err) == news.ECodeNotFound:
+			s.secrets.wake()
+		case err != nil:
+			return fmt.Errorf("alerts: erase expired secrets: %w", err)
+		default:
+			n++
+		}
 	}
 	if n > 0 {
 		s.log.Info("alerts: replaced secrets expired and erased", "alerts", n)

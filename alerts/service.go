@@ -8,13 +8,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/logctx"
@@ -42,7 +40,10 @@ const (
 
 // Config configures the alert service. Zero values take the defaults.
 type Config struct {
-	Engine        *engine.Engine
+	Engine *engine.Engine
+	// Store keeps the definitions, the run state and the outbox
+	// (required; alerts/boltstore keeps them in the engine's bbolt file).
+	Store         Store
 	Logger        *slog.Logger
 	MinInterval   time.Duration   // shortest schedule interval (default 1m)
 	RetrySchedule []time.Duration // wait before each attempt (default: Standard Webhooks)
@@ -81,7 +82,7 @@ type Config struct {
 type Service struct {
 	cfg   Config
 	eng   *engine.Engine
-	db    *bolt.DB
+	store Store
 	log   *slog.Logger
 	guard *netguard.Guard
 	rules Rules
@@ -109,10 +110,13 @@ type cachedQuery struct {
 	node    engine.Node
 }
 
-// New opens the alert buckets in the engine's store.
+// New makes the alert service on cfg.Store.
 func New(cfg Config) (*Service, error) {
 	if cfg.Engine == nil {
 		return nil, errors.New("alerts: engine is required")
+	}
+	if cfg.Store == nil {
+		return nil, errors.New("alerts: store is required")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -145,14 +149,11 @@ func New(cfg Config) (*Service, error) {
 		cfg.PruneEvery = DefaultPruneEvery
 	}
 	s := &Service{
-		cfg: cfg, eng: cfg.Engine, db: cfg.Engine.Store().DB(), log: cfg.Logger,
+		cfg: cfg, eng: cfg.Engine, store: cfg.Store, log: cfg.Logger,
 		guard: &netguard.Guard{Allow: cfg.Allow}, cache: map[string]cachedQuery{},
 	}
 	s.rules = Rules{MinInterval: cfg.MinInterval, Guard: s.guard}
-	if err := ensureBuckets(s.db, s.log); err != nil {
-		return nil, err
-	}
-	cfg.Metrics.attach(s.db)
+	cfg.Metrics.attach(s.store)
 	s.sender = newSender(s)
 	s.batch = newBatcher(s)
 	s.secrets = newSecretSweeper(s)
@@ -343,7 +344,7 @@ func (s *Service) Create(ctx context.Context, in *Input) (View, error) {
 	a.CreatedAt = time.Now().UTC()
 	a.Version = 1
 	a.Watermark = s.eng.IndexedSeq()
-	if err := s.db.Update(func(tx *bolt.Tx) error { return putAlert(tx, a) }); err != nil {
+	if err := s.store.Create(ctx, a); err != nil {
 		return View{}, fmt.Errorf("alerts: create: %w", err)
 	}
 	s.reschedule(a)
@@ -372,15 +373,7 @@ func (s *Service) CreateMany(ins []*Input) ([]string, error) {
 		a.ID, a.Secret, a.CreatedAt, a.Version, a.Watermark = newID("al_"), secret, now, 1, w
 		as = append(as, a)
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		for _, a := range as {
-			if err := putAlert(tx, a); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := s.store.Create(context.Background(), as...); err != nil {
 		return nil, fmt.Errorf("alerts: create: %w", err)
 	}
 	ids := make([]string, len(as))
@@ -394,20 +387,17 @@ func (s *Service) CreateMany(ins []*Input) ([]string, error) {
 // Alerts returns the alerts with the given ids (missing ones are skipped).
 func (s *Service) Alerts(ids []string) ([]*Alert, error) {
 	var out []*Alert
-	err := s.db.View(func(tx *bolt.Tx) error {
-		for _, id := range ids {
-			a, err := getAlert(tx, id)
-			if news.ErrorCode(err) == news.ECodeNotFound {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			out = append(out, a)
+	for _, id := range ids {
+		a, err := s.store.Get(context.Background(), id)
+		if news.ErrorCode(err) == news.ECodeNotFound {
+			continue
 		}
-		return nil
-	})
-	return out, err
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
 }
 
 func (s *Service) view(a *Alert) View {
@@ -447,30 +437,12 @@ func (s *Service) Get(id string) (View, error) {
 }
 
 func (s *Service) load(id string) (*Alert, error) {
-	var a *Alert
-	err := s.db.View(func(tx *bolt.Tx) error {
-		var err error
-		a, err = getAlert(tx, id)
-		return err
-	})
-	return a, err
+	return s.store.Get(context.Background(), id)
 }
 
 // List returns every alert, by creation time.
 func (s *Service) List() ([]*Alert, error) {
-	var out []*Alert
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketAlerts).ForEach(func(k, v []byte) error {
-			a, err := decodeAlert(tx, string(k), v)
-			if err != nil {
-				return err
-			}
-			out = append(out, a)
-			return nil
-		})
-	})
-	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
-	return out, err
+	return s.store.List(context.Background())
 }
 
 // Views returns every alert in API form.
@@ -486,23 +458,46 @@ func (s *Service) Views() ([]View, error) {
 	return out, nil
 }
 
+// maxCAS bounds the read-modify-write rounds of one edit that keeps
+// meeting a concurrent write (a run does not conflict: it writes the
+// state, not the definition).
+const maxCAS = 8
+
+// modify reads an alert, lets fn change it and writes it back with
+// compare-and-set on its version, again from a fresh read when it meets
+// a concurrent edit. An error from fn is returned as is.
+func (s *Service) modify(ctx context.Context, id string, fn func(a *Alert) error) (*Alert, error) {
+	for i := 0; ; i++ {
+		a, err := s.store.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		v := a.Version
+		if err := fn(a); err != nil {
+			return nil, err
+		}
+		err = s.store.Update(ctx, a, v)
+		if errors.Is(err, ErrConflict) && i < maxCAS {
+			continue
+		}
+		if errors.Is(err, ErrConflict) {
+			return nil, news.Errorf(news.ECodeConflict, "alert %q keeps changing; try again", id)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("alerts: update %s: %w", id, err)
+		}
+		return a, nil
+	}
+}
+
 // Update applies a PATCH. The watermark is kept.
 func (s *Service) Update(ctx context.Context, id string, in *Input) (View, error) {
 	if err := ctx.Err(); err != nil {
 		return View{}, fmt.Errorf("alerts: update %s: %w", id, context.Cause(ctx))
 	}
-	var a *Alert
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		var err error
-		if a, err = getAlert(tx, id); err != nil {
-			return err
-		}
+	a, err := s.modify(ctx, id, func(a *Alert) error {
 		in.apply(a)
-		if err := a.Validate(s.rules); err != nil {
-			return err
-		}
-		a.Version++
-		return putAlert(tx, a)
+		return a.Validate(s.rules)
 	})
 	if err != nil {
 		return View{}, err
@@ -518,15 +513,19 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 		return fmt.Errorf("alerts: delete %s: %w", id, context.Cause(ctx))
 	}
 	s.unschedule(id)
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		a, err := getAlert(tx, id)
+	for i := 0; ; i++ {
+		a, err := s.store.Get(ctx, id)
 		if err != nil {
 			return err
 		}
-		return deleteAlert(tx, a)
-	})
-	if err != nil {
-		return err
+		err = s.store.Delete(ctx, id, a.Version)
+		if errors.Is(err, ErrConflict) && i < maxCAS {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("alerts: delete %s: %w", id, err)
+		}
+		break
 	}
 	s.cacheMu.Lock()
 	delete(s.cache, id)
@@ -551,11 +550,7 @@ func (s *Service) RotateSecret(id string, grace time.Duration) (View, error) {
 		return View{}, err
 	}
 	now := s.cfg.Clock()
-	var a *Alert
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		if a, err = getAlert(tx, id); err != nil {
-			return err
-		}
+	a, err := s.modify(context.Background(), id, func(a *Alert) error {
 		a.dropExpiredSecrets(now)
 		switch {
 		case grace == 0:
@@ -567,7 +562,7 @@ func (s *Service) RotateSecret(id string, grace time.Duration) (View, error) {
 			a.PreviousSecrets = append([]RetiredSecret{{Secret: a.Secret, ExpiresAt: now.Add(grace).UTC()}}, a.PreviousSecrets...)
 		}
 		a.Secret = secret
-		return putAlert(tx, a)
+		return nil
 	})
 	if err != nil {
 		return View{}, err
@@ -646,18 +641,7 @@ func (s *Service) Deliveries(alertID string, limit int) ([]*Delivery, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	var out []*Delivery
-	err := s.db.View(func(tx *bolt.Tx) error {
-		a, err := getAlert(tx, alertID)
-		if err != nil {
-			return err
-		}
-		return alertDeliveries(tx, a, limit, func(d *Delivery) { out = append(out, d) })
-	})
-	if out == nil {
-		out = []*Delivery{}
-	}
-	return out, err
+	return s.store.Deliveries(context.Background(), alertID, limit)
 }
 
 // Redeliver puts a finished (succeeded or failed) delivery back into the
@@ -665,12 +649,7 @@ func (s *Service) Deliveries(alertID string, limit int) ([]*Delivery, error) {
 // delivery still in the outbox is a conflict: a pending one is due now,
 // a retrying one can be attempted at once with RetryNow.
 func (s *Service) Redeliver(id string) (*Delivery, error) {
-	var d *Delivery
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		var err error
-		if d, err = getDelivery(tx, id); err != nil {
-			return err
-		}
+	d, err := s.store.Modify(context.Background(), id, func(d *Delivery) error {
 		switch d.Status {
 		case StatusPending:
 			return news.Errorf(news.ECodeConflict, "delivery %q is pending: it is sent as soon as a sender is free", id)
@@ -678,9 +657,8 @@ func (s *Service) Redeliver(id string) (*Delivery, error) {
 			return news.Errorf(news.ECodeConflict, "delivery %q is still retrying (next attempt at %s); POST /api/deliveries/%s/retry attempts it now", id, fmtTime(d.NextAttemptAt), id)
 		}
 		now := time.Now().UTC()
-		prev := *d
-		d.Status, d.Attempts, d.NextAttemptAt, d.done = StatusPending, 0, &now, time.Time{}
-		return saveDelivery(tx, d, &prev)
+		d.Status, d.Attempts, d.NextAttemptAt, d.Done = StatusPending, 0, &now, time.Time{}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -701,12 +679,7 @@ func (s *Service) RetryNow(id string) (*Delivery, error) {
 	if err := s.cfg.Hold.Refuse("webhook sending"); err != nil {
 		return nil, err
 	}
-	var d *Delivery
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		var err error
-		if d, err = getDelivery(tx, id); err != nil {
-			return err
-		}
+	d, err := s.store.Modify(context.Background(), id, func(d *Delivery) error {
 		switch {
 		case d.Status == StatusPending:
 			return news.Errorf(news.ECodeConflict, "delivery %q is pending: it is sent as soon as a sender is free", id)
@@ -716,9 +689,8 @@ func (s *Service) RetryNow(id string) (*Delivery, error) {
 			return news.Errorf(news.ECodeConflict, "delivery %q is being attempted right now", id)
 		}
 		now := time.Now().UTC()
-		prev := *d
 		d.NextAttemptAt = &now
-		return saveDelivery(tx, d, &prev)
+		return nil
 	})
 	if err != nil {
 		return nil, err

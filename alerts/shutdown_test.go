@@ -27,7 +27,7 @@ func TestStopCancelsAHangingPost(t *testing.T) {
 	}
 	t.Cleanup(func() { eng.Close() })
 	cfg := Config{
-		Engine: eng, Logger: quiet, MinInterval: time.Second,
+		Store: testStore(t, eng), Engine: eng, Logger: quiet, MinInterval: time.Second,
 		RetrySchedule: []time.Duration{0, 100 * time.Millisecond},
 		Allow:         []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 		Timeout:       30 * time.Second, // far beyond Stop's ctx
