@@ -59,8 +59,9 @@ type SecretGrace struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
-// Alert is a saved query with a schedule and a webhook.
-type Alert struct {
+// Info is the part of an alert its stored definition and its API form
+// share, in this order: what a client writes.
+type Info struct {
 	ID                    string         `json:"id"`
 	Name                  string         `json:"name"`
 	Query                 string         `json:"query"`
@@ -70,17 +71,27 @@ type Alert struct {
 	WebhookURL            string         `json:"webhook_url"`
 	Enabled               bool           `json:"enabled"`
 	MaxMatchesPerDelivery int            `json:"max_matches_per_delivery"`
-	// Fields are the match fields a delivery carries; nil means all of
-	// them (MatchFields).
-	Fields    []string  `json:"fields,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	// Read-only.
+}
+
+// Progress is the read-only part both forms share, after the fields.
+type Progress struct {
+	CreatedAt          time.Time  `json:"created_at"`
 	LastRunAt          *time.Time `json:"last_run_at"`
 	NextRunAt          *time.Time `json:"next_run_at"`
 	LastDeliveryStatus string     `json:"last_delivery_status"`
-	// Internal: never part of the API answer (see View).
+	// Watermark is the ingest sequence the alert's runs have covered.
 	Watermark uint64 `json:"watermark"`
-	Secret    string `json:"secret"`
+}
+
+// Alert is a saved query with a schedule and a webhook.
+type Alert struct {
+	Info
+	// Fields are the match fields a delivery carries; nil means all of
+	// them (MatchFields).
+	Fields []string `json:"fields,omitempty"`
+	Progress
+	// Internal: never part of the API answer (see View).
+	Secret string `json:"secret"`
 	// PreviousSecrets are replaced secrets in their grace period, newest
 	// first; expired ones are erased (see expireSecrets).
 	PreviousSecrets []RetiredSecret `json:"previous_secrets,omitempty"`
@@ -95,21 +106,9 @@ type Alert struct {
 // View is the API form of an alert: the secret only when Secret is set
 // (on create and rotate).
 type View struct {
-	ID                    string         `json:"id"`
-	Name                  string         `json:"name"`
-	Query                 string         `json:"query"`
-	Filters               engine.Filters `json:"filters"`
-	Schedule              string         `json:"schedule"`
-	Timezone              string         `json:"timezone"`
-	WebhookURL            string         `json:"webhook_url"`
-	Enabled               bool           `json:"enabled"`
-	MaxMatchesPerDelivery int            `json:"max_matches_per_delivery"`
-	Fields                []string       `json:"fields"` // the match fields deliveries carry
-	CreatedAt             time.Time      `json:"created_at"`
-	LastRunAt             *time.Time     `json:"last_run_at"`
-	NextRunAt             *time.Time     `json:"next_run_at"`
-	LastDeliveryStatus    string         `json:"last_delivery_status"`
-	Watermark             uint64         `json:"watermark"`
+	Info
+	Fields []string `json:"fields"` // the match fields deliveries carry
+	Progress
 	// PreviousSecrets says until when each replaced secret still signs
 	// (newest first); empty when only the current secret signs.
 	PreviousSecrets []SecretGrace `json:"previous_secrets"`
@@ -136,13 +135,7 @@ func (v View) Redacted() View {
 // View returns the API form without the secret, with the replaced
 // secrets still in their grace at now.
 func (a *Alert) View(now time.Time) View {
-	v := View{
-		ID: a.ID, Name: a.Name, Query: a.Query, Filters: a.Filters, Schedule: a.Schedule,
-		Timezone: a.Timezone, WebhookURL: a.WebhookURL, Enabled: a.Enabled,
-		MaxMatchesPerDelivery: a.MaxMatchesPerDelivery, Fields: a.matchFields().names(), CreatedAt: a.CreatedAt,
-		LastRunAt: a.LastRunAt, NextRunAt: a.NextRunAt, LastDeliveryStatus: a.LastDeliveryStatus,
-		Watermark: a.Watermark, PreviousSecrets: []SecretGrace{},
-	}
+	v := View{Info: a.Info, Fields: a.matchFields().names(), Progress: a.Progress, PreviousSecrets: []SecretGrace{}}
 	for _, p := range a.PreviousSecrets {
 		if p.ExpiresAt.After(now) {
 			v.PreviousSecrets = append(v.PreviousSecrets, SecretGrace{ExpiresAt: p.ExpiresAt})

@@ -56,9 +56,9 @@ func seedAlerts(tb testing.TB, s *Service, rng *rand.Rand, vocab []string, n int
 	tb.Helper()
 	as := make([]*Alert, n)
 	for i := range as {
-		a := &Alert{ID: fmt.Sprintf("%s%06d", prefix, i), Name: "a", Query: BenchQuery(rng, vocab), Schedule: "@hourly",
-			Timezone: "UTC", WebhookURL: "http://127.0.0.1:1/", Enabled: true, MaxMatchesPerDelivery: 100,
-			Watermark: w, Version: 1, Secret: "whsec_AAAA"}
+		a := &Alert{Info: Info{ID: fmt.Sprintf("%s%06d", prefix, i), Name: "a", Query: BenchQuery(rng, vocab), Schedule: "@hourly",
+			Timezone: "UTC", WebhookURL: "http://127.0.0.1:1/", Enabled: true, MaxMatchesPerDelivery: 100},
+			Progress: Progress{Watermark: w}, Version: 1, Secret: "whsec_AAAA"}
 		if i%10 == 0 {
 			a.Filters.Sources = []string{"reuters21578"}
 		}

@@ -330,7 +330,7 @@ func (s *Service) Create(ctx context.Context, in *Input) (View, error) {
 	if err := ctx.Err(); err != nil {
 		return View{}, fmt.Errorf("alerts: create: %w", context.Cause(ctx))
 	}
-	a := &Alert{Enabled: true}
+	a := &Alert{Info: Info{Enabled: true}}
 	in.apply(a)
 	if err := a.Validate(s.rules); err != nil {
 		return View{}, err
@@ -361,7 +361,7 @@ func (s *Service) CreateMany(ins []*Input) ([]string, error) {
 	w := s.eng.IndexedSeq()
 	as := make([]*Alert, 0, len(ins))
 	for _, in := range ins {
-		a := &Alert{Enabled: true}
+		a := &Alert{Info: Info{Enabled: true}}
 		in.apply(a)
 		if err := a.Validate(s.rules); err != nil {
 			return nil, err

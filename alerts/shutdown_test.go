@@ -158,7 +158,7 @@ func TestRunNowCancelledCommitsNothing(t *testing.T) {
 	if _, err := e.svc.RunNow(ctx, a.ID); !errors.Is(err, context.Canceled) {
 		t.Fatalf("RunNow with a done ctx: %v", err)
 	}
-	if _, err := e.svc.RunAlerts(ctx, []*Alert{{ID: a.ID}}); !errors.Is(err, context.Canceled) {
+	if _, err := e.svc.RunAlerts(ctx, []*Alert{{Info: Info{ID: a.ID}}}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("RunAlerts with a done ctx: %v", err)
 	}
 	if ds := e.deliveries(t, a.ID); len(ds) != 0 {

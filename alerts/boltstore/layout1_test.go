@@ -128,9 +128,10 @@ func testMigrateLayout1(t *testing.T, batch, cut int) {
 	secret, _ := alerts.NewSecret()
 	ran := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
 	mk := func(id string) *alerts.Alert {
-		return &alerts.Alert{ID: id, Name: id, Query: "ukraine", Schedule: "@daily", Timezone: "UTC",
-			WebhookURL: hb.URL + "/", Enabled: true, MaxMatchesPerDelivery: 100, CreatedAt: ran,
-			LastRunAt: &ran, LastDeliveryStatus: alerts.StatusSucceeded, Watermark: w, Version: 2, Secret: secret}
+		return &alerts.Alert{Info: alerts.Info{ID: id, Name: id, Query: "ukraine", Schedule: "@daily", Timezone: "UTC",
+			WebhookURL: hb.URL + "/", Enabled: true, MaxMatchesPerDelivery: 100},
+			Progress: alerts.Progress{CreatedAt: ran, LastRunAt: &ran, LastDeliveryStatus: alerts.StatusSucceeded, Watermark: w},
+			Version:  2, Secret: secret}
 	}
 	alA, alB := mk("al_aaaa"), mk("al_bbbb")
 	due := time.Now().UTC()
