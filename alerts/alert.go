@@ -4,8 +4,14 @@
 //
 // An alert's watermark is the ingest sequence it has covered: a run
 // matches the articles with a sequence in (watermark, indexed sequence],
-// writes its deliveries to the outbox and moves the watermark in one bbolt
-// transaction, so nothing is skipped and nothing is seen twice.
+// writes its deliveries to the outbox and moves the watermark in one
+// commit of the store (Runs.CommitRun; one bbolt transaction in
+// alerts/boltstore), so nothing is skipped and nothing is seen twice.
+//
+// The service keeps its state behind the interfaces of storage.go and
+// reaches articles and the index only through internal/engine. The
+// sender is three parts: the webhook client (webhook.go), the outbox
+// (Outbox) and the dispatcher (dispatch.go).
 package alerts
 
 import (
