@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/watchword/watchword/alerts"
@@ -88,10 +89,12 @@ func (s *Store) Lease(ctx context.Context, now time.Time, limit int, leaseFor ti
 			if err != nil {
 				return err
 			}
-			if d.Status != alerts.StatusPending && d.Status != alerts.StatusRetrying ||
-				d.NextAttemptAt == nil || !d.NextAttemptAt.Equal(at) {
+			if d.Status != alerts.StatusPending && d.Status != alerts.StatusRetrying {
 				stale = append(stale, bytes.Clone(k))
 				continue
+			}
+			if slices.ContainsFunc(ds, func(o *alerts.Delivery) bool { return o.ID == d.ID }) {
+				continue // a second entry of the same delivery
 			}
 			ds = append(ds, d)
 		}
@@ -111,21 +114,19 @@ func (s *Store) Lease(ctx context.Context, now time.Time, limit int, leaseFor ti
 	return ds, next, nil
 }
 
-// dropStale removes queue entries whose delivery is gone or no longer
-// queued at that time, checked again in the same transaction.
+// dropStale removes queue entries whose delivery is gone or finished,
+// checked again in the same transaction.
 func (s *Store) dropStale(keys [][]byte) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		q := tx.Bucket(bucketQueue)
 		for _, k := range keys {
 			id := string(k[8:])
-			at := time.Unix(0, int64(binary.BigEndian.Uint64(k[:8])))
 			d, err := getDelivery(tx, id)
 			switch {
 			case isNotFound(err):
 			case err != nil:
 				return err
-			case (d.Status == alerts.StatusPending || d.Status == alerts.StatusRetrying) &&
-				d.NextAttemptAt != nil && d.NextAttemptAt.Equal(at):
+			case d.Status == alerts.StatusPending || d.Status == alerts.StatusRetrying:
 				continue // queued again meanwhile
 			}
 			if err := q.Delete(k); err != nil {

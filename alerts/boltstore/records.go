@@ -1,6 +1,7 @@
 package boltstore
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -518,5 +519,34 @@ func Buckets() []store.Bucket {
 		}},
 		{Name: string(bucketSentV1)},
 		{Name: string(bucketByAlertV1)},
+	}
+}
+
+// Schema declares the alert buckets and their migration to the store's
+// registry (store.Register): layout 1, before alert numbers, to today's.
+// It lists today's buckets only, since Register creates every bucket
+// listed (Buckets, for Verify, lists the layout-1 ones too). New runs the
+// same migration (it is idempotent), so a file opened without the
+// registry is never misread.
+func Schema() store.Schema {
+	var current []store.Bucket
+	for _, b := range Buckets() {
+		if slices.ContainsFunc(allAlertsBuckets, func(n []byte) bool { return string(n) == b.Name }) {
+			current = append(current, b)
+		}
+	}
+	return store.Schema{
+		Owner:   "alerts",
+		Buckets: current,
+		Migrations: []store.Migration{{
+			Version: 1,
+			Name:    "alert numbers, per-article sent records, delivery chains",
+			Run: func(ctx context.Context, db *bolt.DB) error {
+				if err := createBuckets(db); err != nil {
+					return err
+				}
+				return migrate(db, slog.Default(), migrateBatch)
+			},
+		}},
 	}
 }

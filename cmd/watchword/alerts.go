@@ -67,6 +67,9 @@ func startAlerts(eng *engine.Engine, log *slog.Logger, f alertFlags, deliveryRet
 	if f.minInterval < time.Second {
 		return nil, usageError{errors.New("--min-alert-interval must be at least 1s")}
 	}
+	if err := eng.Store().Register(context.Background(), boltstore.Schema()); err != nil {
+		return nil, err
+	}
 	ast, err := boltstore.New(eng.Store().DB(), log)
 	if err != nil {
 		return nil, err
