@@ -14,7 +14,12 @@ import (
 //
 // Every method takes ctx first. No method asks an implementation to hold
 // a transaction across calls or to iterate everything at once except
-// List, which reads the definitions only.
+// List, which reads the definitions only. Expected mapping onto a
+// replicated backend (issue #15): Definitions on a KV with revision CAS
+// (Version), CommitRun as record-intent, publish deliveries with ids
+// derived from (alert, from, to, chunk), then CAS the state; the Outbox
+// on a stream with Msg-Id dedupe, Lease/Complete/RetryAt as a consumer's
+// fetch, ack and NakWithDelay.
 
 // ErrConflict is the answer of a compare-and-set whose expected version
 // is stale, and of Create for an id already taken.
