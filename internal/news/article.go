@@ -52,6 +52,29 @@ type Article struct {
 	Extracted Facets `json:"extracted"`
 }
 
+// Summary is an article as a list shows it: a search hit, an alert's
+// match. Search hits add a score (engine.SearchHit); deliveries keep the
+// fields an alert asks for (alerts.DeliveredMatch).
+type Summary struct {
+	ID        string    `json:"id"`
+	Title     string    `json:"title"`
+	Date      time.Time `json:"date"`
+	Source    string    `json:"source"`
+	URL       string    `json:"url"`
+	Snippet   string    `json:"snippet"`
+	Speakers  []string  `json:"speakers"`
+	Countries []string  `json:"countries"`
+	Topics    []string  `json:"topics"`
+}
+
+// Summary is a's summary with the given snippet.
+func (a *Article) Summary(snippet string) Summary {
+	return Summary{
+		ID: a.ID, Title: a.Title, Date: a.Date, Source: a.Source, URL: a.URL, Snippet: snippet,
+		Speakers: a.Speakers, Countries: a.Countries, Topics: a.Topics,
+	}
+}
+
 // Facets is one set of entity values. A nil slice means "not given"; an
 // empty non-nil slice means "given as empty". Both survive the store's
 // JSON: a nil slice is left out (omitzero), an empty one is written as [].
