@@ -8,6 +8,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis"
 	bq "github.com/blevesearch/bleve/v2/search/query"
 	"github.com/watchword/watchword/index/query"
+	"github.com/watchword/watchword/internal/lang"
 	"github.com/watchword/watchword/internal/news"
 )
 
@@ -51,6 +52,8 @@ func (ix *Index) compile(n query.Node, b *budget) (bq.Query, error) {
 		return bleve.NewMatchAllQuery(), nil
 	case *query.Term:
 		switch {
+		case n.Field == query.FieldLanguage:
+			return compileLanguage(n.Text, n.Prefix || n.Wildcard || n.Fuzzy > 0, n.Pos)
 		case n.Fuzzy > 0:
 			return ix.compileFuzzy(n, b)
 		case n.Wildcard:
@@ -58,6 +61,9 @@ func (ix *Index) compile(n query.Node, b *budget) (bq.Query, error) {
 		}
 		return ix.compileTerm(n.Field, n.Text, n.Prefix, 0, n.Pos, b)
 	case *query.Phrase:
+		if n.Field == query.FieldLanguage {
+			return compileLanguage(n.Text, n.Slop > 0, n.Pos)
+		}
 		return ix.compileTerm(n.Field, n.Text, false, n.Slop, n.Pos, b)
 	case *query.Boost:
 		inner, err := ix.compile(n.Child, b)
@@ -135,6 +141,19 @@ func (ix *Index) compile(n query.Node, b *budget) (bq.Query, error) {
 	default:
 		return nil, news.Errorf(news.ECodeQuerySyntax, "unsupported query node %T", n)
 	}
+}
+
+// compileLanguage matches the articles in one language: language:ru,
+// language:pt-BR (its language, pt). The articles' language subtags are
+// terms of the facet field.
+func compileLanguage(text string, pattern bool, pos int) (bq.Query, error) {
+	tag, ok := lang.Parse(text)
+	if pattern || !ok || tag == "" {
+		return nil, news.ErrorAt(news.ECodeQuerySyntax, pos, "language: takes a language tag such as en, ru or pt-BR, not %q", text)
+	}
+	q := bleve.NewTermQuery(prefixLanguage + lang.Base(tag))
+	q.SetField(fFacets)
+	return q, nil
 }
 
 func compileDate(from, to time.Time, pos int) (bq.Query, error) {

@@ -17,6 +17,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/watchword/watchword/internal/lang"
 	"github.com/watchword/watchword/internal/news"
 )
 
@@ -383,6 +384,9 @@ const (
 	prefixCountry = "c:"
 	prefixTopic   = "t:"
 	prefixSource  = "o:"
+	// prefixLanguage is the language subtag of the article's language:
+	// "l:pt" for pt-BR.
+	prefixLanguage = "l:"
 )
 
 // BleveType names the document mapping to use.
@@ -401,7 +405,7 @@ func newDocument(a *news.Article) document {
 	if a.Source != "" {
 		d.Source = []string{a.Source}
 	}
-	d.Facets = make([]string, 0, len(a.Speakers)+len(a.Countries)+len(a.Topics)+1)
+	d.Facets = make([]string, 0, len(a.Speakers)+len(a.Countries)+len(a.Topics)+2)
 	for _, f := range []struct {
 		prefix string
 		values []string
@@ -409,6 +413,9 @@ func newDocument(a *news.Article) document {
 		for _, v := range f.values {
 			d.Facets = append(d.Facets, f.prefix+v)
 		}
+	}
+	if a.Language != "" {
+		d.Facets = append(d.Facets, prefixLanguage+lang.Base(a.Language))
 	}
 	return d
 }

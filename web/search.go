@@ -47,6 +47,7 @@ func searchParams(v url.Values) (engine.SearchParams, error) {
 		Filters: index.Filters{
 			Speakers: values(v, "speaker"), Countries: values(v, "country"),
 			Topics: values(v, "topic"), Sources: values(v, "source"),
+			Languages: values(v, "language"),
 		},
 		Cursor: v.Get("cursor"),
 	}

@@ -45,6 +45,7 @@ type SearchHit struct {
 	Date      time.Time `json:"date"`
 	Source    string    `json:"source"`
 	URL       string    `json:"url"`
+	Language  string    `json:"language,omitempty"`
 	Score     float64   `json:"score"`
 	Snippet   string    `json:"snippet"`
 	Speakers  []string  `json:"speakers"`
@@ -107,7 +108,7 @@ func (e *Engine) Search(ctx context.Context, p SearchParams) (*SearchResult, err
 		}
 		node = n
 	}
-	if n := len(p.Filters.Speakers) + len(p.Filters.Countries) + len(p.Filters.Topics) + len(p.Filters.Sources); n > e.limits.MaxClauses {
+	if n := len(p.Filters.Speakers) + len(p.Filters.Countries) + len(p.Filters.Topics) + len(p.Filters.Sources) + len(p.Filters.Languages); n > e.limits.MaxClauses {
 		return nil, news.Errorf(news.ECodeQueryBroad, "%d filter values; at most %d", n, e.limits.MaxClauses)
 	}
 	if p.Sort == "" {
@@ -167,7 +168,7 @@ func (e *Engine) Search(ctx context.Context, p SearchParams) (*SearchResult, err
 			continue
 		}
 		out.Hits = append(out.Hits, SearchHit{
-			ID: a.ID, Title: a.Title, Date: a.Date, Source: a.Source, URL: a.URL,
+			ID: a.ID, Title: a.Title, Date: a.Date, Source: a.Source, URL: a.URL, Language: a.Language,
 			Score: h.Score, Snippet: hl.Snippet(a.Body, snippetWidth),
 			Speakers: a.Speakers, Countries: a.Countries, Topics: a.Topics, Seq: a.Seq,
 		})
