@@ -102,7 +102,7 @@ func (s *Service) matches(q string, ids []string, snippets bool) ([]Match, error
 			Speakers: a.Speakers, Countries: a.Countries, Topics: a.Topics,
 		}
 		if hl != nil {
-			m.Snippet = hl.Snippet(a.Body, snippetWidth)
+			m.Snippet = hl.Lang(a.Language).Snippet(a.Body, snippetWidth)
 		}
 		out = append(out, m)
 	}

@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -247,15 +248,60 @@ func (ix *Index) compileTerm(field, text string, prefix bool, slop, pos int, b *
 	if err := b.read(name, slots, pos); err != nil {
 		return nil, err
 	}
+	var q bq.Query
 	if slop > 0 && len(slots) > 1 {
 		for _, s := range slots {
 			if len(s) > 1 {
 				return nil, news.ErrorAt(news.ECodeQuerySyntax, pos, "this phrase has two words at one position, which ~N cannot take; drop the ~")
 			}
 		}
-		return newSloppyPhrase(slots, name, slop), nil
+		q = newSloppyPhrase(slots, name, slop)
+	} else {
+		q = phraseOrTerm(slots, name)
 	}
-	return phraseOrTerm(slots, name), nil
+	if field != query.FieldTitle && field != query.FieldBody {
+		return q, nil
+	}
+	return ix.inLanguages(q, field, text, slop, pos, b)
+}
+
+// inLanguages adds to q, the query of a word or phrase in the title or
+// the text, the same words analysed as each language with articles in its
+// own fields would analyse them, searched in those fields: any of them
+// matches (see langs.go). A language in which the words are only stop
+// words, or a phrase its analyser cannot take with ~N, adds nothing.
+func (ix *Index) inLanguages(q bq.Query, field, text string, slop, pos int, b *budget) (bq.Query, error) {
+	langs := ix.languages()
+	if len(langs) == 0 {
+		return q, nil
+	}
+	prefix := fLangText + "."
+	if field == query.FieldTitle {
+		prefix = fLangTitle + "."
+	}
+	alts := []bq.Query{q}
+	for _, l := range langs {
+		slots := phraseSlots(ix.langAn[l], text)
+		if len(slots) == 0 || len(slots) > b.lim.MaxPhraseWords {
+			continue
+		}
+		name := prefix + l
+		if err := b.read(name, slots, pos); err != nil {
+			return nil, err
+		}
+		if slop > 0 && len(slots) > 1 {
+			if slices.ContainsFunc(slots, func(s []string) bool { return len(s) > 1 }) {
+				continue
+			}
+			alts = append(alts, newSloppyPhrase(slots, name, slop))
+			continue
+		}
+		alts = append(alts, phraseOrTerm(slots, name))
+	}
+	if len(alts) == 1 {
+		return q, nil
+	}
+	return bleve.NewDisjunctionQuery(alts...), nil
 }
 
 // phraseOrTerm builds a term query for one word, else a phrase whose nil

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	bq "github.com/blevesearch/bleve/v2/search/query"
+	"github.com/watchword/watchword/index/query"
 	"github.com/watchword/watchword/internal/news"
 )
 
@@ -98,5 +100,88 @@ func TestLanguageFacetAndFilter(t *testing.T) {
 	un, err := ix.Unmatched(context.Background(), Filters{Languages: []string{"ru", "it"}})
 	if err != nil || len(un) != 1 || un[0] != (FilterValue{Facet: "language", Value: "it"}) {
 		t.Errorf("unmatched = %v, %v; want language it", un, err)
+	}
+}
+
+// TestPerLanguageAnalysis: a query word matches the articles of every
+// language with that language's stemming, stop words and elision, in
+// words, phrases and the title: field; prefixes and exact words still
+// match in any language, one without an analyser included.
+func TestPerLanguageAnalysis(t *testing.T) {
+	ix := openMultilingual(t)
+	for _, c := range []struct{ q, want string }{
+		{"Пескова", "m-ru"},                        // ru: Песков, Пескова
+		{"Пескову", "m-ru"},                        // ru: another case
+		{"Пєскова", "m-uk"},                        // uk: Пєсков
+		{"переговоров", "m-ru m-uk"},               // ru переговоры, uk переговори / переговорів
+		{"відносинах", "m-uk"},                     // uk: Відносини
+		{"négociation", "m-fr"},                    // fr négociations
+		{"Ukraine", "m-fr"},                        // fr: L'Ukraine
+		{"Beziehung", "m-de"},                      // de: Beziehungen
+		{"Verhandlung", "m-de"},                    // de: Verhandlungen
+		{"relación", "m-es"},                       // es: relaciones
+		{"مفاوضات", "m-ar"},                        // ar: المفاوضات
+		{"negotiation", "m-en"},                    // English as before
+		{"negocjacje", "m-pl"},                     // no analyser: the word as written
+		{`"переговоры в Эр-Рияде"`, "m-ru"},        // a phrase, stemmed, stop word kept as a gap
+		{`"переговорах в Эр-Рияде"`, "m-ru"},       // another case form
+		{`"négociation de Riyad"`, "m-fr"},         // fr phrase
+		{`"Пескова заявил"~2`, "m-ru"},             // sloppy phrase
+		{"title:переговорах", "m-ru m-uk"},         // title: per language
+		{"title:Beziehung", ""},                    // not in the title
+		{"body:Beziehung AND language:de", "m-de"}, // body: per language
+		{"перегово*", "m-ru m-uk"},                 // prefix, unstemmed words
+		{"Пескова AND date:2025-03", "m-ru"},       // date syntax
+		{"Песков", "m-ru m-xx"},                    // exact word, any language
+	} {
+		if got := mlSearch(t, ix, c.q, Filters{}); got != c.want {
+			t.Errorf("%s: got %q, want %q", c.q, got, c.want)
+		}
+	}
+}
+
+// TestEnglishOnlyQueryUnchanged: over an index of English articles a
+// query compiles as it did before languages (one term on the text field),
+// so English hit counts and speed are what they were.
+func TestEnglishOnlyQueryUnchanged(t *testing.T) {
+	ix := openFixture(t)
+	q, err := ix.Compile(context.Background(), parse(t, "peskov"), query.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tq, ok := q.(*bq.TermQuery); !ok || tq.Term != "peskov" || tq.FieldVal != fText {
+		t.Errorf("compiled %#v, want a term query on %s", q, fText)
+	}
+	ml := openMultilingual(t)
+	q, err = ml.Compile(context.Background(), parse(t, "peskov"), query.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := q.(*bq.DisjunctionQuery); !ok {
+		t.Errorf("multilingual index compiled %#v, want a disjunction over the languages", q)
+	}
+}
+
+// TestSnippetInLanguage: snippets mark the words the article's language
+// matched, on the original text, in any script.
+func TestSnippetInLanguage(t *testing.T) {
+	ix := openMultilingual(t)
+	for _, c := range []struct{ q, lang, text, want string }{
+		{"Пескова", "ru", multilingual[0].Body, "Дмитрий <mark>Песков</mark> заявил"},
+		{"Пескова", "ru", multilingual[0].Body, "По словам <mark>Пескова</mark>,"},
+		{"négociation", "fr", multilingual[3].Body, "les <mark>négociations</mark> de Riyad"},
+		{"Ukraine", "fr", multilingual[3].Body, "<mark>L&#39;Ukraine</mark> reste"},
+		{"مفاوضات", "ar", multilingual[5].Body, "إن <mark>المفاوضات</mark> في"},
+		{`"переговоры в Эр-Рияде"`, "ru", multilingual[0].Body, "<mark>переговоры в Эр-Рияде</mark>"},
+		{"peskov", "", multilingual[6].Title, "<mark>Peskov</mark> on"},
+	} {
+		h := ix.Highlighter(parse(t, c.q), "body").Lang(c.lang)
+		if got := h.Highlight(c.text); !strings.Contains(got, c.want) {
+			t.Errorf("%s in %s: %s, want %s", c.q, c.lang, got, c.want)
+		}
+	}
+	// Without the language, the English analysis marks only the exact word.
+	if got := ix.Highlighter(parse(t, "Пескова"), "body").Highlight(multilingual[0].Body); strings.Contains(got, "<mark>Песков</mark>") {
+		t.Errorf("English analysis marked a Russian stem: %s", got)
 	}
 }

@@ -64,12 +64,12 @@ func (s *Server) handleArticlePage(c echo.Context) error {
 		if node == nil {
 			return template.HTML(template.HTMLEscapeString(text))
 		}
-		return template.HTML(s.eng.Index().Highlighter(node, field).Highlight(text))
+		return template.HTML(s.eng.Index().Highlighter(node, field).Lang(a.Language).Highlight(text))
 	}
 	v.Title = mark("title", a.Title)
 	hl := (*index.Highlighter)(nil)
 	if node != nil {
-		hl = s.eng.Index().Highlighter(node, "body")
+		hl = s.eng.Index().Highlighter(node, "body").Lang(a.Language)
 	}
 	for _, p := range splitParagraphs(a.Body) {
 		if hl != nil {

@@ -169,7 +169,7 @@ func (e *Engine) Search(ctx context.Context, p SearchParams) (*SearchResult, err
 		}
 		out.Hits = append(out.Hits, SearchHit{
 			ID: a.ID, Title: a.Title, Date: a.Date, Source: a.Source, URL: a.URL, Language: a.Language,
-			Score: h.Score, Snippet: hl.Snippet(a.Body, snippetWidth),
+			Score: h.Score, Snippet: hl.Lang(a.Language).Snippet(a.Body, snippetWidth),
 			Speakers: a.Speakers, Countries: a.Countries, Topics: a.Topics, Seq: a.Seq,
 		})
 	}
