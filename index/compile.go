@@ -269,7 +269,8 @@ func (ix *Index) compileTerm(field, text string, prefix bool, slop, pos int, b *
 // the text, the same words analysed as each language with articles in its
 // own fields would analyse them, searched in those fields: any of them
 // matches (see langs.go). A language in which the words are only stop
-// words, or a phrase its analyser cannot take with ~N, adds nothing.
+// words, or a phrase its analyser cannot take with ~N, or whose articles
+// have none of a word's forms, adds nothing.
 func (ix *Index) inLanguages(q bq.Query, field, text string, slop, pos int, b *budget) (bq.Query, error) {
 	langs := ix.languages()
 	if len(langs) == 0 {
@@ -286,6 +287,15 @@ func (ix *Index) inLanguages(q bq.Query, field, text string, slop, pos int, b *b
 			continue
 		}
 		name := prefix + l
+		// A language whose articles lack one of the words adds nothing,
+		// not even a searcher: an English query over an archive with a
+		// few articles in other languages stays a term query.
+		if ok, err := b.mayMatch(name, slots); err != nil || !ok {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if err := b.read(name, slots, pos); err != nil {
 			return nil, err
 		}

@@ -160,6 +160,14 @@ func TestEnglishOnlyQueryUnchanged(t *testing.T) {
 	if _, ok := q.(*bq.DisjunctionQuery); !ok {
 		t.Errorf("multilingual index compiled %#v, want a disjunction over the languages", q)
 	}
+	// A word no article of another language has stays one term query.
+	q, err = ml.Compile(context.Background(), parse(t, "spokesman"), query.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tq, ok := q.(*bq.TermQuery); !ok || tq.FieldVal != fText {
+		t.Errorf("spokesman compiled %#v, want a term query on %s", q, fText)
+	}
 }
 
 // TestSnippetInLanguage: snippets mark the words the article's language
