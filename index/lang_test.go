@@ -193,3 +193,28 @@ func TestSnippetInLanguage(t *testing.T) {
 		t.Errorf("English analysis marked a Russian stem: %s", got)
 	}
 }
+
+// TestUkrainianStem: the light stemmer brings the case and number forms
+// of nouns, adjectives and surnames to one stem, folds apostrophes and ґ,
+// and leaves short words alone.
+func TestUkrainianStem(t *testing.T) {
+	stem := func(w string) string { return ukStem(ukStem(w)) } // as the analyser applies it
+	for _, group := range [][]string{
+		{"переговори", "переговорів", "переговорах", "переговорами"},
+		{"пєсков", "пєскова", "пєскову", "пєсковим"},
+		{"відносини", "відносинах", "відносин"},
+		{"країна", "країни", "країною", "країн"},
+		{"з'ясували", "зясували"},
+		{"ґрунт", "грунт", "ґрунту"},
+	} {
+		want := stem(group[0])
+		for _, w := range group[1:] {
+			if got := stem(w); got != want {
+				t.Errorf("stem(%s) = %s, stem(%s) = %s; want one stem", w, got, group[0], want)
+			}
+		}
+	}
+	if got := stem("мир"); got != "мир" {
+		t.Errorf("stem(мир) = %s, want it whole", got)
+	}
+}
