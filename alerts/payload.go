@@ -43,7 +43,7 @@ func (s *Service) matches(ctx context.Context, q string, ids []string, snippets 
 		}
 		var snippet string
 		if hl != nil {
-			snippet = hl.Snippet(a.Body, snippetWidth)
+			snippet = hl.Lang(a.Language).Snippet(a.Body, snippetWidth)
 		}
 		out = append(out, a.Summary(snippet))
 	}

@@ -130,7 +130,7 @@ func (e *Engine) request(p SearchParams) (query.Node, index.Request, error) {
 		}
 		node = n
 	}
-	if n := len(p.Filters.Speakers) + len(p.Filters.Countries) + len(p.Filters.Topics) + len(p.Filters.Sources); n > e.limits.MaxClauses {
+	if n := len(p.Filters.Speakers) + len(p.Filters.Countries) + len(p.Filters.Topics) + len(p.Filters.Sources) + len(p.Filters.Languages); n > e.limits.MaxClauses {
 		return nil, index.Request{}, news.Errorf(news.ECodeQueryBroad, "%d filter values; at most %d", n, e.limits.MaxClauses)
 	}
 	req := index.Request{
@@ -173,7 +173,7 @@ func (e *Engine) hits(ctx context.Context, node query.Node, p SearchParams, res 
 			// deleted between the index read and the store read
 			continue
 		}
-		out.Hits = append(out.Hits, SearchHit{Summary: a.Summary(hl.Snippet(a.Body, snippetWidth)), Score: h.Score, Seq: a.Seq})
+		out.Hits = append(out.Hits, SearchHit{Summary: a.Summary(hl.Lang(a.Language).Snippet(a.Body, snippetWidth)), Score: h.Score, Seq: a.Seq})
 	}
 	out.TookMS = float64(time.Since(start).Microseconds()) / 1000
 	return out, nil
