@@ -212,7 +212,7 @@ func (a *Alert) Validate(r Rules) error {
 	if _, err := engine.ParseQuery(a.Query, time.Now()); err != nil {
 		return err
 	}
-	for name, vs := range map[string][]string{"speaker": a.Filters.Speakers, "country": a.Filters.Countries, "topic": a.Filters.Topics, "source": a.Filters.Sources, "main_country": a.Filters.MainCountries} {
+	for name, vs := range map[string][]string{"speaker": a.Filters.Speakers, "country": a.Filters.Countries, "topic": a.Filters.Topics, "source": a.Filters.Sources, "language": a.Filters.Languages, "main_country": a.Filters.MainCountries} {
 		if len(vs) > maxFilterValues {
 			return news.Errorf(news.ECodeInvalid, "filters.%s has more than %d values", name, maxFilterValues)
 		}
@@ -263,7 +263,7 @@ func (a *Alert) Validate(r Rules) error {
 
 // hasFilters reports whether f has at least one value.
 func hasFilters(f engine.Filters) bool {
-	return len(f.Speakers)+len(f.Countries)+len(f.Topics)+len(f.Sources)+len(f.MainCountries) > 0
+	return len(f.Speakers)+len(f.Countries)+len(f.Topics)+len(f.Sources)+len(f.Languages)+len(f.MainCountries) > 0
 }
 
 // NewSecret returns a signing secret: whsec_ and base64 of 32 random bytes.

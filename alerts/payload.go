@@ -10,23 +10,11 @@ import (
 	"time"
 
 	"github.com/watchword/watchword/internal/engine"
+	"github.com/watchword/watchword/internal/news"
 )
 
 // Match is one article in a webhook payload (and in a preview).
-type Match struct {
-	ID        string    `json:"id"`
-	Title     string    `json:"title"`
-	Date      time.Time `json:"date"`
-	Source    string    `json:"source"`
-	URL       string    `json:"url"`
-	Snippet   string    `json:"snippet"`
-	Speakers  []string  `json:"speakers"`
-	Countries []string  `json:"countries"`
-	Topics    []string  `json:"topics"`
-	// MainCountries are the countries the article is about, a subset of
-	// Countries.
-	MainCountries []string `json:"main_countries"`
-}
+type Match = news.Summary
 
 const snippetWidth = 240
 
@@ -53,14 +41,11 @@ func (s *Service) matches(ctx context.Context, q string, ids []string, snippets 
 		if a == nil {
 			continue
 		}
-		m := Match{
-			ID: a.ID, Title: a.Title, Date: a.Date, Source: a.Source, URL: a.URL,
-			Speakers: a.Speakers, Countries: a.Countries, Topics: a.Topics, MainCountries: a.Main(),
-		}
+		var snippet string
 		if hl != nil {
-			m.Snippet = hl.Snippet(a.Body, snippetWidth)
+			snippet = hl.Lang(a.Language).Snippet(a.Body, snippetWidth)
 		}
-		out = append(out, m)
+		out = append(out, a.Summary(snippet))
 	}
 	// Oldest first; the runner finds matches in no particular order.
 	slices.SortStableFunc(out, func(x, y Match) int {

@@ -47,6 +47,7 @@ var (
 		{{"Russia", "ru"}, {"Ukraine", "ua"}, {"Türkiye", "tr"}, {"Turkiye", "tr"}, {"United States", "us"}, {"Côte d'Ivoire", "ci"}, {"Chad", "td"}},
 		{{"politics", "pol"}, {"Economy, business and finance", "eco"}, {"sport", "sport"}},
 		{{"Wire", "wire"}, {"Ledger", "ledger"}, {"Post", "post"}},
+		{{"ru", "ru"}, {"de", "de"}, {"pt", "pt"}},
 		// Main countries: drawn from each article's countries.
 		{{"Russia", "ru"}, {"Ukraine", "ua"}, {"Türkiye", "tr"}, {"Turkiye", "tr"}, {"United States", "us"}, {"Côte d'Ivoire", "ci"}, {"Chad", "td"}},
 	}
@@ -55,6 +56,7 @@ var (
 		{{"russia", "ru"}, {"Russia", "ru"}, {"TURKIYE", "tr"}, {"türkiye", "tr"}, {"united states", "us"}, {"cote d’ivoire", "ci"}, {"chad", "td"}, {"Atlantis", "none"}},
 		{{"Politics", "pol"}, {"economy business and finance", "eco"}, {"SPORT", "sport"}},
 		{{"wire", "wire"}, {"LEDGER", "ledger"}, {"Post", "post"}, {"Gazette", "none"}},
+		{{"ru", "ru"}, {"DE", "de"}, {"pt-BR", "pt"}, {"pt", "pt"}, {"it", "none"}},
 		{{"russia", "ru"}, {"UKRAINE", "ua"}, {"turkiye", "tr"}, {"United States", "us"}, {"chad", "td"}, {"Atlantis", "none"}},
 	}
 )
@@ -100,10 +102,10 @@ func TestDisjunctiveFacets(t *testing.T) {
 				}
 			}
 			// The main countries are some of the countries.
-			d.groups[4] = nil
+			d.groups[5] = nil
 			for _, v := range d.groups[1] {
 				if rng.IntN(2) == 0 {
-					d.groups[4] = append(d.groups[4], v)
+					d.groups[5] = append(d.groups[5], v)
 				}
 			}
 			// Many speakers now and then: past the inline facet ids.
@@ -117,7 +119,7 @@ func TestDisjunctiveFacets(t *testing.T) {
 					d.groups[0] = append(d.groups[0], facetVariant{fmt.Sprintf("Speaker %d", i), fmt.Sprintf("sp%d", i)})
 				}
 			}
-			a.Speakers, a.Countries, a.Topics, a.Source = nil, nil, nil, ""
+			a.Speakers, a.Countries, a.Topics, a.Source, a.Language = nil, nil, nil, "", ""
 			for _, v := range d.groups[0] {
 				a.Speakers = append(a.Speakers, v.value)
 			}
@@ -128,12 +130,16 @@ func TestDisjunctiveFacets(t *testing.T) {
 				a.Topics = append(a.Topics, v.value)
 			}
 			a.MainCountries = []string{}
-			for _, v := range d.groups[4] {
+			for _, v := range d.groups[5] {
 				a.MainCountries = append(a.MainCountries, v.value)
 			}
 			if len(d.groups[3]) > 0 {
 				d.groups[3] = d.groups[3][:1] // one source
 				a.Source = d.groups[3][0].value
+			}
+			if len(d.groups[4]) > 0 {
+				d.groups[4] = d.groups[4][:1] // one language
+				a.Language = d.groups[4][0].value
 			}
 			puts = append(puts, a)
 			model[a.ID] = d
@@ -181,7 +187,7 @@ func TestDisjunctiveFacets(t *testing.T) {
 			}
 			return out
 		}
-		r.Filters = Filters{Speakers: names(0), Countries: names(1), Topics: names(2), Sources: names(3), MainCountries: names(4)}
+		r.Filters = Filters{Speakers: names(0), Countries: names(1), Topics: names(2), Sources: names(3), Languages: names(4), MainCountries: names(5)}
 		if rng.IntN(4) == 0 {
 			r.From = time.Date(2020+rng.IntN(3), 1, 1, 0, 0, 0, 0, time.UTC)
 			r.To = r.From.AddDate(2, 0, 0)

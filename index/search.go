@@ -10,6 +10,7 @@ import (
 
 	bq "github.com/blevesearch/bleve/v2/search/query"
 	"github.com/watchword/watchword/index/query"
+	"github.com/watchword/watchword/internal/lang"
 	"github.com/watchword/watchword/internal/news"
 )
 
@@ -39,6 +40,9 @@ type Filters struct {
 	Countries []string `json:"country,omitempty"`
 	Topics    []string `json:"topic,omitempty"`
 	Sources   []string `json:"source,omitempty"`
+	// Languages are language subtags ("ru"); a tag with a region
+	// ("pt-BR") filters by its language.
+	Languages []string `json:"language,omitempty"`
 	// MainCountries matches the countries an article is about (the
 	// main_country facet); Countries matches every country it mentions.
 	MainCountries []string `json:"main_country,omitempty"`
@@ -46,7 +50,14 @@ type Filters struct {
 
 // byGroup returns the values of each facet, in facetFields order.
 func (f Filters) byGroup() [numGroups][]string {
-	return [numGroups][]string{f.Speakers, f.Countries, f.Topics, f.Sources, f.MainCountries}
+	langs := f.Languages
+	if len(langs) > 0 {
+		langs = make([]string, len(f.Languages))
+		for i, v := range f.Languages {
+			langs[i] = lang.Base(strings.ToLower(strings.TrimSpace(v)))
+		}
+	}
+	return [numGroups][]string{f.Speakers, f.Countries, f.Topics, f.Sources, langs, f.MainCountries}
 }
 
 // Request is one search.
@@ -104,11 +115,12 @@ var facetFields = [numGroups][2]string{
 	{"countries", prefixCountry},
 	{"topics", prefixTopic},
 	{"sources", prefixSource},
+	{"languages", prefixLanguage},
 	{"main_countries", prefixMainCountry},
 }
 
 // numGroups is the number of facets.
-const numGroups = 5
+const numGroups = 6
 
 // groupBit is the bit of the facet of a term of fFacets ("c:Russia"), 0
 // for a term of no facet.
@@ -249,7 +261,7 @@ type FilterValue struct {
 }
 
 // filterNames are the names of the filters, in Filters.byGroup order.
-var filterNames = [numGroups]string{"speaker", "country", "topic", "source", "main_country"}
+var filterNames = [numGroups]string{"speaker", "country", "topic", "source", "language", "main_country"}
 
 // Unmatched returns the values of f that no indexed article has (after
 // folding, see FoldFacet): a filter naming one of them finds nothing yet.
@@ -271,6 +283,8 @@ func (ix *Index) Unmatched(ctx context.Context, f Filters) ([]FilterValue, error
 			case 3:
 				one.Sources = []string{v}
 			case 4:
+				one.Languages = []string{v}
+			case 5:
 				one.MainCountries = []string{v}
 			}
 			c, err := ix.collect(ctx, bq.NewMatchAllQuery(), collectSpec{order: unordered, filters: one.byGroup()})

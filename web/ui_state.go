@@ -12,16 +12,16 @@ import (
 
 // searchState is everything a search page shows, as it sits in the URL.
 type searchState struct {
-	Q                                    string
-	Speakers, Countries, Topics, Sources []string
-	MainCountries                        []string
-	From, To, Sort, Cursor               string
+	Q                                               string
+	Speakers, Countries, Topics, Sources, Languages []string
+	MainCountries                                   []string
+	From, To, Sort, Cursor                          string
 }
 
 func stateFrom(v url.Values) searchState {
 	return searchState{
 		Q: v.Get("q"), Speakers: values(v, "speaker"), Countries: values(v, "country"),
-		Topics: values(v, "topic"), Sources: values(v, "source"), MainCountries: values(v, "main_country"),
+		Topics: values(v, "topic"), Sources: values(v, "source"), Languages: values(v, "language"), MainCountries: values(v, "main_country"),
 		From: strings.TrimSpace(v.Get("from")), To: strings.TrimSpace(v.Get("to")),
 		Sort: v.Get("sort"), Cursor: v.Get("cursor"),
 	}
@@ -35,7 +35,7 @@ func (st searchState) values() url.Values {
 	for _, f := range []struct {
 		key  string
 		vals []string
-	}{{"speaker", st.Speakers}, {"country", st.Countries}, {"topic", st.Topics}, {"source", st.Sources}, {"main_country", st.MainCountries}} {
+	}{{"speaker", st.Speakers}, {"country", st.Countries}, {"topic", st.Topics}, {"source", st.Sources}, {"language", st.Languages}, {"main_country", st.MainCountries}} {
 		for _, x := range f.vals {
 			v.Add(f.key, x)
 		}
@@ -63,6 +63,7 @@ func (st searchState) with(fn func(*searchState)) searchState {
 	n.Countries = append([]string(nil), st.Countries...)
 	n.Topics = append([]string(nil), st.Topics...)
 	n.Sources = append([]string(nil), st.Sources...)
+	n.Languages = append([]string(nil), st.Languages...)
 	n.MainCountries = append([]string(nil), st.MainCountries...)
 	n.Cursor = ""
 	if fn != nil {
@@ -82,6 +83,8 @@ func (st *searchState) list(key string) *[]string {
 		return &st.MainCountries
 	case "topic":
 		return &st.Topics
+	case "language":
+		return &st.Languages
 	default:
 		return &st.Sources
 	}
@@ -130,6 +133,7 @@ var facetKinds = []struct{ facet, param, label string }{
 	{"countries", "country", "Countries"},
 	{"topics", "topic", "Topics"},
 	{"sources", "source", "Sources"},
+	{"languages", "language", "Languages"},
 }
 
 type hiddenField struct{ Name, Value string }

@@ -13,7 +13,7 @@
     when = W.when, whenExact = W.whenExact, statusBadge = W.statusBadge, labelCells = W.labelCells, list = W.list;
   var NO_API = "The alerts API (/api/alerts) is not available on this server, so alerts cannot be shown or changed here.";
 
-  var KINDS = [["speaker", "speaker"], ["country", "country"], ["main_country", "main country"], ["topic", "topic"], ["source", "source"]];
+  var KINDS = [["speaker", "speaker"], ["country", "country"], ["main_country", "main country"], ["topic", "topic"], ["source", "source"], ["language", "language"]];
   function filterText(f) {
     var parts = [];
     KINDS.forEach(function (k) { (f && f[k[0]] || []).forEach(function (v) { parts.push(k[1] + ": " + v); }); });
@@ -116,7 +116,7 @@
     } catch (e) { /* no list */ }
 
     function filters() {
-      var f = { speaker: [], country: [], main_country: [], topic: [], source: [] };
+      var f = { speaker: [], country: [], main_country: [], topic: [], source: [], language: [] };
       form.querySelectorAll("#a-filters input:checked").forEach(function (c) { f[c.getAttribute("data-kind")].push(c.value); });
       return f;
     }
