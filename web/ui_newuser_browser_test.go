@@ -184,7 +184,7 @@ func TestUIBrowserFilterOnlyAlert(t *testing.T) {
 	eval[bool](b, `sessionStorage.setItem("watchword.token", `+fmt.Sprintf("%q", testToken)+`), true`)
 	b.do(chromedp.Click(chromedp.CSS("#a-submit")))
 	b.waitJS(`!document.querySelector("#created").hidden`)
-	views, err := svc.Views()
+	views, err := svc.Views(context.Background())
 	if err != nil || len(views) != 1 {
 		t.Fatalf("alerts: %v %v", views, err)
 	}
@@ -219,7 +219,7 @@ func TestUIBrowserRetryNow(t *testing.T) {
 	var d *alerts.Delivery
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		ds, err := svc.Deliveries(v.ID, 10)
+		ds, err := svc.Deliveries(context.Background(), v.ID, 10)
 		if err == nil && len(ds) == 1 && ds[0].Status == alerts.StatusRetrying {
 			d = ds[0]
 			break
