@@ -92,6 +92,10 @@ type searchView struct {
 	SortOptions    []sortOption
 	CurrentURL     string
 	SelectedFilter []hiddenField
+	// RefineOpen sends the Refine panel unfolded on narrow screens (it is
+	// a sidebar on wide ones whatever this says): when the focus returns
+	// to one of its facets.
+	RefineOpen bool
 	// Empty: the index holds no article at all (a fresh install), so
 	// the page shows how to add some instead of "no matches".
 	Empty *emptyView

@@ -36,14 +36,4 @@
       }
     });
   }
-  // The facet panel is a sidebar on wide screens and folds away on narrow
-  // ones (the active filters show as chips above it); the server renders
-  // it open.
-  var refine = document.querySelector("details.refine");
-  if (refine) {
-    var narrow = window.matchMedia("(max-width: 52rem)");
-    var fit = function () { refine.open = !narrow.matches; };
-    fit();
-    narrow.addEventListener("change", fit);
-  }
 })();
