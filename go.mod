@@ -27,6 +27,8 @@ require (
 	github.com/rivo/uniseg v0.4.7 // indirect
 )
 
+require github.com/klauspost/compress v1.20.1
+
 require (
 	github.com/bahlo/generic-list-go v0.2.0 // indirect
 	github.com/basgys/goxml2json v1.1.1-0.20231018121955-e66ee54ceaad // indirect
