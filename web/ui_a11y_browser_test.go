@@ -5,6 +5,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,8 +13,10 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // slowScripts delays every script by d, as a phone's network does: the
@@ -89,5 +92,199 @@ func TestUIBrowserNoLayoutShift(t *testing.T) {
 	b.open("/?q=Kremlin")
 	if !eval[bool](b, `document.querySelector(".facets").checkVisibility() && getComputedStyle(document.querySelector("details.refine > summary")).display === "none"`) {
 		t.Error("the facets are not a sidebar at 1440 px")
+	}
+}
+
+// key presses keys (kb constants or text) in the focused element.
+func (b *browser) key(keys string) {
+	b.t.Helper()
+	b.do(chromedp.KeyEvent(keys))
+}
+
+// slash presses "/" as one keyDown with its text, as a keyboard does:
+// chromedp's KeyEvent sends the text apart, which a prevented keydown
+// does not stop.
+func (b *browser) slash() {
+	b.t.Helper()
+	b.do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		for _, typ := range []input.DispatchKeyEventType{input.DispatchKeyEventTypeKeyDown, input.DispatchKeyEventTypeKeyUp} {
+			p := input.DispatchKeyEventParams{Type: typ, Key: "/", Code: "Slash", WindowsVirtualKeyCode: 191, NativeVirtualKeyCode: 191}
+			if typ == input.DispatchKeyEventTypeKeyDown {
+				p.Text, p.UnmodifiedText = "/", "/"
+			}
+			if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, p); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
+// activeJS describes the focused element for messages.
+const activeJS = `(() => { const e = document.activeElement; if (!e) return "nothing"; return e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (e.className && e.className.baseVal === undefined ? "." + e.className : "") + " " + JSON.stringify((e.textContent || e.value || "").trim().slice(0, 40)); })()`
+
+// tabUntil presses Tab until the focused element matches the CSS
+// selector, at most max times, and returns how many it took.
+func (b *browser) tabUntil(sel string, max int) int {
+	b.t.Helper()
+	for n := 1; n <= max; n++ {
+		b.key(kb.Tab)
+		if eval[bool](b, fmt.Sprintf(`!!document.activeElement && document.activeElement.matches(%q)`, sel)) {
+			return n
+		}
+	}
+	b.t.Fatalf("%s not reached in %d Tabs; focus is on %s at %s", sel, max, eval[string](b, activeJS), b.location())
+	return 0
+}
+
+// keyAndLoad presses a key that loads a new page and waits for it.
+func (b *browser) keyAndLoad(keys string) {
+	b.t.Helper()
+	before := b.location()
+	b.key(keys)
+	b.waitJS(fmt.Sprintf(`location.href !== %q`, before))
+}
+
+// focusIs fails the test unless the focused element matches sel.
+func (b *browser) focusIs(what, sel string) {
+	b.t.Helper()
+	b.waitJS(`document.readyState === "complete"`)
+	if !eval[bool](b, fmt.Sprintf(`!!document.activeElement && document.activeElement.matches(%q)`, sel)) {
+		b.t.Errorf("%s: focus is on %s, want %s", what, eval[string](b, activeJS), sel)
+	}
+}
+
+// TestUIBrowserKeyboardSearch walks the search pages with the keyboard
+// alone: search, the skip links (first result ≤ 5 Tabs from the query
+// box, More results ≤ 25), a facet, sort, page 2, an article and back,
+// with the focus coming back to the control used after each reload.
+func TestUIBrowserKeyboardSearch(t *testing.T) {
+	ts, _ := newUITestServer(t, nil)
+	b := &browser{t: t, ctx: newBrowser(t), base: ts.URL}
+	b.viewport(1440)
+	b.open("/")
+	// The first result: Tabs to "Skip to results", Enter, one Tab.
+	b.slash() // app.js: "/" focuses the query box
+	b.focusIs("the / key", "#q")
+	n := b.tabUntil(`.skips a[href="#results"]`, 5)
+	b.key(kb.Enter)
+	n += b.tabUntil(`li.hit h2 a`, 1)
+	t.Logf("first result: %d Tabs from the query box (and one Enter)", n)
+	if n > 5 {
+		t.Errorf("first result takes %d Tabs, want ≤ 5", n)
+	}
+	// More results: "Skip to pages", Enter, one Tab.
+	b.slash()
+	n = b.tabUntil(`.skips a[href="#pages"]`, 25)
+	b.key(kb.Enter)
+	n += b.tabUntil(`a.more`, 1)
+	t.Logf("More results: %d Tabs from the query box (and one Enter)", n)
+	if n > 25 {
+		t.Errorf("More results takes %d Tabs, want ≤ 25", n)
+	}
+
+	// Page 2: the focus is on the results heading, the next Tabs reach the
+	// first result.
+	b.keyAndLoad(kb.Enter)
+	if !strings.Contains(b.location(), "cursor=") {
+		t.Fatalf("More results went to %s", b.location())
+	}
+	page2 := b.location()
+	b.focusIs("page 2", `#results-heading`)
+	b.tabUntil(`li.hit h2 a`, 3)
+
+	// The article and back to the results, by keyboard.
+	b.keyAndLoad(kb.Enter)
+	if !strings.Contains(b.location(), "/articles/") {
+		t.Fatalf("Enter on a result went to %s", b.location())
+	}
+	b.tabUntil(`.back a`, 8)
+	b.keyAndLoad(kb.Enter)
+	sameParams(t, "back to the results", b.location(), strings.Replace(page2, "&focus=results", "", 1))
+
+	// A search.
+	b.slash()
+	b.key("Kremlin")
+	b.keyAndLoad(kb.Enter)
+	b.waitJS(`document.querySelector("li.hit")`)
+	if !strings.Contains(b.location(), "q=Kremlin") {
+		t.Fatalf("search went to %s", b.location())
+	}
+
+	// Empty histogram months are no tab stops.
+	if s := eval[string](b, `Array.from(document.querySelectorAll(".hist a")).map(a => a.getAttribute("aria-label")).filter(l => / 0 matches$/.test(l)).join(", ")`); s != "" {
+		t.Errorf("empty months are tab stops: %s", s)
+	}
+	if eval[int](b, `document.querySelectorAll(".hist rect.bar").length`) <= eval[int](b, `document.querySelectorAll(".hist a").length`) {
+		t.Log("no empty month in this histogram")
+	}
+
+	// A facet, by keyboard: Enter on it reloads with the filter and the
+	// focus on the same value, now ticked; Enter again removes it.
+	b.slash()
+	b.tabUntil(`#facet-country ~ ul a.fv`, 60)
+	name := eval[string](b, `document.activeElement.querySelector(".name").textContent`)
+	b.keyAndLoad(kb.Enter)
+	if !strings.Contains(b.location(), "country=") {
+		t.Fatalf("facet went to %s", b.location())
+	}
+	b.focusIs("after ticking "+name, `a.fv.on`)
+	if got := eval[string](b, `document.activeElement.querySelector(".name").textContent`); got != name {
+		t.Errorf("focus on facet %q after ticking %q", got, name)
+	}
+	b.keyAndLoad(kb.Enter)
+	if strings.Contains(b.location(), "country=") {
+		t.Errorf("Enter on a ticked facet kept it: %s", b.location())
+	}
+	b.focusIs("after unticking "+name, `a.fv:not(.on)`)
+
+	// Sort: ArrowDown changes the value without a reload (the focus stays
+	// and the next Tab reaches Apply); Apply reloads with the focus on the
+	// sort again.
+	b.slash()
+	b.tabUntil(`#sort`, 15) // the date fields are three stops each
+	before := b.location()
+	b.key(kb.ArrowDown)
+	b.tabUntil(`button.apply`, 1)
+	if b.location() != before {
+		t.Errorf("ArrowDown on the sort reloaded the page: %s", b.location())
+	}
+	b.keyAndLoad(kb.Enter)
+	if !strings.Contains(b.location(), "sort=") {
+		t.Errorf("Apply went to %s", b.location())
+	}
+	b.focusIs("after Apply", `#sort`)
+}
+
+// focusProblemsJS focuses every tab stop of the page as a keyboard would
+// and lists those whose focus indicator is missing, thinner than 2 px or
+// below 3:1 against the background around it (WCAG 1.4.11, 2.4.7).
+const focusProblemsJS = `(() => {
+	const rgb = c => (c.match(/[\d.]+/g) || []).map(Number);
+	const lum = c => { const [r, g, b] = rgb(c).slice(0, 3).map(v => { v /= 255; return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+	const bgOf = el => { for (let e = el; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor); if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return getComputedStyle(e).backgroundColor; } return getComputedStyle(document.documentElement).backgroundColor; };
+	const name = e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + " " + JSON.stringify((e.getAttribute("aria-label") || e.textContent || e.value || "").trim().slice(0, 30));
+	const bad = [];
+	const els = Array.from(document.querySelectorAll("a[href], button, input, select, textarea, summary, [tabindex]")).filter(e => e.tabIndex >= 0 && !e.disabled && e.checkVisibility());
+	for (const e of els) {
+		e.focus({focusVisible: true});
+		if (document.activeElement !== e) continue;
+		const s = getComputedStyle(e);
+		if (s.outlineStyle === "none" || parseFloat(s.outlineWidth) < 2) { bad.push(name(e) + ": no focus outline"); continue; }
+		const a = lum(s.outlineColor), b = lum(bgOf(e.parentElement || e));
+		const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+		if (ratio < 3) bad.push(name(e) + ": focus outline " + ratio.toFixed(2) + ":1");
+	}
+	if (document.activeElement) document.activeElement.blur();
+	return bad.length + " of " + els.length + (bad.length ? ": " + bad.slice(0, 8).join("; ") : "");
+})()`
+
+// checkFocusVisible fails the test for every tab stop of the current
+// page without a visible focus.
+func (b *browser) checkFocusVisible(what string) {
+	b.t.Helper()
+	res := eval[string](b, focusProblemsJS)
+	if !strings.HasPrefix(res, "0 of ") {
+		b.t.Errorf("%s: tab stops without a visible focus: %s", what, res)
 	}
 }

@@ -20,10 +20,6 @@
   if (logout) logout.addEventListener("submit", function () {
     try { sessionStorage.removeItem("watchword.token"); } catch (e) { /* storage off */ }
   });
-  // Sort changes submit the search form at once.
-  document.querySelectorAll("form.search select[data-autosubmit]").forEach(function (el) {
-    el.addEventListener("change", function () { el.form.requestSubmit(); });
-  });
   // "/" focuses the query box (unless typing in a field).
   var q = document.getElementById("q");
   if (q) {
