@@ -288,3 +288,69 @@ func (b *browser) checkFocusVisible(what string) {
 		b.t.Errorf("%s: tab stops without a visible focus: %s", what, res)
 	}
 }
+
+// TestUIBrowserKeyboardAlerts creates, pauses and edits an alert with the
+// keyboard alone: a missing field is marked aria-invalid, announced
+// (role=alert) and focused; Cancel and Save give the focus back to Edit.
+func TestUIBrowserKeyboardAlerts(t *testing.T) {
+	ts, svc, _ := newAlertsUIServer(t, nil)
+	rcv := newReceiver(t)
+	b := &browser{t: t, ctx: newBrowser(t), base: ts.URL}
+	b.viewport(1440)
+	b.open("/alerts/new?q=Kremlin")
+	eval[bool](b, `sessionStorage.setItem("watchword.token", `+fmt.Sprintf("%q", testToken)+`), true`)
+	b.open("/alerts/new?q=Kremlin")
+
+	// Name, then Enter: the webhook URL is missing.
+	b.tabUntil(`#a-name`, 15)
+	b.key("Kremlin watch")
+	b.key(kb.Enter)
+	b.waitJS(`!document.querySelector("#form-error").hidden`)
+	if !eval[bool](b, `document.querySelector("#form-error").getAttribute("role") === "alert"`) {
+		t.Error("the form error is not announced (role=alert)")
+	}
+	if got := eval[string](b, `Array.from(document.querySelectorAll("#alert-form [aria-invalid=true]")).map(e => e.id).join(",")`); got != "a-webhook" {
+		t.Errorf("aria-invalid fields %q, want a-webhook", got)
+	}
+	b.focusIs("after the missing webhook", `#a-webhook`)
+	b.key(rcv.URL + "/hook")
+	b.key(kb.Enter)
+	b.waitJS(`!document.querySelector("#created").hidden`)
+	if n := eval[int](b, `document.querySelectorAll("#alert-form [aria-invalid=true]").length`); n != 0 {
+		t.Errorf("%d fields still aria-invalid after a good submit", n)
+	}
+	views, err := svc.Views()
+	if err != nil || len(views) != 1 {
+		t.Fatalf("alerts after create: %v %v", views, err)
+	}
+	id := views[0].ID
+
+	// Pause.
+	b.open("/alerts/" + id)
+	b.waitJS(`!document.querySelector("#detail").hidden`)
+	b.tabUntil(`#act-toggle`, 20)
+	b.key(kb.Enter)
+	b.waitJS(`/Resume/.test(document.querySelector("#act-toggle").textContent)`)
+	if v, _ := svc.Views(); len(v) != 1 || v[0].Enabled {
+		t.Errorf("after Pause: %+v", v)
+	}
+
+	// Edit, Cancel: the focus is back on Edit; Edit, Save: again.
+	b.tabUntil(`#act-edit`, 6)
+	b.key(kb.Enter)
+	b.waitJS(`!document.querySelector("#alert-form").hidden`)
+	b.focusIs("after Edit", `#a-name`)
+	b.tabUntil(`#a-cancel`, 40)
+	b.key(kb.Enter)
+	b.waitJS(`document.querySelector("#alert-form").hidden`)
+	b.focusIs("after Cancel", `#act-edit`)
+	b.key(kb.Enter)
+	b.waitJS(`!document.querySelector("#alert-form").hidden`)
+	b.key(" again")
+	b.key(kb.Enter)
+	b.waitJS(`document.querySelector("#alert-form").hidden && /Saved/.test(document.querySelector("#act-status").textContent)`)
+	b.focusIs("after Save", `#act-edit`)
+	if v, _ := svc.Views(); len(v) != 1 || v[0].Name != "Kremlin watch again" {
+		t.Errorf("after Save: %+v", v)
+	}
+}
