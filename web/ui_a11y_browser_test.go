@@ -8,15 +8,20 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/watchword/watchword/alerts"
 )
 
 // slowScripts delays every script by d, as a phone's network does: the
@@ -352,5 +357,96 @@ func TestUIBrowserKeyboardAlerts(t *testing.T) {
 	b.focusIs("after Save", `#act-edit`)
 	if v, _ := svc.Views(); len(v) != 1 || v[0].Name != "Kremlin watch again" {
 		t.Errorf("after Save: %+v", v)
+	}
+}
+
+// axeSource is axe-core's axe.min.js, from $AXE_CORE_JS or, by default,
+// where .ci/run installs it (npm install --prefix ~/.cache/watchword-ci
+// axe-core@4). Without it the axe test skips, except under CI=1, where a
+// missing file fails it: CI must never pass by not checking.
+func axeSource(t *testing.T) string {
+	t.Helper()
+	p := os.Getenv("AXE_CORE_JS")
+	if p == "" {
+		home, _ := os.UserHomeDir()
+		p = filepath.Join(home, ".cache", "watchword-ci", "node_modules", "axe-core", "axe.min.js")
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("axe-core is needed in CI (CI=%s): %v; .ci/run installs it", os.Getenv("CI"), err)
+		}
+		t.Skipf("axe-core not found (set AXE_CORE_JS, or npm install --prefix ~/.cache/watchword-ci axe-core@4): %v", err)
+	}
+	return string(b)
+}
+
+// axeViolations injects axe-core into the page and returns its
+// violations, one line each with the first few elements.
+func (b *browser) axeViolations(src string) []string {
+	b.t.Helper()
+	if !eval[bool](b, `typeof axe !== "undefined"`) {
+		eval[bool](b, src+"\n;true")
+	}
+	return evalAwait[[]string](b, `axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations.map(v =>
+		v.id + " (" + v.impact + "): " + v.help + " — " + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(" | ")))`)
+}
+
+// TestUIBrowserAxe runs axe-core on every page in light and dark, and
+// checks that every tab stop shows a focus ring of at least 3:1; any
+// violation fails.
+func TestUIBrowserAxe(t *testing.T) {
+	src := axeSource(t)
+	ts, svc, _ := newAlertsUIServer(t, nil)
+	rcv := newReceiver(t)
+	v, err := svc.Create(context.Background(), &alerts.Input{Name: ptr("Kremlin"), Query: ptr("Kremlin"), WebhookURL: ptr(rcv.URL + "/hook")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv, _ := newUITestServer(t, func(c *Config) { c.Private = true })
+	empty := newEmptyUIServer(t)
+	b := &browser{t: t, ctx: newBrowser(t), base: ts.URL}
+	// A headless tab has no focus of its own: without this, nothing
+	// matches :focus-visible.
+	b.do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true})
+		return err
+	}))
+	b.open("/")
+	eval[bool](b, `sessionStorage.setItem("watchword.token", `+fmt.Sprintf("%q", testToken)+`), true`)
+	article := eval[string](b, `document.querySelector("li.hit h2 a").getAttribute("href")`)
+	pages := []struct{ base, path, ready string }{
+		{ts.URL, "/", `document.querySelector("li.hit")`},
+		{ts.URL, "/?q=Kremlin&country=Russia&focus=facet%3Acountry%3ARussia", `document.querySelector("li.hit")`},
+		{ts.URL, "/?q=" + url.QueryEscape("Peskov AND (Ukraine"), `document.querySelector(".qerror")`},
+		{ts.URL, "/?q=zzyzx", `document.querySelector(".empty")`},
+		{ts.URL, article, `document.querySelector(".story")`},
+		{ts.URL, "/articles/no-such-id", `document.querySelector("h1")`},
+		{ts.URL, "/alerts", `document.querySelector("#alerts-table tbody tr")`},
+		{ts.URL, "/alerts/new?q=Kremlin", `/Matches/.test(document.querySelector("#query-live").textContent)`},
+		{ts.URL, "/alerts/" + v.ID, `!document.querySelector("#detail").hidden`},
+		{ts.URL, "/feeds", `document.querySelector("#status") && !/Loading/.test(document.querySelector("#status").textContent)`},
+		{priv.URL, "/", `document.querySelector("form[action='/login']")`},
+		{empty.URL, "/", `document.querySelector(".onboard")`},
+	}
+	for _, scheme := range []string{"light", "dark"} {
+		b.colorScheme(scheme)
+		for _, w := range []int64{1440, 390} {
+			b.viewport(w)
+			for _, p := range pages {
+				b.do(chromedp.Navigate(p.base + p.path))
+				b.waitJS(p.ready)
+				what := fmt.Sprintf("%s (%s, %d px)", p.path, scheme, w)
+				if p.base == priv.URL {
+					what = "login " + what
+				} else if p.base == empty.URL {
+					what = "empty index " + what
+				}
+				for _, v := range b.axeViolations(src) {
+					t.Errorf("axe on %s: %s", what, v)
+				}
+				b.checkFocusVisible(what)
+			}
+		}
 	}
 }
