@@ -489,3 +489,28 @@ func TestUIBrowserAxe(t *testing.T) {
 		}
 	}
 }
+
+// TestUIBrowserFeedFormErrors: the feed form marks the field an error is
+// about aria-invalid, announces it and focuses it, for a missing URL and
+// for the API's refusal of a schedule.
+func TestUIBrowserFeedFormErrors(t *testing.T) {
+	ts, _ := newFeedsUIServer(t)
+	b := &browser{t: t, ctx: newBrowser(t), base: ts.URL}
+	b.viewport(1440)
+	b.open("/feeds")
+	eval[bool](b, `sessionStorage.setItem("watchword.token", `+fmt.Sprintf("%q", testToken)+`), true`)
+	b.open("/feeds")
+	b.tabUntil(`#f-url`, 20)
+	b.key(kb.Enter)
+	b.waitJS(`!document.querySelector("#form-error").hidden`)
+	b.focusIs("missing URL", `#f-url[aria-invalid=true]`)
+	b.key("http://127.0.0.1:1/feed.xml")
+	b.tabUntil(`#f-schedule`, 1)
+	b.key(kb.End + " nonsense")
+	b.key(kb.Enter)
+	b.waitJS(`/Not added/.test(document.querySelector("#form-error").textContent)`)
+	b.focusIs("refused schedule", `#f-schedule[aria-invalid=true]`)
+	if n := eval[int](b, `document.querySelectorAll("#feed-form [aria-invalid=true]").length`); n != 1 {
+		t.Errorf("%d fields aria-invalid, want 1 (the schedule)", n)
+	}
+}
