@@ -24,7 +24,7 @@ const CompressMinSize = 1024
 // compressTypes are the media types worth compressing.
 var compressTypes = []string{
 	"text/html", "text/css", "text/plain", "text/javascript", "application/javascript",
-	"application/json", "application/x-ndjson", "application/problem+json", "image/svg+xml",
+	"application/json", "application/x-ndjson", "application/problem+json", "image/svg+xml", "text/csv",
 }
 
 // etagSuffixes are what compression appends inside an ETag's quotes, so a
