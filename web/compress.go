@@ -1,12 +1,13 @@
 package web
 
 // Response compression: gzip, or zstd when the client prefers it, for the
-// text the server sends (HTML, CSS, JS, JSON, SVG) above CompressMinSize.
+// text the server sends (HTML, CSS, JS, JSON, NDJSON, CSV, SVG) above
+// CompressMinSize.
 // Images, archives, the store backup (application/octet-stream) and
 // anything that already has a Content-Encoding are sent as they are, and
 // so are bodies below the threshold. Every answer carries Vary:
 // Accept-Encoding. A handler that flushes still streams: each Flush sends
-// what has been compressed so far.
+// what has been compressed so far (the search export, web/export.go).
 
 import (
 	"compress/gzip"

@@ -98,6 +98,17 @@ func TestCompression(t *testing.T) {
 			}
 		}
 	}
+	// The export streams compressed, in both formats, and decodes to the
+	// plain bytes.
+	for _, f := range []string{"ndjson", "csv"} {
+		u := ts.URL + "/api/search/export?format=" + f
+		_, plainSize, plain := fetchEncoded(t, u, "")
+		resp, wire, body := fetchEncoded(t, u, "gzip")
+		if resp.Header.Get("Content-Encoding") != "gzip" || !bytes.Equal(body, plain) {
+			t.Errorf("export %s: Content-Encoding %q, %d bytes decoded, plain %d", f, resp.Header.Get("Content-Encoding"), len(body), len(plain))
+		}
+		t.Logf("export %s: %d bytes plain, %d with gzip", f, plainSize, wire)
+	}
 	// Small bodies stay plain (a 404 error, the 246-byte icon), still with
 	// Vary, as the same URL may answer big another time.
 	for _, path := range []string{"/api/articles/nope", "/static/icon.svg"} {
