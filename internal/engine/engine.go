@@ -124,10 +124,11 @@ func OpenContext(ctx context.Context, cfg Config) (*Engine, error) {
 	return e, nil
 }
 
-// Store gives sibling layers (alerts) access to the shared bbolt file.
-//
-// Deprecated: for alerts/feeds until their seams land; use the engine's
-// methods (api_web.go, api_cmd.go).
+// Store is the store file, for cmd/watchword to wire the bbolt
+// implementations of the seams that share it (alerts/boltstore,
+// internal/feeds' store, internal/keys/boltstore) and for their tests.
+// Nothing else calls it: layering_test.go checks that alerts,
+// internal/feeds and web never do.
 func (e *Engine) Store() *store.Store { return e.store }
 
 // Index gives access to the index (query compilation, highlighting).
