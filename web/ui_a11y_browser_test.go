@@ -363,7 +363,7 @@ func TestUIBrowserKeyboardAlerts(t *testing.T) {
 	if n := eval[int](b, `document.querySelectorAll("#alert-form [aria-invalid=true]").length`); n != 0 {
 		t.Errorf("%d fields still aria-invalid after a good submit", n)
 	}
-	views, err := svc.Views()
+	views, err := svc.Views(context.Background())
 	if err != nil || len(views) != 1 {
 		t.Fatalf("alerts after create: %v %v", views, err)
 	}
@@ -375,7 +375,7 @@ func TestUIBrowserKeyboardAlerts(t *testing.T) {
 	b.tabUntil(`#act-toggle`, 20)
 	b.key(kb.Enter)
 	b.waitJS(`/Resume/.test(document.querySelector("#act-toggle").textContent)`)
-	if v, _ := svc.Views(); len(v) != 1 || v[0].Enabled {
+	if v, _ := svc.Views(context.Background()); len(v) != 1 || v[0].Enabled {
 		t.Errorf("after Pause: %+v", v)
 	}
 
@@ -394,7 +394,7 @@ func TestUIBrowserKeyboardAlerts(t *testing.T) {
 	b.key(kb.Enter)
 	b.waitJS(`document.querySelector("#alert-form").hidden && /Saved/.test(document.querySelector("#act-status").textContent)`)
 	b.focusIs("after Save", `#act-edit`)
-	if v, _ := svc.Views(); len(v) != 1 || v[0].Name != "Kremlin watch again" {
+	if v, _ := svc.Views(context.Background()); len(v) != 1 || v[0].Name != "Kremlin watch again" {
 		t.Errorf("after Save: %+v", v)
 	}
 }
