@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/url"
 	"strings"
 	"testing"
@@ -23,7 +24,7 @@ func TestUIBrowserAlertMainCountry(t *testing.T) {
 	b.do(chromedp.SetValue(chromedp.CSS("#token-input"), testToken))
 	b.do(chromedp.Click(chromedp.CSS("#token-form button[type=submit]")))
 	b.waitJS(`!document.querySelector("#created").hidden`)
-	views, err := svc.Views()
+	views, err := svc.Views(context.Background())
 	if err != nil || len(views) != 1 {
 		t.Fatalf("alerts after create: %v %v", views, err)
 	}
