@@ -13,7 +13,6 @@ import (
 	"github.com/watchword/watchword/internal/ingest"
 	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/internal/testutil"
-	bolt "go.etcd.io/bbolt"
 )
 
 const (
@@ -351,15 +350,19 @@ func TestSeenSetPrunedAndDeletedArticlesStayDeleted(t *testing.T) {
 	}
 }
 
+// seenCount is how many of the test's entries (A and B) the feed's
+// seen-set holds.
 func (e *env) seenCount(t *testing.T, id string) int {
 	t.Helper()
-	n := 0
-	err := e.svc.db.View(func(tx *bolt.Tx) error {
-		forEachSeen(tx.Bucket(bucketSeen), id, func([]byte, *seen) { n++ })
-		return nil
-	})
+	got, err := e.svc.store.Seen(context.Background(), id, []string{guidA, guidB})
 	if err != nil {
 		t.Fatal(err)
+	}
+	n := 0
+	for _, s := range got {
+		if s != nil {
+			n++
+		}
 	}
 	return n
 }
