@@ -29,7 +29,7 @@ func newFeedsUIServer(t *testing.T) (*httptest.Server, *feeds.Service) {
 	ts, _ := newUITestServer(t, func(cfg *Config) {
 		var err error
 		svc, err = feeds.New(feeds.Config{
-			Engine: cfg.Engine, Logger: quiet, Version: "test", Timeout: 5 * time.Second, MinInterval: time.Minute,
+			Engine: cfg.Engine, Store: feedStore(t, cfg.Engine), Logger: quiet, Version: "test", Timeout: 5 * time.Second, MinInterval: time.Minute,
 			Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
 		})
 		if err != nil {

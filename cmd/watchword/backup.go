@@ -15,7 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/internal/engine"
-	"github.com/watchword/watchword/internal/feeds"
+	"github.com/watchword/watchword/internal/feeds/boltstore"
 	"github.com/watchword/watchword/internal/store"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -195,7 +195,7 @@ func writeAtomically(path string, write func(io.Writer) error, prepare ...func(t
 // storeBuckets are every bucket a Watchword store file holds, with the
 // decoder of its records: the store's, the alerts' and the feeds'.
 func storeBuckets() []store.Bucket {
-	return slices.Concat(store.Buckets(), alerts.Buckets(), feeds.Buckets())
+	return slices.Concat(store.Buckets(), alerts.Buckets(), boltstore.Buckets())
 }
 
 // checkStoreFile verifies a whole store file (store.Verify): its page

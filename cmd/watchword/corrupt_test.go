@@ -53,7 +53,7 @@ func buildFullStore(t *testing.T, n int) string {
 	if r, err := asvc.RunNow(context.Background(), v.ID); err != nil || r.Matches == 0 {
 		t.Fatalf("run: %+v %v", r, err)
 	}
-	fsvc, err := feeds.New(feeds.Config{Engine: eng, Logger: quietLog, Allow: loop})
+	fsvc, err := feeds.New(feeds.Config{Engine: eng, Store: feedStore(t, eng), Logger: quietLog, Allow: loop})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,7 @@ func newEnv(t *testing.T, ext engine.ExtractFunc, mutate func(*Config)) *env {
 func newEnvOn(t *testing.T, eng *engine.Engine, mutate func(*Config)) *env {
 	t.Helper()
 	c := &testutil.Clock{}
-	cfg := Config{Engine: eng, Logger: quiet, Allow: loopback, Version: "test", Timeout: 5 * time.Second, MinInterval: time.Second, Now: c.Now}
+	cfg := Config{Engine: eng, Store: OpenTestStore(t, eng), Logger: quiet, Allow: loopback, Version: "test", Timeout: 5 * time.Second, MinInterval: time.Second, Now: c.Now}
 	if mutate != nil {
 		mutate(&cfg)
 	}

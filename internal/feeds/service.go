@@ -33,8 +33,8 @@ const (
 // Config configures the feed service. Zero values take the defaults.
 type Config struct {
 	Engine *engine.Engine
-	// Store keeps the feeds and their seen-sets. nil: the bbolt buckets
-	// of the engine's store.
+	// Store keeps the feeds and their seen-sets (required; the bbolt one
+	// is internal/feeds/boltstore).
 	Store       Store
 	Logger      *slog.Logger
 	MinInterval time.Duration  // shortest schedule interval (default 5m)
@@ -84,8 +84,8 @@ type Service struct {
 
 // New makes the feed service on its store.
 func New(cfg Config) (*Service, error) {
-	if cfg.Engine == nil {
-		return nil, errors.New("feeds: engine is required")
+	if cfg.Engine == nil || cfg.Store == nil {
+		return nil, errors.New("feeds: engine and store are required")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -110,13 +110,6 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
-	}
-	if cfg.Store == nil {
-		bs, err := newBoltStore(cfg.Engine.Store().DB())
-		if err != nil {
-			return nil, err
-		}
-		cfg.Store = bs
 	}
 	s := &Service{
 		cfg: cfg, eng: cfg.Engine, store: cfg.Store, log: cfg.Logger, now: cfg.Now,

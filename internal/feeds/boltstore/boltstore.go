@@ -1,4 +1,12 @@
-package feeds
+// Package boltstore keeps the feeds and their seen-sets in the store's
+// bbolt file: the bbolt implementation of feeds.Store.
+//
+// Format (unchanged since the feeds were added): bucket "feeds" maps a
+// feed id to the feeds.Feed JSON; bucket "feeds_seen" maps feed id, a
+// zero byte and the entry key (keys over 256 bytes as "sha256:" and the
+// hex digest) to {"h": content hash, "id": article id, "t": unix
+// seconds last seen}.
+package boltstore
 
 import (
 	"bytes"
@@ -12,13 +20,14 @@ import (
 	"slices"
 	"time"
 
+	"github.com/watchword/watchword/internal/feeds"
 	"github.com/watchword/watchword/internal/store"
 	bolt "go.etcd.io/bbolt"
 )
 
 // Buckets kept in the store's bbolt file, next to the articles and alerts.
 var (
-	bucketFeeds = []byte("feeds")      // feed id -> Feed JSON
+	bucketFeeds = []byte("feeds")      // feed id -> feeds.Feed JSON
 	bucketSeen  = []byte("feeds_seen") // feed id \x00 entry key -> seen JSON
 )
 
@@ -26,17 +35,24 @@ var (
 // replaced by their hash.
 const maxKeyBytes = 256
 
-// seenRecord is the stored form of a Seen.
+// seenRecord is the stored form of a feeds.Seen.
 type seenRecord struct {
 	Hash      string `json:"h"`
 	ArticleID string `json:"id"`
 	LastSeen  int64  `json:"t"` // unix seconds
 }
 
-// boltStore is the Store on the bbolt file.
-type boltStore struct{ db *bolt.DB }
+// Store is the feeds.Store on the bbolt file.
+type Store struct{ db *bolt.DB }
 
-func newBoltStore(db *bolt.DB) (*boltStore, error) {
+var _ feeds.Store = (*Store)(nil)
+
+// New keeps the feeds in st's file, creating their buckets if needed.
+func New(ctx context.Context, st *store.Store) (*Store, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("feeds: open store: %w", context.Cause(ctx))
+	}
+	db := st.DB()
 	err := db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketFeeds, bucketSeen} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -48,25 +64,25 @@ func newBoltStore(db *bolt.DB) (*boltStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &boltStore{db: db}, nil
+	return &Store{db: db}, nil
 }
 
-func (s *boltStore) view(ctx context.Context, what string, fn func(tx *bolt.Tx) error) error {
+func (s *Store) view(ctx context.Context, what string, fn func(tx *bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("feeds: %s: %w", what, context.Cause(ctx))
 	}
 	return s.db.View(fn)
 }
 
-func (s *boltStore) update(ctx context.Context, what string, fn func(tx *bolt.Tx) error) error {
+func (s *Store) update(ctx context.Context, what string, fn func(tx *bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("feeds: %s: %w", what, context.Cause(ctx))
 	}
 	return s.db.Update(fn)
 }
 
-func (s *boltStore) Get(ctx context.Context, id string) (*Feed, error) {
-	var f *Feed
+func (s *Store) Get(ctx context.Context, id string) (*feeds.Feed, error) {
+	var f *feeds.Feed
 	err := s.view(ctx, "get "+id, func(tx *bolt.Tx) error {
 		var err error
 		f, err = getFeed(tx, id)
@@ -75,8 +91,8 @@ func (s *boltStore) Get(ctx context.Context, id string) (*Feed, error) {
 	return f, err
 }
 
-func (s *boltStore) List(ctx context.Context) ([]*Feed, error) {
-	var out []*Feed
+func (s *Store) List(ctx context.Context) ([]*feeds.Feed, error) {
+	var out []*feeds.Feed
 	err := s.view(ctx, "list", func(tx *bolt.Tx) error {
 		var err error
 		out, err = allFeeds(tx)
@@ -85,16 +101,16 @@ func (s *boltStore) List(ctx context.Context) ([]*Feed, error) {
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(out, func(a, b *Feed) int {
+	slices.SortFunc(out, func(a, b *feeds.Feed) int {
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
 	})
 	return out, nil
 }
 
-func (s *boltStore) Create(ctx context.Context, f *Feed) error {
+func (s *Store) Create(ctx context.Context, f *feeds.Feed) error {
 	return s.update(ctx, "create "+f.ID, func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketFeeds).Get([]byte(f.ID)) != nil {
-			return fmt.Errorf("feeds: create %s: %w (it exists)", f.ID, ErrConflict)
+			return fmt.Errorf("feeds: create %s: %w (it exists)", f.ID, feeds.ErrConflict)
 		}
 		if err := uniqueURL(tx, f); err != nil {
 			return err
@@ -110,27 +126,27 @@ func (s *boltStore) Create(ctx context.Context, f *Feed) error {
 }
 
 // cas reads the stored feed and checks it is at version.
-func cas(tx *bolt.Tx, id string, version uint64) (*Feed, error) {
+func cas(tx *bolt.Tx, id string, version uint64) (*feeds.Feed, error) {
 	old, err := getFeed(tx, id)
 	if err != nil {
 		return nil, err
 	}
 	if old.Version != version {
-		return nil, fmt.Errorf("feeds: %s is at version %d, not %d: %w", id, old.Version, version, ErrConflict)
+		return nil, fmt.Errorf("feeds: %s is at version %d, not %d: %w", id, old.Version, version, feeds.ErrConflict)
 	}
 	return old, nil
 }
 
-func (s *boltStore) Update(ctx context.Context, f *Feed) error {
+func (s *Store) Update(ctx context.Context, f *feeds.Feed) error {
 	return s.write(ctx, "update", f, true, nil)
 }
 
-func (s *boltStore) RecordPoll(ctx context.Context, f *Feed, seen *SeenUpdate) error {
+func (s *Store) RecordPoll(ctx context.Context, f *feeds.Feed, seen *feeds.SeenUpdate) error {
 	return s.write(ctx, "record poll of", f, false, seen)
 }
 
 // write is Update (checkURL) and RecordPoll (seen).
-func (s *boltStore) write(ctx context.Context, what string, f *Feed, checkURL bool, seen *SeenUpdate) error {
+func (s *Store) write(ctx context.Context, what string, f *feeds.Feed, checkURL bool, seen *feeds.SeenUpdate) error {
 	return s.update(ctx, what+" "+f.ID, func(tx *bolt.Tx) error {
 		if _, err := cas(tx, f.ID, f.Version); err != nil {
 			return err
@@ -155,7 +171,7 @@ func (s *boltStore) write(ctx context.Context, what string, f *Feed, checkURL bo
 	})
 }
 
-func writeSeen(b *bolt.Bucket, feedID string, u *SeenUpdate) error {
+func writeSeen(b *bolt.Bucket, feedID string, u *feeds.SeenUpdate) error {
 	for k, r := range u.Put {
 		buf, err := json.Marshal(seenRecord{Hash: r.Hash, ArticleID: r.ArticleID, LastSeen: r.LastSeen.Unix()})
 		if err != nil {
@@ -185,7 +201,7 @@ func writeSeen(b *bolt.Bucket, feedID string, u *SeenUpdate) error {
 	return deleteKeys(b, gone)
 }
 
-func (s *boltStore) Delete(ctx context.Context, id string, version uint64) error {
+func (s *Store) Delete(ctx context.Context, id string, version uint64) error {
 	return s.update(ctx, "delete "+id, func(tx *bolt.Tx) error {
 		if _, err := cas(tx, id, version); err != nil {
 			return err
@@ -200,8 +216,8 @@ func (s *boltStore) Delete(ctx context.Context, id string, version uint64) error
 	})
 }
 
-func (s *boltStore) Seen(ctx context.Context, feedID string, keys []string) ([]*Seen, error) {
-	out := make([]*Seen, len(keys))
+func (s *Store) Seen(ctx context.Context, feedID string, keys []string) ([]*feeds.Seen, error) {
+	out := make([]*feeds.Seen, len(keys))
 	err := s.view(ctx, "read seen-set of "+feedID, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSeen)
 		for i, k := range keys {
@@ -213,26 +229,26 @@ func (s *boltStore) Seen(ctx context.Context, feedID string, keys []string) ([]*
 			if json.Unmarshal(v, &r) != nil {
 				continue // unreadable: treated as unseen
 			}
-			out[i] = &Seen{Hash: r.Hash, ArticleID: r.ArticleID, LastSeen: time.Unix(r.LastSeen, 0).UTC()}
+			out[i] = &feeds.Seen{Hash: r.Hash, ArticleID: r.ArticleID, LastSeen: time.Unix(r.LastSeen, 0).UTC()}
 		}
 		return nil
 	})
 	return out, err
 }
 
-func getFeed(tx *bolt.Tx, id string) (*Feed, error) {
+func getFeed(tx *bolt.Tx, id string) (*feeds.Feed, error) {
 	v := tx.Bucket(bucketFeeds).Get([]byte(id))
 	if v == nil {
-		return nil, fmt.Errorf("feeds: %q: %w", id, ErrNotFound)
+		return nil, fmt.Errorf("feeds: %q: %w", id, feeds.ErrNotFound)
 	}
-	f := new(Feed)
+	f := new(feeds.Feed)
 	if err := json.Unmarshal(v, f); err != nil {
 		return nil, fmt.Errorf("feeds: decode feed %q: %w", id, err)
 	}
 	return f, nil
 }
 
-func putFeed(tx *bolt.Tx, f *Feed) error {
+func putFeed(tx *bolt.Tx, f *feeds.Feed) error {
 	buf, err := json.Marshal(f)
 	if err != nil {
 		return fmt.Errorf("feeds: encode feed %q: %w", f.ID, err)
@@ -240,10 +256,10 @@ func putFeed(tx *bolt.Tx, f *Feed) error {
 	return tx.Bucket(bucketFeeds).Put([]byte(f.ID), buf)
 }
 
-func allFeeds(tx *bolt.Tx) ([]*Feed, error) {
-	var out []*Feed
+func allFeeds(tx *bolt.Tx) ([]*feeds.Feed, error) {
+	var out []*feeds.Feed
 	err := tx.Bucket(bucketFeeds).ForEach(func(k, v []byte) error {
-		f := new(Feed)
+		f := new(feeds.Feed)
 		if err := json.Unmarshal(v, f); err != nil {
 			return fmt.Errorf("feeds: decode feed %q: %w", k, err)
 		}
@@ -254,14 +270,14 @@ func allFeeds(tx *bolt.Tx) ([]*Feed, error) {
 }
 
 // uniqueURL refuses a second feed with the same URL.
-func uniqueURL(tx *bolt.Tx, f *Feed) error {
+func uniqueURL(tx *bolt.Tx, f *feeds.Feed) error {
 	all, err := allFeeds(tx)
 	if err != nil {
 		return err
 	}
 	for _, o := range all {
 		if o.ID != f.ID && o.URL == f.URL {
-			return &URLTakenError{ID: o.ID}
+			return &feeds.URLTakenError{ID: o.ID}
 		}
 	}
 	return nil
@@ -305,7 +321,7 @@ func deleteKeys(b *bolt.Bucket, keys [][]byte) error {
 func Buckets() []store.Bucket {
 	return []store.Bucket{
 		{Name: string(bucketFeeds), Check: func(k, v []byte) error {
-			var f Feed
+			var f feeds.Feed
 			if err := json.Unmarshal(v, &f); err != nil {
 				return err
 			}
