@@ -162,7 +162,7 @@ func (s *Service) poll(ctx context.Context, id string) (*PollResult, error) {
 	for i, e := range entries {
 		e.prev = prev[i]
 	}
-	if err := s.decide(entries, res); err != nil {
+	if err := s.decide(ctx, entries, res); err != nil {
 		return nil, fmt.Errorf("feeds: poll %s: %w", id, err)
 	}
 
@@ -220,7 +220,7 @@ func (s *Service) poll(ctx context.Context, id string) (*PollResult, error) {
 //     article still holds the entry's previous version, and left alone
 //     when it was deleted, already holds the edit, or was rewritten by
 //     someone else meanwhile.
-func (s *Service) decide(entries []*entry, res *PollResult) error {
+func (s *Service) decide(ctx context.Context, entries []*entry, res *PollResult) error {
 	var check []*entry
 	for _, e := range entries {
 		if e.prev == nil || e.prev.Hash != e.item.Hash {
@@ -236,7 +236,7 @@ func (s *Service) decide(entries []*entry, res *PollResult) error {
 	for i, e := range check {
 		ids[i] = e.item.Article.ID
 	}
-	stored, err := s.eng.Store().Articles(ids)
+	stored, err := s.eng.Articles(ctx, ids)
 	if err != nil {
 		return err
 	}
