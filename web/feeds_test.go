@@ -42,7 +42,7 @@ func newFeedServer(t *testing.T, allow []netip.Prefix) *httptest.Server {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := svc.Start(); err != nil {
+		if err := svc.Start(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = svc.Stop(context.Background()) })

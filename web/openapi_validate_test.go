@@ -69,7 +69,7 @@ func newFullServer(t *testing.T, o fullOptions) *fullServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := fsvc.Start(); err != nil {
+	if err := fsvc.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	sched.Start()

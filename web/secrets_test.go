@@ -80,7 +80,7 @@ func TestURLsRedactedWithoutToken(t *testing.T) {
 		if err := asvc.Start(); err != nil {
 			t.Fatal(err)
 		}
-		if err := fsvc.Start(); err != nil {
+		if err := fsvc.Start(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = fsvc.Stop(context.Background()); _ = asvc.Stop(context.Background()) })

@@ -58,7 +58,7 @@ func buildFullStore(t *testing.T, n int) string {
 		t.Fatal(err)
 	}
 	furl := "http://127.0.0.1:9/rss"
-	if _, err := fsvc.Create(&feeds.Input{URL: &furl}); err != nil {
+	if _, err := fsvc.Create(context.Background(), &feeds.Input{URL: &furl}); err != nil {
 		t.Fatal(err)
 	}
 	if err := eng.Close(); err != nil {

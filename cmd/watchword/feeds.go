@@ -61,7 +61,7 @@ func startFeeds(ctx context.Context, eng *engine.Engine, log *slog.Logger, f fee
 	if err != nil {
 		return nil, err
 	}
-	if err := svc.Start(); err != nil {
+	if err := svc.Start(ctx); err != nil {
 		return nil, err
 	}
 	return svc, nil

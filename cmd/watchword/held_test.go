@@ -83,7 +83,7 @@ func TestRestoreStartsHeld(t *testing.T) {
 		t.Fatal(err)
 	}
 	furl := origin.URL + "/rss"
-	if _, err := fsvc.Create(&feeds.Input{URL: &furl, Schedule: &sched}); err != nil {
+	if _, err := fsvc.Create(context.Background(), &feeds.Input{URL: &furl, Schedule: &sched}); err != nil {
 		t.Fatal(err)
 	}
 	if err := eng.Close(); err != nil {

@@ -68,7 +68,7 @@ func (e *env) create(t *testing.T, url string, mutate func(*Input)) View {
 	if mutate != nil {
 		mutate(in)
 	}
-	v, err := e.svc.Create(in)
+	v, err := e.svc.Create(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/watchword/watchword/internal/engine"
+	"github.com/watchword/watchword/internal/logctx"
 	"github.com/watchword/watchword/internal/netguard"
 	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/internal/schedule"
@@ -129,14 +130,14 @@ func UserAgent(version string) string {
 }
 
 // Start schedules every enabled feed.
-func (s *Service) Start() error {
+func (s *Service) Start(ctx context.Context) error {
 	s.schedMu.Lock()
 	s.cron, s.ownCron = s.cfg.Cron, s.cfg.Cron == nil
 	if s.ownCron {
 		s.cron = schedule.NewCron(s.log)
 	}
 	s.schedMu.Unlock()
-	all, err := s.List()
+	all, err := s.List(ctx)
 	if err != nil {
 		return err
 	}
@@ -282,9 +283,9 @@ func (s *Service) lock(id string) (unlock func()) {
 }
 
 // Create validates and saves a new feed. It is not fetched until its
-// first scheduled poll or Poll.
-func (s *Service) Create(in *Input) (View, error) {
-	ctx := context.TODO()
+// first scheduled poll or Poll. It logs through the logger ctx carries,
+// if any.
+func (s *Service) Create(ctx context.Context, in *Input) (View, error) {
 	f := &Feed{Info: Info{Enabled: true}}
 	in.apply(f)
 	if err := f.Validate(s.rules); err != nil {
@@ -296,7 +297,7 @@ func (s *Service) Create(in *Input) (View, error) {
 		return View{}, storeError(f.ID, err)
 	}
 	s.reschedule(f)
-	s.log.Info("feeds: created", "feed", f.ID, "url", netguard.RedactURL(f.URL), "schedule", f.Schedule)
+	logctx.From(ctx, s.log).Info("feeds: created", "feed", f.ID, "url", netguard.RedactURL(f.URL), "schedule", f.Schedule)
 	return s.view(f), nil
 }
 
@@ -343,8 +344,8 @@ func (s *Service) change(ctx context.Context, id string, fn func(f *Feed) error,
 }
 
 // Get returns one feed.
-func (s *Service) Get(id string) (View, error) {
-	f, err := s.load(context.TODO(), id)
+func (s *Service) Get(ctx context.Context, id string) (View, error) {
+	f, err := s.load(ctx, id)
 	if err != nil {
 		return View{}, err
 	}
@@ -360,13 +361,13 @@ func (s *Service) load(ctx context.Context, id string) (*Feed, error) {
 }
 
 // List returns every feed, by creation time.
-func (s *Service) List() ([]*Feed, error) {
-	return s.store.List(context.TODO())
+func (s *Service) List(ctx context.Context) ([]*Feed, error) {
+	return s.store.List(ctx)
 }
 
 // Views returns every feed in API form.
-func (s *Service) Views() ([]View, error) {
-	all, err := s.List()
+func (s *Service) Views(ctx context.Context) ([]View, error) {
+	all, err := s.List(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -380,8 +381,7 @@ func (s *Service) Views() ([]View, error) {
 // Update applies a PATCH. A new URL starts afresh: no validators, no
 // failures; the seen-set is kept, so entries the old URL served are not
 // ingested again.
-func (s *Service) Update(id string, in *Input) (View, error) {
-	ctx := context.TODO()
+func (s *Service) Update(ctx context.Context, id string, in *Input) (View, error) {
 	f, err := s.change(ctx, id, func(f *Feed) error {
 		oldURL := f.URL
 		in.apply(f)
@@ -402,15 +402,15 @@ func (s *Service) Update(id string, in *Input) (View, error) {
 }
 
 // Delete removes a feed and its seen-set. The articles it ingested stay.
-func (s *Service) Delete(id string) error {
-	ctx := context.TODO()
+// It logs through the logger ctx carries, if any.
+func (s *Service) Delete(ctx context.Context, id string) error {
 	s.unschedule(id)
 	_, err := s.change(ctx, id, func(*Feed) error { return nil },
 		func(f *Feed) error { return s.store.Delete(ctx, id, f.Version) })
 	if err != nil {
 		return err
 	}
-	s.log.Info("feeds: deleted", "feed", id)
+	logctx.From(ctx, s.log).Info("feeds: deleted", "feed", id)
 	return nil
 }
 
