@@ -28,7 +28,7 @@ const (
 const MaxSize = 100
 
 // maxIndexSize bounds one index request.
-const maxIndexSize = 10 * MaxSize
+const maxIndexSize = 10_000
 
 // Filters restrict a search to facet values: values within one facet are
 // ORed, facets are ANDed. A value matches a stored value when both fold to
@@ -160,7 +160,7 @@ func (ix *Index) search(ctx context.Context, r Request, collect func(context.Con
 	// know whether there is a next page).
 	size := r.Size
 	if size < 0 || size > maxIndexSize {
-		return nil, news.Errorf(news.ECodeInvalid, "size must be between 0 and %d", MaxSize)
+		return nil, news.Errorf(news.ECodeInvalid, "size must be between 0 and %d", maxIndexSize)
 	}
 	spec := collectSpec{size: size, facets: r.FacetSize > 0, months: r.Months, seqAfter: r.SeqAfter, seqUpTo: r.SeqUpTo, filters: r.Filters.byGroup()}
 	switch r.Sort {

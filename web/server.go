@@ -74,6 +74,7 @@ type Server struct {
 	limiter     echo.MiddlewareFunc // shared by every write route
 	readLimiter echo.MiddlewareFunc // shared by search and article reads
 	sessions    *sessionStore       // UI sign-ins (web/session.go)
+	exports     chan struct{}       // one slot per running export (web/export.go)
 	closing     atomic.Bool         // shutdown has begun: not ready
 }
 
@@ -105,6 +106,7 @@ func New(cfg Config) (*Server, error) {
 	s.metrics = m
 	s.limiter = s.rateLimit(cfg.RateLimit, "write")
 	s.readLimiter = s.rateLimit(cfg.ReadRateLimit, "read")
+	s.exports = make(chan struct{}, MaxExports)
 	s.sessions = newSessionStore(MaxSessions, SessionTTL, time.Now)
 	e := echo.New()
 	e.HideBanner = true
@@ -130,6 +132,7 @@ func (s *Server) routes() {
 	api.GET("/articles/:id", s.handleGetArticle, limitedRead)
 	api.DELETE("/articles/:id", s.handleDeleteArticle, write)
 	api.GET("/search", s.handleSearch, limitedRead)
+	api.GET("/search/export", s.handleExport, limitedRead)
 	s.alertRoutes(api, read, write) // web/alerts.go
 	s.feedRoutes(api, read, write)  // web/feeds.go
 	api.POST("/admin/resume", s.handleResume, write)

@@ -53,7 +53,7 @@ var commandTree = map[string]struct {
 	"":                     {subs: []string{"alerts", "backup", "bench", "extract", "feeds", "healthcheck", "help", "ingest", "reindex", "restore", "search", "serve", "version"}},
 	"serve":                {flags: nil},
 	"ingest":               {flags: append([]string{"batch", "map", "keep-empty", "progress"}, serverFlagNames...)},
-	"search":               {flags: []string{"server", "token", "size", "sort", "from", "to", "speaker", "country", "topic", "source"}},
+	"search":               {flags: []string{"server", "token", "size", "sort", "from", "to", "speaker", "country", "topic", "source", "export"}},
 	"reindex":              {flags: []string{"data"}},
 	"extract":              {},
 	"bench":                {subs: []string{"alerts", "hostile", "ingest", "search"}},

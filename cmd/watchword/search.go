@@ -17,9 +17,9 @@ import (
 // newSearchCmd runs a search against a server and prints hits and facets.
 func newSearchCmd(stdout, stderr io.Writer) *cobra.Command {
 	var (
-		server, token, sort, from, to        string
-		size                                 int
-		speakers, countries, topics, sources []string
+		server, token, sort, from, to, export string
+		size                                  int
+		speakers, countries, topics, sources  []string
 	)
 	c := &cobra.Command{
 		Use:   "search QUERY [flags]",
@@ -42,13 +42,21 @@ func newSearchCmd(stdout, stderr io.Writer) *cobra.Command {
 			if to != "" {
 				v.Set("to", to)
 			}
+			if export != "" {
+				// every hit, streamed: no size, date order
+				v.Del("size")
+				if c.Flags().Changed("sort") {
+					v.Set("sort", sort)
+				} else {
+					v.Del("sort")
+				}
+				v.Set("format", export)
+				_, err := newClient(server, token).stream(c.Context(), "/api/search/export?"+v.Encode(), stdout)
+				return caretError(stderr, q, err)
+			}
 			var res engine.SearchResult
 			if err := newClient(server, token).do(c.Context(), "GET", "/api/search?"+v.Encode(), "", nil, &res); err != nil {
-				var ae *apiError
-				if errors.As(err, &ae) && ae.Position != nil {
-					fmt.Fprintf(stderr, "  %s\n  %s^\n", q, strings.Repeat(" ", caretColumn(q, *ae.Position)))
-				}
-				return err
+				return caretError(stderr, q, err)
 			}
 			fmt.Fprintf(stdout, "%d hits in %.1f ms\n\n", res.Total, res.TookMS)
 			for i, h := range res.Hits {
@@ -73,6 +81,7 @@ func newSearchCmd(stdout, stderr io.Writer) *cobra.Command {
 	fs.StringVar(&server, "server", "http://127.0.0.1:8080", "server URL")
 	fs.StringVar(&token, "token", "", "API token (needed only with --private servers)")
 	fs.IntVar(&size, "size", 10, "hits to show")
+	fs.StringVar(&export, "export", "", "write every hit to stdout as csv or ndjson, in date order (newest first; --sort oldest)")
 	fs.StringVar(&sort, "sort", "relevance", "relevance, newest or oldest")
 	fs.StringVar(&from, "from", "", "earliest date (YYYY-MM-DD)")
 	fs.StringVar(&to, "to", "", "latest date (YYYY-MM-DD)")
@@ -81,6 +90,16 @@ func newSearchCmd(stdout, stderr io.Writer) *cobra.Command {
 	fs.StringArrayVar(&topics, "topic", nil, "filter by topic (repeatable)")
 	fs.StringArrayVar(&sources, "source", nil, "filter by source (repeatable)")
 	return c
+}
+
+// caretError points at a query error's position under the query on
+// stderr and returns err.
+func caretError(stderr io.Writer, q string, err error) error {
+	var ae *apiError
+	if errors.As(err, &ae) && ae.Position != nil {
+		fmt.Fprintf(stderr, "  %s\n  %s^\n", q, strings.Repeat(" ", caretColumn(q, *ae.Position)))
+	}
+	return err
 }
 
 // caretColumn is the terminal column of byte offset pos of q: the API

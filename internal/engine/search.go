@@ -95,21 +95,6 @@ func decodeCursor(sort, s string) ([]string, error) {
 // the error is news.ECodeTimeout; cancelled, it is ctx's error, wrapped.
 func (e *Engine) Search(ctx context.Context, p SearchParams) (*SearchResult, error) {
 	start := time.Now()
-	node := p.Parsed
-	if node == nil {
-		now := p.Now
-		if now.IsZero() {
-			now = time.Now()
-		}
-		n, err := query.ParseWith(p.Q, query.Options{Limits: e.limits, Now: now})
-		if err != nil {
-			return nil, err
-		}
-		node = n
-	}
-	if n := len(p.Filters.Speakers) + len(p.Filters.Countries) + len(p.Filters.Topics) + len(p.Filters.Sources); n > e.limits.MaxClauses {
-		return nil, news.Errorf(news.ECodeQueryBroad, "%d filter values; at most %d", n, e.limits.MaxClauses)
-	}
 	if p.Sort == "" {
 		p.Sort = index.SortRelevance
 	}
@@ -119,21 +104,13 @@ func (e *Engine) Search(ctx context.Context, p SearchParams) (*SearchResult, err
 	if p.FacetSize < 0 || p.FacetSize > MaxFacetSize {
 		return nil, news.Errorf(news.ECodeInvalid, "facet_size must be between 0 and %d", MaxFacetSize)
 	}
-	req := index.Request{
-		Query: node, Filters: p.Filters, From: p.From, To: p.To,
-		SeqAfter: p.SeqAfter, SeqUpTo: p.SeqUpTo,
-		Sort: p.Sort, Size: p.Size + 1, FacetSize: p.FacetSize, Months: p.Histogram,
-		Limits: e.limits,
+	node, req, err := e.request(p)
+	if err != nil {
+		return nil, err
 	}
+	req.Size, req.FacetSize, req.Months = p.Size+1, p.FacetSize, p.Histogram
 	if p.Size == 0 {
 		req.Size = 0
-	}
-	if p.Cursor != "" {
-		key, err := decodeCursor(p.Sort, p.Cursor)
-		if err != nil {
-			return nil, err
-		}
-		req.After = key
 	}
 	res, err := e.index.Search(ctx, req)
 	if errors.Is(err, context.DeadlineExceeded) {
@@ -142,6 +119,44 @@ func (e *Engine) Search(ctx context.Context, p SearchParams) (*SearchResult, err
 	if err != nil {
 		return nil, err
 	}
+	return e.hits(node, p, res, start)
+}
+
+// request parses p's query (unless p.Parsed is set), checks its filters
+// against the budget and builds the index request without size, facets
+// or months, with p's cursor decoded.
+func (e *Engine) request(p SearchParams) (query.Node, index.Request, error) {
+	node := p.Parsed
+	if node == nil {
+		now := p.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		n, err := query.ParseWith(p.Q, query.Options{Limits: e.limits, Now: now})
+		if err != nil {
+			return nil, index.Request{}, err
+		}
+		node = n
+	}
+	if n := len(p.Filters.Speakers) + len(p.Filters.Countries) + len(p.Filters.Topics) + len(p.Filters.Sources); n > e.limits.MaxClauses {
+		return nil, index.Request{}, news.Errorf(news.ECodeQueryBroad, "%d filter values; at most %d", n, e.limits.MaxClauses)
+	}
+	req := index.Request{
+		Query: node, Filters: p.Filters, From: p.From, To: p.To,
+		SeqAfter: p.SeqAfter, SeqUpTo: p.SeqUpTo, Sort: p.Sort, Limits: e.limits,
+	}
+	if p.Cursor != "" {
+		key, err := decodeCursor(p.Sort, p.Cursor)
+		if err != nil {
+			return nil, index.Request{}, err
+		}
+		req.After = key
+	}
+	return node, req, nil
+}
+
+// hits loads the stored fields of a page of hits and builds the answer.
+func (e *Engine) hits(node query.Node, p SearchParams, res *index.Result, start time.Time) (*SearchResult, error) {
 	out := &SearchResult{Total: res.Total, Facets: res.Facets, Hits: []SearchHit{}}
 	if p.Histogram {
 		out.Histogram = histogram(res.Months, p.From, p.To)

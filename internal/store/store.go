@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/golang/snappy"
@@ -77,6 +78,9 @@ func decodeArticle(v []byte, a *news.Article) error {
 type Store struct {
 	db   *bolt.DB
 	path string
+
+	mu      sync.Mutex
+	schemas []Schema // registered by the packages that keep buckets here
 }
 
 // Open opens (creating if needed) the store file at path.

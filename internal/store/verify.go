@@ -107,6 +107,9 @@ func Buckets() []Bucket {
 			if bytes.Equal(k, keySeq) && len(v) != 8 {
 				return fmt.Errorf("sequence counter is %d bytes, not 8", len(v))
 			}
+			if bytes.HasPrefix(k, []byte("schema/")) && len(v) != 8 {
+				return fmt.Errorf("schema version is %d bytes, not 8", len(v))
+			}
 			return nil
 		}},
 	}
