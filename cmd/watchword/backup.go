@@ -195,7 +195,7 @@ func writeAtomically(path string, write func(io.Writer) error, prepare ...func(t
 // storeBuckets are every bucket a Watchword store file holds, with the
 // decoder of its records: the store's, the alerts' and the feeds'.
 func storeBuckets() []store.Bucket {
-	return slices.Concat(store.Buckets(), alerts.Buckets(), boltstore.Buckets())
+	return slices.Concat(store.Buckets(), alerts.Buckets(), boltstore.Schema().Buckets)
 }
 
 // checkStoreFile verifies a whole store file (store.Verify): its page

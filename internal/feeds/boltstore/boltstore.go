@@ -47,25 +47,24 @@ type Store struct{ db *bolt.DB }
 
 var _ feeds.Store = (*Store)(nil)
 
-// New keeps the feeds in st's file, creating their buckets if needed.
+// New keeps the feeds in st's file: it registers Schema with st (once
+// per store: a second New on the same store shares the registration),
+// which creates the buckets.
 func New(ctx context.Context, st *store.Store) (*Store, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("feeds: open store: %w", context.Cause(ctx))
-	}
-	db := st.DB()
-	err := db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketFeeds, bucketSeen} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return fmt.Errorf("feeds: create bucket %s: %w", b, err)
-			}
+	if !slices.ContainsFunc(st.Schemas(), func(sc store.Schema) bool { return sc.Owner == owner }) {
+		if err := st.Register(ctx, Schema()); err != nil {
+			return nil, fmt.Errorf("feeds: %w", err)
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	return &Store{db: db}, nil
+	return &Store{db: st.DB()}, nil
 }
+
+// owner is the feeds' name in the store's schema registry.
+const owner = "feeds"
+
+// Schema declares the feed buckets to the store (no migrations: the
+// format is the one the feeds were added with).
+func Schema() store.Schema { return store.Schema{Owner: owner, Buckets: buckets()} }
 
 func (s *Store) view(ctx context.Context, what string, fn func(tx *bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
@@ -316,9 +315,9 @@ func deleteKeys(b *bolt.Bucket, keys [][]byte) error {
 	return nil
 }
 
-// Buckets declares the feed buckets of the store file and how a record of
+// buckets declares the feed buckets of the store file and how a record of
 // each is decoded, for store.Verify (a restore checks every record).
-func Buckets() []store.Bucket {
+func buckets() []store.Bucket {
 	return []store.Bucket{
 		{Name: string(bucketFeeds), Check: func(k, v []byte) error {
 			var f feeds.Feed

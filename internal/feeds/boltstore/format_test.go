@@ -158,7 +158,7 @@ func TestOldFormat(t *testing.T) {
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.Verify(ctx, path, append(store.Buckets(), boltstore.Buckets()...)); err != nil {
+	if err := store.Verify(ctx, path, append(store.Buckets(), boltstore.Schema().Buckets...)); err != nil {
 		t.Errorf("verify: %v", err)
 	}
 }
