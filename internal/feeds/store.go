@@ -15,6 +15,9 @@ import (
 // Every write of a feed is a compare-and-set on its Version: the write
 // names the version it read, fails with ErrConflict when the stored one
 // differs, and stores Version+1. The service reads again and retries.
+// Several writers may share a store; which process polls a feed is
+// decided outside it (one process today; the lease holder in a cluster),
+// and the service polls one feed at a time.
 type Store interface {
 	Definitions
 	PollState
