@@ -130,6 +130,6 @@ func TestLayering(t *testing.T) {
 		}
 	}
 	only(module + "/internal/testutil")
-	only("go.etcd.io/bbolt", "internal/store", "alerts", "internal/feeds/boltstore", "cmd/watchword", "web")
+	only("go.etcd.io/bbolt", "internal/store", "alerts", "internal/feeds/boltstore", "internal/keys/boltstore", "cmd/watchword", "web")
 	only(module+"/index", "internal/engine", "alerts", "web", "cmd/watchword")
 }
