@@ -17,7 +17,12 @@ import (
 
 func newAlertServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	return newTestServer(t, func(cfg *Config) {
+	return newTestServer(t, withAlerts(t))
+}
+
+// withAlerts gives a test server a running alerts service.
+func withAlerts(t *testing.T) func(*Config) {
+	return func(cfg *Config) {
 		svc, err := alerts.New(alerts.Config{
 			Engine: cfg.Engine, Logger: quiet, MinInterval: time.Second, Version: "test",
 			Allow:         []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
@@ -31,7 +36,7 @@ func newAlertServer(t *testing.T) *httptest.Server {
 		}
 		t.Cleanup(func() { _ = svc.Stop(context.Background()) })
 		cfg.Alerts = svc
-	})
+	}
 }
 
 func TestAlertAPI(t *testing.T) {

@@ -22,6 +22,7 @@ var statusOf = map[string]int{
 	news.ECodeUnsupported:  http.StatusUnsupportedMediaType,
 	news.ECodeConflict:     http.StatusConflict,
 	news.ECodeRateLimited:  http.StatusTooManyRequests,
+	news.ECodeForbidden:    http.StatusForbidden,
 	news.ECodeMethod:       http.StatusMethodNotAllowed,
 	news.ECodeUnavailable:  http.StatusServiceUnavailable,
 	news.ECodeTimeout:      http.StatusServiceUnavailable,

@@ -1,11 +1,13 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/watchword/watchword/internal/keys"
 	"github.com/watchword/watchword/internal/news"
 )
 
@@ -20,9 +22,9 @@ func (s *Server) opsRoutes() {
 	e := s.e
 	e.GET("/healthz", s.handleHealthz)
 	e.GET("/readyz", s.handleReadyz)
-	e.GET("/metrics", s.handleMetrics(), s.requireToken(s.cfg.Private))
+	e.GET("/metrics", s.handleMetrics(), s.requireScope(keys.ScopeRead, s.cfg.Private))
 	e.GET("/api/openapi.json", s.handleOpenAPI)
-	e.GET("/api/backup", s.handleBackup, s.writeRoute(0))
+	e.GET("/api/backup", s.handleBackup, s.adminRoute(0))
 }
 
 // handleHealthz answers 200 while the process serves HTTP at all.
@@ -34,22 +36,19 @@ func (s *Server) handleHealthz(c echo.Context) error {
 // has caught up with every change the store had when the probe arrived,
 // 503 otherwise (and from the moment shutdown begins).
 func (s *Server) handleReadyz(c echo.Context) error {
-	if err := s.ready(); err != nil {
+	if err := s.ready(c.Request().Context()); err != nil {
 		return news.Errorf(news.ECodeUnavailable, "%s", err.Error())
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
-func (s *Server) ready() error {
+func (s *Server) ready(ctx context.Context) error {
 	if s.closing.Load() {
 		return fmt.Errorf("shutting down")
 	}
-	last, err := s.eng.Store().LastSeq()
+	last, err := s.eng.Health(ctx)
 	if err != nil {
-		return fmt.Errorf("store is not available: %v", err)
-	}
-	if _, err := s.eng.Index().LastSeq(); err != nil {
-		return fmt.Errorf("index is not available: %v", err)
+		return err
 	}
 	deadline := time.Now().Add(readyWait)
 	for {

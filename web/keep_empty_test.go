@@ -62,7 +62,7 @@ func TestIngestEmptyFacets(t *testing.T) {
 	if err := eng.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := engine.Rebuild(cfg); err != nil {
+	if _, err := engine.Rebuild(context.Background(), cfg); err != nil {
 		t.Fatal(err)
 	}
 	if eng, err = engine.Open(cfg); err != nil {

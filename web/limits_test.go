@@ -90,6 +90,7 @@ func TestSearchBudget(t *testing.T) {
 // is a 503 with code timeout, in the API and on the UI page.
 func TestSearchTimeout(t *testing.T) {
 	ts, eng, _ := limitsServer(t, func(c *Config) { c.SearchTimeout = 50 * time.Millisecond })
+	//lint:ignore SA1019 a test hook on the index; no engine API is needed for it
 	eng.Index().OnCollect(func(ctx context.Context) { <-ctx.Done() }) // a search that never ends by itself
 	resp, body := rawCall(t, ts, "GET", "/api/search?q=plain", nil, "")
 	if e := errorDetailOf(t, body); resp.StatusCode != 503 || e.Code != news.ECodeTimeout {
@@ -99,6 +100,7 @@ func TestSearchTimeout(t *testing.T) {
 	if resp.StatusCode != 503 || !strings.Contains(page, "ran out of time") {
 		t.Errorf("UI: %d %.300s", resp.StatusCode, page)
 	}
+	//lint:ignore SA1019 a test hook on the index; no engine API is needed for it
 	eng.Index().OnCollect(nil)
 	if resp, body := rawCall(t, ts, "GET", "/api/search?q=plain", nil, ""); resp.StatusCode != 200 {
 		t.Errorf("after: %d %s", resp.StatusCode, body)
@@ -116,6 +118,7 @@ func TestSearchClientGone(t *testing.T) {
 		running := make(chan struct{})
 		stopped := make(chan time.Time, 1)
 		var once, onceStop sync.Once
+		//lint:ignore SA1019 a test hook on the index; no engine API is needed for it
 		eng.Index().OnCollect(func(ctx context.Context) {
 			once.Do(func() { close(running) })
 			<-ctx.Done()

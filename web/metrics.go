@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -73,7 +74,7 @@ func newMetrics(reg prometheus.Registerer, eng *engine.Engine) (*metrics, error)
 			Name: "watchword_index_lag",
 			Help: "Store changes not yet applied to the index (store last seq - indexed seq).",
 		}, func() float64 {
-			last, err := eng.Store().LastSeq()
+			last, err := eng.LastSeq(context.Background())
 			if err != nil {
 				return -1
 			}
@@ -116,7 +117,7 @@ func (c *cachedCount) get() float64 {
 	if time.Since(c.at) < c.ttl {
 		return c.last
 	}
-	n, err := c.eng.Store().Count()
+	n, err := c.eng.Count(context.Background())
 	if err != nil {
 		return c.last
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/watchword/watchword/internal/keys"
 	"github.com/watchword/watchword/internal/logctx"
 	"github.com/watchword/watchword/internal/news"
 	"golang.org/x/time/rate"
@@ -266,7 +267,17 @@ func (s *Server) perClientLimit(r rate.Limit, burst int, what string) echo.Middl
 // token check, so it also slows token guessing), token, and a body limit
 // (0: none here, the handler limits the body itself).
 func (s *Server) writeRoute(bodyLimit int64) echo.MiddlewareFunc {
-	mws := []echo.MiddlewareFunc{s.limiter, s.requireToken(true)}
+	return s.scopedRoute(keys.ScopeWrite, bodyLimit)
+}
+
+// adminRoute is writeRoute for what needs an admin key: keys, backup,
+// server settings.
+func (s *Server) adminRoute(bodyLimit int64) echo.MiddlewareFunc {
+	return s.scopedRoute(keys.ScopeAdmin, bodyLimit)
+}
+
+func (s *Server) scopedRoute(need keys.Scope, bodyLimit int64) echo.MiddlewareFunc {
+	mws := []echo.MiddlewareFunc{s.limiter, s.requireScope(need, true)}
 	if bodyLimit > 0 {
 		mws = append(mws, LimitBody(bodyLimit))
 	}

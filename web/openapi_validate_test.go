@@ -26,6 +26,8 @@ import (
 	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/feeds"
+	"github.com/watchword/watchword/internal/keys"
+	keysbolt "github.com/watchword/watchword/internal/keys/boltstore"
 	"github.com/watchword/watchword/internal/schedule"
 	"github.com/watchword/watchword/internal/testutil"
 )
@@ -73,10 +75,14 @@ func newFullServer(t *testing.T, o fullOptions) *fullServer {
 		t.Fatal(err)
 	}
 	sched.Start()
-	s, err := New(Config{Engine: eng, Token: testToken, Private: o.private, MaxBody: 4 << 20, Logger: quiet,
+	ks, err := keysbolt.New(context.Background(), eng.Store())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Config{Engine: eng, Token: testToken, Keys: keys.New(ks, testToken, nil), Private: o.private, MaxBody: 4 << 20, Logger: quiet,
 		RateLimit: o.rateLimit, ReadRateLimit: o.rateLimit, Alerts: asvc, Feeds: fsvc, Hold: hold,
-		Resume: func(context.Context) error {
-			if err := eng.Store().ClearHeld(); err != nil {
+		Resume: func(ctx context.Context) error {
+			if err := eng.ClearHeld(ctx); err != nil {
 				return err
 			}
 			hold.Release()
@@ -425,6 +431,13 @@ func TestOpenAPIValidatesTraffic(t *testing.T) {
 	c.do(ts, req{method: "GET", path: "/api/search/export?q=grain&sort=oldest&format=csv"}, 200, true)
 	c.do(ts, req{method: "GET", path: "/api/search/export?q=grain"}, 200, true)
 	c.do(ts, req{method: "GET", path: "/api/search/export?format=xml"}, 400, false)
+	a = c.do(ts, req{method: "POST", path: "/api/keys", ctype: "application/json", body: `{"name":"reader","scope":"read"}`, token: true}, 201, true)
+	c.do(ts, req{method: "POST", path: "/api/keys", ctype: "application/json", body: `{"name":"x","scope":"root"}`, token: true}, 400, false)
+	c.do(ts, req{method: "GET", path: "/api/keys", token: true}, 200, true)
+	c.do(ts, req{method: "GET", path: "/api/whoami", token: true}, 200, true)
+	c.do(ts, req{method: "DELETE", path: "/api/keys/" + a.json["key"].(map[string]any)["id"].(string), token: true}, 200, true)
+	c.do(ts, req{method: "DELETE", path: "/api/keys/key_000000000000", token: true}, 404, true)
+	c.do(ts, req{method: "DELETE", path: "/api/keys/token", token: true}, 400, true)
 	c.do(ts, req{method: "GET", path: "/api/search/export?q=" + strings.Repeat("a", MaxQueryBytes+1)}, 413, false)
 
 	// ---- alerts ----
@@ -722,6 +735,8 @@ func sample(op operation, hook string) req {
 		r.body = `{"enabled":true}`
 	case "post /login":
 		r.body, r.token = "token=wrong", false
+	case "post /api/keys":
+		r.body = `{"name":"sample","scope":"read"}`
 	default:
 		if op.bodyRequired {
 			panic("no sample body for " + op.key)

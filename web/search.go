@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/watchword/watchword/index"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/news"
 )
@@ -44,14 +43,14 @@ func searchParams(v url.Values) (engine.SearchParams, error) {
 	p := engine.SearchParams{
 		Q:    v.Get("q"),
 		Sort: v.Get("sort"),
-		Filters: index.Filters{
+		Filters: engine.Filters{
 			Speakers: values(v, "speaker"), Countries: values(v, "country"),
 			Topics: values(v, "topic"), Sources: values(v, "source"),
 		},
 		Cursor: v.Get("cursor"),
 	}
 	switch p.Sort {
-	case "", index.SortRelevance, index.SortNewest, index.SortOldest:
+	case "", engine.SortRelevance, engine.SortNewest, engine.SortOldest:
 	default:
 		return p, news.Errorf(news.ECodeInvalid, "sort must be relevance, newest or oldest, not %q", p.Sort)
 	}
@@ -59,7 +58,7 @@ func searchParams(v url.Values) (engine.SearchParams, error) {
 		return p, news.Errorf(news.ECodeTooLarge, "q is longer than %d bytes", MaxQueryBytes)
 	}
 	var err error
-	if p.Size, err = intParam(v, "size", engine.DefaultSize, 0, index.MaxSize); err != nil {
+	if p.Size, err = intParam(v, "size", engine.DefaultSize, 0, engine.MaxSize); err != nil {
 		return p, err
 	}
 	if p.FacetSize, err = intParam(v, "facet_size", engine.DefaultFacetSize, 0, engine.MaxFacetSize); err != nil {

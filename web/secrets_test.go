@@ -24,6 +24,7 @@ import (
 // user info in new URLs, but a read must hide it all the same.
 func setStoredURL(t *testing.T, eng *engine.Engine, bucket, id, field, url string) {
 	t.Helper()
+	//lint:ignore SA1019 the test writes a record as another version could have
 	err := eng.Store().DB().Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte(bucket))
 		var m map[string]any

@@ -5,14 +5,12 @@ package web
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -21,6 +19,7 @@ import (
 	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/feeds"
+	"github.com/watchword/watchword/internal/keys"
 	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/internal/schedule"
 )
@@ -33,10 +32,13 @@ const DefaultSearchTimeout = 10 * time.Second
 
 // Config configures the server.
 type Config struct {
-	Engine  *engine.Engine
-	Token   string // required for writes (and reads when Private)
-	Private bool   // reads need the token too
-	MaxBody int64  // request body limit in bytes
+	Engine *engine.Engine
+	Token  string // the first admin key (see Keys)
+	// Keys checks the API keys people use (internal/keys); nil: only
+	// Token is a key.
+	Keys    *keys.Service
+	Private bool  // reads need the token too
+	MaxBody int64 // request body limit in bytes
 	Logger  *slog.Logger
 	// Registry holds the metrics GET /metrics serves; nil: a new one.
 	// Pass your own to register other layers' collectors (alerts) in it.
@@ -75,6 +77,7 @@ type Server struct {
 	readLimiter echo.MiddlewareFunc // shared by search and article reads
 	sessions    *sessionStore       // UI sign-ins (web/session.go)
 	exports     chan struct{}       // one slot per running export (web/export.go)
+	keys        *keys.Service       // who a request acts as (web/auth.go)
 	closing     atomic.Bool         // shutdown has begun: not ready
 }
 
@@ -98,7 +101,10 @@ func New(cfg Config) (*Server, error) {
 	if cfg.SearchTimeout <= 0 {
 		cfg.SearchTimeout = DefaultSearchTimeout
 	}
-	s := &Server{cfg: cfg, eng: cfg.Engine, log: cfg.Logger}
+	if cfg.Keys == nil {
+		cfg.Keys = keys.New(nil, cfg.Token, nil)
+	}
+	s := &Server{cfg: cfg, eng: cfg.Engine, log: cfg.Logger, keys: cfg.Keys}
 	m, err := newMetrics(cfg.Registry, cfg.Engine)
 	if err != nil {
 		return nil, fmt.Errorf("web: metrics: %w", err)
@@ -120,7 +126,7 @@ func New(cfg Config) (*Server, error) {
 
 func (s *Server) routes() {
 	e := s.e
-	read := s.requireToken(s.cfg.Private)
+	read := s.requireScope(keys.ScopeRead, s.cfg.Private)
 	limitedRead := chain(s.readLimiter, read) // reads that cost: search, articles
 	write := s.writeRoute(SmallBodyLimit)     // rate limit, token, 1 MiB body
 
@@ -135,7 +141,8 @@ func (s *Server) routes() {
 	api.GET("/search/export", s.handleExport, limitedRead)
 	s.alertRoutes(api, read, write) // web/alerts.go
 	s.feedRoutes(api, read, write)  // web/feeds.go
-	api.POST("/admin/resume", s.handleResume, write)
+	api.POST("/admin/resume", s.handleResume, s.adminRoute(SmallBodyLimit))
+	s.keyRoutes(api) // web/keys.go
 }
 
 // handleResume releases the schedulers and senders of a restored store
@@ -194,43 +201,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return fmt.Errorf("web: shutdown: %w", err)
 	}
 	return nil
-}
-
-// requireToken returns middleware that checks the bearer token when
-// enforce is true.
-func (s *Server) requireToken(enforce bool) echo.MiddlewareFunc {
-	want := []byte(s.cfg.Token)
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		if !enforce {
-			return next
-		}
-		return func(c echo.Context) error {
-			if !bearerOK(c, want) {
-				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="watchword"`)
-				if c.Request().Header.Get(echo.HeaderAuthorization) == "" {
-					return news.Errorf(news.ECodeUnauthorized, "this endpoint needs Authorization: Bearer <token>")
-				}
-				return news.Errorf(news.ECodeUnauthorized, "the token is not valid")
-			}
-			return next(c)
-		}
-	}
-}
-
-// bearerOK reports whether the request carries the token as a bearer.
-func bearerOK(c echo.Context, want []byte) bool {
-	tok, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
-	return ok && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), want) == 1
-}
-
-// fullURLs reports whether a read may show webhook and feed URLs whole:
-// only to a request with the token. Anyone else (an open read without
-// --private) gets them as scheme, host and path, because their query
-// strings and user info are often credentials of the receiver or the
-// publisher (?secret=, ?apikey=). A wrong token on an open read is
-// treated as none, as the read itself is open.
-func (s *Server) fullURLs(c echo.Context) bool {
-	return bearerOK(c, []byte(s.cfg.Token))
 }
 
 // readBody reads the request body up to the configured limit.

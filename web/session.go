@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/watchword/watchword/internal/keys"
 )
 
 // Session limits.
@@ -49,6 +50,7 @@ type sessionStore struct {
 type session struct {
 	key     [32]byte
 	expires time.Time
+	who     keys.Principal // the key that signed in
 }
 
 func newSessionStore(max int, ttl time.Duration, now func() time.Time) *sessionStore {
@@ -57,7 +59,7 @@ func newSessionStore(max int, ttl time.Duration, now func() time.Time) *sessionS
 
 // create starts a session and returns its id: 256 random bits,
 // base64url-encoded.
-func (st *sessionStore) create() (string, error) {
+func (st *sessionStore) create(who keys.Principal) (string, error) {
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", fmt.Errorf("web: session id: %w", err)
@@ -71,27 +73,33 @@ func (st *sessionStore) create() (string, error) {
 	for st.order.Len() >= st.max {
 		st.removeLocked(st.order.Front())
 	}
-	st.byKey[key] = st.order.PushBack(&session{key: key, expires: now.Add(st.ttl)})
+	st.byKey[key] = st.order.PushBack(&session{key: key, expires: now.Add(st.ttl), who: who})
 	return id, nil
 }
 
 // valid reports whether id is a live session.
 func (st *sessionStore) valid(id string) bool {
+	_, ok := st.get(id)
+	return ok
+}
+
+// get returns who signed in to the live session id.
+func (st *sessionStore) get(id string) (keys.Principal, bool) {
 	if id == "" {
-		return false
+		return keys.Principal{}, false
 	}
 	key := sha256.Sum256([]byte(id))
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	el, ok := st.byKey[key]
 	if !ok {
-		return false
+		return keys.Principal{}, false
 	}
 	if !st.now().Before(el.Value.(*session).expires) {
 		st.removeLocked(el)
-		return false
+		return keys.Principal{}, false
 	}
-	return true
+	return el.Value.(*session).who, true
 }
 
 // revoke ends a session; unknown ids are ignored.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/watchword/watchword/internal/engine"
+	"github.com/watchword/watchword/internal/keys"
 )
 
 // TestLocalPath: next= keeps the browser on this site, whatever tricks
@@ -251,7 +252,7 @@ func TestSessionStore(t *testing.T) {
 	st := newSessionStore(3, time.Hour, func() time.Time { return now })
 	var ids []string
 	for i := 0; i < 4; i++ {
-		id, err := st.create()
+		id, err := st.create(keys.Principal{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -269,7 +270,7 @@ func TestSessionStore(t *testing.T) {
 	if st.valid(ids[3]) {
 		t.Error("an expired session is valid")
 	}
-	if _, err := st.create(); err != nil || st.len() != 1 {
+	if _, err := st.create(keys.Principal{}); err != nil || st.len() != 1 {
 		t.Errorf("expired sessions are kept: len %d", st.len())
 	}
 	if st.valid("") {

@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/watchword/watchword/index"
-	"github.com/watchword/watchword/index/query"
 	"github.com/watchword/watchword/internal/news"
 )
 
@@ -47,12 +45,7 @@ func (s *Server) handleArticlePage(c echo.Context) error {
 	// was, filters, dates, sort and page included.
 	st := stateFrom(c.QueryParams())
 	q := st.Q
-	var node query.Node
-	if strings.TrimSpace(q) != "" {
-		if n, err := query.ParseWith(q, query.Options{Now: time.Now()}); err == nil {
-			node = n
-		}
-	}
+	m := s.eng.Marker(q, time.Now()) // nil: nothing to mark
 	v := &articleView{Article: a, Q: q, BackURL: st.url()}
 	v.FromSearch = v.BackURL != "/"
 	if pu, err := url.Parse(a.URL); err == nil && (pu.Scheme == "http" || pu.Scheme == "https") {
@@ -61,22 +54,14 @@ func (s *Server) handleArticlePage(c echo.Context) error {
 	// Highlight escapes all text and adds only <mark> tags, so its output
 	// is safe HTML. Without a query the text is escaped here instead.
 	mark := func(field, text string) template.HTML {
-		if node == nil {
+		if m == nil {
 			return template.HTML(template.HTMLEscapeString(text))
 		}
-		return template.HTML(s.eng.Index().Highlighter(node, field).Highlight(text))
+		return template.HTML(m.Highlight(field, text))
 	}
 	v.Title = mark("title", a.Title)
-	hl := (*index.Highlighter)(nil)
-	if node != nil {
-		hl = s.eng.Index().Highlighter(node, "body")
-	}
 	for _, p := range splitParagraphs(a.Body) {
-		if hl != nil {
-			v.Paras = append(v.Paras, template.HTML(hl.Highlight(p)))
-		} else {
-			v.Paras = append(v.Paras, template.HTML(template.HTMLEscapeString(p)))
-		}
+		v.Paras = append(v.Paras, mark("body", p))
 	}
 	for _, k := range []struct {
 		param, label string

@@ -4,11 +4,11 @@ package web
 // a session cookie (session.go) or a bearer token.
 
 import (
-	"crypto/subtle"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/watchword/watchword/internal/keys"
 	"github.com/watchword/watchword/internal/news"
 )
 
@@ -17,18 +17,12 @@ import (
 // signing out.
 const sessionCookie = "ww_session"
 
-// uiAuthorized reports whether the request may read pages.
+// uiAuthorized reports whether the request may read pages: any page
+// of an open server, and under --private a session or bearer key of any
+// scope.
 func (s *Server) uiAuthorized(c echo.Context) bool {
-	if !s.cfg.Private {
-		return true
-	}
-	if ck, err := c.Cookie(sessionCookie); err == nil && s.sessions.valid(ck.Value) {
-		return true
-	}
-	if tok, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer "); ok {
-		return subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(s.cfg.Token)) == 1
-	}
-	return false
+	c.Set(pageKey, true)
+	return !s.cfg.Private || s.allows(c, keys.ScopeRead)
 }
 
 // uiAuth is the read middleware of the UI routes.
@@ -65,17 +59,21 @@ func (s *Server) handleLogin(c echo.Context) error {
 	}
 	next := localPath(req.PostForm.Get("next"))
 	tok := strings.TrimSpace(req.PostForm.Get("token"))
-	if tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.Token)) != 1 {
-		msg := "That token is not valid. It is the write token printed when the server first started (also in <data>/token)."
+	who, err := s.keys.Authenticate(req.Context(), tok)
+	if err != nil {
+		if news.ErrorCode(err) != news.ECodeUnauthorized {
+			return err
+		}
+		msg := "That key is not valid. Use an API key (watchword keys create) or the server token printed when the server first started (also in <data>/token)."
 		if tok == "" {
-			msg = "Enter the token."
+			msg = "Enter a key."
 		}
 		return s.renderLogin(c, http.StatusUnauthorized, next, msg)
 	}
 	if ck, err := c.Cookie(sessionCookie); err == nil {
 		s.sessions.revoke(ck.Value) // signing in again replaces the session
 	}
-	id, err := s.sessions.create()
+	id, err := s.sessions.create(who)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
-	"github.com/watchword/watchword/index"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/news"
 )
@@ -118,15 +117,15 @@ func (s *Server) handleSearchPage(c echo.Context) error {
 	// The form sends "" for it, so a query typed on the browse page is
 	// ranked by relevance.
 	v.Sort = st.Sort
-	if v.Sort == "" || v.Sort == index.SortRelevance {
-		v.Sort = index.SortRelevance
+	if v.Sort == "" || v.Sort == engine.SortRelevance {
+		v.Sort = engine.SortRelevance
 		if strings.TrimSpace(st.Q) == "" {
-			v.Sort = index.SortNewest
+			v.Sort = engine.SortNewest
 			v.Browsing = true
 		}
 	}
-	for _, o := range [][2]string{{"", "Relevance"}, {index.SortNewest, "Newest first"}, {index.SortOldest, "Oldest first"}} {
-		sel := o[0] == st.Sort || (o[0] == "" && (st.Sort == "" || st.Sort == index.SortRelevance))
+	for _, o := range [][2]string{{"", "Relevance"}, {engine.SortNewest, "Newest first"}, {engine.SortOldest, "Oldest first"}} {
+		sel := o[0] == st.Sort || (o[0] == "" && (st.Sort == "" || st.Sort == engine.SortRelevance))
 		v.SortOptions = append(v.SortOptions, sortOption{Value: o[0], Label: o[1], Selected: sel})
 	}
 	for _, k := range facetKinds {
@@ -198,7 +197,7 @@ func (s *Server) handleSearchPage(c echo.Context) error {
 // emptyIndex returns the first-run help when the index holds no article
 // at all, and nil when it has some (the search just matched none).
 func (s *Server) emptyIndex(c echo.Context) (*emptyView, error) {
-	n, err := s.eng.Index().DocCount()
+	n, err := s.eng.DocCount(c.Request().Context())
 	if err != nil || n > 0 {
 		return nil, err
 	}
@@ -238,11 +237,11 @@ func (s *Server) fillResults(v *searchView, st searchState, res *engine.SearchRe
 		sel := *st.list(k.param)
 		seen := map[string]bool{} // folded: a selected "russia" is the listed "Russia"
 		for _, fv := range res.Facets[k.facet] {
-			seen[index.FoldFacet(fv.Value)] = true
+			seen[engine.FoldFacet(fv.Value)] = true
 			g.Values = append(g.Values, facetValueView{Value: fv.Value, Count: fv.Count, Selected: contains(sel, fv.Value), URL: st.toggle(k.param, fv.Value).url()})
 		}
 		for _, x := range sel {
-			if !seen[index.FoldFacet(x)] {
+			if !seen[engine.FoldFacet(x)] {
 				g.Values = append(g.Values, facetValueView{Value: x, Count: -1, Selected: true, URL: st.toggle(k.param, x).url()})
 			}
 		}

@@ -5,10 +5,9 @@ package web
 // and "Back to results".
 
 import (
+	"github.com/watchword/watchword/internal/engine"
 	"net/url"
 	"strings"
-
-	"github.com/watchword/watchword/index"
 )
 
 // searchState is everything a search page shows, as it sits in the URL.
@@ -85,11 +84,11 @@ func (st *searchState) list(key string) *[]string {
 }
 
 // contains reports whether a filter list holds v, or a value a filter
-// takes for it (index.FoldFacet: "russia" for "Russia").
+// takes for it (engine.FoldFacet: "russia" for "Russia").
 func contains(list []string, v string) bool {
-	fv := index.FoldFacet(v)
+	fv := engine.FoldFacet(v)
 	for _, x := range list {
-		if x == v || index.FoldFacet(x) == fv {
+		if x == v || engine.FoldFacet(x) == fv {
 			return true
 		}
 	}
@@ -98,10 +97,10 @@ func contains(list []string, v string) bool {
 
 // without removes v and the values a filter takes for it from a list.
 func without(list []string, v string) []string {
-	fv := index.FoldFacet(v)
+	fv := engine.FoldFacet(v)
 	out := list[:0:0]
 	for _, x := range list {
-		if x != v && index.FoldFacet(x) != fv {
+		if x != v && engine.FoldFacet(x) != fv {
 			out = append(out, x)
 		}
 	}

@@ -15,10 +15,9 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/internal/engine"
-	"github.com/watchword/watchword/internal/feeds/boltstore"
+	feedsbolt "github.com/watchword/watchword/internal/feeds/boltstore"
+	keysbolt "github.com/watchword/watchword/internal/keys/boltstore"
 	"github.com/watchword/watchword/internal/store"
-	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
 )
 
 // newBackupCmd writes a consistent copy of the store to --out: from a
@@ -51,7 +50,7 @@ func newBackupCmd(stdout io.Writer) *cobra.Command {
 				}
 				n, err = backupServer(c.Context(), server, tok, out)
 			} else {
-				n, err = backupFile(engine.StorePath(data), out)
+				n, err = backupFile(c.Context(), engine.StorePath(data), out)
 			}
 			if err != nil {
 				return err
@@ -71,26 +70,16 @@ func newBackupCmd(stdout io.Writer) *cobra.Command {
 // backupFile copies the store through a read transaction. Opening it
 // read-only takes a shared lock, which a running server (holding the
 // exclusive one) refuses: then the copy must come from the server.
-func backupFile(storePath, out string) (int64, error) {
-	if _, err := os.Stat(storePath); err != nil {
-		return 0, fmt.Errorf("no store at %s: %w", storePath, err)
-	}
-	db, err := bolt.Open(storePath, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
-	if err != nil {
-		if errors.Is(err, berrors.ErrTimeout) {
-			return 0, fmt.Errorf("the store %s is locked by a running server; back it up online with --server URL", storePath)
-		}
-		return 0, fmt.Errorf("open %s: %w", storePath, err)
-	}
-	defer db.Close()
+func backupFile(ctx context.Context, storePath, out string) (int64, error) {
 	var n int64
-	err = db.View(func(tx *bolt.Tx) error {
-		return writeAtomically(out, func(w io.Writer) error {
-			var werr error
-			n, werr = tx.WriteTo(w)
-			return werr
-		})
+	err := writeAtomically(out, func(w io.Writer) error {
+		var werr error
+		n, werr = store.CopyFile(ctx, storePath, w)
+		return werr
 	})
+	if errors.Is(err, store.ErrLocked) {
+		return 0, fmt.Errorf("the store %s is locked by a running server; back it up online with --server URL", storePath)
+	}
 	return n, err
 }
 
@@ -195,7 +184,7 @@ func writeAtomically(path string, write func(io.Writer) error, prepare ...func(t
 // storeBuckets are every bucket a Watchword store file holds, with the
 // decoder of its records: the store's, the alerts' and the feeds'.
 func storeBuckets() []store.Bucket {
-	return slices.Concat(store.Buckets(), alerts.Buckets(), boltstore.Schema().Buckets)
+	return slices.Concat(store.Buckets(), alerts.Buckets(), feedsbolt.Schema().Buckets, keysbolt.Schema().Buckets)
 }
 
 // checkStoreFile verifies a whole store file (store.Verify): its page
@@ -252,12 +241,8 @@ func restore(o *restoreOptions, stdout io.Writer) error {
 	storePath := engine.StorePath(o.data)
 	// A running server holds the exclusive lock: refuse rather than swap
 	// the file under it.
-	if _, err := os.Stat(storePath); err == nil {
-		db, err := bolt.Open(storePath, 0o600, &bolt.Options{Timeout: time.Second})
-		if err != nil {
-			return fmt.Errorf("the store %s is in use (is the server running?): %w", storePath, err)
-		}
-		db.Close()
+	if err := store.CheckNotInUse(storePath); err != nil {
+		return fmt.Errorf("the store %s is in use (is the server running?): %w", storePath, err)
 	}
 	src, err := os.Open(o.in)
 	if err != nil {

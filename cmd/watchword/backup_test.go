@@ -39,7 +39,7 @@ func searchTotal(t *testing.T, dir, q string) (total uint64, stored int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := eng.Store().Count()
+	n, err := eng.Count(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/watchword/watchword/alerts"
-	"github.com/watchword/watchword/index"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/news"
 )
@@ -113,11 +112,11 @@ func runBenchAlerts(o *benchAlertsOptions, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer eng.Close()
-	count, err := eng.Store().Count()
+	count, err := eng.Count(context.Background())
 	if err != nil {
 		return err
 	}
-	last, err := eng.Store().LastSeq()
+	last, err := eng.LastSeq(context.Background())
 	if err != nil {
 		return err
 	}
@@ -154,7 +153,7 @@ func runBenchAlerts(o *benchAlertsOptions, stdout, stderr io.Writer) error {
 			in := &alerts.Input{Name: &name, Query: &q, Schedule: &sched, WebhookURL: &hook}
 			if i%10 == 0 {
 				src := docs[0].Source
-				in.Filters = &index.Filters{Sources: []string{src}}
+				in.Filters = &engine.Filters{Sources: []string{src}}
 			}
 			ins[i] = in
 		}
@@ -187,8 +186,7 @@ func runBenchAlerts(o *benchAlertsOptions, stdout, stderr io.Writer) error {
 			return err
 		}
 		var r0, r1 syscall.Rusage
-		db := eng.Store().DB()
-		s0 := db.Stats()
+		s0 := eng.StoreWriteStats()
 		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r0)
 		start := time.Now()
 		res, err := svc.RunAlerts(context.Background(), as)
@@ -197,12 +195,11 @@ func runBenchAlerts(o *benchAlertsOptions, stdout, stderr io.Writer) error {
 		}
 		wall := time.Since(start)
 		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r1)
-		s1 := db.Stats()
-		tx := s1.Sub(&s0).TxStats
+		s1 := eng.StoreWriteStats()
 		cpu := time.Duration(r1.Utime.Nano() + r1.Stime.Nano() - r0.Utime.Nano() - r0.Stime.Nano())
 		fmt.Fprintf(stdout, "%-28s new %6d  matches %7d  deliveries %6d  wall %7.3f s (match %6.3f + commit %6.3f)  cpu %7.3f s  pages written %6d (spill %.3f s, write %.3f s)\n",
 			label, res.Articles, res.Matches, res.Deliveries, wall.Seconds(), res.EvalMS/1000, res.CommitMS/1000, cpu.Seconds(),
-			tx.GetWrite(), tx.GetSpillTime().Seconds(), tx.GetWriteTime().Seconds())
+			s1.PagesWritten-s0.PagesWritten, (s1.Spill - s0.Spill).Seconds(), (s1.Write - s0.Write).Seconds())
 		_ = nNew
 		return nil
 	}

@@ -211,7 +211,7 @@ func runBenchAlertsLatency(o *benchAlertsLatencyOptions, stdout, stderr io.Write
 		return err
 	}
 	defer eng.Close()
-	count, err := eng.Store().Count()
+	count, err := eng.Count(context.Background())
 	if err != nil {
 		return err
 	}

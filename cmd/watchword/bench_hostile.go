@@ -179,7 +179,7 @@ func benchHostile(stdout io.Writer, wwDir string, docs []corpusDoc, log *slog.Lo
 		return err
 	}
 	defer eng.Close()
-	eng.Index().Warm()
+	eng.Warm()
 	var raw [16]byte
 	_, _ = rand.Read(raw[:])
 	srv, err := web.New(web.Config{Engine: eng, Token: hex.EncodeToString(raw[:]), Logger: log})
@@ -329,7 +329,7 @@ func benchHostile(stdout io.Writer, wwDir string, docs []corpusDoc, log *slog.Lo
 func mibf(b int64) float64 { return float64(b) / (1 << 20) }
 
 func mustDocCount(eng *engine.Engine) uint64 {
-	n, err := eng.Index().DocCount()
+	n, err := eng.DocCount(context.Background())
 	if err != nil {
 		return 0
 	}

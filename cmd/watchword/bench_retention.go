@@ -172,7 +172,7 @@ func (r *simRun) summary() error {
 // is grown ahead of it in steps), less the free pages bbolt reuses
 // before it grows the file.
 func (r *simRun) inUse() int64 {
-	n, _ := r.eng.Store().InUse()
+	n, _ := r.eng.StoreInUse(context.Background())
 	return n
 }
 

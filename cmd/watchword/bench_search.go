@@ -16,7 +16,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/watchword/watchword/index"
 	"github.com/watchword/watchword/internal/engine"
 )
 
@@ -202,10 +201,10 @@ func benchSearch(stdout io.Writer, wwDir, db, sqlite string, docs []corpusDoc, n
 func benchTicked(stdout io.Writer, eng *engine.Engine, rounds int) error {
 	type ticked struct {
 		q string
-		f index.Filters
+		f engine.Filters
 	}
 	var sets [3][]ticked
-	top := func(vs []index.FacetValue, i int) string {
+	top := func(vs []engine.FacetValue, i int) string {
 		if i < len(vs) {
 			return strings.ToLower(vs[i].Value)
 		}
@@ -221,12 +220,12 @@ func benchTicked(stdout io.Writer, eng *engine.Engine, rounds int) error {
 		if c1 == "" {
 			continue
 		}
-		sets[0] = append(sets[0], ticked{q, index.Filters{Countries: []string{c1}}})
+		sets[0] = append(sets[0], ticked{q, engine.Filters{Countries: []string{c1}}})
 		if c2 != "" {
-			sets[1] = append(sets[1], ticked{q, index.Filters{Countries: []string{c1, c2}}})
+			sets[1] = append(sets[1], ticked{q, engine.Filters{Countries: []string{c1, c2}}})
 		}
 		if t1 != "" && s1 != "" {
-			sets[2] = append(sets[2], ticked{q, index.Filters{Countries: []string{c1}, Topics: []string{t1}, Speakers: []string{s1}}})
+			sets[2] = append(sets[2], ticked{q, engine.Filters{Countries: []string{c1}, Topics: []string{t1}, Speakers: []string{s1}}})
 		}
 	}
 	names := [3]string{"1 country", "2 countries (OR)", "country + topic + speaker"}

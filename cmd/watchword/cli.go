@@ -99,6 +99,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newBenchCmd(stdout, stderr),
 		newAlertsCmd(stdout),
 		newFeedsCmd(stdout),
+		newKeysCmd(stdout),
 		newBackupCmd(stdout),
 		newRestoreCmd(stdout),
 		newHealthcheckCmd(stdout),

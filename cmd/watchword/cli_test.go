@@ -50,11 +50,15 @@ var commandTree = map[string]struct {
 	flags []string
 	subs  []string
 }{
-	"":                     {subs: []string{"alerts", "backup", "bench", "extract", "feeds", "healthcheck", "help", "ingest", "reindex", "restore", "search", "serve", "version"}},
+	"":                     {subs: []string{"alerts", "backup", "bench", "extract", "feeds", "healthcheck", "help", "ingest", "keys", "reindex", "restore", "search", "serve", "version"}},
 	"serve":                {flags: nil},
 	"ingest":               {flags: append([]string{"batch", "map", "keep-empty", "progress"}, serverFlagNames...)},
 	"search":               {flags: []string{"server", "token", "size", "sort", "from", "to", "speaker", "country", "topic", "source", "export"}},
 	"reindex":              {flags: []string{"data"}},
+	"keys":                 {subs: []string{"create", "list", "revoke"}},
+	"keys create":          {flags: append([]string{"scope"}, serverFlagNames...)},
+	"keys list":            {flags: serverFlagNames},
+	"keys revoke":          {flags: serverFlagNames},
 	"extract":              {},
 	"bench":                {subs: []string{"alerts", "hostile", "ingest", "search"}},
 	"bench ingest":         {flags: []string{"corpus", "scale", "data", "sqlite", "no-extract", "pairs", "cpuprofile", "gc-percent", "batch"}},

@@ -20,12 +20,13 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/watchword/watchword/alerts"
-	"github.com/watchword/watchword/index/query"
 	"github.com/watchword/watchword/internal/demo"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/extract"
 	"github.com/watchword/watchword/internal/feeds"
 	"github.com/watchword/watchword/internal/ingest"
+	"github.com/watchword/watchword/internal/keys"
+	keysbolt "github.com/watchword/watchword/internal/keys/boltstore"
 	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/internal/schedule"
 	"github.com/watchword/watchword/web"
@@ -112,13 +113,13 @@ func serve(ctx context.Context, o *serveOptions, stderr io.Writer) error {
 			log.Error("close", "err", err)
 		}
 	}()
-	eng.Index().Warm()
+	eng.Warm()
 	if o.demo {
 		if err := loadDemoCorpus(ctx, eng, log); err != nil {
 			return err
 		}
 	}
-	hold, err := holdOf(eng, o.resume, log)
+	hold, err := holdOf(ctx, eng, o.resume, log)
 	if err != nil {
 		return err
 	}
@@ -148,10 +149,14 @@ func serve(ctx context.Context, o *serveOptions, stderr io.Writer) error {
 	defer stopService("feeds", feedSvc.Stop, log, o.shutdown)
 	sched.Start()
 	startRetention(ctx, eng, articleRetention, hold, log)
-	srv, err := web.New(web.Config{Engine: eng, Token: tok, Private: o.private, MaxBody: o.maxBody, Logger: log,
+	keyStore, err := keysbolt.New(ctx, eng.Store())
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(web.Config{Engine: eng, Token: tok, Keys: keys.New(keyStore, tok, nil), Private: o.private, MaxBody: o.maxBody, Logger: log,
 		Registry: reg, RateLimit: o.rateLimit, ReadRateLimit: o.readRateLimit, SearchTimeout: o.searchTimeout,
 		TrustProxy: o.trustProxy, Alerts: alertSvc, Feeds: feedSvc,
-		Hold: hold, Resume: func(context.Context) error { return resumeHeld(eng, hold, log) }})
+		Hold: hold, Resume: func(ctx context.Context) error { return resumeHeld(ctx, eng, hold, log) }})
 	if err != nil {
 		return err
 	}
@@ -177,13 +182,13 @@ func serve(ctx context.Context, o *serveOptions, stderr io.Writer) error {
 // --resume-schedulers it is cleared at once; otherwise the returned hold
 // keeps alert evaluation, feed polling and webhook sending from running
 // until POST /api/admin/resume. nil: nothing is held.
-func holdOf(eng *engine.Engine, resume bool, log *slog.Logger) (*schedule.Hold, error) {
-	reason, err := eng.Store().Held()
+func holdOf(ctx context.Context, eng *engine.Engine, resume bool, log *slog.Logger) (*schedule.Hold, error) {
+	reason, err := eng.Held(ctx)
 	if err != nil || reason == "" {
 		return nil, err
 	}
 	if resume {
-		if err := eng.Store().ClearHeld(); err != nil {
+		if err := eng.ClearHeld(ctx); err != nil {
 			return nil, err
 		}
 		log.Info("resumed the schedulers of a restored store (--resume-schedulers)", "held", reason)
@@ -196,11 +201,11 @@ func holdOf(eng *engine.Engine, resume bool, log *slog.Logger) (*schedule.Hold, 
 }
 
 // resumeHeld clears the held mark durably, then releases the hold.
-func resumeHeld(eng *engine.Engine, hold *schedule.Hold, log *slog.Logger) error {
+func resumeHeld(ctx context.Context, eng *engine.Engine, hold *schedule.Hold, log *slog.Logger) error {
 	if held, _ := hold.Held(); !held {
 		return nil
 	}
-	if err := eng.Store().ClearHeld(); err != nil {
+	if err := eng.ClearHeld(ctx); err != nil {
 		return err
 	}
 	hold.Release()
@@ -208,7 +213,7 @@ func resumeHeld(eng *engine.Engine, hold *schedule.Hold, log *slog.Logger) error
 	return nil
 }
 
-func openEngine(data string, log *slog.Logger, limits query.Limits) (*engine.Engine, error) {
+func openEngine(data string, log *slog.Logger, limits engine.Limits) (*engine.Engine, error) {
 	ext, err := newExtractor()
 	if err != nil {
 		return nil, err
@@ -216,27 +221,27 @@ func openEngine(data string, log *slog.Logger, limits query.Limits) (*engine.Eng
 	return engine.Open(engine.Config{DataDir: data, Logger: log, Extract: ext, Limits: limits})
 }
 
-// queryFlags are the serve flags of the query budget (query.Limits).
+// queryFlags are the serve flags of the query budget (engine.Limits).
 type queryFlags struct {
 	maxTerms, maxPhraseWords, maxExpansions, minPrefix, maxPostings int
 }
 
 func (f *queryFlags) register(fs *pflag.FlagSet) {
-	fs.IntVar(&f.maxTerms, "query-max-terms", query.DefaultMaxClauses, "most terms, phrases and date ranges in one query")
-	fs.IntVar(&f.maxPhraseWords, "query-max-phrase-words", query.DefaultMaxPhraseWords, "most words in one phrase")
-	fs.IntVar(&f.maxExpansions, "query-max-expansions", query.DefaultMaxExpansions, "most index terms all the prefixes (word*) of one query may expand to, each occurrence counted")
-	fs.IntVar(&f.minPrefix, "query-min-prefix", query.DefaultMinPrefix, "fewest letters or digits before * in a prefix, after analysis")
-	fs.IntVar(&f.maxPostings, "query-max-postings", query.DefaultMaxPostings, "most documents the words of one query may occur in together, each word (and each expansion of a prefix) counted apart")
+	fs.IntVar(&f.maxTerms, "query-max-terms", engine.DefaultMaxClauses, "most terms, phrases and date ranges in one query")
+	fs.IntVar(&f.maxPhraseWords, "query-max-phrase-words", engine.DefaultMaxPhraseWords, "most words in one phrase")
+	fs.IntVar(&f.maxExpansions, "query-max-expansions", engine.DefaultMaxExpansions, "most index terms all the prefixes (word*) of one query may expand to, each occurrence counted")
+	fs.IntVar(&f.minPrefix, "query-min-prefix", engine.DefaultMinPrefix, "fewest letters or digits before * in a prefix, after analysis")
+	fs.IntVar(&f.maxPostings, "query-max-postings", engine.DefaultMaxPostings, "most documents the words of one query may occur in together, each word (and each expansion of a prefix) counted apart")
 }
 
-func (f queryFlags) limits() (query.Limits, error) {
+func (f queryFlags) limits() (engine.Limits, error) {
 	for name, v := range map[string]int{"query-max-terms": f.maxTerms, "query-max-phrase-words": f.maxPhraseWords,
 		"query-max-expansions": f.maxExpansions, "query-min-prefix": f.minPrefix, "query-max-postings": f.maxPostings} {
 		if v < 1 {
-			return query.Limits{}, usageError{fmt.Errorf("--%s must be at least 1", name)}
+			return engine.Limits{}, usageError{fmt.Errorf("--%s must be at least 1", name)}
 		}
 	}
-	return query.Limits{MaxClauses: f.maxTerms, MaxPhraseWords: f.maxPhraseWords,
+	return engine.Limits{MaxClauses: f.maxTerms, MaxPhraseWords: f.maxPhraseWords,
 		MaxExpansions: f.maxExpansions, MinPrefix: f.minPrefix, MaxPostings: f.maxPostings}, nil
 }
 
@@ -282,7 +287,7 @@ func loadToken(data, flagToken string, log *slog.Logger) (string, error) {
 }
 
 func loadDemoCorpus(ctx context.Context, eng *engine.Engine, log *slog.Logger) error {
-	n, err := eng.Store().Count()
+	n, err := eng.Count(ctx)
 	if err != nil {
 		return err
 	}
@@ -318,14 +323,14 @@ func newReindexCmd(stdout, stderr io.Writer) *cobra.Command {
 		Use:   "reindex [flags]",
 		Short: "Re-run entity extraction and rebuild the index from the store (server stopped)",
 		Args:  noArgs,
-		RunE: func(*cobra.Command, []string) error {
+		RunE: func(c *cobra.Command, _ []string) error {
 			log := slog.New(slog.NewTextHandler(stderr, nil))
 			start := time.Now()
 			ext, err := newExtractor()
 			if err != nil {
 				return err
 			}
-			changed, err := engine.Rebuild(engine.Config{DataDir: data, Logger: log, Extract: ext})
+			changed, err := engine.Rebuild(c.Context(), engine.Config{DataDir: data, Logger: log, Extract: ext})
 			if err != nil {
 				return err
 			}

@@ -5,35 +5,36 @@ package engine
 // repair while that replay fails.
 
 import (
+	"context"
 	"fmt"
 	"time"
 
+	"github.com/watchword/watchword/internal/logctx"
 	"github.com/watchword/watchword/internal/news"
-	"github.com/watchword/watchword/internal/store"
 )
 
 // catchUp replays every store change after the index's last sequence.
-func (e *Engine) catchUp() error {
+func (e *Engine) catchUp(ctx context.Context) error {
 	from, err := e.index.LastSeq()
 	if err != nil {
 		return err
 	}
-	last, err := e.store.LastSeq()
+	last, err := e.articles.LastSeq(ctx)
 	if err != nil {
 		return err
 	}
 	if from > last {
 		// The index claims more than the store has: it belongs to another
 		// store. Start it again.
-		e.log.Warn("index is ahead of the store, rebuilding", "index_seq", from, "store_seq", last)
+		logctx.From(ctx, e.log).Warn("index is ahead of the store, rebuilding", "index_seq", from, "store_seq", last)
 		from = 0
 	}
 	if from == last {
 		e.indexedSeq.Store(last)
 		return nil
 	}
-	e.log.Info("index: catching up with the store", "from_seq", from, "to_seq", last)
-	return e.replay(from, last)
+	logctx.From(ctx, e.log).Info("index: catching up with the store", "from_seq", from, "to_seq", last)
+	return e.replay(ctx, from, last)
 }
 
 // syncLocked replays the changes after the last applied sequence when the
@@ -43,7 +44,10 @@ func (e *Engine) catchUp() error {
 // hold; while it fails, writes are refused with ECodeUnavailable and the
 // background repair is running.
 func (e *Engine) syncLocked() error {
-	last, err := e.store.LastSeq()
+	// Not the caller's context: the replay repairs the index for every
+	// later write, and a half-done one is replayed again anyway.
+	ctx := context.Background()
+	last, err := e.articles.LastSeq(ctx)
 	if err != nil {
 		return err
 	}
@@ -52,7 +56,7 @@ func (e *Engine) syncLocked() error {
 		return nil
 	}
 	e.log.Warn("index: replaying the changes a failed index batch left out", "from_seq", from, "to_seq", last)
-	if err := e.replay(from, last); err != nil {
+	if err := e.replay(ctx, from, last); err != nil {
 		e.log.Error("index: replay failed; writes are refused until it succeeds", "from_seq", from, "err", err)
 		e.repairLocked()
 		return &news.Error{Code: news.ECodeUnavailable, Err: err,
@@ -96,11 +100,12 @@ func (e *Engine) repairLocked() {
 
 // replay applies the store's changes in (from, last] to the index and
 // moves the marker to last.
-func (e *Engine) replay(from, last uint64) error {
+func (e *Engine) replay(ctx context.Context, from, last uint64) error {
+	log := logctx.From(ctx, e.log)
 	start := time.Now()
 	var done int
 	lastLog := time.Now()
-	err := e.store.Changes(from, last, e.batch, func(chs []store.Change) error {
+	err := e.articles.ReadFrom(ctx, from, last, e.batch, func(chs []news.Change) error {
 		var puts []*news.Article
 		var dels []string
 		for _, c := range chs {
@@ -117,7 +122,7 @@ func (e *Engine) replay(from, last uint64) error {
 		e.indexedSeq.Store(seq)
 		done += len(chs)
 		if time.Since(lastLog) > 2*time.Second {
-			e.log.Info("index: catch-up progress", "changes", done, "seq", seq, "last", last)
+			log.Info("index: catch-up progress", "changes", done, "seq", seq, "last", last)
 			lastLog = time.Now()
 		}
 		return nil
@@ -131,6 +136,6 @@ func (e *Engine) replay(from, last uint64) error {
 		return fmt.Errorf("engine: catch up index: %w", err)
 	}
 	e.indexedSeq.Store(last)
-	e.log.Info("index: caught up", "changes", done, "seq", last, "took", time.Since(start).Round(time.Millisecond))
+	log.Info("index: caught up", "changes", done, "seq", last, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }

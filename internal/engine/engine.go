@@ -42,17 +42,24 @@ type Config struct {
 	// Limits is the budget of every search's query (zero fields: the
 	// defaults of the query package).
 	Limits query.Limits
+	// Log is the article log the engine writes to and the index is
+	// derived from. nil: the bbolt store in DataDir (store.Log). A log
+	// given here is the caller's to close.
+	Log ArticleLog
 }
 
-// Engine is an open store plus its index.
+// Engine is an open article log plus its index. It is the only door to
+// both: the layers above (web, alerts, feeds, the commands) go through
+// its methods.
 type Engine struct {
-	store   *store.Store
-	index   *index.Index
-	extract ExtractFunc
-	batch   int
-	log     *slog.Logger
-	now     func() time.Time
-	limits  query.Limits // with defaults
+	store    *store.Store // the bbolt file: the node's own state (held mark, backup, other packages' buckets)
+	articles ArticleLog   // the source of truth for articles; the store's Log unless Config.Log
+	index    *index.Index
+	extract  ExtractFunc
+	batch    int
+	log      *slog.Logger
+	now      func() time.Time
+	limits   query.Limits // with defaults
 
 	writeMu    sync.Mutex    // serialises writes so sequence order is index order
 	indexedSeq atomic.Uint64 // highest sequence applied to the index
@@ -77,10 +84,15 @@ func StorePath(dataDir string) string { return filepath.Join(dataDir, "watchword
 // IndexPath is the Bleve index directory inside a data directory.
 func IndexPath(dataDir string) string { return filepath.Join(dataDir, "index.bleve") }
 
-// Open opens the store and index in cfg.DataDir and brings the index up
-// to date: a missing, unreadable or outdated index is rebuilt from the
-// store; otherwise every change after the index's last sequence is replayed.
-func Open(cfg Config) (*Engine, error) {
+// Open is OpenContext without a caller's context.
+func Open(cfg Config) (*Engine, error) { return OpenContext(context.Background(), cfg) }
+
+// OpenContext opens the store and index in cfg.DataDir and brings the
+// index up to date: a missing, unreadable or outdated index is rebuilt
+// from the log; otherwise every change after the index's last sequence
+// is replayed. The replay runs under ctx (checked between batches) and
+// logs through the logger ctx carries, if any.
+func OpenContext(ctx context.Context, cfg Config) (*Engine, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -99,9 +111,13 @@ func Open(cfg Config) (*Engine, error) {
 		st.Close()
 		return nil, err
 	}
-	e := &Engine{store: st, index: ix, extract: cfg.Extract, batch: cfg.BatchSize, log: cfg.Logger, now: cfg.Now,
+	articles := cfg.Log
+	if articles == nil {
+		articles = st.Log()
+	}
+	e := &Engine{store: st, articles: articles, index: ix, extract: cfg.Extract, batch: cfg.BatchSize, log: cfg.Logger, now: cfg.Now,
 		limits: cfg.Limits.WithDefaults(), apply: ix.Apply, repairWait: time.Second, closing: make(chan struct{})}
-	if err := e.catchUp(); err != nil {
+	if err := e.catchUp(ctx); err != nil {
 		e.Close()
 		return nil, err
 	}
@@ -109,9 +125,15 @@ func Open(cfg Config) (*Engine, error) {
 }
 
 // Store gives sibling layers (alerts) access to the shared bbolt file.
+//
+// Deprecated: for alerts/feeds until their seams land; use the engine's
+// methods (api_web.go, api_cmd.go).
 func (e *Engine) Store() *store.Store { return e.store }
 
 // Index gives access to the index (query compilation, highlighting).
+//
+// Deprecated: for alerts/feeds until their seams land; use the engine's
+// methods (api_web.go, api_cmd.go).
 func (e *Engine) Index() *index.Index { return e.index }
 
 // Limits is the query budget searches run with.
@@ -240,6 +262,13 @@ func (e *Engine) write(ctx context.Context, arts []*news.Article, prepare func([
 		return 0, err
 	}
 	log := logctx.From(ctx, e.log)
+	// Articles the log keeps as they are (an unchanged re-ingest) keep
+	// their sequence, at or below startSeq, and are not indexed again.
+	startSeq, err := e.articles.LastSeq(ctx)
+	if err != nil {
+		return 0, err
+	}
+	prevSeq := startSeq
 
 	// ready[k] is closed once batch k is prepared.
 	nb := (len(arts) + e.batch - 1) / e.batch
@@ -301,7 +330,8 @@ func (e *Engine) write(ctx context.Context, arts []*news.Article, prepare func([
 			ctxErr = context.Cause(ctx)
 			break
 		}
-		if err := e.store.PutArticles(chunk); err != nil {
+		seq, err := e.articles.Append(ctx, chunk)
+		if err != nil {
 			errs = append(errs, err)
 			storeErr = err
 			break
@@ -309,14 +339,18 @@ func (e *Engine) write(ctx context.Context, arts []*news.Article, prepare func([
 		stored += len(chunk)
 		docs := make([]*news.Article, 0, len(chunk))
 		for k, a := range chunk {
-			if last[a.ID] == i+k {
+			if last[a.ID] == i+k && a.Seq > startSeq {
 				docs = append(docs, a)
 			}
 		}
+		if len(docs) == 0 && seq == prevSeq {
+			continue // nothing new in this batch
+		}
+		prevSeq = seq
 		if len(pending) == indexDepth {
 			wait()
 		}
-		f := flight{seq: chunk[len(chunk)-1].Seq, done: make(chan error, 1)}
+		f := flight{seq: seq, done: make(chan error, 1)}
 		marker := settled
 		if len(pending) == 0 && i+e.batch >= len(arts) {
 			marker = f.seq // the only batch in flight: it covers itself
@@ -370,10 +404,14 @@ func (e *Engine) Delete(ctx context.Context, id string) error {
 	if err := e.syncLocked(); err != nil {
 		return err
 	}
-	seq, err := e.store.DeleteArticle(id)
+	deleted, seq, err := e.articles.Delete(ctx, []string{id})
 	if err != nil {
 		return err
 	}
+	if len(deleted) == 0 {
+		return news.Errorf(news.ECodeNotFound, "article %q not found", id)
+	}
+	logctx.From(ctx, e.log).Debug("engine: delete", "id", id, "seq", seq)
 	if err := e.apply(nil, []string{id}, seq); err != nil {
 		if e.syncLocked() == nil {
 			return nil
@@ -389,7 +427,14 @@ func (e *Engine) Article(ctx context.Context, id string) (*news.Article, error) 
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("engine: article %q: %w", id, context.Cause(ctx))
 	}
-	return e.store.Article(id)
+	arts, err := e.articles.Get(ctx, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	if arts[0] == nil {
+		return nil, news.Errorf(news.ECodeNotFound, "article %q not found", id)
+	}
+	return arts[0], nil
 }
 
 // Rebuild deletes the index and rebuilds it from the store. With an
@@ -397,18 +442,20 @@ func (e *Engine) Article(ctx context.Context, id string) (*news.Article, error) 
 // and merges again, so a newer extractor reaches the whole corpus; values
 // the client supplied are kept as they are. It is meant for offline use
 // (the server must not be running on the same data). It returns the
-// number of articles whose facets changed.
-func Rebuild(cfg Config) (changed int, err error) {
+// number of articles whose facets changed. ctx is checked between
+// batches; it logs through the logger ctx carries, if any.
+func Rebuild(ctx context.Context, cfg Config) (changed int, err error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	cfg.Logger = logctx.From(ctx, cfg.Logger)
 	if cfg.Extract != nil {
 		st, err := store.Open(StorePath(cfg.DataDir))
 		if err != nil {
 			return 0, err
 		}
 		start := time.Now()
-		changed, err = st.Rewrite(cfg.BatchSize, func(a *news.Article) bool {
+		changed, err = st.Rewrite(ctx, cfg.BatchSize, func(a *news.Article) bool {
 			before := fmt.Sprint(a.Speakers, a.Countries, a.Topics, a.Extracted)
 			x := cfg.Extract(a.Title, a.Body)
 			a.Extracted = news.Facets{Speakers: x.Speakers, Countries: x.Countries, Topics: x.Topics}
@@ -426,7 +473,7 @@ func Rebuild(cfg Config) (changed int, err error) {
 	if err := os.RemoveAll(IndexPath(cfg.DataDir)); err != nil {
 		return changed, fmt.Errorf("engine: remove index: %w", err)
 	}
-	e, err := Open(cfg)
+	e, err := OpenContext(ctx, cfg)
 	if err != nil {
 		return changed, err
 	}

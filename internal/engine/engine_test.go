@@ -163,7 +163,7 @@ func TestRebuildCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Close()
-	if _, err := Rebuild(Config{DataDir: dir, Logger: quiet}); err != nil {
+	if _, err := Rebuild(context.Background(), Config{DataDir: dir, Logger: quiet}); err != nil {
 		t.Fatal(err)
 	}
 	e = open(t, dir, nil)
@@ -181,7 +181,7 @@ func TestRebuildCommand(t *testing.T) {
 	newer := func(title, body string) Extracted {
 		return Extracted{Speakers: []string{"Newer Speaker"}, Topics: []string{"politics"}}
 	}
-	changed, err := Rebuild(Config{DataDir: dir, Logger: quiet, Extract: newer})
+	changed, err := Rebuild(context.Background(), Config{DataDir: dir, Logger: quiet, Extract: newer})
 	if err != nil || changed != 13 {
 		t.Fatalf("re-extract changed %d, %v", changed, err)
 	}

@@ -76,7 +76,7 @@ func (e *Engine) Export(ctx context.Context, p SearchParams, fn func(*news.Artic
 			for _, h := range res.Hits[i:min(i+exportLoad, len(res.Hits))] {
 				ids = append(ids, h.ID)
 			}
-			arts, err := e.store.Articles(ids)
+			arts, err := e.articles.Get(ctx, ids)
 			if err != nil {
 				return out, fmt.Errorf("engine: export: %w", err)
 			}

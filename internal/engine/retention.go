@@ -149,7 +149,7 @@ func (e *Engine) DeleteMany(ctx context.Context, ids []string) (int, error) {
 	if err := e.syncLocked(); err != nil {
 		return 0, err
 	}
-	deleted, seq, err := e.store.DeleteArticles(ids)
+	deleted, seq, err := e.articles.Delete(ctx, ids)
 	if err != nil || len(deleted) == 0 {
 		return 0, err
 	}
@@ -168,7 +168,7 @@ func (e *Engine) Exist(ctx context.Context, ids []string) ([]bool, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("engine: exist: %w", context.Cause(ctx))
 	}
-	return e.store.Exist(ids)
+	return e.articles.Exist(ctx, ids)
 }
 
 // RunRetention runs PruneArticles now and then every `every` in the

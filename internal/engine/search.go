@@ -119,7 +119,7 @@ func (e *Engine) Search(ctx context.Context, p SearchParams) (*SearchResult, err
 	if err != nil {
 		return nil, err
 	}
-	return e.hits(node, p, res, start)
+	return e.hits(ctx, node, p, res, start)
 }
 
 // request parses p's query (unless p.Parsed is set), checks its filters
@@ -156,7 +156,7 @@ func (e *Engine) request(p SearchParams) (query.Node, index.Request, error) {
 }
 
 // hits loads the stored fields of a page of hits and builds the answer.
-func (e *Engine) hits(node query.Node, p SearchParams, res *index.Result, start time.Time) (*SearchResult, error) {
+func (e *Engine) hits(ctx context.Context, node query.Node, p SearchParams, res *index.Result, start time.Time) (*SearchResult, error) {
 	out := &SearchResult{Total: res.Total, Facets: res.Facets, Hits: []SearchHit{}}
 	if p.Histogram {
 		out.Histogram = histogram(res.Months, p.From, p.To)
@@ -170,7 +170,7 @@ func (e *Engine) hits(node query.Node, p SearchParams, res *index.Result, start 
 	for i, h := range hits {
 		ids[i] = h.ID
 	}
-	arts, err := e.store.Articles(ids)
+	arts, err := e.articles.Get(ctx, ids)
 	if err != nil {
 		return nil, err
 	}

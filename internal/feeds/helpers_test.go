@@ -91,7 +91,7 @@ func (e *env) stored(t *testing.T) map[string]*news.Article {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := e.eng.Store().Count()
+	n, err := e.eng.Count(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

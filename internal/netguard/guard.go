@@ -121,9 +121,18 @@ func (g *Guard) CheckAddr(ip netip.Addr) error {
 	return nil
 }
 
-// CheckURL validates a URL Watchword will call (a webhook, a feed) and the
-// addresses its host resolves to; field names it in the messages.
+// CheckURL is CheckURLContext without a caller's context (the lookup
+// still gives up after 5 s). It stays for the alerts and feeds packages
+// until they pass their request's context.
 func (g *Guard) CheckURL(field, raw string) error {
+	return g.CheckURLContext(context.Background(), field, raw)
+}
+
+// CheckURLContext validates a URL Watchword will call (a webhook, a feed)
+// and the addresses its host resolves to; field names it in the messages.
+// The DNS lookup runs under ctx (and at most 5 s): once ctx is done the
+// error is ctx's, wrapped, not an invalid URL.
+func (g *Guard) CheckURLContext(ctx context.Context, field, raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return news.Errorf(news.ECodeInvalid, "%s is not a URL", field)
@@ -148,9 +157,12 @@ func (g *Guard) CheckURL(field, raw string) error {
 	if g != nil && g.Resolver != nil {
 		res = g.Resolver
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	addrs, err := res.LookupNetIP(ctx, "ip", host)
+	addrs, err := res.LookupNetIP(lctx, "ip", host)
+	if ctx.Err() != nil {
+		return fmt.Errorf("netguard: resolve %s host %q: %w", field, host, context.Cause(ctx))
+	}
 	if err != nil || len(addrs) == 0 {
 		return news.Errorf(news.ECodeInvalid, "%s host %q does not resolve", field, host)
 	}

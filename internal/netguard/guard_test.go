@@ -183,6 +183,14 @@ func TestGuardResolvedForms(t *testing.T) {
 			t.Errorf("%s (%s): %v, want not allowed", n, table[n], err)
 		}
 	}
+	// The lookup runs under the caller's context: a done one is its
+	// error, not a 400 saying the host does not resolve.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := g.CheckURLContext(ctx, "url", "https://public.watchword.test/feed")
+	if !errors.Is(err, context.Canceled) || news.ErrorCode(err) == news.ECodeInvalid {
+		t.Errorf("CheckURLContext with a done context = %v, want context.Canceled", err)
+	}
 }
 
 // TestGuardDialsNoEmbeddedLoopback: a dialer with the guard's Control

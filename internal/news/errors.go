@@ -14,6 +14,7 @@ const (
 	ECodeQueryBroad   = "query_too_broad"    // a query over its budget (terms, expansions, phrase words, prefix length)
 	ECodeNotFound     = "not_found"          // no such resource
 	ECodeUnauthorized = "unauthorized"       // missing or wrong token
+	ECodeForbidden    = "forbidden"          // a valid key whose scope does not allow this
 	ECodeTooLarge     = "too_large"          // a body or field over its limit
 	ECodeUnsupported  = "unsupported_media"  // a content type we do not decode
 	ECodeConflict     = "conflict"           // the request clashes with current state

@@ -266,14 +266,8 @@ func (s *Store) Count() (int, error) {
 	return n, nil
 }
 
-// Change is one entry of the change log: an article put at Seq (Article
-// set) or a deletion of ID at Seq (Deleted set).
-type Change struct {
-	Seq     uint64
-	ID      string
-	Deleted bool
-	Article *news.Article
-}
+// Change is one entry of the change log (news.Change).
+type Change = news.Change
 
 // Changes calls fn with batches of at most batchSize changes whose
 // sequence is in (after, upTo], in sequence order. upTo 0 means no upper

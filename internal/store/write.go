@@ -5,6 +5,8 @@ package store
 // again in place, at the same sequences.
 
 import (
+	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -17,11 +19,22 @@ import (
 // Each gets the next ingest sequence number (written into the article).
 // An article whose id exists already replaces it: its old log entry is
 // removed, it keeps its first ingested_at, and it gets a new sequence.
+// An article stored already exactly as it is (same record once its
+// ingested_at and sequence are the stored ones) is left alone: it keeps
+// its sequence, which is written into it, and nothing is appended, so a
+// retried ingest does not show the article to alerts again.
 func (s *Store) PutArticles(arts []*news.Article) error {
+	_, err := s.putArticles(arts)
+	return err
+}
+
+// putArticles is PutArticles; it returns the highest sequence assigned
+// so far once the batch is in.
+func (s *Store) putArticles(arts []*news.Article) (last uint64, err error) {
 	if len(arts) == 0 {
-		return nil
+		return 0, nil
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		ib, lb := tx.Bucket(bucketIDs), tx.Bucket(bucketLog)
 		lb.FillPercent = logFillPercent
 		seq := nextSeq(tx)
@@ -32,11 +45,19 @@ func (s *Store) PutArticles(arts []*news.Article) error {
 				if err != nil {
 					return fmt.Errorf("article %q: %w", a.ID, err)
 				}
-				if err := lb.Delete(old); err != nil {
-					return err
-				}
 				if !prev.IngestedAt.IsZero() {
 					a.IngestedAt = prev.IngestedAt
+				}
+				a.Seq = binary.BigEndian.Uint64(old)
+				same, err := encodeArticle(a)
+				if err != nil {
+					return fmt.Errorf("encode article %q: %w", a.ID, err)
+				}
+				if bytes.Equal(same, lb.Get(old)) {
+					continue // unchanged: keep its sequence
+				}
+				if err := lb.Delete(old); err != nil {
+					return err
 				}
 			}
 			a.Seq = seq
@@ -52,12 +73,13 @@ func (s *Store) PutArticles(arts []*news.Article) error {
 			}
 			seq++
 		}
-		return setSeq(tx, seq-1)
+		last = seq - 1
+		return setSeq(tx, last)
 	})
 	if err != nil {
-		return fmt.Errorf("store: put %d articles: %w", len(arts), err)
+		return 0, fmt.Errorf("store: put %d articles: %w", len(arts), err)
 	}
-	return nil
+	return last, nil
 }
 
 // getRecord reads the put record at key.
@@ -153,12 +175,16 @@ func (s *Store) DeleteArticles(ids []string) (deleted []string, lastSeq uint64, 
 // write transaction, and stores the article again where fn returns true.
 // Sequence numbers do not change: this is for derived fields (extracted
 // entities), not for new content, so alerts do not see the articles again.
-func (s *Store) Rewrite(batchSize int, fn func(*news.Article) bool) (changed int, err error) {
+// ctx is checked before each batch; the batches written stay written.
+func (s *Store) Rewrite(ctx context.Context, batchSize int, fn func(*news.Article) bool) (changed int, err error) {
 	if batchSize <= 0 {
 		batchSize = 1000
 	}
 	var next uint64 = 1
 	for {
+		if err := ctx.Err(); err != nil {
+			return changed, fmt.Errorf("store: rewrite articles: %w", context.Cause(ctx))
+		}
 		n := 0
 		err := s.db.Update(func(tx *bolt.Tx) error {
 			lb := tx.Bucket(bucketLog)
