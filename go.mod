@@ -3,6 +3,8 @@ module github.com/watchword/watchword
 go 1.26.8
 
 require (
+	// Language identification (internal/lang, docs/languages.md).
+	github.com/abadojack/whatlanggo v1.0.1
 	// Pinned: index/collect.go and index/docmeta.go read scorch internals
 	// (IndexSnapshot, SegmentSnapshot, its document numbering, the date
 	// doc-value encoding). On an upgrade, re-check them as the package doc

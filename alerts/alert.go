@@ -4,8 +4,14 @@
 //
 // An alert's watermark is the ingest sequence it has covered: a run
 // matches the articles with a sequence in (watermark, indexed sequence],
-// writes its deliveries to the outbox and moves the watermark in one bbolt
-// transaction, so nothing is skipped and nothing is seen twice.
+// writes its deliveries to the outbox and moves the watermark in one
+// commit of the store (Runs.CommitRun; one bbolt transaction in
+// alerts/boltstore), so nothing is skipped and nothing is seen twice.
+//
+// The service keeps its state behind the interfaces of storage.go and
+// reaches articles and the index only through internal/engine. The
+// sender is three parts: the webhook client (webhook.go), the outbox
+// (Outbox) and the dispatcher (dispatch.go).
 package alerts
 
 import (
@@ -17,8 +23,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/watchword/watchword/index"
-	"github.com/watchword/watchword/index/query"
+	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/netguard"
 	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/internal/schedule"
@@ -60,56 +65,56 @@ type SecretGrace struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
-// Alert is a saved query with a schedule and a webhook.
-type Alert struct {
-	ID                    string        `json:"id"`
-	Name                  string        `json:"name"`
-	Query                 string        `json:"query"`
-	Filters               index.Filters `json:"filters"`
-	Schedule              string        `json:"schedule"`
-	Timezone              string        `json:"timezone"`
-	WebhookURL            string        `json:"webhook_url"`
-	Enabled               bool          `json:"enabled"`
-	MaxMatchesPerDelivery int           `json:"max_matches_per_delivery"`
-	// Fields are the match fields a delivery carries; nil means all of
-	// them (MatchFields).
-	Fields    []string  `json:"fields,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	// Read-only.
+// Info is the part of an alert its stored definition and its API form
+// share, in this order: what a client writes.
+type Info struct {
+	ID                    string         `json:"id"`
+	Name                  string         `json:"name"`
+	Query                 string         `json:"query"`
+	Filters               engine.Filters `json:"filters"`
+	Schedule              string         `json:"schedule"`
+	Timezone              string         `json:"timezone"`
+	WebhookURL            string         `json:"webhook_url"`
+	Enabled               bool           `json:"enabled"`
+	MaxMatchesPerDelivery int            `json:"max_matches_per_delivery"`
+}
+
+// Progress is the read-only part both forms share, after the fields.
+type Progress struct {
+	CreatedAt          time.Time  `json:"created_at"`
 	LastRunAt          *time.Time `json:"last_run_at"`
 	NextRunAt          *time.Time `json:"next_run_at"`
 	LastDeliveryStatus string     `json:"last_delivery_status"`
-	// Internal: never part of the API answer (see View).
+	// Watermark is the ingest sequence the alert's runs have covered.
 	Watermark uint64 `json:"watermark"`
-	Secret    string `json:"secret"`
+}
+
+// Alert is a saved query with a schedule and a webhook.
+type Alert struct {
+	Info
+	// Fields are the match fields a delivery carries; nil means all of
+	// them (MatchFields).
+	Fields []string `json:"fields,omitempty"`
+	Progress
+	// Internal: never part of the API answer (see View).
+	Secret string `json:"secret"`
 	// PreviousSecrets are replaced secrets in their grace period, newest
 	// first; expired ones are erased (see expireSecrets).
 	PreviousSecrets []RetiredSecret `json:"previous_secrets,omitempty"`
 	Version         uint64          `json:"version"`
 	// Num is the alert's number, assigned once and never reused: the
 	// sent-set and the state bucket name alerts by it.
-	Num  uint64 `json:"num,omitempty"`
-	head string // newest delivery id (kept in the state record)
+	Num uint64 `json:"num,omitempty"`
+	// Head is the newest delivery id, kept by the store with the state.
+	Head string `json:"-"`
 }
 
 // View is the API form of an alert: the secret only when Secret is set
 // (on create and rotate).
 type View struct {
-	ID                    string        `json:"id"`
-	Name                  string        `json:"name"`
-	Query                 string        `json:"query"`
-	Filters               index.Filters `json:"filters"`
-	Schedule              string        `json:"schedule"`
-	Timezone              string        `json:"timezone"`
-	WebhookURL            string        `json:"webhook_url"`
-	Enabled               bool          `json:"enabled"`
-	MaxMatchesPerDelivery int           `json:"max_matches_per_delivery"`
-	Fields                []string      `json:"fields"` // the match fields deliveries carry
-	CreatedAt             time.Time     `json:"created_at"`
-	LastRunAt             *time.Time    `json:"last_run_at"`
-	NextRunAt             *time.Time    `json:"next_run_at"`
-	LastDeliveryStatus    string        `json:"last_delivery_status"`
-	Watermark             uint64        `json:"watermark"`
+	Info
+	Fields []string `json:"fields"` // the match fields deliveries carry
+	Progress
 	// PreviousSecrets says until when each replaced secret still signs
 	// (newest first); empty when only the current secret signs.
 	PreviousSecrets []SecretGrace `json:"previous_secrets"`
@@ -136,13 +141,7 @@ func (v View) Redacted() View {
 // View returns the API form without the secret, with the replaced
 // secrets still in their grace at now.
 func (a *Alert) View(now time.Time) View {
-	v := View{
-		ID: a.ID, Name: a.Name, Query: a.Query, Filters: a.Filters, Schedule: a.Schedule,
-		Timezone: a.Timezone, WebhookURL: a.WebhookURL, Enabled: a.Enabled,
-		MaxMatchesPerDelivery: a.MaxMatchesPerDelivery, Fields: a.matchFields().names(), CreatedAt: a.CreatedAt,
-		LastRunAt: a.LastRunAt, NextRunAt: a.NextRunAt, LastDeliveryStatus: a.LastDeliveryStatus,
-		Watermark: a.Watermark, PreviousSecrets: []SecretGrace{},
-	}
+	v := View{Info: a.Info, Fields: a.matchFields().names(), Progress: a.Progress, PreviousSecrets: []SecretGrace{}}
 	for _, p := range a.PreviousSecrets {
 		if p.ExpiresAt.After(now) {
 			v.PreviousSecrets = append(v.PreviousSecrets, SecretGrace{ExpiresAt: p.ExpiresAt})
@@ -210,10 +209,10 @@ func (a *Alert) Validate(r Rules) error {
 	}
 	// Relative dates are checked against the clock of now; each run
 	// reads them again against its own (see Service.parsed).
-	if _, err := query.ParseWith(a.Query, query.Options{Now: time.Now()}); err != nil {
+	if _, err := engine.ParseQuery(a.Query, time.Now()); err != nil {
 		return err
 	}
-	for name, vs := range map[string][]string{"speaker": a.Filters.Speakers, "country": a.Filters.Countries, "topic": a.Filters.Topics, "source": a.Filters.Sources} {
+	for name, vs := range map[string][]string{"speaker": a.Filters.Speakers, "country": a.Filters.Countries, "topic": a.Filters.Topics, "source": a.Filters.Sources, "language": a.Filters.Languages} {
 		if len(vs) > maxFilterValues {
 			return news.Errorf(news.ECodeInvalid, "filters.%s has more than %d values", name, maxFilterValues)
 		}
@@ -263,8 +262,8 @@ func (a *Alert) Validate(r Rules) error {
 }
 
 // hasFilters reports whether f has at least one value.
-func hasFilters(f index.Filters) bool {
-	return len(f.Speakers)+len(f.Countries)+len(f.Topics)+len(f.Sources) > 0
+func hasFilters(f engine.Filters) bool {
+	return len(f.Speakers)+len(f.Countries)+len(f.Topics)+len(f.Sources)+len(f.Languages) > 0
 }
 
 // NewSecret returns a signing secret: whsec_ and base64 of 32 random bytes.

@@ -42,7 +42,7 @@ func newEnvWith(t *testing.T, mutate func(*Config), beforeStart func(*Service)) 
 		t.Fatal(err)
 	}
 	cfg := Config{
-		Engine: eng, Logger: quiet, MinInterval: time.Second,
+		Store: testStore(t, eng), Engine: eng, Logger: quiet, MinInterval: time.Second,
 		RetrySchedule: []time.Duration{0, 100 * time.Millisecond, 200 * time.Millisecond},
 		Allow:         []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 		Timeout:       2 * time.Second, Version: "test",
@@ -561,7 +561,7 @@ func TestGuardAtConnectTime(t *testing.T) {
 	// got past validation (as with DNS rebinding).
 	e := newEnv(t, func(c *Config) { c.Allow = nil })
 	h := newHook(t)
-	out := e.svc.sender.post(context.Background(), h.srv.URL+"/?q=secret", []string{"whsec_AAAA"}, "msg_x", []byte("{}"))
+	out := e.svc.sender.client.post(context.Background(), h.srv.URL+"/?q=secret", []string{"whsec_AAAA"}, "msg_x", []byte("{}"))
 	if out.err == nil || out.retry || h.count() != 0 {
 		t.Fatalf("loopback dialled: %+v", out)
 	}

@@ -19,7 +19,6 @@ import (
 
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/news"
-	bolt "go.etcd.io/bbolt"
 )
 
 var benchAlerts = 10000
@@ -51,30 +50,26 @@ func corpus(tb testing.TB, n int) []*news.Article {
 	return out
 }
 
-// seedAlerts writes n alerts straight into the bucket, all at watermark w.
-func seedAlerts(tb testing.TB, s *Service, rng *rand.Rand, vocab []string, n int, w uint64) {
+// seedAlerts creates n alerts in one write, all at watermark w, with ids
+// starting with prefix, and returns them.
+func seedAlerts(tb testing.TB, s *Service, rng *rand.Rand, vocab []string, n int, w uint64, prefix string) []*Alert {
 	tb.Helper()
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		for i := 0; i < n; i++ {
-			a := &Alert{ID: fmt.Sprintf("al_%06d", i), Name: "a", Query: BenchQuery(rng, vocab), Schedule: "@hourly",
-				Timezone: "UTC", WebhookURL: "http://127.0.0.1:1/", Enabled: true, MaxMatchesPerDelivery: 100,
-				Watermark: w, Version: 1, Secret: "whsec_AAAA"}
-			if i%10 == 0 {
-				a.Filters.Sources = []string{"reuters21578"}
-			}
-			if err := putAlert(tx, a); err != nil {
-				return err
-			}
+	as := make([]*Alert, n)
+	for i := range as {
+		a := &Alert{Info: Info{ID: fmt.Sprintf("%s%06d", prefix, i), Name: "a", Query: BenchQuery(rng, vocab), Schedule: "@hourly",
+			Timezone: "UTC", WebhookURL: "http://127.0.0.1:1/", Enabled: true, MaxMatchesPerDelivery: 100},
+			Progress: Progress{Watermark: w}, Version: 1, Secret: "whsec_AAAA"}
+		if i%10 == 0 {
+			a.Filters.Sources = []string{"reuters21578"}
 		}
-		return nil
-	})
-	if err != nil {
+		as[i] = a
+	}
+	if err := s.store.Create(context.Background(), as...); err != nil {
 		tb.Fatal(err)
 	}
+	return as
 }
 
-// BenchmarkEvaluate measures one evaluation round of 10,000 alerts
-// against 1,000 new Reuters articles (matching only; nothing committed).
 func BenchmarkEvaluate(b *testing.B) {
 	arts := corpus(b, 3000)
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -91,7 +86,7 @@ func BenchmarkEvaluate(b *testing.B) {
 	if _, _, err := eng.Ingest(context.Background(), arts[2000:]); err != nil {
 		b.Fatal(err)
 	}
-	s, err := New(Config{Engine: eng, Logger: quiet})
+	s, err := New(Config{Store: testStore(b, eng), Engine: eng, Logger: quiet})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -99,11 +94,7 @@ func BenchmarkEvaluate(b *testing.B) {
 	for i, a := range arts {
 		texts[i] = a.Body
 	}
-	seedAlerts(b, s, rng, Vocabulary(texts, 0.002, 0.05), benchAlerts, w)
-	all, err := s.List()
-	if err != nil {
-		b.Fatal(err)
-	}
+	all := seedAlerts(b, s, rng, Vocabulary(texts, 0.002, 0.05), benchAlerts, w, "al_")
 	var r0, r1 syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r0)
 	b.ResetTimer()
@@ -140,7 +131,7 @@ func BenchmarkRunAlerts(b *testing.B) {
 	if _, _, err := eng.Ingest(context.Background(), arts[:2000]); err != nil {
 		b.Fatal(err)
 	}
-	s, err := New(Config{Engine: eng, Logger: quiet})
+	s, err := New(Config{Store: testStore(b, eng), Engine: eng, Logger: quiet})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -152,26 +143,12 @@ func BenchmarkRunAlerts(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		rng := rand.New(rand.NewPCG(1, uint64(i)))
-		if err := s.db.Update(func(tx *bolt.Tx) error {
-			if err := tx.DeleteBucket(bucketAlerts); err != nil {
-				return err
-			}
-			return tx.DeleteBucket(bucketState)
-		}); err != nil {
-			b.Fatal(err)
-		}
-		if err := ensureBuckets(s.db, quiet); err != nil {
-			b.Fatal(err)
-		}
-		seedAlerts(b, s, rng, vocab, benchAlerts, eng.IndexedSeq())
+		// A fresh set of alerts each round (the earlier ones stay, unrun).
+		all := seedAlerts(b, s, rng, vocab, benchAlerts, eng.IndexedSeq(), fmt.Sprintf("al_%d_", i))
 		for _, a := range arts[2000:] {
 			a.ID = fmt.Sprintf("%s-%d", a.ID, i)
 		}
 		if _, _, err := eng.Ingest(context.Background(), arts[2000:]); err != nil {
-			b.Fatal(err)
-		}
-		all, err := s.List()
-		if err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()
@@ -204,7 +181,7 @@ func BenchmarkSenderDrain(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		s, err := New(Config{Engine: eng, Logger: quiet, Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+		s, err := New(Config{Store: testStore(b, eng), Engine: eng, Logger: quiet, Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/watchword/watchword/index"
+	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/internal/testutil"
 )
@@ -19,7 +19,7 @@ func TestFilterOnlyAlert(t *testing.T) {
 	e := newEnv(t, nil)
 	h := newHook(t)
 	e.ingest(t, art("before", "Already there before the alert."))
-	a := e.create(t, h, "  ", func(in *Input) { in.Filters = &index.Filters{Sources: []string{"wire"}} })
+	a := e.create(t, h, "  ", func(in *Input) { in.Filters = &engine.Filters{Sources: []string{"wire"}} })
 	if a.Query != "" {
 		t.Fatalf("query %q, want empty", a.Query)
 	}
@@ -52,7 +52,7 @@ func TestFilterOnlyAlert(t *testing.T) {
 	if _, err := e.svc.Create(context.Background(), none); news.ErrorCode(err) != news.ECodeInvalid || !strings.Contains(news.ErrorMessage(err), "query or a filter") {
 		t.Fatalf("no query, no filter: %v", err)
 	}
-	if _, err := e.svc.Update(context.Background(), a.ID, &Input{Filters: &index.Filters{}}); news.ErrorCode(err) != news.ECodeInvalid {
+	if _, err := e.svc.Update(context.Background(), a.ID, &Input{Filters: &engine.Filters{}}); news.ErrorCode(err) != news.ECodeInvalid {
 		t.Fatalf("edit removing the last filter: %v", err)
 	}
 	if v, _ := e.svc.Get(a.ID); len(v.Filters.Sources) != 1 {

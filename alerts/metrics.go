@@ -1,11 +1,11 @@
 package alerts
 
 import (
+	"context"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	bolt "go.etcd.io/bbolt"
 )
 
 // Delivery outcomes counted by watchword_alert_deliveries_total.
@@ -24,7 +24,7 @@ type Metrics struct {
 	deliveries *prometheus.CounterVec
 	attempt    prometheus.Histogram
 
-	db atomic.Pointer[bolt.DB] // the outbox, set by New; nil: gauges not reported
+	outbox atomic.Pointer[outboxRef] // set by New; nil: gauges not reported
 }
 
 // NewMetrics registers the alert metrics in reg. The outbox gauges are
@@ -63,9 +63,11 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	return m, nil
 }
 
-func (m *Metrics) attach(db *bolt.DB) {
+type outboxRef struct{ o Outbox }
+
+func (m *Metrics) attach(o Outbox) {
 	if m != nil {
-		m.db.Store(db)
+		m.outbox.Store(&outboxRef{o})
 	}
 }
 
@@ -105,9 +107,7 @@ var (
 		"Age of the oldest delivery waiting in the outbox, from its creation; 0 when empty.", nil, nil)
 )
 
-// outboxCollector reads the outbox gauges on scrape, in one read
-// transaction: it walks the due queue's keys (pending and retrying
-// deliveries only) and decodes the one delivery created first.
+// outboxCollector reads the outbox gauges on scrape (Outbox.Depth).
 type outboxCollector struct{ m *Metrics }
 
 func (c outboxCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -116,41 +116,21 @@ func (c outboxCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c outboxCollector) Collect(ch chan<- prometheus.Metric) {
-	db := c.m.db.Load()
-	if db == nil {
+	ref := c.m.outbox.Load()
+	if ref == nil {
 		return
 	}
-	depth, age, err := outboxStats(db, time.Now())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	depth, oldest, err := ref.o.Depth(ctx)
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(descDepth, err)
 		return
 	}
+	var age time.Duration
+	if !oldest.IsZero() {
+		age = max(time.Since(oldest), 0)
+	}
 	ch <- prometheus.MustNewConstMetric(descDepth, prometheus.GaugeValue, float64(depth))
 	ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, age.Seconds())
-}
-
-// outboxStats counts the queued deliveries and returns the age of the
-// oldest one. Delivery ids sort in creation order, so the oldest is the
-// smallest id in the queue.
-func outboxStats(db *bolt.DB, now time.Time) (depth int, age time.Duration, err error) {
-	err = db.View(func(tx *bolt.Tx) error {
-		var oldest []byte
-		c := tx.Bucket(bucketQueue).Cursor()
-		for k, _ := c.First(); k != nil; k, _ = c.Next() {
-			depth++
-			if id := k[8:]; oldest == nil || string(id) < string(oldest) {
-				oldest = id
-			}
-		}
-		if oldest == nil {
-			return nil
-		}
-		d, err := getDelivery(tx, string(oldest))
-		if err != nil {
-			return nil // deleted meanwhile: leave the age at 0
-		}
-		age = max(now.Sub(d.CreatedAt), 0)
-		return nil
-	})
-	return depth, age, err
 }

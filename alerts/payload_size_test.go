@@ -62,7 +62,7 @@ func TestMeasurePayloadSize(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			body, err := e.svc.sender.payload(d, a)
+			body, err := e.svc.payload(context.Background(), d, a)
 			if err != nil || body == nil {
 				t.Fatal(err)
 			}
@@ -132,7 +132,7 @@ func newEnvWithExtractor(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := New(Config{Engine: eng, Logger: quiet, MinInterval: time.Second,
+	svc, err := New(Config{Store: testStore(t, eng), Engine: eng, Logger: quiet, MinInterval: time.Second,
 		RetrySchedule: []time.Duration{0, 100 * time.Millisecond, 200 * time.Millisecond},
 		Allow:         []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Timeout: 2 * time.Second, Version: "test"})
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/testutil"
-	bolt "go.etcd.io/bbolt"
 )
 
 const day = 24 * time.Hour
@@ -235,11 +234,8 @@ func TestPrunerRunsInBackgroundAndStops(t *testing.T) {
 
 func (s *Service) outboxLen(t *testing.T) int {
 	t.Helper()
-	var n int
-	if err := s.db.View(func(tx *bolt.Tx) error {
-		n = tx.Bucket(bucketOutbox).Stats().KeyN
-		return nil
-	}); err != nil {
+	n, err := OutboxLen(s.store)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return n

@@ -10,7 +10,6 @@ import (
 	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/internal/schedule"
 	"github.com/watchword/watchword/internal/testutil"
-	bolt "go.etcd.io/bbolt"
 )
 
 // A retrying delivery waits for its next attempt; RetryNow makes that
@@ -122,10 +121,9 @@ func TestRetryNowHeld(t *testing.T) {
 	// Make it a delivery waiting for its second attempt, as a failed
 	// first attempt before the backup would have left it.
 	later := time.Now().Add(time.Hour).UTC()
-	if err := e.svc.db.Update(func(tx *bolt.Tx) error {
-		prev := *d
+	if _, err := e.svc.store.Modify(context.Background(), d.ID, func(d *Delivery) error {
 		d.Status, d.Attempts, d.NextAttemptAt = StatusRetrying, 1, &later
-		return saveDelivery(tx, d, &prev)
+		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}

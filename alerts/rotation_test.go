@@ -3,6 +3,7 @@ package alerts
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,7 +13,6 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/internal/testutil"
-	bolt "go.etcd.io/bbolt"
 )
 
 // received is one request a recorder got, as it came over the wire.
@@ -63,14 +63,15 @@ func deliverOne(t *testing.T, e *env, r *recorder, alertID, articleID string) re
 	return m
 }
 
-// storedAlert reads an alert's raw definition from bbolt.
+// storedAlert reads an alert's definition as the store holds it.
 func storedAlert(t *testing.T, e *env, id string) []byte {
 	t.Helper()
-	var raw []byte
-	if err := e.svc.db.View(func(tx *bolt.Tx) error {
-		raw = bytes.Clone(tx.Bucket(bucketAlerts).Get([]byte(id)))
-		return nil
-	}); err != nil {
+	a, err := e.svc.store.Get(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(a)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return raw

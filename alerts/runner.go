@@ -6,12 +6,8 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/watchword/watchword/index"
-	"github.com/watchword/watchword/index/query"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/news"
-	"github.com/watchword/watchword/internal/store"
-	bolt "go.etcd.io/bbolt"
 )
 
 // RunResult reports one evaluation round.
@@ -30,7 +26,7 @@ type RunResult struct {
 // job is one alert in an evaluation: its snapshot and its matches.
 type job struct {
 	a       *Alert
-	node    query.Node
+	node    engine.QueryNode
 	matches []string // article ids, in date order
 	err     error
 }
@@ -53,10 +49,7 @@ func (s *Service) evaluate(ctx context.Context, jobs []*job, upTo uint64) (int, 
 		workers = runtime.GOMAXPROCS(0)
 	}
 	read := 0
-	err := s.eng.Store().Changes(minW, upTo, s.cfg.Window, func(batch []store.Change) error {
-		if err := ctx.Err(); err != nil {
-			return context.Cause(ctx) // between windows: nothing is written by an evaluation
-		}
+	err := s.eng.Changes(ctx, minW, upTo, s.cfg.Window, func(batch []engine.Change) error {
 		puts := make([]*news.Article, 0, len(batch))
 		for _, c := range batch {
 			if !c.Deleted && c.Article != nil {
@@ -68,14 +61,11 @@ func (s *Service) evaluate(ctx context.Context, jobs []*job, upTo uint64) (int, 
 			return nil
 		}
 		lo, hi := batch[0].Seq-1, batch[len(batch)-1].Seq
-		mem, err := index.OpenMemory(s.log)
+		mem, err := engine.NewMatcher(s.log, puts, hi)
 		if err != nil {
 			return err
 		}
 		defer mem.Close()
-		if err := mem.Apply(puts, nil, hi); err != nil {
-			return err
-		}
 		engine.ForEach(len(jobs), workers, func(i int) {
 			j := jobs[i]
 			if j.err != nil || j.a.Watermark >= hi {
@@ -87,7 +77,7 @@ func (s *Service) evaluate(ctx context.Context, jobs []*job, upTo uint64) (int, 
 			}
 			// The small index holds only (lo, hi]: no range is needed
 			// unless the watermark falls inside it.
-			ids, err := searchAll(ctx, mem, j, after, 0)
+			ids, err := mem.Match(ctx, j.node, j.a.Filters, after, 0)
 			if err != nil {
 				j.err = err
 				return
@@ -97,34 +87,6 @@ func (s *Service) evaluate(ctx context.Context, jobs []*job, upTo uint64) (int, 
 		return nil
 	})
 	return read, err
-}
-
-// searchAll returns every hit of the alert in the small index, which
-// holds at most cfg.Window (<= maxWindow) articles: one unordered request
-// takes them all, with no per-hit sort-key work.
-// Bleve allocates a hit pool of the requested size (and, without scores,
-// stops counting once it is full), so the requests grow: most alerts
-// have fewer than 32 new hits, a few have hundreds.
-func searchAll(ctx context.Context, ix *index.Index, j *job, after, upTo uint64) ([]string, error) {
-	var res *index.Result
-	for _, size := range [...]int{32, 256, maxWindow} {
-		var err error
-		res, err = ix.Search(ctx, index.Request{
-			Query: j.node, Filters: j.a.Filters, SeqAfter: after, SeqUpTo: upTo,
-			Sort: index.SortUnordered, Size: size,
-		})
-		if err != nil {
-			return nil, err
-		}
-		if len(res.Hits) < size {
-			break
-		}
-	}
-	ids := make([]string, len(res.Hits))
-	for i, h := range res.Hits {
-		ids[i] = h.ID
-	}
-	return ids, nil
 }
 
 // prepare builds the jobs for alerts, parsing (or reusing) their queries
@@ -163,65 +125,21 @@ func (s *Service) RunAlerts(ctx context.Context, alerts []*Alert) (*RunResult, e
 	res := &RunResult{Alerts: len(alerts), Articles: read, UpTo: upTo}
 	res.EvalMS = float64(time.Since(start).Microseconds()) / 1000
 	now := time.Now().UTC()
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		ob, qb := tx.Bucket(bucketOutbox), tx.Bucket(bucketQueue)
-		ob.FillPercent, qb.FillPercent = appendFillPercent, appendFillPercent
-		sent := newSentSet(tx)
-		for _, j := range jobs {
-			if j.err != nil {
-				s.log.Error("alerts: alert run failed", "alert", j.a.ID, "err", j.err)
-				continue
-			}
-			st, err := getState(tx, j.a.Num)
-			if err != nil {
-				return err
-			}
-			if st == nil || st.Version != j.a.Version || st.Watermark != j.a.Watermark {
-				continue // deleted, edited or run meanwhile
-			}
-			a := j.a
-			ids, err := sent.filter(a.Num, j.matches, true)
-			if err != nil {
-				return err
-			}
-			for start := 0; start < len(ids); start += a.MaxMatchesPerDelivery {
-				chunk := ids[start:min(start+a.MaxMatchesPerDelivery, len(ids))]
-				id, err := newDeliveryID(tx)
-				if err != nil {
-					return err
-				}
-				d := &Delivery{
-					ID: id, AlertID: a.ID, Type: EventMatched,
-					Alert:  AlertRef{ID: a.ID, Name: a.Name, Query: a.Query},
-					Status: StatusPending, NextAttemptAt: &now,
-					ArticleIDs: chunk, TotalNew: len(ids), CreatedAt: now,
-					prev: st.Head,
-				}
-				buf, err := encodeDelivery(d)
-				if err != nil {
-					return err
-				}
-				if err := ob.Put([]byte(d.ID), buf); err != nil {
-					return err
-				}
-				if err := qb.Put(queueKey(now, d.ID), nil); err != nil {
-					return err
-				}
-				st.Head = d.ID
-				res.Deliveries++
-			}
-			res.Matches += len(ids)
-			if len(ids) > 0 {
-				st.LastDeliveryStatus = StatusPending
-			}
-			st.Watermark = max(st.Watermark, upTo)
-			st.LastRunAt = &now
-			if err := putState(tx, a.Num, st); err != nil {
-				return err
-			}
+	batch := make([]RunCommit, 0, len(jobs))
+	for _, j := range jobs {
+		if j.err != nil {
+			s.log.Error("alerts: alert run failed", "alert", j.a.ID, "err", j.err)
+			continue
 		}
-		return sent.flush()
-	})
+		batch = append(batch, RunCommit{Alert: j.a, Matches: j.matches})
+	}
+	// ctx has not ended (checked above): the commit runs to its end, so
+	// that a round is written as a whole or not at all.
+	outs, err := s.store.CommitRun(context.WithoutCancel(ctx), now, upTo, batch)
+	for _, o := range outs {
+		res.Matches += o.Matches
+		res.Deliveries += o.Deliveries
+	}
 	for _, j := range jobs {
 		s.cfg.Metrics.run(err == nil && j.err == nil)
 	}
@@ -298,19 +216,15 @@ func (s *Service) Preview(ctx context.Context, id string) (*Preview, error) {
 	if jobs[0].err != nil {
 		return nil, jobs[0].err
 	}
-	var ids []string
-	if err := s.db.View(func(tx *bolt.Tx) error {
-		var err error
-		ids, err = newSentSet(tx).filter(a.Num, jobs[0].matches, false)
-		return err
-	}); err != nil {
+	ids, err := s.store.Unsent(ctx, a, jobs[0].matches)
+	if err != nil {
 		return nil, fmt.Errorf("alerts: preview: %w", err)
 	}
 	p := &Preview{TotalNew: len(ids), UpTo: upTo}
 	if len(ids) > MaxPreview {
 		ids = ids[:MaxPreview]
 	}
-	p.Matches, err = s.matches(a.Query, ids, true)
+	p.Matches, err = s.matches(ctx, a.Query, ids, true)
 	if err != nil {
 		return nil, err
 	}

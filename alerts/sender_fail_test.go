@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/watchword/watchword/internal/testutil"
-	bolt "go.etcd.io/bbolt"
 )
 
 // countingHandler counts the log records at warning level and above.
@@ -49,27 +48,50 @@ func newFailEnv(t *testing.T) (*env, *failProbe) {
 	e := newEnvWith(t, func(c *Config) { c.Logger = slog.New(countingHandler{&f.logs}) }, func(s *Service) {
 		p := s.sender
 		p.holdBase = testHoldBase
-		build, commit := p.build, p.commit
-		p.build = func(d *Delivery, a *Alert) ([]byte, error) {
+		build := p.build
+		p.build = func(ctx context.Context, d *Delivery, a *Alert) ([]byte, error) {
 			f.mu.Lock()
 			f.builds++
 			f.mu.Unlock()
 			if f.buildFails.Load() {
 				return nil, errors.New("injected build failure")
 			}
-			return build(d, a)
+			return build(ctx, d, a)
 		}
-		p.commit = func(fn func(*bolt.Tx) error) error {
-			if f.commitFails.Load() {
-				f.mu.Lock()
-				f.commits = append(f.commits, time.Now())
-				f.mu.Unlock()
-				return errors.New("injected write failure")
-			}
-			return commit(fn)
-		}
+		p.out = failingOutbox{Outbox: p.out, f: f}
 	})
 	return e, f
+}
+
+// failingOutbox fails the writes of attempts' outcomes while the probe
+// says so.
+type failingOutbox struct {
+	Outbox
+	f *failProbe
+}
+
+func (o failingOutbox) fail() error {
+	if !o.f.commitFails.Load() {
+		return nil
+	}
+	o.f.mu.Lock()
+	o.f.commits = append(o.f.commits, time.Now())
+	o.f.mu.Unlock()
+	return errors.New("injected write failure")
+}
+
+func (o failingOutbox) Complete(ctx context.Context, id string, r Result) error {
+	if err := o.fail(); err != nil {
+		return err
+	}
+	return o.Outbox.Complete(ctx, id, r)
+}
+
+func (o failingOutbox) RetryAt(ctx context.Context, id string, when time.Time, r Result) error {
+	if err := o.fail(); err != nil {
+		return err
+	}
+	return o.Outbox.RetryAt(ctx, id, when, r)
 }
 
 // backedOff checks that the first n failed writes were spread over at

@@ -1,27 +1,17 @@
 package alerts
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/netip"
-	"sort"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
-	bolt "go.etcd.io/bbolt"
 
-	"github.com/watchword/watchword/index"
-	"github.com/watchword/watchword/index/query"
 	"github.com/watchword/watchword/internal/engine"
-	"github.com/watchword/watchword/internal/logctx"
 	"github.com/watchword/watchword/internal/netguard"
-	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/internal/schedule"
 )
 
@@ -39,12 +29,15 @@ const (
 	DefaultWindow  = 1000
 	// maxWindow is the most new articles in one in-memory index: the
 	// index answers up to ten API pages (1,000 hits) in one request.
-	maxWindow = 10 * index.MaxSize
+	maxWindow = engine.MaxMatchWindow
 )
 
 // Config configures the alert service. Zero values take the defaults.
 type Config struct {
-	Engine        *engine.Engine
+	Engine *engine.Engine
+	// Store keeps the definitions, the run state and the outbox
+	// (required; alerts/boltstore keeps them in the engine's bbolt file).
+	Store         Store
 	Logger        *slog.Logger
 	MinInterval   time.Duration   // shortest schedule interval (default 1m)
 	RetrySchedule []time.Duration // wait before each attempt (default: Standard Webhooks)
@@ -83,7 +76,7 @@ type Config struct {
 type Service struct {
 	cfg   Config
 	eng   *engine.Engine
-	db    *bolt.DB
+	store Store
 	log   *slog.Logger
 	guard *netguard.Guard
 	rules Rules
@@ -108,13 +101,16 @@ type Service struct {
 
 type cachedQuery struct {
 	version uint64
-	node    query.Node
+	node    engine.QueryNode
 }
 
-// New opens the alert buckets in the engine's store.
+// New makes the alert service on cfg.Store.
 func New(cfg Config) (*Service, error) {
 	if cfg.Engine == nil {
 		return nil, errors.New("alerts: engine is required")
+	}
+	if cfg.Store == nil {
+		return nil, errors.New("alerts: store is required")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -147,14 +143,11 @@ func New(cfg Config) (*Service, error) {
 		cfg.PruneEvery = DefaultPruneEvery
 	}
 	s := &Service{
-		cfg: cfg, eng: cfg.Engine, db: cfg.Engine.Store().DB(), log: cfg.Logger,
+		cfg: cfg, eng: cfg.Engine, store: cfg.Store, log: cfg.Logger,
 		guard: &netguard.Guard{Allow: cfg.Allow}, cache: map[string]cachedQuery{},
 	}
 	s.rules = Rules{MinInterval: cfg.MinInterval, Guard: s.guard}
-	if err := ensureBuckets(s.db, s.log); err != nil {
-		return nil, err
-	}
-	cfg.Metrics.attach(s.db)
+	cfg.Metrics.attach(s.store)
 	s.sender = newSender(s)
 	s.batch = newBatcher(s)
 	s.secrets = newSecretSweeper(s)
@@ -263,496 +256,21 @@ func (s *Service) unschedule(id string) {
 	s.entries.Remove(s.cron, id)
 }
 
-// Input is the writable part of an alert, for create (all fields) and
-// PATCH (only the fields present). Unknown fields are rejected.
-type Input struct {
-	Name                  *string        `json:"name"`
-	Query                 *string        `json:"query"`
-	Filters               *index.Filters `json:"filters"`
-	Schedule              *string        `json:"schedule"`
-	Timezone              *string        `json:"timezone"`
-	WebhookURL            *string        `json:"webhook_url"`
-	Enabled               *bool          `json:"enabled"`
-	MaxMatchesPerDelivery *int           `json:"max_matches_per_delivery"`
-	Fields                *[]string      `json:"fields"`
-}
-
-// DecodeInput decodes a JSON body strictly: unknown fields (including
-// unknown filter fields and the read-only ones) are a 400.
-func DecodeInput(body []byte) (*Input, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	var in Input
-	if err := dec.Decode(&in); err != nil {
-		return nil, news.Errorf(news.ECodeBadRequest, "alert JSON: %v", err)
-	}
-	if dec.More() {
-		return nil, news.Errorf(news.ECodeBadRequest, "alert JSON: trailing data after the object")
-	}
-	return &in, nil
-}
-
-func (in *Input) apply(a *Alert) {
-	if in.Name != nil {
-		a.Name = *in.Name
-	}
-	if in.Query != nil {
-		a.Query = *in.Query
-	}
-	if in.Filters != nil {
-		a.Filters = *in.Filters
-	}
-	if in.Schedule != nil {
-		a.Schedule = *in.Schedule
-	}
-	if in.Timezone != nil {
-		a.Timezone = *in.Timezone
-	}
-	if in.WebhookURL != nil {
-		a.WebhookURL = *in.WebhookURL
-	}
-	if in.Enabled != nil {
-		a.Enabled = *in.Enabled
-	}
-	if in.MaxMatchesPerDelivery != nil {
-		a.MaxMatchesPerDelivery = *in.MaxMatchesPerDelivery
-	}
-	if in.Fields != nil {
-		a.Fields = *in.Fields // nil (from Go; JSON null leaves it) means every field
-	}
-}
-
-// Create validates and saves a new alert. Its watermark is the current
-// indexed sequence: articles already there are not sent. The answer
-// carries the secret, the only time besides rotation.
-//
-// It logs through the logger ctx carries (see internal/logctx), if any.
-func (s *Service) Create(ctx context.Context, in *Input) (View, error) {
-	if err := ctx.Err(); err != nil {
-		return View{}, fmt.Errorf("alerts: create: %w", context.Cause(ctx))
-	}
-	a := &Alert{Enabled: true}
-	in.apply(a)
-	if err := a.Validate(s.rules); err != nil {
-		return View{}, err
-	}
-	secret, err := NewSecret()
-	if err != nil {
-		return View{}, err
-	}
-	a.ID = newID("al_")
-	a.Secret = secret
-	a.CreatedAt = time.Now().UTC()
-	a.Version = 1
-	a.Watermark = s.eng.IndexedSeq()
-	if err := s.db.Update(func(tx *bolt.Tx) error { return putAlert(tx, a) }); err != nil {
-		return View{}, fmt.Errorf("alerts: create: %w", err)
-	}
-	s.reschedule(a)
-	logctx.From(ctx, s.log).Info("alerts: created", "alert", a.ID, "schedule", a.Schedule, "webhook", netguard.RedactURL(a.WebhookURL))
-	v := s.view(a)
-	v.Secret = a.Secret
-	return v, nil
-}
-
-// CreateMany validates and saves many alerts in one transaction (bulk
-// import, benchmarks). Secrets are not returned.
-func (s *Service) CreateMany(ins []*Input) ([]string, error) {
-	now := time.Now().UTC()
-	w := s.eng.IndexedSeq()
-	as := make([]*Alert, 0, len(ins))
-	for _, in := range ins {
-		a := &Alert{Enabled: true}
-		in.apply(a)
-		if err := a.Validate(s.rules); err != nil {
-			return nil, err
-		}
-		secret, err := NewSecret()
-		if err != nil {
-			return nil, err
-		}
-		a.ID, a.Secret, a.CreatedAt, a.Version, a.Watermark = newID("al_"), secret, now, 1, w
-		as = append(as, a)
-	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		for _, a := range as {
-			if err := putAlert(tx, a); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("alerts: create: %w", err)
-	}
-	ids := make([]string, len(as))
-	for i, a := range as {
-		s.reschedule(a)
-		ids[i] = a.ID
-	}
-	return ids, nil
-}
-
-// Alerts returns the alerts with the given ids (missing ones are skipped).
-func (s *Service) Alerts(ids []string) ([]*Alert, error) {
-	var out []*Alert
-	err := s.db.View(func(tx *bolt.Tx) error {
-		for _, id := range ids {
-			a, err := getAlert(tx, id)
-			if news.ErrorCode(err) == news.ECodeNotFound {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			out = append(out, a)
-		}
-		return nil
-	})
-	return out, err
-}
-
-func (s *Service) view(a *Alert) View {
-	v := a.View(s.cfg.Clock())
-	v.NextRunAt = nil
-	if a.Enabled {
-		if sched, err := schedule.Parse(a.Schedule, a.Timezone, 0, time.Now()); err == nil {
-			t := sched.Next(time.Now()).UTC()
-			v.NextRunAt = &t
-		}
-	}
-	return v
-}
-
-// FilterWarnings returns one warning for each filter value of f that no
-// indexed article has: an alert filtered on it is valid (the value may
-// come), but a misspelt value would otherwise stay silent for ever.
-func (s *Service) FilterWarnings(ctx context.Context, f index.Filters) ([]string, error) {
-	vs, err := s.eng.UnmatchedFilters(ctx, f)
-	if err != nil {
-		return nil, fmt.Errorf("alerts: filter warnings: %w", err)
-	}
-	var out []string
-	for _, v := range vs {
-		out = append(out, fmt.Sprintf("%s %q matches no article yet", v.Facet, v.Value))
-	}
-	return out, nil
-}
-
-// Get returns one alert.
-func (s *Service) Get(id string) (View, error) {
-	a, err := s.load(id)
-	if err != nil {
-		return View{}, err
-	}
-	return s.view(a), nil
-}
-
-func (s *Service) load(id string) (*Alert, error) {
-	var a *Alert
-	err := s.db.View(func(tx *bolt.Tx) error {
-		var err error
-		a, err = getAlert(tx, id)
-		return err
-	})
-	return a, err
-}
-
-// List returns every alert, by creation time.
-func (s *Service) List() ([]*Alert, error) {
-	var out []*Alert
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketAlerts).ForEach(func(k, v []byte) error {
-			a, err := decodeAlert(tx, string(k), v)
-			if err != nil {
-				return err
-			}
-			out = append(out, a)
-			return nil
-		})
-	})
-	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
-	return out, err
-}
-
-// Views returns every alert in API form.
-func (s *Service) Views() ([]View, error) {
-	all, err := s.List()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]View, len(all))
-	for i, a := range all {
-		out[i] = s.view(a)
-	}
-	return out, nil
-}
-
-// Update applies a PATCH. The watermark is kept.
-func (s *Service) Update(ctx context.Context, id string, in *Input) (View, error) {
-	if err := ctx.Err(); err != nil {
-		return View{}, fmt.Errorf("alerts: update %s: %w", id, context.Cause(ctx))
-	}
-	var a *Alert
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		var err error
-		if a, err = getAlert(tx, id); err != nil {
-			return err
-		}
-		in.apply(a)
-		if err := a.Validate(s.rules); err != nil {
-			return err
-		}
-		a.Version++
-		return putAlert(tx, a)
-	})
-	if err != nil {
-		return View{}, err
-	}
-	s.reschedule(a)
-	logctx.From(ctx, s.log).Info("alerts: updated", "alert", a.ID, "version", a.Version)
-	return s.view(a), nil
-}
-
-// Delete removes an alert with its state and its deliveries.
-func (s *Service) Delete(ctx context.Context, id string) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("alerts: delete %s: %w", id, context.Cause(ctx))
-	}
-	s.unschedule(id)
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		a, err := getAlert(tx, id)
-		if err != nil {
-			return err
-		}
-		return deleteAlert(tx, a)
-	})
-	if err != nil {
-		return err
-	}
-	s.cacheMu.Lock()
-	delete(s.cache, id)
-	s.cacheMu.Unlock()
-	logctx.From(ctx, s.log).Info("alerts: deleted", "alert", id)
-	return nil
-}
-
-// RotateSecret replaces the signing secret and returns the alert with the
-// new one. The replaced secret keeps signing beside it for grace (at
-// most MaxRotationGrace), so that receivers can switch over; secrets
-// replaced earlier keep their own expiry. A grace of 0 is an abrupt
-// rotation: from now on only the new secret signs, earlier ones included
-// (the case of a leaked secret). At most MaxPreviousSecrets replaced
-// secrets may be in their grace at once; one more is a 409.
-func (s *Service) RotateSecret(id string, grace time.Duration) (View, error) {
-	if grace < 0 || grace > MaxRotationGrace {
-		return View{}, news.Errorf(news.ECodeInvalid, "grace must be between 0s and %s", fmtHours(MaxRotationGrace))
-	}
-	secret, err := NewSecret()
-	if err != nil {
-		return View{}, err
-	}
-	now := s.cfg.Clock()
-	var a *Alert
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		if a, err = getAlert(tx, id); err != nil {
-			return err
-		}
-		a.dropExpiredSecrets(now)
-		switch {
-		case grace == 0:
-			a.PreviousSecrets = nil
-		case len(a.PreviousSecrets) >= MaxPreviousSecrets:
-			return news.Errorf(news.ECodeConflict, "alert %q already has %d replaced secrets in their grace period (the first expires at %s); wait, or rotate with grace 0s to end them all",
-				id, len(a.PreviousSecrets), earliestExpiry(a.PreviousSecrets).Format(time.RFC3339))
-		default:
-			a.PreviousSecrets = append([]RetiredSecret{{Secret: a.Secret, ExpiresAt: now.Add(grace).UTC()}}, a.PreviousSecrets...)
-		}
-		a.Secret = secret
-		return putAlert(tx, a)
-	})
-	if err != nil {
-		return View{}, err
-	}
-	s.secrets.wake()
-	s.log.Info("alerts: secret rotated", "alert", a.ID, "grace", grace, "signing_secrets", 1+len(a.PreviousSecrets))
-	v := s.view(a)
-	v.Secret = secret
-	return v, nil
-}
-
-func fmtHours(d time.Duration) string { return fmt.Sprintf("%dh", int(d.Hours())) }
-
-func earliestExpiry(ps []RetiredSecret) time.Time {
-	var t time.Time
-	for _, p := range ps {
-		if t.IsZero() || p.ExpiresAt.Before(t) {
-			t = p.ExpiresAt
-		}
-	}
-	return t
-}
-
-// RotateInput is the optional body of a rotation.
-type RotateInput struct {
-	// Grace is how long the replaced secret keeps signing, as a Go
-	// duration ("24h", "90m", "0s"); default DefaultRotationGrace.
-	Grace *string `json:"grace"`
-}
-
-// DecodeRotation reads the grace of a rotation from its optional JSON
-// body: empty means the default. Unknown fields, a malformed duration
-// and one out of bounds are a 400.
-func DecodeRotation(body []byte) (time.Duration, error) {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return DefaultRotationGrace, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	var in RotateInput
-	if err := dec.Decode(&in); err != nil {
-		return 0, news.Errorf(news.ECodeBadRequest, "rotation JSON: %v", err)
-	}
-	if dec.More() {
-		return 0, news.Errorf(news.ECodeBadRequest, "rotation JSON: trailing data after the object")
-	}
-	if in.Grace == nil {
-		return DefaultRotationGrace, nil
-	}
-	g, err := time.ParseDuration(strings.TrimSpace(*in.Grace))
-	if err != nil {
-		return 0, news.Errorf(news.ECodeInvalid, "grace %q is not a duration such as 24h, 90m or 0s", clipName(*in.Grace))
-	}
-	if g < 0 || g > MaxRotationGrace {
-		return 0, news.Errorf(news.ECodeInvalid, "grace must be between 0s and %s", fmtHours(MaxRotationGrace))
-	}
-	return g, nil
-}
-
-// signingSecrets returns the secrets that sign a message to a now: the
-// current one and the replaced ones still in their grace. An expired one
-// it meets is erased from the store at once (the sweeper would erase it
-// at its expiry too; this covers a clock that moved past it).
-func (s *Service) signingSecrets(a *Alert) []string {
-	secrets, expired := a.signingSecrets(s.cfg.Clock())
-	if expired {
-		if err := s.expireSecrets(); err != nil {
-			s.log.Error("alerts: erase expired secrets", "err", err)
-		}
-	}
-	return secrets
-}
-
-// Deliveries lists an alert's deliveries, newest first.
-func (s *Service) Deliveries(alertID string, limit int) ([]*Delivery, error) {
-	if limit <= 0 {
-		limit = 100
-	}
-	var out []*Delivery
-	err := s.db.View(func(tx *bolt.Tx) error {
-		a, err := getAlert(tx, alertID)
-		if err != nil {
-			return err
-		}
-		return alertDeliveries(tx, a, limit, func(d *Delivery) { out = append(out, d) })
-	})
-	if out == nil {
-		out = []*Delivery{}
-	}
-	return out, err
-}
-
-// Redeliver puts a finished (succeeded or failed) delivery back into the
-// outbox for a fresh series of attempts, with the same webhook-id. A
-// delivery still in the outbox is a conflict: a pending one is due now,
-// a retrying one can be attempted at once with RetryNow.
-func (s *Service) Redeliver(id string) (*Delivery, error) {
-	var d *Delivery
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		var err error
-		if d, err = getDelivery(tx, id); err != nil {
-			return err
-		}
-		switch d.Status {
-		case StatusPending:
-			return news.Errorf(news.ECodeConflict, "delivery %q is pending: it is sent as soon as a sender is free", id)
-		case StatusRetrying:
-			return news.Errorf(news.ECodeConflict, "delivery %q is still retrying (next attempt at %s); POST /api/deliveries/%s/retry attempts it now", id, fmtTime(d.NextAttemptAt), id)
-		}
-		now := time.Now().UTC()
-		prev := *d
-		d.Status, d.Attempts, d.NextAttemptAt, d.done = StatusPending, 0, &now, time.Time{}
-		return saveDelivery(tx, d, &prev)
-	})
-	if err != nil {
-		return nil, err
-	}
-	s.sender.wake()
-	return d, nil
-}
-
-// RetryNow moves the next attempt of a retrying delivery to now: the
-// attempt counts as one of its series (Attempts and the retry schedule
-// go on from where they were), with the same webhook-id. Anything else is
-// a conflict: a pending delivery is already due, an attempt in progress
-// is being made, and a succeeded or failed one is sent again with
-// Redeliver. While the senders are held (a restored store) it is a
-// conflict too.
-func (s *Service) RetryNow(id string) (*Delivery, error) {
-	// Held senders (a restored store) would not make the attempt now.
-	if err := s.cfg.Hold.Refuse("webhook sending"); err != nil {
-		return nil, err
-	}
-	var d *Delivery
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		var err error
-		if d, err = getDelivery(tx, id); err != nil {
-			return err
-		}
-		switch {
-		case d.Status == StatusPending:
-			return news.Errorf(news.ECodeConflict, "delivery %q is pending: it is sent as soon as a sender is free", id)
-		case d.Status != StatusRetrying:
-			return news.Errorf(news.ECodeConflict, "delivery %q has %s; POST /api/deliveries/%s/redeliver sends it again", id, d.Status, id)
-		case s.sender.attempting(id):
-			return news.Errorf(news.ECodeConflict, "delivery %q is being attempted right now", id)
-		}
-		now := time.Now().UTC()
-		prev := *d
-		d.NextAttemptAt = &now
-		return saveDelivery(tx, d, &prev)
-	})
-	if err != nil {
-		return nil, err
-	}
-	s.log.Info("alerts: delivery retried now", "delivery", d.ID, "alert", d.AlertID, "attempts", d.Attempts)
-	s.sender.wake()
-	return d, nil
-}
-
-// fmtTime formats an optional time for a message.
-func fmtTime(t *time.Time) string {
-	if t == nil {
-		return "unknown"
-	}
-	return t.UTC().Format(time.RFC3339)
-}
-
 // parsed returns the alert's parsed query for a run at now, cached per
 // alert version. A query with a relative date (date:>now-1d) is parsed
 // again at every run, so that now is the run's time, not the first run's.
-func (s *Service) parsed(a *Alert, now time.Time) (query.Node, error) {
+func (s *Service) parsed(a *Alert, now time.Time) (engine.QueryNode, error) {
 	s.cacheMu.Lock()
 	c, ok := s.cache[a.ID]
 	s.cacheMu.Unlock()
 	if ok && c.version == a.Version {
 		return c.node, nil
 	}
-	n, err := query.ParseWith(a.Query, query.Options{Now: now})
+	n, err := engine.ParseQuery(a.Query, now)
 	if err != nil {
 		return nil, err
 	}
-	if query.IsRelative(n) {
+	if engine.IsRelative(n) {
 		return n, nil
 	}
 	s.cacheMu.Lock()

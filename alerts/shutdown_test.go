@@ -27,7 +27,7 @@ func TestStopCancelsAHangingPost(t *testing.T) {
 	}
 	t.Cleanup(func() { eng.Close() })
 	cfg := Config{
-		Engine: eng, Logger: quiet, MinInterval: time.Second,
+		Store: testStore(t, eng), Engine: eng, Logger: quiet, MinInterval: time.Second,
 		RetrySchedule: []time.Duration{0, 100 * time.Millisecond},
 		Allow:         []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 		Timeout:       30 * time.Second, // far beyond Stop's ctx
@@ -158,7 +158,7 @@ func TestRunNowCancelledCommitsNothing(t *testing.T) {
 	if _, err := e.svc.RunNow(ctx, a.ID); !errors.Is(err, context.Canceled) {
 		t.Fatalf("RunNow with a done ctx: %v", err)
 	}
-	if _, err := e.svc.RunAlerts(ctx, []*Alert{{ID: a.ID}}); !errors.Is(err, context.Canceled) {
+	if _, err := e.svc.RunAlerts(ctx, []*Alert{{Info: Info{ID: a.ID}}}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("RunAlerts with a done ctx: %v", err)
 	}
 	if ds := e.deliveries(t, a.ID); len(ds) != 0 {

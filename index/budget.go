@@ -172,20 +172,9 @@ func (b *budget) read(field string, slots [][]string, pos int) error {
 	}
 	for _, slot := range slots {
 		for _, t := range slot {
-			key := [2]string{field, t}
-			n, ok := b.terms[key]
-			if !ok {
-				for i, r := range b.readers {
-					df, err := docFreq(b.ctx, r, field, t)
-					if err != nil {
-						return fmt.Errorf("index: document frequency of %q in shard %d: %w", t, i, err)
-					}
-					n += df
-				}
-				if b.terms == nil {
-					b.terms = map[[2]string]int64{}
-				}
-				b.terms[key] = n
+			n, err := b.docFreq(field, t)
+			if err != nil {
+				return err
 			}
 			if err := b.addPostings(n, pos); err != nil {
 				return err
@@ -193,6 +182,54 @@ func (b *budget) read(field string, slots [][]string, pos int) error {
 		}
 	}
 	return nil
+}
+
+// docFreq is the number of documents with term in field, all shards.
+func (b *budget) docFreq(field, term string) (int64, error) {
+	if err := b.open(); err != nil {
+		return 0, err
+	}
+	key := [2]string{field, term}
+	n, ok := b.terms[key]
+	if !ok {
+		for i, r := range b.readers {
+			df, err := docFreq(b.ctx, r, field, term)
+			if err != nil {
+				return 0, fmt.Errorf("index: document frequency of %q in shard %d: %w", term, i, err)
+			}
+			n += df
+		}
+		if b.terms == nil {
+			b.terms = map[[2]string]int64{}
+		}
+		b.terms[key] = n
+	}
+	return n, nil
+}
+
+// mayMatch reports whether every slot of a term or phrase has a term
+// that some document of field holds: if not, it matches nothing there.
+func (b *budget) mayMatch(field string, slots [][]string) (bool, error) {
+	for _, slot := range slots {
+		if len(slot) == 0 {
+			continue // a dropped stop word: any word
+		}
+		found := false
+		for _, t := range slot {
+			n, err := b.docFreq(field, t)
+			if err != nil {
+				return false, err
+			}
+			if n > 0 {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 func docFreq(ctx context.Context, r index.IndexReader, field, term string) (int64, error) {

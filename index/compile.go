@@ -2,12 +2,14 @@ package index
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
 	bq "github.com/blevesearch/bleve/v2/search/query"
 	"github.com/watchword/watchword/index/query"
+	"github.com/watchword/watchword/internal/lang"
 	"github.com/watchword/watchword/internal/news"
 )
 
@@ -51,6 +53,8 @@ func (ix *Index) compile(n query.Node, b *budget) (bq.Query, error) {
 		return bleve.NewMatchAllQuery(), nil
 	case *query.Term:
 		switch {
+		case n.Field == query.FieldLanguage:
+			return compileLanguage(n.Text, n.Prefix || n.Wildcard || n.Fuzzy > 0, n.Pos)
 		case n.Fuzzy > 0:
 			return ix.compileFuzzy(n, b)
 		case n.Wildcard:
@@ -58,6 +62,9 @@ func (ix *Index) compile(n query.Node, b *budget) (bq.Query, error) {
 		}
 		return ix.compileTerm(n.Field, n.Text, n.Prefix, 0, n.Pos, b)
 	case *query.Phrase:
+		if n.Field == query.FieldLanguage {
+			return compileLanguage(n.Text, n.Slop > 0, n.Pos)
+		}
 		return ix.compileTerm(n.Field, n.Text, false, n.Slop, n.Pos, b)
 	case *query.Boost:
 		inner, err := ix.compile(n.Child, b)
@@ -135,6 +142,19 @@ func (ix *Index) compile(n query.Node, b *budget) (bq.Query, error) {
 	default:
 		return nil, news.Errorf(news.ECodeQuerySyntax, "unsupported query node %T", n)
 	}
+}
+
+// compileLanguage matches the articles in one language: language:ru,
+// language:pt-BR (its language, pt). The articles' language subtags are
+// terms of the facet field.
+func compileLanguage(text string, pattern bool, pos int) (bq.Query, error) {
+	tag, ok := lang.Parse(text)
+	if pattern || !ok || tag == "" {
+		return nil, news.ErrorAt(news.ECodeQuerySyntax, pos, "language: takes a language tag such as en, ru or pt-BR, not %q", text)
+	}
+	q := bleve.NewTermQuery(prefixLanguage + lang.Base(tag))
+	q.SetField(fFacets)
+	return q, nil
 }
 
 func compileDate(from, to time.Time, pos int) (bq.Query, error) {
@@ -228,15 +248,70 @@ func (ix *Index) compileTerm(field, text string, prefix bool, slop, pos int, b *
 	if err := b.read(name, slots, pos); err != nil {
 		return nil, err
 	}
+	var q bq.Query
 	if slop > 0 && len(slots) > 1 {
 		for _, s := range slots {
 			if len(s) > 1 {
 				return nil, news.ErrorAt(news.ECodeQuerySyntax, pos, "this phrase has two words at one position, which ~N cannot take; drop the ~")
 			}
 		}
-		return newSloppyPhrase(slots, name, slop), nil
+		q = newSloppyPhrase(slots, name, slop)
+	} else {
+		q = phraseOrTerm(slots, name)
 	}
-	return phraseOrTerm(slots, name), nil
+	if field != query.FieldTitle && field != query.FieldBody {
+		return q, nil
+	}
+	return ix.inLanguages(q, field, text, slop, pos, b)
+}
+
+// inLanguages adds to q, the query of a word or phrase in the title or
+// the text, the same words analysed as each language with articles in its
+// own fields would analyse them, searched in those fields: any of them
+// matches (see langs.go). A language in which the words are only stop
+// words, or a phrase its analyser cannot take with ~N, or whose articles
+// have none of a word's forms, adds nothing.
+func (ix *Index) inLanguages(q bq.Query, field, text string, slop, pos int, b *budget) (bq.Query, error) {
+	langs := ix.languages()
+	if len(langs) == 0 {
+		return q, nil
+	}
+	prefix := fLangText + "."
+	if field == query.FieldTitle {
+		prefix = fLangTitle + "."
+	}
+	alts := []bq.Query{q}
+	for _, l := range langs {
+		slots := phraseSlots(ix.langAn[l], text)
+		if len(slots) == 0 || len(slots) > b.lim.MaxPhraseWords {
+			continue
+		}
+		name := prefix + l
+		// A language whose articles lack one of the words adds nothing,
+		// not even a searcher: an English query over an archive with a
+		// few articles in other languages stays a term query.
+		if ok, err := b.mayMatch(name, slots); err != nil || !ok {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err := b.read(name, slots, pos); err != nil {
+			return nil, err
+		}
+		if slop > 0 && len(slots) > 1 {
+			if slices.ContainsFunc(slots, func(s []string) bool { return len(s) > 1 }) {
+				continue
+			}
+			alts = append(alts, newSloppyPhrase(slots, name, slop))
+			continue
+		}
+		alts = append(alts, phraseOrTerm(slots, name))
+	}
+	if len(alts) == 1 {
+		return q, nil
+	}
+	return bleve.NewDisjunctionQuery(alts...), nil
 }
 
 // phraseOrTerm builds a term query for one word, else a phrase whose nil

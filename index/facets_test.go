@@ -47,12 +47,14 @@ var (
 		{{"Russia", "ru"}, {"Ukraine", "ua"}, {"Türkiye", "tr"}, {"Turkiye", "tr"}, {"United States", "us"}, {"Côte d'Ivoire", "ci"}, {"Chad", "td"}},
 		{{"politics", "pol"}, {"Economy, business and finance", "eco"}, {"sport", "sport"}},
 		{{"Wire", "wire"}, {"Ledger", "ledger"}, {"Post", "post"}},
+		{{"ru", "ru"}, {"de", "de"}, {"pt", "pt"}},
 	}
 	filterFacets = [numGroups][]facetVariant{
 		{{"dmitry peskov", "peskov"}, {"DMITRY  PESKOV", "peskov"}, {"ana brnabic", "brnabic"}, {"Joe Biden", "biden"}, {"peskov", "none"}, {"Ursula von der Leyen", "vdl"}},
 		{{"russia", "ru"}, {"Russia", "ru"}, {"TURKIYE", "tr"}, {"türkiye", "tr"}, {"united states", "us"}, {"cote d’ivoire", "ci"}, {"chad", "td"}, {"Atlantis", "none"}},
 		{{"Politics", "pol"}, {"economy business and finance", "eco"}, {"SPORT", "sport"}},
 		{{"wire", "wire"}, {"LEDGER", "ledger"}, {"Post", "post"}, {"Gazette", "none"}},
+		{{"ru", "ru"}, {"DE", "de"}, {"pt-BR", "pt"}, {"pt", "pt"}, {"it", "none"}},
 	}
 )
 
@@ -107,7 +109,7 @@ func TestDisjunctiveFacets(t *testing.T) {
 					d.groups[0] = append(d.groups[0], facetVariant{fmt.Sprintf("Speaker %d", i), fmt.Sprintf("sp%d", i)})
 				}
 			}
-			a.Speakers, a.Countries, a.Topics, a.Source = nil, nil, nil, ""
+			a.Speakers, a.Countries, a.Topics, a.Source, a.Language = nil, nil, nil, "", ""
 			for _, v := range d.groups[0] {
 				a.Speakers = append(a.Speakers, v.value)
 			}
@@ -120,6 +122,10 @@ func TestDisjunctiveFacets(t *testing.T) {
 			if len(d.groups[3]) > 0 {
 				d.groups[3] = d.groups[3][:1] // one source
 				a.Source = d.groups[3][0].value
+			}
+			if len(d.groups[4]) > 0 {
+				d.groups[4] = d.groups[4][:1] // one language
+				a.Language = d.groups[4][0].value
 			}
 			puts = append(puts, a)
 			model[a.ID] = d
@@ -167,7 +173,7 @@ func TestDisjunctiveFacets(t *testing.T) {
 			}
 			return out
 		}
-		r.Filters = Filters{Speakers: names(0), Countries: names(1), Topics: names(2), Sources: names(3)}
+		r.Filters = Filters{Speakers: names(0), Countries: names(1), Topics: names(2), Sources: names(3), Languages: names(4)}
 		if rng.IntN(4) == 0 {
 			r.From = time.Date(2020+rng.IntN(3), 1, 1, 0, 0, 0, 0, time.UTC)
 			r.To = r.From.AddDate(2, 0, 0)

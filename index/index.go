@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/watchword/watchword/internal/lang"
 	"github.com/watchword/watchword/internal/news"
 )
 
@@ -36,6 +39,12 @@ type Index struct {
 	mapping mapping.IndexMapping
 	textAn  analysis.Analyzer
 	nameAn  analysis.Analyzer
+	langAn  map[string]analysis.Analyzer // language → its analyser (langs.go)
+
+	// present lists the languages (sorted) whose fields hold articles in
+	// this index: a query searches those; it only grows while open.
+	present   atomic.Pointer[[]string]
+	presentMu sync.Mutex
 
 	meta     *metaCache
 	tokens   *tokenCache // analysed texts, for snippets
@@ -200,6 +209,32 @@ func newIndex(shards []bleve.Index, dir string, im mapping.IndexMapping, log *sl
 	ix.meta.hooks = hooks
 	ix.textAn = im.AnalyzerNamed(AnalyzerText)
 	ix.nameAn = im.AnalyzerNamed(AnalyzerName)
+	ix.langAn = make(map[string]analysis.Analyzer, len(langFilters))
+	for _, l := range analysedLanguages() {
+		an := im.AnalyzerNamed(langAnalyzerName(l))
+		if an == nil {
+			ix.textAn = nil
+			break
+		}
+		ix.langAn[l] = an
+	}
+	var present []string
+	for _, bi := range shards {
+		fields, err := bi.Fields()
+		if err != nil {
+			for _, bi := range shards {
+				bi.Close()
+			}
+			return nil, fmt.Errorf("index: list fields in %s: %w", dir, err)
+		}
+		for _, f := range fields {
+			if l, ok := strings.CutPrefix(f, fLangText+"."); ok && !slices.Contains(present, l) {
+				present = append(present, l)
+			}
+		}
+	}
+	slices.Sort(present)
+	ix.present.Store(&present)
 	if ix.textAn == nil || ix.nameAn == nil {
 		for _, bi := range shards {
 			bi.Close()
@@ -366,15 +401,19 @@ func (ix *Index) DocCount() (uint64, error) {
 // document is what Bleve indexes for an article. Nothing is stored in the
 // index: hits are joined with the store for display.
 type document struct {
-	Title     string    `json:"title"`
-	Text      string    `json:"text"` // title, fieldGap, body
-	Speakers  []string  `json:"speakers_text"`
-	Countries []string  `json:"countries_text"`
-	Topics    []string  `json:"topics_text"`
-	Source    []string  `json:"source_text"`
-	Facets    []string  `json:"facets"`
-	Date      time.Time `json:"date"`
-	SeqKey    string    `json:"seq_key"`
+	Title string `json:"title"`
+	Text  string `json:"text"` // title, fieldGap, body
+	// The title and text again, under the article's language, for an
+	// article in a language with an analyser (see langs.go).
+	LangTitle map[string]string `json:"ltitle,omitempty"`
+	LangText  map[string]string `json:"ltext,omitempty"`
+	Speakers  []string          `json:"speakers_text"`
+	Countries []string          `json:"countries_text"`
+	Topics    []string          `json:"topics_text"`
+	Source    []string          `json:"source_text"`
+	Facets    []string          `json:"facets"`
+	Date      time.Time         `json:"date"`
+	SeqKey    string            `json:"seq_key"`
 }
 
 // Prefixes of the values in the combined facet field.
@@ -383,6 +422,9 @@ const (
 	prefixCountry = "c:"
 	prefixTopic   = "t:"
 	prefixSource  = "o:"
+	// prefixLanguage is the language subtag of the article's language:
+	// "l:pt" for pt-BR.
+	prefixLanguage = "l:"
 )
 
 // BleveType names the document mapping to use.
@@ -401,13 +443,21 @@ func newDocument(a *news.Article) document {
 	if a.Source != "" {
 		d.Source = []string{a.Source}
 	}
-	d.Facets = make([]string, 0, len(a.Speakers)+len(a.Countries)+len(a.Topics)+1)
+	d.Facets = make([]string, 0, len(a.Speakers)+len(a.Countries)+len(a.Topics)+2)
 	for _, f := range []struct {
 		prefix string
 		values []string
 	}{{prefixSpeaker, a.Speakers}, {prefixCountry, a.Countries}, {prefixTopic, a.Topics}, {prefixSource, d.Source}} {
 		for _, v := range f.values {
 			d.Facets = append(d.Facets, f.prefix+v)
+		}
+	}
+	if a.Language != "" {
+		l := lang.Base(a.Language)
+		d.Facets = append(d.Facets, prefixLanguage+l)
+		if _, ok := langFilters[l]; ok {
+			d.LangTitle = map[string]string{l: d.Title}
+			d.LangText = map[string]string{l: d.Text}
 		}
 	}
 	return d
@@ -424,11 +474,20 @@ func (ix *Index) Apply(puts []*news.Article, deletes []string, lastSeq uint64) e
 	for _, id := range deletes {
 		batches[ix.shardOf(id)].Delete(id)
 	}
+	var langs []string
 	for _, a := range puts {
-		if err := batches[ix.shardOf(a.ID)].Index(a.ID, newDocument(a)); err != nil {
+		d := newDocument(a)
+		for l := range d.LangText {
+			if !slices.Contains(langs, l) {
+				langs = append(langs, l)
+			}
+		}
+		if err := batches[ix.shardOf(a.ID)].Index(a.ID, d); err != nil {
 			return fmt.Errorf("index: add %q: %w", a.ID, err)
 		}
 	}
+	// Before the batch is searchable, so no search misses its articles.
+	ix.addPresent(langs)
 	var v [8]byte
 	binary.BigEndian.PutUint64(v[:], lastSeq)
 	// The shards' batches are applied one after the other: Bleve already
@@ -446,4 +505,31 @@ func (ix *Index) Apply(puts []*news.Article, deletes []string, lastSeq uint64) e
 	}
 	ix.checkOnce(context.Background())
 	return nil
+}
+
+// languages returns the languages with articles in their own fields.
+func (ix *Index) languages() []string { return *ix.present.Load() }
+
+// addPresent records languages whose fields now hold articles.
+func (ix *Index) addPresent(langs []string) {
+	cur := ix.languages()
+	missing := false
+	for _, l := range langs {
+		if !slices.Contains(cur, l) {
+			missing = true
+		}
+	}
+	if !missing {
+		return
+	}
+	ix.presentMu.Lock()
+	defer ix.presentMu.Unlock()
+	next := slices.Clone(ix.languages())
+	for _, l := range langs {
+		if !slices.Contains(next, l) {
+			next = append(next, l)
+		}
+	}
+	slices.Sort(next)
+	ix.present.Store(&next)
 }

@@ -383,7 +383,7 @@ func TestTokenCacheSharedAcrossQueries(t *testing.T) {
 	}
 	c := newTokenCache(3 * len(text))
 	for i := range 10 {
-		c.analyze(ix.textAn, 't', fmt.Sprintf("%d %s", i, text))
+		c.analyze(ix.textAn, 't', "", fmt.Sprintf("%d %s", i, text))
 		if c.bytes > c.max || len(c.items) > 3 {
 			t.Fatalf("cache holds %d bytes in %d entries, bound %d bytes", c.bytes, len(c.items), c.max)
 		}

@@ -38,7 +38,7 @@ import (
 // MappingVersion changes whenever the mapping or the analysers change in a
 // way that needs existing documents re-indexed. On open, an index built
 // with another version is rebuilt from the store.
-const MappingVersion = 7
+const MappingVersion = 8
 
 // Analyzer names.
 const (
@@ -105,15 +105,16 @@ func NewMapping() (mapping.IndexMapping, error) {
 		return nil, fmt.Errorf("index: analyzer %s: %w", AnalyzerName, err)
 	}
 
-	text := func() *mapping.FieldMapping {
+	textWith := func(analyzer string) *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
-		f.Analyzer = AnalyzerText
+		f.Analyzer = analyzer
 		f.Store = false
 		f.IncludeInAll = false
 		f.IncludeTermVectors = true // positions, for phrase queries
 		f.DocValues = false
 		return f
 	}
+	text := func() *mapping.FieldMapping { return textWith(AnalyzerText) }
 	facetText := func() *mapping.FieldMapping {
 		twin := bleve.NewTextFieldMapping()
 		twin.Analyzer = AnalyzerName
@@ -131,6 +132,9 @@ func NewMapping() (mapping.IndexMapping, error) {
 	// halves the work of the searchers. title: has its own small field.
 	doc.AddFieldMappingsAt(fTitle, text())
 	doc.AddFieldMappingsAt(fText, text())
+	if err := addLanguages(im, doc, textWith); err != nil {
+		return nil, err
+	}
 	for _, f := range []string{fSpeakers, fCountries, fTopics, fSource} {
 		doc.AddFieldMappingsAt(f+textSuffix, facetText())
 	}

@@ -10,6 +10,7 @@ import (
 
 	bq "github.com/blevesearch/bleve/v2/search/query"
 	"github.com/watchword/watchword/index/query"
+	"github.com/watchword/watchword/internal/lang"
 	"github.com/watchword/watchword/internal/news"
 )
 
@@ -39,11 +40,21 @@ type Filters struct {
 	Countries []string `json:"country,omitempty"`
 	Topics    []string `json:"topic,omitempty"`
 	Sources   []string `json:"source,omitempty"`
+	// Languages are language subtags ("ru"); a tag with a region
+	// ("pt-BR") filters by its language.
+	Languages []string `json:"language,omitempty"`
 }
 
 // byGroup returns the values of each facet, in facetFields order.
 func (f Filters) byGroup() [numGroups][]string {
-	return [numGroups][]string{f.Speakers, f.Countries, f.Topics, f.Sources}
+	langs := f.Languages
+	if len(langs) > 0 {
+		langs = make([]string, len(f.Languages))
+		for i, v := range f.Languages {
+			langs[i] = lang.Base(strings.ToLower(strings.TrimSpace(v)))
+		}
+	}
+	return [numGroups][]string{f.Speakers, f.Countries, f.Topics, f.Sources, langs}
 }
 
 // Request is one search.
@@ -101,10 +112,11 @@ var facetFields = [numGroups][2]string{
 	{"countries", prefixCountry},
 	{"topics", prefixTopic},
 	{"sources", prefixSource},
+	{"languages", prefixLanguage},
 }
 
 // numGroups is the number of facets.
-const numGroups = 4
+const numGroups = 5
 
 // groupBit is the bit of the facet of a term of fFacets ("c:Russia"), 0
 // for a term of no facet.
@@ -245,7 +257,7 @@ type FilterValue struct {
 }
 
 // filterNames are the names of the filters, in Filters.byGroup order.
-var filterNames = [numGroups]string{"speaker", "country", "topic", "source"}
+var filterNames = [numGroups]string{"speaker", "country", "topic", "source", "language"}
 
 // Unmatched returns the values of f that no indexed article has (after
 // folding, see FoldFacet): a filter naming one of them finds nothing yet.
@@ -266,6 +278,8 @@ func (ix *Index) Unmatched(ctx context.Context, f Filters) ([]FilterValue, error
 				one.Topics = []string{v}
 			case 3:
 				one.Sources = []string{v}
+			case 4:
+				one.Languages = []string{v}
 			}
 			c, err := ix.collect(ctx, bq.NewMatchAllQuery(), collectSpec{order: unordered, filters: one.byGroup()})
 			if err != nil {

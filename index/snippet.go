@@ -1,12 +1,15 @@
 package index
 
 import (
+	"cmp"
 	"html"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/watchword/watchword/index/query"
+	"github.com/watchword/watchword/internal/lang"
 )
 
 // Snippets are built from the stored text rather than by Bleve's
@@ -21,16 +24,58 @@ const maxSnippetScan = 64 << 10
 // Highlighter marks the words of a query in text.
 type Highlighter struct {
 	textAn, nameAn analysis.Analyzer
+	lang           string // the language of textAn; "" for AnalyzerText
 	cache          *tokenCache
 	terms          map[string]bool
 	prefixes       []string
 	phrases        [][]string // "" stands for a dropped stop word: any word
+
+	// For Lang: the query, the index, and the highlighters made per
+	// language; alt is this highlighter's language one.
+	ix     *Index
+	q      query.Node
+	field  string
+	byLang map[string]*Highlighter
+	alt    *Highlighter
 }
 
 // Highlighter collects the positive words of q that apply to field
 // ("title" or "body"; unfielded words apply to both).
 func (ix *Index) Highlighter(q query.Node, field string) *Highlighter {
-	h := &Highlighter{textAn: ix.textAn, nameAn: ix.nameAn, cache: ix.tokens, terms: map[string]bool{}}
+	h := ix.highlighter(q, field, ix.textAn, "")
+	h.ix, h.q, h.field = ix, q, field
+	return h
+}
+
+// Lang returns the highlighter for a text in language tag: it also marks
+// the words that language's analysis matches (Пескова marks Песков in a
+// Russian text), as the search did. Without an analyser for the language,
+// it is h. The result is kept: call it per hit. Not safe for concurrent
+// use.
+func (h *Highlighter) Lang(tag string) *Highlighter {
+	if h.ix == nil || h.alt != nil {
+		return h
+	}
+	l := lang.Base(tag)
+	an := h.ix.langAn[l]
+	if an == nil {
+		return h
+	}
+	if lh, ok := h.byLang[l]; ok {
+		return lh
+	}
+	lh := *h
+	lh.byLang = nil
+	lh.alt = h.ix.highlighter(h.q, h.field, an, l)
+	if h.byLang == nil {
+		h.byLang = map[string]*Highlighter{}
+	}
+	h.byLang[l] = &lh
+	return &lh
+}
+
+func (ix *Index) highlighter(q query.Node, field string, textAn analysis.Analyzer, l string) *Highlighter {
+	h := &Highlighter{textAn: textAn, nameAn: ix.nameAn, lang: l, cache: ix.tokens, terms: map[string]bool{}}
 	var walk func(n query.Node, negated bool)
 	walk = func(n query.Node, negated bool) {
 		switch n := n.(type) {
@@ -53,10 +98,12 @@ func (ix *Index) Highlighter(q query.Node, field string) *Highlighter {
 				return
 			}
 			if n.Prefix {
-				h.prefixes = append(h.prefixes, tokens(ix.nameAn, n.Text)...)
+				if l == "" { // prefixes search the unstemmed words of any language
+					h.prefixes = append(h.prefixes, tokens(ix.nameAn, n.Text)...)
+				}
 				return
 			}
-			h.add(phraseSlots(ix.textAn, n.Text))
+			h.add(phraseSlots(textAn, n.Text))
 		case *query.Phrase:
 			if negated || (n.Field != "" && n.Field != field) {
 				return
@@ -64,12 +111,12 @@ func (ix *Index) Highlighter(q query.Node, field string) *Highlighter {
 			if n.Slop > 0 {
 				// A sloppy phrase's words need not be adjacent: each
 				// is marked where it stands.
-				for _, w := range tokens(ix.textAn, n.Text) {
+				for _, w := range tokens(textAn, n.Text) {
 					h.terms[w] = true
 				}
 				return
 			}
-			h.add(phraseSlots(ix.textAn, n.Text))
+			h.add(phraseSlots(textAn, n.Text))
 		}
 	}
 	walk(q, false)
@@ -100,16 +147,41 @@ type span struct {
 	key        string
 }
 
-// matches returns the byte spans of text that match, in order. A phrase is
+// matches returns the byte spans of text that match, in order, with
+// those of the language's analysis (Lang) when there is one. A phrase is
 // one span, stop words inside it included.
 func (h *Highlighter) matches(text string) []span {
+	ms := h.own(text)
+	if h.alt == nil {
+		return ms
+	}
+	more := h.alt.own(text)
+	if len(more) == 0 {
+		return ms
+	}
+	all := append(append(make([]span, 0, len(ms)+len(more)), ms...), more...)
+	slices.SortFunc(all, func(a, b span) int { return cmp.Or(cmp.Compare(a.start, b.start), cmp.Compare(b.end, a.end)) })
+	out := all[:0]
+	last := -1
+	for _, m := range all {
+		if m.start < last {
+			continue // inside the span before (both analyses matched it)
+		}
+		out = append(out, m)
+		last = m.end
+	}
+	return out
+}
+
+// own is matches for this highlighter's analyser alone.
+func (h *Highlighter) own(text string) []span {
 	if len(h.terms) == 0 && len(h.prefixes) == 0 && len(h.phrases) == 0 {
 		return nil
 	}
 	if len(text) > maxSnippetScan {
 		text = text[:maxSnippetScan]
 	}
-	toks := h.cache.analyze(h.textAn, 't', text)
+	toks := h.cache.analyze(h.textAn, 't', h.lang, text)
 	// A span per matching token, keyed by the index of its first token.
 	end := make([]int, len(toks)) // 0: not marked; else the span's end offset
 	key := make([]string, len(toks))
@@ -143,7 +215,7 @@ func (h *Highlighter) matches(text string) []span {
 	if len(h.prefixes) > 0 {
 		// The unstemmed, folded words, for prefixes; same tokenizer, so the
 		// same offsets.
-		for _, t := range h.cache.analyze(h.nameAn, 'n', text) {
+		for _, t := range h.cache.analyze(h.nameAn, 'n', "", text) {
 			for _, p := range h.prefixes {
 				if strings.HasPrefix(string(t.Term), p) {
 					// find the stemmed token at the same offset, if any (stop
@@ -283,7 +355,8 @@ type tokenCache struct {
 }
 
 type tokenKey struct {
-	kind byte // 't': text analyser, 'n': name analyser
+	kind byte   // 't': text analyser, 'n': name analyser
+	lang string // the text analyser's language; "": AnalyzerText
 	text string
 }
 
@@ -291,11 +364,11 @@ func newTokenCache(maxBytes int) *tokenCache {
 	return &tokenCache{items: map[tokenKey]analysis.TokenStream{}, max: maxBytes}
 }
 
-func (c *tokenCache) analyze(an analysis.Analyzer, kind byte, text string) analysis.TokenStream {
+func (c *tokenCache) analyze(an analysis.Analyzer, kind byte, lang, text string) analysis.TokenStream {
 	if c == nil || len(text) < 256 {
 		return an.Analyze([]byte(text))
 	}
-	k := tokenKey{kind, text}
+	k := tokenKey{kind, lang, text}
 	c.mu.Lock()
 	toks, ok := c.items[k]
 	c.mu.Unlock()

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/watchword/watchword/alerts"
+	"github.com/watchword/watchword/alerts/boltstore"
+	"github.com/watchword/watchword/internal/engine"
 )
 
 func newAlertServer(t *testing.T) *httptest.Server {
@@ -23,7 +25,7 @@ func newAlertServer(t *testing.T) *httptest.Server {
 // withAlerts gives a test server a running alerts service.
 func withAlerts(t *testing.T) func(*Config) {
 	return func(cfg *Config) {
-		svc, err := alerts.New(alerts.Config{
+		svc, err := alerts.New(alerts.Config{Store: alertStore(t, cfg.Engine),
 			Engine: cfg.Engine, Logger: quiet, MinInterval: time.Second, Version: "test",
 			Allow:         []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 			RetrySchedule: []time.Duration{0, 50 * time.Millisecond},
@@ -171,7 +173,7 @@ func TestAlertAPIWithoutService(t *testing.T) {
 // web/openapi.json documents for them.
 func TestAlertAPIRetryAndFilterOnly(t *testing.T) {
 	ts := newTestServer(t, func(cfg *Config) {
-		svc, err := alerts.New(alerts.Config{
+		svc, err := alerts.New(alerts.Config{Store: alertStore(t, cfg.Engine),
 			Engine: cfg.Engine, Logger: quiet, MinInterval: time.Second, Version: "test",
 			Allow:         []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 			RetrySchedule: []time.Duration{0, time.Hour},
@@ -341,4 +343,14 @@ func TestAlertAPIRotateGraceAndFields(t *testing.T) {
 	if r.Status != 200 || len(r.Body["previous_secrets"].([]any)) != 0 {
 		t.Fatalf("abrupt rotation: %s", r.Raw)
 	}
+}
+
+// alertStore keeps the alerts in the engine's bbolt file.
+func alertStore(t testing.TB, eng *engine.Engine) alerts.Store {
+	t.Helper()
+	st, err := boltstore.New(eng.Store().DB(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
 }

@@ -154,7 +154,7 @@ func TestArticleIDDecodedOnce(t *testing.T) {
 			t.Errorf("GET /api/articles/%s: %d id %v, want %s", c.path, r.Status, r.Body["id"], c.id)
 		}
 		p := getPage(t, nil, ts.URL+"/articles/"+c.path)
-		if p.Status != 200 || !strings.Contains(p.Body, "<h1>"+c.title+"</h1>") {
+		if p.Status != 200 || !strings.Contains(p.Body, `<h1 dir="auto">`+c.title+"</h1>") {
 			t.Errorf("page /articles/%s: %d, want %q", c.path, p.Status, c.title)
 		}
 	}

@@ -58,7 +58,7 @@ func newFullServer(t *testing.T, o fullOptions) *fullServer {
 	}
 	loopback := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 	sched := schedule.NewCron(quiet)
-	asvc, err := alerts.New(alerts.Config{Engine: eng, Logger: quiet, MinInterval: time.Second, Version: "test",
+	asvc, err := alerts.New(alerts.Config{Store: alertStore(t, eng), Engine: eng, Logger: quiet, MinInterval: time.Second, Version: "test",
 		Allow: loopback, RetrySchedule: []time.Duration{0, time.Hour}, Cron: sched, Hold: hold})
 	if err != nil {
 		t.Fatal(err)

@@ -46,6 +46,7 @@ func searchParams(v url.Values) (engine.SearchParams, error) {
 		Filters: engine.Filters{
 			Speakers: values(v, "speaker"), Countries: values(v, "country"),
 			Topics: values(v, "topic"), Sources: values(v, "source"),
+			Languages: values(v, "language"),
 		},
 		Cursor: v.Get("cursor"),
 	}

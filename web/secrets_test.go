@@ -24,7 +24,6 @@ import (
 // user info in new URLs, but a read must hide it all the same.
 func setStoredURL(t *testing.T, eng *engine.Engine, bucket, id, field, url string) {
 	t.Helper()
-	//lint:ignore SA1019 the test writes a record as another version could have
 	err := eng.Store().DB().Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte(bucket))
 		var m map[string]any
@@ -69,7 +68,7 @@ func TestURLsRedactedWithoutToken(t *testing.T) {
 	loopback := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 	ts := newTestServer(t, func(cfg *Config) {
 		eng, cfg.Logger = cfg.Engine, log
-		asvc, err := alerts.New(alerts.Config{Engine: cfg.Engine, Logger: log, MinInterval: time.Second, Version: "test",
+		asvc, err := alerts.New(alerts.Config{Store: alertStore(t, cfg.Engine), Engine: cfg.Engine, Logger: log, MinInterval: time.Second, Version: "test",
 			Allow: loopback, RetrySchedule: []time.Duration{0, 20 * time.Millisecond}})
 		if err != nil {
 			t.Fatal(err)
@@ -200,7 +199,7 @@ func TestURLsRedactedWithoutToken(t *testing.T) {
 func TestPrivateHidesAlertsAndFeeds(t *testing.T) {
 	ts := newTestServer(t, func(cfg *Config) {
 		cfg.Private = true
-		asvc, err := alerts.New(alerts.Config{Engine: cfg.Engine, Logger: quiet})
+		asvc, err := alerts.New(alerts.Config{Store: alertStore(t, cfg.Engine), Engine: cfg.Engine, Logger: quiet})
 		if err != nil {
 			t.Fatal(err)
 		}

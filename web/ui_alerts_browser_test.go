@@ -41,7 +41,7 @@ func (r *receiver) got() []string {
 func newAlertsUIServer(t *testing.T, mutate func(*alerts.Config)) (*httptest.Server, *alerts.Service, func(*news.Article)) {
 	t.Helper()
 	eng := newDemoEngine(t)
-	cfg := alerts.Config{
+	cfg := alerts.Config{Store: alertStore(t, eng),
 		Engine: eng, Logger: quiet,
 		Allow:         []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
 		RetrySchedule: []time.Duration{0, 100 * time.Millisecond},

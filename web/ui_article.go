@@ -57,7 +57,7 @@ func (s *Server) handleArticlePage(c echo.Context) error {
 		if m == nil {
 			return template.HTML(template.HTMLEscapeString(text))
 		}
-		return template.HTML(m.Highlight(field, text))
+		return template.HTML(m.HighlightIn(field, a.Language, text))
 	}
 	v.Title = mark("title", a.Title)
 	for _, p := range splitParagraphs(a.Body) {

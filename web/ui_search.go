@@ -35,6 +35,7 @@ type facetGroupView struct {
 
 type hitView struct {
 	URL, Title, Source string
+	Lang               string // BCP 47, "" when unknown
 	Date               time.Time
 	// Snippet is HTML: the engine's snippet escapes all article text and
 	// adds only <mark> tags (index.Highlighter.Snippet), so it is safe to
@@ -109,7 +110,7 @@ type sortOption struct {
 func (s *Server) handleSearchPage(c echo.Context) error {
 	st := stateFrom(c.QueryParams())
 	v := &searchView{State: st, ClearURL: st.with(func(n *searchState) {
-		n.Speakers, n.Countries, n.Topics, n.Sources, n.From, n.To = nil, nil, nil, nil, "", ""
+		n.Speakers, n.Countries, n.Topics, n.Sources, n.Languages, n.From, n.To = nil, nil, nil, nil, nil, "", ""
 	}).url()}
 	v.CurrentURL = st.url()
 	// The default order ("" in the URL) is relevance, or newest first
@@ -212,7 +213,7 @@ func (s *Server) fillResults(v *searchView, st searchState, res *engine.SearchRe
 	v.Total, v.TookMS = res.Total, res.TookMS
 	for _, h := range res.Hits {
 		hv := hitView{
-			URL: articleURL(h.ID, st), Title: h.Title, Source: h.Source, Date: h.Date,
+			URL: articleURL(h.ID, st), Title: h.Title, Source: h.Source, Date: h.Date, Lang: h.Language,
 			Snippet: template.HTML(h.Snippet), // escaped by the engine; see hitView
 		}
 		for _, k := range []struct {

@@ -12,15 +12,15 @@ import (
 
 // searchState is everything a search page shows, as it sits in the URL.
 type searchState struct {
-	Q                                    string
-	Speakers, Countries, Topics, Sources []string
-	From, To, Sort, Cursor               string
+	Q                                               string
+	Speakers, Countries, Topics, Sources, Languages []string
+	From, To, Sort, Cursor                          string
 }
 
 func stateFrom(v url.Values) searchState {
 	return searchState{
 		Q: v.Get("q"), Speakers: values(v, "speaker"), Countries: values(v, "country"),
-		Topics: values(v, "topic"), Sources: values(v, "source"),
+		Topics: values(v, "topic"), Sources: values(v, "source"), Languages: values(v, "language"),
 		From: strings.TrimSpace(v.Get("from")), To: strings.TrimSpace(v.Get("to")),
 		Sort: v.Get("sort"), Cursor: v.Get("cursor"),
 	}
@@ -34,7 +34,7 @@ func (st searchState) values() url.Values {
 	for _, f := range []struct {
 		key  string
 		vals []string
-	}{{"speaker", st.Speakers}, {"country", st.Countries}, {"topic", st.Topics}, {"source", st.Sources}} {
+	}{{"speaker", st.Speakers}, {"country", st.Countries}, {"topic", st.Topics}, {"source", st.Sources}, {"language", st.Languages}} {
 		for _, x := range f.vals {
 			v.Add(f.key, x)
 		}
@@ -62,6 +62,7 @@ func (st searchState) with(fn func(*searchState)) searchState {
 	n.Countries = append([]string(nil), st.Countries...)
 	n.Topics = append([]string(nil), st.Topics...)
 	n.Sources = append([]string(nil), st.Sources...)
+	n.Languages = append([]string(nil), st.Languages...)
 	n.Cursor = ""
 	if fn != nil {
 		fn(&n)
@@ -78,6 +79,8 @@ func (st *searchState) list(key string) *[]string {
 		return &st.Countries
 	case "topic":
 		return &st.Topics
+	case "language":
+		return &st.Languages
 	default:
 		return &st.Sources
 	}
@@ -125,6 +128,7 @@ var facetKinds = []struct{ facet, param, label string }{
 	{"countries", "country", "Countries"},
 	{"topics", "topic", "Topics"},
 	{"sources", "source", "Sources"},
+	{"languages", "language", "Languages"},
 }
 
 type hiddenField struct{ Name, Value string }

@@ -171,8 +171,8 @@ func TestUIPaging(t *testing.T) {
 	if p2.Status != 200 || !strings.Contains(p2.Body, "First page") {
 		t.Fatalf("second page: %d", p2.Status)
 	}
-	first := regexp.MustCompile(`<li class="hit">\s*<h2><a href="([^"]+)"`).FindStringSubmatch(p.Body)
-	second := regexp.MustCompile(`<li class="hit">\s*<h2><a href="([^"]+)"`).FindStringSubmatch(p2.Body)
+	first := regexp.MustCompile(`<li class="hit">\s*<h2[^>]*><a href="([^"]+)"`).FindStringSubmatch(p.Body)
+	second := regexp.MustCompile(`<li class="hit">\s*<h2[^>]*><a href="([^"]+)"`).FindStringSubmatch(p2.Body)
 	if first == nil || second == nil || first[1] == second[1] {
 		t.Errorf("pages do not differ: %v %v", first, second)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/watchword/watchword/alerts"
+	"github.com/watchword/watchword/alerts/boltstore"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/netguard"
 	"github.com/watchword/watchword/internal/schedule"
@@ -66,8 +67,15 @@ func startAlerts(eng *engine.Engine, log *slog.Logger, f alertFlags, deliveryRet
 	if f.minInterval < time.Second {
 		return nil, usageError{errors.New("--min-alert-interval must be at least 1s")}
 	}
+	if err := eng.Store().Register(context.Background(), boltstore.Schema()); err != nil {
+		return nil, err
+	}
+	ast, err := boltstore.New(eng.Store().DB(), log)
+	if err != nil {
+		return nil, err
+	}
 	svc, err := alerts.New(alerts.Config{
-		Engine: eng, Logger: log, MinInterval: f.minInterval, RetrySchedule: retry,
+		Store: ast, Engine: eng, Logger: log, MinInterval: f.minInterval, RetrySchedule: retry,
 		Allow: allow, Senders: f.senders, Version: version, Metrics: m, Cron: sched, Hold: hold,
 		DeliveryRetention: deliveryRetention,
 	})

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/watchword/watchword/alerts"
+	"github.com/watchword/watchword/alerts/boltstore"
 	"github.com/watchword/watchword/internal/engine"
 	feedsbolt "github.com/watchword/watchword/internal/feeds/boltstore"
 	keysbolt "github.com/watchword/watchword/internal/keys/boltstore"
@@ -184,7 +184,7 @@ func writeAtomically(path string, write func(io.Writer) error, prepare ...func(t
 // storeBuckets are every bucket a Watchword store file holds, with the
 // decoder of its records: the store's, the alerts' and the feeds'.
 func storeBuckets() []store.Bucket {
-	return slices.Concat(store.Buckets(), alerts.Buckets(), feedsbolt.Schema().Buckets, keysbolt.Schema().Buckets)
+	return slices.Concat(store.Buckets(), boltstore.Buckets(), feedsbolt.Schema().Buckets, keysbolt.Schema().Buckets)
 }
 
 // checkStoreFile verifies a whole store file (store.Verify): its page

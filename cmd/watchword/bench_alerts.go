@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/watchword/watchword/alerts"
+	"github.com/watchword/watchword/alerts/boltstore"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/news"
 )
@@ -122,7 +123,14 @@ func runBenchAlerts(o *benchAlertsOptions, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "archive: %d articles in the store (last seq %d)\n", count, last)
 	opened := time.Now()
-	acfg := alerts.Config{Engine: eng, Logger: log,
+	if err := eng.Store().Register(context.Background(), boltstore.Schema()); err != nil {
+		return err
+	}
+	ast, err := boltstore.New(eng.Store().DB(), log)
+	if err != nil {
+		return err
+	}
+	acfg := alerts.Config{Store: ast, Engine: eng, Logger: log,
 		Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}
 	hook := "http://127.0.0.1:9/hook"
 	var sim *simRun

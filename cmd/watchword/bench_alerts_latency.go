@@ -24,6 +24,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/watchword/watchword/alerts"
+	"github.com/watchword/watchword/alerts/boltstore"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/news"
 )
@@ -226,7 +227,14 @@ func runBenchAlertsLatency(o *benchAlertsLatencyOptions, stdout, stderr io.Write
 	defer srv.Close()
 	hook := "http://" + ln.Addr().String() + "/hook"
 
-	svc, err := alerts.New(alerts.Config{Engine: eng, Logger: log, MinInterval: time.Second, Senders: o.senders,
+	if err := eng.Store().Register(context.Background(), boltstore.Schema()); err != nil {
+		return err
+	}
+	ast, err := boltstore.New(eng.Store().DB(), log)
+	if err != nil {
+		return err
+	}
+	svc, err := alerts.New(alerts.Config{Store: ast, Engine: eng, Logger: log, MinInterval: time.Second, Senders: o.senders,
 		Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
 	if err != nil {
 		return err

@@ -38,7 +38,7 @@ func buildFullStore(t *testing.T, n int) string {
 		t.Fatal(err)
 	}
 	loop := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
-	asvc, err := alerts.New(alerts.Config{Engine: eng, Logger: quietLog, Allow: loop})
+	asvc, err := alerts.New(alerts.Config{Store: alertStore(t, eng), Engine: eng, Logger: quietLog, Allow: loop})
 	if err != nil {
 		t.Fatal(err)
 	}

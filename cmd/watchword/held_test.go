@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/watchword/watchword/alerts"
+	"github.com/watchword/watchword/alerts/boltstore"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/feeds"
 	"github.com/watchword/watchword/internal/news"
@@ -63,7 +64,7 @@ func TestRestoreStartsHeld(t *testing.T) {
 		t.Fatal(err)
 	}
 	loop := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
-	asvc, err := alerts.New(alerts.Config{Engine: eng, Logger: quietLog, Allow: loop, MinInterval: time.Second})
+	asvc, err := alerts.New(alerts.Config{Store: alertStore(t, eng), Engine: eng, Logger: quietLog, Allow: loop, MinInterval: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,4 +174,14 @@ func TestRestoreStartsHeld(t *testing.T) {
 		t.Errorf("--resume-schedulers log: %d HELD lines", s2.count("HELD:"))
 	}
 	t.Logf("posts %d, fetches %d", posts.Load(), fetches.Load())
+}
+
+// alertStore keeps the alerts in the engine's bbolt file.
+func alertStore(t testing.TB, eng *engine.Engine) alerts.Store {
+	t.Helper()
+	st, err := boltstore.New(eng.Store().DB(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
 }

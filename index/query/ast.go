@@ -173,13 +173,15 @@ const (
 	FieldCountry = "country"
 	FieldTopic   = "topic"
 	FieldSource  = "source"
-	FieldID      = "id"
-	FieldDate    = "date"
+	// FieldLanguage matches the article's language: language:ru.
+	FieldLanguage = "language"
+	FieldID       = "id"
+	FieldDate     = "date"
 )
 
 // Fields lists the field names a query may use, in the order error
 // messages list them.
-var Fields = []string{FieldTitle, FieldBody, FieldSpeaker, FieldCountry, FieldTopic, FieldSource, FieldID, FieldDate}
+var Fields = []string{FieldTitle, FieldBody, FieldSpeaker, FieldCountry, FieldTopic, FieldSource, FieldLanguage, FieldID, FieldDate}
 
 // IsRelative reports whether n holds a date range relative to now, so
 // that it holds only for the Now it was parsed with.

@@ -186,6 +186,8 @@ func canonicalField(name string) string {
 		return FieldTopic
 	case "source", "sources":
 		return FieldSource
+	case "language", "lang":
+		return FieldLanguage
 	case "id":
 		return FieldID
 	case "date":

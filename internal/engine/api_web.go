@@ -83,6 +83,16 @@ func (m *Marker) Highlight(field, text string) string {
 	return m.highlighter(field).Highlight(text)
 }
 
+// HighlightIn is Highlight for a text in language (a BCP 47 tag): it
+// also marks the forms that language's analysis matched, as the search
+// did (Пескова marks Песков in a Russian article).
+func (m *Marker) HighlightIn(field, language, text string) string {
+	if m == nil {
+		return html.EscapeString(text)
+	}
+	return m.highlighter(field).Lang(language).Highlight(text)
+}
+
 // DocCount is the number of searchable articles.
 func (e *Engine) DocCount(ctx context.Context) (uint64, error) {
 	if err := ctx.Err(); err != nil {

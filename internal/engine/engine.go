@@ -18,6 +18,7 @@ import (
 
 	"github.com/watchword/watchword/index"
 	"github.com/watchword/watchword/index/query"
+	"github.com/watchword/watchword/internal/lang"
 	"github.com/watchword/watchword/internal/logctx"
 	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/internal/store"
@@ -124,10 +125,11 @@ func OpenContext(ctx context.Context, cfg Config) (*Engine, error) {
 	return e, nil
 }
 
-// Store gives sibling layers (alerts) access to the shared bbolt file.
-//
-// Deprecated: for alerts/feeds until their seams land; use the engine's
-// methods (api_web.go, api_cmd.go).
+// Store is the store file, for cmd/watchword to wire the bbolt
+// implementations of the seams that share it (alerts/boltstore,
+// internal/feeds' store, internal/keys/boltstore) and for their tests.
+// Nothing else calls it: layering_test.go checks that alerts,
+// internal/feeds and web never do.
 func (e *Engine) Store() *store.Store { return e.store }
 
 // Index gives access to the index (query compilation, highlighting).
@@ -216,18 +218,28 @@ func (e *Engine) Ingest(ctx context.Context, arts []*news.Article) (ids []string
 	return ids, rejected, nil
 }
 
-// enrich runs the extractor over the articles on every core and merges
-// supplied and extracted facets.
+// enrich detects the language of the articles that came without one,
+// runs the extractor over them on every core and merges supplied and
+// extracted facets.
 func (e *Engine) enrich(arts []*news.Article) {
-	if e.extract != nil {
-		ForEach(len(arts), runtime.GOMAXPROCS(0), func(i int) {
-			a := arts[i]
+	ForEach(len(arts), runtime.GOMAXPROCS(0), func(i int) {
+		a := arts[i]
+		detectLanguage(a)
+		if e.extract != nil {
 			x := e.extract(a.Title, a.Body)
 			a.Extracted = news.Facets{Speakers: x.Speakers, Countries: x.Countries, Topics: x.Topics}
-		})
-	}
+		}
+	})
 	for _, a := range arts {
 		a.Merge()
+	}
+}
+
+// detectLanguage sets the language of an article that has none supplied
+// (or one detected earlier, which a newer detector may revise).
+func detectLanguage(a *news.Article) {
+	if a.Language == "" || a.LanguageConfidence > 0 {
+		a.Language, a.LanguageConfidence = lang.Detect(a.Title, a.Body)
 	}
 }
 
@@ -456,11 +468,12 @@ func Rebuild(ctx context.Context, cfg Config) (changed int, err error) {
 		}
 		start := time.Now()
 		changed, err = st.Rewrite(ctx, cfg.BatchSize, func(a *news.Article) bool {
-			before := fmt.Sprint(a.Speakers, a.Countries, a.Topics, a.Extracted)
+			before := fmt.Sprint(a.Speakers, a.Countries, a.Topics, a.Extracted, a.Language)
+			detectLanguage(a)
 			x := cfg.Extract(a.Title, a.Body)
 			a.Extracted = news.Facets{Speakers: x.Speakers, Countries: x.Countries, Topics: x.Topics}
 			a.Merge()
-			return fmt.Sprint(a.Speakers, a.Countries, a.Topics, a.Extracted) != before
+			return fmt.Sprint(a.Speakers, a.Countries, a.Topics, a.Extracted, a.Language) != before
 		})
 		if cerr := st.Close(); err == nil {
 			err = cerr

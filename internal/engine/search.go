@@ -38,19 +38,11 @@ type SearchParams struct {
 	Now time.Time
 }
 
-// SearchHit is one hit with the stored fields a client shows.
+// SearchHit is one hit: the article's summary and its score.
 type SearchHit struct {
-	ID        string    `json:"id"`
-	Title     string    `json:"title"`
-	Date      time.Time `json:"date"`
-	Source    string    `json:"source"`
-	URL       string    `json:"url"`
-	Score     float64   `json:"score"`
-	Snippet   string    `json:"snippet"`
-	Speakers  []string  `json:"speakers"`
-	Countries []string  `json:"countries"`
-	Topics    []string  `json:"topics"`
-	Seq       uint64    `json:"-"`
+	news.Summary
+	Score float64 `json:"score"`
+	Seq   uint64  `json:"-"`
 }
 
 // SearchResult is the API's search response.
@@ -138,7 +130,7 @@ func (e *Engine) request(p SearchParams) (query.Node, index.Request, error) {
 		}
 		node = n
 	}
-	if n := len(p.Filters.Speakers) + len(p.Filters.Countries) + len(p.Filters.Topics) + len(p.Filters.Sources); n > e.limits.MaxClauses {
+	if n := len(p.Filters.Speakers) + len(p.Filters.Countries) + len(p.Filters.Topics) + len(p.Filters.Sources) + len(p.Filters.Languages); n > e.limits.MaxClauses {
 		return nil, index.Request{}, news.Errorf(news.ECodeQueryBroad, "%d filter values; at most %d", n, e.limits.MaxClauses)
 	}
 	req := index.Request{
@@ -181,11 +173,7 @@ func (e *Engine) hits(ctx context.Context, node query.Node, p SearchParams, res 
 			// deleted between the index read and the store read
 			continue
 		}
-		out.Hits = append(out.Hits, SearchHit{
-			ID: a.ID, Title: a.Title, Date: a.Date, Source: a.Source, URL: a.URL,
-			Score: h.Score, Snippet: hl.Snippet(a.Body, snippetWidth),
-			Speakers: a.Speakers, Countries: a.Countries, Topics: a.Topics, Seq: a.Seq,
-		})
+		out.Hits = append(out.Hits, SearchHit{Summary: a.Summary(hl.Lang(a.Language).Snippet(a.Body, snippetWidth)), Score: h.Score, Seq: a.Seq})
 	}
 	out.TookMS = float64(time.Since(start).Microseconds()) / 1000
 	return out, nil

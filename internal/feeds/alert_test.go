@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/watchword/watchword/alerts"
+	"github.com/watchword/watchword/alerts/boltstore"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/extract"
 	"github.com/watchword/watchword/internal/testutil"
@@ -64,8 +65,12 @@ func extractor(t *testing.T) engine.ExtractFunc {
 // it, nor when it is edited (the article is rewritten under the same id).
 func TestFeedEntryFiresAlertOnce(t *testing.T) {
 	e := newEnv(t, extractor(t), nil)
+	ast, err := boltstore.New(e.eng.Store().DB(), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
 	al, err := alerts.New(alerts.Config{
-		Engine: e.eng, Logger: quiet, Allow: loopback, MinInterval: time.Second,
+		Store: ast, Engine: e.eng, Logger: quiet, Allow: loopback, MinInterval: time.Second,
 		RetrySchedule: []time.Duration{0, 100 * time.Millisecond}, Timeout: 5 * time.Second, Version: "test",
 	})
 	if err != nil {

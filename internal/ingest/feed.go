@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	language "github.com/watchword/watchword/internal/lang"
 	"net/url"
 	"strings"
 	"time"
@@ -109,8 +110,10 @@ func ParseFeedType(data []byte, contentType, base string, now time.Time) (*Parse
 	if scope == "" {
 		scope = base
 	}
-	lang := strings.ToLower(strings.TrimSpace(f.Language))
-	if len(lang) > maxLanguageBytes || !utf8.ValidString(lang) {
+	// A feed's language that is not a BCP 47 tag is dropped, not fatal:
+	// the articles' language is then detected.
+	lang, ok := language.Parse(f.Language)
+	if !ok || len(lang) > maxLanguageBytes {
 		lang = ""
 	}
 	// An RSS guid is a permalink unless it says isPermaLink="false": it

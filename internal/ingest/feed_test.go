@@ -247,3 +247,25 @@ func TestDecodeFeedTypes(t *testing.T) {
 		t.Errorf("unsupported type: %v", err)
 	}
 }
+
+// TestFeedLanguageNotATag: a feed whose <language> is not a BCP 47 tag
+// still yields its entries, without a language (then detected), instead
+// of articles the validation would refuse.
+func TestFeedLanguageNotATag(t *testing.T) {
+	for _, l := range []string{"English", "xx", "en_GB ", "ru"} {
+		doc := strings.Replace(rssDoc, "<language>en-GB</language>", "<language>"+l+"</language>", 1)
+		pf, err := ParseFeed([]byte(doc), "https://news.example.com/rss.xml", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := pf.Items[0].Article
+		want := map[string]string{"English": "", "xx": "", "en_GB ": "en-gb", "ru": "ru"}[l]
+		if pf.Items[0].Err != nil || a.Language != want {
+			t.Errorf("<language>%s</language>: language %q, err %v; want %q", l, a.Language, pf.Items[0].Err, want)
+			continue
+		}
+		if err := a.Normalize(time.Now()); err != nil {
+			t.Errorf("<language>%s</language>: the article fails validation: %v", l, err)
+		}
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/watchword/watchword/internal/lang"
 )
 
 // MaxBodyBytes is the largest accepted article body.
@@ -35,21 +37,50 @@ const (
 // facet values; Supplied and Extracted keep where each came from so a newer
 // extractor can be re-run without touching what the client gave us.
 type Article struct {
-	ID         string    `json:"id"`
-	Title      string    `json:"title"`
-	Body       string    `json:"body"`
-	Date       time.Time `json:"date"`
-	Source     string    `json:"source,omitempty"`
-	URL        string    `json:"url,omitempty"`
-	Language   string    `json:"language,omitempty"`
-	Speakers   []string  `json:"speakers"`
-	Countries  []string  `json:"countries"`
-	Topics     []string  `json:"topics"`
-	Seq        uint64    `json:"seq"`
-	IngestedAt time.Time `json:"ingested_at"`
+	ID     string    `json:"id"`
+	Title  string    `json:"title"`
+	Body   string    `json:"body"`
+	Date   time.Time `json:"date"`
+	Source string    `json:"source,omitempty"`
+	URL    string    `json:"url,omitempty"`
+	// Language is a BCP 47 tag in lower case ("ru", "pt-br"): supplied by
+	// the client, or detected from the title and body, in which case
+	// LanguageConfidence (0 to 1) says how sure the detector was; it is
+	// zero for a supplied language. "" is unknown.
+	Language           string    `json:"language,omitempty"`
+	LanguageConfidence float64   `json:"language_confidence,omitempty"`
+	Speakers           []string  `json:"speakers"`
+	Countries          []string  `json:"countries"`
+	Topics             []string  `json:"topics"`
+	Seq                uint64    `json:"seq"`
+	IngestedAt         time.Time `json:"ingested_at"`
 
 	Supplied  Facets `json:"supplied"`
 	Extracted Facets `json:"extracted"`
+}
+
+// Summary is an article as a list shows it: a search hit, an alert's
+// match. Search hits add a score (engine.SearchHit); deliveries keep the
+// fields an alert asks for (alerts.DeliveredMatch).
+type Summary struct {
+	ID        string    `json:"id"`
+	Title     string    `json:"title"`
+	Date      time.Time `json:"date"`
+	Source    string    `json:"source"`
+	URL       string    `json:"url"`
+	Language  string    `json:"language,omitempty"`
+	Snippet   string    `json:"snippet"`
+	Speakers  []string  `json:"speakers"`
+	Countries []string  `json:"countries"`
+	Topics    []string  `json:"topics"`
+}
+
+// Summary is a's summary with the given snippet.
+func (a *Article) Summary(snippet string) Summary {
+	return Summary{
+		ID: a.ID, Title: a.Title, Date: a.Date, Source: a.Source, URL: a.URL, Language: a.Language, Snippet: snippet,
+		Speakers: a.Speakers, Countries: a.Countries, Topics: a.Topics,
+	}
 }
 
 // Facets is one set of entity values. A nil slice means "not given"; an
@@ -100,11 +131,11 @@ func (a *Article) Normalize(now time.Time) error {
 	a.Title = collapseSpace(a.Title)
 	a.Source = strings.TrimSpace(a.Source)
 	a.URL = strings.TrimSpace(a.URL)
-	a.Language = strings.ToLower(strings.TrimSpace(a.Language))
 	a.Body = strings.TrimSpace(a.Body)
 	if err := a.Validate(); err != nil {
 		return err
 	}
+	a.Language, _ = lang.Parse(a.Language)
 	if a.Title == "" {
 		a.Title = FirstSentence(a.Body)
 	}
@@ -147,6 +178,9 @@ func (a *Article) Validate() error {
 		return Errorf(ECodeInvalid, "url is longer than %d bytes", MaxURLBytes)
 	case len(a.Source) > MaxFacetBytes:
 		return Errorf(ECodeInvalid, "source is longer than %d bytes", MaxFacetBytes)
+	}
+	if _, ok := lang.Parse(a.Language); !ok {
+		return Errorf(ECodeInvalid, "language %q is not a BCP 47 language tag (such as en, ru or pt-BR)", truncate(a.Language, 40))
 	}
 	if a.URL != "" && !strings.HasPrefix(a.URL, "http://") && !strings.HasPrefix(a.URL, "https://") {
 		return Errorf(ECodeInvalid, "url must start with http:// or https://")

@@ -197,3 +197,22 @@ func TestFacetsJSONKeepsGivenEmpty(t *testing.T) {
 		t.Errorf("topics = %#v, want given as empty", out.Topics)
 	}
 }
+
+// TestNormalizeLanguage: a supplied language is a BCP 47 tag, kept in
+// lower case; anything else is an invalid error naming the field.
+func TestNormalizeLanguage(t *testing.T) {
+	now := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	for in, want := range map[string]string{"ru": "ru", " pt-BR ": "pt-br", "UK": "uk", "en_US": "en-us", "": "", "und": ""} {
+		a := Article{Body: "text", Language: in}
+		if err := a.Normalize(now); err != nil || a.Language != want {
+			t.Errorf("language %q: got %q, %v; want %q", in, a.Language, err, want)
+		}
+	}
+	for _, in := range []string{"russian", "xx", "en US", "12", "ru-", strings.Repeat("a", 100)} {
+		a := Article{Body: "text", Language: in}
+		err := a.Normalize(now)
+		if ErrorCode(err) != ECodeInvalid || !strings.Contains(ErrorMessage(err), "language") {
+			t.Errorf("language %q: got %v, want an invalid error naming the field", in, err)
+		}
+	}
+}

@@ -1,10 +1,11 @@
-package alerts
+package boltstore
 
 import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
 
+	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/internal/news"
 	bolt "go.etcd.io/bbolt"
 )
@@ -50,9 +51,9 @@ func migrate(db *bolt.DB, log *slog.Logger, batch int) error {
 func numberAlerts(db *bolt.DB) (int, error) {
 	n := 0
 	err := db.Update(func(tx *bolt.Tx) error {
-		var todo []*Alert
+		var todo []*alerts.Alert
 		err := tx.Bucket(bucketAlerts).ForEach(func(k, v []byte) error {
-			a := new(Alert)
+			a := new(alerts.Alert)
 			if err := json.Unmarshal(v, a); err != nil {
 				return fmt.Errorf("decode alert %q: %w", k, err)
 			}
@@ -78,11 +79,11 @@ func numberAlerts(db *bolt.DB) (int, error) {
 // v1Batch is one transaction's worth of layout-1 keys, in key order.
 type v1Batch struct {
 	tx     *bolt.Tx
-	alerts map[string]*Alert // by id; nil: the alert is gone
-	dirty  map[string]bool   // alerts whose state changed
+	alerts map[string]*alerts.Alert // by id; nil: the alert is gone
+	dirty  map[string]bool          // alerts whose state changed
 }
 
-func (b *v1Batch) alert(id string) (*Alert, error) {
+func (b *v1Batch) alert(id string) (*alerts.Alert, error) {
 	if a, ok := b.alerts[id]; ok {
 		return a, nil
 	}
@@ -119,13 +120,13 @@ func migrateV1(db *bolt.DB, name []byte, batch int, move func(b *v1Batch, keys [
 				done = true
 				return tx.DeleteBucket(name)
 			}
-			b := &v1Batch{tx: tx, alerts: map[string]*Alert{}, dirty: map[string]bool{}}
+			b := &v1Batch{tx: tx, alerts: map[string]*alerts.Alert{}, dirty: map[string]bool{}}
 			if err := move(b, keys); err != nil {
 				return err
 			}
 			for id := range b.dirty {
 				a := b.alerts[id]
-				if err := putState(tx, a.Num, a.state()); err != nil {
+				if err := putState(tx, a.Num, stateOf(a)); err != nil {
 					return err
 				}
 			}
@@ -165,11 +166,11 @@ func chainDeliveries(b *v1Batch, keys [][]byte) error {
 		if err != nil {
 			return err
 		}
-		d.prev = a.head
+		d.Prev = a.Head
 		if err := putDelivery(b.tx, d); err != nil {
 			return err
 		}
-		a.head = d.ID
+		a.Head = d.ID
 		b.dirty[alertID] = true
 	}
 	return nil

@@ -1,6 +1,7 @@
-package alerts
+package boltstore
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/internal/store"
 	bolt "go.etcd.io/bbolt"
@@ -25,7 +27,7 @@ import (
 // alert and article), and the per-run state of an alert is a few dozen
 // bytes apart from its definition.
 var (
-	bucketAlerts = []byte("alerts")        // alert id -> Alert JSON (definition)
+	bucketAlerts = []byte("alerts")        // alert id -> alerts.Alert JSON (definition)
 	bucketState  = []byte("alerts_state")  // alert number (8 bytes BE) -> alertState
 	bucketSent   = []byte("alerts_sent_a") // article id -> numbers of the alerts it was sent to
 	bucketOutbox = []byte("alerts_outbox") // delivery id -> storedDelivery JSON
@@ -41,47 +43,6 @@ var (
 // empty, which doubles the pages a round writes.
 const appendFillPercent = 0.9
 
-// Delivery statuses.
-const (
-	StatusPending   = "pending"
-	StatusSucceeded = "succeeded"
-	StatusRetrying  = "retrying"
-	StatusFailed    = "failed"
-)
-
-// Event types.
-const (
-	EventMatched = "alert.matched"
-	EventTest    = "alert.test"
-)
-
-// AlertRef is the alert as a delivery names it: a snapshot at run time.
-type AlertRef struct {
-	ID    string `json:"id"`
-	Name  string `json:"name"`
-	Query string `json:"query"`
-}
-
-// Delivery is one webhook message in the outbox. Its ID is the
-// webhook-id, the same on every attempt.
-type Delivery struct {
-	ID             string     `json:"id"`
-	AlertID        string     `json:"alert_id"`
-	Type           string     `json:"type"`
-	Alert          AlertRef   `json:"alert"`
-	Status         string     `json:"status"`
-	Attempts       int        `json:"attempts"`
-	LastStatusCode int        `json:"last_status_code"`
-	LastError      string     `json:"last_error"`
-	NextAttemptAt  *time.Time `json:"next_attempt_at"`
-	ArticleIDs     []string   `json:"article_ids"`
-	TotalNew       int        `json:"total_new"`
-	CreatedAt      time.Time  `json:"created_at"`
-
-	prev string    // the alert's delivery before this one ("" for the first)
-	done time.Time // when it last became succeeded or failed (Config.Clock); zero while pending
-}
-
 // storedDelivery is a delivery as the outbox keeps it: with the id of the
 // alert's previous delivery, so that an alert's deliveries form a chain,
 // newest first, from alertState.Head. The chain replaces an index keyed
@@ -91,7 +52,7 @@ type Delivery struct {
 // delivery retention ages it; a delivery stored before the field has
 // none and is aged by its creation.
 type storedDelivery struct {
-	*Delivery
+	*alerts.Delivery
 	Prev string    `json:"prev,omitempty"`
 	Done time.Time `json:"done,omitzero"`
 }
@@ -184,14 +145,14 @@ func (r *byteReader) string() string {
 	return s
 }
 
-func (a *Alert) state() *alertState {
+func stateOf(a *alerts.Alert) *alertState {
 	return &alertState{Version: a.Version, Watermark: a.Watermark, LastRunAt: a.LastRunAt,
-		LastDeliveryStatus: a.LastDeliveryStatus, Head: a.head}
+		LastDeliveryStatus: a.LastDeliveryStatus, Head: a.Head}
 }
 
-func (a *Alert) setState(st *alertState) {
+func setState(a *alerts.Alert, st *alertState) {
 	a.Version, a.Watermark, a.LastRunAt = st.Version, st.Watermark, st.LastRunAt
-	a.LastDeliveryStatus, a.head = st.LastDeliveryStatus, st.Head
+	a.LastDeliveryStatus, a.Head = st.LastDeliveryStatus, st.Head
 }
 
 func getState(tx *bolt.Tx, num uint64) (*alertState, error) {
@@ -210,7 +171,7 @@ func putState(tx *bolt.Tx, num uint64, st *alertState) error {
 	return tx.Bucket(bucketState).Put(stateKey(num), st.encode())
 }
 
-func getAlert(tx *bolt.Tx, id string) (*Alert, error) {
+func getAlert(tx *bolt.Tx, id string) (*alerts.Alert, error) {
 	v := tx.Bucket(bucketAlerts).Get([]byte(id))
 	if v == nil {
 		return nil, news.Errorf(news.ECodeNotFound, "alert %q not found", id)
@@ -221,8 +182,8 @@ func getAlert(tx *bolt.Tx, id string) (*Alert, error) {
 // decodeAlert decodes a stored definition and overlays its state. An
 // alert stored before the state bucket existed keeps its state in the
 // JSON until it is next written.
-func decodeAlert(tx *bolt.Tx, id string, v []byte) (*Alert, error) {
-	a := new(Alert)
+func decodeAlert(tx *bolt.Tx, id string, v []byte) (*alerts.Alert, error) {
+	a := new(alerts.Alert)
 	if err := json.Unmarshal(v, a); err != nil {
 		return nil, fmt.Errorf("alerts: decode alert %q: %w", id, err)
 	}
@@ -236,13 +197,13 @@ func decodeAlert(tx *bolt.Tx, id string, v []byte) (*Alert, error) {
 	if st == nil {
 		return nil, fmt.Errorf("alerts: alert %q (number %d) has no state record", id, a.Num)
 	}
-	a.setState(st)
+	setState(a, st)
 	return a, nil
 }
 
 // putAlert writes an alert's definition and its state. An alert without
 // a number gets the next one.
-func putAlert(tx *bolt.Tx, a *Alert) error {
+func putAlert(tx *bolt.Tx, a *alerts.Alert) error {
 	b := tx.Bucket(bucketAlerts)
 	if a.Num == 0 {
 		n, err := b.NextSequence()
@@ -260,42 +221,43 @@ func putAlert(tx *bolt.Tx, a *Alert) error {
 	if err := b.Put([]byte(a.ID), buf); err != nil {
 		return err
 	}
-	return putState(tx, a.Num, a.state())
+	return putState(tx, a.Num, stateOf(a))
 }
 
 // deleteAlert removes an alert's definition, state and deliveries (with
 // their queue entries). Its number stays in the sent records of the
 // articles it got; numbers are never reused.
-func deleteAlert(tx *bolt.Tx, a *Alert) error {
+func deleteAlert(tx *bolt.Tx, a *alerts.Alert) (queued []string, err error) {
 	ob, qb := tx.Bucket(bucketOutbox), tx.Bucket(bucketQueue)
-	for id := a.head; id != ""; {
+	for id := a.Head; id != ""; {
 		d, err := getDelivery(tx, id)
 		if news.ErrorCode(err) == news.ECodeNotFound {
 			break
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if d.NextAttemptAt != nil {
 			if err := qb.Delete(queueKey(*d.NextAttemptAt, d.ID)); err != nil {
-				return err
+				return nil, err
 			}
+			queued = append(queued, d.ID)
 		}
 		if err := ob.Delete([]byte(d.ID)); err != nil {
-			return err
+			return nil, err
 		}
-		id = d.prev
+		id = d.Prev
 	}
 	if err := tx.Bucket(bucketState).Delete(stateKey(a.Num)); err != nil {
-		return err
+		return nil, err
 	}
-	return tx.Bucket(bucketAlerts).Delete([]byte(a.ID))
+	return queued, tx.Bucket(bucketAlerts).Delete([]byte(a.ID))
 }
 
 // alertDeliveries calls fn with up to limit of an alert's deliveries,
 // newest first.
-func alertDeliveries(tx *bolt.Tx, a *Alert, limit int, fn func(*Delivery)) error {
-	for id, n := a.head, 0; id != "" && n < limit; n++ {
+func alertDeliveries(tx *bolt.Tx, a *alerts.Alert, limit int, fn func(*alerts.Delivery)) error {
+	for id, n := a.Head, 0; id != "" && n < limit; n++ {
 		d, err := getDelivery(tx, id)
 		if news.ErrorCode(err) == news.ECodeNotFound {
 			return nil
@@ -304,34 +266,34 @@ func alertDeliveries(tx *bolt.Tx, a *Alert, limit int, fn func(*Delivery)) error
 			return err
 		}
 		fn(d)
-		id = d.prev
+		id = d.Prev
 	}
 	return nil
 }
 
-func getDelivery(tx *bolt.Tx, id string) (*Delivery, error) {
+func getDelivery(tx *bolt.Tx, id string) (*alerts.Delivery, error) {
 	v := tx.Bucket(bucketOutbox).Get([]byte(id))
 	if v == nil {
 		return nil, news.Errorf(news.ECodeNotFound, "delivery %q not found", id)
 	}
-	d := new(Delivery)
+	d := new(alerts.Delivery)
 	sd := storedDelivery{Delivery: d}
 	if err := json.Unmarshal(v, &sd); err != nil {
 		return nil, fmt.Errorf("alerts: decode delivery %q: %w", id, err)
 	}
-	d.prev, d.done = sd.Prev, sd.Done
+	d.Prev, d.Done = sd.Prev, sd.Done
 	return d, nil
 }
 
-func encodeDelivery(d *Delivery) ([]byte, error) {
-	buf, err := json.Marshal(storedDelivery{Delivery: d, Prev: d.prev, Done: d.done})
+func encodeDelivery(d *alerts.Delivery) ([]byte, error) {
+	buf, err := json.Marshal(storedDelivery{Delivery: d, Prev: d.Prev, Done: d.Done})
 	if err != nil {
 		return nil, fmt.Errorf("alerts: encode delivery %q: %w", d.ID, err)
 	}
 	return buf, nil
 }
 
-func putDelivery(tx *bolt.Tx, d *Delivery) error {
+func putDelivery(tx *bolt.Tx, d *alerts.Delivery) error {
 	buf, err := encodeDelivery(d)
 	if err != nil {
 		return err
@@ -513,7 +475,7 @@ func splitV1Key(k []byte) (alertID, rest string, ok bool) {
 func Buckets() []store.Bucket {
 	return []store.Bucket{
 		{Name: string(bucketAlerts), Check: func(k, v []byte) error {
-			var a Alert
+			var a alerts.Alert
 			if err := json.Unmarshal(v, &a); err != nil {
 				return err
 			}
@@ -534,7 +496,7 @@ func Buckets() []store.Bucket {
 			return err
 		}},
 		{Name: string(bucketOutbox), Check: func(k, v []byte) error {
-			d := new(Delivery)
+			d := new(alerts.Delivery)
 			if err := json.Unmarshal(v, &storedDelivery{Delivery: d}); err != nil {
 				return err
 			}
@@ -557,5 +519,34 @@ func Buckets() []store.Bucket {
 		}},
 		{Name: string(bucketSentV1)},
 		{Name: string(bucketByAlertV1)},
+	}
+}
+
+// Schema declares the alert buckets and their migration to the store's
+// registry (store.Register): layout 1, before alert numbers, to today's.
+// It lists today's buckets only, since Register creates every bucket
+// listed (Buckets, for Verify, lists the layout-1 ones too). New runs the
+// same migration (it is idempotent), so a file opened without the
+// registry is never misread.
+func Schema() store.Schema {
+	var current []store.Bucket
+	for _, b := range Buckets() {
+		if slices.ContainsFunc(allAlertsBuckets, func(n []byte) bool { return string(n) == b.Name }) {
+			current = append(current, b)
+		}
+	}
+	return store.Schema{
+		Owner:   "alerts",
+		Buckets: current,
+		Migrations: []store.Migration{{
+			Version: 1,
+			Name:    "alert numbers, per-article sent records, delivery chains",
+			Run: func(ctx context.Context, db *bolt.DB) error {
+				if err := createBuckets(db); err != nil {
+					return err
+				}
+				return migrate(db, slog.Default(), migrateBatch)
+			},
+		}},
 	}
 }

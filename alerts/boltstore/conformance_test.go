@@ -1,0 +1,37 @@
+package boltstore
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/watchword/watchword/alerts"
+	"github.com/watchword/watchword/alerts/alertstest"
+	bolt "go.etcd.io/bbolt"
+)
+
+// The bbolt store passes the seams' conformance suite; reopen closes the
+// file and opens it again.
+func TestConformance(t *testing.T) {
+	alertstest.TestStore(t, func(t *testing.T) (alerts.Store, func() alerts.Store) {
+		path := filepath.Join(t.TempDir(), "alerts.db")
+		var db *bolt.DB
+		open := func() alerts.Store {
+			var err error
+			if db, err = bolt.Open(path, 0o600, nil); err != nil {
+				t.Fatal(err)
+			}
+			st, err := New(db, quiet)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st
+		}
+		t.Cleanup(func() { db.Close() })
+		return open(), func() alerts.Store {
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			return open()
+		}
+	})
+}
