@@ -187,7 +187,7 @@ func (e *env) create(t *testing.T, h *hook, q string, mutate func(*Input)) View 
 
 func (e *env) deliveries(t *testing.T, id string) []*Delivery {
 	t.Helper()
-	ds, err := e.svc.Deliveries(id, 1000)
+	ds, err := e.svc.Deliveries(context.Background(), id, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +249,7 @@ func TestValidateRejectsBadInput(t *testing.T) {
 	if _, err := DecodeInput([]byte(`{"name":"x","secret":"whsec_x"}`)); news.ErrorCode(err) != news.ECodeBadRequest {
 		t.Fatalf("read-only field: %v", err)
 	}
-	all, _ := e.svc.List()
+	all, _ := e.svc.List(context.Background())
 	if len(all) != 0 {
 		t.Fatalf("bad input saved %d alerts", len(all))
 	}
@@ -261,7 +261,7 @@ func TestValidateRejectsBadInput(t *testing.T) {
 	if _, err := e.svc.Update(context.Background(), v.ID, &Input{Schedule: strp("TZ=")}); news.ErrorCode(err) != news.ECodeInvalid {
 		t.Fatalf("patch: %v", err)
 	}
-	if got, _ := e.svc.Get(v.ID); got.Schedule != "@hourly" || got.Secret != "" {
+	if got, _ := e.svc.Get(context.Background(), v.ID); got.Schedule != "@hourly" || got.Secret != "" {
 		t.Fatalf("after bad patch: %+v", got)
 	}
 }
@@ -383,7 +383,7 @@ func TestPreviewMovesNothing(t *testing.T) {
 			t.Fatalf("preview %+v", p)
 		}
 	}
-	got, _ := e.svc.Get(a.ID)
+	got, _ := e.svc.Get(context.Background(), a.ID)
 	if got.Watermark != a.Watermark || got.LastRunAt != nil || len(e.deliveries(t, a.ID)) != 0 {
 		t.Fatalf("preview moved something: %+v", got)
 	}
@@ -449,13 +449,13 @@ func TestReceiverErrorsRetryThenFailThenRedeliver(t *testing.T) {
 	if d.Attempts != 3 || d.LastStatusCode != 500 || d.LastError == "" || time.Since(start) < 250*time.Millisecond {
 		t.Fatalf("after the schedule: %+v in %s", d, time.Since(start))
 	}
-	if got, _ := e.svc.Get(a.ID); got.LastDeliveryStatus != StatusFailed {
+	if got, _ := e.svc.Get(context.Background(), a.ID); got.LastDeliveryStatus != StatusFailed {
 		t.Fatalf("alert status %q", got.LastDeliveryStatus)
 	}
 	h.mu.Lock()
 	h.respond = nil
 	h.mu.Unlock()
-	if _, err := e.svc.Redeliver(d.ID); err != nil {
+	if _, err := e.svc.Redeliver(context.Background(), d.ID); err != nil {
 		t.Fatal(err)
 	}
 	testutil.WaitFor(t, "redelivered", 5*time.Second, func() bool { return e.deliveries(t, a.ID)[0].Status == StatusSucceeded })
@@ -465,7 +465,7 @@ func TestReceiverErrorsRetryThenFailThenRedeliver(t *testing.T) {
 	if len(ids) != 1 || ids[0] != d.ID {
 		t.Fatalf("webhook ids %v, want the delivery id %s", ids, d.ID)
 	}
-	if _, err := e.svc.Redeliver("msg_nope"); news.ErrorCode(err) != news.ECodeNotFound {
+	if _, err := e.svc.Redeliver(context.Background(), "msg_nope"); news.ErrorCode(err) != news.ECodeNotFound {
 		t.Fatalf("redeliver unknown: %v", err)
 	}
 }
@@ -525,7 +525,7 @@ func TestRetryAfterAndGone(t *testing.T) {
 		t.Fatal(err)
 	}
 	testutil.WaitFor(t, "disabled", 5*time.Second, func() bool {
-		got, _ := e.svc.Get(a.ID)
+		got, _ := e.svc.Get(context.Background(), a.ID)
 		return !got.Enabled
 	})
 	ds := e.deliveries(t, a.ID)
@@ -578,7 +578,7 @@ func TestSendTestEventAndRotate(t *testing.T) {
 	if err != nil || !r.OK || r.StatusCode != 200 {
 		t.Fatalf("test event: %+v %v", r, err)
 	}
-	v, err := e.svc.RotateSecret(a.ID, 0)
+	v, err := e.svc.RotateSecret(context.Background(), a.ID, 0)
 	if err != nil || v.Secret == a.Secret || !strings.HasPrefix(v.Secret, "whsec_") {
 		t.Fatalf("rotate: %+v %v", v, err)
 	}
@@ -633,7 +633,7 @@ func TestDeleteRemovesEverything(t *testing.T) {
 	if err := e.svc.Delete(context.Background(), a.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.Get(a.ID); news.ErrorCode(err) != news.ECodeNotFound {
+	if _, err := e.svc.Get(context.Background(), a.ID); news.ErrorCode(err) != news.ECodeNotFound {
 		t.Fatal(err)
 	}
 	if err := e.svc.Delete(context.Background(), a.ID); news.ErrorCode(err) != news.ECodeNotFound {

@@ -85,7 +85,7 @@ func (b *batcher) run(ids map[string]bool) {
 		b.s.log.Debug("alerts: evaluation held after restore; skipped", "alerts", len(ids), "skipped", b.s.cfg.Hold.Skipped())
 		return
 	}
-	all, err := b.s.List()
+	all, err := b.s.List(context.Background()) // a cron firing: no caller to cancel it
 	if err != nil {
 		b.s.log.Error("alerts: scheduled run: list alerts", "err", err)
 		return

@@ -191,7 +191,7 @@ func BenchmarkSenderDrain(b *testing.B) {
 			name, q, hook := fmt.Sprint("drain ", k), words[k%len(words)], recv.URL+"/hook"
 			ins[k] = &Input{Name: &name, Query: &q, WebhookURL: &hook, MaxMatchesPerDelivery: intp(10)}
 		}
-		if _, err := s.CreateMany(ins); err != nil {
+		if _, err := s.CreateMany(context.Background(), ins); err != nil {
 			b.Fatal(err)
 		}
 		if _, _, err := eng.Ingest(context.Background(), arts); err != nil {

@@ -109,7 +109,7 @@ func (s *Service) Create(ctx context.Context, in *Input) (View, error) {
 
 // CreateMany validates and saves many alerts in one transaction (bulk
 // import, benchmarks). Secrets are not returned.
-func (s *Service) CreateMany(ins []*Input) ([]string, error) {
+func (s *Service) CreateMany(ctx context.Context, ins []*Input) ([]string, error) {
 	now := time.Now().UTC()
 	w := s.eng.IndexedSeq()
 	as := make([]*Alert, 0, len(ins))
@@ -126,7 +126,7 @@ func (s *Service) CreateMany(ins []*Input) ([]string, error) {
 		a.ID, a.Secret, a.CreatedAt, a.Version, a.Watermark = newID("al_"), secret, now, 1, w
 		as = append(as, a)
 	}
-	if err := s.store.Create(context.Background(), as...); err != nil {
+	if err := s.store.Create(ctx, as...); err != nil {
 		return nil, fmt.Errorf("alerts: create: %w", err)
 	}
 	ids := make([]string, len(as))
@@ -138,10 +138,10 @@ func (s *Service) CreateMany(ins []*Input) ([]string, error) {
 }
 
 // Alerts returns the alerts with the given ids (missing ones are skipped).
-func (s *Service) Alerts(ids []string) ([]*Alert, error) {
+func (s *Service) Alerts(ctx context.Context, ids []string) ([]*Alert, error) {
 	var out []*Alert
 	for _, id := range ids {
-		a, err := s.store.Get(context.Background(), id)
+		a, err := s.store.Get(ctx, id)
 		if news.ErrorCode(err) == news.ECodeNotFound {
 			continue
 		}
@@ -181,26 +181,26 @@ func (s *Service) FilterWarnings(ctx context.Context, f engine.Filters) ([]strin
 }
 
 // Get returns one alert.
-func (s *Service) Get(id string) (View, error) {
-	a, err := s.load(id)
+func (s *Service) Get(ctx context.Context, id string) (View, error) {
+	a, err := s.load(ctx, id)
 	if err != nil {
 		return View{}, err
 	}
 	return s.view(a), nil
 }
 
-func (s *Service) load(id string) (*Alert, error) {
-	return s.store.Get(context.Background(), id)
+func (s *Service) load(ctx context.Context, id string) (*Alert, error) {
+	return s.store.Get(ctx, id)
 }
 
 // List returns every alert, by creation time.
-func (s *Service) List() ([]*Alert, error) {
-	return s.store.List(context.Background())
+func (s *Service) List(ctx context.Context) ([]*Alert, error) {
+	return s.store.List(ctx)
 }
 
 // Views returns every alert in API form.
-func (s *Service) Views() ([]View, error) {
-	all, err := s.List()
+func (s *Service) Views(ctx context.Context) ([]View, error) {
+	all, err := s.List(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,7 @@ func TestConcurrentEditsLoseNothing(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		for i := range n {
-			v, err := e.svc.RotateSecret(a.ID, 0)
+			v, err := e.svc.RotateSecret(context.Background(), a.ID, 0)
 			if err != nil {
 				t.Errorf("rotation %d: %v", i, err)
 				return
@@ -40,7 +40,7 @@ func TestConcurrentEditsLoseNothing(t *testing.T) {
 		}
 	}()
 	wg.Wait()
-	got, err := e.svc.load(a.ID)
+	got, err := e.svc.load(context.Background(), a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,19 +8,19 @@ import (
 )
 
 // Deliveries lists an alert's deliveries, newest first.
-func (s *Service) Deliveries(alertID string, limit int) ([]*Delivery, error) {
+func (s *Service) Deliveries(ctx context.Context, alertID string, limit int) ([]*Delivery, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	return s.store.Deliveries(context.Background(), alertID, limit)
+	return s.store.Deliveries(ctx, alertID, limit)
 }
 
 // Redeliver puts a finished (succeeded or failed) delivery back into the
 // outbox for a fresh series of attempts, with the same webhook-id. A
 // delivery still in the outbox is a conflict: a pending one is due now,
 // a retrying one can be attempted at once with RetryNow.
-func (s *Service) Redeliver(id string) (*Delivery, error) {
-	d, err := s.store.Modify(context.Background(), id, func(d *Delivery) error {
+func (s *Service) Redeliver(ctx context.Context, id string) (*Delivery, error) {
+	d, err := s.store.Modify(ctx, id, func(d *Delivery) error {
 		switch d.Status {
 		case StatusPending:
 			return news.Errorf(news.ECodeConflict, "delivery %q is pending: it is sent as soon as a sender is free", id)
@@ -45,12 +45,12 @@ func (s *Service) Redeliver(id string) (*Delivery, error) {
 // is being made, and a succeeded or failed one is sent again with
 // Redeliver. While the senders are held (a restored store) it is a
 // conflict too.
-func (s *Service) RetryNow(id string) (*Delivery, error) {
+func (s *Service) RetryNow(ctx context.Context, id string) (*Delivery, error) {
 	// Held senders (a restored store) would not make the attempt now.
 	if err := s.cfg.Hold.Refuse("webhook sending"); err != nil {
 		return nil, err
 	}
-	d, err := s.store.Modify(context.Background(), id, func(d *Delivery) error {
+	d, err := s.store.Modify(ctx, id, func(d *Delivery) error {
 		switch {
 		case d.Status == StatusPending:
 			return news.Errorf(news.ECodeConflict, "delivery %q is pending: it is sent as soon as a sender is free", id)

@@ -55,7 +55,7 @@ func TestFilterOnlyAlert(t *testing.T) {
 	if _, err := e.svc.Update(context.Background(), a.ID, &Input{Filters: &engine.Filters{}}); news.ErrorCode(err) != news.ECodeInvalid {
 		t.Fatalf("edit removing the last filter: %v", err)
 	}
-	if v, _ := e.svc.Get(a.ID); len(v.Filters.Sources) != 1 {
+	if v, _ := e.svc.Get(context.Background(), a.ID); len(v.Filters.Sources) != 1 {
 		t.Fatalf("the refused edit changed the alert: %+v", v)
 	}
 

@@ -139,7 +139,7 @@ func (s *Service) SendTest(ctx context.Context, id string) (*TestResult, error) 
 	if err := s.cfg.Hold.Refuse("webhook sending"); err != nil {
 		return nil, err
 	}
-	a, err := s.load(id)
+	a, err := s.load(ctx, id)
 	if err != nil {
 		return nil, err
 	}

@@ -58,7 +58,7 @@ func TestMeasurePayloadSize(t *testing.T) {
 	fields := []string{"id", "title", "date", "source", "url", "snippet", "speakers", "countries", "topics"}
 	for _, id := range ids {
 		for _, d := range e.deliveries(t, id) {
-			a, err := e.svc.load(d.AlertID)
+			a, err := e.svc.load(context.Background(), d.AlertID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -281,7 +281,7 @@ func TestFieldsOption(t *testing.T) {
 	h.mu.Lock()
 	h.respond = nil
 	h.mu.Unlock()
-	if _, err := e.svc.Redeliver(failed.ID); err != nil {
+	if _, err := e.svc.Redeliver(context.Background(), failed.ID); err != nil {
 		t.Fatal(err)
 	}
 	testutil.WaitFor(t, "the redelivery", 5*time.Second, func() bool { return h.count() == 2 })
@@ -293,7 +293,7 @@ func TestFieldsOption(t *testing.T) {
 	if err != nil || len(v.Fields) != len(MatchFields()) {
 		t.Fatalf("every field: %+v %v", v.Fields, err)
 	}
-	stored, _ := e.svc.load(a.ID)
+	stored, _ := e.svc.load(context.Background(), a.ID)
 	if stored.Fields != nil {
 		t.Fatalf("every field is stored as %v, want nil (all, including fields added later)", stored.Fields)
 	}

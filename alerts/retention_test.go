@@ -84,7 +84,7 @@ func TestDeliveryRetention(t *testing.T) {
 			t.Fatalf("second round of %s: %+v %v", id, res, err)
 		}
 	}
-	if _, err := e.svc.Redeliver(b1); err != nil {
+	if _, err := e.svc.Redeliver(context.Background(), b1); err != nil {
 		t.Fatal(err)
 	}
 	testutil.WaitFor(t, "second deliveries", 10*time.Second, func() bool {
@@ -116,7 +116,7 @@ func TestDeliveryRetention(t *testing.T) {
 	wantIDs(t, "a after day 51", e.statuses(t, a.ID))
 	wantIDs(t, "b after day 51", e.statuses(t, b.ID))
 	wantIDs(t, "c after day 51", e.statuses(t, c.ID), StatusSucceeded, StatusRetrying)
-	if _, err := e.svc.Redeliver(b1); err == nil {
+	if _, err := e.svc.Redeliver(context.Background(), b1); err == nil {
 		t.Error("a pruned delivery can still be redelivered")
 	}
 	// The queue still holds c's retry; nothing else is left in the outbox.

@@ -47,11 +47,11 @@ func TestRetryNow(t *testing.T) {
 		t.Fatalf("after the first failure: %+v, want the next attempt in about an hour", d)
 	}
 
-	_, err := e.svc.Redeliver(d.ID)
+	_, err := e.svc.Redeliver(context.Background(), d.ID)
 	if news.ErrorCode(err) != news.ECodeConflict || !strings.Contains(news.ErrorMessage(err), "/retry") {
 		t.Fatalf("redeliver a retrying delivery: %v, want a conflict pointing to retry", err)
 	}
-	r, err := e.svc.RetryNow(d.ID)
+	r, err := e.svc.RetryNow(context.Background(), d.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestRetryNow(t *testing.T) {
 	// The sender takes it at once; while that attempt is open, another
 	// retry is a conflict.
 	testutil.WaitFor(t, "the second attempt", 5*time.Second, func() bool { h.mu.Lock(); defer h.mu.Unlock(); return h.n == 2 })
-	if _, err := e.svc.RetryNow(d.ID); news.ErrorCode(err) != news.ECodeConflict || !strings.Contains(news.ErrorMessage(err), "right now") {
+	if _, err := e.svc.RetryNow(context.Background(), d.ID); news.ErrorCode(err) != news.ECodeConflict || !strings.Contains(news.ErrorMessage(err), "right now") {
 		t.Fatalf("retry during an attempt: %v", err)
 	}
 	release <- struct{}{}
@@ -75,10 +75,10 @@ func TestRetryNow(t *testing.T) {
 	}
 
 	// Finished: retry says to redeliver.
-	if _, err := e.svc.RetryNow(d.ID); news.ErrorCode(err) != news.ECodeConflict || !strings.Contains(news.ErrorMessage(err), "redeliver") {
+	if _, err := e.svc.RetryNow(context.Background(), d.ID); news.ErrorCode(err) != news.ECodeConflict || !strings.Contains(news.ErrorMessage(err), "redeliver") {
 		t.Fatalf("retry a succeeded delivery: %v", err)
 	}
-	if _, err := e.svc.RetryNow("msg_nope"); news.ErrorCode(err) != news.ECodeNotFound {
+	if _, err := e.svc.RetryNow(context.Background(), "msg_nope"); news.ErrorCode(err) != news.ECodeNotFound {
 		t.Fatalf("retry unknown: %v", err)
 	}
 
@@ -92,10 +92,10 @@ func TestRetryNow(t *testing.T) {
 	if p.Status != StatusPending {
 		t.Fatalf("second delivery %+v, want pending", p)
 	}
-	if _, err := e.svc.RetryNow(p.ID); news.ErrorCode(err) != news.ECodeConflict || !strings.Contains(news.ErrorMessage(err), "pending") {
+	if _, err := e.svc.RetryNow(context.Background(), p.ID); news.ErrorCode(err) != news.ECodeConflict || !strings.Contains(news.ErrorMessage(err), "pending") {
 		t.Fatalf("retry a pending delivery: %v", err)
 	}
-	if _, err := e.svc.Redeliver(p.ID); news.ErrorCode(err) != news.ECodeConflict {
+	if _, err := e.svc.Redeliver(context.Background(), p.ID); news.ErrorCode(err) != news.ECodeConflict {
 		t.Fatalf("redeliver a pending delivery: %v", err)
 	}
 	release <- struct{}{}
@@ -110,7 +110,7 @@ func TestRetryNowHeld(t *testing.T) {
 	h := newHook(t)
 	a := e.create(t, h, "ukraine", nil)
 	e.ingest(t, art("h1", "Ukraine while held."))
-	all, err := e.svc.Alerts([]string{a.ID})
+	all, err := e.svc.Alerts(context.Background(), []string{a.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestRetryNowHeld(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.RetryNow(d.ID); news.ErrorCode(err) != news.ECodeConflict || !strings.Contains(news.ErrorMessage(err), "held") {
+	if _, err := e.svc.RetryNow(context.Background(), d.ID); news.ErrorCode(err) != news.ECodeConflict || !strings.Contains(news.ErrorMessage(err), "held") {
 		t.Fatalf("retry while held: %v", err)
 	}
 	if got := e.deliveries(t, a.ID)[0]; got.NextAttemptAt == nil || !got.NextAttemptAt.Equal(later) {

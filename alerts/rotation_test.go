@@ -98,7 +98,7 @@ func TestRotationGraceSignsWithBothSecrets(t *testing.T) {
 		t.Fatalf("before the rotation: signature %q", sig)
 	}
 
-	v, err := e.svc.RotateSecret(created.ID, DefaultRotationGrace)
+	v, err := e.svc.RotateSecret(context.Background(), created.ID, DefaultRotationGrace)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestRotationGraceSignsWithBothSecrets(t *testing.T) {
 	if len(v.PreviousSecrets) != 1 || !v.PreviousSecrets[0].ExpiresAt.Equal(wantExp) {
 		t.Fatalf("rotation answer: previous secrets %+v, want one expiring at %s", v.PreviousSecrets, wantExp)
 	}
-	if g, _ := e.svc.Get(created.ID); g.Secret != "" || len(g.PreviousSecrets) != 1 {
+	if g, _ := e.svc.Get(context.Background(), created.ID); g.Secret != "" || len(g.PreviousSecrets) != 1 {
 		t.Fatalf("get after rotation: %+v", g)
 	}
 
@@ -154,7 +154,7 @@ func TestRotationGraceSignsWithBothSecrets(t *testing.T) {
 	if raw := storedAlert(t, e, created.ID); bytes.Contains(raw, []byte(strings.TrimPrefix(oldSecret, secretPrefix))) {
 		t.Fatalf("the old secret is still in the store: %s", raw)
 	}
-	if g, _ := e.svc.Get(created.ID); len(g.PreviousSecrets) != 0 {
+	if g, _ := e.svc.Get(context.Background(), created.ID); len(g.PreviousSecrets) != 0 {
 		t.Fatalf("get after the grace: %+v", g.PreviousSecrets)
 	}
 }
@@ -171,17 +171,17 @@ func TestRotationAbruptAndBounds(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, g := range []time.Duration{-time.Second, MaxRotationGrace + time.Second} {
-		if _, err := e.svc.RotateSecret(created.ID, g); news.ErrorCode(err) != news.ECodeInvalid {
+		if _, err := e.svc.RotateSecret(context.Background(), created.ID, g); news.ErrorCode(err) != news.ECodeInvalid {
 			t.Fatalf("grace %s: %v, want invalid", g, err)
 		}
 	}
-	if _, err := e.svc.RotateSecret("al_missing", time.Hour); news.ErrorCode(err) != news.ECodeNotFound {
+	if _, err := e.svc.RotateSecret(context.Background(), "al_missing", time.Hour); news.ErrorCode(err) != news.ECodeNotFound {
 		t.Fatalf("missing alert: %v", err)
 	}
 	secrets := []string{created.Secret}
 	for i := 0; i < MaxPreviousSecrets; i++ {
 		clock.Add(time.Minute)
-		v, err := e.svc.RotateSecret(created.ID, MaxRotationGrace)
+		v, err := e.svc.RotateSecret(context.Background(), created.ID, MaxRotationGrace)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -190,7 +190,7 @@ func TestRotationAbruptAndBounds(t *testing.T) {
 			t.Fatalf("rotation %d: %+v", i, v.PreviousSecrets)
 		}
 	}
-	if _, err := e.svc.RotateSecret(created.ID, time.Hour); news.ErrorCode(err) != news.ECodeConflict {
+	if _, err := e.svc.RotateSecret(context.Background(), created.ID, time.Hour); news.ErrorCode(err) != news.ECodeConflict {
 		t.Fatalf("rotation beyond %d secrets in grace: %v, want conflict", MaxPreviousSecrets, err)
 	}
 	m := deliverOne(t, e, r, created.ID, "four")
@@ -199,7 +199,7 @@ func TestRotationAbruptAndBounds(t *testing.T) {
 			t.Fatalf("secret %d of %d does not verify during its grace", i, len(secrets))
 		}
 	}
-	v, err := e.svc.RotateSecret(created.ID, 0)
+	v, err := e.svc.RotateSecret(context.Background(), created.ID, 0)
 	if err != nil || len(v.PreviousSecrets) != 0 {
 		t.Fatalf("abrupt rotation: %+v %v", v.PreviousSecrets, err)
 	}
@@ -239,7 +239,7 @@ func TestRotationSweeperErasesExpiredSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	old := []byte(strings.TrimPrefix(created.Secret, secretPrefix))
-	if _, err := e.svc.RotateSecret(created.ID, 300*time.Millisecond); err != nil {
+	if _, err := e.svc.RotateSecret(context.Background(), created.ID, 300*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Contains(storedAlert(t, e, created.ID), old) {

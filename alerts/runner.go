@@ -166,7 +166,7 @@ func (s *Service) RunNow(ctx context.Context, id string) (*RunResult, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("alerts: run %s: %w", id, context.Cause(ctx))
 	}
-	a, err := s.load(id)
+	a, err := s.load(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +175,7 @@ func (s *Service) RunNow(ctx context.Context, id string) (*RunResult, error) {
 
 // RunAll runs every enabled alert in one batch.
 func (s *Service) RunAll(ctx context.Context) (*RunResult, error) {
-	all, err := s.List()
+	all, err := s.List(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +201,7 @@ const MaxPreview = 1000
 // Preview evaluates an alert without sending anything or moving its
 // watermark.
 func (s *Service) Preview(ctx context.Context, id string) (*Preview, error) {
-	a, err := s.load(id)
+	a, err := s.load(ctx, id)
 	if err != nil {
 		return nil, err
 	}

@@ -44,7 +44,7 @@ func TestScheduledRunsDeliverEveryMatchOnce(t *testing.T) {
 	runs := 0
 	var last time.Time
 	testutil.WaitFor(t, "two more scheduled runs", 10*time.Second, func() bool {
-		v, err := e.svc.Get(a.ID)
+		v, err := e.svc.Get(context.Background(), a.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,7 +67,7 @@ func TestScheduledRunsDeliverEveryMatchOnce(t *testing.T) {
 			t.Errorf("non-matching %s delivered", id)
 		}
 	}
-	if v, _ := e.svc.Get(a.ID); v.Watermark != e.eng.IndexedSeq() {
+	if v, _ := e.svc.Get(context.Background(), a.ID); v.Watermark != e.eng.IndexedSeq() {
 		t.Errorf("watermark %d behind the indexed sequence %d after the runs", v.Watermark, e.eng.IndexedSeq())
 	}
 }

@@ -144,7 +144,7 @@ func (s *Service) expireSecrets() error {
 // rotation: from now on only the new secret signs, earlier ones included
 // (the case of a leaked secret). At most MaxPreviousSecrets replaced
 // secrets may be in their grace at once; one more is a 409.
-func (s *Service) RotateSecret(id string, grace time.Duration) (View, error) {
+func (s *Service) RotateSecret(ctx context.Context, id string, grace time.Duration) (View, error) {
 	if grace < 0 || grace > MaxRotationGrace {
 		return View{}, news.Errorf(news.ECodeInvalid, "grace must be between 0s and %s", fmtHours(MaxRotationGrace))
 	}
@@ -153,7 +153,7 @@ func (s *Service) RotateSecret(id string, grace time.Duration) (View, error) {
 		return View{}, err
 	}
 	now := s.cfg.Clock()
-	a, err := s.modify(context.Background(), id, func(a *Alert) error {
+	a, err := s.modify(ctx, id, func(a *Alert) error {
 		a.dropExpiredSecrets(now)
 		switch {
 		case grace == 0:

@@ -164,7 +164,7 @@ func (s *Service) Start() error {
 		s.cron = schedule.NewCron(s.log)
 	}
 	s.schedMu.Unlock()
-	all, err := s.List()
+	all, err := s.List(context.Background()) // Start runs before any request; its reads are local
 	if err != nil {
 		return err
 	}

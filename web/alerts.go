@@ -77,7 +77,7 @@ func (s *Server) filterWarnings(c echo.Context, v *alerts.View) {
 }
 
 func (s *Server) handleListAlerts(c echo.Context) error {
-	vs, err := s.cfg.Alerts.Views()
+	vs, err := s.cfg.Alerts.Views(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func (s *Server) handleListAlerts(c echo.Context) error {
 }
 
 func (s *Server) handleGetAlert(c echo.Context) error {
-	v, err := s.cfg.Alerts.Get(c.Param("id"))
+	v, err := s.cfg.Alerts.Get(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ func (s *Server) handleRotateSecret(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.cfg.Alerts.RotateSecret(c.Param("id"), grace)
+	v, err := s.cfg.Alerts.RotateSecret(c.Request().Context(), c.Param("id"), grace)
 	if err != nil {
 		return err
 	}
@@ -167,7 +167,7 @@ func (s *Server) handleRotateSecret(c echo.Context) error {
 }
 
 func (s *Server) handleDeliveries(c echo.Context) error {
-	ds, err := s.cfg.Alerts.Deliveries(c.Param("id"), 100)
+	ds, err := s.cfg.Alerts.Deliveries(c.Request().Context(), c.Param("id"), 100)
 	if err != nil {
 		return err
 	}
@@ -175,7 +175,7 @@ func (s *Server) handleDeliveries(c echo.Context) error {
 }
 
 func (s *Server) handleRedeliver(c echo.Context) error {
-	d, err := s.cfg.Alerts.Redeliver(c.Param("id"))
+	d, err := s.cfg.Alerts.Redeliver(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -185,7 +185,7 @@ func (s *Server) handleRedeliver(c echo.Context) error {
 // handleRetryDelivery attempts a retrying delivery now instead of at its
 // next_attempt_at.
 func (s *Server) handleRetryDelivery(c echo.Context) error {
-	d, err := s.cfg.Alerts.RetryNow(c.Param("id"))
+	d, err := s.cfg.Alerts.RetryNow(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return err
 	}

@@ -77,7 +77,7 @@ func TestSearchBudget(t *testing.T) {
 			t.Errorf("%.40s: %d %s", tc.q, resp.StatusCode, body)
 		}
 		resp, page := rawCall(t, ts, "GET", "/?q="+url.QueryEscape(tc.q), nil, "")
-		if resp.StatusCode != 400 || !strings.Contains(page, "Query too broad:") {
+		if resp.StatusCode != 400 || !strings.Contains(page, "<h1>Query too broad</h1>") {
 			t.Errorf("UI %.40s: %d %.300s", tc.q, resp.StatusCode, page)
 		}
 	}

@@ -67,6 +67,7 @@ type Config struct {
 type Server struct {
 	cfg  Config
 	e    *echo.Echo
+	h    http.Handler // e behind the compression (web/compress.go)
 	eng  *engine.Engine
 	log  *slog.Logger
 	srv  *http.Server
@@ -121,6 +122,9 @@ func New(cfg Config) (*Server, error) {
 	s.useOps(e)
 	s.e = e
 	s.routes()
+	if s.h, err = compressed(e); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -163,7 +167,7 @@ func (s *Server) handleResume(c echo.Context) error {
 }
 
 // Handler returns the HTTP handler (for tests and custom servers).
-func (s *Server) Handler() http.Handler { return s.e }
+func (s *Server) Handler() http.Handler { return s.h }
 
 // Start listens on addr and serves until Shutdown. It returns once the
 // listener is open; serving errors are logged.
@@ -174,7 +178,7 @@ func (s *Server) Start(addr string) error {
 	}
 	s.addr = ln.Addr()
 	s.srv = &http.Server{
-		Handler:           s.e,
+		Handler:           s.h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       5 * time.Minute,
 		WriteTimeout:      5 * time.Minute,

@@ -175,7 +175,7 @@ func (s *Server) handleStatic(c echo.Context) error {
 		h.Set("Cache-Control", "no-cache")
 	}
 	h.Set("ETag", a.etag)
-	if c.Request().Header.Get("If-None-Match") == a.etag {
+	if etagMatch(c.Request().Header.Get("If-None-Match"), a.etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
 	return c.Blob(http.StatusOK, a.ctype, a.body)

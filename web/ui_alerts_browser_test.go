@@ -102,7 +102,7 @@ func TestUIBrowserAlertFlow(t *testing.T) {
 		t.Errorf("secret shown: %q", secret)
 	}
 	b.shoot("alert-created")
-	views, err := svc.Views()
+	views, err := svc.Views(context.Background())
 	if err != nil || len(views) != 1 {
 		t.Fatalf("alerts after create: %v %v", views, err)
 	}
@@ -175,7 +175,7 @@ func TestUIBrowserAlertFlow(t *testing.T) {
 	// Pause: the scheduled path skips the alert.
 	b.do(chromedp.Click(chromedp.CSS("#act-toggle")))
 	b.waitJS(`/Paused/.test(document.querySelector("#act-status").textContent)`)
-	if v, err := svc.Get(id); err != nil || v.Enabled {
+	if v, err := svc.Get(context.Background(), id); err != nil || v.Enabled {
 		t.Errorf("after pause: %+v %v", v, err)
 	}
 	ingestOne(&news.Article{Title: "Peskov rejects Ukraine proposal", Body: "Dmitry Peskov rejected the Ukraine proposal.", Date: time.Now().UTC()})
@@ -195,7 +195,7 @@ func TestUIBrowserAlertFlow(t *testing.T) {
 	b.do(chromedp.SetValue(chromedp.CSS("#a-name"), "Kremlin on Ukraine (edited)"))
 	b.do(chromedp.Click(chromedp.CSS("#a-submit")))
 	b.waitJS(`/Saved/.test(document.querySelector("#act-status").textContent)`)
-	if v, _ := svc.Get(id); v.Name != "Kremlin on Ukraine (edited)" {
+	if v, _ := svc.Get(context.Background(), id); v.Name != "Kremlin on Ukraine (edited)" {
 		t.Errorf("edited name %q", v.Name)
 	}
 	eval[bool](b, `window.confirm = () => true, true`)
@@ -209,13 +209,13 @@ func TestUIBrowserAlertFlow(t *testing.T) {
 	if g := eval[string](b, `document.querySelector("#rotated-grace").textContent`); !strings.Contains(g, "keeps signing beside it until") {
 		t.Errorf("rotation grace: %q", g)
 	}
-	if v, _ := svc.Get(id); len(v.PreviousSecrets) != 1 || time.Until(v.PreviousSecrets[0].ExpiresAt) < 23*time.Hour {
+	if v, _ := svc.Get(context.Background(), id); len(v.PreviousSecrets) != 1 || time.Until(v.PreviousSecrets[0].ExpiresAt) < 23*time.Hour {
 		t.Errorf("after rotating in the UI: previous secrets %+v", v.PreviousSecrets)
 	}
 	b.shoot("alert-rotated")
 
 	b.clickAndLoad("#act-delete")
-	if _, err := svc.Get(id); news.ErrorCode(err) != news.ECodeNotFound {
+	if _, err := svc.Get(context.Background(), id); news.ErrorCode(err) != news.ECodeNotFound {
 		t.Errorf("alert still there after delete")
 	}
 	if !strings.HasSuffix(b.location(), "/alerts") {

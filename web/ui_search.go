@@ -8,6 +8,8 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -26,6 +28,7 @@ type facetValueView struct {
 	Count    int
 	Selected bool
 	URL      string
+	Focus    bool // the link the user just followed: focused on load
 }
 
 type facetGroupView struct {
@@ -46,6 +49,7 @@ type hitView struct {
 
 type barView struct {
 	Label, URL, AriaLabel string
+	Empty                 bool // no match: drawn, but no link and no tab stop
 	Count                 int
 	X, Y, W, H            float64
 	Active                bool
@@ -92,6 +96,13 @@ type searchView struct {
 	SortOptions    []sortOption
 	CurrentURL     string
 	SelectedFilter []hiddenField
+	// RefineOpen sends the Refine panel unfolded on narrow screens (it is
+	// a sidebar on wide ones whatever this says): when the focus returns
+	// to one of its facets.
+	RefineOpen bool
+	// FocusResults and FocusSort put the focus back where the user was
+	// after the page reloads (the focus parameter; see focusParam).
+	FocusResults, FocusSort bool
 	// Empty: the index holds no article at all (a fresh install), so
 	// the page shows how to add some instead of "no matches".
 	Empty *emptyView
@@ -158,6 +169,8 @@ func (s *Server) handleSearchPage(c echo.Context) error {
 		v.AlertURL += "?" + enc
 	}
 
+	focus := c.QueryParam("focus")
+	v.FocusResults, v.FocusSort = focus == "results", focus == "sort"
 	status := http.StatusOK
 	p, err := searchParams(c.QueryParams())
 	if err == nil {
@@ -167,7 +180,7 @@ func (s *Server) handleSearchPage(c echo.Context) error {
 		ctx, cancel := s.searchContext(c)
 		defer cancel()
 		if res, err = s.eng.Search(ctx, p); err == nil {
-			s.fillResults(v, st, res)
+			s.fillResults(v, st, res, focus)
 			if res.Histogram != nil {
 				v.Hist = histogramView(res.Histogram, st)
 			}
@@ -209,7 +222,21 @@ func (s *Server) emptyIndex(c echo.Context) (*emptyView, error) {
 	return &emptyView{Server: scheme + "://" + c.Request().Host}, nil
 }
 
-func (s *Server) fillResults(v *searchView, st searchState, res *engine.SearchResult) {
+// focusParam adds the focus parameter to a search page URL: the page it
+// leads to autofocuses that control (a facet value, "results" or "sort"),
+// so a keyboard user goes on from where they were, without a script.
+func focusParam(u, focus string) string {
+	sep := "?"
+	if strings.Contains(u, "?") {
+		sep = "&"
+	}
+	return u + sep + "focus=" + url.QueryEscape(focus)
+}
+
+// facetFocus is the focus parameter of a facet value's link.
+func facetFocus(kind, value string) string { return "facet:" + kind + ":" + value }
+
+func (s *Server) fillResults(v *searchView, st searchState, res *engine.SearchResult, focus string) {
 	v.Total, v.TookMS = res.Total, res.TookMS
 	for _, h := range res.Hits {
 		hv := hitView{
@@ -239,11 +266,16 @@ func (s *Server) fillResults(v *searchView, st searchState, res *engine.SearchRe
 		seen := map[string]bool{} // folded: a selected "russia" is the listed "Russia"
 		for _, fv := range res.Facets[k.facet] {
 			seen[engine.FoldFacet(fv.Value)] = true
-			g.Values = append(g.Values, facetValueView{Value: fv.Value, Count: fv.Count, Selected: contains(sel, fv.Value), URL: st.toggle(k.param, fv.Value).url()})
+			g.Values = append(g.Values, facetValueView{Value: fv.Value, Count: fv.Count, Selected: contains(sel, fv.Value), URL: focusParam(st.toggle(k.param, fv.Value).url(), facetFocus(k.param, fv.Value))})
 		}
 		for _, x := range sel {
 			if !seen[engine.FoldFacet(x)] {
-				g.Values = append(g.Values, facetValueView{Value: x, Count: -1, Selected: true, URL: st.toggle(k.param, x).url()})
+				g.Values = append(g.Values, facetValueView{Value: x, Count: -1, Selected: true, URL: focusParam(st.toggle(k.param, x).url(), facetFocus(k.param, x))})
+			}
+		}
+		for i := range g.Values {
+			if facetFocus(k.param, g.Values[i].Value) == focus {
+				g.Values[i].Focus, v.RefineOpen = true, true
 			}
 		}
 		v.Facets = append(v.Facets, g)
@@ -251,10 +283,10 @@ func (s *Server) fillResults(v *searchView, st searchState, res *engine.SearchRe
 	if res.NextCursor != "" {
 		n := st.with(nil)
 		n.Cursor = res.NextCursor
-		v.MoreURL = n.url()
+		v.MoreURL = focusParam(n.url(), "results")
 	}
 	if st.Cursor != "" {
-		v.FirstPageURL = st.with(nil).url()
+		v.FirstPageURL = focusParam(st.with(nil).url(), "results")
 	}
 }
 
@@ -291,6 +323,7 @@ func histogramView(h *engine.Histogram, st searchState) *histView {
 			URL: st.with(func(n *searchState) { n.From, n.To = from, to }).url(),
 			X:   float64(i) * (barW + gap), W: barW, Y: height - bh, H: bh,
 			Active: st.From == from && st.To == to,
+			Empty:  b.Count == 0,
 		}
 		noun := "matches"
 		if b.Count == 1 {
@@ -303,6 +336,23 @@ func histogramView(h *engine.Histogram, st searchState) *histView {
 	hv.FirstLabel = hv.Bars[0].Label
 	hv.LastLabel = hv.Bars[len(hv.Bars)-1].Label
 	return hv
+}
+
+// bytePosition is a position in a parser message ("opened at 11"): a
+// 0-based byte offset, as in the API's error position.
+var bytePosition = regexp.MustCompile(`\bat (\d+)\b`)
+
+// characterPositions rewords a message's byte offsets into q as the page
+// counts: "at character N", 1-based in characters, as the caret line and
+// its screen-reader text say.
+func characterPositions(msg, q string) string {
+	return bytePosition.ReplaceAllStringFunc(msg, func(m string) string {
+		n, err := strconv.Atoi(m[len("at "):])
+		if err != nil || n < 0 || n > len(q) {
+			return m
+		}
+		return fmt.Sprintf("at character %d", utf8.RuneCountInString(q[:n])+1)
+	})
 }
 
 // queryErrorOf echoes the query with a marker at the error's byte
@@ -325,6 +375,7 @@ func queryErrorOf(q string, ne *news.Error) *queryErrorView {
 	for pos > 0 && pos < len(flat) && !utf8.RuneStart(flat[pos]) {
 		pos--
 	}
+	v.Message = characterPositions(ne.Message, flat)
 	v.Before = flat[:pos]
 	rest := flat[pos:]
 	if rest != "" {

@@ -36,7 +36,7 @@ func TestUIBrowserRedactedEditKeepsURL(t *testing.T) {
 	b.do(chromedp.SetValue(chromedp.CSS("#token-input"), testToken))
 	b.do(chromedp.Click(chromedp.CSS("#token-form button[type=submit]")))
 	b.waitJS(`/Saved/.test(document.querySelector("#act-status").textContent)`)
-	got, err := svc.Get(v.ID)
+	got, err := svc.Get(context.Background(), v.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -135,7 +135,7 @@ func TestUISearchPageErrors(t *testing.T) {
 	if p.Status != http.StatusBadRequest {
 		t.Errorf("status %d, want 400", p.Status)
 	}
-	for _, want := range []string{`class="qerror"`, `unclosed parenthesis opened at 11`, `at character 12`,
+	for _, want := range []string{`class="qerror"`, `<h1>Query syntax error</h1>`, `unclosed parenthesis opened at character 12`, `at character 12`,
 		"Peskov AND <mark>(</mark>Ukraine\n           ^", `<form class="search"`, `value="Peskov AND (Ukraine"`} {
 		if !strings.Contains(p.Body, want) {
 			t.Errorf("error page lacks %q", want)

@@ -32,7 +32,7 @@ func art(id, body string) *news.Article { return &news.Article{ID: id, Body: bod
 
 func (e *env) deliveries(t *testing.T, id string) []*alerts.Delivery {
 	t.Helper()
-	ds, err := e.svc.Deliveries(id, 1000)
+	ds, err := e.svc.Deliveries(context.Background(), id, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -197,7 +197,7 @@ func testMigrateLayout1(t *testing.T, batch, cut int) {
 		t.Fatal(err)
 	}
 	for _, al := range []*alerts.Alert{alA, alB} {
-		v, err := svc.Get(al.ID)
+		v, err := svc.Get(context.Background(), al.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

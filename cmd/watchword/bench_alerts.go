@@ -165,7 +165,7 @@ func runBenchAlerts(o *benchAlertsOptions, stdout, stderr io.Writer) error {
 			}
 			ins[i] = in
 		}
-		return svc.CreateMany(ins)
+		return svc.CreateMany(context.Background(), ins)
 	}
 	next := max(count, o.archive)
 	ingestNew := func(n int) error {
@@ -189,7 +189,7 @@ func runBenchAlerts(o *benchAlertsOptions, stdout, stderr io.Writer) error {
 		return nil
 	}
 	round := func(label string, ids []string, nNew int) error {
-		as, err := svc.Alerts(ids)
+		as, err := svc.Alerts(context.Background(), ids)
 		if err != nil {
 			return err
 		}
@@ -252,8 +252,8 @@ func runBenchAlerts(o *benchAlertsOptions, stdout, stderr io.Writer) error {
 		return err
 	}
 	// Catch the big set up (untimed), then the large round.
-	if _, err := svc.Alerts(all); err == nil {
-		as, _ := svc.Alerts(all)
+	if _, err := svc.Alerts(context.Background(), all); err == nil {
+		as, _ := svc.Alerts(context.Background(), all)
 		if _, err := svc.RunAlerts(context.Background(), as); err != nil {
 			return err
 		}

@@ -241,7 +241,7 @@ func runBenchAlertsLatency(o *benchAlertsLatencyOptions, stdout, stderr io.Write
 	}
 	// A reused directory must not hold alerts of an earlier run: their
 	// deliveries to its dead receiver would queue ahead of this run's.
-	old, err := svc.List()
+	old, err := svc.List(context.Background())
 	if err != nil {
 		return err
 	}
@@ -268,7 +268,7 @@ func runBenchAlertsLatency(o *benchAlertsLatencyOptions, stdout, stderr io.Write
 	// background ones of the same round.
 	name, q := "latency probe", probeWord
 	ins = append(ins, &alerts.Input{Name: &name, Query: &q, Schedule: &o.schedule, WebhookURL: &hook})
-	ids, err := svc.CreateMany(ins)
+	ids, err := svc.CreateMany(context.Background(), ins)
 	if err != nil {
 		return err
 	}

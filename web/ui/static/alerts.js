@@ -227,20 +227,51 @@
       if (redactedHook !== null && v.webhook_url === redactedHook) delete v.webhook_url;
       return v;
     }
+    // The fields an API error message names (alerts/alert.go's messages
+    // start with the field).
+    var FIELDS = [["name", "a-name"], ["webhook_url", "a-webhook"], ["schedule", "a-schedule"], ["timezone", "a-tz"],
+      ["time zone", "a-tz"], ["max_matches_per_delivery", "a-max"], ["query", "a-query"], ["an alert needs a query", "a-query"], ["filters", "f-value"]];
+    var marked = [];
+    // invalid marks the fields aria-invalid, says why (#form-error is
+    // role=alert, so it is announced) and moves the focus to the first.
+    function invalid(ids, msg) {
+      var err = $("form-error");
+      say(err, msg, "error");
+      ids.forEach(function (id) {
+        var f = $(id);
+        f.setAttribute("aria-invalid", "true");
+        f.setAttribute("aria-errormessage", "form-error");
+        marked.push(f);
+      });
+      if (ids.length) $(ids[0]).focus();
+    }
+    function clearInvalid() {
+      marked.forEach(function (f) { f.removeAttribute("aria-invalid"); f.removeAttribute("aria-errormessage"); });
+      marked = [];
+    }
     form.addEventListener("submit", function (e) {
       e.preventDefault();
       var err = $("form-error");
       err.hidden = true;
+      clearInvalid();
       var v = value();
-      if (!v.name || !$("a-webhook").value.trim()) { say(err, "Name and webhook URL are required.", "error"); return; }
-      if (!v.query && !anyFilter(v.filters)) { say(err, NEEDS_ONE, "error"); return; }
+      var missing = [];
+      if (!v.name) missing.push("a-name");
+      if (!$("a-webhook").value.trim()) missing.push("a-webhook");
+      if (missing.length) { invalid(missing, "Name and webhook URL are required."); return; }
+      if (!v.query && !anyFilter(v.filters)) { invalid(["a-query"], NEEDS_ONE); return; }
       $("a-submit").disabled = true;
       var send = function () {
         opts.submit(v).then(function (r) {
           $("a-submit").disabled = false;
           if (r.status === 401) return;
           if (missingAPI(r) && !opts.editing) { say(err, NO_API, "error"); return; }
-          if (r.status >= 300 || r.status === 0) { say(err, "Not saved: " + errText(r), "error"); return; }
+          if (r.status >= 300 || r.status === 0) {
+            var msg = (r.data && r.data.error && r.data.error.message || "").toLowerCase();
+            var bad = FIELDS.filter(function (f) { return msg.indexOf(f[0]) === 0; }).map(function (f) { return f[1]; });
+            invalid(bad.slice(0, 1), "Not saved: " + errText(r));
+            return;
+          }
           opts.done(r.data);
         });
       };
@@ -315,7 +346,7 @@
     var form = setupForm({
       editing: true,
       submit: function (v) { return api("PATCH", base, v, function () { $("alert-form").requestSubmit(); }); },
-      done: function (a) { $("alert-form").hidden = true; show(a); say(out, "Saved.", "live ok"); }
+      done: function (a) { $("alert-form").hidden = true; show(a); say(out, "Saved.", "live ok"); $("act-edit").focus(); }
     });
     var show = function (a) {
       current = a;
@@ -444,7 +475,9 @@
       });
     });
     $("act-edit").addEventListener("click", function () { form.fill(current); $("alert-form").hidden = false; $("a-name").focus(); });
-    $("a-cancel").addEventListener("click", function () { $("alert-form").hidden = true; });
+    // Cancel and Save hide the form: the focus goes back to Edit, not to
+    // the body.
+    $("a-cancel").addEventListener("click", function () { $("alert-form").hidden = true; $("act-edit").focus(); });
     $("act-delete").addEventListener("click", function () {
       if (!window.confirm("Delete the alert “" + current.name + "” and its delivery log? This cannot be undone.")) return;
       action("DELETE", base, undefined, "Deleting", function () { window.location.assign("/alerts"); });

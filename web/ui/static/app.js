@@ -20,10 +20,6 @@
   if (logout) logout.addEventListener("submit", function () {
     try { sessionStorage.removeItem("watchword.token"); } catch (e) { /* storage off */ }
   });
-  // Sort changes submit the search form at once.
-  document.querySelectorAll("form.search select[data-autosubmit]").forEach(function (el) {
-    el.addEventListener("change", function () { el.form.requestSubmit(); });
-  });
   // "/" focuses the query box (unless typing in a field).
   var q = document.getElementById("q");
   if (q) {
@@ -35,15 +31,5 @@
         q.select();
       }
     });
-  }
-  // The facet panel is a sidebar on wide screens and folds away on narrow
-  // ones (the active filters show as chips above it); the server renders
-  // it open.
-  var refine = document.querySelector("details.refine");
-  if (refine) {
-    var narrow = window.matchMedia("(max-width: 52rem)");
-    var fit = function () { refine.open = !narrow.matches; };
-    fit();
-    narrow.addEventListener("change", fit);
   }
 })();

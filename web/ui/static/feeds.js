@@ -132,13 +132,25 @@
 
   // The add form: create, then poll at once and say what came in.
   var form = $("feed-form"), err = $("form-error");
+  // invalid marks a field aria-invalid, says why (#form-error is
+  // role=alert: announced) and moves the focus to it. An API error names
+  // its field first ("schedule …", "source …", "url …").
+  var FIELDS = [["schedule", "f-schedule"], ["source", "f-source"], ["url", "f-url"]];
+  function invalid(id, msg) {
+    say(err, msg, "error");
+    if (!id) return;
+    $(id).setAttribute("aria-invalid", "true");
+    $(id).setAttribute("aria-errormessage", "form-error");
+    $(id).focus();
+  }
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     err.hidden = true;
+    FIELDS.forEach(function (f) { $(f[1]).removeAttribute("aria-invalid"); $(f[1]).removeAttribute("aria-errormessage"); });
     var v = { url: $("f-url").value.trim(), schedule: $("f-schedule").value.trim() };
     var src = $("f-source").value.trim();
     if (src) v.source = src;
-    if (!v.url) { say(err, "The feed URL is required.", "error"); $("f-url").focus(); return; }
+    if (!v.url) { invalid("f-url", "The feed URL is required."); return; }
     if (!v.schedule) delete v.schedule;
     $("f-submit").disabled = true;
     var send = function () {
@@ -146,7 +158,12 @@
         $("f-submit").disabled = false;
         if (r.status === 401) return;
         if (missingAPI(r) || r.status === 503) { say(err, NO_API, "error"); return; }
-        if (r.status !== 201) { say(err, "Not added: " + errText(r), "error"); return; }
+        if (r.status !== 201) {
+          var msg = (r.data && r.data.error && r.data.error.message || "").toLowerCase();
+          var bad = FIELDS.filter(function (f) { return msg.indexOf(f[0]) === 0; })[0];
+          invalid(bad ? bad[1] : null, "Not added: " + errText(r));
+          return;
+        }
         form.reset();
         load();
         poll(r.data, load);
