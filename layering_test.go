@@ -71,19 +71,15 @@ func imports(t *testing.T) map[string][]string {
 //   - web and cmd/watchword import neither index, index/query nor bbolt:
 //     they go through internal/engine (and internal/store for the file
 //     work of backup and restore).
-//   - bbolt is imported only by internal/store, the bbolt implementations
-//     of seams (alerts/boltstore, internal/keys/boltstore) and
-//     internal/feeds; index and index/query only by internal/engine (and
-//     index/query by index itself).
-//   - alerts and web never reach around the engine to its store file
-//     (Engine.Store, which is for cmd/watchword's wiring of the seams):
-//     a call, not an import, so TestNoStoreBypass reads the source.
-//
-// TODO(#14), not true yet, so not asserted (for the integrator once the
-// feeds seam lands):
-//   - bbolt only in internal/store and the bbolt implementations of the
-//     seams: drop "internal/feeds" from the bbolt list, and add it to
-//     TestNoStoreBypass.
+//   - bbolt is imported only by internal/store and the bbolt
+//     implementations of the seams (alerts/boltstore,
+//     internal/feeds/boltstore, internal/keys/boltstore); index and
+//     index/query only by internal/engine (and index/query by index
+//     itself).
+//   - alerts, internal/feeds and web never reach around the engine to its
+//     store file (Engine.Store, which is for cmd/watchword's wiring of the
+//     seams): a call, not an import, so TestNoStoreBypass reads the
+//     source.
 func TestLayering(t *testing.T) {
 	imps := imports(t)
 	importers := func(target string) []string {
@@ -130,7 +126,7 @@ func TestLayering(t *testing.T) {
 				if len(allowed) > 0 {
 					who = "only " + strings.Join(allowed, ", ")
 				}
-				t.Errorf("%s imports %s; %s may (see the TODO in TestLayering)", pkg, path.Base(target), who)
+				t.Errorf("%s imports %s; %s may (see TestLayering)", pkg, path.Base(target), who)
 			}
 		}
 	}
@@ -147,16 +143,16 @@ func TestLayering(t *testing.T) {
 			}
 		}
 	}
-	only("go.etcd.io/bbolt", "internal/store", "alerts/boltstore", "internal/keys/boltstore", "internal/feeds") // TODO(#14): not internal/feeds
+	only("go.etcd.io/bbolt", "internal/store", "alerts/boltstore", "internal/keys/boltstore", "internal/feeds/boltstore")
 	only(module+"/index", "internal/engine")
 	only(module+"/index/query", "internal/engine", "index")
 }
 
-// TestNoStoreBypass: the non-test Go files of alerts and web never call
-// Engine.Store() (nor reach the bbolt handle through it): they use the
-// engine's methods and the seams.
+// TestNoStoreBypass: the non-test Go files of alerts, internal/feeds and
+// web never call Engine.Store() (nor reach the bbolt handle through it):
+// they use the engine's methods and the seams.
 func TestNoStoreBypass(t *testing.T) {
-	for _, dir := range []string{"alerts", "web"} {
+	for _, dir := range []string{"alerts", "internal/feeds", "web"} {
 		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 		if err != nil || len(files) == 0 {
 			t.Fatalf("%s: %v (%d files)", dir, err, len(files))

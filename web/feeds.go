@@ -45,7 +45,7 @@ func (s *Server) handleCreateFeed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.cfg.Feeds.Create(in)
+	v, err := s.cfg.Feeds.Create(c.Request().Context(), in)
 	if err != nil {
 		return err
 	}
@@ -53,7 +53,7 @@ func (s *Server) handleCreateFeed(c echo.Context) error {
 }
 
 func (s *Server) handleListFeeds(c echo.Context) error {
-	vs, err := s.cfg.Feeds.Views()
+	vs, err := s.cfg.Feeds.Views(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -69,7 +69,7 @@ func (s *Server) handleListFeeds(c echo.Context) error {
 }
 
 func (s *Server) handleGetFeed(c echo.Context) error {
-	v, err := s.cfg.Feeds.Get(c.Param("id"))
+	v, err := s.cfg.Feeds.Get(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func (s *Server) handlePatchFeed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.cfg.Feeds.Update(c.Param("id"), in)
+	v, err := s.cfg.Feeds.Update(c.Request().Context(), c.Param("id"), in)
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func (s *Server) handlePatchFeed(c echo.Context) error {
 }
 
 func (s *Server) handleDeleteFeed(c echo.Context) error {
-	if err := s.cfg.Feeds.Delete(c.Param("id")); err != nil {
+	if err := s.cfg.Feeds.Delete(c.Request().Context(), c.Param("id")); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"id": c.Param("id"), "deleted": true})

@@ -13,7 +13,9 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 
+	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/feeds"
+	"github.com/watchword/watchword/internal/feeds/boltstore"
 )
 
 const testRSS = `<?xml version="1.0"?><rss version="2.0"><channel><title>Local Wire</title><link>https://local.example/</link>
@@ -21,16 +23,26 @@ const testRSS = `<?xml version="1.0"?><rss version="2.0"><channel><title>Local W
 <item><guid>https://local.example/2</guid><title>Harvest</title><description>The harvest began early.</description><pubDate>Mon, 10 Mar 2025 09:00:00 GMT</pubDate></item>
 </channel></rss>`
 
+// feedStore keeps the feeds in eng's store file.
+func feedStore(t testing.TB, eng *engine.Engine) feeds.Store {
+	t.Helper()
+	st, err := boltstore.New(context.Background(), eng.Store())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 // newFeedServer serves the API with a feed service; allow lists the
 // addresses feeds may reach despite the guard.
 func newFeedServer(t *testing.T, allow []netip.Prefix) *httptest.Server {
 	t.Helper()
 	return newTestServer(t, func(cfg *Config) {
-		svc, err := feeds.New(feeds.Config{Engine: cfg.Engine, Logger: quiet, Allow: allow, MinInterval: time.Minute, Version: "test", Timeout: 5 * time.Second})
+		svc, err := feeds.New(feeds.Config{Engine: cfg.Engine, Store: feedStore(t, cfg.Engine), Logger: quiet, Allow: allow, MinInterval: time.Minute, Version: "test", Timeout: 5 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := svc.Start(); err != nil {
+		if err := svc.Start(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = svc.Stop(context.Background()) })

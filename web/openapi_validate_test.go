@@ -66,12 +66,12 @@ func newFullServer(t *testing.T, o fullOptions) *fullServer {
 	if err := asvc.Start(); err != nil {
 		t.Fatal(err)
 	}
-	fsvc, err := feeds.New(feeds.Config{Engine: eng, Logger: quiet, MinInterval: time.Minute, Allow: loopback,
+	fsvc, err := feeds.New(feeds.Config{Engine: eng, Store: feedStore(t, eng), Logger: quiet, MinInterval: time.Minute, Allow: loopback,
 		Timeout: 5 * time.Second, Version: "test", Cron: sched, Hold: hold})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := fsvc.Start(); err != nil {
+	if err := fsvc.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	sched.Start()

@@ -73,14 +73,14 @@ func TestURLsRedactedWithoutToken(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fsvc, err := feeds.New(feeds.Config{Engine: cfg.Engine, Logger: log, Allow: loopback, Version: "test", Timeout: 5 * time.Second})
+		fsvc, err := feeds.New(feeds.Config{Engine: cfg.Engine, Store: feedStore(t, cfg.Engine), Logger: log, Allow: loopback, Version: "test", Timeout: 5 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if err := asvc.Start(); err != nil {
 			t.Fatal(err)
 		}
-		if err := fsvc.Start(); err != nil {
+		if err := fsvc.Start(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = fsvc.Stop(context.Background()); _ = asvc.Stop(context.Background()) })
@@ -203,7 +203,7 @@ func TestPrivateHidesAlertsAndFeeds(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fsvc, err := feeds.New(feeds.Config{Engine: cfg.Engine, Logger: quiet})
+		fsvc, err := feeds.New(feeds.Config{Engine: cfg.Engine, Store: feedStore(t, cfg.Engine), Logger: quiet})
 		if err != nil {
 			t.Fatal(err)
 		}

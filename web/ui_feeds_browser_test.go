@@ -29,13 +29,13 @@ func newFeedsUIServer(t *testing.T) (*httptest.Server, *feeds.Service) {
 	ts, _ := newUITestServer(t, func(cfg *Config) {
 		var err error
 		svc, err = feeds.New(feeds.Config{
-			Engine: cfg.Engine, Logger: quiet, Version: "test", Timeout: 5 * time.Second, MinInterval: time.Minute,
+			Engine: cfg.Engine, Store: feedStore(t, cfg.Engine), Logger: quiet, Version: "test", Timeout: 5 * time.Second, MinInterval: time.Minute,
 			Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := svc.Start(); err != nil {
+		if err := svc.Start(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() {
@@ -99,7 +99,7 @@ func TestUIBrowserFeedFlow(t *testing.T) {
 			t.Errorf("feed row lacks %q: %q", want, row)
 		}
 	}
-	vs, err := svc.Views()
+	vs, err := svc.Views(context.Background())
 	if err != nil || len(vs) != 1 || vs[0].ItemsIngested != 3 || vs[0].Source != "Harbour Gazette" {
 		t.Fatalf("feeds after add: %+v %v", vs, err)
 	}
@@ -134,13 +134,13 @@ func TestUIBrowserFeedFlow(t *testing.T) {
 	// Pause, then delete with confirmation: the articles stay.
 	b.do(chromedp.Click(chromedp.CSS("#feeds-table button.toggle")))
 	b.waitJS(`/paused/.test(document.querySelector("#act-status").textContent) && document.querySelector("#feeds-table button.toggle").textContent === "Resume"`)
-	if v, _ := svc.Get(vs[0].ID); v.Enabled {
+	if v, _ := svc.Get(context.Background(), vs[0].ID); v.Enabled {
 		t.Error("pause did not pause")
 	}
 	eval[bool](b, `window.confirm = () => true, true`)
 	b.do(chromedp.Click(chromedp.CSS("#feeds-table button.delete")))
 	b.waitJS(`/No feeds yet/.test(document.querySelector("#status").textContent)`)
-	if _, err := svc.Get(vs[0].ID); news.ErrorCode(err) != news.ECodeNotFound {
+	if _, err := svc.Get(context.Background(), vs[0].ID); news.ErrorCode(err) != news.ECodeNotFound {
 		t.Errorf("feed still there after delete: %v", err)
 	}
 	b.open("/?source=" + "Harbour+Gazette")

@@ -5,6 +5,10 @@
 // the bbolt one.
 //
 //	func TestConformance(t *testing.T) { alertstest.TestStore(t, open) }
+//
+// It is one file of over 500 lines on purpose: it is a test suite (code
+// run only by tests, in a non-test file so other packages can import
+// it), read top to bottom as the contract, one section per interface.
 package alertstest
 
 import (

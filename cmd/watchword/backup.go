@@ -15,7 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/watchword/watchword/alerts/boltstore"
 	"github.com/watchword/watchword/internal/engine"
-	"github.com/watchword/watchword/internal/feeds"
+	feedsbolt "github.com/watchword/watchword/internal/feeds/boltstore"
 	keysbolt "github.com/watchword/watchword/internal/keys/boltstore"
 	"github.com/watchword/watchword/internal/store"
 )
@@ -184,7 +184,7 @@ func writeAtomically(path string, write func(io.Writer) error, prepare ...func(t
 // storeBuckets are every bucket a Watchword store file holds, with the
 // decoder of its records: the store's, the alerts' and the feeds'.
 func storeBuckets() []store.Bucket {
-	return slices.Concat(store.Buckets(), boltstore.Buckets(), feeds.Buckets(), keysbolt.Schema().Buckets)
+	return slices.Concat(store.Buckets(), boltstore.Buckets(), feedsbolt.Schema().Buckets, keysbolt.Schema().Buckets)
 }
 
 // checkStoreFile verifies a whole store file (store.Verify): its page

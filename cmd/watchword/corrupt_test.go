@@ -53,12 +53,12 @@ func buildFullStore(t *testing.T, n int) string {
 	if r, err := asvc.RunNow(context.Background(), v.ID); err != nil || r.Matches == 0 {
 		t.Fatalf("run: %+v %v", r, err)
 	}
-	fsvc, err := feeds.New(feeds.Config{Engine: eng, Logger: quietLog, Allow: loop})
+	fsvc, err := feeds.New(feeds.Config{Engine: eng, Store: feedStore(t, eng), Logger: quietLog, Allow: loop})
 	if err != nil {
 		t.Fatal(err)
 	}
 	furl := "http://127.0.0.1:9/rss"
-	if _, err := fsvc.Create(&feeds.Input{URL: &furl}); err != nil {
+	if _, err := fsvc.Create(context.Background(), &feeds.Input{URL: &furl}); err != nil {
 		t.Fatal(err)
 	}
 	if err := eng.Close(); err != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/feeds"
+	"github.com/watchword/watchword/internal/feeds/boltstore"
 	"github.com/watchword/watchword/internal/netguard"
 	"github.com/watchword/watchword/internal/schedule"
 )
@@ -38,7 +39,7 @@ func (f *feedFlags) register(fs *pflag.FlagSet) {
 
 // startFeeds opens the feed service on the engine's store and schedules
 // its feeds on the shared scheduler sched.
-func startFeeds(eng *engine.Engine, log *slog.Logger, f feedFlags, m *feeds.Metrics, sched *cron.Cron, hold *schedule.Hold) (*feeds.Service, error) {
+func startFeeds(ctx context.Context, eng *engine.Engine, log *slog.Logger, f feedFlags, m *feeds.Metrics, sched *cron.Cron, hold *schedule.Hold) (*feeds.Service, error) {
 	allow, err := netguard.ParseAllow(f.allow)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("--feed-allow: %w", err)}
@@ -49,14 +50,18 @@ func startFeeds(eng *engine.Engine, log *slog.Logger, f feedFlags, m *feeds.Metr
 	if f.timeout <= 0 || f.maxBytes <= 0 {
 		return nil, usageError{errors.New("--feed-timeout and --feed-max-bytes must be positive")}
 	}
+	st, err := boltstore.New(ctx, eng.Store())
+	if err != nil {
+		return nil, err
+	}
 	svc, err := feeds.New(feeds.Config{
-		Engine: eng, Logger: log, MinInterval: f.minInterval, Allow: allow, Timeout: f.timeout,
+		Engine: eng, Store: st, Logger: log, MinInterval: f.minInterval, Allow: allow, Timeout: f.timeout,
 		MaxBytes: f.maxBytes, Version: version, Metrics: m, Cron: sched, Hold: hold,
 	})
 	if err != nil {
 		return nil, err
 	}
-	if err := svc.Start(); err != nil {
+	if err := svc.Start(ctx); err != nil {
 		return nil, err
 	}
 	return svc, nil

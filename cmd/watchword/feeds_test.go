@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -13,7 +14,21 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/watchword/watchword/internal/engine"
+	"github.com/watchword/watchword/internal/feeds"
+	"github.com/watchword/watchword/internal/feeds/boltstore"
 )
+
+// feedStore keeps the feeds in eng's store file, as serve does.
+func feedStore(t testing.TB, eng *engine.Engine) feeds.Store {
+	t.Helper()
+	st, err := boltstore.New(context.Background(), eng.Store())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
 
 const cliRSS = `<?xml version="1.0"?><rss version="2.0"><channel><title>CLI Wire</title><link>https://cli.example/</link>
 <item><guid>https://cli.example/1</guid><title>Peskov on talks</title><description>Kremlin spokesman Dmitry Peskov said talks on Ukraine had stalled.</description><pubDate>Mon, 10 Mar 2025 08:00:00 GMT</pubDate></item>

@@ -79,12 +79,12 @@ func TestRestoreStartsHeld(t *testing.T) {
 	if r, err := asvc.RunNow(context.Background(), v.ID); err != nil || r.Deliveries != 1 {
 		t.Fatalf("run: %+v %v", r, err)
 	}
-	fsvc, err := feeds.New(feeds.Config{Engine: eng, Logger: quietLog, Allow: loop, MinInterval: time.Second})
+	fsvc, err := feeds.New(feeds.Config{Engine: eng, Store: feedStore(t, eng), Logger: quietLog, Allow: loop, MinInterval: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	furl := origin.URL + "/rss"
-	if _, err := fsvc.Create(&feeds.Input{URL: &furl, Schedule: &sched}); err != nil {
+	if _, err := fsvc.Create(context.Background(), &feeds.Input{URL: &furl, Schedule: &sched}); err != nil {
 		t.Fatal(err)
 	}
 	if err := eng.Close(); err != nil {

@@ -142,7 +142,7 @@ func serve(ctx context.Context, o *serveOptions, stderr io.Writer) error {
 		return err
 	}
 	defer stopService("alerts", alertSvc.Stop, log, o.shutdown)
-	feedSvc, err := startFeeds(eng, log, o.feeds, feedMetrics, sched, hold)
+	feedSvc, err := startFeeds(ctx, eng, log, o.feeds, feedMetrics, sched, hold)
 	if err != nil {
 		return err
 	}

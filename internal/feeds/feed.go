@@ -55,7 +55,9 @@ type Feed struct {
 	// Internal: never part of the API answer (see View).
 	ETag         string `json:"etag"`
 	LastModified string `json:"last_modified"`
-	Version      uint64 `json:"version"`
+	// Version is bumped by every write of the feed (edits and poll
+	// records alike): the Store's compare-and-set checks it.
+	Version uint64 `json:"version"`
 }
 
 // Info is what the API shows of a feed: its definition and its status.

@@ -13,7 +13,6 @@ import (
 	"github.com/watchword/watchword/internal/ingest"
 	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/internal/testutil"
-	bolt "go.etcd.io/bbolt"
 )
 
 const (
@@ -337,7 +336,7 @@ func TestSeenSetPrunedAndDeletedArticlesStayDeleted(t *testing.T) {
 		t.Fatalf("store: %v", sortedKeys(arts))
 	}
 	// Deleting the feed drops its seen-set and keeps its articles.
-	if err := e.svc.Delete(v.ID); err != nil {
+	if err := e.svc.Delete(context.Background(), v.ID); err != nil {
 		t.Fatal(err)
 	}
 	if n := e.seenCount(t, v.ID); n != 0 {
@@ -351,15 +350,19 @@ func TestSeenSetPrunedAndDeletedArticlesStayDeleted(t *testing.T) {
 	}
 }
 
+// seenCount is how many of the test's entries (A and B) the feed's
+// seen-set holds.
 func (e *env) seenCount(t *testing.T, id string) int {
 	t.Helper()
-	n := 0
-	err := e.svc.db.View(func(tx *bolt.Tx) error {
-		forEachSeen(tx.Bucket(bucketSeen), id, func([]byte, *seen) { n++ })
-		return nil
-	})
+	got, err := e.svc.store.Seen(context.Background(), id, []string{guidA, guidB})
 	if err != nil {
 		t.Fatal(err)
+	}
+	n := 0
+	for _, s := range got {
+		if s != nil {
+			n++
+		}
 	}
 	return n
 }
@@ -394,22 +397,22 @@ func TestBackoff(t *testing.T) {
 	o := newOrigin(t)
 	o.status(http.StatusTooManyRequests, "Retry-After", "3")
 	v := e.create(t, o.url("/busy"), func(in *Input) { in.Schedule = strp("@every 1s") })
-	if err := e.svc.Start(); err != nil {
+	if err := e.svc.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	testutil.WaitFor(t, "a failed scheduled poll", 5*time.Second, func() bool {
-		f, _ := e.svc.Get(v.ID)
+		f, _ := e.svc.Get(context.Background(), v.ID)
 		return f.ConsecutiveFailures > 0
 	})
 	first := o.requestTimes()[0]
-	f, _ := e.svc.Get(v.ID)
+	f, _ := e.svc.Get(context.Background(), v.ID)
 	if f.ConsecutiveFailures != 1 || f.BackoffUntil == nil || f.LastHTTPStatus != 429 || f.BackoffUntil.Sub(first) < 2*time.Second {
 		t.Fatalf("after a 429 with Retry-After 3: %+v", f)
 	}
 	until := *f.BackoffUntil
 	o.serve("application/rss+xml", rss("Busy", itemA), "")
 	testutil.WaitFor(t, "the poll after the backoff", 8*time.Second, func() bool {
-		f, _ := e.svc.Get(v.ID)
+		f, _ := e.svc.Get(context.Background(), v.ID)
 		return f.ItemsIngested == 1
 	})
 	times := o.requestTimes()
@@ -418,12 +421,12 @@ func TestBackoff(t *testing.T) {
 			t.Errorf("polled at %s, inside the backoff until %s", at.Format(time.StampMilli), until.Format(time.StampMilli))
 		}
 	}
-	if f, _ := e.svc.Get(v.ID); f.ConsecutiveFailures != 0 || f.BackoffUntil != nil || f.LastStatus != StatusOK {
+	if f, _ := e.svc.Get(context.Background(), v.ID); f.ConsecutiveFailures != 0 || f.BackoffUntil != nil || f.LastStatus != StatusOK {
 		t.Errorf("after recovery: %+v", f)
 	}
 	// Pausing stops the scheduled polls at once.
 	off := false
-	if _, err := e.svc.Update(v.ID, &Input{Enabled: &off}); err != nil {
+	if _, err := e.svc.Update(context.Background(), v.ID, &Input{Enabled: &off}); err != nil {
 		t.Fatal(err)
 	}
 	n := len(o.requests())
@@ -431,7 +434,7 @@ func TestBackoff(t *testing.T) {
 	if m := len(o.requests()); m != n {
 		t.Errorf("a paused feed was polled %d times", m-n)
 	}
-	if f, _ := e.svc.Get(v.ID); f.NextPollAt != nil {
+	if f, _ := e.svc.Get(context.Background(), v.ID); f.NextPollAt != nil {
 		t.Errorf("a paused feed has next_poll_at %v", f.NextPollAt)
 	}
 }
@@ -450,11 +453,11 @@ func TestGuard(t *testing.T) {
 		"http://[64:ff9b::a9fe:a9fe]/latest/meta-data", "http://[2002:a9fe:a9fe::1]/feed", "http://[2001::1]/feed",
 		"http://198.18.0.1/feed", "http://192.0.0.8/feed", "http://100.64.0.1/feed", "ftp://example.com/feed", "https://user:pw@example.com/feed", "not a url", "",
 	} {
-		if _, err := strict.svc.Create(&Input{URL: strp(u)}); news.ErrorCode(err) != news.ECodeInvalid {
+		if _, err := strict.svc.Create(context.Background(), &Input{URL: strp(u)}); news.ErrorCode(err) != news.ECodeInvalid {
 			t.Errorf("create %q: %v, want invalid", u, err)
 		}
 	}
-	all, _ := strict.svc.List()
+	all, _ := strict.svc.List(context.Background())
 	if len(all) != 0 {
 		t.Fatalf("%d refused feeds were saved", len(all))
 	}
@@ -492,7 +495,7 @@ func TestValidate(t *testing.T) {
 		"long source":            {URL: strp(o.url("/a")), Source: strp(strings.Repeat("s", 300))},
 		"no url":                 {Schedule: strp("@hourly")},
 	} {
-		if _, err := e.svc.Create(in); news.ErrorCode(err) != news.ECodeInvalid {
+		if _, err := e.svc.Create(context.Background(), in); news.ErrorCode(err) != news.ECodeInvalid {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -500,16 +503,16 @@ func TestValidate(t *testing.T) {
 	if v.Schedule != DefaultSchedule || !v.Enabled || v.NextPollAt == nil {
 		t.Errorf("defaults: %+v", v)
 	}
-	if _, err := e.svc.Create(&Input{URL: strp(" " + o.url("/a") + " ")}); news.ErrorCode(err) != news.ECodeConflict {
+	if _, err := e.svc.Create(context.Background(), &Input{URL: strp(" " + o.url("/a") + " ")}); news.ErrorCode(err) != news.ECodeConflict {
 		t.Errorf("second feed for the URL: %v", err)
 	}
-	if _, err := e.svc.Update(v.ID, &Input{Schedule: strp("@every 10s")}); news.ErrorCode(err) != news.ECodeInvalid {
+	if _, err := e.svc.Update(context.Background(), v.ID, &Input{Schedule: strp("@every 10s")}); news.ErrorCode(err) != news.ECodeInvalid {
 		t.Errorf("patch below the minimum: %v", err)
 	}
-	if _, err := e.svc.Update(v.ID, &Input{Schedule: strp("0,30,58 * * * *")}); news.ErrorCode(err) != news.ECodeInvalid {
+	if _, err := e.svc.Update(context.Background(), v.ID, &Input{Schedule: strp("0,30,58 * * * *")}); news.ErrorCode(err) != news.ECodeInvalid {
 		t.Errorf("patch to fire at :58 and :00: %v", err)
 	}
-	got, _ := e.svc.Get(v.ID)
+	got, _ := e.svc.Get(context.Background(), v.ID)
 	if got.Schedule != DefaultSchedule {
 		t.Errorf("a refused patch changed the schedule to %q", got.Schedule)
 	}
@@ -519,7 +522,7 @@ func TestValidate(t *testing.T) {
 	if _, err := DecodeInput([]byte(`{"url":"x"} {}`)); news.ErrorCode(err) != news.ECodeBadRequest {
 		t.Errorf("trailing data: %v", err)
 	}
-	if _, err := e.svc.Get("fd_nope"); news.ErrorCode(err) != news.ECodeNotFound {
+	if _, err := e.svc.Get(context.Background(), "fd_nope"); news.ErrorCode(err) != news.ECodeNotFound {
 		t.Errorf("missing feed: %v", err)
 	}
 }
@@ -549,7 +552,7 @@ func TestStopCancelsPolls(t *testing.T) {
 	if err := <-done; news.ErrorCode(err) != news.ECodeUnavailable {
 		t.Errorf("poll during Stop: %v", err)
 	}
-	if f, _ := e.svc.Get(v.ID); f.ConsecutiveFailures != 0 || f.LastStatus != "" {
+	if f, _ := e.svc.Get(context.Background(), v.ID); f.ConsecutiveFailures != 0 || f.LastStatus != "" {
 		t.Errorf("a cancelled poll was recorded: %+v", f)
 	}
 	if _, err := e.svc.Poll(context.Background(), v.ID); news.ErrorCode(err) != news.ECodeUnavailable {
@@ -617,7 +620,7 @@ func TestPollCallerCancel(t *testing.T) {
 	case <-time.After(2 * time.Second): // the fetch timeout is longer
 		t.Fatal("Poll did not return promptly after its ctx was cancelled")
 	}
-	if f, _ := e.svc.Get(v.ID); f.ConsecutiveFailures != 0 || f.LastStatus != "" {
+	if f, _ := e.svc.Get(context.Background(), v.ID); f.ConsecutiveFailures != 0 || f.LastStatus != "" {
 		t.Errorf("a poll cancelled by its caller was recorded as the feed's failure: %+v", f)
 	}
 

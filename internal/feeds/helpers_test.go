@@ -44,7 +44,7 @@ func newEnv(t *testing.T, ext engine.ExtractFunc, mutate func(*Config)) *env {
 func newEnvOn(t *testing.T, eng *engine.Engine, mutate func(*Config)) *env {
 	t.Helper()
 	c := &testutil.Clock{}
-	cfg := Config{Engine: eng, Logger: quiet, Allow: loopback, Version: "test", Timeout: 5 * time.Second, MinInterval: time.Second, Now: c.Now}
+	cfg := Config{Engine: eng, Store: OpenTestStore(t, eng), Logger: quiet, Allow: loopback, Version: "test", Timeout: 5 * time.Second, MinInterval: time.Second, Now: c.Now}
 	if mutate != nil {
 		mutate(&cfg)
 	}
@@ -68,7 +68,7 @@ func (e *env) create(t *testing.T, url string, mutate func(*Input)) View {
 	if mutate != nil {
 		mutate(in)
 	}
-	v, err := e.svc.Create(in)
+	v, err := e.svc.Create(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func (e *env) stored(t *testing.T) map[string]*news.Article {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := e.eng.Store().Count()
+	n, err := e.eng.Count(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ func TestFeedLocksBounded(t *testing.T) {
 		f := e.create(t, o.url(fmt.Sprintf("/feed/%d", i)), nil)
 		e.poll(t, f.ID)
 		if i%2 == 0 {
-			if err := e.svc.Delete(f.ID); err != nil {
+			if err := e.svc.Delete(context.Background(), f.ID); err != nil {
 				t.Fatal(err)
 			}
 		}

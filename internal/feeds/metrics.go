@@ -1,10 +1,10 @@
 package feeds
 
 import (
+	"context"
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
-	bolt "go.etcd.io/bbolt"
 )
 
 // Metrics are the feed service's Prometheus metrics, all under
@@ -13,7 +13,7 @@ type Metrics struct {
 	polls   *prometheus.CounterVec
 	entries *prometheus.CounterVec
 
-	db atomic.Pointer[bolt.DB] // the feeds, set by New; nil: the gauge is not reported
+	feeds atomic.Pointer[lister] // the feeds, set by New; nil: the gauge is not reported
 }
 
 // NewMetrics registers the feed metrics in reg.
@@ -42,9 +42,12 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	return m, nil
 }
 
-func (m *Metrics) attach(db *bolt.DB) {
+// lister holds the Definitions in an atomic.Pointer.
+type lister struct{ Definitions }
+
+func (m *Metrics) attach(d Definitions) {
 	if m != nil {
-		m.db.Store(db)
+		m.feeds.Store(&lister{d})
 	}
 }
 
@@ -70,20 +73,18 @@ type failingCollector struct{ m *Metrics }
 func (c failingCollector) Describe(ch chan<- *prometheus.Desc) { ch <- descFailing }
 
 func (c failingCollector) Collect(ch chan<- prometheus.Metric) {
-	db := c.m.db.Load()
-	if db == nil {
+	l := c.m.feeds.Load()
+	if l == nil {
 		return
 	}
+	// A scrape has no context of its own.
+	all, err := l.List(context.Background())
 	var n int
-	err := db.View(func(tx *bolt.Tx) error {
-		all, err := allFeeds(tx)
-		for _, f := range all {
-			if f.ConsecutiveFailures > 0 {
-				n++
-			}
+	for _, f := range all {
+		if f.ConsecutiveFailures > 0 {
+			n++
 		}
-		return err
-	})
+	}
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(descFailing, err)
 		return

@@ -1,6 +1,7 @@
 package feeds
 
 import (
+	"context"
 	"net/http"
 	"testing"
 
@@ -62,7 +63,7 @@ func TestMetricsAndPatchedURL(t *testing.T) {
 	// A new URL: no If-None-Match, failures cleared; the entries the old
 	// URL served are not ingested again.
 	moved := o.url("/new")
-	f, err := e.svc.Update(v.ID, &Input{URL: &moved})
+	f, err := e.svc.Update(context.Background(), v.ID, &Input{URL: &moved})
 	if err != nil || f.ConsecutiveFailures != 0 || f.BackoffUntil != nil {
 		t.Fatalf("patch url: %+v %v", f, err)
 	}

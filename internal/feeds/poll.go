@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/url"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/ingest"
@@ -78,8 +75,8 @@ func (s *Service) Poll(ctx context.Context, id string) (*PollResult, error) {
 type entry struct {
 	index int // position in the document
 	item  ingest.FeedItem
-	key   []byte // seen-set key
-	prev  *seen  // the seen-set's record, nil when new to this feed
+	key   string // seen-set key: the entry's key
+	prev  *Seen  // the seen-set's record, nil when new to this feed
 	write bool   // to be written
 	added bool   // new article (else an update)
 }
@@ -93,9 +90,8 @@ func (s *Service) poll(ctx context.Context, id string) (*PollResult, error) {
 		}
 		return nil, fmt.Errorf("feeds: poll %s: %w", id, context.Cause(ctx))
 	}
-	log := logctx.From(ctx, s.log)
 	start := time.Now()
-	f, err := s.load(id)
+	f, err := s.load(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -110,16 +106,16 @@ func (s *Service) poll(ctx context.Context, id string) (*PollResult, error) {
 			// The caller went away: not the feed's failure.
 			return nil, fmt.Errorf("feeds: poll %s: fetch: %w", id, context.Cause(ctx))
 		}
-		return s.fail(log, f, res, err, now, start)
+		return s.fail(ctx, f, res, err, now, start)
 	}
 	res.HTTPStatus = resp.status
 	if resp.notModified {
 		res.Status = StatusNotModified
-		return s.commit(log, f, res, nil, nil, "", resp, now, start)
+		return s.commit(ctx, f, res, nil, nil, "", resp, now, start)
 	}
 	pf, err := ingest.ParseFeedType(resp.body, resp.contentType, f.URL, now)
 	if err != nil {
-		return s.fail(log, f, res, &fetchError{status: resp.status, msg: news.ErrorMessage(err)}, now, start)
+		return s.fail(ctx, f, res, &fetchError{status: resp.status, msg: news.ErrorMessage(err)}, now, start)
 	}
 	res.Status = StatusOK
 	res.Entries = len(pf.Items)
@@ -146,26 +142,27 @@ func (s *Service) poll(ctx context.Context, id string) (*PollResult, error) {
 			res.Errors = append(res.Errors, engine.ItemError{Index: i, Code: news.ErrorCode(it.Err), Message: news.ErrorMessage(it.Err)})
 			continue
 		}
-		k := seenKey(f.ID, it.Key)
-		if inDoc[string(k)] {
+		k := it.Key
+		if inDoc[k] {
 			res.Duplicates++ // ParseFeed marks these already
 			continue
 		}
-		inDoc[string(k)] = true
+		inDoc[k] = true
 		it.Article.Source = source
 		entries = append(entries, &entry{index: i, item: it, key: k})
 	}
-	err = s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketSeen)
-		for _, e := range entries {
-			e.prev, _ = getSeen(b, e.key)
-		}
-		return nil
-	})
+	keys := make([]string, len(entries))
+	for i, e := range entries {
+		keys[i] = e.key
+	}
+	prev, err := s.store.Seen(ctx, f.ID, keys)
 	if err != nil {
 		return nil, fmt.Errorf("feeds: poll %s: read seen-set: %w", id, err)
 	}
-	if err := s.decide(entries, res); err != nil {
+	for i, e := range entries {
+		e.prev = prev[i]
+	}
+	if err := s.decide(ctx, entries, res); err != nil {
 		return nil, fmt.Errorf("feeds: poll %s: %w", id, err)
 	}
 
@@ -186,7 +183,7 @@ func (s *Service) poll(ctx context.Context, id string) (*PollResult, error) {
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("feeds: poll %s: %w", id, err) // not the feed's failure
 			}
-			_, _ = s.fail(log, f, res, &fetchError{status: resp.status, msg: "storing the entries failed"}, now, start)
+			_, _ = s.fail(ctx, f, res, &fetchError{status: resp.status, msg: "storing the entries failed"}, now, start)
 			return nil, fmt.Errorf("feeds: poll %s: %w", id, err)
 		}
 		for _, r := range rejected {
@@ -210,7 +207,7 @@ func (s *Service) poll(ctx context.Context, id string) (*PollResult, error) {
 			}
 		}
 	}
-	return s.commit(log, f, res, pf, entries, source, resp, now, start)
+	return s.commit(ctx, f, res, pf, entries, source, resp, now, start)
 }
 
 // decide compares each entry with the seen-set and the store:
@@ -223,7 +220,7 @@ func (s *Service) poll(ctx context.Context, id string) (*PollResult, error) {
 //     article still holds the entry's previous version, and left alone
 //     when it was deleted, already holds the edit, or was rewritten by
 //     someone else meanwhile.
-func (s *Service) decide(entries []*entry, res *PollResult) error {
+func (s *Service) decide(ctx context.Context, entries []*entry, res *PollResult) error {
 	var check []*entry
 	for _, e := range entries {
 		if e.prev == nil || e.prev.Hash != e.item.Hash {
@@ -239,7 +236,7 @@ func (s *Service) decide(entries []*entry, res *PollResult) error {
 	for i, e := range check {
 		ids[i] = e.item.Article.ID
 	}
-	stored, err := s.eng.Store().Articles(ids)
+	stored, err := s.eng.Articles(ctx, ids)
 	if err != nil {
 		return err
 	}
@@ -266,57 +263,37 @@ func (s *Service) decide(entries []*entry, res *PollResult) error {
 	return nil
 }
 
-// commit records a successful poll in one transaction: the seen-set (every
-// entry in the document, with the time it was seen), the pruning of
-// entries gone for SeenTTL, and the feed's status. pf is nil for a 304;
-// source is the name the articles got, kept when the feed had none.
-func (s *Service) commit(log *slog.Logger, f *Feed, res *PollResult, pf *ingest.ParsedFeed, entries []*entry, source string, resp *response, now, start time.Time) (*PollResult, error) {
-	var g *Feed
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		var err error
-		if g, err = getFeed(tx, f.ID); err != nil {
-			if news.ErrorCode(err) == news.ECodeNotFound {
-				g = nil // deleted during the poll: its articles stay, its state is gone
-				return nil
+// commit records a successful poll in one atomic write: the seen-set
+// (every entry in the document, with the time it was seen), the pruning
+// of entries gone for SeenTTL, and the feed's status. pf is nil for a
+// 304; source is the name the articles got, kept when the feed had none.
+// The record is written even when ctx ended after the ingest, so the
+// seen-set matches what was stored.
+func (s *Service) commit(ctx context.Context, f *Feed, res *PollResult, pf *ingest.ParsedFeed, entries []*entry, source string, resp *response, now, start time.Time) (*PollResult, error) {
+	log := logctx.From(ctx, s.log)
+	ctx = context.WithoutCancel(ctx)
+	var seen *SeenUpdate
+	if pf != nil {
+		seen = &SeenUpdate{Put: map[string]Seen{}, ForgetBefore: now.Add(-s.cfg.SeenTTL)}
+		for _, e := range entries {
+			seen.Present = append(seen.Present, e.key)
+			if e.item.Article == nil {
+				continue // rejected by the pipeline
 			}
-			return err
+			next := Seen{Hash: e.item.Hash, ArticleID: e.item.Article.ID, LastSeen: now}
+			if p := e.prev; p != nil && p.Hash == next.Hash && p.ArticleID == next.ArticleID && now.Sub(p.LastSeen) < seenRefresh {
+				continue // nothing to record
+			}
+			seen.Put[e.key] = next
 		}
+	}
+	g, err := s.change(ctx, f.ID, func(g *Feed) error {
 		sameURL := g.URL == f.URL
-		if pf != nil {
-			b := tx.Bucket(bucketSeen)
-			t := now.Unix()
-			present := map[string]bool{}
-			for _, e := range entries {
-				present[string(e.key)] = true
-				if e.item.Article == nil {
-					continue // rejected by the pipeline
-				}
-				next := seen{Hash: e.item.Hash, ArticleID: e.item.Article.ID, LastSeen: t}
-				if p := e.prev; p != nil && p.Hash == next.Hash && p.ArticleID == next.ArticleID && t-p.LastSeen < int64(seenRefresh/time.Second) {
-					continue // nothing to record
-				}
-				if err := putSeen(b, e.key, &next); err != nil {
-					return err
-				}
+		if pf != nil && sameURL {
+			g.Title, g.SiteURL = pf.Title, pf.SiteURL
+			if g.Source == "" {
+				g.Source = source
 			}
-			cutoff := now.Add(-s.cfg.SeenTTL).Unix()
-			var gone [][]byte
-			forEachSeen(b, f.ID, func(k []byte, r *seen) {
-				if !present[string(k)] && r.LastSeen < cutoff {
-					gone = append(gone, append([]byte(nil), k...))
-				}
-			})
-			if err := deleteKeys(b, gone); err != nil {
-				return err
-			}
-			if sameURL {
-				g.Title, g.SiteURL = pf.Title, pf.SiteURL
-				if g.Source == "" {
-					g.Source = source
-				}
-			}
-		}
-		if sameURL && pf != nil {
 			g.ETag, g.LastModified = resp.etag, resp.lastModified
 		}
 		t := now
@@ -325,8 +302,11 @@ func (s *Service) commit(log *slog.Logger, f *Feed, res *PollResult, pf *ingest.
 		g.ConsecutiveFailures, g.BackoffUntil = 0, nil
 		g.ItemsIngested += res.Added
 		g.ItemsUpdated += res.Updated
-		return putFeed(tx, g)
-	})
+		return nil
+	}, func(g *Feed) error { return s.store.RecordPoll(ctx, g, seen) })
+	if news.ErrorCode(err) == news.ECodeNotFound {
+		g, err = nil, nil // deleted during the poll: its articles stay, its state is gone
+	}
 	if err != nil {
 		return nil, fmt.Errorf("feeds: poll %s: record: %w", f.ID, err)
 	}
@@ -352,30 +332,26 @@ const seenRefresh = 24 * time.Hour
 
 // fail records a failed poll: the error, one more consecutive failure and
 // the backoff that follows. Nothing was ingested.
-func (s *Service) fail(log *slog.Logger, f *Feed, res *PollResult, err error, now, start time.Time) (*PollResult, error) {
+func (s *Service) fail(ctx context.Context, f *Feed, res *PollResult, err error, now, start time.Time) (*PollResult, error) {
+	log := logctx.From(ctx, s.log)
+	ctx = context.WithoutCancel(ctx)
 	fe := &fetchError{msg: err.Error()}
 	var e *fetchError
 	if errors.As(err, &e) {
 		fe = e
 	}
 	res.Status, res.Error, res.HTTPStatus = StatusError, fe.msg, fe.status
-	var g *Feed
-	dberr := s.db.Update(func(tx *bolt.Tx) error {
-		var err error
-		if g, err = getFeed(tx, f.ID); err != nil {
-			if news.ErrorCode(err) == news.ECodeNotFound {
-				g = nil
-				return nil
-			}
-			return err
-		}
+	g, dberr := s.change(ctx, f.ID, func(g *Feed) error {
 		t := now
 		g.LastPolledAt = &t
 		g.LastStatus, g.LastError, g.LastHTTPStatus = StatusError, fe.msg, fe.status
 		g.ConsecutiveFailures++
 		g.BackoffUntil = backoffUntil(g.Schedule, g.ConsecutiveFailures, fe.retryAfter, now)
-		return putFeed(tx, g)
-	})
+		return nil
+	}, func(g *Feed) error { return s.store.RecordPoll(ctx, g, nil) })
+	if news.ErrorCode(dberr) == news.ECodeNotFound {
+		g, dberr = nil, nil
+	}
 	if dberr != nil {
 		return nil, fmt.Errorf("feeds: poll %s: record failure: %w", f.ID, dberr)
 	}

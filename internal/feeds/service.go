@@ -6,14 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
-	"sort"
 	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/watchword/watchword/internal/engine"
+	"github.com/watchword/watchword/internal/logctx"
 	"github.com/watchword/watchword/internal/netguard"
 	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/internal/schedule"
@@ -34,7 +33,10 @@ const (
 
 // Config configures the feed service. Zero values take the defaults.
 type Config struct {
-	Engine      *engine.Engine
+	Engine *engine.Engine
+	// Store keeps the feeds and their seen-sets (required; the bbolt one
+	// is internal/feeds/boltstore).
+	Store       Store
 	Logger      *slog.Logger
 	MinInterval time.Duration  // shortest schedule interval (default 5m)
 	Allow       []netip.Prefix // feed addresses allowed despite the private-address guard
@@ -59,7 +61,7 @@ type Config struct {
 type Service struct {
 	cfg   Config
 	eng   *engine.Engine
-	db    *bolt.DB
+	store Store
 	log   *slog.Logger
 	guard *netguard.Guard
 	rules Rules
@@ -81,10 +83,10 @@ type Service struct {
 	entries schedule.Entries
 }
 
-// New opens the feed buckets in the engine's store.
+// New makes the feed service on its store.
 func New(cfg Config) (*Service, error) {
-	if cfg.Engine == nil {
-		return nil, errors.New("feeds: engine is required")
+	if cfg.Engine == nil || cfg.Store == nil {
+		return nil, errors.New("feeds: engine and store are required")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -111,17 +113,14 @@ func New(cfg Config) (*Service, error) {
 		cfg.Now = time.Now
 	}
 	s := &Service{
-		cfg: cfg, eng: cfg.Engine, db: cfg.Engine.Store().DB(), log: cfg.Logger, now: cfg.Now,
+		cfg: cfg, eng: cfg.Engine, store: cfg.Store, log: cfg.Logger, now: cfg.Now,
 		guard: &netguard.Guard{Allow: cfg.Allow}, slots: make(chan struct{}, cfg.Workers),
 		locks: map[string]*feedLock{},
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.rules = Rules{MinInterval: cfg.MinInterval, Guard: s.guard}
 	s.fetch = newFetcher(s.guard, cfg.Timeout, cfg.MaxBytes, UserAgent(cfg.Version))
-	if err := ensureBuckets(s.db); err != nil {
-		return nil, err
-	}
-	cfg.Metrics.attach(s.db)
+	cfg.Metrics.attach(s.store)
 	return s, nil
 }
 
@@ -131,14 +130,14 @@ func UserAgent(version string) string {
 }
 
 // Start schedules every enabled feed.
-func (s *Service) Start() error {
+func (s *Service) Start(ctx context.Context) error {
 	s.schedMu.Lock()
 	s.cron, s.ownCron = s.cfg.Cron, s.cfg.Cron == nil
 	if s.ownCron {
 		s.cron = schedule.NewCron(s.log)
 	}
 	s.schedMu.Unlock()
-	all, err := s.List()
+	all, err := s.List(ctx)
 	if err != nil {
 		return err
 	}
@@ -231,7 +230,7 @@ func (s *Service) scheduled(id string) {
 		s.log.Debug("feeds: poll held after restore; skipped", "feed", id, "skipped", s.cfg.Hold.Skipped())
 		return
 	}
-	f, err := s.load(id)
+	f, err := s.load(s.ctx, id)
 	if err != nil {
 		return // deleted meanwhile
 	}
@@ -284,8 +283,9 @@ func (s *Service) lock(id string) (unlock func()) {
 }
 
 // Create validates and saves a new feed. It is not fetched until its
-// first scheduled poll or Poll.
-func (s *Service) Create(in *Input) (View, error) {
+// first scheduled poll or Poll. It logs through the logger ctx carries,
+// if any.
+func (s *Service) Create(ctx context.Context, in *Input) (View, error) {
 	f := &Feed{Info: Info{Enabled: true}}
 	in.apply(f)
 	if err := f.Validate(s.rules); err != nil {
@@ -293,69 +293,81 @@ func (s *Service) Create(in *Input) (View, error) {
 	}
 	f.ID = newID()
 	f.CreatedAt = s.now().UTC()
-	f.Version = 1
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		if err := uniqueURL(tx, f); err != nil {
-			return err
-		}
-		return putFeed(tx, f)
-	})
-	if err != nil {
-		return View{}, err
+	if err := s.store.Create(ctx, f); err != nil {
+		return View{}, storeError(f.ID, err)
 	}
 	s.reschedule(f)
-	s.log.Info("feeds: created", "feed", f.ID, "url", netguard.RedactURL(f.URL), "schedule", f.Schedule)
+	logctx.From(ctx, s.log).Info("feeds: created", "feed", f.ID, "url", netguard.RedactURL(f.URL), "schedule", f.Schedule)
 	return s.view(f), nil
 }
 
-// uniqueURL refuses a second feed with the same URL.
-func uniqueURL(tx *bolt.Tx, f *Feed) error {
-	all, err := allFeeds(tx)
-	if err != nil {
-		return err
+// storeError turns a Store's errors into coded ones.
+func storeError(id string, err error) error {
+	var taken *URLTakenError
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return &news.Error{Code: news.ECodeNotFound, Message: fmt.Sprintf("feed %q not found", id), Err: err}
+	case errors.As(err, &taken):
+		return &news.Error{Code: news.ECodeConflict, Message: taken.Error(), Err: err}
+	case errors.Is(err, ErrConflict):
+		return &news.Error{Code: news.ECodeConflict, Message: fmt.Sprintf("feed %q was changed meanwhile; try again", id), Err: err}
 	}
-	for _, o := range all {
-		if o.ID != f.ID && o.URL == f.URL {
-			return news.Errorf(news.ECodeConflict, "feed %s already polls this URL", o.ID)
+	return err
+}
+
+// casAttempts bounds the read-change-write rounds of one change of a
+// feed; each lost round means another write landed in between.
+const casAttempts = 10
+
+// change reads a feed, applies fn and writes it with write (a
+// compare-and-set on the version read), reading again when another write
+// came first. fn may run more than once, on fresh copies.
+func (s *Service) change(ctx context.Context, id string, fn func(f *Feed) error, write func(f *Feed) error) (*Feed, error) {
+	for range casAttempts {
+		f, err := s.store.Get(ctx, id)
+		if err != nil {
+			return nil, storeError(id, err)
 		}
+		if err := fn(f); err != nil {
+			return nil, err
+		}
+		err = write(f)
+		if errors.Is(err, ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return nil, storeError(id, err)
+		}
+		return f, nil
 	}
-	return nil
+	return nil, news.Errorf(news.ECodeConflict, "feed %q kept changing while being written; try again", id)
 }
 
 // Get returns one feed.
-func (s *Service) Get(id string) (View, error) {
-	f, err := s.load(id)
+func (s *Service) Get(ctx context.Context, id string) (View, error) {
+	f, err := s.load(ctx, id)
 	if err != nil {
 		return View{}, err
 	}
 	return s.view(f), nil
 }
 
-func (s *Service) load(id string) (*Feed, error) {
-	var f *Feed
-	err := s.db.View(func(tx *bolt.Tx) error {
-		var err error
-		f, err = getFeed(tx, id)
-		return err
-	})
-	return f, err
+func (s *Service) load(ctx context.Context, id string) (*Feed, error) {
+	f, err := s.store.Get(ctx, id)
+	if err != nil {
+		return nil, storeError(id, err)
+	}
+	return f, nil
 }
 
 // List returns every feed, by creation time.
-func (s *Service) List() ([]*Feed, error) {
-	var out []*Feed
-	err := s.db.View(func(tx *bolt.Tx) error {
-		var err error
-		out, err = allFeeds(tx)
-		return err
-	})
-	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
-	return out, err
+func (s *Service) List(ctx context.Context) ([]*Feed, error) {
+	return s.store.List(ctx)
 }
 
 // Views returns every feed in API form.
-func (s *Service) Views() ([]View, error) {
-	all, err := s.List()
+func (s *Service) Views(ctx context.Context) ([]View, error) {
+	all, err := s.List(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -369,28 +381,19 @@ func (s *Service) Views() ([]View, error) {
 // Update applies a PATCH. A new URL starts afresh: no validators, no
 // failures; the seen-set is kept, so entries the old URL served are not
 // ingested again.
-func (s *Service) Update(id string, in *Input) (View, error) {
-	var f *Feed
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		var err error
-		if f, err = getFeed(tx, id); err != nil {
-			return err
-		}
+func (s *Service) Update(ctx context.Context, id string, in *Input) (View, error) {
+	f, err := s.change(ctx, id, func(f *Feed) error {
 		oldURL := f.URL
 		in.apply(f)
 		if err := f.Validate(s.rules); err != nil {
 			return err
 		}
 		if f.URL != oldURL {
-			if err := uniqueURL(tx, f); err != nil {
-				return err
-			}
 			f.ETag, f.LastModified = "", ""
 			f.ConsecutiveFailures, f.BackoffUntil = 0, nil
 		}
-		f.Version++
-		return putFeed(tx, f)
-	})
+		return nil
+	}, func(f *Feed) error { return s.store.Update(ctx, f) })
 	if err != nil {
 		return View{}, err
 	}
@@ -399,24 +402,15 @@ func (s *Service) Update(id string, in *Input) (View, error) {
 }
 
 // Delete removes a feed and its seen-set. The articles it ingested stay.
-func (s *Service) Delete(id string) error {
+// It logs through the logger ctx carries, if any.
+func (s *Service) Delete(ctx context.Context, id string) error {
 	s.unschedule(id)
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		if _, err := getFeed(tx, id); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketFeeds).Delete([]byte(id)); err != nil {
-			return err
-		}
-		b := tx.Bucket(bucketSeen)
-		var keys [][]byte
-		forEachSeen(b, id, func(k []byte, _ *seen) { keys = append(keys, append([]byte(nil), k...)) })
-		return deleteKeys(b, keys)
-	})
+	_, err := s.change(ctx, id, func(*Feed) error { return nil },
+		func(f *Feed) error { return s.store.Delete(ctx, id, f.Version) })
 	if err != nil {
 		return err
 	}
-	s.log.Info("feeds: deleted", "feed", id)
+	logctx.From(ctx, s.log).Info("feeds: deleted", "feed", id)
 	return nil
 }
 

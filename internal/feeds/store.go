@@ -1,153 +1,90 @@
 package feeds
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
+	"context"
 	"errors"
 	"fmt"
-
-	"github.com/watchword/watchword/internal/news"
-	"github.com/watchword/watchword/internal/store"
-	bolt "go.etcd.io/bbolt"
+	"time"
 )
 
-// Buckets kept in the store's bbolt file, next to the articles and alerts.
+// Store keeps the feeds and their poll state: the seam a replicated
+// backend implements. The service never reaches past it; the bbolt
+// implementation is internal/feeds/boltstore, and every implementation
+// must pass the conformance suite in internal/feeds/feedstest.
+//
+// Every write of a feed is a compare-and-set on its Version: the write
+// names the version it read, fails with ErrConflict when the stored one
+// differs, and stores Version+1. The service reads again and retries.
+// Several writers may share a store; which process polls a feed is
+// decided outside it (one process today; the lease holder in a cluster),
+// and the service polls one feed at a time.
+type Store interface {
+	Definitions
+	PollState
+}
+
+// Definitions are the feeds themselves (definition and status, one
+// record per feed).
+type Definitions interface {
+	// Get returns one feed; ErrNotFound when there is none.
+	Get(ctx context.Context, id string) (*Feed, error)
+	// List returns every feed ordered by CreatedAt, then ID.
+	List(ctx context.Context) ([]*Feed, error)
+	// Create stores a new feed with Version 1 (and sets f.Version). A feed
+	// with the same ID is ErrConflict; one with the same URL is a
+	// *URLTakenError.
+	Create(ctx context.Context, f *Feed) error
+	// Update replaces a feed when the stored version is f.Version, stores
+	// it with the version bumped and sets f.Version to it. ErrNotFound,
+	// ErrConflict, or a *URLTakenError when another feed has f.URL.
+	Update(ctx context.Context, f *Feed) error
+	// Delete removes a feed at the given version, and its seen records,
+	// at once. ErrNotFound, ErrConflict.
+	Delete(ctx context.Context, id string, version uint64) error
+}
+
+// PollState is what the poller keeps between polls besides the feed's
+// status: each feed's seen-set (see the package doc).
+type PollState interface {
+	// Seen returns the seen record of each entry key of a feed, nil
+	// where there is none (or it cannot be read: the poller then treats
+	// the entry as new and the store check keeps it from duplicating).
+	Seen(ctx context.Context, feedID string, keys []string) ([]*Seen, error)
+	// RecordPoll writes a poll's outcome in one atomic step: the feed
+	// (compare-and-set on f.Version, as Update; no URL check) and, when
+	// seen is not nil, the seen-set changes. On any error nothing is
+	// written. An implementation without multi-key transactions keeps a
+	// feed's seen-set where one write covers it with the feed.
+	RecordPoll(ctx context.Context, f *Feed, seen *SeenUpdate) error
+}
+
+// Seen is what a feed remembers of one entry.
+type Seen struct {
+	Hash      string    // content hash when last ingested or checked
+	ArticleID string    // the article it became
+	LastSeen  time.Time // when last in the feed (whole seconds are kept)
+}
+
+// SeenUpdate is the seen-set part of a poll's record.
+type SeenUpdate struct {
+	Put map[string]Seen // entry key → record, written
+	// Present are the entry keys in the fetched document (Put's too):
+	// they are never forgotten.
+	Present []string
+	// ForgetBefore: records of keys not Present whose LastSeen is before
+	// it (compared in whole seconds) are deleted. Zero: none.
+	ForgetBefore time.Time
+}
+
+// Errors of a Store.
 var (
-	bucketFeeds = []byte("feeds")      // feed id -> Feed JSON
-	bucketSeen  = []byte("feeds_seen") // feed id \x00 entry key -> seen JSON
+	ErrNotFound = errors.New("feed not found")
+	ErrConflict = errors.New("feed version conflict")
 )
 
-// maxKeyBytes bounds an entry key inside a seen-set key; longer keys are
-// replaced by their hash.
-const maxKeyBytes = 256
-
-// seen is what a feed remembers of one entry.
-type seen struct {
-	Hash      string `json:"h"`  // content hash when last ingested or checked
-	ArticleID string `json:"id"` // the article it became
-	LastSeen  int64  `json:"t"`  // unix seconds when last in the feed
+// URLTakenError refuses a second feed with the same URL.
+type URLTakenError struct {
+	ID string // the feed that polls the URL
 }
 
-func ensureBuckets(db *bolt.DB) error {
-	return db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketFeeds, bucketSeen} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return fmt.Errorf("feeds: create bucket %s: %w", b, err)
-			}
-		}
-		return nil
-	})
-}
-
-func getFeed(tx *bolt.Tx, id string) (*Feed, error) {
-	v := tx.Bucket(bucketFeeds).Get([]byte(id))
-	if v == nil {
-		return nil, news.Errorf(news.ECodeNotFound, "feed %q not found", id)
-	}
-	f := new(Feed)
-	if err := json.Unmarshal(v, f); err != nil {
-		return nil, fmt.Errorf("feeds: decode feed %q: %w", id, err)
-	}
-	return f, nil
-}
-
-func putFeed(tx *bolt.Tx, f *Feed) error {
-	buf, err := json.Marshal(f)
-	if err != nil {
-		return fmt.Errorf("feeds: encode feed %q: %w", f.ID, err)
-	}
-	return tx.Bucket(bucketFeeds).Put([]byte(f.ID), buf)
-}
-
-func allFeeds(tx *bolt.Tx) ([]*Feed, error) {
-	var out []*Feed
-	err := tx.Bucket(bucketFeeds).ForEach(func(k, v []byte) error {
-		f := new(Feed)
-		if err := json.Unmarshal(v, f); err != nil {
-			return fmt.Errorf("feeds: decode feed %q: %w", k, err)
-		}
-		out = append(out, f)
-		return nil
-	})
-	return out, err
-}
-
-func seenPrefix(feedID string) []byte { return append([]byte(feedID), 0) }
-
-func seenKey(feedID, entryKey string) []byte {
-	if len(entryKey) > maxKeyBytes {
-		sum := sha256.Sum256([]byte(entryKey))
-		entryKey = "sha256:" + hex.EncodeToString(sum[:])
-	}
-	return append(seenPrefix(feedID), entryKey...)
-}
-
-func getSeen(b *bolt.Bucket, key []byte) (*seen, bool) {
-	v := b.Get(key)
-	if v == nil {
-		return nil, false
-	}
-	s := new(seen)
-	if json.Unmarshal(v, s) != nil {
-		return nil, false // unreadable: treat as unseen, the store check keeps it from duplicating
-	}
-	return s, true
-}
-
-func putSeen(b *bolt.Bucket, key []byte, s *seen) error {
-	buf, err := json.Marshal(s)
-	if err != nil {
-		return err
-	}
-	return b.Put(key, buf)
-}
-
-// forEachSeen calls fn for every seen entry of a feed; fn may not modify
-// the bucket.
-func forEachSeen(b *bolt.Bucket, feedID string, fn func(k []byte, s *seen)) {
-	p := seenPrefix(feedID)
-	c := b.Cursor()
-	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
-		s := new(seen)
-		if json.Unmarshal(v, s) != nil {
-			s = &seen{}
-		}
-		fn(k, s)
-	}
-}
-
-// deleteKeys removes keys from b.
-func deleteKeys(b *bolt.Bucket, keys [][]byte) error {
-	for _, k := range keys {
-		if err := b.Delete(k); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// Buckets declares the feed buckets of the store file and how a record of
-// each is decoded, for store.Verify (a restore checks every record).
-func Buckets() []store.Bucket {
-	return []store.Bucket{
-		{Name: string(bucketFeeds), Check: func(k, v []byte) error {
-			var f Feed
-			if err := json.Unmarshal(v, &f); err != nil {
-				return err
-			}
-			if f.ID != string(k) {
-				return fmt.Errorf("the record says id %q", f.ID)
-			}
-			return nil
-		}},
-		{Name: string(bucketSeen), Check: func(k, v []byte) error {
-			if !bytes.Contains(k, []byte{0}) {
-				return errors.New("key has no feed id \\x00 entry key form")
-			}
-			var s seen
-			return json.Unmarshal(v, &s)
-		}},
-	}
-}
+func (e *URLTakenError) Error() string { return fmt.Sprintf("feed %s already polls this URL", e.ID) }
