@@ -6,6 +6,7 @@ package extract
 
 import (
 	"slices"
+	"sort"
 	"strings"
 )
 
@@ -227,4 +228,120 @@ func (d *doc) indexPersons() {
 	for key := range unsorted {
 		slices.SortStableFunc(d.byName[key], func(a, b int32) int { return int(d.persons[a].start) - int(d.persons[b].start) })
 	}
+}
+
+// resolve turns a span's name into the full name to report, or "" when it
+// is not clearly a person.
+func (d *doc) resolve(sp *span) string {
+	if sp.coreS >= sp.coreE {
+		return ""
+	}
+	s, e := int(sp.coreS), int(sp.coreE)
+	if sp.units >= 2 {
+		if sp.units > 5 {
+			return ""
+		}
+		// A longer form of the same name given elsewhere wins:
+		// "Tayyip Erdogan" -> "Recep Tayyip Erdogan".
+		name := d.cleanName(s, e)
+		if p := d.personFor(d.surnameOf(s, e), s); p != nil {
+			full := d.cleanName(int(p.start), int(p.end))
+			if len(full) > len(name) && strings.HasSuffix(full, " "+name) {
+				return full
+			}
+		}
+		return name
+	}
+	// One word: the surname of a full name given in the text, or a person
+	// because a title or role stands before it ("Mr. Peskov").
+	sur := d.surnameOf(s, e)
+	if p := d.personFor(sur, s); p != nil {
+		return d.cleanName(int(p.start), int(p.end))
+	}
+	// A first name alone ("Sir Digby", "Dame Judi", or "Ali said" after
+	// "Ali Hassan, a trader") is the full name given in the text.
+	if p := d.personByFirst(sur, s); p != nil {
+		return d.cleanName(int(p.start), int(p.end))
+	}
+	if sp.rolePrefixed {
+		// Keep particles: "von der Leyen".
+		return d.cleanName(s, e)
+	}
+	return ""
+}
+
+// surnameOf returns the text of the last unit of tokens [s, e).
+func (d *doc) surnameOf(s, e int) string {
+	last := e - 1
+	for last > s && d.toks[last].flags&fHyph != 0 {
+		last--
+	}
+	return d.text[d.toks[last].s:d.toks[e-1].e]
+}
+
+// personByFirst finds the full name whose first name is first, nearest
+// before position pos, or else the first after it.
+func (d *doc) personByFirst(first string, pos int) *person {
+	before, after := d.nearestPersons(first, pos, func(p *person) bool {
+		return p.first == first && p.end-p.start >= 2
+	})
+	if before != nil {
+		return before
+	}
+	return after
+}
+
+// personFor finds the full name with the given surname nearest before
+// position pos, or else the first after it.
+func (d *doc) personFor(sur string, pos int) *person {
+	before, after := d.nearestPersons(sur, pos, func(p *person) bool {
+		return p.end-p.start >= 2 && (p.surname == sur || p.familyFirst && p.first == sur)
+	})
+	if before != nil {
+		return before
+	}
+	return after
+}
+
+// maxPersonScan bounds how many same-named persons a look-up in the index
+// steps over on each side of its position, so that a text of one name
+// repeated (1 MiB of "X Y said Y said.") stays linear.
+const maxPersonScan = 64
+
+// nearestPersons returns the person satisfying ok that starts nearest
+// before (or at) position pos and the one nearest after it, among the
+// persons whose surname or first name is key.
+func (d *doc) nearestPersons(key string, pos int, ok func(*person) bool) (before, after *person) {
+	if len(d.persons) < personIndexMin {
+		for i := range d.persons {
+			p := &d.persons[i]
+			if !ok(p) {
+				continue
+			}
+			if int(p.start) <= pos {
+				if before == nil || p.start > before.start {
+					before = p
+				}
+			} else if after == nil || p.start < after.start {
+				after = p
+			}
+		}
+		return before, after
+	}
+	d.indexPersons()
+	list := d.byName[key]
+	k := sort.Search(len(list), func(i int) bool { return int(d.persons[list[i]].start) > pos })
+	for i := k - 1; i >= 0 && i >= k-maxPersonScan; i-- {
+		if p := &d.persons[list[i]]; ok(p) {
+			before = p
+			break
+		}
+	}
+	for i := k; i < len(list) && i < k+maxPersonScan; i++ {
+		if p := &d.persons[list[i]]; ok(p) {
+			after = p
+			break
+		}
+	}
+	return before, after
 }
