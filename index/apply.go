@@ -88,7 +88,11 @@ func newDocument(a *news.Article) document {
 
 // Apply indexes puts and removes deletes, and records lastSeq as the
 // highest store sequence covered, atomically with the documents in each
-// shard; the shards' batches run at once.
+// shard; the shards' batches run at once. It takes no context on
+// purpose: it runs after the store has committed the same changes, and
+// a batch given up half-way would only have to be replayed (the engine's
+// catch-up), so no caller's cancellation should stop it; what bounds it
+// is the batch size.
 func (ix *Index) Apply(puts []*news.Article, deletes []string, lastSeq uint64) error {
 	batches := make([]*bleve.Batch, len(ix.shards))
 	for i, bi := range ix.shards {
