@@ -6,9 +6,12 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -186,5 +189,59 @@ func TestExportSlotsAndClientsThatLeave(t *testing.T) {
 	}
 	for range MaxExports {
 		<-s.exports
+	}
+}
+
+// TestExportFromTheSearchPage: the search page links to the export of the
+// same search (query and filters; a relevance sort becomes newest
+// first); under --private a signed-in session follows the link on the
+// page route, while the API route still takes no cookie.
+func TestExportFromTheSearchPage(t *testing.T) {
+	ts := newTestServer(t, withKeys(t, true))
+	var docs []string
+	for i := range 30 {
+		docs = append(docs, fmt.Sprintf(`{"id":"p%02d","body":"The harbour story %d.","date":"2024-05-%02dT08:00:00Z","speakers":["Ann Lee"]}`, i, i, 1+i%28))
+	}
+	if r := call(t, ts, "POST", "/api/articles", "application/json", "["+strings.Join(docs, ",")+"]", testToken); r.Status/100 != 2 {
+		t.Fatal(r.Raw)
+	}
+	jar := &cookieJar{}
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.PostForm(ts.URL+"/login", url.Values{"token": {testToken}, "next": {"/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	resp, err = client.Get(ts.URL + "/?q=harbour&speaker=Ann+Lee&sort=relevance")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`href="(/export\?[^"]*format=csv[^"]*)"`).FindSubmatch(page)
+	if m == nil {
+		t.Fatalf("no CSV export link on the search page")
+	}
+	link := html.UnescapeString(string(m[1]))
+	u, _ := url.Parse(link)
+	if q := u.Query(); q.Get("q") != "harbour" || q.Get("speaker") != "Ann Lee" || q.Has("sort") || q.Has("cursor") {
+		t.Fatalf("export link %s: want the query and filter, no relevance sort, no cursor", link)
+	}
+	resp, err = client.Get(ts.URL + link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(resp.Body).ReadAll()
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 || len(rows) != 31 {
+		t.Fatalf("following the link signed in: %d, %d rows, %v", resp.StatusCode, len(rows), err)
+	}
+	resp, err = client.Get(ts.URL + "/api/search/export?q=harbour")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("the API export with only the session cookie: %d, want 401", resp.StatusCode)
 	}
 }

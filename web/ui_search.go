@@ -93,6 +93,8 @@ type searchView struct {
 	MoreURL        string
 	FirstPageURL   string
 	AlertURL       string
+	ExportCSV      string // every hit of this search, as a file (web/export.go)
+	ExportNDJSON   string
 	Hist           *histView
 	QueryError     *queryErrorView
 	Error          string
@@ -172,6 +174,7 @@ func (s *Server) handleSearchPage(c echo.Context) error {
 	if enc := alert.Encode(); enc != "" {
 		v.AlertURL += "?" + enc
 	}
+	v.ExportCSV, v.ExportNDJSON = exportURL(st, "csv"), exportURL(st, "ndjson")
 
 	focus := c.QueryParam("focus")
 	v.FocusResults, v.FocusSort = focus == "results", focus == "sort"
@@ -391,4 +394,17 @@ func queryErrorOf(q string, ne *news.Error) *queryErrorView {
 	v.Column = col + 1
 	v.CaretPad = strings.Repeat(" ", col)
 	return v
+}
+
+// exportURL is the page route of the export of st's search: its query,
+// filters and dates, in date order (a relevance sort becomes newest
+// first), without the page cursor.
+func exportURL(st searchState, format string) string {
+	st.Cursor = ""
+	if st.Sort != "newest" && st.Sort != "oldest" {
+		st.Sort = ""
+	}
+	v := st.values()
+	v.Set("format", format)
+	return "/export?" + v.Encode()
 }
