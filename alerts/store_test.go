@@ -1,6 +1,7 @@
 package alerts_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/watchword/watchword/alerts"
@@ -11,7 +12,7 @@ import (
 func init() {
 	alerts.OpenTestStore = func(t testing.TB, eng *engine.Engine) alerts.Store {
 		t.Helper()
-		st, err := boltstore.New(eng.Store().DB(), nil)
+		st, err := boltstore.New(context.Background(), eng.Store(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

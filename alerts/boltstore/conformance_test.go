@@ -1,12 +1,13 @@
 package boltstore
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 
 	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/alerts/alertstest"
-	bolt "go.etcd.io/bbolt"
+	"github.com/watchword/watchword/internal/store"
 )
 
 // The bbolt store passes the seams' conformance suite; reopen closes the
@@ -14,13 +15,13 @@ import (
 func TestConformance(t *testing.T) {
 	alertstest.TestStore(t, func(t *testing.T) (alerts.Store, func() alerts.Store) {
 		path := filepath.Join(t.TempDir(), "alerts.db")
-		var db *bolt.DB
+		var db *store.Store
 		open := func() alerts.Store {
 			var err error
-			if db, err = bolt.Open(path, 0o600, nil); err != nil {
+			if db, err = store.Open(path); err != nil {
 				t.Fatal(err)
 			}
-			st, err := New(db, quiet)
+			st, err := New(context.Background(), db, quiet)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -178,7 +178,7 @@ func testMigrateLayout1(t *testing.T, batch, cut int) {
 	} else if err := migrate(db, quiet, batch); err != nil {
 		t.Fatal(err)
 	}
-	st, err := New(db, quiet)
+	st, err := New(context.Background(), eng.Store(), quiet)
 	if err != nil {
 		t.Fatal(err)
 	}

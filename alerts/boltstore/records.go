@@ -31,7 +31,7 @@ var (
 	bucketState  = []byte("alerts_state")  // alert number (8 bytes BE) -> alertState
 	bucketSent   = []byte("alerts_sent_a") // article id -> numbers of the alerts it was sent to
 	bucketOutbox = []byte("alerts_outbox") // delivery id -> storedDelivery JSON
-	// Layout 1 (before alert numbers), migrated by ensureBuckets:
+	// Layout 1 (before alert numbers), migrated by Schema's migration:
 	bucketSentV1    = []byte("alerts_sent")     // alert id \x00 article id -> empty
 	bucketByAlertV1 = []byte("alerts_by_alert") // alert id \x00 delivery id -> empty
 
@@ -317,14 +317,6 @@ func newDeliveryID(tx *bolt.Tx) (string, error) {
 // (re-ingested, or deleted and ingested again): it is then not sent again
 // to those alerts.
 
-// ensureBuckets creates the alert buckets and migrates older layouts.
-func ensureBuckets(db *bolt.DB, log *slog.Logger) error {
-	if err := createBuckets(db); err != nil {
-		return err
-	}
-	return migrate(db, log, migrateBatch)
-}
-
 func createBuckets(db *bolt.DB) error {
 	return db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allAlertsBuckets {
@@ -397,9 +389,8 @@ func Buckets() []store.Bucket {
 // Schema declares the alert buckets and their migration to the store's
 // registry (store.Register): layout 1, before alert numbers, to today's.
 // It lists today's buckets only, since Register creates every bucket
-// listed (Buckets, for Verify, lists the layout-1 ones too). New runs the
-// same migration (it is idempotent), so a file opened without the
-// registry is never misread.
+// listed (Buckets, for Verify, lists the layout-1 ones too). New
+// registers it, so the migration runs once per file.
 func Schema() store.Schema {
 	var current []store.Bucket
 	for _, b := range Buckets() {

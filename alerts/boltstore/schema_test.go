@@ -48,7 +48,7 @@ func TestSchemaRegistersAndMigrates(t *testing.T) {
 	if f := layout1(); len(f) > 0 {
 		t.Errorf("layout-1 buckets left after the migration: %v", f)
 	}
-	as, err := New(st.DB(), quiet)
+	as, err := New(ctx, st, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/store"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -34,16 +35,17 @@ type Store struct {
 
 var _ alerts.Store = (*Store)(nil)
 
-// New creates the alert buckets in db if needed, migrates an older
-// layout, and returns the store. db stays the caller's to close.
-func New(db *bolt.DB, log *slog.Logger) (*Store, error) {
+// New keeps the alerts in st's file: it registers Schema with st (once
+// per store), which creates the buckets and migrates a layout-1 file
+// the first time, and returns the store. st stays the caller's to close.
+func New(ctx context.Context, st *store.Store, log *slog.Logger) (*Store, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	if err := ensureBuckets(db, log); err != nil {
-		return nil, err
+	if err := st.RegisterOnce(ctx, Schema()); err != nil {
+		return nil, fmt.Errorf("alerts: %w", err)
 	}
-	return &Store{db: db, log: log, leased: map[string]time.Time{}}, nil
+	return &Store{db: st.DB(), log: log, leased: map[string]time.Time{}}, nil
 }
 
 // DB is the bbolt file the store is in.

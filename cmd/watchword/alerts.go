@@ -67,10 +67,7 @@ func startAlerts(eng *engine.Engine, log *slog.Logger, f alertFlags, deliveryRet
 	if f.minInterval < time.Second {
 		return nil, usageError{errors.New("--min-alert-interval must be at least 1s")}
 	}
-	if err := eng.Store().Register(context.Background(), boltstore.Schema()); err != nil {
-		return nil, err
-	}
-	ast, err := boltstore.New(eng.Store().DB(), log)
+	ast, err := boltstore.New(context.Background(), eng.Store(), log)
 	if err != nil {
 		return nil, err
 	}

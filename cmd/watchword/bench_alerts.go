@@ -123,10 +123,7 @@ func runBenchAlerts(o *benchAlertsOptions, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "archive: %d articles in the store (last seq %d)\n", count, last)
 	opened := time.Now()
-	if err := eng.Store().Register(context.Background(), boltstore.Schema()); err != nil {
-		return err
-	}
-	ast, err := boltstore.New(eng.Store().DB(), log)
+	ast, err := boltstore.New(context.Background(), eng.Store(), log)
 	if err != nil {
 		return err
 	}

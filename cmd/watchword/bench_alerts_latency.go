@@ -227,10 +227,7 @@ func runBenchAlertsLatency(o *benchAlertsLatencyOptions, stdout, stderr io.Write
 	defer srv.Close()
 	hook := "http://" + ln.Addr().String() + "/hook"
 
-	if err := eng.Store().Register(context.Background(), boltstore.Schema()); err != nil {
-		return err
-	}
-	ast, err := boltstore.New(eng.Store().DB(), log)
+	ast, err := boltstore.New(context.Background(), eng.Store(), log)
 	if err != nil {
 		return err
 	}

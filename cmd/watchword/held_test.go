@@ -179,7 +179,7 @@ func TestRestoreStartsHeld(t *testing.T) {
 // alertStore keeps the alerts in the engine's bbolt file.
 func alertStore(t testing.TB, eng *engine.Engine) alerts.Store {
 	t.Helper()
-	st, err := boltstore.New(eng.Store().DB(), nil)
+	st, err := boltstore.New(context.Background(), eng.Store(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

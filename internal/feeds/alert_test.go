@@ -65,7 +65,7 @@ func extractor(t *testing.T) engine.ExtractFunc {
 // it, nor when it is edited (the article is rewritten under the same id).
 func TestFeedEntryFiresAlertOnce(t *testing.T) {
 	e := newEnv(t, extractor(t), nil)
-	ast, err := boltstore.New(e.eng.Store().DB(), quiet)
+	ast, err := boltstore.New(context.Background(), e.eng.Store(), quiet)
 	if err != nil {
 		t.Fatal(err)
 	}

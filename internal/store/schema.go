@@ -168,6 +168,19 @@ func (s *Store) Register(ctx context.Context, sc Schema) error {
 	return nil
 }
 
+// RegisterOnce registers sc unless its owner is registered with s
+// already: the bbolt implementations of the seams call it from their
+// constructors, and several of one kind may share a store (tests, tools).
+func (s *Store) RegisterOnce(ctx context.Context, sc Schema) error {
+	s.mu.Lock()
+	done := slices.ContainsFunc(s.schemas, func(o Schema) bool { return o.Owner == sc.Owner })
+	s.mu.Unlock()
+	if done {
+		return nil
+	}
+	return s.Register(ctx, sc)
+}
+
 // Schemas are the store's own schema and those registered, in order.
 func (s *Store) Schemas() []Schema {
 	s.mu.Lock()

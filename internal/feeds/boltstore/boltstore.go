@@ -51,10 +51,8 @@ var _ feeds.Store = (*Store)(nil)
 // per store: a second New on the same store shares the registration),
 // which creates the buckets.
 func New(ctx context.Context, st *store.Store) (*Store, error) {
-	if !slices.ContainsFunc(st.Schemas(), func(sc store.Schema) bool { return sc.Owner == owner }) {
-		if err := st.Register(ctx, Schema()); err != nil {
-			return nil, fmt.Errorf("feeds: %w", err)
-		}
+	if err := st.RegisterOnce(ctx, Schema()); err != nil {
+		return nil, fmt.Errorf("feeds: %w", err)
 	}
 	return &Store{db: st.DB()}, nil
 }

@@ -32,9 +32,10 @@ func Schema() store.Schema {
 // Store is keys.Store on a bbolt file whose schema is registered.
 type Store struct{ db *bolt.DB }
 
-// New registers the keys schema with st and returns the store.
+// New registers the keys schema with st (once per store) and returns
+// the store.
 func New(ctx context.Context, st *store.Store) (*Store, error) {
-	if err := st.Register(ctx, Schema()); err != nil {
+	if err := st.RegisterOnce(ctx, Schema()); err != nil {
 		return nil, err
 	}
 	return &Store{db: st.DB()}, nil
