@@ -47,7 +47,7 @@ func parseMatchFields(names []string) (matchFields, error) {
 		i := fieldIndex(n)
 		if i < 0 {
 			return 0, news.Errorf(news.ECodeInvalid, "fields: unknown field %q; the fields are %s",
-				clipName(n), strings.Join(matchFieldNames[:], ", "))
+				news.Clip(n), strings.Join(matchFieldNames[:], ", "))
 		}
 		fs |= 1 << i
 	}
@@ -61,13 +61,6 @@ func fieldIndex(name string) int {
 		}
 	}
 	return -1
-}
-
-func clipName(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }
 
 func (fs matchFields) has(f matchFields) bool { return fs&f != 0 }

@@ -217,7 +217,7 @@ func DecodeRotation(body []byte) (time.Duration, error) {
 	}
 	g, err := time.ParseDuration(strings.TrimSpace(*in.Grace))
 	if err != nil {
-		return 0, news.Errorf(news.ECodeInvalid, "grace %q is not a duration such as 24h, 90m or 0s", clipName(*in.Grace))
+		return 0, news.Errorf(news.ECodeInvalid, "grace %q is not a duration such as 24h, 90m or 0s", news.Clip(*in.Grace))
 	}
 	if g < 0 || g > MaxRotationGrace {
 		return 0, news.Errorf(news.ECodeInvalid, "grace must be between 0s and %s", fmtHours(MaxRotationGrace))

@@ -43,7 +43,7 @@ func (s *Server) handleExport(c echo.Context) error {
 		format = "ndjson"
 	}
 	if format != "csv" && format != "ndjson" {
-		return news.Errorf(news.ECodeInvalid, "format must be csv or ndjson, not %q", clipParam(format))
+		return news.Errorf(news.ECodeInvalid, "format must be csv or ndjson, not %q", news.Clip(format))
 	}
 	if v.Has("cursor") || v.Has("size") {
 		return news.Errorf(news.ECodeInvalid, "an export takes every hit: leave out size and cursor")
@@ -192,14 +192,6 @@ type exportRecord struct {
 func cell(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
-	}
-	return s
-}
-
-// clipParam shortens a parameter value for an error message.
-func clipParam(s string) string {
-	if r := []rune(s); len(r) > 40 {
-		return string(r[:40]) + "…"
 	}
 	return s
 }

@@ -67,7 +67,7 @@ func (k *Key) Validate() error {
 	case utf8.RuneCountInString(name) > MaxName || !utf8.ValidString(name):
 		return news.Errorf(news.ECodeInvalid, "name: at most %d characters of valid UTF-8", MaxName)
 	case !k.Scope.Valid():
-		return news.Errorf(news.ECodeInvalid, "scope must be read, write or admin, not %q", clip(string(k.Scope)))
+		return news.Errorf(news.ECodeInvalid, "scope must be read, write or admin, not %q", news.Clip(string(k.Scope)))
 	}
 	k.Name = name
 	return nil
@@ -254,20 +254,13 @@ func (s *Service) Current(ctx context.Context, p Principal) (bool, error) {
 
 // ErrNotFound is the Store's answer for an unknown id.
 func ErrNotFound(id string) error {
-	return news.Errorf(news.ECodeNotFound, "no key %q", clip(id))
+	return news.Errorf(news.ECodeNotFound, "no key %q", news.Clip(id))
 }
 
 // ErrConflict is the Store's answer to a stale version or a taken id.
 func ErrConflict(id string) error {
-	return news.Errorf(news.ECodeConflict, "key %s changed meanwhile or exists", clip(id))
+	return news.Errorf(news.ECodeConflict, "key %s changed meanwhile or exists", news.Clip(id))
 }
 
 // IsConflict reports whether err is a conflict.
 func IsConflict(err error) bool { return news.ErrorCode(err) == news.ECodeConflict }
-
-func clip(s string) string {
-	if r := []rune(s); len(r) > 40 {
-		return string(r[:40]) + "…"
-	}
-	return s
-}

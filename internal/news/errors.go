@@ -77,3 +77,12 @@ func ErrorMessage(err error) string {
 	}
 	return "internal error"
 }
+
+// Clip shortens a client's value for quoting in an error message: at most
+// 40 characters, with "…" when cut, never splitting a character.
+func Clip(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		return string(r[:40]) + "…"
+	}
+	return s
+}
