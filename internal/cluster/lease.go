@@ -189,7 +189,20 @@ func (l *Lease) try(ctx context.Context) {
 		l.log.Warn("lease: lost", "err", err)
 		l.changed(false)
 	case errors.Is(err, jetstream.ErrKeyExists):
-		// Someone else holds it.
+		// Someone holds it: if that is this holder's previous life (a
+		// restart within the TTL), take it back at its revision.
+		if e, gerr := l.kv.Get(opCtx, l.cfg.Name); gerr == nil {
+			var v leaseValue
+			if json.Unmarshal(e.Value(), &v) == nil && v.Holder == l.cfg.Holder {
+				if newRev, uerr := l.kv.Update(opCtx, l.cfg.Name, val, e.Revision()); uerr == nil {
+					l.mu.Lock()
+					l.held, l.rev = true, newRev
+					l.mu.Unlock()
+					l.log.Info("lease: taken back after a restart", "holder", l.cfg.Holder)
+					l.changed(true)
+				}
+			}
+		}
 	default:
 		l.log.Debug("lease: try", "err", err)
 	}
@@ -198,5 +211,33 @@ func (l *Lease) try(ctx context.Context) {
 func (l *Lease) changed(held bool) {
 	if l.cfg.OnChange != nil {
 		l.cfg.OnChange(held)
+	}
+}
+
+// ClaimNode claims a node's name for this instance (an id kept in the
+// node's data directory) for as long as the returned lease runs, so two
+// processes started with the same --node are refused: the second finds
+// the name held by another instance and gets an error. The same instance
+// restarting (after a kill) takes its claim back at once.
+func ClaimNode(ctx context.Context, js jetstream.JetStream, node, instance string, replicas int, log *slog.Logger) (*Lease, error) {
+	l, err := StartLease(ctx, js, LeaseConfig{Name: "node." + node, Holder: instance, Replicas: replicas, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	for {
+		if l.Held() {
+			return l, nil
+		}
+		holder, err := l.Holder(ctx)
+		if err == nil && holder != "" && holder != instance {
+			l.Stop(context.Background())
+			return nil, fmt.Errorf("cluster: another process runs as node %q (instance %s, from another data directory): each node needs its own name", node, holder)
+		}
+		select {
+		case <-ctx.Done():
+			l.Stop(context.Background())
+			return nil, fmt.Errorf("cluster: claim node name %q: %w", node, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 }

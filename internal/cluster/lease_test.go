@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -82,4 +83,32 @@ func TestLeaseOneHolderAndFailover(t *testing.T) {
 	if changes.Load() < 3 {
 		t.Fatalf("OnChange called %d times, want at least 3 (taken, given up, taken)", changes.Load())
 	}
+}
+
+// TestClaimNodeRefusesASecondInstance: a node name claimed by one
+// instance is refused to another (two processes with the same --node),
+// and the same instance claiming again (a restart) gets it back at once.
+func TestClaimNodeRefusesASecondInstance(t *testing.T) {
+	c := clustertest.Start(t, 3)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	first, err := cluster.ClaimNode(ctx, c.Node(0).JetStream(), "n1", "instance-a", 3, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Stop(context.Background())
+	if _, err := cluster.ClaimNode(ctx, c.Node(1).JetStream(), "n1", "instance-b", 3, log); err == nil || !strings.Contains(err.Error(), "another process runs as node \"n1\"") {
+		t.Fatalf("a second instance claiming n1: %v", err)
+	}
+	again, err := cluster.ClaimNode(ctx, c.Node(2).JetStream(), "n1", "instance-a", 3, log)
+	if err != nil {
+		t.Fatalf("the same instance claiming again (a restart): %v", err)
+	}
+	again.Stop(context.Background())
+	other, err := cluster.ClaimNode(ctx, c.Node(1).JetStream(), "n2", "instance-b", 3, log)
+	if err != nil {
+		t.Fatalf("another name: %v", err)
+	}
+	other.Stop(context.Background())
 }

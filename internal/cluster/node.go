@@ -26,6 +26,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
@@ -94,6 +95,7 @@ type Node struct {
 	js    jetstream.JetStream
 	log   *slog.Logger
 	token string // the client listener's
+	peers []Peer
 }
 
 // Start starts this node's server, routes it to its peers and returns
@@ -151,7 +153,7 @@ func Start(ctx context.Context, cfg NodeConfig) (*Node, error) {
 	}
 	srv.SetLoggerV2(&natsLog{log: log.With("node", cfg.Name)}, false, false, false)
 	go srv.Start()
-	n := &Node{name: cfg.Name, srv: srv, log: log, token: clientToken}
+	n := &Node{name: cfg.Name, srv: srv, log: log, token: clientToken, peers: cfg.Peers}
 	if err := n.connect(ctx); err != nil {
 		srv.Shutdown()
 		srv.WaitForShutdown()
@@ -190,10 +192,33 @@ func (n *Node) connect(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			nc.Close()
-			return fmt.Errorf("cluster: node %s: JetStream not ready (a majority of %s must be up): %w", n.name, "the nodes", errors.Join(ctx.Err(), err))
+			return fmt.Errorf("cluster: node %s: JetStream not ready: a majority of the nodes must be up and routed (no route yet to: %s): %w",
+				n.name, strings.Join(n.Unrouted(), ", "), errors.Join(ctx.Err(), err))
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
+}
+
+// Unrouted names the peers this node has no route to now (sorted);
+// "none" when it has one to each.
+func (n *Node) Unrouted() []string {
+	routed := map[string]bool{}
+	if rz, err := n.srv.Routez(nil); err == nil {
+		for _, r := range rz.Routes {
+			routed[r.RemoteName] = true
+		}
+	}
+	var missing []string
+	for _, p := range n.peers {
+		if p.Name != n.name && !routed[p.Name] {
+			missing = append(missing, p.Name+" ("+p.Addr+")")
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) == 0 {
+		return []string{"none"}
+	}
+	return missing
 }
 
 // Name is the node's name.
