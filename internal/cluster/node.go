@@ -162,6 +162,41 @@ func Start(ctx context.Context, cfg NodeConfig) (*Node, error) {
 	return n, nil
 }
 
+// ConnectConfig is a node on an external JetStream cluster (--nats).
+type ConnectConfig struct {
+	Name   string // this node's name
+	URLs   string // the cluster's client URLs, comma-separated; credentials in them are never logged
+	Logger *slog.Logger
+}
+
+// Connect joins an external JetStream cluster as node cfg.Name: no
+// embedded server, only a client connection. It returns once JetStream
+// answers or ctx is done.
+func Connect(ctx context.Context, cfg ConnectConfig) (*Node, error) {
+	if !nodeName.MatchString(cfg.Name) {
+		return nil, fmt.Errorf("cluster: node name %q: letters, digits, - and _", cfg.Name)
+	}
+	for _, u := range strings.Split(cfg.URLs, ",") {
+		pu, err := url.Parse(strings.TrimSpace(u))
+		if err != nil || (pu.Scheme != "nats" && pu.Scheme != "tls") || pu.Host == "" {
+			return nil, fmt.Errorf("cluster: --nats: want nats://host:port or tls://host:port entries, comma-separated")
+		}
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	n := &Node{name: cfg.Name, log: log}
+	nc, err := nats.Connect(cfg.URLs, nats.Name("watchword-"+cfg.Name), nats.MaxReconnects(-1), nats.RetryOnFailedConnect(true))
+	if err != nil {
+		return nil, fmt.Errorf("cluster: connect to the --nats servers: %w", err)
+	}
+	if err := n.attach(ctx, nc); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
 func (n *Node) connect(ctx context.Context) error {
 	deadline := time.Now().Add(10 * time.Second)
 	if d, ok := ctx.Deadline(); ok {
@@ -174,6 +209,11 @@ func (n *Node) connect(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cluster: node %s: connect in-process: %w", n.name, err)
 	}
+	return n.attach(ctx, nc)
+}
+
+// attach opens JetStream on nc and waits until it answers.
+func (n *Node) attach(ctx context.Context, nc *nats.Conn) error {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		nc.Close()
@@ -202,6 +242,9 @@ func (n *Node) connect(ctx context.Context) error {
 // Unrouted names the peers this node has no route to now (sorted);
 // "none" when it has one to each.
 func (n *Node) Unrouted() []string {
+	if n.srv == nil {
+		return []string{"(external cluster: see its servers' logs)"}
+	}
 	routed := map[string]bool{}
 	if rz, err := n.srv.Routez(nil); err == nil {
 		for _, r := range rz.Routes {
@@ -231,15 +274,17 @@ func (n *Node) Conn() *nats.Conn { return n.nc }
 func (n *Node) JetStream() jetstream.JetStream { return n.js }
 
 // IsMetaLeader reports whether this node leads JetStream's meta group.
-func (n *Node) IsMetaLeader() bool { return n.srv.JetStreamIsLeader() }
+func (n *Node) IsMetaLeader() bool { return n.srv != nil && n.srv.JetStreamIsLeader() }
 
 // Close drains the connection and stops the server, waiting for it.
 func (n *Node) Close() error {
 	if n.nc != nil {
 		n.nc.Close()
 	}
-	n.srv.Shutdown()
-	n.srv.WaitForShutdown()
+	if n.srv != nil {
+		n.srv.Shutdown()
+		n.srv.WaitForShutdown()
+	}
 	return nil
 }
 
