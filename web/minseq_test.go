@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"testing"
@@ -35,5 +36,34 @@ func TestSearchMinSeq(t *testing.T) {
 		if r.Status != 400 {
 			t.Errorf("min_seq=%s: %d %s", bad, r.Status, r.Raw)
 		}
+	}
+}
+
+// clusterAt is a cluster view whose log is at a fixed sequence: what a
+// node that has not yet folded the other nodes' writes sees.
+type clusterAt uint64
+
+func (c clusterAt) Status(context.Context) (ClusterInfo, error) {
+	return ClusterInfo{Node: "n2", LogLast: uint64(c), Scheduler: "n1"}, nil
+}
+
+// TestReadyzReportsFoldLag: a cluster node is ready only once its index
+// has the replicated log's last sequence, and reports its lag either way.
+func TestReadyzReportsFoldLag(t *testing.T) {
+	ts := newTestServer(t, func(c *Config) { c.Cluster = clusterAt(0) })
+	r := call(t, ts, "POST", "/api/articles", "application/json", `{"body":"Peskov said the talks would go on."}`, testToken)
+	if r.Status != 200 {
+		t.Fatalf("ingest: %d %s", r.Status, r.Raw)
+	}
+	r = call(t, ts, "GET", "/readyz", "", "", "")
+	ci, _ := r.Body["cluster"].(map[string]any)
+	if r.Status != 200 || ci["node"] != "n2" || ci["lag"].(float64) != 0 || ci["indexed"].(float64) != 1 || ci["scheduler"] != "n1" {
+		t.Fatalf("caught-up node: %d %s", r.Status, r.Raw)
+	}
+	behind := newTestServer(t, func(c *Config) { c.Cluster = clusterAt(5) })
+	r = call(t, behind, "GET", "/readyz", "", "", "")
+	ci, _ = r.Body["cluster"].(map[string]any)
+	if r.Status != 503 || errorOf(t, r) != "unavailable" || ci["lag"].(float64) != 5 || ci["log_last"].(float64) != 5 {
+		t.Fatalf("a node 5 behind the log: %d %s", r.Status, r.Raw)
 	}
 }
