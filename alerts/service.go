@@ -63,6 +63,13 @@ type Config struct {
 	// senders from starting until it is released (a restored store);
 	// manual runs and test events are refused meanwhile. nil: not held.
 	Hold *schedule.Hold
+	// Leader, when set, tells whether this node runs the scheduled work
+	// (a cluster's scheduler lease): scheduled evaluations and retention
+	// passes run only while it answers true. Senders, manual runs and
+	// the API work on every node; correctness never depends on it (each
+	// run commits with a compare-and-set on the alert's state). nil:
+	// always.
+	Leader func() bool
 	// DeliveryRetention is how long a finished delivery is kept, and a
 	// deleted article's sent record (default 30 days; negative: for
 	// ever, and nothing is pruned). Ages follow Clock.
@@ -278,3 +285,6 @@ func (s *Service) parsed(a *Alert, now time.Time) (engine.QueryNode, error) {
 	s.cacheMu.Unlock()
 	return n, nil
 }
+
+// leads reports whether this node runs the scheduled work (Config.Leader).
+func (s *Service) leads() bool { return s.cfg.Leader == nil || s.cfg.Leader() }

@@ -55,6 +55,10 @@ type Config struct {
 	// Hold, when held, skips scheduled polls and refuses manual ones
 	// until it is released (a restored store). nil: not held.
 	Hold *schedule.Hold
+	// Leader, when set, tells whether this node polls the feeds on their
+	// schedules (a cluster's scheduler lease); manual polls and the API
+	// work on every node. nil: always.
+	Leader func() bool
 }
 
 // Service owns the feeds: CRUD, their schedule and the poller.
@@ -228,6 +232,10 @@ func (s *Service) scheduled(id string) {
 	defer s.wg.Done()
 	if s.cfg.Hold.Skip() {
 		s.log.Debug("feeds: poll held after restore; skipped", "feed", id, "skipped", s.cfg.Hold.Skipped())
+		return
+	}
+	if s.cfg.Leader != nil && !s.cfg.Leader() {
+		s.log.Debug("feeds: another node polls on schedule; skipped", "feed", id)
 		return
 	}
 	f, err := s.load(s.ctx, id)
