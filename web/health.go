@@ -47,6 +47,7 @@ type ClusterInfo struct {
 	Indexed   uint64 `json:"indexed"`   // what this node has made searchable
 	Lag       uint64 `json:"lag"`       // LogLast - Indexed: the fold lag
 	Scheduler string `json:"scheduler"` // the node holding the scheduler lease ("" none)
+	LogLeader string `json:"log_leader"` // the node leading the articles stream ("" during an election)
 }
 
 // handleReadyz answers 200 when the store and index are open and the index
