@@ -43,10 +43,10 @@ type ClusterStatus interface {
 // ClusterInfo is a cluster node's part of the /readyz answer.
 type ClusterInfo struct {
 	Node      string `json:"node"`
-	LogLast   uint64 `json:"log_last"`  // the replicated log's last sequence
-	Indexed   uint64 `json:"indexed"`   // what this node has made searchable
-	Lag       uint64 `json:"lag"`       // LogLast - Indexed: the fold lag
-	Scheduler string `json:"scheduler"` // the node holding the scheduler lease ("" none)
+	LogLast   uint64 `json:"log_last"`   // the replicated log's last sequence
+	Indexed   uint64 `json:"indexed"`    // what this node has made searchable
+	Lag       uint64 `json:"lag"`        // LogLast - Indexed: the fold lag
+	Scheduler string `json:"scheduler"`  // the node holding the scheduler lease ("" none)
 	LogLeader string `json:"log_leader"` // the node leading the articles stream ("" during an election)
 }
 
