@@ -190,12 +190,17 @@ func (l *Log) start(ctx context.Context) error {
 		return fmt.Errorf("artlog: fold consumer on %s: %w", l.name, err)
 	}
 	msgs := make(chan jetstream.Msg, 1024)
+	// Short pull requests with frequent heartbeats: when the server that
+	// serves the consumer dies, the ordered consumer notices the missing
+	// heartbeats and recreates itself elsewhere within seconds (with the
+	// defaults, 30 s pulls, a test's fold stalled for more than 5 s after
+	// a node was killed).
 	cc, err := cons.Consume(func(m jetstream.Msg) {
 		select {
 		case msgs <- m:
 		case <-l.stop:
 		}
-	})
+	}, jetstream.PullExpiry(5*time.Second), jetstream.PullHeartbeat(time.Second))
 	if err != nil {
 		return fmt.Errorf("artlog: fold consumer on %s: %w", l.name, err)
 	}
