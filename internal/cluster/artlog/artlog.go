@@ -7,9 +7,9 @@
 // (MaxMsgsPerSubject 1): the id's current article, or a small tombstone
 // once it is deleted. An edit or a deletion replaces the id's previous
 // message, so the stream holds one message per id ever stored: the
-// articles kept, plus one tombstone (about 150 bytes) per id deleted and
-// not stored again. Tombstones are what bounds nothing else: a retention
-// that deletes N articles leaves N tombstones until those ids come back.
+// articles kept, plus one tombstone (about 250 bytes) per id deleted and
+// not stored again. Nothing prunes tombstones: a retention that deletes N
+// articles leaves N tombstones until those ids come back (docs/cluster.md).
 //
 // Every node folds the stream, in order, into its own store with
 // store.Log.ApplyAt, at the stream's sequences and with the applied
