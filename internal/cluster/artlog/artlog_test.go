@@ -398,3 +398,37 @@ func TestStoreOfAnotherStream(t *testing.T) {
 		t.Errorf("Count %d after the refused open, want 2", n)
 	}
 }
+
+// TestLimits: an article at the 1 MiB limit fits in a message; a stream
+// limit above the server's max_payload is refused at open; WaitApplied
+// for a sequence the stream never reached gives up with its context.
+func TestLimits(t *testing.T) {
+	js := single(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	if _, err := artlog.Open(ctx, artlog.Config{JS: js, StorePath: filepath.Join(dir, "big.db"), Stream: "BIG", Subject: "t.BIG",
+		Replicas: 1, MaxMsgSize: 16 << 20, Logger: quiet()}); err == nil || !strings.Contains(err.Error(), "max_payload") {
+		t.Errorf("a 16 MiB message limit on an 8 MiB server: %v", err)
+	}
+	l, err := artlog.Open(ctx, artlog.Config{JS: js, StorePath: filepath.Join(dir, "a.db"), Stream: "LIM", Subject: "t.LIM", Replicas: 1, Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	// 1 MiB of text that JSON escapes (quotes, <, >): the message is
+	// larger than the article.
+	body := strings.Repeat(`"<q>" `, (1<<20)/6)
+	big := story("big", body)
+	last, err := l.Append(ctx, []*news.Article{big})
+	if err != nil {
+		t.Fatalf("append a 1 MiB article: %v", err)
+	}
+	if got, _ := l.Get(ctx, []string{"big"}); got[0] == nil || got[0].Body != body {
+		t.Error("the 1 MiB article did not come back whole")
+	}
+	wctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	if err := l.WaitApplied(wctx, last+1); err == nil {
+		t.Error("WaitApplied for a sequence never written returned nil")
+	}
+}
