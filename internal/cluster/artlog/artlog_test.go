@@ -385,7 +385,7 @@ func TestStoreOfAnotherStream(t *testing.T) {
 		t.Error("the stream accepted a purge")
 	}
 	l.Close()
-	if _, err := open("SECOND"); err == nil || !strings.Contains(err.Error(), "built from another stream") {
+	if _, err := open("SECOND"); err == nil || !strings.Contains(err.Error(), "built from") {
 		t.Fatalf("opening a store of stream FIRST on stream SECOND: %v", err)
 	}
 	// The store is untouched: FIRST still opens on it.
@@ -393,9 +393,26 @@ func TestStoreOfAnotherStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
 	if n, _ := l.Count(ctx); n != 2 {
 		t.Errorf("Count %d after the refused open, want 2", n)
+	}
+	l.Close()
+
+	// FIRST deleted and created again, grown past what the store applied:
+	// its sequences mean other articles now.
+	if err := js.DeleteStream(ctx, "FIRST"); err != nil {
+		t.Fatal(err)
+	}
+	other, err := artlog.Open(ctx, artlog.Config{JS: js, StorePath: filepath.Join(t.TempDir(), "other.db"), Stream: "FIRST", Subject: "t.FIRST", Replicas: 1, Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Append(ctx, []*news.Article{story("p", "1"), story("q", "2"), story("r", "3")}); err != nil {
+		t.Fatal(err)
+	}
+	other.Close()
+	if _, err := open("FIRST"); err == nil || !strings.Contains(err.Error(), "recreated") {
+		t.Fatalf("opening the store on the recreated stream: %v", err)
 	}
 }
 
