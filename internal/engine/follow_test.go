@@ -23,13 +23,27 @@ type sharedLog struct {
 }
 
 func (l *sharedLog) Append(ctx context.Context, arts []*news.Article) (uint64, error) {
-	if other := l.interleave; other != nil {
-		l.interleave = nil
-		if _, err := l.Log.Append(ctx, other); err != nil {
-			return 0, err
-		}
+	if err := l.interleaved(ctx); err != nil {
+		return 0, err
 	}
 	return l.Log.Append(ctx, arts)
+}
+
+func (l *sharedLog) Delete(ctx context.Context, ids []string) ([]string, uint64, error) {
+	if err := l.interleaved(ctx); err != nil {
+		return nil, 0, err
+	}
+	return l.Log.Delete(ctx, ids)
+}
+
+func (l *sharedLog) interleaved(ctx context.Context) error {
+	other := l.interleave
+	l.interleave = nil
+	if other == nil {
+		return nil
+	}
+	_, err := l.Log.Append(ctx, other)
+	return err
 }
 
 func (l *sharedLog) Changed() <-chan struct{} { return l.changed }
@@ -96,13 +110,21 @@ func TestFollowMode(t *testing.T) {
 	if _, _, err := shared.Log.Delete(context.Background(), []string{"remote-0"}); err != nil {
 		t.Fatal(err)
 	}
+	shared.interleave = []*news.Article{{ID: "quiet-3", Body: "unsignalled story", Date: time.Now(), IngestedAt: time.Now()}}
 	if err := e.Delete(context.Background(), "local-0"); err != nil {
 		t.Fatal(err)
+	}
+	shared.interleave = []*news.Article{{ID: "quiet-4", Body: "unsignalled story", Date: time.Now(), IngestedAt: time.Now()}}
+	if n, err := e.DeleteMany(context.Background(), []string{"local-1"}); err != nil || n != 1 {
+		t.Fatalf("DeleteMany = %d, %v", n, err)
+	}
+	if n := total(t, e, "unsignalled"); n != 4 {
+		t.Errorf("articles another node appended during this node's deletes: %d of 4 searchable", n)
 	}
 	if n := total(t, e, "remote"); n != 4 {
 		t.Errorf("after another node deleted remote-0: %d remote searchable, want 4", n)
 	}
-	if n := total(t, e, "local"); n != 9 {
-		t.Errorf("after deleting local-0: %d local searchable, want 9", n)
+	if n := total(t, e, "local"); n != 8 {
+		t.Errorf("after deleting local-0 and local-1: %d local searchable, want 8", n)
 	}
 }
