@@ -79,6 +79,7 @@ type Log struct {
 	name    string
 	subject string
 	local   *store.Store
+	maxMsg  int32
 	ll      *store.Log
 	log     *slog.Logger
 
@@ -136,7 +137,7 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	if nc := cfg.JS.Conn(); nc != nil && nc.MaxPayload() < int64(cfg.MaxMsgSize) {
 		return nil, fmt.Errorf("artlog: the server's max_payload %d is below the stream's message limit %d", nc.MaxPayload(), cfg.MaxMsgSize)
 	}
-	st, err := cfg.JS.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	st, err := createStream(ctx, cfg.JS, cfg.Logger, jetstream.StreamConfig{
 		Name:              cfg.Stream,
 		Description:       "Watchword articles: one message per article id",
 		Subjects:          []string{cfg.Subject + ".*"},
@@ -153,7 +154,7 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		DenyPurge:  true,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("artlog: stream %s: %w", cfg.Stream, err)
+		return nil, err
 	}
 	local, err := store.Open(cfg.StorePath)
 	if err != nil {
@@ -163,7 +164,7 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		local.Close()
 		return nil, err
 	}
-	l := &Log{js: cfg.JS, stream: st, name: cfg.Stream, subject: cfg.Subject, local: local, ll: local.Log(),
+	l := &Log{js: cfg.JS, stream: st, name: cfg.Stream, subject: cfg.Subject, local: local, ll: local.Log(), maxMsg: cfg.MaxMsgSize,
 		log: cfg.Logger.With("stream", cfg.Stream), advance: make(chan struct{}), changed: make(chan struct{}, 1),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	if err := l.start(ctx); err != nil {
@@ -171,6 +172,29 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		return nil, err
 	}
 	return l, nil
+}
+
+// createStream creates or updates the stream, again while the cluster
+// cannot place it yet (just formed: not every peer is known to the meta
+// group; or an election), until ctx is done. A refused configuration is
+// an error at once.
+func createStream(ctx context.Context, js jetstream.JetStream, log *slog.Logger, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
+	for {
+		st, err := js.CreateOrUpdateStream(ctx, cfg)
+		if err == nil {
+			return st, nil
+		}
+		var apiErr *jetstream.APIError
+		if errors.As(err, &apiErr) && apiErr.Code == 400 {
+			return nil, fmt.Errorf("artlog: stream %s: %w", cfg.Name, err)
+		}
+		log.Warn("artlog: creating the stream failed; trying again", "stream", cfg.Name, "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("artlog: stream %s: %w", cfg.Name, errors.Join(context.Cause(ctx), err))
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
 
 func (l *Log) start(ctx context.Context) error {
@@ -194,7 +218,9 @@ func (l *Log) start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("artlog: fold consumer on %s: %w", l.name, err)
 	}
-	msgs := make(chan jetstream.Msg, 1024)
+	// Bounded by bytes, not by count: an article may take up to a few
+	// MiB, and a node catching up must not buffer hundreds of them.
+	msgs := make(chan jetstream.Msg, 64)
 	// Short pull requests with frequent heartbeats: when the server that
 	// serves the consumer dies, the ordered consumer notices the missing
 	// heartbeats and recreates itself elsewhere within seconds (with the
@@ -205,7 +231,7 @@ func (l *Log) start(ctx context.Context) error {
 		case msgs <- m:
 		case <-l.stop:
 		}
-	}, jetstream.PullExpiry(5*time.Second), jetstream.PullHeartbeat(time.Second))
+	}, jetstream.PullExpiry(5*time.Second), jetstream.PullHeartbeat(time.Second), jetstream.PullMaxBytes(max(foldBytes, 2*int(l.maxMsg))))
 	if err != nil {
 		return fmt.Errorf("artlog: fold consumer on %s: %w", l.name, err)
 	}
@@ -223,8 +249,12 @@ func (l *Log) start(ctx context.Context) error {
 	return nil
 }
 
-// foldBatch bounds the messages one store transaction applies.
-const foldBatch = 512
+// foldBatch and foldBytes bound what one store transaction applies and
+// what the consumer buffers.
+const (
+	foldBatch = 512
+	foldBytes = 16 << 20
+)
 
 // fold applies the stream's messages to the local store, in order, in
 // batches of what has arrived, until Close or an error.
@@ -239,11 +269,13 @@ func (l *Log) fold(msgs <-chan jetstream.Msg) {
 		case m := <-msgs:
 			batch = append(batch, m)
 		}
+		size := len(batch[0].Data())
 	drain:
-		for len(batch) < foldBatch {
+		for len(batch) < foldBatch && size < foldBytes/2 {
 			select {
 			case m := <-msgs:
 				batch = append(batch, m)
+				size += len(m.Data())
 			default:
 				break drain
 			}
