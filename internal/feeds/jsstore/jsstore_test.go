@@ -23,10 +23,11 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 // stops the fold, closes the file and opens both again.
 type reopenable struct {
 	*jsstore.Store
-	js     jetstream.JetStream
-	path   string
-	stream string
-	db     *store.Store
+	js       jetstream.JetStream
+	path     string
+	stream   string
+	replicas int
+	db       *store.Store
 }
 
 func (r *reopenable) open(t *testing.T) {
@@ -37,7 +38,7 @@ func (r *reopenable) open(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	st, err := jsstore.New(ctx, r.js, db, quiet, jsstore.Options{Stream: r.stream})
+	st, err := jsstore.New(ctx, r.js, db, quiet, jsstore.Options{Stream: r.stream, Replicas: r.replicas})
 	if err != nil {
 		t.Fatal(err)
 	}
