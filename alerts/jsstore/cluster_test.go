@@ -325,6 +325,7 @@ func TestKilledNodeCatchesUp(t *testing.T) {
 			t.Fatalf("commit %s: %v %+v", id, err, outs)
 		}
 	}
+	caughtUp(t, reps[0].st, reps[1].st, reps[2].st)
 	commit(reps[1].st, "al_a", base, "x1", "x2", "x3")
 	caughtUp(t, reps[0].st, reps[1].st, reps[2].st)
 

@@ -140,13 +140,20 @@ func Start(ctx context.Context, js jetstream.JetStream, prog Progress, cfg Confi
 	return m, nil
 }
 
-// createStream creates the stream, or returns it when another node did.
-// Retried for a while: right after a cluster starts, the meta leader may
-// still be settling.
+// createStream creates the stream, or returns it as it is when it exists
+// (another node created it): a node started with other options does not
+// rescale or shorten a running cluster's stream. Retried for a while:
+// right after a cluster starts, the meta leader may still be settling.
 func createStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
 		actx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		s, err := js.CreateOrUpdateStream(actx, cfg)
+		s, err := js.Stream(actx, cfg.Name)
+		if errors.Is(err, jetstream.ErrStreamNotFound) {
+			s, err = js.CreateStream(actx, cfg)
+			if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+				s, err = js.Stream(actx, cfg.Name)
+			}
+		}
 		cancel()
 		if err == nil {
 			return s, nil
