@@ -222,7 +222,9 @@ func caughtUp(t *testing.T, rs ...*jsstore.Store) {
 
 // Two nodes commit a run of the same snapshot at the same time: one
 // commits, the other gets ErrConflict, and the deliveries exist once,
-// with the same ids, on every node.
+// with the same ids, on every node. Then two nodes lease at once: each
+// delivery goes to one of them; with nothing due, a lease publishes
+// nothing.
 func TestConcurrentCommitsOnTwoNodes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a 3-node cluster")
@@ -294,6 +296,49 @@ func TestConcurrentCommitsOnTwoNodes(t *testing.T) {
 		if len(ds) != 2*(round+1) {
 			t.Fatalf("round %d: %d deliveries, want %d (one winner a round)", round, len(ds), 2*(round+1))
 		}
+	}
+
+	// Two nodes' senders lease at once: every delivery goes to exactly
+	// one of them.
+	var wg sync.WaitGroup
+	leased := make([][]*alerts.Delivery, 3)
+	for i := 1; i <= 2; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 5 {
+				ds, _, err := rs[i].Lease(ctx, base.Add(time.Hour), 2, time.Hour)
+				if err != nil {
+					t.Errorf("node %d: lease: %v", i+1, err)
+					return
+				}
+				leased[i] = append(leased[i], ds...)
+			}
+		}()
+	}
+	wg.Wait()
+	seen := map[string]int{}
+	for i := 1; i <= 2; i++ {
+		for _, d := range leased[i] {
+			seen[d.ID]++
+		}
+	}
+	if len(seen) != 10 || len(leased[1])+len(leased[2]) != 10 {
+		t.Fatalf("two nodes leased %d and %d deliveries, %d different, want the 10 once each", len(leased[1]), len(leased[2]), len(seen))
+	}
+	// Nothing is due any more: a lease publishes nothing.
+	caughtUp(t, rs...)
+	before, err := rs[0].LastSeq(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if ds, _, err := rs[i].Lease(ctx, base.Add(time.Hour), 10, time.Hour); err != nil || len(ds) != 0 {
+			t.Fatalf("node %d: a lease with every delivery leased: %d, %v", i+1, len(ds), err)
+		}
+	}
+	if after, err := rs[0].LastSeq(ctx); err != nil || after != before {
+		t.Errorf("leases with nothing due moved the stream from %d to %d (%v): an idle outbox must publish nothing", before, after, err)
 	}
 }
 
