@@ -107,7 +107,7 @@ func Start(ctx context.Context, js jetstream.JetStream, prog Progress, cfg Confi
 		log: cfg.Log.With("rsm", cfg.Name), advanced: make(chan struct{}), pending: map[string]chan any{}, done: make(chan struct{})}
 	stream, err := createStream(ctx, js, jetstream.StreamConfig{
 		Name: cfg.Name, Subjects: []string{m.subject}, Replicas: cfg.Replicas, Storage: jetstream.FileStorage,
-		MaxAge: cfg.MaxAge, Duplicates: 2 * time.Minute, Retention: jetstream.LimitsPolicy, Discard: jetstream.DiscardOld,
+		MaxAge: cfg.MaxAge, Duplicates: dedupeWindow, Retention: jetstream.LimitsPolicy, Discard: jetstream.DiscardOld,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("rsm %s: stream: %w", cfg.Name, err)
@@ -218,7 +218,10 @@ func (m *Machine) fold(ctx context.Context, it jetstream.MessagesContext) {
 		m.mu.Lock()
 		m.applied = seq
 		if ch, ok := m.pending[msg.Headers().Get(jetstream.MsgIDHeader)]; ok {
-			ch <- res
+			select {
+			case ch <- res:
+			default: // a second copy (published after the dedupe window): the first outcome stands
+			}
 		}
 		close(m.advanced)
 		m.advanced = make(chan struct{})
@@ -321,7 +324,17 @@ func (m *Machine) Submit(ctx context.Context, kind string, cmd any) (any, error)
 	}
 }
 
+// dedupeWindow is how long the stream remembers a Msg-Id; publishRetry
+// is how long a publish is retried, well inside it, so that a retry of
+// a publish whose ack was lost is always recognised as a duplicate.
+const (
+	dedupeWindow = 10 * time.Minute
+	publishRetry = 5 * time.Minute
+)
+
 func (m *Machine) publish(ctx context.Context, id string, data []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, publishRetry)
+	defer cancel()
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
 		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		_, err := m.js.Publish(actx, m.subject, data, jetstream.WithMsgID(id), jetstream.WithExpectStream(m.cfg.Name))
