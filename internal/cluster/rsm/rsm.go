@@ -116,7 +116,7 @@ func Start(ctx context.Context, js jetstream.JetStream, prog Progress, cfg Confi
 	if err != nil {
 		return nil, fmt.Errorf("rsm %s: %w", cfg.Name, err)
 	}
-	info, err := stream.Info(ctx)
+	info, err := retry(ctx, func(ctx context.Context) (*jetstream.StreamInfo, error) { return stream.Info(ctx) })
 	if err != nil {
 		return nil, fmt.Errorf("rsm %s: stream info: %w", cfg.Name, err)
 	}
@@ -124,8 +124,10 @@ func Start(ctx context.Context, js jetstream.JetStream, prog Progress, cfg Confi
 		return nil, fmt.Errorf("rsm %s: applied up to %d, the stream holds %d..%d: %w", cfg.Name, applied, st.FirstSeq, st.LastSeq, ErrGap)
 	}
 	m.applied = applied
-	cons, err := js.OrderedConsumer(ctx, cfg.Name, jetstream.OrderedConsumerConfig{
-		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: applied + 1,
+	cons, err := retry(ctx, func(ctx context.Context) (jetstream.Consumer, error) {
+		return js.OrderedConsumer(ctx, cfg.Name, jetstream.OrderedConsumerConfig{
+			DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: applied + 1,
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("rsm %s: consumer: %w", cfg.Name, err)
@@ -140,30 +142,39 @@ func Start(ctx context.Context, js jetstream.JetStream, prog Progress, cfg Confi
 	return m, nil
 }
 
+// retry calls fn until it succeeds or ctx is done: right after a node
+// (re)starts, the stream may have no leader for a few seconds.
+func retry[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) (T, error) {
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
+		actx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		v, err := fn(actx)
+		cancel()
+		if err == nil {
+			return v, nil
+		}
+		select {
+		case <-ctx.Done():
+			return v, errors.Join(err, ctx.Err())
+		case <-time.After(wait):
+		}
+	}
+}
+
 // createStream creates the stream, or returns it as it is when it exists
 // (another node created it): a node started with other options does not
 // rescale or shorten a running cluster's stream. Retried for a while:
 // right after a cluster starts, the meta leader may still be settling.
 func createStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
-	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
-		actx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		s, err := js.Stream(actx, cfg.Name)
+	return retry(ctx, func(ctx context.Context) (jetstream.Stream, error) {
+		s, err := js.Stream(ctx, cfg.Name)
 		if errors.Is(err, jetstream.ErrStreamNotFound) {
-			s, err = js.CreateStream(actx, cfg)
+			s, err = js.CreateStream(ctx, cfg)
 			if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-				s, err = js.Stream(actx, cfg.Name)
+				s, err = js.Stream(ctx, cfg.Name)
 			}
 		}
-		cancel()
-		if err == nil {
-			return s, nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil, errors.Join(err, ctx.Err())
-		case <-time.After(wait):
-		}
-	}
+		return s, err
+	})
 }
 
 type envelope struct {
