@@ -77,7 +77,9 @@ func ParsePeers(s string) ([]Peer, error) {
 
 // NodeConfig is one node's part of the cluster.
 type NodeConfig struct {
-	Name    string // this node, one of Peers
+	Name string // this node, one of Peers
+	// Peers are the cluster's nodes. A single peer (this node: tests
+	// only, ParsePeers wants three) runs JetStream without a cluster.
 	Peers   []Peer
 	DataDir string // JetStream keeps its files in DataDir/jetstream
 	Logger  *slog.Logger
@@ -146,6 +148,11 @@ func Start(ctx context.Context, cfg NodeConfig) (*Node, error) {
 			Port: port,
 		},
 		Routes: routes,
+	}
+	if len(cfg.Peers) == 1 {
+		// One node (tests): JetStream refuses a cluster block without
+		// routes, so the node runs it standalone; streams are then R1.
+		opts.Cluster, opts.Routes = server.ClusterOpts{}, nil
 	}
 	srv, err := server.NewServer(opts)
 	if err != nil {
