@@ -3,6 +3,7 @@ package alerts
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"sync"
@@ -254,7 +255,36 @@ func (s *Service) reschedule(a *Alert) {
 		return
 	}
 	id := a.ID
-	s.entries.Put(s.cron, id, sched, func() { s.batch.due(id) })
+	s.entries.PutVersion(s.cron, id, schedule.Key(a.Schedule, a.Timezone), sched, func() { s.batch.due(id) })
+}
+
+// Resync brings the scheduler in line with the stored alerts: entries
+// for alerts created, edited, paused or deleted without this service
+// (on another node of a cluster, whose store folds every node's writes)
+// are added, replaced or removed. On a single node it finds nothing to
+// do.
+func (s *Service) Resync(ctx context.Context) error {
+	all, err := s.List(ctx)
+	if err != nil {
+		return fmt.Errorf("alerts: resync: %w", err)
+	}
+	s.schedMu.Lock()
+	have := s.entries.Scheduled()
+	s.schedMu.Unlock()
+	seen := make(map[string]bool, len(all))
+	for _, a := range all {
+		seen[a.ID] = true
+		v, ok := have[a.ID]
+		if ok != a.Enabled || ok && v != schedule.Key(a.Schedule, a.Timezone) {
+			s.reschedule(a)
+		}
+	}
+	for id := range have {
+		if !seen[id] {
+			s.unschedule(id)
+		}
+	}
+	return nil
 }
 
 func (s *Service) unschedule(id string) {

@@ -196,7 +196,34 @@ func (s *Service) reschedule(f *Feed) {
 		return
 	}
 	id := f.ID
-	s.entries.Put(s.cron, id, sched, func() { s.scheduled(id) })
+	s.entries.PutVersion(s.cron, id, schedule.Key(f.Schedule, "UTC"), sched, func() { s.scheduled(id) })
+}
+
+// Resync brings the scheduler in line with the stored feeds: entries for
+// feeds created, edited, paused or deleted without this service (on
+// another node of a cluster) are added, replaced or removed.
+func (s *Service) Resync(ctx context.Context) error {
+	all, err := s.cfg.Store.List(ctx)
+	if err != nil {
+		return fmt.Errorf("feeds: resync: %w", err)
+	}
+	s.schedMu.Lock()
+	have := s.entries.Scheduled()
+	s.schedMu.Unlock()
+	seen := make(map[string]bool, len(all))
+	for _, f := range all {
+		seen[f.ID] = true
+		v, ok := have[f.ID]
+		if ok != f.Enabled || ok && v != schedule.Key(f.Schedule, "UTC") {
+			s.reschedule(f)
+		}
+	}
+	for id := range have {
+		if !seen[id] {
+			s.unschedule(id)
+		}
+	}
+	return nil
 }
 
 func (s *Service) unschedule(id string) {
