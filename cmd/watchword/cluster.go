@@ -16,8 +16,13 @@ import (
 
 	"github.com/spf13/pflag"
 
+	alertsjs "github.com/watchword/watchword/alerts/jsstore"
 	"github.com/watchword/watchword/internal/cluster"
+	"github.com/watchword/watchword/internal/cluster/artlog"
 	"github.com/watchword/watchword/internal/engine"
+	feedsjs "github.com/watchword/watchword/internal/feeds/jsstore"
+	keysjs "github.com/watchword/watchword/internal/keys/jsstore"
+	"github.com/watchword/watchword/web"
 )
 
 // clusterFlags are the serve flags of cluster mode (docs/cluster.md).
@@ -189,4 +194,124 @@ func (c *clusterNode) Close() {
 	defer cancel()
 	c.claim.Stop(ctx)
 	c.node.Close()
+}
+
+// clusterParts are what cluster mode swaps in for the single node's
+// bbolt implementations: the replicated article log, the replicated
+// alert, feed and key state, and the scheduler lease.
+type clusterParts struct {
+	cn     *clusterNode
+	log    *artlog.Log
+	alerts *alertsjs.Store
+	feeds  *feedsjs.Store
+	keys   *keysjs.Store
+	lease  *cluster.Lease
+}
+
+// openClusterLog starts the node and opens the replicated article log;
+// the rest comes with openClusterState once the engine (and its store
+// file) is open.
+func openClusterLog(ctx context.Context, data string, f clusterFlags, m *clusterMarker, log *slog.Logger) (*clusterParts, error) {
+	cn, err := startClusterNode(ctx, data, f, m, log)
+	if err != nil {
+		return nil, err
+	}
+	al, err := artlog.Open(ctx, artlog.Config{JS: cn.node.JetStream(), StorePath: filepath.Join(data, "articles.db"), Replicas: f.replicas, Logger: log})
+	if err != nil {
+		cn.Close()
+		return nil, fmt.Errorf("cluster: article log: %w", err)
+	}
+	return &clusterParts{cn: cn, log: al}, nil
+}
+
+// openClusterState opens the replicated alert, feed and key state on the
+// engine's store file and starts competing for the scheduler lease.
+func (p *clusterParts) openClusterState(ctx context.Context, eng *engine.Engine, f clusterFlags, log *slog.Logger) error {
+	js := p.cn.node.JetStream()
+	var err error
+	if p.alerts, err = alertsjs.New(ctx, js, eng.Store(), log, alertsjs.Options{Replicas: f.replicas}); err != nil {
+		return fmt.Errorf("cluster: alert state: %w", err)
+	}
+	if p.feeds, err = feedsjs.New(ctx, js, eng.Store(), log, feedsjs.Options{Replicas: f.replicas}); err != nil {
+		return fmt.Errorf("cluster: feed state: %w", err)
+	}
+	if p.keys, err = keysjs.New(ctx, js, eng.Store(), log, keysjs.Options{Replicas: f.replicas}); err != nil {
+		return fmt.Errorf("cluster: key state: %w", err)
+	}
+	if p.lease, err = cluster.StartLease(ctx, js, cluster.LeaseConfig{Name: "scheduler", Holder: f.node, Replicas: f.replicas, Logger: log}); err != nil {
+		return err
+	}
+	return nil
+}
+
+// follow keeps this node's schedules in line with the alerts and feeds
+// other nodes write: whenever a state's fold moved, the service
+// resyncs its cron entries (a cheap list of the local file). It returns
+// when ctx ends.
+func (p *clusterParts) follow(ctx context.Context, alertSvc interface{ Resync(context.Context) error }, feedSvc interface{ Resync(context.Context) error }, log *slog.Logger) {
+	var alertsAt, feedsAt uint64
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if a := p.alerts.Applied(); a != alertsAt {
+			if err := alertSvc.Resync(ctx); err != nil {
+				log.Warn("cluster: resync alert schedules", "err", err)
+			} else {
+				alertsAt = a
+			}
+		}
+		if a := p.feeds.Applied(); a != feedsAt {
+			if err := feedSvc.Resync(ctx); err != nil {
+				log.Warn("cluster: resync feed schedules", "err", err)
+			} else {
+				feedsAt = a
+			}
+		}
+	}
+}
+
+// Status is this node's part of /readyz (web.ClusterStatus).
+func (p *clusterParts) Status(ctx context.Context) (web.ClusterInfo, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	info := web.ClusterInfo{Node: p.cn.node.Name()}
+	_, last, err := p.log.Lag(ctx)
+	if err != nil {
+		return info, err
+	}
+	info.LogLast = last
+	if s, err := p.cn.node.JetStream().Stream(ctx, artlog.DefaultStream); err == nil {
+		if si, err := s.Info(ctx); err == nil && si.Cluster != nil {
+			info.LogLeader = si.Cluster.Leader
+		}
+	}
+	if holder, err := p.lease.Holder(ctx); err == nil {
+		info.Scheduler = holder
+	}
+	return info, nil
+}
+
+// Close stops everything cluster mode started, the node last.
+func (p *clusterParts) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if p.lease != nil {
+		p.lease.Stop(ctx)
+	}
+	if p.keys != nil {
+		p.keys.Close()
+	}
+	if p.feeds != nil {
+		p.feeds.Close()
+	}
+	if p.alerts != nil {
+		p.alerts.Close()
+	}
+	p.log.Close()
+	p.cn.Close()
 }

@@ -67,14 +67,34 @@ func OpenLeaseBucket(ctx context.Context, js jetstream.JetStream, replicas int, 
 	if ttl <= 0 {
 		ttl = DefaultLeaseTTL
 	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	cfg := jetstream.KeyValueConfig{
 		Bucket: LeaseBucket, Description: "Watchword: which node runs the scheduled work",
 		TTL: ttl, Replicas: replicas, Storage: jetstream.FileStorage, History: 1,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("cluster: lease bucket: %w", err)
 	}
-	return kv, nil
+	// Every node opens the bucket at start, often at the same moment,
+	// while the cluster is still forming: a request can then go
+	// unanswered (seen: three nodes creating it at once, two of them
+	// waiting for ever). Each attempt is bounded and repeated until ctx
+	// ends; a bucket that exists is opened as it is.
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
+		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		kv, err := js.KeyValue(actx, LeaseBucket)
+		if errors.Is(err, jetstream.ErrBucketNotFound) {
+			kv, err = js.CreateKeyValue(actx, cfg)
+			if errors.Is(err, jetstream.ErrBucketExists) || errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+				kv, err = js.KeyValue(actx, LeaseBucket)
+			}
+		}
+		cancel()
+		if err == nil {
+			return kv, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("cluster: lease bucket: %w", errors.Join(err, ctx.Err()))
+		case <-time.After(wait):
+		}
+	}
 }
 
 // StartLease opens the bucket and starts competing for the lease until

@@ -40,6 +40,9 @@ import (
 )
 
 // Config configures a Log.
+// DefaultStream is the articles stream's name unless Config.Stream.
+const DefaultStream = "WW_ARTICLES"
+
 type Config struct {
 	// JS is the node's JetStream context (cluster.Node.JetStream).
 	JS jetstream.JetStream
@@ -117,7 +120,7 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		return nil, errors.New("artlog: no JetStream context")
 	}
 	if cfg.Stream == "" {
-		cfg.Stream = "WW_ARTICLES"
+		cfg.Stream = DefaultStream
 	}
 	if cfg.Subject == "" {
 		cfg.Subject = "ww.art"
@@ -180,7 +183,11 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 // an error at once.
 func createStream(ctx context.Context, js jetstream.JetStream, log *slog.Logger, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
 	for {
-		st, err := js.CreateOrUpdateStream(ctx, cfg)
+		// Each attempt is bounded: a request sent while the cluster is
+		// forming can go unanswered, and ctx may have no deadline.
+		actx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		st, err := js.CreateOrUpdateStream(actx, cfg)
+		cancel()
 		if err == nil {
 			return st, nil
 		}
