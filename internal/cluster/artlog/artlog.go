@@ -60,7 +60,11 @@ type Config struct {
 	MaxMsgSize int32
 	// Duplicates is the stream's Msg-Id dedupe window; default 2 minutes.
 	Duplicates time.Duration
-	Logger     *slog.Logger
+	// WriteTimeout bounds an Append or Delete whose context has no
+	// deadline (an unanswered publish would wait for ever while the
+	// stream has no leader); default 1 minute.
+	WriteTimeout time.Duration
+	Logger       *slog.Logger
 }
 
 // Log is the JetStream article log of one node.
@@ -80,6 +84,7 @@ type Log struct {
 	subject string
 	local   *store.Store
 	maxMsg  int32
+	timeout time.Duration // WriteTimeout
 	ll      *store.Log
 	log     *slog.Logger
 
@@ -131,6 +136,9 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	if cfg.Duplicates <= 0 {
 		cfg.Duplicates = 2 * time.Minute
 	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = time.Minute
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -164,7 +172,7 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		local.Close()
 		return nil, err
 	}
-	l := &Log{js: cfg.JS, stream: st, name: cfg.Stream, subject: cfg.Subject, local: local, ll: local.Log(), maxMsg: cfg.MaxMsgSize,
+	l := &Log{js: cfg.JS, stream: st, name: cfg.Stream, subject: cfg.Subject, local: local, ll: local.Log(), maxMsg: cfg.MaxMsgSize, timeout: cfg.WriteTimeout,
 		log: cfg.Logger.With("stream", cfg.Stream), advance: make(chan struct{}), changed: make(chan struct{}, 1),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	if err := l.start(ctx); err != nil {
@@ -430,6 +438,14 @@ func (l *Log) Lag(ctx context.Context) (applied, last uint64, err error) {
 // applied messages: the engine's follow mode replays them into the index.
 func (l *Log) Changed() <-chan struct{} { return l.changed }
 
+// bounded is ctx with the write timeout when it has no deadline.
+func (l *Log) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, l.timeout)
+}
+
 // catchUp waits until the fold has applied everything the stream held
 // when it was called, so the local view a write decides on is current.
 func (l *Log) catchUp(ctx context.Context) error {
@@ -480,6 +496,8 @@ func (l *Log) Append(ctx context.Context, arts []*news.Article) (uint64, error) 
 	if len(arts) == 0 {
 		return l.Applied(), nil
 	}
+	ctx, cancel := l.bounded(ctx)
+	defer cancel()
 	if err := l.catchUp(ctx); err != nil {
 		return 0, err
 	}
@@ -655,6 +673,8 @@ func (l *Log) Delete(ctx context.Context, ids []string) ([]string, uint64, error
 	if len(ids) == 0 {
 		return nil, 0, nil
 	}
+	ctx, cancel := l.bounded(ctx)
+	defer cancel()
 	if err := l.catchUp(ctx); err != nil {
 		return nil, 0, err
 	}
