@@ -36,7 +36,6 @@ import (
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/internal/store"
-	bolt "go.etcd.io/bbolt"
 )
 
 // Config configures a Log.
@@ -784,36 +783,15 @@ func (l *Log) Close() error {
 	return err
 }
 
-// The local store records which stream it folds: the stream's name and
-// creation time (the same on every node: the meta leader assigns it). A
-// store of another stream, or of a stream since deleted and recreated,
-// would otherwise fold new messages onto old articles.
-var (
-	schema       = store.Schema{Owner: "artlog", Buckets: []store.Bucket{{Name: string(bucketArtlog)}}}
-	bucketArtlog = []byte("artlog")
-	keyStream    = []byte("stream")
-)
-
+// checkIdentity: the local store records which stream it folds, by the
+// stream's name and creation time (the same on every node: the meta
+// leader assigns it). A store of another stream, or of a stream since
+// deleted and recreated, would otherwise fold new messages onto old
+// articles.
 func checkIdentity(ctx context.Context, local *store.Store, info *jetstream.StreamInfo) error {
-	if err := local.RegisterOnce(ctx, schema); err != nil {
-		return err
-	}
-	id := info.Config.Name + " created " + info.Created.UTC().Format(time.RFC3339Nano)
-	err := local.DB().Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketArtlog)
-		if b == nil {
-			return errors.New("no artlog bucket")
-		}
-		if v := b.Get(keyStream); v != nil {
-			if string(v) != id {
-				return fmt.Errorf("the local store was built from the stream %s, not from %s: a data directory of another cluster, or the stream was recreated; move the store away to rebuild it from the stream", v, id)
-			}
-			return nil
-		}
-		return b.Put(keyStream, []byte(id))
-	})
-	if err != nil {
-		return fmt.Errorf("artlog: %w", err)
+	origin := "stream " + info.Config.Name + " created " + info.Created.UTC().Format(time.RFC3339Nano)
+	if err := local.Log().CheckOrigin(ctx, origin); err != nil {
+		return fmt.Errorf("artlog: %w: a data directory of another cluster, or the stream was recreated; move the store away to rebuild it from the stream", err)
 	}
 	return nil
 }
