@@ -193,3 +193,31 @@ func (l *Log) ApplyAt(ctx context.Context, changes []news.Change, applied uint64
 	}
 	return nil
 }
+
+// keyOrigin, in the meta bucket, names the log a store folds with
+// ApplyAt (a replicated stream), so it is never folded from another.
+var keyOrigin = []byte("origin")
+
+// CheckOrigin records origin as the source this store's log is folded
+// from, or, when one is recorded already, returns an error unless it is
+// origin: a store built from one stream must not go on from another
+// whose sequences mean other articles.
+func (l *Log) CheckOrigin(ctx context.Context, origin string) error {
+	if err := ctxErr(ctx, "check origin"); err != nil {
+		return err
+	}
+	err := l.s.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if v := meta.Get(keyOrigin); v != nil {
+			if string(v) != origin {
+				return fmt.Errorf("the store was built from %s, not from %s", v, origin)
+			}
+			return nil
+		}
+		return meta.Put(keyOrigin, []byte(origin))
+	})
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
+}

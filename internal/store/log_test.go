@@ -146,3 +146,31 @@ func get1(t *testing.T, l *store.Log, id string) *news.Article {
 	}
 	return arts[0]
 }
+
+// TestCheckOrigin: the first origin is recorded, kept across a reopen,
+// and any other is refused.
+func TestCheckOrigin(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "watchword.db")
+	s, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Log().CheckOrigin(ctx, "stream A created 1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Log().CheckOrigin(ctx, "stream A created 1"); err != nil {
+		t.Errorf("the same origin again: %v", err)
+	}
+	s.Close()
+	if s, err = store.Open(path); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Log().CheckOrigin(ctx, "stream A created 2"); err == nil {
+		t.Error("another origin after a reopen accepted")
+	}
+	if err := s.Log().CheckOrigin(ctx, "stream A created 1"); err != nil {
+		t.Errorf("the recorded origin after a reopen: %v", err)
+	}
+}

@@ -36,7 +36,6 @@ import (
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/internal/store"
-	bolt "go.etcd.io/bbolt"
 )
 
 // Config configures a Log.
@@ -63,7 +62,11 @@ type Config struct {
 	MaxMsgSize int32
 	// Duplicates is the stream's Msg-Id dedupe window; default 2 minutes.
 	Duplicates time.Duration
-	Logger     *slog.Logger
+	// WriteTimeout bounds an Append or Delete whose context has no
+	// deadline (an unanswered publish would wait for ever while the
+	// stream has no leader); default 1 minute.
+	WriteTimeout time.Duration
+	Logger       *slog.Logger
 }
 
 // Log is the JetStream article log of one node.
@@ -83,6 +86,7 @@ type Log struct {
 	subject string
 	local   *store.Store
 	maxMsg  int32
+	timeout time.Duration // WriteTimeout
 	ll      *store.Log
 	log     *slog.Logger
 
@@ -134,6 +138,9 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	if cfg.Duplicates <= 0 {
 		cfg.Duplicates = 2 * time.Minute
 	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = time.Minute
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -167,7 +174,7 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		local.Close()
 		return nil, err
 	}
-	l := &Log{js: cfg.JS, stream: st, name: cfg.Stream, subject: cfg.Subject, local: local, ll: local.Log(), maxMsg: cfg.MaxMsgSize,
+	l := &Log{js: cfg.JS, stream: st, name: cfg.Stream, subject: cfg.Subject, local: local, ll: local.Log(), maxMsg: cfg.MaxMsgSize, timeout: cfg.WriteTimeout,
 		log: cfg.Logger.With("stream", cfg.Stream), advance: make(chan struct{}), changed: make(chan struct{}, 1),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	if err := l.start(ctx); err != nil {
@@ -437,6 +444,14 @@ func (l *Log) Lag(ctx context.Context) (applied, last uint64, err error) {
 // applied messages: the engine's follow mode replays them into the index.
 func (l *Log) Changed() <-chan struct{} { return l.changed }
 
+// bounded is ctx with the write timeout when it has no deadline.
+func (l *Log) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, l.timeout)
+}
+
 // catchUp waits until the fold has applied everything the stream held
 // when it was called, so the local view a write decides on is current.
 func (l *Log) catchUp(ctx context.Context) error {
@@ -487,6 +502,8 @@ func (l *Log) Append(ctx context.Context, arts []*news.Article) (uint64, error) 
 	if len(arts) == 0 {
 		return l.Applied(), nil
 	}
+	ctx, cancel := l.bounded(ctx)
+	defer cancel()
 	if err := l.catchUp(ctx); err != nil {
 		return 0, err
 	}
@@ -662,6 +679,8 @@ func (l *Log) Delete(ctx context.Context, ids []string) ([]string, uint64, error
 	if len(ids) == 0 {
 		return nil, 0, nil
 	}
+	ctx, cancel := l.bounded(ctx)
+	defer cancel()
 	if err := l.catchUp(ctx); err != nil {
 		return nil, 0, err
 	}
@@ -771,36 +790,15 @@ func (l *Log) Close() error {
 	return err
 }
 
-// The local store records which stream it folds: the stream's name and
-// creation time (the same on every node: the meta leader assigns it). A
-// store of another stream, or of a stream since deleted and recreated,
-// would otherwise fold new messages onto old articles.
-var (
-	schema       = store.Schema{Owner: "artlog", Buckets: []store.Bucket{{Name: string(bucketArtlog)}}}
-	bucketArtlog = []byte("artlog")
-	keyStream    = []byte("stream")
-)
-
+// checkIdentity: the local store records which stream it folds, by the
+// stream's name and creation time (the same on every node: the meta
+// leader assigns it). A store of another stream, or of a stream since
+// deleted and recreated, would otherwise fold new messages onto old
+// articles.
 func checkIdentity(ctx context.Context, local *store.Store, info *jetstream.StreamInfo) error {
-	if err := local.RegisterOnce(ctx, schema); err != nil {
-		return err
-	}
-	id := info.Config.Name + " created " + info.Created.UTC().Format(time.RFC3339Nano)
-	err := local.DB().Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketArtlog)
-		if b == nil {
-			return errors.New("no artlog bucket")
-		}
-		if v := b.Get(keyStream); v != nil {
-			if string(v) != id {
-				return fmt.Errorf("the local store was built from the stream %s, not from %s: a data directory of another cluster, or the stream was recreated; move the store away to rebuild it from the stream", v, id)
-			}
-			return nil
-		}
-		return b.Put(keyStream, []byte(id))
-	})
-	if err != nil {
-		return fmt.Errorf("artlog: %w", err)
+	origin := "stream " + info.Config.Name + " created " + info.Created.UTC().Format(time.RFC3339Nano)
+	if err := local.Log().CheckOrigin(ctx, origin); err != nil {
+		return fmt.Errorf("artlog: %w: a data directory of another cluster, or the stream was recreated; move the store away to rebuild it from the stream", err)
 	}
 	return nil
 }

@@ -121,6 +121,31 @@ func TestThreeNodes(t *testing.T) {
 	t.Run("SearchAcrossNodes", func(t *testing.T) { testSearchAcrossNodes(t, c) })
 	t.Run("RetriedBatch", func(t *testing.T) { testRetriedBatch(t, c) })
 	t.Run("KilledNodeCatchesUp", func(t *testing.T) { testKilledNodeCatchesUp(t, c) })
+	t.Run("NoQuorum", func(t *testing.T) { testNoQuorum(t, c) })
+}
+
+// testNoQuorum: with two of three nodes down the stream cannot take a
+// write; an Append without a deadline gives up after the log's write
+// timeout instead of waiting for ever. (It stops two nodes: run last.)
+func testNoQuorum(t *testing.T, c *clustertest.Cluster) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	l, err := artlog.Open(ctx, artlog.Config{JS: c.Node(0).JetStream(), StorePath: filepath.Join(t.TempDir(), "q.db"),
+		Stream: "QUORUM", Subject: "t.QUORUM", Replicas: 3, WriteTimeout: 3 * time.Second, Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	c.Kill(1)
+	c.Kill(2)
+	start := time.Now()
+	if _, err := l.Append(context.Background(), []*news.Article{story("nq", "no quorum")}); err == nil {
+		t.Fatal("an append with two of three nodes down succeeded")
+	}
+	t.Logf("gave up after %v", time.Since(start))
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("the append gave up after %v; the write timeout is 3s", took)
+	}
 }
 
 func openOn(t *testing.T, js jetstream.JetStream, stream, path string) *artlog.Log {
