@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -57,7 +58,15 @@ type Store struct {
 	local *boltstore.Store
 	m     *rsm.Machine
 	log   *slog.Logger
+	onDue atomic.Pointer[func()]
 }
+
+// OnDue sets fn to be called after the fold applied a command that may
+// have made a delivery due (a run's commit, a retry, a modify, a
+// release), on every node, whoever wrote it: wire it to the node's
+// alerts.Service.WakeSenders, so that every node's senders, not only
+// the writer's, take part at once. fn must not block.
+func (s *Store) OnDue(fn func()) { s.onDue.Store(&fn) }
 
 var _ alerts.Store = (*Store)(nil)
 
@@ -311,6 +320,12 @@ func (s *Store) apply(ctx context.Context, seq uint64, kind string, data []byte)
 	}
 	if !isOutcome(err) {
 		return nil, err
+	}
+	switch kind {
+	case cmdCommit, cmdRetry, cmdModify, cmdRelease:
+		if fn := s.onDue.Load(); fn != nil && err == nil {
+			(*fn)()
+		}
 	}
 	return outcome{val: val, err: err}, nil
 }
