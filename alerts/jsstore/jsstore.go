@@ -404,21 +404,113 @@ func (s *Store) Delete(ctx context.Context, id string, expectVersion uint64) err
 	return err
 }
 
+// maxCommandBytes bounds the matches one commit command carries, well
+// below the node's message limit (8 MiB): a round of many alerts is
+// committed in several commands.
+var maxCommandBytes = 1 << 20
+
 // CommitRun implements alerts.Runs: the snapshot's compare-and-set is
 // checked when the command applies, the same on every node.
+//
+// A batch whose matches exceed maxCommandBytes is committed in several
+// commands, each atomic for its alerts (the contract's "one transaction
+// where the store has them"). One alert with more matches than that is
+// committed in parts: every part but the last leaves the watermark where
+// the snapshot has it (so the next part's compare-and-set still holds),
+// the last moves it. A crash between parts leaves the watermark behind:
+// the next round evaluates again and the sent-set drops what was sent.
 func (s *Store) CommitRun(ctx context.Context, now time.Time, upTo uint64, batch []alerts.RunCommit) ([]alerts.RunOutcome, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
-	c := commitCmd{Now: now.UTC(), UpTo: upTo, Batch: make([]commitEntry, len(batch))}
-	for i, j := range batch {
-		c.Batch[i] = commitEntry{Alert: j.Alert, Matches: j.Matches}
+	now = now.UTC()
+	out := make([]alerts.RunOutcome, 0, len(batch))
+	var cmd commitCmd
+	size := 0
+	flush := func() error {
+		if len(cmd.Batch) == 0 {
+			return nil
+		}
+		val, err := s.submit(ctx, cmdCommit, cmd)
+		if err != nil {
+			return err
+		}
+		out = append(out, val.([]alerts.RunOutcome)...)
+		cmd, size = commitCmd{}, 0
+		return nil
 	}
-	val, err := s.submit(ctx, cmdCommit, c)
-	if err != nil {
+	for _, j := range batch {
+		n := matchesBytes(j.Matches)
+		if n > maxCommandBytes {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			o, err := s.commitParts(ctx, now, upTo, j)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, o)
+			continue
+		}
+		if size+n > maxCommandBytes {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+		}
+		cmd.Now, cmd.UpTo = now, upTo
+		cmd.Batch = append(cmd.Batch, commitEntry{Alert: j.Alert, Matches: j.Matches})
+		size += n
+	}
+	if err := flush(); err != nil {
 		return nil, err
 	}
-	return val.([]alerts.RunOutcome), nil
+	return out, nil
+}
+
+func matchesBytes(ids []string) int {
+	n := 512 // the alert
+	for _, id := range ids {
+		n += len(id) + 3
+	}
+	return n
+}
+
+// commitParts commits one alert's matches in parts of at most
+// maxCommandBytes (see CommitRun).
+func (s *Store) commitParts(ctx context.Context, now time.Time, upTo uint64, j alerts.RunCommit) (alerts.RunOutcome, error) {
+	var total alerts.RunOutcome
+	per := max(j.Alert.MaxMatchesPerDelivery, 1)
+	for rest := j.Matches; ; {
+		part, size := 0, 512
+		for part < len(rest) && size+len(rest[part])+3 <= maxCommandBytes {
+			size += len(rest[part]) + 3
+			part++
+		}
+		if part < len(rest) && part >= per {
+			part -= part % per // full deliveries
+		}
+		part = max(part, 1)
+		last := part >= len(rest)
+		to := j.Alert.Watermark
+		if last {
+			to = upTo
+		}
+		val, err := s.submit(ctx, cmdCommit, commitCmd{Now: now, UpTo: to, Batch: []commitEntry{{Alert: j.Alert, Matches: rest[:min(part, len(rest))]}}})
+		if err != nil {
+			return total, err
+		}
+		o := val.([]alerts.RunOutcome)[0]
+		total.Matches += o.Matches
+		total.Deliveries += o.Deliveries
+		if o.Err != nil {
+			total.Err = o.Err
+			return total, nil
+		}
+		if last {
+			return total, nil
+		}
+		rest = rest[part:]
+	}
 }
 
 // Unsent implements alerts.Runs from the local replica.
