@@ -44,6 +44,15 @@ type Options struct {
 	MaxAge time.Duration
 	// Stream names the command stream. Zero: "WW_ALERTS".
 	Stream string
+	// LeaseGrace: for this long after New, this node leases nothing.
+	// Leases live in memory: a node that (re)starts does not know the
+	// leases the other nodes' senders hold, and could hand one of those
+	// deliveries to its own sender. Set it to the senders' lease
+	// (alerts: twice the webhook timeout plus a minute) and every lease
+	// taken before the start has expired when this node first leases;
+	// the other nodes send meanwhile. Zero: none (a duplicate POST, with
+	// the same webhook-id, is then possible after a restart).
+	LeaseGrace time.Duration
 }
 
 // DefaultMaxAge keeps a week of commands: a node down longer than that
@@ -59,6 +68,9 @@ type Store struct {
 	m     *rsm.Machine
 	log   *slog.Logger
 	onDue atomic.Pointer[func()]
+
+	started    time.Time // wall clock, for LeaseGrace
+	leaseGrace time.Duration
 }
 
 // OnDue sets fn to be called after the fold applied a command that may
@@ -89,7 +101,7 @@ func New(ctx context.Context, js jetstream.JetStream, st *store.Store, log *slog
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{local: local, log: log}
+	s := &Store{local: local, log: log, started: time.Now(), leaseGrace: opts.LeaseGrace}
 	s.m, err = rsm.Start(ctx, js, st, rsm.Config{Name: opts.Stream, Replicas: opts.Replicas, MaxAge: opts.MaxAge, Log: log}, s.apply)
 	if err != nil {
 		return nil, fmt.Errorf("alerts: %w", err)
@@ -522,6 +534,9 @@ func (s *Store) Unsent(ctx context.Context, a *alerts.Alert, ids []string) ([]st
 // one node's sender gets a delivery; it is submitted only when the local
 // replica has something due, so an idle outbox publishes nothing.
 func (s *Store) Lease(ctx context.Context, now time.Time, limit int, leaseFor time.Duration) ([]*alerts.Delivery, time.Time, error) {
+	if wait := s.leaseGrace - time.Since(s.started); wait > 0 {
+		return nil, now.Add(wait), ctxErr(ctx) // see Options.LeaseGrace
+	}
 	ds, next, err := s.local.Peek(ctx, now, limit)
 	if err != nil || len(ds) == 0 {
 		return nil, next, err

@@ -7,10 +7,12 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/alerts/jsstore"
 	"github.com/watchword/watchword/internal/cluster/clustertest"
+	"github.com/watchword/watchword/internal/store"
 )
 
 // A round bigger than one command (the node's message limit is 8 MiB;
@@ -109,4 +111,44 @@ func sent(t *testing.T, st *jsstore.Store, id string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// A node opened with a LeaseGrace leases nothing during it (it cannot
+// know the leases other nodes' senders took before it started) and says
+// when to look again; another node leases meanwhile.
+func TestLeaseGraceAfterStart(t *testing.T) {
+	c := clustertest.Start(t, 1)
+	js := c.Node(0).JetStream()
+	dir := t.TempDir()
+	a := openReplica(t, js, filepath.Join(dir, "a.db"), "T_GRACE", 1).st
+	ctx := context.Background()
+	al := newAlert("al_a")
+	if err := a.Create(ctx, al); err != nil {
+		t.Fatal(err)
+	}
+	cur, _ := a.Get(ctx, "al_a")
+	if outs, err := a.CommitRun(ctx, base, 20, []alerts.RunCommit{{Alert: cur, Matches: []string{"x", "y", "z"}}}); err != nil || outs[0].Err != nil {
+		t.Fatalf("commit: %v %+v", err, outs)
+	}
+	db, err := store.Open(filepath.Join(dir, "b.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	b, err := jsstore.New(ctx, js, db, quiet, jsstore.Options{Stream: "T_GRACE", LeaseGrace: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.WaitApplied(ctx, a.Applied()); err != nil {
+		t.Fatal(err)
+	}
+	now := base.Add(time.Minute)
+	ds, next, err := b.Lease(ctx, now, 10, time.Minute)
+	if err != nil || len(ds) != 0 || next.Before(now.Add(59*time.Minute)) {
+		t.Fatalf("a lease in the grace: %d deliveries, next %v, %v; want none, next in about an hour", len(ds), next, err)
+	}
+	if ds, _, err := a.Lease(ctx, now, 10, time.Minute); err != nil || len(ds) != 2 {
+		t.Fatalf("the other node's lease: %d deliveries, %v; want both", len(ds), err)
+	}
 }
