@@ -192,6 +192,11 @@ func (s *Service) Start() error {
 	return nil
 }
 
+// WakeSenders makes the senders look for due deliveries now instead of
+// at their next timer (up to a minute away): for a replicated outbox,
+// whose deliveries may be committed by another node's run.
+func (s *Service) WakeSenders() { s.sender.wake() }
+
 // startSenders starts the sender pool, which resumes the deliveries left
 // pending in the outbox, and the retention pruner, unless the service has
 // stopped.

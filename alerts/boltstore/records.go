@@ -307,9 +307,9 @@ func putDelivery(tx *bolt.Tx, d *alerts.Delivery) error {
 // (the snapshot the run committed), created at now, up to upTo, after
 // the alert's delivery prev (its head: no two deliveries of a chain get
 // one id even when a run repeats a watermark). It is derived from those
-// alone, so a run committed again from the same
-// command (a replica replaying it, in cluster mode) makes the same ids,
-// which are the webhook-ids the receivers see. The 16 hex digits are
+// alone, so a run committed again from the same command (a replica
+// replaying it, in cluster mode) makes the same ids, which are the
+// webhook-ids the receivers see. The 16 hex digits are
 // the creation time, so ids sort in creation order (Depth and the
 // pruner rely on it); ids made before, msg_ + a 16-hex-digit counter +
 // 8 random hex digits, have the same shape and sort before every new

@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -43,6 +44,15 @@ type Options struct {
 	MaxAge time.Duration
 	// Stream names the command stream. Zero: "WW_ALERTS".
 	Stream string
+	// LeaseGrace: for this long after New, this node leases nothing.
+	// Leases live in memory: a node that (re)starts does not know the
+	// leases the other nodes' senders hold, and could hand one of those
+	// deliveries to its own sender. Set it to the senders' lease
+	// (alerts: twice the webhook timeout plus a minute) and every lease
+	// taken before the start has expired when this node first leases;
+	// the other nodes send meanwhile. Zero: none (a duplicate POST, with
+	// the same webhook-id, is then possible after a restart).
+	LeaseGrace time.Duration
 }
 
 // DefaultMaxAge keeps a week of commands: a node down longer than that
@@ -57,7 +67,18 @@ type Store struct {
 	local *boltstore.Store
 	m     *rsm.Machine
 	log   *slog.Logger
+	onDue atomic.Pointer[func()]
+
+	started    time.Time // wall clock, for LeaseGrace
+	leaseGrace time.Duration
 }
+
+// OnDue sets fn to be called after the fold applied a command that may
+// have made a delivery due (a run's commit, a retry, a modify, a
+// release), on every node, whoever wrote it: wire it to the node's
+// alerts.Service.WakeSenders, so that every node's senders, not only
+// the writer's, take part at once. fn must not block.
+func (s *Store) OnDue(fn func()) { s.onDue.Store(&fn) }
 
 var _ alerts.Store = (*Store)(nil)
 
@@ -80,7 +101,7 @@ func New(ctx context.Context, js jetstream.JetStream, st *store.Store, log *slog
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{local: local, log: log}
+	s := &Store{local: local, log: log, started: time.Now(), leaseGrace: opts.LeaseGrace}
 	s.m, err = rsm.Start(ctx, js, st, rsm.Config{Name: opts.Stream, Replicas: opts.Replicas, MaxAge: opts.MaxAge, Log: log}, s.apply)
 	if err != nil {
 		return nil, fmt.Errorf("alerts: %w", err)
@@ -312,6 +333,12 @@ func (s *Store) apply(ctx context.Context, seq uint64, kind string, data []byte)
 	if !isOutcome(err) {
 		return nil, err
 	}
+	switch kind {
+	case cmdCommit, cmdRetry, cmdModify, cmdRelease:
+		if fn := s.onDue.Load(); fn != nil && err == nil {
+			(*fn)()
+		}
+	}
 	return outcome{val: val, err: err}, nil
 }
 
@@ -389,21 +416,113 @@ func (s *Store) Delete(ctx context.Context, id string, expectVersion uint64) err
 	return err
 }
 
+// maxCommandBytes bounds the matches one commit command carries, well
+// below the node's message limit (8 MiB): a round of many alerts is
+// committed in several commands.
+var maxCommandBytes = 1 << 20
+
 // CommitRun implements alerts.Runs: the snapshot's compare-and-set is
 // checked when the command applies, the same on every node.
+//
+// A batch whose matches exceed maxCommandBytes is committed in several
+// commands, each atomic for its alerts (the contract's "one transaction
+// where the store has them"). One alert with more matches than that is
+// committed in parts: every part but the last leaves the watermark where
+// the snapshot has it (so the next part's compare-and-set still holds),
+// the last moves it. A crash between parts leaves the watermark behind:
+// the next round evaluates again and the sent-set drops what was sent.
 func (s *Store) CommitRun(ctx context.Context, now time.Time, upTo uint64, batch []alerts.RunCommit) ([]alerts.RunOutcome, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
-	c := commitCmd{Now: now.UTC(), UpTo: upTo, Batch: make([]commitEntry, len(batch))}
-	for i, j := range batch {
-		c.Batch[i] = commitEntry{Alert: j.Alert, Matches: j.Matches}
+	now = now.UTC()
+	out := make([]alerts.RunOutcome, 0, len(batch))
+	var cmd commitCmd
+	size := 0
+	flush := func() error {
+		if len(cmd.Batch) == 0 {
+			return nil
+		}
+		val, err := s.submit(ctx, cmdCommit, cmd)
+		if err != nil {
+			return err
+		}
+		out = append(out, val.([]alerts.RunOutcome)...)
+		cmd, size = commitCmd{}, 0
+		return nil
 	}
-	val, err := s.submit(ctx, cmdCommit, c)
-	if err != nil {
+	for _, j := range batch {
+		n := matchesBytes(j.Matches)
+		if n > maxCommandBytes {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			o, err := s.commitParts(ctx, now, upTo, j)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, o)
+			continue
+		}
+		if size+n > maxCommandBytes {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+		}
+		cmd.Now, cmd.UpTo = now, upTo
+		cmd.Batch = append(cmd.Batch, commitEntry{Alert: j.Alert, Matches: j.Matches})
+		size += n
+	}
+	if err := flush(); err != nil {
 		return nil, err
 	}
-	return val.([]alerts.RunOutcome), nil
+	return out, nil
+}
+
+func matchesBytes(ids []string) int {
+	n := 512 // the alert
+	for _, id := range ids {
+		n += len(id) + 3
+	}
+	return n
+}
+
+// commitParts commits one alert's matches in parts of at most
+// maxCommandBytes (see CommitRun).
+func (s *Store) commitParts(ctx context.Context, now time.Time, upTo uint64, j alerts.RunCommit) (alerts.RunOutcome, error) {
+	var total alerts.RunOutcome
+	per := max(j.Alert.MaxMatchesPerDelivery, 1)
+	for rest := j.Matches; ; {
+		part, size := 0, 512
+		for part < len(rest) && size+len(rest[part])+3 <= maxCommandBytes {
+			size += len(rest[part]) + 3
+			part++
+		}
+		if part < len(rest) && part >= per {
+			part -= part % per // full deliveries
+		}
+		part = max(part, 1)
+		last := part >= len(rest)
+		to := j.Alert.Watermark
+		if last {
+			to = upTo
+		}
+		val, err := s.submit(ctx, cmdCommit, commitCmd{Now: now, UpTo: to, Batch: []commitEntry{{Alert: j.Alert, Matches: rest[:min(part, len(rest))]}}})
+		if err != nil {
+			return total, err
+		}
+		o := val.([]alerts.RunOutcome)[0]
+		total.Matches += o.Matches
+		total.Deliveries += o.Deliveries
+		if o.Err != nil {
+			total.Err = o.Err
+			return total, nil
+		}
+		if last {
+			return total, nil
+		}
+		rest = rest[part:]
+	}
 }
 
 // Unsent implements alerts.Runs from the local replica.
@@ -415,6 +534,9 @@ func (s *Store) Unsent(ctx context.Context, a *alerts.Alert, ids []string) ([]st
 // one node's sender gets a delivery; it is submitted only when the local
 // replica has something due, so an idle outbox publishes nothing.
 func (s *Store) Lease(ctx context.Context, now time.Time, limit int, leaseFor time.Duration) ([]*alerts.Delivery, time.Time, error) {
+	if wait := s.leaseGrace - time.Since(s.started); wait > 0 {
+		return nil, now.Add(wait), ctxErr(ctx) // see Options.LeaseGrace
+	}
 	ds, next, err := s.local.Peek(ctx, now, limit)
 	if err != nil || len(ds) == 0 {
 		return nil, next, err

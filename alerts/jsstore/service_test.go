@@ -17,10 +17,12 @@ import (
 )
 
 // The alerts service runs unchanged on the replicated store: three
-// nodes, each with its own engine (the same articles) and its own
-// senders; an alert created on node 1 and run on node 2 delivers every
-// match to a real receiver once, under one webhook-id, and every node
-// ends up with the same, succeeded, deliveries.
+// nodes, each with its own engine (the same articles); an alert created
+// on node 1 and run on node 2, whose senders are off, is delivered by
+// the senders of nodes 1 and 3 (woken by their folds, leasing through
+// the stream): every match reaches a real receiver once, under one
+// webhook-id, within seconds, and every node ends up with the same,
+// succeeded, deliveries.
 func TestServiceOnThreeNodes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a 3-node cluster")
@@ -57,10 +59,15 @@ func TestServiceOnThreeNodes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := svc.Start(); err != nil {
-			t.Fatal(err)
+		st.OnDue(svc.WakeSenders)
+		if i != 1 {
+			// Node 2 runs the alert but sends nothing: the other nodes'
+			// senders, woken by their folds, deliver.
+			if err := svc.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { svc.Stop(context.Background()) })
 		}
-		t.Cleanup(func() { svc.Stop(context.Background()) })
 		engs, sts, svcs = append(engs, eng), append(sts, st), append(svcs, svc)
 	}
 	ingest(&news.Article{ID: "old", Body: "Ukraine before the alert.", Source: "wire"})
@@ -77,15 +84,20 @@ func TestServiceOnThreeNodes(t *testing.T) {
 	}
 	ingest(&news.Article{ID: "weather", Body: "Sunny.", Source: "wire"})
 	caughtUp(t, sts...)
+	ran := time.Now()
 	res, err := svcs[1].RunNow(ctx, v.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("run on node 2: %+v", res)
 
-	testutil.WaitFor(t, "every match at the receiver", 90*time.Second, func() bool {
+	testutil.WaitFor(t, "every match at the receiver", time.Minute, func() bool {
 		return len(sentArticles(rc)) == len(want)
 	})
+	// Well under the senders' idle timer (a minute): the folds woke them.
+	if took := time.Since(ran); took > 40*time.Second {
+		t.Errorf("the other nodes' senders delivered %v after the run: not woken by their folds", took.Round(time.Second))
+	}
 	got := sentArticles(rc)
 	hooks := map[string]int{}
 	for _, id := range want {
