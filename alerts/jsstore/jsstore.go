@@ -55,6 +55,9 @@ type Options struct {
 	LeaseGrace time.Duration
 }
 
+// DefaultStream is the command stream's name unless Options.Stream.
+const DefaultStream = "WW_ALERTS"
+
 // DefaultMaxAge keeps a week of commands: a node down longer than that
 // is restored from a peer's backup (Start refuses it with rsm.ErrGap).
 const DefaultMaxAge = 7 * 24 * time.Hour
@@ -92,7 +95,7 @@ func New(ctx context.Context, js jetstream.JetStream, st *store.Store, log *slog
 		log = slog.Default()
 	}
 	if opts.Stream == "" {
-		opts.Stream = "WW_ALERTS"
+		opts.Stream = DefaultStream
 	}
 	if opts.MaxAge == 0 {
 		opts.MaxAge = DefaultMaxAge

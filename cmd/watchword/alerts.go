@@ -82,6 +82,11 @@ func startAlerts(eng *engine.Engine, log *slog.Logger, f alertFlags, deliveryRet
 	if err != nil {
 		return nil, err
 	}
+	if parts != nil {
+		// A delivery enqueued by another node's evaluation wakes this
+		// node's senders too.
+		parts.alerts.OnDue(svc.WakeSenders)
+	}
 	if err := svc.Start(); err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/watchword/watchword/alerts"
 	alertsjs "github.com/watchword/watchword/alerts/jsstore"
 	"github.com/watchword/watchword/internal/cluster"
 	"github.com/watchword/watchword/internal/cluster/artlog"
@@ -229,7 +230,15 @@ func openClusterLog(ctx context.Context, data string, f clusterFlags, m *cluster
 func (p *clusterParts) openClusterState(ctx context.Context, eng *engine.Engine, f clusterFlags, log *slog.Logger) error {
 	js := p.cn.node.JetStream()
 	var err error
-	if p.alerts, err = alertsjs.New(ctx, js, eng.Store(), log, alertsjs.Options{Replicas: f.replicas}); err != nil {
+	// A node that restarts does not know which deliveries the other
+	// nodes' senders hold (leases live in memory): it leases nothing
+	// until every lease taken before its start has run out. A new node
+	// (no alert state yet) has nothing to wait for.
+	var grace time.Duration
+	if applied, err := eng.Store().Applied(ctx, alertsjs.DefaultStream); err == nil && applied > 0 {
+		grace = alerts.LeaseFor(alerts.DefaultTimeout)
+	}
+	if p.alerts, err = alertsjs.New(ctx, js, eng.Store(), log, alertsjs.Options{Replicas: f.replicas, LeaseGrace: grace}); err != nil {
 		return fmt.Errorf("cluster: alert state: %w", err)
 	}
 	if p.feeds, err = feedsjs.New(ctx, js, eng.Store(), log, feedsjs.Options{Replicas: f.replicas}); err != nil {

@@ -393,8 +393,11 @@ func runClusterE2E(t *testing.T, victim string) {
 	mu.Unlock()
 
 	// Every match delivered; never one article under two webhook-ids.
+	// A delivery leased by a node that was killed waits out its lease
+	// (alerts.LeaseFor: 40 s) before another node sends it: the bound
+	// allows for that and a retry.
 	var byArticle map[string]map[string]bool
-	testutil.WaitFor(t, "every matching article delivered", 2*time.Minute, func() bool {
+	collect := func() (missing int) {
 		byArticle = map[string]map[string]bool{}
 		for _, r := range rcv.Requests() {
 			var p struct {
@@ -418,11 +421,25 @@ func runClusterE2E(t *testing.T, victim string) {
 		defer mu.Unlock()
 		for id := range matches {
 			if len(byArticle[id]) == 0 {
-				return false
+				missing++
 			}
 		}
-		return true
-	})
+		return missing
+	}
+	deadline := time.Now().Add(3 * time.Minute)
+	for collect() > 0 {
+		if time.Now().After(deadline) {
+			var alertsOf struct {
+				Alerts []map[string]any `json:"alerts"`
+			}
+			for _, n := range nodes {
+				_ = getJSON(n.srv.base+"/api/alerts", &alertsOf)
+				t.Logf("%s: alerts %v\n%s", n.name, alertsOf.Alerts, n.srv.tail(15))
+			}
+			t.Fatalf("%d of %d matching articles not delivered after 3 minutes", collect(), want)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	for id, hooks := range byArticle {
 		if len(hooks) > 1 {
 			t.Errorf("article %s delivered under %d webhook-ids", id, len(hooks))

@@ -455,11 +455,30 @@ func (l *Log) bounded(ctx context.Context) (context.Context, context.CancelFunc)
 // catchUp waits until the fold has applied everything the stream held
 // when it was called, so the local view a write decides on is current.
 func (l *Log) catchUp(ctx context.Context) error {
-	info, err := l.stream.Info(ctx)
+	info, err := attempt(ctx, func(ctx context.Context) (*jetstream.StreamInfo, error) { return l.stream.Info(ctx) })
 	if err != nil {
 		return fmt.Errorf("artlog: stream %s: %w", l.name, err)
 	}
 	return l.WaitApplied(ctx, info.State.LastSeq)
+}
+
+// attempt runs a request to the stream with each try bounded by ackWait,
+// trying again while the stream has no leader (an election), until ctx
+// ends: a request sent to a leader that just died is never answered.
+func attempt[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) (T, error) {
+	for {
+		actx, cancel := context.WithTimeout(ctx, ackWait)
+		v, err := fn(actx)
+		cancel()
+		if err == nil || !retryable(err) || ctx.Err() != nil {
+			return v, err
+		}
+		select {
+		case <-ctx.Done():
+			return v, err
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
 
 func isWrongLastSeq(err error) bool {
@@ -474,7 +493,13 @@ func isWrongLastSeq(err error) bool {
 // lastOnSubject is the sequence of the id's last message and whether it
 // is a put with content hash (0, "" when the subject has none).
 func (l *Log) lastOnSubject(ctx context.Context, id string) (seq uint64, op, hash string, err error) {
-	m, err := l.stream.GetLastMsgForSubject(ctx, l.subjectOf(id))
+	m, err := attempt(ctx, func(ctx context.Context) (*jetstream.RawStreamMsg, error) {
+		m, err := l.stream.GetLastMsgForSubject(ctx, l.subjectOf(id))
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			return nil, err // an answer: not retried
+		}
+		return m, err
+	})
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return 0, "", "", nil
 	}
@@ -604,26 +629,63 @@ func (l *Log) publishPut(ctx context.Context, a *news.Article, hash string, prev
 // sequence (an id deleted and stored again reuses a Msg-Id).
 var errStaleDuplicate = errors.New("a duplicate of a message that was replaced since")
 
+// ackWait bounds one publish attempt's wait for its acknowledgement.
+// When the stream's leader dies with the message in flight, no answer
+// ever comes: the same message is published again (same Msg-Id, same
+// expected last subject sequence, so a copy that did land is answered
+// Duplicate) until the write's own deadline.
+const ackWait = 2 * time.Second
+
+// retryable reports whether a publish failed for want of a stream
+// leader (an election) rather than being refused.
+func retryable(err error) bool {
+	return errors.Is(err, nats.ErrNoResponders) || errors.Is(err, nats.ErrTimeout) ||
+		errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, jetstream.ErrAsyncPublishTimeout) ||
+		errors.Is(err, context.DeadlineExceeded)
+}
+
 // wait returns a publish's acknowledged sequence. A clustered stream
 // checks the Msg-Id before the expected last subject sequence, so a
-// Duplicate answer is checked against the subject's last message.
-func (l *Log) wait(ctx context.Context, id string, f jetstream.PubAckFuture) (uint64, error) {
-	select {
-	case ack := <-f.Ok():
-		if ack.Duplicate {
-			last, _, _, err := l.lastOnSubject(ctx, id)
-			if err != nil {
+// Duplicate answer is checked against the subject's last message. An
+// attempt without an answer within ackWait, or refused for want of a
+// leader, is published again with again.
+func (l *Log) wait(ctx context.Context, id string, f jetstream.PubAckFuture, again func() (jetstream.PubAckFuture, error)) (uint64, error) {
+	for {
+		t := time.NewTimer(ackWait)
+		select {
+		case ack := <-f.Ok():
+			t.Stop()
+			if ack.Duplicate {
+				last, _, _, err := l.lastOnSubject(ctx, id)
+				if err != nil {
+					return 0, err
+				}
+				if last != ack.Sequence {
+					return 0, errStaleDuplicate
+				}
+			}
+			return ack.Sequence, nil
+		case err := <-f.Err():
+			t.Stop()
+			if !retryable(err) {
 				return 0, err
 			}
-			if last != ack.Sequence {
-				return 0, errStaleDuplicate
+			select {
+			case <-ctx.Done():
+				return 0, errors.Join(context.Cause(ctx), err)
+			case <-time.After(250 * time.Millisecond):
 			}
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return 0, context.Cause(ctx)
 		}
-		return ack.Sequence, nil
-	case err := <-f.Err():
-		return 0, err
-	case <-ctx.Done():
-		return 0, context.Cause(ctx)
+		l.log.Debug("artlog: no acknowledgement; publishing again", "id", id)
+		nf, err := again()
+		if err != nil {
+			return 0, err
+		}
+		f = nf
 	}
 }
 
@@ -633,7 +695,7 @@ func (l *Log) wait(ctx context.Context, id string, f jetstream.PubAckFuture) (ui
 // same content means the article is stored already; otherwise it
 // publishes again on condition of that message.
 func (l *Log) settlePut(ctx context.Context, p pending) (uint64, error) {
-	seq, err := l.wait(ctx, p.a.ID, p.future)
+	seq, err := l.wait(ctx, p.a.ID, p.future, func() (jetstream.PubAckFuture, error) { return l.publishPut(ctx, p.a, p.hash, p.prev) })
 	for try := 0; err != nil && isWrongLastSeq(err) && try < 5; try++ {
 		last, op, hash, lerr := l.lastOnSubject(ctx, p.a.ID)
 		if lerr != nil {
@@ -661,7 +723,7 @@ func (l *Log) settlePut(ctx context.Context, p pending) (uint64, error) {
 		if perr != nil {
 			return 0, perr
 		}
-		seq, err = l.wait(ctx, p.a.ID, f)
+		seq, err = l.wait(ctx, p.a.ID, f, func() (jetstream.PubAckFuture, error) { return l.publishPut(ctx, p.a, p.hash, last) })
 	}
 	if err != nil {
 		return 0, fmt.Errorf("artlog: publish article %q: %w", p.a.ID, err)
@@ -690,6 +752,7 @@ func (l *Log) Delete(ctx context.Context, ids []string) ([]string, uint64, error
 	}
 	type del struct {
 		id     string
+		prev   uint64
 		future jetstream.PubAckFuture
 	}
 	var flight []del
@@ -703,12 +766,12 @@ func (l *Log) Delete(ctx context.Context, ids []string) ([]string, uint64, error
 		if err != nil {
 			return nil, 0, err
 		}
-		flight = append(flight, del{ids[i], f})
+		flight = append(flight, del{ids[i], a.Seq, f})
 	}
 	var deleted []string
 	var lastSeq uint64
 	for _, d := range flight {
-		seq, err := l.wait(ctx, d.id, d.future)
+		seq, err := l.wait(ctx, d.id, d.future, func() (jetstream.PubAckFuture, error) { return l.publishDel(ctx, d.id, d.prev) })
 		for try := 0; err != nil && isWrongLastSeq(err) && try < 5; try++ {
 			last, op, _, lerr := l.lastOnSubject(ctx, d.id)
 			if lerr != nil {
@@ -722,7 +785,7 @@ func (l *Log) Delete(ctx context.Context, ids []string) ([]string, uint64, error
 			if perr != nil {
 				return nil, 0, perr
 			}
-			seq, err = l.wait(ctx, d.id, f)
+			seq, err = l.wait(ctx, d.id, f, func() (jetstream.PubAckFuture, error) { return l.publishDel(ctx, d.id, last) })
 		}
 		if err != nil {
 			return nil, 0, fmt.Errorf("artlog: delete %q: %w", d.id, err)
