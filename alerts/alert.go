@@ -235,7 +235,14 @@ func (a *Alert) Validate(r Rules) error {
 	if a.Timezone == "" {
 		a.Timezone = "UTC"
 	}
-	if _, err := schedule.Parse(a.Schedule, a.Timezone, r.MinInterval, time.Now()); err != nil {
+	if schedule.IsRealtime(a.Schedule) {
+		// Evaluated as articles are ingested, at most once per
+		// Config.RealtimeEvery: the minimum interval does not apply.
+		a.Schedule = schedule.Realtime
+		if _, err := time.LoadLocation(a.Timezone); err != nil || a.Timezone == "Local" {
+			return news.Errorf(news.ECodeInvalid, "timezone %q is not a known IANA time zone", a.Timezone)
+		}
+	} else if _, err := schedule.Parse(a.Schedule, a.Timezone, r.MinInterval, time.Now()); err != nil {
 		return err
 	}
 	if a.MaxMatchesPerDelivery == 0 {
