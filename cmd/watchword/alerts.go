@@ -166,7 +166,7 @@ func newAlertsCreateCmd(stdout io.Writer) *cobra.Command {
 	fs.StringVar(&name, "name", "", "alert name")
 	fs.StringVar(&q, "query", "", "query, in the search language (empty: every new article that passes the --speaker, --country, --topic or --source filters)")
 	fs.StringVar(&hook, "webhook", "", "webhook URL")
-	fs.StringVar(&sched, "schedule", "@hourly", "cron spec or descriptor")
+	fs.StringVar(&sched, "schedule", "@hourly", "cron spec or descriptor, or @realtime (evaluated as articles are ingested)")
 	fs.StringVar(&tz, "timezone", "UTC", "IANA time zone of the schedule")
 	fs.IntVar(&maxm, "max-matches", 0, fmt.Sprintf("matches per delivery (default %d)", alerts.DefaultMaxMatches))
 	fs.StringArrayVar(&speakers, "speaker", nil, "filter by speaker (repeatable)")
