@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/watchword/watchword/internal/schedule"
@@ -37,10 +38,15 @@ type realtime struct {
 	quit   chan struct{}
 	done   chan struct{}
 	cancel func() // the engine subscription
+	// subscribe is the engine's OnIndexed; tests replace it to lose
+	// every signal.
+	subscribe func(fn func(seq uint64)) (cancel func())
+	idle      atomic.Bool // the loop waits for a signal or the sweep (tests)
 }
 
 func newRealtime(s *Service) *realtime {
-	return &realtime{s: s, kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	return &realtime{s: s, kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
+		subscribe: s.eng.OnIndexed}
 }
 
 // signal asks for a round; it never blocks.
@@ -55,7 +61,7 @@ func (r *realtime) signal() {
 // with a round at once: the articles ingested while the service was down
 // (or whose signal a crash lost) are found by the watermarks.
 func (r *realtime) start() {
-	r.cancel = r.s.eng.OnIndexed(func(uint64) { r.signal() })
+	r.cancel = r.subscribe(func(uint64) { r.signal() })
 	r.signal()
 	go r.loop()
 }
@@ -82,12 +88,14 @@ func (r *realtime) loop() {
 	defer tick.Stop()
 	var last time.Time
 	for {
+		r.idle.Store(true)
 		select {
 		case <-r.quit:
 			return
 		case <-r.kick:
 		case <-tick.C:
 		}
+		r.idle.Store(false)
 		if wait := every - time.Since(last); !last.IsZero() && wait > 0 {
 			// The rate cap: the signals of the wait join this round.
 			select {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/schedule"
 	"github.com/watchword/watchword/internal/testutil"
 )
 
@@ -161,4 +162,45 @@ func TestRealtimeCrashBetweenIngestAndEvaluation(t *testing.T) {
 			t.Errorf("%s carried by %v", id, whs)
 		}
 	}
+}
+
+// TestRealtimeSweepCoversALostSignal: with every ingest signal lost,
+// the periodic sweep still delivers the match: the loop is idle with no
+// round pending when the article comes, so nothing else can run one.
+func TestRealtimeSweepCoversALostSignal(t *testing.T) {
+	h := newHook(t)
+	var a View
+	e := newEnvWith(t, func(c *Config) { c.RealtimeEvery = MinRealtimeEvery; c.RealtimeSweep = 300 * time.Millisecond },
+		func(s *Service) {
+			s.rt.subscribe = func(func(uint64)) func() { return func() {} } // every signal lost
+			var err error
+			a, err = s.Create(context.Background(), &Input{Name: strp("rt"), Query: strp("lead"), Schedule: strp("@realtime"), WebhookURL: strp(h.srv.URL + "/hook")})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	h.mu.Lock()
+	h.secret = a.Secret
+	h.mu.Unlock()
+	testutil.WaitFor(t, "the realtime loop idle, no round pending", 10*time.Second, func() bool {
+		return e.svc.rt.idle.Load() && len(e.svc.rt.kick) == 0
+	})
+	e.ingest(t, art("l1", "lead futures"))
+	testutil.WaitFor(t, "the sweep's delivery", 10*time.Second, func() bool { return len(h.got()["l1"]) == 1 })
+}
+
+// TestRealtimeHeld: a held service (a restored store) does not evaluate
+// realtime alerts on ingest; released, it delivers what came meanwhile.
+func TestRealtimeHeld(t *testing.T) {
+	hold := schedule.NewHold("restored in a test")
+	e := newEnv(t, func(c *Config) { c.Hold = hold; c.RealtimeSweep = time.Hour })
+	h := newHook(t)
+	e.create(t, h, "cobalt", realtimeInput)
+	e.ingest(t, art("co1", "cobalt mines"))
+	testutil.WaitFor(t, "a skipped realtime round", 10*time.Second, func() bool { return hold.Skipped() > 0 })
+	if h.count() != 0 {
+		t.Fatal("a held service delivered")
+	}
+	hold.Release()
+	testutil.WaitFor(t, "the delivery after release", 10*time.Second, func() bool { return len(h.got()["co1"]) == 1 })
 }
