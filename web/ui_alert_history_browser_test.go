@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/internal/testutil"
@@ -82,5 +83,23 @@ func TestUIBrowserAlertHistory(t *testing.T) {
 	if attempts := eval[string](b, `document.querySelector("#deliveries-table tbody tr").children[3].textContent`); !strings.Contains(attempts, "1") {
 		t.Errorf("attempts cell %q", attempts)
 	}
+
+	// A new feed link: the first write asks for the token; the link is
+	// shown once and reads the feed without any other key.
+	b.do(chromedp.Click(chromedp.CSS("#act-feed")))
+	b.waitJS(`!document.querySelector("#token-form").hidden`)
+	b.do(chromedp.SetValue(chromedp.CSS("#token-input"), testToken))
+	b.do(chromedp.Click(chromedp.CSS("#token-form button[type=submit]")))
+	b.waitJS(`!document.querySelector("#feed-new").hidden && /feed\.atom\?key=/.test(document.querySelector("#feed-url").textContent)`)
+	feedURL := eval[string](b, `document.querySelector("#feed-url").textContent`)
+	res, err := http.Get(feedURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/atom+xml; charset=utf-8" {
+		t.Fatalf("GET %s: %d %s", feedURL, res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	b.waitJS(`/feed link made/.test(document.querySelector("#d-feed-since").textContent)`)
 	b.shoot("alert-history")
 }
