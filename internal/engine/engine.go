@@ -89,6 +89,8 @@ type Engine struct {
 	closing    chan struct{}
 	closeOnce  sync.Once
 	bg         sync.WaitGroup
+
+	watch watchers // told after each write that made articles searchable (OnIndexed)
 }
 
 // StorePath and IndexPath name the files inside a data directory.
@@ -223,6 +225,9 @@ func (e *Engine) Ingest(ctx context.Context, arts []*news.Article) (ids []string
 		ok = append(ok, a)
 	}
 	n, err := e.write(ctx, ok, e.enrich)
+	if n > 0 {
+		e.notifyIndexed(e.indexedSeq.Load())
+	}
 	ids = make([]string, n)
 	for i, a := range ok[:n] {
 		ids[i] = a.ID
