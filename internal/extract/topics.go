@@ -63,14 +63,54 @@ func (d *doc) longestTerm(i int, id int32) (best int32, bestEnd int) {
 	return best, bestEnd
 }
 
+// topicScores holds the raw score and first evidence position of every
+// topic for one article, and which topics pass the thresholds.
+type topicScores struct {
+	score  [maxTopics]float32
+	first  [maxTopics]int32
+	chosen [maxTopics]bool
+}
+
 // topicNames scores every topic and returns those above threshold, each
 // subtopic preceded by its top-level parent, in order of first evidence.
 func (d *doc) topicNames() []string {
 	x := d.x
+	var ts topicScores
+	d.scoreTopics(&ts)
+	type pick struct {
+		topic int16
+		pos   int32
+	}
+	var pickArr [maxTopics]pick
+	picks := pickArr[:0]
+	for t := range x.topics {
+		if ts.chosen[t] {
+			picks = append(picks, pick{int16(t), ts.first[t]})
+		}
+	}
+	if len(picks) == 0 {
+		return []string{}
+	}
+	slices.SortStableFunc(picks, func(a, b pick) int {
+		if a.pos != b.pos {
+			return int(a.pos) - int(b.pos)
+		}
+		// A parent before its child at the same position.
+		return int(x.topics[a.topic].parent) - int(x.topics[b.topic].parent)
+	})
+	out := make([]string, len(picks))
+	for i, p := range picks {
+		out[i] = x.topics[p.topic].name
+	}
+	return out
+}
+
+// scoreTopics fills ts: every topic's score and first evidence, and the
+// topics chosen.
+func (d *doc) scoreTopics(ts *topicScores) {
+	x := d.x
 	nt := len(x.topics)
-	var scoreArr [maxTopics]float32
-	var firstArr [maxTopics]int32
-	scores, first := scoreArr[:nt], firstArr[:nt]
+	scores, first := ts.score[:nt], ts.first[:nt]
 	for i := range first {
 		first[i] = -1
 	}
@@ -113,14 +153,7 @@ func (d *doc) topicNames() []string {
 		i = end - 1
 	}
 	norm := sqrt32(1 + float32(d.words)/normTokens)
-	type pick struct {
-		topic int16
-		pos   int32
-	}
-	var pickArr [maxTopics]pick
-	picks := pickArr[:0]
-	var chosenArr [maxTopics]bool
-	chosen := chosenArr[:nt]
+	chosen := ts.chosen[:nt]
 	var best float32
 	for t := 0; t < nt; t++ {
 		if x.topics[t].parent < 0 && scores[t] > best {
@@ -165,24 +198,34 @@ func (d *doc) topicNames() []string {
 			}
 		}
 	}
-	for t := 0; t < nt; t++ {
-		if chosen[t] {
-			picks = append(picks, pick{int16(t), first[t]})
+}
+
+// rankedTopics returns the top-level topics Topics gives an article, best
+// score first: the first is the article's main topic.
+func (x *Extractor) rankedTopics(title, body string) []string {
+	d := x.newDoc(title, body)
+	defer x.release(d)
+	d.annotate(true)
+	var ts topicScores
+	d.scoreTopics(&ts)
+	var top []int
+	for t, def := range x.topics {
+		if ts.chosen[t] && def.parent < 0 {
+			top = append(top, t)
 		}
 	}
-	if len(picks) == 0 {
-		return []string{}
-	}
-	slices.SortStableFunc(picks, func(a, b pick) int {
-		if a.pos != b.pos {
-			return int(a.pos) - int(b.pos)
+	slices.SortStableFunc(top, func(a, b int) int {
+		switch {
+		case ts.score[a] > ts.score[b]:
+			return -1
+		case ts.score[a] < ts.score[b]:
+			return 1
 		}
-		// A parent before its child at the same position.
-		return int(x.topics[a.topic].parent) - int(x.topics[b.topic].parent)
+		return int(ts.first[a]) - int(ts.first[b])
 	})
-	out := make([]string, len(picks))
-	for i, p := range picks {
-		out[i] = x.topics[p.topic].name
+	out := make([]string, len(top))
+	for i, t := range top {
+		out[i] = x.topics[t].name
 	}
 	return out
 }
