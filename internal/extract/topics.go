@@ -142,11 +142,33 @@ func (d *doc) scoreTopics(ts *topicScores) {
 			if toks[i].flags&fTitle != 0 {
 				mult = titleWeight
 			}
-			for _, h := range x.termHits[r.hitOff : r.hitOff+uint32(r.hitN)] {
-				w := h.weight * mult
-				add(h.topic, w, i)
-				if p := x.topics[h.topic].parent; p >= 0 {
-					add(p, w, i)
+			// A subtopic scores its own weight; a top-level topic the
+			// highest weight the term has for it or any of its subtopics:
+			// one word ("election") is one piece of evidence.
+			hits := x.termHits[r.hitOff : r.hitOff+uint32(r.hitN)]
+			for k, h := range hits {
+				top := h.topic
+				if p := x.topics[top].parent; p >= 0 {
+					add(top, h.weight*mult, i)
+					top = p
+				}
+				w, seen := float32(0), false
+				for k2, h2 := range hits {
+					t2 := h2.topic
+					if p := x.topics[t2].parent; p >= 0 {
+						t2 = p
+					}
+					if t2 != top {
+						continue
+					}
+					if k2 < k {
+						seen = true // counted with an earlier hit
+						break
+					}
+					w = max(w, h2.weight)
+				}
+				if !seen {
+					add(top, w*mult, i)
 				}
 			}
 		}

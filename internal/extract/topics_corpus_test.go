@@ -261,3 +261,30 @@ func TestTopicsCorpora(t *testing.T) {
 		}
 	}
 }
+
+// TestTopicsTermCountsOnceForParent: a word that is a term of a top-level
+// topic and of its subtopics ("election" is politics and politics >
+// election) is one piece of evidence for the top-level topic, at its
+// highest weight. Counted twice, it let politics swamp a campaign story's
+// other topic (labelled article 208: school funding in an election).
+func TestTopicsTermCountsOnceForParent(t *testing.T) {
+	x := newTestExtractor(t)
+	score := func(text, topic string) float32 {
+		d := x.newDoc("", text)
+		defer x.release(d)
+		d.annotate(true)
+		var ts topicScores
+		d.scoreTopics(&ts)
+		for i, def := range x.topics {
+			if def.name == topic {
+				return ts.score[i]
+			}
+		}
+		t.Fatalf("no topic %q", topic)
+		return 0
+	}
+	const text = "They talked about the election."
+	if p, e := score(text, "politics"), score(text, "election"); p != e || p <= 0 {
+		t.Errorf("%q: politics scores %v, election %v; want the same weight once", text, p, e)
+	}
+}
