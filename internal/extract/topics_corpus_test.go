@@ -45,6 +45,7 @@ const (
 	tScience   = "science and technology"
 	tSociety   = "society"
 	tSport     = "sport"
+	tConflict  = "conflict, war and peace"
 	tWeather   = "weather"
 )
 
@@ -208,7 +209,10 @@ func TestTopicsCorpora(t *testing.T) {
 		minPrec float64 // minimum macro-average precision over mapped topics
 	}{
 		{"bbc.jsonl", bbcTopics, 0.90, 0.80},
-		{"huffpost.jsonl", huffpostTopics, 0.50, 0.30},
+		// Issue 19 asks for a macro precision of 0.80 on both; HuffPost
+		// is gated at what it reaches (docs/extraction.md says why it
+		// stays far below) so that it does not fall back.
+		{"huffpost.jsonl", huffpostTopics, 0.60, 0.40},
 	} {
 		path := corpusPath(c.name)
 		if _, err := os.Stat(path); err != nil {
@@ -286,5 +290,37 @@ func TestTopicsTermCountsOnceForParent(t *testing.T) {
 	const text = "They talked about the election."
 	if p, e := score(text, "politics"), score(text, "election"); p != e || p <= 0 {
 		t.Errorf("%q: politics scores %v, election %v; want the same weight once", text, p, e)
+	}
+}
+
+// TestTopicsConfusions: the worst confusions found on the corpora's
+// development halves, in sentences of our own: a word that is evidence for
+// a topic in one sense and not in another.
+func TestTopicsConfusions(t *testing.T) {
+	x := newTestExtractor(t)
+	for _, tc := range []struct {
+		title, body string
+		want, not   string
+	}{
+		// social networks as the venue of a reaction, not technology news
+		{"Twitter users mock senator over campaign video", "Twitter users mocked the senator after his campaign posted the video on Facebook.", tPolitics, tScience},
+		// a count of people, not money
+		{"4 million Americans get new booster shots", "Health officials said 4 million people had received the new vaccine doses.", tHealth, tEconomy},
+		// the capital city and water tanks: neither finance nor war
+		{"Water tanks run dry in the capital", "Households in the capital store water in rooftop tanks, and many ran dry in the summer heat.", "", tConflict},
+		{"Water tanks run dry in the capital", "Households in the capital store water in rooftop tanks, and many ran dry in the summer heat.", "", tEconomy},
+		// football words that sound like war
+		{"Late strike settles the derby", "Celtic's attack fired a late shot past the goalkeeper to win the derby 1-0.", tSport, tConflict},
+		// a heart attack is health
+		{"Actor recovering after heart attack", "The actor suffered a heart attack at his home and is recovering in hospital.", tHealth, tConflict},
+		// winning a primary is politics
+		{"Former governor wins the chance to face his rival", "He won the primary by a wide margin and will face the governor in November.", tPolitics, tSport},
+		// "shares" as a verb
+		{"Singer shares photos from her wedding", "The singer shares photos of the ceremony with her fans.", "", tEconomy},
+	} {
+		got := x.Topics(tc.title, tc.body)
+		if (tc.want != "" && !slices.Contains(got, tc.want)) || slices.Contains(got, tc.not) {
+			t.Errorf("Topics(%q) = %q, want %q and not %q", tc.title, got, tc.want, tc.not)
+		}
 	}
 }
