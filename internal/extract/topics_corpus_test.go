@@ -122,10 +122,30 @@ func heldOut(id string) bool {
 type topicScore struct {
 	n, found, tags, unjudged int
 	strict, judged, main     map[string]*prf
+	byCat                    map[string]map[string]*prf // judged counts per category
+	catN                     map[string]int
 }
 
 func newTopicScore() *topicScore {
-	return &topicScore{strict: map[string]*prf{}, judged: map[string]*prf{}, main: map[string]*prf{}}
+	return &topicScore{strict: map[string]*prf{}, judged: map[string]*prf{}, main: map[string]*prf{},
+		byCat: map[string]map[string]*prf{}, catN: map[string]int{}}
+}
+
+// balanced returns topic's judged precision as if every mapped category
+// had as many articles: each article weighs 1 / its category's size.
+func (s *topicScore) balanced(topic string) float64 {
+	var tp, all float64
+	for cat, m := range s.byCat {
+		if c := m[topic]; c != nil {
+			w := 1 / float64(s.catN[cat])
+			tp += w * float64(c.tp)
+			all += w * float64(c.tp+c.fp)
+		}
+	}
+	if all == 0 {
+		return 1
+	}
+	return tp / all
 }
 
 func count(m map[string]*prf, k string) *prf {
@@ -137,8 +157,12 @@ func count(m map[string]*prf, k string) *prf {
 
 // add scores one article of a mapped category: got are its top-level
 // topics, best score first.
-func (s *topicScore) add(got []string, want topicMap) {
+func (s *topicScore) add(got []string, cat string, want topicMap) {
 	s.n++
+	s.catN[cat]++
+	if s.byCat[cat] == nil {
+		s.byCat[cat] = map[string]*prf{}
+	}
 	s.tags += len(got)
 	hit := false
 	for _, tp := range got {
@@ -157,12 +181,14 @@ func (s *topicScore) add(got []string, want topicMap) {
 		if ok {
 			count(s.strict, tp).tp++
 			count(s.judged, tp).tp++
+			count(s.byCat[cat], tp).tp++
 		} else {
 			count(s.strict, tp).fp++
 			if hit && i > 0 {
 				s.unjudged++
 			} else {
 				count(s.judged, tp).fp++
+				count(s.byCat[cat], tp).fp++
 			}
 		}
 	}
@@ -235,7 +261,7 @@ func TestTopicsCorpora(t *testing.T) {
 			if heldOut(d.ID) {
 				h = 1
 			}
-			halves[h].add(x.rankedTopics(d.Title, d.Body), want)
+			halves[h].add(x.rankedTopics(d.Title, d.Body), d.Topics[0], want)
 		}
 		var mapped []string
 		for _, m := range c.labels {
@@ -250,12 +276,15 @@ func TestTopicsCorpora(t *testing.T) {
 			recall := ratio(s.found, s.n)
 			t.Logf("%s %s half: %d articles, %.2f top-level topics each, %d topics not judged; main-topic recall %.3f",
 				c.name, half, s.n, float64(s.tags)/float64(max(s.n, 1)), s.unjudged, recall)
-			t.Logf("    %-40s %9s %9s %9s", "topic", "precision", "strict", "recall")
+			t.Logf("    %-40s %9s %9s %9s %9s", "topic", "precision", "strict", "balanced", "recall")
+			bal := 0.0
 			for _, tp := range mapped {
-				t.Logf("    %-40s %9.3f %9.3f %9.3f", tp, count(s.judged, tp).precision(), count(s.strict, tp).precision(), count(s.main, tp).recall())
+				b := s.balanced(tp)
+				bal += b
+				t.Logf("    %-40s %9.3f %9.3f %9.3f %9.3f", tp, count(s.judged, tp).precision(), count(s.strict, tp).precision(), b, count(s.main, tp).recall())
 			}
 			p, ps := macro(s.judged, mapped), macro(s.strict, mapped)
-			t.Logf("    %-40s %9.3f %9.3f", "macro-average", p, ps)
+			t.Logf("    %-40s %9.3f %9.3f %9.3f", "macro-average", p, ps, bal/float64(max(len(mapped), 1)))
 			if recall < c.min {
 				t.Errorf("%s %s half: main-topic recall %.3f < %.2f", c.name, half, recall, c.min)
 			}
