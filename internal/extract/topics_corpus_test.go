@@ -344,6 +344,8 @@ func TestTopicsConfusions(t *testing.T) {
 		{"Actor recovering after heart attack", "The actor suffered a heart attack at his home and is recovering in hospital.", tHealth, tConflict},
 		// winning a primary is politics
 		{"Former governor wins the chance to face his rival", "He won the primary by a wide margin and will face the governor in November.", tPolitics, tSport},
+		// an election race is not a sport
+		{"Accused businessman loses the gubernatorial race", "He conceded the race late on Tuesday night.", tPolitics, tSport},
 		// "shares" as a verb
 		{"Singer shares photos from her wedding", "The singer shares photos of the ceremony with her fans.", "", tEconomy},
 	} {
