@@ -380,3 +380,33 @@ func TestTopicTermsStartWithContentWords(t *testing.T) {
 		}
 	}
 }
+
+// rankedTopics returns the top-level topics Topics gives an article, best
+// score first: the first is the article's main topic.
+func (x *Extractor) rankedTopics(title, body string) []string {
+	d := x.newDoc(title, body)
+	defer x.release(d)
+	d.annotate(true)
+	var ts topicScores
+	d.scoreTopics(&ts)
+	var top []int
+	for t, def := range x.topics {
+		if ts.chosen[t] && def.parent < 0 {
+			top = append(top, t)
+		}
+	}
+	slices.SortStableFunc(top, func(a, b int) int {
+		switch {
+		case ts.score[a] > ts.score[b]:
+			return -1
+		case ts.score[a] < ts.score[b]:
+			return 1
+		}
+		return int(ts.first[a]) - int(ts.first[b])
+	})
+	out := make([]string, len(top))
+	for i, t := range top {
+		out[i] = x.topics[t].name
+	}
+	return out
+}
