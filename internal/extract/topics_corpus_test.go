@@ -355,6 +355,11 @@ func TestTopicsConfusions(t *testing.T) {
 			t.Errorf("Topics(%q) = %q, want %q and not %q", tc.title, got, tc.want, tc.not)
 		}
 	}
+	// Spam is a technology story first, even when a firm's sales are in it.
+	const title, body = "Junk e-mails keep rising", "Spammers sent more junk e-mail than ever last year, a security firm said, and sales of filtering software rose."
+	if got := x.rankedTopics(title, body); len(got) == 0 || got[0] != tScience {
+		t.Errorf("rankedTopics(%q) = %q, want %q first", title, got, tScience)
+	}
 }
 
 // TestTopicTermsStartWithContentWords: the first word of a multi-word
