@@ -2,6 +2,8 @@ package extract
 
 import (
 	"math"
+
+	"github.com/watchword/watchword/internal/lang"
 	"unicode"
 	"unicode/utf8"
 )
@@ -74,8 +76,30 @@ type hit struct {
 }
 
 // Extract runs the three extractors over one article. The title counts for
-// countries and speakers like body text and weighs more for topics.
+// countries and speakers like body text and weighs more for topics. An
+// article in Russian, Ukrainian, German, French, Spanish or Arabic (as
+// internal/lang detects it) goes through that language's tables (ml.go);
+// any other through the English rules, whose speakers become known Latin
+// forms of names (names.go).
 func (x *Extractor) Extract(title, body string) Result {
+	tag, _ := lang.Detect(title, body)
+	return x.ExtractLang(tag, title, body)
+}
+
+// ExtractLang is Extract for an article whose language is known (a BCP 47
+// tag; "" for unknown, which is read as English).
+func (x *Extractor) ExtractLang(tag, title, body string) Result {
+	if lt := x.langTables(tag); lt != nil {
+		return x.extractLang(lt, title, body)
+	}
+	r := x.extractEnglish(title, body)
+	for _, s := range r.Speakers {
+		x.names.learn(s, 1)
+	}
+	return r
+}
+
+func (x *Extractor) extractEnglish(title, body string) Result {
 	d := x.newDoc(title, body)
 	defer x.release(d)
 	d.annotate(true)
