@@ -83,7 +83,49 @@ type hit struct {
 // forms of names (names.go).
 func (x *Extractor) Extract(title, body string) Result {
 	tag, _ := lang.Detect(title, body)
+	if tag == "" {
+		tag = scriptLanguage(title, body)
+	}
 	return x.ExtractLang(tag, title, body)
+}
+
+// scriptLanguage guesses the language of a text the detector left
+// unknown from its script alone: mostly Cyrillic is Ukrainian when it has
+// a letter only Ukrainian uses (і ї є ґ), else Russian; mostly Arabic is
+// Arabic. Anything else stays unknown ("").
+func scriptLanguage(title, body string) string {
+	var cyr, arab, other, ukr int
+	for _, s := range [2]string{title, body} {
+		for _, r := range s {
+			if r < utf8.RuneSelf {
+				if r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' {
+					other++
+				}
+				continue
+			}
+			switch {
+			case r >= 0x0400 && r <= 0x04FF:
+				cyr++
+				switch r {
+				case 'і', 'ї', 'є', 'ґ', 'І', 'Ї', 'Є', 'Ґ':
+					ukr++
+				}
+			case r >= 0x0600 && r <= 0x06FF:
+				arab++
+			case unicode.IsLetter(r):
+				other++
+			}
+		}
+	}
+	switch {
+	case cyr > 2*(arab+other) && ukr > 0:
+		return "uk"
+	case cyr > 2*(arab+other):
+		return "ru"
+	case arab > 2*(cyr+other):
+		return "ar"
+	}
+	return ""
 }
 
 // ExtractLang is Extract for an article whose language is known (a BCP 47

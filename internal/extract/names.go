@@ -126,7 +126,7 @@ func (n *Names) canonical(code, name string) string {
 		return rom
 	}
 	if script == unicode.Arabic {
-		forms := n.bySkel[nameKey(name, arabicSkeleton)]
+		forms := n.bySkel[nameKey(joinAbd(name), arabicSkeleton)]
 		if len(forms) == 0 {
 			return rom
 		}
@@ -144,7 +144,59 @@ func (n *Names) canonical(code, name string) string {
 	if forms := n.byKey[nameKey(rom, latinKey)]; len(forms) > 0 {
 		return n.best(forms)
 	}
+	if script == unicode.Cyrillic {
+		// An inflected name ("Виталия Кличко", "Володимиром Зеленським"):
+		// the nominatives its endings allow, in a fixed order.
+		f := strings.Fields(name)
+		if len(f) >= 2 {
+			for _, a := range nominatives(f[0]) {
+				for _, b := range nominatives(f[len(f)-1]) {
+					k := nameKey(romaniseCyrillic(code, a+" "+b), latinKey)
+					if forms := n.byKey[k]; len(forms) > 0 {
+						return n.best(forms)
+					}
+				}
+			}
+		}
+	}
 	return rom
+}
+
+// caseEndings are Russian and Ukrainian case endings of names and the
+// nominative endings they come from, longest first.
+var caseEndings = [][2]string{
+	{"ского", "ский"}, {"ському", "ський"}, {"ским", "ский"}, {"ським", "ський"}, {"ского", "ський"},
+	{"цкого", "цкий"}, {"цьким", "цький"},
+	{"ием", "ий"}, {"ия", "ий"}, {"ию", "ий"}, {"ии", "ий"}, {"ієм", "ій"}, {"ія", "ій"}, {"ію", "ій"},
+	{"еем", "ей"}, {"ея", "ей"}, {"ею", "ей"}, {"ого", "ий"}, {"ому", "ий"}, {"ым", ""}, {"им", "ий"},
+	{"ом", ""}, {"ем", ""}, {"ой", "а"}, {"ою", "а"}, {"ей", "а"}, {"ою", "я"},
+	{"а", ""}, {"у", ""}, {"е", ""}, {"і", ""}, {"ы", "а"}, {"и", "а"}, {"і", "а"}, {"ю", "я"},
+}
+
+// nominatives returns w and the nominatives its ending allows.
+func nominatives(w string) []string {
+	out := []string{w}
+	lw := strings.ToLower(w)
+	for _, e := range caseEndings {
+		if strings.HasSuffix(lw, e[0]) && len([]rune(lw)) > len([]rune(e[0]))+2 {
+			r := []rune(w)
+			out = append(out, string(r[:len(r)-len([]rune(e[0]))])+e[1])
+		}
+	}
+	return out
+}
+
+// joinAbd joins "عبد" ("servant of") to the word after it: "عبد العزيز"
+// is one given name, Abdulaziz.
+func joinAbd(name string) string {
+	f := strings.Fields(name)
+	for i := 0; i+1 < len(f); i++ {
+		if f[i] == "عبد" {
+			f[i] += f[i+1]
+			f = append(f[:i+1], f[i+2:]...)
+		}
+	}
+	return strings.Join(f, " ")
 }
 
 // scriptOf returns the script of the first letter of s.
@@ -191,9 +243,21 @@ func foldLower(s string) string {
 }
 
 var latinKeyRepl = strings.NewReplacer(
-	"tsch", "ch", "sch", "sh", "kh", "h", "ch", "h", "zh", "j", "dj", "j",
-	"gue", "ge", "gui", "gi", "ou", "u", "w", "v", "y", "i", "j", "i", "z", "s",
+	"tsch", "h", "sch", "sh", "kh", "h", "ch", "h", "zh", "j", "dj", "j", "tz", "s", "ts", "s",
+	"gue", "ge", "gui", "gi", "ou", "u", "iu", "u", "ie", "i", "w", "v", "y", "i", "j", "i", "z", "s", "c", "k",
 )
+
+// givenEquiv maps the key of a Russian form of a given name to the key of
+// its Ukrainian form (or the reverse where the Latin press prefers the
+// Russian one), so that "Владимир Зеленский" and "Volodymyr Zelensky" are
+// one person.
+var givenEquiv = map[string]string{
+	"vladimir": "volodimir", "aleksandr": "oleksandr", "aleksei": "oleksi", "aleksi": "oleksi",
+	"andrei": "andri", "sergei": "sergi", "serhi": "sergi", "dmitro": "dmitri", "iuri": "iri", "iri": "iri",
+	"mihail": "mihailo", "oleg": "oleh", "evgeni": "ievhen", "ievgeni": "ievhen", "ievhen": "ievhen",
+	"nikolai": "mikola", "pavel": "pavlo", "grigori": "hrihori", "olga": "olha", "elena": "olena", "ielena": "olena",
+	"iulia": "ulia", "ulia": "ulia", "vitali": "vitali", "taras": "taras", "denis": "denis",
+}
 
 // latinKey is the spelling-insensitive key of one Latin word.
 func latinKey(w string) string {
@@ -201,7 +265,11 @@ func latinKey(w string) string {
 	if t, ok := strings.CutSuffix(s, "off"); ok {
 		s = t + "ov"
 	}
-	return collapse(s)
+	s = collapse(s)
+	if e, ok := givenEquiv[s]; ok {
+		return e
+	}
+	return s
 }
 
 // collapse removes doubled letters.

@@ -10,6 +10,7 @@ package extract
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -120,6 +121,33 @@ func (d *doc) mlRunEndingAt(lt *mlTables, e int) mlRun {
 	return mlRun{}
 }
 
+// trimRole drops the first word of a run of three or more words when the
+// second is a known given name and the first is not ("Аналитик Игорь
+// Смирнов", "Ökonomin Katrin Schäfer").
+func (d *doc) trimRole(lt *mlTables, r mlRun) mlRun {
+	if r.words < 3 {
+		return r
+	}
+	next := r.start + 1
+	for next < r.end && d.toks[next].flags&fHyph != 0 {
+		next++
+	}
+	if !d.x.givenName(lt.code, d.tokText(r.start)) && d.x.givenName(lt.code, d.tokText(next)) {
+		return mlRun{start: next, end: r.end, words: r.words - 1}
+	}
+	return r
+}
+
+// givenName reports whether w (romanised if Cyrillic) is a known given
+// name.
+func (x *Extractor) givenName(code, w string) bool {
+	if scriptOf(w) == unicode.Cyrillic {
+		w = romaniseCyrillic(code, w)
+	}
+	bits, _ := x.capsT.get(w)
+	return bits&cGiven != 0
+}
+
 // mlText returns the words of a run joined by spaces (hyphens kept).
 func (d *doc) mlText(r mlRun) string {
 	var b strings.Builder
@@ -194,6 +222,12 @@ func (d *doc) mlBackward(lt *mlTables, v int) mlRun {
 	if r := d.mlRunEndingAt(lt, k); r.words > 0 {
 		return r
 	}
+	// A name in apposition: "El ministro, José Manuel Albares, añadió".
+	if toks[k-1].kind == kPunct && toks[k-1].p == ',' {
+		if r := d.mlRunEndingAt(lt, k-1); r.words >= 2 && r.start > 0 && toks[r.start-1].kind == kPunct && toks[r.start-1].p == ',' {
+			return r
+		}
+	}
 	// An aside between commas: "Peskow, der Sprecher des Kremls, sagte".
 	if toks[k-1].kind == kPunct && toks[k-1].p == ',' {
 		for c := k - 2; c > 0 && c > k-16; c-- {
@@ -228,6 +262,24 @@ func (d *doc) mlSpeakers(lt *mlTables) []string {
 				persons = append(persons, r)
 			}
 			i = max(i, r.end-1)
+		}
+	}
+	if lt.arabic {
+		// No capitals: a name is two or more name words after a role
+		// word or a country ("نظيره الروسي سيرغي لافروف").
+		for i := 0; i+1 < n; i++ {
+			if toks[i].kind != kWord || d.mlNameWord(lt, i) {
+				continue
+			}
+			if d.info[i].mark&mCountry == 0 && !lt.roles[d.wordKey(i)] {
+				continue
+			}
+			if d.mlNameWord(lt, i+1) {
+				if r := d.mlRunAt(lt, i+1); r.words >= 2 {
+					persons = append(persons, r)
+					i = r.end - 1
+				}
+			}
 		}
 	}
 	var refs []mlRun
@@ -281,7 +333,7 @@ func (d *doc) mlSpeakers(lt *mlTables) []string {
 	}
 	out := []string{}
 	for _, r := range refs {
-		name := d.mlResolve(lt, r, persons)
+		name := d.mlResolve(lt, d.trimRole(lt, r), persons)
 		if name == "" {
 			continue
 		}

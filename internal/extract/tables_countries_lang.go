@@ -158,6 +158,7 @@ Italy; demonym; italienisch*
 Italy; place; Rom
 Spain; demonym; spanisch*
 Spain; place; Madrid
+Netherlands; place; Amsterdam|Den Haag
 `,
 	"fr": `
 Russia; name; Russie|Fédération de Russie
@@ -275,6 +276,8 @@ Peru; demonym; peruano|peruana|peruanos
 Peru; place; Lima
 Cuba; demonym; cubano|cubana|cubanos
 Cuba; place; La Habana
+Morocco; demonym; marroquí|marroquíes
+Morocco; place; Rabat
 `,
 	"ar": `
 Russia; name; روسيا|الاتحاد الروسي

@@ -13,7 +13,7 @@ import (
 )
 
 const (
-	mlTopicMin    = 3
+	mlTopicMin    = 2
 	mlTopicRatio  = 0.4
 	mlTopicMax    = 3
 	mlTopicSuffix = 6
