@@ -214,11 +214,38 @@ func resumeHeld(ctx context.Context, eng *engine.Engine, hold *schedule.Hold, lo
 }
 
 func openEngine(data string, log *slog.Logger, limits engine.Limits) (*engine.Engine, error) {
-	ext, err := newExtractor()
+	x, ext, err := newExtractorX()
 	if err != nil {
 		return nil, err
 	}
-	return engine.Open(engine.Config{DataDir: data, Logger: log, Extract: ext, Limits: limits})
+	eng, err := engine.Open(engine.Config{DataDir: data, Logger: log, Extract: ext, Limits: limits})
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := learnSpeakers(ctx, eng, x, log); err != nil {
+		eng.Close()
+		return nil, err
+	}
+	return eng, nil
+}
+
+// learnSpeakers gives the extractor the speakers of the archive as the
+// known Latin forms of names, so a name in another script or spelling
+// (Дмитрий Песков, Dmitri Peskow) becomes the form the archive already
+// uses (Dmitry Peskov) from the first article after a restart.
+func learnSpeakers(ctx context.Context, eng *engine.Engine, x *extract.Extractor, log *slog.Logger) error {
+	start := time.Now()
+	vals, err := eng.Speakers(ctx)
+	if err != nil {
+		return fmt.Errorf("learn the archive's speakers: %w", err)
+	}
+	for _, v := range vals {
+		x.LearnName(v.Value, v.Count)
+	}
+	log.Info("known speaker names loaded", "names", len(vals), "took", time.Since(start).Round(time.Millisecond))
+	return nil
 }
 
 // queryFlags are the serve flags of the query budget (engine.Limits).
@@ -247,11 +274,18 @@ func (f queryFlags) limits() (engine.Limits, error) {
 
 // newExtractor wires the entity extractor into the pipeline.
 func newExtractor() (engine.ExtractFunc, error) {
+	_, ext, err := newExtractorX()
+	return ext, err
+}
+
+// newExtractorX is newExtractor that also returns the extractor, for
+// the known names (learnSpeakers).
+func newExtractorX() (*extract.Extractor, engine.ExtractFunc, error) {
 	x, err := extract.New()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return func(title, body string) engine.Extracted {
+	return x, func(title, body string) engine.Extracted {
 		r := x.Extract(title, body)
 		return engine.Extracted{Speakers: r.Speakers, Countries: r.Countries, MainCountries: r.MainCountries, Topics: r.Topics}
 	}, nil
