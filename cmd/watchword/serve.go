@@ -214,11 +214,11 @@ func resumeHeld(ctx context.Context, eng *engine.Engine, hold *schedule.Hold, lo
 }
 
 func openEngine(data string, log *slog.Logger, limits engine.Limits) (*engine.Engine, error) {
-	x, ext, err := newExtractorX()
+	x, err := extract.New()
 	if err != nil {
 		return nil, err
 	}
-	eng, err := engine.Open(engine.Config{DataDir: data, Logger: log, Extract: ext, Limits: limits})
+	eng, err := engine.Open(engine.Config{DataDir: data, Logger: log, ExtractLang: langExtractor(x), Limits: limits})
 	if err != nil {
 		return nil, err
 	}
@@ -274,21 +274,23 @@ func (f queryFlags) limits() (engine.Limits, error) {
 
 // newExtractor wires the entity extractor into the pipeline.
 func newExtractor() (engine.ExtractFunc, error) {
-	_, ext, err := newExtractorX()
-	return ext, err
-}
-
-// newExtractorX is newExtractor that also returns the extractor, for
-// the known names (learnSpeakers).
-func newExtractorX() (*extract.Extractor, engine.ExtractFunc, error) {
 	x, err := extract.New()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return x, func(title, body string) engine.Extracted {
+	return func(title, body string) engine.Extracted {
 		r := x.Extract(title, body)
 		return engine.Extracted{Speakers: r.Speakers, Countries: r.Countries, MainCountries: r.MainCountries, Topics: r.Topics}
 	}, nil
+}
+
+// langExtractor wires x into the pipeline with the language the engine
+// has for each article (supplied or detected), which picks x's rules.
+func langExtractor(x *extract.Extractor) engine.LangExtractFunc {
+	return func(language, title, body string) engine.Extracted {
+		r := x.ExtractLang(language, title, body)
+		return engine.Extracted{Speakers: r.Speakers, Countries: r.Countries, MainCountries: r.MainCountries, Topics: r.Topics}
+	}
 }
 
 // loadToken returns the configured token, or the one kept in
@@ -360,11 +362,11 @@ func newReindexCmd(stdout, stderr io.Writer) *cobra.Command {
 		RunE: func(c *cobra.Command, _ []string) error {
 			log := slog.New(slog.NewTextHandler(stderr, nil))
 			start := time.Now()
-			ext, err := newExtractor()
+			x, err := extract.New()
 			if err != nil {
 				return err
 			}
-			changed, err := engine.Rebuild(c.Context(), engine.Config{DataDir: data, Logger: log, Extract: ext})
+			changed, err := engine.Rebuild(c.Context(), engine.Config{DataDir: data, Logger: log, ExtractLang: langExtractor(x)})
 			if err != nil {
 				return err
 			}

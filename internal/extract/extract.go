@@ -81,12 +81,35 @@ type hit struct {
 // internal/lang detects it) goes through that language's tables (ml.go);
 // any other through the English rules, whose speakers become known Latin
 // forms of names (names.go).
+//
+// Detection costs more than extraction; the detector runs only on a text
+// with a non-ASCII character in its first langSample bytes (an English
+// wire story has none; a German, French or Spanish one almost always has
+// one, and other scripts always). A caller that knows the language (the
+// engine, which detects it anyway) calls ExtractLang.
 func (x *Extractor) Extract(title, body string) Result {
-	tag, _ := lang.Detect(title, body)
-	if tag == "" {
-		tag = scriptLanguage(title, body)
+	tag := ""
+	if !asciiStart(title, body) {
+		tag, _ = lang.Detect(title, body)
 	}
 	return x.ExtractLang(tag, title, body)
+}
+
+// langSample is how much of the text asciiStart and scriptLanguage read.
+const langSample = 800
+
+// asciiStart reports whether the first langSample bytes of title and
+// body are ASCII.
+func asciiStart(title, body string) bool {
+	n := langSample
+	for _, s := range [2]string{title, body} {
+		for i := 0; i < len(s) && n > 0; i, n = i+1, n-1 {
+			if s[i] >= utf8.RuneSelf {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // scriptLanguage guesses the language of a text the detector left
@@ -96,6 +119,9 @@ func (x *Extractor) Extract(title, body string) Result {
 func scriptLanguage(title, body string) string {
 	var cyr, arab, other, ukr int
 	for _, s := range [2]string{title, body} {
+		if len(s) > langSample {
+			s = s[:langSample]
+		}
 		for _, r := range s {
 			if r < utf8.RuneSelf {
 				if r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' {
@@ -129,8 +155,13 @@ func scriptLanguage(title, body string) string {
 }
 
 // ExtractLang is Extract for an article whose language is known (a BCP 47
-// tag; "" for unknown, which is read as English).
+// tag). An unknown language ("", a text too short or mixed for the
+// detector) is guessed from the script (Cyrillic, Arabic), else read as
+// English.
 func (x *Extractor) ExtractLang(tag, title, body string) Result {
+	if tag == "" && !asciiStart(title, body) {
+		tag = scriptLanguage(title, body)
+	}
 	if lt := x.langTables(tag); lt != nil {
 		return x.extractLang(lt, title, body)
 	}

@@ -59,9 +59,13 @@ func (n *Names) learn(name string, c int) {
 	if c <= 0 || !latinName(name) {
 		return
 	}
-	n.mu.RLock()
-	_, ok := n.count[name]
-	n.mu.RUnlock()
+	n.mu.Lock()
+	if _, ok := n.count[name]; ok {
+		n.count[name] += c
+		n.mu.Unlock()
+		return
+	}
+	n.mu.Unlock()
 	k := nameKey(name, latinKey)
 	if k == "" {
 		return
@@ -69,9 +73,6 @@ func (n *Names) learn(name string, c int) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.count[name] += c
-	if ok {
-		return
-	}
 	add := func(m map[string]map[string]struct{}, k string) {
 		if m[k] == nil {
 			m[k] = map[string]struct{}{}
