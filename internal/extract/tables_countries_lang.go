@@ -57,6 +57,8 @@ Kazakhstan; demonym; казахстанск*
 India; demonym; индийск*
 Egypt; demonym; египетск*
 Japan; demonym; японск*
+North Korea; name; Северн* Коре*|КНДР
+South Korea; name; Южн* Коре*
 Hungary; demonym; венгерск*
 Hungary; place; Будапешт*
 `,
