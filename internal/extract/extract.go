@@ -88,10 +88,10 @@ type hit struct {
 // one, and other scripts always). A caller that knows the language (the
 // engine, which detects it anyway) calls ExtractLang.
 func (x *Extractor) Extract(title, body string) Result {
-	tag := ""
-	if !asciiStart(title, body) {
-		tag, _ = lang.Detect(title, body)
+	if asciiStart(title, body) {
+		return x.extractAs(nil, title, body)
 	}
+	tag, _ := lang.Detect(title, body)
 	return x.ExtractLang(tag, title, body)
 }
 
@@ -162,7 +162,12 @@ func (x *Extractor) ExtractLang(tag, title, body string) Result {
 	if tag == "" && !asciiStart(title, body) {
 		tag = scriptLanguage(title, body)
 	}
-	if lt := x.langTables(tag); lt != nil {
+	return x.extractAs(x.langTables(tag), title, body)
+}
+
+// extractAs runs the tables of lt, or the English rules when lt is nil.
+func (x *Extractor) extractAs(lt *mlTables, title, body string) Result {
+	if lt != nil {
 		return x.extractLang(lt, title, body)
 	}
 	r := x.extractEnglish(title, body)
