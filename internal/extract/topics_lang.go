@@ -50,7 +50,7 @@ var topicsLang = map[string]map[string]string{
 		"science and technology":                    "наук технолог штучн супутник космос дослідж",
 	},
 	"de": {
-		"politics":                      "politi präsident regierung parlament wahl minister diplomat verhandl gipfel sanktion abgeordnet botschaft besuch kanzler",
+		"politics":                      "politi präsident regierung parlament wahl minister diplomat verhandl gipfel sanktion abgeordnet botschaft besuch kanzler gespräch treffen neutralität",
 		"conflict, war and peace":       "krieg militär truppen angriff front waffenstillstand frieden rakete drohne armee verteidig offensive beschuss",
 		"economy, business and finance": "wirtschaft öl gas markt preis inflation bank unternehmen investi haushalt export handel euro dollar zoll börse konzern",
 		"sport":                         "spiel fußball turnier meisterschaft mannschaft spieler trainer sieg tor",
@@ -73,13 +73,13 @@ var topicsLang = map[string]map[string]string{
 	},
 	"es": {
 		"politics":                      "polític president gobierno parlamento elecci ministr diplomá negociaci cumbre sancion diputad embajad visita congreso",
-		"conflict, war and peace":       "guerra militar tropas ataque frente alto el fuego paz misil dron ejército defensa ofensiva bombarde",
+		"conflict, war and peace":       "guerra militar tropas ataque misil dron ejército defensa ofensiva bombarde",
 		"economy, business and finance": "económ economía petróle gas mercado precio inflación banco empresa inversi presupuesto exporta comerci euro dólar arancel bolsa",
-		"sport":                         "partido fútbol torneo campeonato equipo jugador entrenador victoria gol selección",
+		"sport":                         "fútbol torneo campeonato equipo jugador entrenador victoria gol selección",
 		"health":                        "salud hospital médic vacuna epidemia virus paciente",
 		"disaster, accident and emergency incident": "incendio inundaci terremoto accidente catástrofe rescate evacua",
 		"crime, law and justice":                    "tribunal arresto policía delito fiscal condena juicio",
-		"environment":                               "clima emisiones medio ambiente contamina",
+		"environment":                               "clima emisiones ambiental contamina",
 		"science and technology":                    "cienci tecnolog inteligencia satélite investigaci",
 	},
 	"ar": {
@@ -108,6 +108,9 @@ func buildTopicsLang(code string) []mlTopic {
 	for _, n := range names {
 		var stems []string
 		for _, s := range strings.Fields(m[n]) {
+			if utf8.RuneCountInString(s) < 3 {
+				continue // a stem of two letters ("el") matches everything
+			}
 			stems = append(stems, string(mlKey(nil, s)))
 		}
 		out = append(out, mlTopic{name: n, stems: stems})
@@ -135,6 +138,11 @@ func (d *doc) mlTopics(lt *mlTables) []string {
 			for _, st := range tp.stems {
 				hit := false
 				for _, f := range forms {
+					if lt.code == "de" && len(st) >= 5 && strings.Contains(f, st) {
+						// German compounds: "Außenminister", "Kriegsgefahr".
+						hit = true
+						break
+					}
 					if rest, ok := strings.CutPrefix(f, st); ok && utf8.RuneCountInString(rest) <= mlTopicSuffix {
 						hit = true
 						break
