@@ -52,6 +52,8 @@ type doc struct {
 	spans   []span
 	refs    []speakerRef
 	buf     [maxTokenBytes * 4]byte
+	keys    []string   // look-up forms of the words, for the other languages (ml.go)
+	forms   [][]string // the forms without clitics of each word (ml.go formsAt)
 }
 
 // maxPooledTokens bounds the scratch buffers kept for reuse, so one huge

@@ -66,6 +66,7 @@ func (x *Extractor) langTables(tag string) *mlTables {
 func (x *Extractor) extractLang(lt *mlTables, title, body string) Result {
 	d := x.newDoc(title, body)
 	defer x.release(d)
+	d.computeKeys()
 	d.mlCountries(lt)
 	all, main := d.countryRoles()
 	return Result{
@@ -134,7 +135,35 @@ func (lt *mlTables) forms(key string) []string {
 
 // wordKey returns the look-up form of token i.
 func (d *doc) wordKey(i int) string {
+	if d.keys != nil {
+		return d.keys[i]
+	}
 	return string(mlKey(d.buf[:0], d.tokText(i)))
+}
+
+// formsAt returns lt.forms of token i, computed once per token.
+func (d *doc) formsAt(lt *mlTables, i int) []string {
+	if d.forms == nil {
+		return lt.forms(d.wordKey(i))
+	}
+	if d.forms[i] == nil {
+		d.forms[i] = lt.forms(d.wordKey(i))
+	}
+	return d.forms[i]
+}
+
+// computeKeys fills the look-up forms of every word once; the rules ask
+// for most of them several times.
+func (d *doc) computeKeys() {
+	d.keys = make([]string, len(d.toks))
+	d.forms = make([][]string, len(d.toks))
+	var buf []byte
+	for i, t := range d.toks {
+		if t.kind == kWord {
+			buf = mlKey(buf[:0], d.tokText(i))
+			d.keys[i] = string(buf)
+		}
+	}
 }
 
 // matchWord reports whether key (a look-up form) matches w.
@@ -154,7 +183,7 @@ func (d *doc) mlCountries(lt *mlTables) {
 		if toks[i].kind != kWord {
 			continue
 		}
-		forms := lt.forms(d.wordKey(i))
+		forms := d.formsAt(lt, i)
 		var best *mlCountry
 		end := -1
 		for _, key := range forms {
@@ -199,7 +228,7 @@ func (d *doc) mlMatchRest(lt *mlTables, i int, rest []mlWord) int {
 		key := d.wordKey(k)
 		ok := lt.matchWord(key, w)
 		if !ok {
-			for _, f := range lt.forms(key)[1:] {
+			for _, f := range d.formsAt(lt, k)[1:] {
 				if lt.matchWord(f, w) {
 					ok = true
 					break

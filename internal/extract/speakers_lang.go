@@ -9,6 +9,7 @@ package extract
 // to the Latin form the archive knows (names.go).
 
 import (
+	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -31,7 +32,7 @@ func (d *doc) mlNameWord(lt *mlTables, i int) bool {
 		if utf8.RuneCountInString(key) < 2 {
 			return false
 		}
-		for _, f := range arabicForms(key) {
+		for _, f := range d.formsAt(lt, i) {
 			if lt.stop[f] || lt.roles[f] || lt.say[f] {
 				return false
 			}
@@ -193,7 +194,7 @@ func (d *doc) mlForward(lt *mlTables, k int) mlRun {
 			return mlRun{}
 		}
 		if lt.arabic {
-			for _, f := range arabicForms(key)[1:] {
+			for _, f := range d.formsAt(lt, k)[1:] {
 				if lt.stop[f] && !lt.roles[f] {
 					return mlRun{}
 				}
@@ -298,7 +299,7 @@ func (d *doc) mlSpeakers(lt *mlTables) []string {
 		key := d.wordKey(v)
 		say, acc := lt.say[key], lt.according[key]
 		if lt.arabic && !say && acc == 0 {
-			for _, f := range arabicForms(key)[1:] {
+			for _, f := range d.formsAt(lt, v)[1:] {
 				if lt.say[f] {
 					say = true
 				}
@@ -331,72 +332,134 @@ func (d *doc) mlSpeakers(lt *mlTables) []string {
 			refs = append(refs, r)
 		}
 	}
+	ps := d.indexPersonsML(persons)
 	out := []string{}
+	seen := map[string]bool{}
+	canon := map[string]string{} // per text: a repeated name is looked up once
 	for _, r := range refs {
-		name := d.mlResolve(lt, d.trimRole(lt, r), persons)
+		name := d.mlResolve(lt, d.trimRole(lt, r), ps)
 		if name == "" {
 			continue
 		}
-		name = d.x.names.canonical(lt.code, name)
-		if !containsStr(out, name) {
-			out = append(out, name)
+		c, ok := canon[name]
+		if !ok {
+			c = d.x.names.canonical(lt.code, name)
+			canon[name] = c
+		}
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, c)
 		}
 	}
 	return out
 }
 
-func containsStr(list []string, s string) bool {
-	for _, o := range list {
-		if o == s {
-			return true
+// mlPersons are the full names of a text, indexed by the first three
+// letters (lower case) of their last and of their first word: forms of
+// one word share at least those (sameWord).
+type mlPersons struct {
+	byLast, byFirst map[string][]mlPerson
+	resolved        map[string]string // full name -> its shortest form, once per text
+}
+
+// mlPerson is a full name of the text and its words.
+type mlPerson struct {
+	run   mlRun
+	words []string
+	name  string
+}
+
+// maxPersonCandidates bounds how many full names one look-up compares, so
+// a text of 40,000 names stays linear.
+const maxPersonCandidates = 64
+
+func prefix3(w string) string {
+	r := []rune(strings.ToLower(w))
+	if len(r) > 3 {
+		r = r[:3]
+	}
+	return string(r)
+}
+
+func (d *doc) indexPersonsML(persons []mlRun) mlPersons {
+	ps := mlPersons{byLast: map[string][]mlPerson{}, byFirst: map[string][]mlPerson{}, resolved: map[string]string{}}
+	for _, p := range persons {
+		w := d.runWords(p)
+		mp := mlPerson{run: p, words: w, name: strings.Join(w, " ")}
+		kl, kf := prefix3(w[len(w)-1]), prefix3(w[0])
+		ps.byLast[kl] = append(ps.byLast[kl], mp)
+		ps.byFirst[kf] = append(ps.byFirst[kf], mp)
+	}
+	// Arabic persons come from the attributions, out of text order.
+	for _, m := range []map[string][]mlPerson{ps.byLast, ps.byFirst} {
+		for _, l := range m {
+			sort.SliceStable(l, func(i, j int) bool { return l[i].run.start < l[j].run.start })
 		}
 	}
-	return false
+	return ps
 }
 
 // mlResolve turns a speaker run into a name: a surname alone becomes the
 // full name it belongs to, an inflected full name its shortest form.
-func (d *doc) mlResolve(lt *mlTables, r mlRun, persons []mlRun) string {
+func (d *doc) mlResolve(lt *mlTables, r mlRun, ps mlPersons) string {
 	words := d.runWords(r)
 	if len(words) >= 2 {
-		best := strings.Join(words, " ")
-		bestStart := r.start
-		for _, p := range persons {
-			pw := d.runWords(p)
-			if len(pw) != len(words) {
-				continue
-			}
-			same := true
-			for k := range pw {
-				if !lt.sameWord(pw[k], words[k]) {
-					same = false
-					break
-				}
-			}
-			name := strings.Join(pw, " ")
-			if same && (utf8.RuneCountInString(name) < utf8.RuneCountInString(best) ||
-				utf8.RuneCountInString(name) == utf8.RuneCountInString(best) && p.start < bestStart) {
-				best, bestStart = name, p.start
-			}
-		}
-		return best
+		return d.mlShortest(lt, words, r.start, ps)
 	}
 	sur := words[0]
-	var found *mlRun
-	for k := range persons {
-		p := &persons[k]
-		pw := d.runWords(*p)
-		if !lt.sameWord(pw[len(pw)-1], sur) {
+	var found *mlPerson
+	cands := ps.byLast[prefix3(sur)]
+	// The nearest before the mention, else the first after: look at the
+	// candidates around its position only.
+	k0 := sort.Search(len(cands), func(i int) bool { return cands[i].run.start > r.start })
+	lo, hi := max(0, k0-maxPersonCandidates/2), min(len(cands), k0+maxPersonCandidates/2)
+	for k := lo; k < hi; k++ {
+		p := &cands[k]
+		if !lt.sameWord(p.words[len(p.words)-1], sur) {
 			continue
 		}
-		if found == nil || p.start <= r.start && (found.start > r.start || p.start > found.start) {
+		if found == nil || p.run.start <= r.start && (found.run.start > r.start || p.run.start > found.run.start) {
 			found = p
 		}
 	}
 	if found == nil {
 		return ""
 	}
-	return d.mlResolve(lt, *found, persons)
+	return d.mlShortest(lt, found.words, found.run.start, ps)
+}
+
+// mlShortest returns the shortest form in the text of the full name
+// words (its nominative, in the inflected languages), the earliest of
+// equal length.
+func (d *doc) mlShortest(lt *mlTables, words []string, start int, ps mlPersons) string {
+	best := strings.Join(words, " ")
+	if r, ok := ps.resolved[best]; ok {
+		return r
+	}
+	key := best
+	bestStart := start
+	cands := ps.byFirst[prefix3(words[0])]
+	if len(cands) > maxPersonCandidates {
+		cands = cands[:maxPersonCandidates]
+	}
+	for _, p := range cands {
+		if len(p.words) != len(words) {
+			continue
+		}
+		same := true
+		for k := range p.words {
+			if !lt.sameWord(p.words[k], words[k]) {
+				same = false
+				break
+			}
+		}
+		n, b := utf8.RuneCountInString(p.name), utf8.RuneCountInString(best)
+		if same && (n < b || n == b && p.run.start < bestStart) {
+			best, bestStart = p.name, p.run.start
+		}
+	}
+	ps.resolved[key] = best
+	return best
 }
 
 // runWords returns the words of a run, hyphenated units kept together,

@@ -17,6 +17,9 @@ const (
 	mlTopicRatio  = 0.4
 	mlTopicMax    = 3
 	mlTopicSuffix = 6
+	// mlTopicWords: only the first words are scored (an article's topics
+	// show in its first pages; a 1 MiB text costs no more than that).
+	mlTopicWords = 3000
 )
 
 // mlTopic is one topic's stems in one language.
@@ -124,12 +127,15 @@ func (d *doc) mlTopics(lt *mlTables) []string {
 		return []string{}
 	}
 	score := make([]int, len(lt.topics))
+	words := 0
 	for i, t := range d.toks {
 		if t.kind != kWord {
 			continue
 		}
-		key := d.wordKey(i)
-		forms := lt.forms(key)
+		if words++; words > mlTopicWords {
+			break
+		}
+		forms := d.formsAt(lt, i)
 		w := 1
 		if t.flags&fTitle != 0 {
 			w = 2
