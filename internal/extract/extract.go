@@ -90,11 +90,21 @@ type hit struct {
 // one, and other scripts always). A caller that knows the language (the
 // engine, which detects it anyway) calls ExtractLang.
 func (x *Extractor) Extract(title, body string) Result {
+	return x.extractAs(x.tablesFor(title, body), title, body)
+}
+
+// tablesFor returns the tables of the language of title and body, or nil
+// for English (and unknown): what Extract and its single-facet forms
+// (Countries, Speakers, Topics...) use.
+func (x *Extractor) tablesFor(title, body string) *mlTables {
 	if asciiStart(title, body) {
-		return x.extractAs(nil, title, body)
+		return nil
 	}
 	tag, _ := lang.Detect(title, body)
-	return x.ExtractLang(tag, title, body)
+	if tag == "" {
+		tag = scriptLanguage(title, body)
+	}
+	return x.langTables(tag)
 }
 
 // langSample is how much of the text asciiStart and scriptLanguage read.
@@ -198,6 +208,9 @@ func (x *Extractor) extractEnglish(title, body string) Result {
 // name, in order of salience: the countries of Extract for a text without
 // a headline.
 func (x *Extractor) Countries(text string) []string {
+	if lt := x.tablesFor("", text); lt != nil {
+		return x.extractLang(lt, "", text).Countries
+	}
 	d := x.newDoc("", text)
 	defer x.release(d)
 	d.annotate(false)
@@ -211,6 +224,9 @@ func (x *Extractor) Countries(text string) []string {
 // order of first appearance: the main countries of Extract for a text
 // without a headline.
 func (x *Extractor) MainCountries(text string) []string {
+	if lt := x.tablesFor("", text); lt != nil {
+		return x.extractLang(lt, "", text).MainCountries
+	}
 	d := x.newDoc("", text)
 	defer x.release(d)
 	d.annotate(false)
@@ -233,6 +249,9 @@ func (x *Extractor) mentionedCountries(title, body string) []string {
 // Speakers returns the people quoted or whose statements are reported in
 // text, by full name where the text gives one.
 func (x *Extractor) Speakers(text string) []string {
+	if lt := x.tablesFor("", text); lt != nil {
+		return x.extractLang(lt, "", text).Speakers
+	}
 	d := x.newDoc("", text)
 	defer x.release(d)
 	d.annotate(false)
@@ -244,6 +263,9 @@ func (x *Extractor) Speakers(text string) []string {
 // Topics returns IPTC Media Topic names for an article: subtopics found and
 // their top-level parents.
 func (x *Extractor) Topics(title, body string) []string {
+	if lt := x.tablesFor(title, body); lt != nil {
+		return x.extractLang(lt, title, body).Topics
+	}
 	d := x.newDoc(title, body)
 	defer x.release(d)
 	d.annotate(true)
