@@ -70,3 +70,17 @@ func TestNamesDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// The Arabic comma separates like a comma: a name set off by it after a
+// role ("وزير الخارجية، فيصل بن فرحان،") is still the speaker.
+func TestArabicComma(t *testing.T) {
+	x, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.LearnNames("Faisal bin Farhan")
+	r := x.ExtractLang("ar", "", "وقال وزير الخارجية السعودي، فيصل بن فرحان، إن المملكة مستعدة لاستضافة المحادثات.")
+	if len(r.Speakers) != 1 || r.Speakers[0] != "Faisal bin Farhan" {
+		t.Errorf("speakers %q, want [Faisal bin Farhan]", r.Speakers)
+	}
+}
