@@ -413,7 +413,7 @@ func romaniseArabic(s string) string {
 	return strings.Join(words, " ")
 }
 
-// sortedForms lists the known forms (for tests and docs).
+// sortedForms lists the known forms.
 func (n *Names) sortedForms() []string {
 	n.mu.RLock()
 	defer n.mu.RUnlock()

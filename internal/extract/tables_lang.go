@@ -194,7 +194,7 @@ func (lt *mlTables) addCountry(p string, id int16, kind uint8, ifNew bool) {
 	var words []mlWord
 	tz := tokenizer{text: p}
 	tz.segment(0, len(p), false)
-	for ti, t := range tz.toks {
+	for _, t := range tz.toks {
 		if t.kind != kWord && t.kind != kNum {
 			continue
 		}
@@ -203,7 +203,6 @@ func (lt *mlTables) addCountry(p string, id int16, kind uint8, ifNew bool) {
 		if t.e < int32(len(p)) && p[t.e] == '*' {
 			stem = true
 		}
-		_ = ti
 		words = append(words, mlWord{text: string(mlKey(nil, s)), stem: stem})
 	}
 	if len(words) == 0 {
