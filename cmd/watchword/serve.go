@@ -27,6 +27,8 @@ import (
 	"github.com/watchword/watchword/internal/ingest"
 	"github.com/watchword/watchword/internal/keys"
 	keysbolt "github.com/watchword/watchword/internal/keys/boltstore"
+	"github.com/watchword/watchword/internal/saved"
+	savedbolt "github.com/watchword/watchword/internal/saved/boltstore"
 	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/internal/schedule"
 	"github.com/watchword/watchword/web"
@@ -153,7 +155,11 @@ func serve(ctx context.Context, o *serveOptions, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{Engine: eng, Token: tok, Keys: keys.New(keyStore, tok, nil), Private: o.private, MaxBody: o.maxBody, Logger: log,
+	savedStore, err := savedbolt.New(ctx, eng.Store())
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(web.Config{Engine: eng, Token: tok, Keys: keys.New(keyStore, tok, nil), Saved: saved.New(savedStore, nil, 0), Private: o.private, MaxBody: o.maxBody, Logger: log,
 		Registry: reg, RateLimit: o.rateLimit, ReadRateLimit: o.readRateLimit, SearchTimeout: o.searchTimeout,
 		TrustProxy: o.trustProxy, Alerts: alertSvc, Feeds: feedSvc,
 		Hold: hold, Resume: func(ctx context.Context) error { return resumeHeld(ctx, eng, hold, log) }})
