@@ -27,9 +27,9 @@ import (
 	"github.com/watchword/watchword/internal/ingest"
 	"github.com/watchword/watchword/internal/keys"
 	keysbolt "github.com/watchword/watchword/internal/keys/boltstore"
+	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/internal/saved"
 	savedbolt "github.com/watchword/watchword/internal/saved/boltstore"
-	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/internal/schedule"
 	"github.com/watchword/watchword/web"
 )
