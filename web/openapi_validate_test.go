@@ -588,6 +588,8 @@ func TestOpenAPIValidatesTraffic(t *testing.T) {
 	c.do(ts, req{method: "GET", path: "/alerts/" + okID}, 200, true)
 	c.do(ts, req{method: "GET", path: "/alerts/" + strings.Repeat("x", 201)}, 404, true)
 	c.do(ts, req{method: "GET", path: "/feeds"}, 200, true)
+	c.do(ts, req{method: "GET", path: "/saved"}, 200, true)
+	c.do(ts, req{method: "GET", path: "/saved?q=grain&from=now-7d"}, 200, true)
 	c.do(ts, req{method: "GET", path: "/login?next=/alerts"}, 200, true)
 	form := "application/x-www-form-urlencoded"
 	c.do(ts, req{method: "POST", path: "/login", ctype: form, body: "token=" + testToken + "&next=/feeds"}, 303, true)
@@ -604,7 +606,7 @@ func TestOpenAPIValidatesTraffic(t *testing.T) {
 	priv := newFullServer(t, fullOptions{private: true, held: true})
 	// The document allows anonymous reads (--private is the server's
 	// choice), so these requests conform; the answer is still documented.
-	for _, p := range []string{"/api/search", "/api/articles/oas-1", "/api/feeds", "/metrics", "/", "/alerts", "/feeds", "/alerts/new", "/articles/x", "/alerts/x"} {
+	for _, p := range []string{"/api/search", "/api/articles/oas-1", "/api/feeds", "/metrics", "/", "/alerts", "/feeds", "/alerts/new", "/articles/x", "/alerts/x", "/saved"} {
 		c.do(priv.ts, req{method: "GET", path: p}, 401, true)
 	}
 	c.do(priv.ts, req{method: "GET", path: "/api/alerts"}, 401, false) // alerts need a key on every server

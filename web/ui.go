@@ -161,6 +161,7 @@ func (s *Server) uiRoutes() {
 	e.GET("/alerts/new", s.handleAlertNewPage, auth)
 	e.GET("/alerts/:id", s.handleAlertPage, auth)
 	e.GET("/feeds", s.handleFeedsPage, auth)
+	e.GET("/saved", s.handleSavedPage, auth)
 	e.GET("/export", s.handleExport, s.readLimiter, auth) // the search page's export links; a session may read it
 }
 
