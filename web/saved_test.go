@@ -3,9 +3,11 @@ package web
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -180,5 +182,39 @@ func TestAlertReadsNeedAKey(t *testing.T) {
 	}
 	if r := call(t, ts, "GET", "/api/feeds/"+fid, "", "", read); strings.Contains(r.Raw, "created_by") {
 		t.Errorf("feed created_by to a read key: %s", r.Raw)
+	}
+}
+
+// TestPagesShowTheScope: signed in with a read key, a page names the key
+// and its scope and marks the body, so the write controls are hidden
+// (the server refuses the writes whatever the page shows); an admin's
+// page is not marked read.
+func TestPagesShowTheScope(t *testing.T) {
+	ts := newTestServer(t, withKeys(t, false))
+	_, read := createKey(t, ts, testToken, "Ann (reader)", "read")
+	for key, want := range map[string]string{read: `<body data-scope="read">`, testToken: `<body data-scope="admin">`, "": `<body>`} {
+		jar := &cookieJar{}
+		client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		if key != "" {
+			resp, err := client.PostForm(ts.URL+"/login", url.Values{"token": {key}, "next": {"/"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+		}
+		for _, path := range []string{"/", "/alerts", "/saved"} {
+			resp, err := client.Get(ts.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !strings.Contains(string(b), want) {
+				t.Errorf("%s signed in with %.8q: no %s", path, key, want)
+			}
+			if key == read && !strings.Contains(string(b), "Ann (reader) <span class=\"scope\">(read key)</span>") {
+				t.Errorf("%s does not name the read key", path)
+			}
+		}
 	}
 }
