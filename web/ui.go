@@ -126,8 +126,8 @@ type pageData struct {
 	// enforces the scope whatever the page shows.
 	Who   string
 	Scope string
-	Held     string // why the schedulers are held (a restored store); "" when not
-	Body     any
+	Held  string // why the schedulers are held (a restored store); "" when not
+	Body  any
 }
 
 // render executes a page into a buffer first, so a template error is a
