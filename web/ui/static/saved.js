@@ -23,7 +23,9 @@
     var parts = [];
     if (s.query) parts.push(s.query);
     LISTS.forEach(function (k) { ((s.filters || {})[k] || []).forEach(function (v) { parts.push(k + ": " + v); }); });
-    if (s.from || s.to) parts.push("date: " + (s.from || "…") + " – " + (s.to || "now"));
+    var rel = { "now-24h": "last 24 hours", "now-7d": "last 7 days", "now-30d": "last 30 days" };
+    if (s.from && !s.to && rel[s.from]) parts.push("date: " + rel[s.from]);
+    else if (s.from || s.to) parts.push("date: " + (s.from || "…") + " – " + (s.to || "now"));
     return parts.join(", ") || "every article";
   }
 
