@@ -91,6 +91,8 @@ func TestSavedSearchesPerKey(t *testing.T) {
 		{`{"name":""}`, "invalid"},
 		{`{"search":{"query":"x"}}`, "invalid"},
 		{`{"name":"x","search":{"sort":"random"}}`, "invalid"},
+		{`{"name":"x","search":{"from":"yesterday"}}`, "invalid"},
+		{`{"name":"x","search":{"to":"now-7x"}}`, "invalid"},
 		{`{"name":"x","owner":"key_other"}`, "bad_request"},
 		{`{"name":"` + strings.Repeat("n", 201) + `"}`, "invalid"},
 		{`{"name":"x","search":{"query":"` + strings.Repeat("q", saved.MaxQueryBytes+1) + `"}}`, "too_large"},

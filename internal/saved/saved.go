@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/news"
 )
 
@@ -154,6 +155,9 @@ func (s *Search) Validate() error {
 		if len(v) > 64 {
 			return news.Errorf(news.ECodeInvalid, "%s: at most 64 bytes", name)
 		}
+		if err := checkDate(v); err != nil {
+			return news.Errorf(news.ECodeInvalid, "%s: %s", name, news.ErrorMessage(err))
+		}
 	}
 	switch s.Sort {
 	case "", "relevance", "newest", "oldest":
@@ -161,6 +165,20 @@ func (s *Search) Validate() error {
 		return news.Errorf(news.ECodeInvalid, "sort must be relevance, newest or oldest, not %q", news.Clip(s.Sort))
 	}
 	return nil
+}
+
+// checkDate checks a from or to value as the search takes it: empty, a
+// date, a month, an instant, or date math relative to now (now-7d).
+func checkDate(v string) error {
+	switch {
+	case v == "":
+		return nil
+	case strings.HasPrefix(v, "now"):
+		_, _, err := engine.DateMath(v, time.Now())
+		return err
+	}
+	_, err := news.ParseDate(v)
+	return err
 }
 
 // Service creates, lists, changes and deletes saved searches for a key.
