@@ -158,7 +158,10 @@ func TestAlertFeed(t *testing.T) {
 	k2 := rotate()
 	expectErr(feedPath+"?key="+url.QueryEscape(k1), "", 401) // rotated: the old one stops
 	parse(feedPath+"?key="+url.QueryEscape(k2), "")
-	for _, who := range []string{"", read, testToken} {
+	if r := call(t, ts, "GET", "/api/alerts/"+id, "", "", ""); r.Status != 401 || strings.Contains(r.Raw, k2) {
+		t.Fatalf("alert JSON read anonymously: %d %s", r.Status, r.Raw)
+	}
+	for _, who := range []string{read, testToken} {
 		r := call(t, ts, "GET", "/api/alerts/"+id, "", "", who)
 		if strings.Contains(r.Raw, k2) || strings.Contains(r.Raw, "feed_key_hash") || r.Body["feed_key_created_at"] == nil {
 			t.Fatalf("alert JSON as %q: %s", who, r.Raw)

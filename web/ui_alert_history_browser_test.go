@@ -6,6 +6,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -56,6 +57,8 @@ func TestUIBrowserAlertHistory(t *testing.T) {
 	})
 
 	b.viewport(1440)
+	b.open("/")
+	eval[bool](b, `sessionStorage.setItem("watchword.token", `+fmt.Sprintf("%q", testToken)+`), true`) // alerts are read with a key
 	b.open("/alerts/" + v.ID)
 	b.waitJS(`document.querySelectorAll("#deliveries-table tbody tr").length === 2`)
 	rows := eval[[]string](b, `Array.from(document.querySelectorAll("#deliveries-table tbody tr")).map(tr => tr.textContent)`)
@@ -84,12 +87,9 @@ func TestUIBrowserAlertHistory(t *testing.T) {
 		t.Errorf("attempts cell %q", attempts)
 	}
 
-	// A new feed link: the first write asks for the token; the link is
-	// shown once and reads the feed without any other key.
+	// A new feed link (the page holds the admin key it was read with):
+	// the link is shown once and reads the feed without any other key.
 	b.do(chromedp.Click(chromedp.CSS("#act-feed")))
-	b.waitJS(`!document.querySelector("#token-form").hidden`)
-	b.do(chromedp.SetValue(chromedp.CSS("#token-input"), testToken))
-	b.do(chromedp.Click(chromedp.CSS("#token-form button[type=submit]")))
 	b.waitJS(`!document.querySelector("#feed-new").hidden && /feed\.atom\?key=/.test(document.querySelector("#feed-url").textContent)`)
 	feedURL := eval[string](b, `document.querySelector("#feed-url").textContent`)
 	res, err := http.Get(feedURL)

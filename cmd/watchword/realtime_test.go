@@ -33,6 +33,11 @@ func TestRealtimeAlertServe(t *testing.T) {
 		}
 		return n
 	}
+	hooks := func(id string) int { // distinct webhook-ids that carried id
+		log.mu.Lock()
+		defer log.mu.Unlock()
+		return len(log.byArt[id])
+	}
 	s := startServer(t, data, "--webhook-allow", "127.0.0.0/8")
 	body := fmt.Sprintf(`{"name":"rt","query":"rtword","schedule":"@realtime","webhook_url":%q}`, recv.URL+"/hook")
 	req, _ := http.NewRequest("POST", s.base+"/api/alerts", bytes.NewBufferString(body))
@@ -63,7 +68,10 @@ func TestRealtimeAlertServe(t *testing.T) {
 	s = startServer(t, data, "--webhook-allow", "127.0.0.0/8")
 	defer s.kill()
 	testutil.WaitFor(t, "the acknowledged article after the restart", 15*time.Second, func() bool { return got("r2") == 1 })
-	if got("r1") != 1 {
-		t.Fatalf("r1 sent %d times", got("r1"))
+	// r1 may be POSTed again after the kill if the server died between
+	// the receiver's answer and recording it: with the same webhook-id,
+	// which is what "never twice" promises (receivers dedupe on it).
+	if hooks("r1") != 1 {
+		t.Fatalf("r1 sent under %d webhook-ids (%d POSTs)", hooks("r1"), got("r1"))
 	}
 }
