@@ -171,6 +171,12 @@ func (s *Server) handleDeliveries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if !s.fullURLs(c) {
+		for i, d := range ds {
+			r := d.Redacted()
+			ds[i] = &r
+		}
+	}
 	return c.JSON(http.StatusOK, map[string]any{"deliveries": ds})
 }
 
