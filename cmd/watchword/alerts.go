@@ -29,6 +29,9 @@ type alertFlags struct {
 	retry       string
 	allow       string
 	senders     int
+	smtpURL     string
+	smtpFrom    string
+	publicURL   string
 }
 
 func (f *alertFlags) register(fs *pflag.FlagSet) {
@@ -36,6 +39,28 @@ func (f *alertFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.retry, "webhook-retry", "", "webhook retry schedule, the wait before each attempt, e.g. 0s,5s,5m (default: the Standard Webhooks schedule)")
 	fs.StringVar(&f.allow, "webhook-allow", "", "CIDRs webhooks may reach despite the private-address guard, e.g. 127.0.0.0/8")
 	fs.IntVar(&f.senders, "webhook-senders", alerts.DefaultSenders, "concurrent webhook deliveries")
+	fs.StringVar(&f.smtpURL, "smtp-url", "", "SMTP server for alert emails: smtp://user:pass@host:587 (STARTTLS required; add ?starttls=optional for a relay without TLS) or smtps://user:pass@host:465 (TLS); prefer WATCHWORD_SMTP_URL to keep the password out of the process list")
+	fs.StringVar(&f.smtpFrom, "smtp-from", "", "sender address of alert emails, e.g. watchword@example.com (required with --smtp-url)")
+	fs.StringVar(&f.publicURL, "public-url", "", "the server's URL as its users reach it, e.g. https://watchword.example.com: the base of the links in emails and chat messages (required with --smtp-url)")
+}
+
+// smtp reads --smtp-url and --smtp-from; nil without --smtp-url. Its
+// errors never carry the password.
+func (f *alertFlags) smtp() (*alerts.SMTPConfig, error) {
+	if strings.TrimSpace(f.smtpURL) == "" {
+		if f.smtpFrom != "" {
+			return nil, usageError{errors.New("--smtp-from needs --smtp-url")}
+		}
+		return nil, nil
+	}
+	c, err := alerts.ParseSMTPURL(f.smtpURL, f.smtpFrom)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	if strings.TrimSpace(f.publicURL) == "" {
+		return nil, usageError{errors.New("--smtp-url needs --public-url: each email links to the alert and to a pause link on this server")}
+	}
+	return c, nil
 }
 
 func parseRetry(s string) ([]time.Duration, error) {
@@ -67,6 +92,10 @@ func startAlerts(eng *engine.Engine, log *slog.Logger, f alertFlags, deliveryRet
 	if f.minInterval < time.Second {
 		return nil, usageError{errors.New("--min-alert-interval must be at least 1s")}
 	}
+	smtp, err := f.smtp()
+	if err != nil {
+		return nil, err
+	}
 	ast, err := boltstore.New(context.Background(), eng.Store(), log)
 	if err != nil {
 		return nil, err
@@ -74,10 +103,13 @@ func startAlerts(eng *engine.Engine, log *slog.Logger, f alertFlags, deliveryRet
 	svc, err := alerts.New(alerts.Config{
 		Store: ast, Engine: eng, Logger: log, MinInterval: f.minInterval, RetrySchedule: retry,
 		Allow: allow, Senders: f.senders, Version: version, Metrics: m, Cron: sched, Hold: hold,
-		DeliveryRetention: deliveryRetention,
+		DeliveryRetention: deliveryRetention, SMTP: smtp, PublicURL: strings.TrimSpace(f.publicURL),
 	})
 	if err != nil {
-		return nil, err
+		return nil, usageError{err}
+	}
+	if smtp != nil {
+		log.Info("alerts: email on", "smtp", smtp.String(), "from", smtp.From, "public_url", f.publicURL)
 	}
 	if err := svc.Start(); err != nil {
 		return nil, err
