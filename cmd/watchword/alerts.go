@@ -165,12 +165,13 @@ func newAlertsListCmd(stdout io.Writer) *cobra.Command {
 func newAlertsCreateCmd(stdout io.Writer) *cobra.Command {
 	var (
 		srv                                  serverFlags
-		name, q, hook, sched, tz             string
+		name, q, hook, format, sched, tz     string
 		maxm                                 int
 		speakers, countries, topics, sources []string
+		emails                               []string
 	)
 	c := &cobra.Command{
-		Use:   "create --name N --query Q --webhook URL [flags]",
+		Use:   "create --name N --query Q (--webhook URL | --email ADDRESS) [flags]",
 		Short: "Create an alert; prints its signing secret once",
 		Args:  noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -178,6 +179,12 @@ func newAlertsCreateCmd(stdout io.Writer) *cobra.Command {
 				"filters": map[string][]string{"speaker": speakers, "country": countries, "topic": topics, "source": sources}}
 			if maxm > 0 {
 				in["max_matches_per_delivery"] = maxm
+			}
+			if len(emails) > 0 {
+				in["email"] = emails
+			}
+			if format != "" {
+				in["webhook_format"] = format
 			}
 			body, _ := json.Marshal(in)
 			var v alerts.View
@@ -193,6 +200,8 @@ func newAlertsCreateCmd(stdout io.Writer) *cobra.Command {
 	fs.StringVar(&name, "name", "", "alert name")
 	fs.StringVar(&q, "query", "", "query, in the search language (empty: every new article that passes the --speaker, --country, --topic or --source filters)")
 	fs.StringVar(&hook, "webhook", "", "webhook URL")
+	fs.StringVar(&format, "webhook-format", "", "webhook body: standard (default) or slack")
+	fs.StringArrayVar(&emails, "email", nil, "address to mail each delivery to (repeatable; the server needs --smtp-url)")
 	fs.StringVar(&sched, "schedule", "@hourly", "cron spec or descriptor")
 	fs.StringVar(&tz, "timezone", "UTC", "IANA time zone of the schedule")
 	fs.IntVar(&maxm, "max-matches", 0, fmt.Sprintf("matches per delivery (default %d)", alerts.DefaultMaxMatches))
