@@ -432,6 +432,12 @@ func TestEmailValidation(t *testing.T) {
 	}
 	// An email-only alert can drop its address only for a webhook.
 	v := e.createMail(t, []string{"a@example.com"}, nil)
+	if _, err := e.svc.SendTest(context.Background(), v.ID); news.ErrorCode(err) != news.ECodeConflict {
+		t.Errorf("test event of an alert without a webhook: %v, want a conflict", err)
+	}
+	if got := v.Redacted().Email; len(got) != 1 || got[0] != "a…@example.com" {
+		t.Errorf("redacted email %q", got)
+	}
 	if _, err := e.svc.Update(context.Background(), v.ID, &Input{Email: &[]string{}}); news.ErrorCode(err) != news.ECodeInvalid {
 		t.Errorf("dropping the only target: %v", err)
 	}
