@@ -476,3 +476,26 @@ func TestParseSMTPURL(t *testing.T) {
 		}
 	}
 }
+
+// An alert name with a line break cannot add a header to the email.
+func TestEmailSubjectInjection(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Options{})
+	e, _ := newMailEnv(t, srv, nil)
+	a := e.createMail(t, []string{"analyst@example.com"}, func(in *Input) { in.Name = strp("Desk\r\nBcc: victim@example.com") })
+	e.ingest(t, mailArticles()...)
+	if _, err := e.svc.RunNow(context.Background(), a.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.waitDeliveries(t, a.ID, 1)
+	msgs := srv.Messages()
+	if len(msgs) != 1 || len(msgs[0].To) != 1 {
+		t.Fatalf("messages %+v", msgs)
+	}
+	m := parseMail(t, msgs[0].Data)
+	if m.h.Get("Bcc") != "" {
+		t.Fatalf("the name added a Bcc header: %q", m.h.Get("Bcc"))
+	}
+	if subj, _ := new(mime.WordDecoder).DecodeHeader(m.h.Get("Subject")); !strings.Contains(subj, "Desk  Bcc: victim@example.com") {
+		t.Errorf("subject %q", subj)
+	}
+}
