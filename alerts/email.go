@@ -253,8 +253,26 @@ func (m *mailer) send(ctx context.Context, msg *gomail.Msg) outcome {
 	if err != nil {
 		return outcome{retry: true, err: m.scrub(fmt.Errorf("smtp client: %w", err))}
 	}
+	// go-mail leaves the connection open when the session fails after
+	// connecting (no STARTTLS, AUTH refused): dial it here to close it.
+	// smtps:// keeps go-mail's own TLS dialer, which it needs to know
+	// the connection is encrypted before AUTH.
+	var conn net.Conn
+	if !m.cfg.ImplicitTLS {
+		if err := gomail.WithDialContextFunc(func(ctx context.Context, network, addr string) (net.Conn, error) {
+			var d net.Dialer
+			cn, err := d.DialContext(ctx, network, addr)
+			conn = cn
+			return cn, err
+		})(c); err != nil {
+			return outcome{retry: true, err: fmt.Errorf("smtp client: %w", err)}
+		}
+	}
 	sc, err := c.DialToSMTPClientWithContext(ctx)
 	if err != nil {
+		if conn != nil {
+			_ = conn.Close()
+		}
 		return outcome{retry: true, status: replyCode(err), err: m.scrub(fmt.Errorf("connect to %s: %w", m.cfg, err))}
 	}
 	err = c.SendWithSMTPClient(sc, msg)

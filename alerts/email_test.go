@@ -349,6 +349,8 @@ func TestEmailStartTLSRequired(t *testing.T) {
 	if d.Status != StatusFailed || !strings.Contains(strings.ToLower(d.LastError), "starttls") || len(srv.Messages()) != 0 || srv.Auths() != 0 {
 		t.Fatalf("delivery %+v, %d messages, %d auths; want nothing sent without TLS", d, len(srv.Messages()), srv.Auths())
 	}
+	// The refused session's connection is closed, not left to time out.
+	testutil.WaitFor(t, "no connection left open", 5*time.Second, func() bool { return srv.Active() == 0 })
 
 	// In clear, go-mail offers no password (no PLAIN or LOGIN): the
 	// optional policy is for a relay that needs no AUTH.

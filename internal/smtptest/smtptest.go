@@ -50,9 +50,10 @@ type Server struct {
 	rcpt  func(n int, to string) error
 	nRcpt int
 	// data is the same for DATA, after the message was read.
-	data  func(n int) error
-	nData int
-	auths int
+	data   func(n int) error
+	nData  int
+	auths  int
+	active int // sessions open
 }
 
 // Options of a server.
@@ -65,11 +66,18 @@ type Options struct {
 func Start(t testing.TB, o Options) *Server {
 	t.Helper()
 	s := &Server{Username: "mailer", Password: "s3cret-Pa55"}
-	be := smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil })
+	be := smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		s.mu.Lock()
+		s.active++
+		s.mu.Unlock()
+		return &session{s: s}, nil
+	})
 	s.srv = smtp.NewServer(be)
 	s.srv.Domain = "127.0.0.1"
-	s.srv.ReadTimeout = 10 * time.Second
-	s.srv.WriteTimeout = 10 * time.Second
+	// Long: a connection a client leaves open stays open (a test can
+	// see it with Active) rather than timing out.
+	s.srv.ReadTimeout = 5 * time.Minute
+	s.srv.WriteTimeout = 5 * time.Minute
 	s.srv.ErrorLog = discard{}
 	if !o.NoTLS {
 		cert, pool, err := selfSigned()
@@ -123,6 +131,13 @@ func (s *Server) Messages() []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Message(nil), s.messages...)
+}
+
+// Active counts the connections open now.
+func (s *Server) Active() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.active
 }
 
 // Auths counts the successful AUTH commands.
@@ -196,8 +211,13 @@ func (ss *session) Data(r io.Reader) error {
 	return nil
 }
 
-func (ss *session) Reset()        { ss.from, ss.to = "", nil }
-func (ss *session) Logout() error { return nil }
+func (ss *session) Reset() { ss.from, ss.to = "", nil }
+func (ss *session) Logout() error {
+	ss.s.mu.Lock()
+	ss.s.active--
+	ss.s.mu.Unlock()
+	return nil
+}
 
 type discard struct{}
 
