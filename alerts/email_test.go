@@ -501,3 +501,17 @@ func TestEmailSubjectInjection(t *testing.T) {
 		t.Errorf("subject %q", subj)
 	}
 }
+
+// smtps://: TLS from the first byte, then AUTH.
+func TestEmailImplicitTLS(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Options{ImplicitTLS: true})
+	e, _ := newMailEnv(t, srv, func(c *Config) { c.SMTP.ImplicitTLS = true })
+	a := e.createMail(t, []string{"analyst@example.com"}, nil)
+	e.ingest(t, mailArticles()...)
+	if _, err := e.svc.RunNow(context.Background(), a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if d := e.waitDeliveries(t, a.ID, 1)[0]; d.Status != StatusSucceeded || len(srv.Messages()) != 1 || srv.Auths() != 1 {
+		t.Fatalf("delivery %+v, %d messages, %d auths", d, len(srv.Messages()), srv.Auths())
+	}
+}

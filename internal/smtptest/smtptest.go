@@ -60,6 +60,8 @@ type Server struct {
 type Options struct {
 	// NoTLS: the server does not offer STARTTLS.
 	NoTLS bool
+	// ImplicitTLS: TLS from the first byte (smtps), no STARTTLS.
+	ImplicitTLS bool
 }
 
 // Start starts a server; it stops at the end of the test.
@@ -92,6 +94,10 @@ func Start(t testing.TB, o Options) *Server {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if o.ImplicitTLS && !o.NoTLS {
+		ln = tls.NewListener(ln, s.srv.TLSConfig)
+		s.srv.TLSConfig = nil // no STARTTLS inside TLS
 	}
 	s.ln = ln
 	s.Addr = ln.Addr().String()
