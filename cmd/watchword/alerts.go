@@ -109,7 +109,7 @@ func startAlerts(eng *engine.Engine, log *slog.Logger, f alertFlags, deliveryRet
 		return nil, usageError{err}
 	}
 	if smtp != nil {
-		log.Info("alerts: email on", "smtp", smtp.String(), "from", smtp.From, "public_url", f.publicURL)
+		log.Info("alerts: email on", "smtp", smtp.String(), "smtp_url", netguard.RedactURL(f.smtpURL), "from", smtp.From, "public_url", f.publicURL)
 	}
 	if err := svc.Start(); err != nil {
 		return nil, err
