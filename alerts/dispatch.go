@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -370,7 +371,7 @@ func (p *sender) attempt(d *Delivery) {
 func (p *sender) prepare(d *Delivery, a *Alert) (send func(ctx context.Context) outcome, final *outcome) {
 	s := p.s
 	if d.Target == TargetEmail {
-		if !slices.Contains(a.Email, d.Recipient) {
+		if !slices.ContainsFunc(a.Email, func(e string) bool { return strings.EqualFold(e, d.Recipient) }) {
 			return nil, &outcome{err: errors.New("the address is no longer on the alert")}
 		}
 		if p.mailer == nil {
