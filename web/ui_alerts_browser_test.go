@@ -230,7 +230,7 @@ func TestUIBrowserAlertFlow(t *testing.T) {
 // its field.
 func TestUIBrowserEmailAlert(t *testing.T) {
 	srv := smtptest.Start(t, smtptest.Options{})
-	ts, svc, _ := newAlertsUIServer(t, func(c *alerts.Config) {
+	ts, svc, ingestOne := newAlertsUIServer(t, func(c *alerts.Config) {
 		c.SMTP = &alerts.SMTPConfig{Host: srv.Host, Port: srv.Port, Username: srv.Username, Password: srv.Password,
 			StartTLS: alerts.StartTLSRequired, From: "watchword@example.com", TLSConfig: srv.TLSConfig()}
 		c.PublicURL = "https://watchword.example.com"
@@ -265,5 +265,22 @@ func TestUIBrowserEmailAlert(t *testing.T) {
 	}
 	if got := eval[string](b, `document.querySelector("#d-webhook").textContent`); got != "none" {
 		t.Errorf("detail webhook %q", got)
+	}
+	// Run it: the log names each address and its SMTP answer.
+	ingestOne(&news.Article{ID: "mail-1", Title: "Kremlin statement", Body: "The Kremlin said so."})
+	if _, err := svc.RunNow(context.Background(), v.ID); err != nil {
+		t.Fatal(err)
+	}
+	testutil.WaitFor(t, "two emails recorded", 10*time.Second, func() bool {
+		ds, err := svc.Deliveries(context.Background(), v.ID, 10)
+		return err == nil && len(ds) == 2 && ds[0].Status == alerts.StatusSucceeded && ds[1].Status == alerts.StatusSucceeded
+	})
+	b.open("/alerts/" + v.ID)
+	b.waitJS(`document.querySelectorAll("#deliveries-table tbody tr").length === 2 && /SMTP 250/.test(document.querySelector("#deliveries-table tbody").textContent)`)
+	txt := eval[string](b, `document.querySelector("#deliveries-table tbody").textContent`)
+	for _, want := range []string{"email analyst@example.com", "email desk@example.com", "SMTP 250"} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("delivery log lacks %q: %q", want, txt)
+		}
 	}
 }

@@ -392,9 +392,10 @@
         items.forEach(function (d) {
           var tr = el("tr");
           tr.appendChild(el("td", when(d.created_at)));
-          tr.appendChild(el("td", d.type || ""));
+          var email = d.target === "email";
+          tr.appendChild(el("td", (d.type || "") + (email ? " → email " + (d.recipient || "") : "")));
           var s = el("td"); s.appendChild(statusBadge(d.status));
-          if (d.last_status_code) s.appendChild(document.createTextNode(" HTTP " + d.last_status_code));
+          if (d.last_status_code) s.appendChild(document.createTextNode((email ? " SMTP " : " HTTP ") + d.last_status_code));
           tr.appendChild(s);
           tr.appendChild(el("td", String(d.attempts || 0)));
           // A delivery still in the outbox shows when it is tried next;
