@@ -10,8 +10,6 @@ package boltstore
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -198,11 +196,10 @@ func (s *Store) CommitRun(ctx context.Context, now time.Time, upTo uint64, batch
 			targets := a.Targets()
 			for start := 0; start < len(ids); start += a.MaxMatchesPerDelivery {
 				chunk := ids[start:min(start+a.MaxMatchesPerDelivery, len(ids))]
-				for _, t := range targets {
-					id, err := newDeliveryID(tx)
-					if err != nil {
-						return err
-					}
+				for ti, t := range targets {
+					// One id per chunk and target: with one target (a
+					// webhook-only alert) the chunk's number, as before.
+					id := deliveryID(a, now, upTo, start/a.MaxMatchesPerDelivery*len(targets)+ti, st.Head)
 					d := &alerts.Delivery{
 						ID: id, AlertID: a.ID, Type: alerts.EventMatched,
 						Target: t.Kind, Recipient: t.Recipient,
@@ -255,12 +252,6 @@ func (s *Store) Unsent(ctx context.Context, a *alerts.Alert, ids []string) ([]st
 		return err
 	})
 	return out, err
-}
-
-func newID(prefix string) string {
-	var b [10]byte
-	_, _ = rand.Read(b[:])
-	return prefix + hex.EncodeToString(b[:])
 }
 
 // isNotFound reports a *news.Error with ECodeNotFound.
