@@ -32,10 +32,14 @@ type Target struct {
 // webhook when the alert has one, then each email address. A run makes
 // one delivery per target for each chunk of matches, all in the commit
 // that marks the matches sent, so that a failure of one target (a 550
-// for one address) neither loses the others nor sends them twice.
+// for one address) neither loses the others nor sends them twice. An
+// alert with neither (Validate refuses it; a store may still hold one)
+// has the webhook as its target: its matches are then never marked sent
+// without a delivery that carries them (it fails, and can be redelivered
+// once the alert has a target).
 func (a *Alert) Targets() []Target {
 	var ts []Target
-	if a.WebhookURL != "" {
+	if a.WebhookURL != "" || len(a.Email) == 0 {
 		ts = append(ts, Target{Kind: TargetWebhook})
 	}
 	for _, e := range a.Email {
