@@ -86,6 +86,13 @@ type Config struct {
 	// the links of emails and chat messages (the alert's page, the pause
 	// link); required with SMTP.
 	PublicURL string
+	// RealtimeEvery is the rate cap of the @realtime alerts: at most one
+	// evaluation round of them per this interval (default 1s, at least
+	// MinRealtimeEvery). MinInterval does not apply to them.
+	RealtimeEvery time.Duration
+	// RealtimeSweep is how often the @realtime alerts are evaluated
+	// without an ingest signal (default 1m): see realtime.go.
+	RealtimeSweep time.Duration
 }
 
 // Service owns the alerts: CRUD, the scheduler, the runner and the
@@ -111,6 +118,7 @@ type Service struct {
 	batch   *batcher
 	secrets *secretSweeper
 	pruner  *pruner
+	rt      *realtime
 
 	lifeMu  sync.Mutex // orders a hold's release against Stop
 	stopped bool
@@ -169,6 +177,13 @@ func New(cfg Config) (*Service, error) {
 	if cfg.SMTP != nil && cfg.PublicURL == "" {
 		return nil, errors.New("alerts: email needs the public URL (--public-url) for the links in each message and its pause link")
 	}
+	if cfg.RealtimeEvery <= 0 {
+		cfg.RealtimeEvery = DefaultRealtimeEvery
+	}
+	cfg.RealtimeEvery = max(cfg.RealtimeEvery, MinRealtimeEvery)
+	if cfg.RealtimeSweep <= 0 {
+		cfg.RealtimeSweep = DefaultRealtimeSweep
+	}
 	s := &Service{
 		cfg: cfg, eng: cfg.Engine, store: cfg.Store, log: cfg.Logger,
 		guard: &netguard.Guard{Allow: cfg.Allow}, cache: map[string]cachedQuery{},
@@ -179,6 +194,7 @@ func New(cfg Config) (*Service, error) {
 	s.batch = newBatcher(s)
 	s.secrets = newSecretSweeper(s)
 	s.pruner = &pruner{s: s}
+	s.rt = newRealtime(s)
 	return s, nil
 }
 
@@ -199,6 +215,7 @@ func (s *Service) Start() error {
 		s.reschedule(a)
 	}
 	s.batch.start()
+	s.rt.start()
 	s.secrets.start()
 	if s.cfg.Cron == nil {
 		s.cron.Start()
@@ -227,6 +244,7 @@ func (s *Service) startSenders() {
 	}
 	s.sender.start()
 	s.pruner.start()
+	s.rt.signal() // the realtime alerts skipped while held catch up now
 	if held, _ := s.cfg.Hold.Held(); !held && s.cfg.Hold != nil {
 		s.log.Info("alerts: resumed: senders started")
 	}
@@ -254,6 +272,7 @@ func (s *Service) Stop(ctx context.Context) error {
 		case <-ctx.Done():
 		}
 	}
+	s.rt.stop() // waits for a realtime round in progress
 	s.lifeMu.Lock()
 	s.stopped = true
 	s.lifeMu.Unlock()
@@ -271,6 +290,13 @@ func (s *Service) reschedule(a *Alert) {
 	}
 	s.entries.Remove(s.cron, a.ID)
 	if !a.Enabled {
+		return
+	}
+	if schedule.IsRealtime(a.Schedule) {
+		// No cron entry: the realtime loop runs it on the ingest signal.
+		// Look now, for an alert that became realtime or enabled with
+		// articles behind its watermark.
+		s.rt.signal()
 		return
 	}
 	sched, err := schedule.Parse(a.Schedule, a.Timezone, 0, time.Now())

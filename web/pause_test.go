@@ -51,12 +51,12 @@ func TestEmailPauseLink(t *testing.T) {
 	if r.Status != 400 || errorOf(t, r) != "invalid" || !strings.Contains(r.Raw, "email[0]") {
 		t.Fatalf("bad address: %d %s", r.Status, r.Raw)
 	}
-	r = call(t, ts, "POST", "/api/alerts", "application/json", `{"name":"Desk","query":"ukraine","schedule":"@daily","email":["analyst@example.com"]}`, testToken)
+	r = call(t, ts, "POST", "/api/alerts", "application/json", `{"name":"Desk","query":"ukraine","schedule":"@daily","email":["analyst@example.com","desk@example.com"]}`, testToken)
 	if r.Status != 201 {
 		t.Fatalf("create: %d %s", r.Status, r.Raw)
 	}
 	id := r.Body["id"].(string)
-	if fmt.Sprint(r.Body["email"]) != "[analyst@example.com]" || r.Body["webhook_format"] != "standard" {
+	if fmt.Sprint(r.Body["email"]) != "[analyst@example.com desk@example.com]" || r.Body["webhook_format"] != "standard" {
 		t.Fatalf("answer %s", r.Raw)
 	}
 	if _, rej, err := eng.Ingest(context.Background(), []*news.Article{{ID: "a1", Title: "Ukraine talks", Body: "Ukraine talks resumed.", URL: "https://news.example/a1"}}); err != nil || len(rej) > 0 {
@@ -65,7 +65,12 @@ func TestEmailPauseLink(t *testing.T) {
 	if r := call(t, ts, "POST", "/api/alerts/"+id+"/run", "", "", testToken); r.Status != 200 {
 		t.Fatalf("run: %d %s", r.Status, r.Raw)
 	}
-	testutil.WaitFor(t, "the email", 10*time.Second, func() bool { return len(srv.Messages()) == 1 })
+	testutil.WaitFor(t, "the emails", 10*time.Second, func() bool { return len(srv.Messages()) == 2 })
+	// Two deliveries carried the article (one per address): the alert's
+	// feed has it once.
+	if resp, feed := rawCall(t, ts, "GET", "/api/alerts/"+id+"/feed.atom", map[string]string{"Authorization": "Bearer " + testToken}, ""); resp.StatusCode != 200 || strings.Count(feed, "<entry>") != 1 {
+		t.Errorf("feed: %d, %d entries:\n%s", resp.StatusCode, strings.Count(feed, "<entry>"), feed)
+	}
 	m, err := mail.ReadMessage(bytes.NewReader(srv.Messages()[0].Data))
 	if err != nil {
 		t.Fatal(err)
