@@ -105,6 +105,10 @@ func (d *doc) topicNames() []string {
 	return out
 }
 
+// strongSub is how many times its threshold a subtopic's own score must
+// be to count whatever its parent's share of the best topic.
+const strongSub = 1.5
+
 // scoreTopics fills ts: every topic's score and first evidence, and the
 // topics chosen.
 func (d *doc) scoreTopics(ts *topicScores) {
@@ -191,7 +195,12 @@ func (d *doc) scoreTopics(ts *topicScores) {
 			}
 			continue
 		}
-		if s >= x.subTh && scores[def.parent] >= x.subRatioTh*best {
+		// A subtopic counts when its parent is a good share of the best
+		// topic, or when its own specific evidence is strong (half as
+		// much again as the threshold): "peace talks", "make peace" and
+		// "restoring relations" make a peace-process story even where
+		// the diplomacy around it outscores the war.
+		if s >= x.subTh && (scores[def.parent] >= x.subRatioTh*best || s >= strongSub*x.subTh) {
 			chosen[t] = true
 			chosen[def.parent] = true
 		}
