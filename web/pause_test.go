@@ -89,7 +89,10 @@ func TestEmailPauseLink(t *testing.T) {
 	if r := call(t, ts, "GET", "/api/alerts/"+id+"/deliveries", "", "", testToken); !strings.Contains(r.Raw, `"target":"email","recipient":"analyst@example.com"`) {
 		t.Errorf("deliveries: %s", r.Raw)
 	}
-	if r := call(t, ts, "GET", "/api/alerts/"+id+"/deliveries", "", "", ""); strings.Contains(r.Raw, "analyst@") || !strings.Contains(r.Raw, `"recipient":"a…@example.com"`) {
+	// Anonymous reads of alerts need a key now (item 8); a reader
+	// without write sees the addresses shortened (alerts.View.Redacted,
+	// alerts.Delivery.Redacted).
+	if r := call(t, ts, "GET", "/api/alerts/"+id+"/deliveries", "", "", ""); strings.Contains(r.Raw, "analyst@") {
 		t.Errorf("anonymous deliveries: %s", r.Raw)
 	}
 	if r := call(t, ts, "GET", "/api/alerts/"+id, "", "", ""); strings.Contains(r.Raw, "analyst@") {
