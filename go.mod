@@ -11,6 +11,8 @@ require (
 	// of index says and run its collector and self-check tests; a mismatch
 	// only makes searches fall back to Bleve's slower collector.
 	github.com/blevesearch/bleve/v2 v2.6.3
+	// A real SMTP server for the email tests (internal/smtptest).
+	github.com/emersion/go-smtp v0.26.0
 	github.com/golang/snappy v1.0.0
 	github.com/labstack/echo/v4 v4.16.5
 	github.com/mmcdole/gofeed v1.4.2
@@ -19,6 +21,11 @@ require (
 	github.com/schollz/progressbar/v3 v3.19.1
 	github.com/spf13/cobra v1.10.2
 	github.com/spf13/pflag v1.0.10
+	// Email delivery (alerts/email.go): a maintained SMTP client with
+	// STARTTLS/implicit TLS, AUTH discovery, MIME multipart/alternative
+	// and SMTP reply codes per recipient, which net/smtp (frozen) lacks.
+	// v0.8.1: v0.8.2 needs a newer Go than this module's toolchain.
+	github.com/wneessen/go-mail v0.8.1
 	go.etcd.io/bbolt v1.5.0
 	golang.org/x/term v0.48.0
 )
@@ -32,6 +39,7 @@ require (
 require github.com/klauspost/compress v1.20.4
 
 require (
+	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
 	github.com/nats-io/nats-server/v2 v2.15.3
 	github.com/nats-io/nats.go v1.56.0
 )

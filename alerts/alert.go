@@ -68,15 +68,21 @@ type SecretGrace struct {
 // Info is the part of an alert its stored definition and its API form
 // share, in this order: what a client writes.
 type Info struct {
-	ID                    string         `json:"id"`
-	Name                  string         `json:"name"`
-	Query                 string         `json:"query"`
-	Filters               engine.Filters `json:"filters"`
-	Schedule              string         `json:"schedule"`
-	Timezone              string         `json:"timezone"`
-	WebhookURL            string         `json:"webhook_url"`
-	Enabled               bool           `json:"enabled"`
-	MaxMatchesPerDelivery int            `json:"max_matches_per_delivery"`
+	ID         string         `json:"id"`
+	Name       string         `json:"name"`
+	Query      string         `json:"query"`
+	Filters    engine.Filters `json:"filters"`
+	Schedule   string         `json:"schedule"`
+	Timezone   string         `json:"timezone"`
+	WebhookURL string         `json:"webhook_url"`
+	// WebhookFormat is the body the webhook gets: FormatStandard (the
+	// versioned Payload) or FormatSlack (Slack's {"text","blocks"}).
+	WebhookFormat string `json:"webhook_format,omitempty"`
+	// Email are the addresses each delivery is also mailed to, one
+	// delivery per address (see Targets).
+	Email                 []string `json:"email,omitempty"`
+	Enabled               bool     `json:"enabled"`
+	MaxMatchesPerDelivery int      `json:"max_matches_per_delivery"`
 }
 
 // Progress is the read-only part both forms share, after the fields.
@@ -121,6 +127,8 @@ type Alert struct {
 // (on create and rotate).
 type View struct {
 	Info
+	// Email is always a list in the API form ([] for none).
+	Email  []string `json:"email"`
 	Fields []string `json:"fields"` // the match fields deliveries carry
 	Progress
 	// PreviousSecrets says until when each replaced secret still signs
@@ -148,6 +156,7 @@ type View struct {
 // signing secret.
 func (v View) Redacted() View {
 	v.WebhookURL = netguard.RedactURL(v.WebhookURL)
+	v.Email = redactEmails(v.Email)
 	v.Secret = ""
 	v.URLsRedacted = true
 	return v
@@ -164,6 +173,10 @@ func (v View) Anonymous() View {
 // secrets still in their grace at now.
 func (a *Alert) View(now time.Time) View {
 	v := View{Info: a.Info, Fields: a.matchFields().names(), Progress: a.Progress, PreviousSecrets: []SecretGrace{}, FeedKeyCreatedAt: feedKeySince(a), CreatedBy: a.CreatedBy}
+	v.Email = append([]string{}, a.Email...)
+	if v.WebhookFormat == "" {
+		v.WebhookFormat = FormatStandard
+	}
 	for _, p := range a.PreviousSecrets {
 		if p.ExpiresAt.After(now) {
 			v.PreviousSecrets = append(v.PreviousSecrets, SecretGrace{ExpiresAt: p.ExpiresAt})
@@ -209,6 +222,7 @@ func (a *Alert) dropExpiredSecrets(now time.Time) bool {
 type Rules struct {
 	MinInterval time.Duration   // shortest allowed schedule interval
 	Guard       *netguard.Guard // webhook target policy; nil allows any http(s) URL
+	Email       bool            // an SMTP server is configured: alerts may have email
 }
 
 // Validate normalizes and checks an alert. Errors are *news.Error: the
@@ -278,8 +292,23 @@ func (a *Alert) Validate(r Rules) error {
 		return err
 	}
 	a.Fields = fs.stored()
+	switch a.WebhookFormat = strings.TrimSpace(a.WebhookFormat); a.WebhookFormat {
+	case "":
+		a.WebhookFormat = FormatStandard
+	case FormatStandard, FormatSlack:
+	default:
+		return news.Errorf(news.ECodeInvalid, "webhook_format %q is not %q or %q", news.Clip(a.WebhookFormat), FormatStandard, FormatSlack)
+	}
+	email, err := checkEmails(a.Email, r.Email)
+	if err != nil {
+		return err
+	}
+	a.Email = email
+	if a.WebhookURL == "" && len(a.Email) == 0 {
+		return news.Errorf(news.ECodeInvalid, "webhook_url or email is required")
+	}
 	if a.WebhookURL == "" {
-		return news.Errorf(news.ECodeInvalid, "webhook_url is required")
+		return nil
 	}
 	if len(a.WebhookURL) > MaxURLBytes {
 		return news.Errorf(news.ECodeInvalid, "webhook_url is longer than %d bytes", MaxURLBytes)

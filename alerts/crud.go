@@ -24,6 +24,8 @@ type Input struct {
 	Schedule              *string         `json:"schedule"`
 	Timezone              *string         `json:"timezone"`
 	WebhookURL            *string         `json:"webhook_url"`
+	WebhookFormat         *string         `json:"webhook_format"`
+	Email                 *[]string       `json:"email"`
 	Enabled               *bool           `json:"enabled"`
 	MaxMatchesPerDelivery *int            `json:"max_matches_per_delivery"`
 	Fields                *[]string       `json:"fields"`
@@ -66,6 +68,12 @@ func (in *Input) apply(a *Alert) {
 	if in.WebhookURL != nil {
 		a.WebhookURL = *in.WebhookURL
 	}
+	if in.WebhookFormat != nil {
+		a.WebhookFormat = *in.WebhookFormat
+	}
+	if in.Email != nil {
+		a.Email = *in.Email
+	}
 	if in.Enabled != nil {
 		a.Enabled = *in.Enabled
 	}
@@ -105,7 +113,7 @@ func (s *Service) Create(ctx context.Context, in *Input) (View, error) {
 		return View{}, fmt.Errorf("alerts: create: %w", err)
 	}
 	s.reschedule(a)
-	logctx.From(ctx, s.log).Info("alerts: created", "alert", a.ID, "schedule", a.Schedule, "webhook", netguard.RedactURL(a.WebhookURL))
+	logctx.From(ctx, s.log).Info("alerts: created", "alert", a.ID, "schedule", a.Schedule, "webhook", netguard.RedactURL(a.WebhookURL), "emails", len(a.Email))
 	v := s.view(a)
 	v.Secret = a.Secret
 	return v, nil

@@ -5,8 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"sync"
 	"time"
+
+	gomail "github.com/wneessen/go-mail"
 
 	"github.com/watchword/watchword/internal/news"
 )
@@ -52,14 +56,16 @@ type unrecorded struct {
 type sender struct {
 	s      *Service
 	client *webhookClient
+	mailer *mailer // nil: no SMTP server
 	// out is the outbox (the service's store); build makes a delivery's
 	// payload with the fields its alert asks for, nil and no error when
 	// every article was deleted. Both are fields so that tests can make
 	// them fail; holdBase is the first in-memory backoff.
-	out      Outbox
-	build    func(ctx context.Context, d *Delivery, a *Alert) ([]byte, error)
-	holdBase time.Duration
-	leaseFor time.Duration
+	out       Outbox
+	build     func(ctx context.Context, d *Delivery, a *Alert) ([]byte, error)
+	buildMail func(ctx context.Context, d *Delivery, a *Alert) (*gomail.Msg, error)
+	holdBase  time.Duration
+	leaseFor  time.Duration
 
 	wakeCh chan struct{}
 	work   chan *Delivery
@@ -79,12 +85,18 @@ type sender struct {
 }
 
 func newSender(s *Service) *sender {
+	var m *mailer
+	if s.cfg.SMTP != nil {
+		m = &mailer{cfg: s.cfg.SMTP, timeout: s.cfg.Timeout}
+	}
 	return &sender{
-		s:        s,
-		client:   newWebhookClient(s.guard, s.cfg.Timeout, s.cfg.Version),
-		out:      s.store,
-		build:    s.payload,
-		holdBase: holdBase,
+		s:         s,
+		client:    newWebhookClient(s.guard, s.cfg.Timeout, s.cfg.Version),
+		mailer:    m,
+		out:       s.store,
+		build:     s.payload,
+		buildMail: s.mailMessage,
+		holdBase:  holdBase,
 		// An attempt takes at most the timeout, plus building its
 		// payload and writing its outcome: the lease outlasts it well
 		// (LeaseFor). In a cluster it is also how long a delivery leased
@@ -312,22 +324,26 @@ func (p *sender) attempt(d *Delivery) {
 		s.log.Error("alerts: load the alert of a delivery", "delivery", d.ID, "err", err, "retry_in", wait)
 		return
 	}
-	body, err := p.build(p.postCtx, d, a)
-	if err != nil {
-		// Counted as an attempt, so a payload that can never be built
-		// ends as failed (and can be redelivered) like any other.
-		s.log.Error("alerts: build delivery", "delivery", d.ID, "err", err)
-		d.Attempts++
-		p.retryOrFail(d, outcome{retry: true, err: errors.New("the payload could not be built; see the server log")})
-		return
-	}
-	if body == nil {
-		p.finish(d, outcome{err: errors.New("every article was deleted; nothing to send")}, StatusSucceeded)
+	send, final := p.prepare(d, a)
+	if final != nil {
+		if final.err != nil && final.retry {
+			// Counted as an attempt, so a message that can never be
+			// built or sent ends as failed (and can be redelivered)
+			// like any other.
+			d.Attempts++
+			p.retryOrFail(d, *final)
+			return
+		}
+		status := StatusSucceeded
+		if final.err != nil && !final.empty {
+			status = StatusFailed
+		}
+		p.finish(d, *final, status)
 		return
 	}
 	began := time.Now()
 	ctx, cancel := context.WithTimeout(p.postCtx, s.cfg.Timeout)
-	out := p.client.post(ctx, a.WebhookURL, s.signingSecrets(a), d.ID, body)
+	out := send(ctx)
 	cancel()
 	if out.err != nil && p.postCtx.Err() != nil {
 		s.log.Warn("alerts: delivery attempt cancelled by shutdown; it stays in the outbox", "delivery", d.ID, "alert", d.AlertID)
@@ -346,6 +362,47 @@ func (p *sender) attempt(d *Delivery) {
 	default:
 		p.retryOrFail(d, out)
 	}
+}
+
+// prepare builds the message of a delivery for its target and returns
+// the attempt that sends it; or, when there is nothing to send, the
+// outcome to record instead: retry set for a failure to try again (the
+// message could not be built; no SMTP server is configured), empty for
+// a delivery whose articles were all deleted, and otherwise a final
+// failure (the target is no longer on the alert).
+func (p *sender) prepare(d *Delivery, a *Alert) (send func(ctx context.Context) outcome, final *outcome) {
+	s := p.s
+	if d.Target == TargetEmail {
+		if !slices.ContainsFunc(a.Email, func(e string) bool { return strings.EqualFold(e, d.Recipient) }) {
+			return nil, &outcome{err: errors.New("the address is no longer on the alert")}
+		}
+		if p.mailer == nil {
+			return nil, &outcome{retry: true, err: errors.New("this server has no SMTP server (--smtp-url) to send email with")}
+		}
+		msg, err := p.buildMail(p.postCtx, d, a)
+		if err != nil {
+			s.log.Error("alerts: build email", "delivery", d.ID, "err", err)
+			return nil, &outcome{retry: true, err: errors.New("the email could not be built; see the server log")}
+		}
+		if msg == nil {
+			return nil, &outcome{empty: true, err: errors.New("every article was deleted; nothing to send")}
+		}
+		return func(ctx context.Context) outcome { return p.mailer.send(ctx, msg) }, nil
+	}
+	if a.WebhookURL == "" {
+		return nil, &outcome{err: errors.New("the alert no longer has a webhook_url")}
+	}
+	body, err := p.build(p.postCtx, d, a)
+	if err != nil {
+		s.log.Error("alerts: build delivery", "delivery", d.ID, "err", err)
+		return nil, &outcome{retry: true, err: errors.New("the payload could not be built; see the server log")}
+	}
+	if body == nil {
+		return nil, &outcome{empty: true, err: errors.New("every article was deleted; nothing to send")}
+	}
+	return func(ctx context.Context) outcome {
+		return p.client.post(ctx, a.WebhookURL, s.signingSecrets(a), d.ID, body)
+	}, nil
 }
 
 // retryOrFail schedules the next attempt of a failed one on the retry

@@ -82,10 +82,15 @@ type MatchedData struct {
 // HTML, so nothing needs the escapes.
 func encodePayload(p Payload) ([]byte, error) {
 	p.Version = PayloadVersion
+	return encodeJSON(p)
+}
+
+// encodeJSON writes v as compact JSON without HTML escaping.
+func encodeJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(p); err != nil {
+	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}), nil
@@ -103,6 +108,9 @@ type TestData struct {
 // less on retries and redeliveries too); nil when every article was
 // deleted.
 func (s *Service) payload(ctx context.Context, d *Delivery, a *Alert) ([]byte, error) {
+	if a.WebhookFormat == FormatSlack {
+		return s.slackBody(ctx, d)
+	}
 	fs := a.matchFields()
 	matches, err := s.matches(ctx, d.Alert.Query, d.ArticleIDs, fs.has(fieldSnippet))
 	if err != nil {
@@ -143,8 +151,16 @@ func (s *Service) SendTest(ctx context.Context, id string) (*TestResult, error) 
 	if err != nil {
 		return nil, err
 	}
-	body, err := encodePayload(Payload{Type: EventTest, Timestamp: time.Now().UTC(),
-		Data: TestData{Alert: AlertRef{ID: a.ID, Name: a.Name, Query: a.Query}}})
+	if a.WebhookURL == "" {
+		return nil, news.Errorf(news.ECodeConflict, "alert %q has no webhook_url: the test event is a webhook", id)
+	}
+	var body []byte
+	if a.WebhookFormat == FormatSlack {
+		body, err = slackTest(a, s.AlertURL(a.ID))
+	} else {
+		body, err = encodePayload(Payload{Type: EventTest, Timestamp: time.Now().UTC(),
+			Data: TestData{Alert: AlertRef{ID: a.ID, Name: a.Name, Query: a.Query}}})
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -77,6 +79,13 @@ type Config struct {
 	DeliveryRetention time.Duration
 	// PruneEvery is how often the background pruner runs (default 1h).
 	PruneEvery time.Duration
+	// SMTP is the server email deliveries go through; nil: alerts may
+	// not have email (a 400 at save).
+	SMTP *SMTPConfig
+	// PublicURL is the base URL of the UI as its users reach it, for
+	// the links of emails and chat messages (the alert's page, the pause
+	// link); required with SMTP.
+	PublicURL string
 	// RealtimeEvery is the rate cap of the @realtime alerts: at most one
 	// evaluation round of them per this interval (default 1s, at least
 	// MinRealtimeEvery). MinInterval does not apply to them.
@@ -158,6 +167,16 @@ func New(cfg Config) (*Service, error) {
 	if cfg.PruneEvery <= 0 {
 		cfg.PruneEvery = DefaultPruneEvery
 	}
+	if cfg.PublicURL != "" {
+		u, err := url.Parse(cfg.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return nil, errors.New("alerts: the public URL must be an http(s) URL such as https://watchword.example.com, without query or fragment")
+		}
+		cfg.PublicURL = strings.TrimSuffix(cfg.PublicURL, "/")
+	}
+	if cfg.SMTP != nil && cfg.PublicURL == "" {
+		return nil, errors.New("alerts: email needs the public URL (--public-url) for the links in each message and its pause link")
+	}
 	if cfg.RealtimeEvery <= 0 {
 		cfg.RealtimeEvery = DefaultRealtimeEvery
 	}
@@ -169,7 +188,7 @@ func New(cfg Config) (*Service, error) {
 		cfg: cfg, eng: cfg.Engine, store: cfg.Store, log: cfg.Logger,
 		guard: &netguard.Guard{Allow: cfg.Allow}, cache: map[string]cachedQuery{},
 	}
-	s.rules = Rules{MinInterval: cfg.MinInterval, Guard: s.guard}
+	s.rules = Rules{MinInterval: cfg.MinInterval, Guard: s.guard, Email: cfg.SMTP != nil}
 	cfg.Metrics.attach(s.store)
 	s.sender = newSender(s)
 	s.batch = newBatcher(s)

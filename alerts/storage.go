@@ -77,8 +77,9 @@ type RunOutcome struct {
 type Runs interface {
 	// CommitRun commits a round at now: for each alert whose state is
 	// still the snapshot's, it drops the matches already sent to it,
-	// marks the rest sent, enqueues them in deliveries of at most
-	// MaxMatchesPerDelivery (due now), and moves the watermark to upTo.
+	// marks the rest sent, enqueues them in chunks of at most
+	// MaxMatchesPerDelivery, one delivery per chunk and target of the
+	// snapshot (Alert.Targets; due now), and moves the watermark to upTo.
 	// The alerts of a batch commit together (one transaction where the
 	// store has them); the outcomes are in the batch's order.
 	CommitRun(ctx context.Context, now time.Time, upTo uint64, batch []RunCommit) ([]RunOutcome, error)

@@ -59,6 +59,7 @@ type outcome struct {
 	retry      bool          // try again later
 	retryAfter time.Duration // from Retry-After on 429/503; 0 when absent
 	disable    bool          // 410 Gone: the receiver asks us to stop
+	empty      bool          // nothing to send: every article was deleted
 	err        error
 }
 

@@ -139,8 +139,14 @@ func (s *Server) handleAlertFeed(c echo.Context) error {
 		Gen:     "Watchword",
 		Entries: []atomEntry{},
 	}
+	// An article goes to an alert once, but in one delivery per target
+	// (the webhook, each email address): it is one entry, the newest.
+	seen := map[string]bool{}
 	for _, d := range sent {
-		arts := slices.Clone(d.Articles)
+		arts := slices.DeleteFunc(slices.Clone(d.Articles), func(m alerts.Match) bool { return seen[m.ID] })
+		for _, m := range arts {
+			seen[m.ID] = true
+		}
 		slices.SortStableFunc(arts, func(x, y alerts.Match) int { return y.Date.Compare(x.Date) })
 		for _, m := range arts {
 			e := atomEntry{
@@ -206,8 +212,13 @@ func (s *Server) handleDeliveries(c echo.Context) error {
 		return err
 	}
 	out := make([]deliveryView, 0, len(sent))
+	full := s.fullURLs(c)
 	for _, d := range sent {
 		v := deliveryView{Delivery: d.Delivery, Articles: make([]sentArticle, 0, len(d.Articles))}
+		if !full {
+			r := d.Delivery.Redacted() // an email's address, for a reader without write
+			v.Delivery = &r
+		}
 		for _, m := range d.Articles {
 			v.Articles = append(v.Articles, sentArticle{ID: m.ID, Title: m.Title, URL: m.URL, Date: m.Date, Source: m.Source})
 		}

@@ -42,6 +42,22 @@ type fullServer struct {
 	ts *httptest.Server
 }
 
+// pausePath is the path and query of an alert's pause link.
+func (f *fullServer) pausePath(t *testing.T, id string) string {
+	t.Helper()
+	all, err := f.s.cfg.Alerts.List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range all {
+		if a.ID == id {
+			return strings.TrimPrefix(f.s.cfg.Alerts.PauseURL(a), "https://watchword.example.com")
+		}
+	}
+	t.Fatalf("no alert %s", id)
+	return ""
+}
+
 type fullOptions struct {
 	private   bool
 	rateLimit float64 // writes and reads per second per client; 0: no limit
@@ -61,7 +77,7 @@ func newFullServer(t *testing.T, o fullOptions) *fullServer {
 	loopback := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 	sched := schedule.NewCron(quiet)
 	asvc, err := alerts.New(alerts.Config{Store: alertStore(t, eng), Engine: eng, Logger: quiet, MinInterval: time.Second, Version: "test",
-		Allow: loopback, RetrySchedule: []time.Duration{0, time.Hour}, Cron: sched, Hold: hold})
+		Allow: loopback, RetrySchedule: []time.Duration{0, time.Hour}, Cron: sched, Hold: hold, PublicURL: "https://watchword.example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -541,6 +557,12 @@ func TestOpenAPIValidatesTraffic(t *testing.T) {
 	feedKey, _ := fk.json["feed_key"].(string)
 	c.do(ts, req{method: "GET", path: "/api/alerts/" + okID + "/feed.atom?key=" + url.QueryEscape(feedKey)}, 200, true)
 	c.do(ts, req{method: "GET", path: "/api/alerts/" + okID + "/feed.atom?key=wwfeed_wrong"}, 401, true)
+	pause := srv.pausePath(t, okID)
+	c.do(ts, req{method: "GET", path: pause}, 200, true)
+	c.do(ts, req{method: "GET", path: pause + "x"}, 404, true)
+	c.do(ts, req{method: "POST", path: pause + "x", ctype: "application/x-www-form-urlencoded", body: "List-Unsubscribe=One-Click"}, 404, true)
+	c.do(ts, req{method: "POST", path: pause, ctype: "application/x-www-form-urlencoded", body: "List-Unsubscribe=One-Click"}, 200, true)
+	c.do(ts, req{method: "PATCH", path: "/api/alerts/" + okID, ctype: j, token: true, body: `{"enabled":true}`}, 200, true)
 	c.do(ts, req{method: "DELETE", path: "/api/alerts/" + failID, token: true}, 200, true)
 	c.do(ts, req{method: "DELETE", path: "/api/alerts/" + failID, token: true}, 404, true)
 

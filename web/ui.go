@@ -172,6 +172,7 @@ func (s *Server) uiRoutes() {
 	e.GET("/alerts", s.handleAlertsPage, auth)
 	e.GET("/alerts/new", s.handleAlertNewPage, auth)
 	e.GET("/alerts/:id", s.handleAlertPage, auth)
+	s.pauseRoutes() // web/ui_pause.go: the token in the link is the credential
 	e.GET("/feeds", s.handleFeedsPage, auth)
 	e.GET("/saved", s.handleSavedPage, auth)
 	e.GET("/export", s.handleExport, s.readLimiter, auth) // the search page's export links; a session may read it

@@ -8,6 +8,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"github.com/watchword/watchword/internal/keys"
 	keysbolt "github.com/watchword/watchword/internal/keys/boltstore"
 	"github.com/watchword/watchword/internal/saved"
@@ -22,6 +23,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/watchword/watchword/alerts"
 	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/smtptest"
 	"github.com/watchword/watchword/internal/testutil"
 )
 
@@ -232,5 +234,65 @@ func TestUIBrowserAlertFlow(t *testing.T) {
 	}
 	if !strings.HasSuffix(b.location(), "/alerts") {
 		t.Errorf("after delete: %s", b.location())
+	}
+}
+
+// An email-only alert from the form: the addresses and the format are
+// saved, the detail page lists them, and a bad address is marked on
+// its field.
+func TestUIBrowserEmailAlert(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Options{})
+	ts, svc, ingestOne := newAlertsUIServer(t, func(c *alerts.Config) {
+		c.SMTP = &alerts.SMTPConfig{Host: srv.Host, Port: srv.Port, Username: srv.Username, Password: srv.Password,
+			StartTLS: alerts.StartTLSRequired, From: "watchword@example.com", TLSConfig: srv.TLSConfig()}
+		c.PublicURL = "https://watchword.example.com"
+	})
+	b := &browser{t: t, ctx: newBrowser(t), base: ts.URL}
+	b.viewport(1440)
+	b.open("/alerts/new?q=Kremlin")
+	eval[bool](b, `sessionStorage.setItem("watchword.token", `+fmt.Sprintf("%q", testToken)+`), true`)
+	b.open("/alerts/new?q=Kremlin")
+	b.do(chromedp.SetValue(chromedp.CSS("#a-name"), "Desk"))
+	b.do(chromedp.SetValue(chromedp.CSS("#a-email"), "analyst@example.com, not an address"))
+	b.do(chromedp.Click(chromedp.CSS("#a-submit")))
+	b.waitJS(`!document.querySelector("#form-error").hidden`)
+	if got := eval[string](b, `Array.from(document.querySelectorAll("#alert-form [aria-invalid=true]")).map(e => e.id).join(",")`); got != "a-email" {
+		t.Errorf("aria-invalid fields %q, want a-email (%s)", got, eval[string](b, `document.querySelector("#form-error").textContent`))
+	}
+	b.do(chromedp.SetValue(chromedp.CSS("#a-email"), "analyst@example.com, desk@example.com"))
+	b.do(chromedp.Click(chromedp.CSS("#a-submit")))
+	b.waitJS(`!document.querySelector("#created").hidden`)
+	views, err := svc.Views(context.Background())
+	if err != nil || len(views) != 1 {
+		t.Fatalf("alerts after create: %v %v", views, err)
+	}
+	v := views[0]
+	if v.WebhookURL != "" || fmt.Sprint(v.Email) != "[analyst@example.com desk@example.com]" || v.WebhookFormat != alerts.FormatStandard {
+		t.Fatalf("created %+v", v)
+	}
+	b.open("/alerts/" + v.ID)
+	b.waitJS(`!document.querySelector("#detail").hidden`)
+	if got := eval[string](b, `document.querySelector("#d-email").textContent`); got != "analyst@example.com, desk@example.com" {
+		t.Errorf("detail email %q", got)
+	}
+	if got := eval[string](b, `document.querySelector("#d-webhook").textContent`); got != "none" {
+		t.Errorf("detail webhook %q", got)
+	}
+	// Run it: the log names each address and its SMTP answer.
+	ingestOne(&news.Article{ID: "mail-1", Title: "Kremlin statement", Body: "The Kremlin said so."})
+	if _, err := svc.RunNow(context.Background(), v.ID); err != nil {
+		t.Fatal(err)
+	}
+	testutil.WaitFor(t, "two emails recorded", 10*time.Second, func() bool {
+		ds, err := svc.Deliveries(context.Background(), v.ID, 10)
+		return err == nil && len(ds) == 2 && ds[0].Status == alerts.StatusSucceeded && ds[1].Status == alerts.StatusSucceeded
+	})
+	b.open("/alerts/" + v.ID)
+	b.waitJS(`document.querySelectorAll("#deliveries-table tbody tr").length === 2 && /SMTP 250/.test(document.querySelector("#deliveries-table tbody").textContent)`)
+	txt := eval[string](b, `document.querySelector("#deliveries-table tbody").textContent`)
+	for _, want := range []string{"email analyst@example.com", "email desk@example.com", "SMTP 250"} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("delivery log lacks %q: %q", want, txt)
+		}
 	}
 }

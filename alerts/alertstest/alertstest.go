@@ -246,6 +246,49 @@ func TestRuns(t *testing.T, open Opener) {
 			}
 		}
 	})
+	t.Run("Targets", func(t *testing.T) {
+		// One delivery per chunk and target (the webhook, each address),
+		// each with the chunk's articles, read back with its target.
+		st, _ := open(t)
+		a := newAlert("al_a", base)
+		a.MaxMatchesPerDelivery = 2
+		a.Email = []string{"one@example.com", "two@example.com"}
+		create(t, st, a)
+		o := commitOne(t, st, get(t, st, "al_a"), base, 20, "a1", "a2", "a3")
+		if o.Matches != 3 || o.Deliveries != 6 {
+			t.Fatalf("3 matches at 2 a delivery to 3 targets: %+v, want 6 deliveries", o)
+		}
+		ds, err := st.Deliveries(ctx, "al_a", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		per := map[string][]string{}
+		for _, d := range ds {
+			key := d.Target + ":" + d.Recipient
+			per[key] = append(per[key], d.ArticleIDs...)
+		}
+		for _, key := range []string{"webhook:", "email:one@example.com", "email:two@example.com"} {
+			got := per[key]
+			slices.Sort(got)
+			if !slices.Equal(got, []string{"a1", "a2", "a3"}) {
+				t.Errorf("%s got %v, want a1, a2, a3 once each", key, got)
+			}
+		}
+		if len(per) != 3 {
+			t.Errorf("targets %v", per)
+		}
+		// Only email: no webhook delivery.
+		b := newAlert("al_b", base)
+		b.WebhookURL, b.Email = "", []string{"one@example.com"}
+		create(t, st, b)
+		if o := commitOne(t, st, get(t, st, "al_b"), base, 20, "a1"); o.Deliveries != 1 {
+			t.Fatalf("email only: %+v", o)
+		}
+		ds, _ = st.Deliveries(ctx, "al_b", 10)
+		if len(ds) != 1 || ds[0].Target != alerts.TargetEmail || ds[0].Recipient != "one@example.com" {
+			t.Fatalf("email-only delivery %+v", ds[0])
+		}
+	})
 	t.Run("StaleSnapshot", func(t *testing.T) {
 		st, _ := open(t)
 		create(t, st, newAlert("al_a", base), newAlert("al_b", base))

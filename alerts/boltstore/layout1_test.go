@@ -208,6 +208,9 @@ func testMigrateLayout1(t *testing.T, batch, cut int) {
 	var ids []string
 	for _, d := range e.deliveries(t, alA.ID) {
 		ids = append(ids, d.ID)
+		if d.Target != alerts.TargetWebhook {
+			t.Errorf("delivery %s stored without a target reads as target %q, want webhook", d.ID, d.Target)
+		}
 	}
 	wantIDs(t, "deliveries of a, newest first", ids, deliveries[1].ID, deliveries[0].ID)
 

@@ -284,6 +284,9 @@ func getDelivery(tx *bolt.Tx, id string) (*alerts.Delivery, error) {
 		return nil, fmt.Errorf("alerts: decode delivery %q: %w", id, err)
 	}
 	d.Prev, d.Done = sd.Prev, sd.Done
+	if d.Target == "" {
+		d.Target = alerts.TargetWebhook // stored before email deliveries
+	}
 	return d, nil
 }
 

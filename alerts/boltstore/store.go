@@ -193,28 +193,34 @@ func (s *Store) CommitRun(ctx context.Context, now time.Time, upTo uint64, batch
 			if err != nil {
 				return err
 			}
+			targets := a.Targets()
 			for start := 0; start < len(ids); start += a.MaxMatchesPerDelivery {
 				chunk := ids[start:min(start+a.MaxMatchesPerDelivery, len(ids))]
-				id := deliveryID(a, now, upTo, start/a.MaxMatchesPerDelivery, st.Head)
-				d := &alerts.Delivery{
-					ID: id, AlertID: a.ID, Type: alerts.EventMatched,
-					Alert:  alerts.AlertRef{ID: a.ID, Name: a.Name, Query: a.Query},
-					Status: alerts.StatusPending, NextAttemptAt: &now,
-					ArticleIDs: chunk, TotalNew: len(ids), CreatedAt: now,
-					Prev: st.Head,
+				for ti, t := range targets {
+					// One id per chunk and target: with one target (a
+					// webhook-only alert) the chunk's number, as before.
+					id := deliveryID(a, now, upTo, start/a.MaxMatchesPerDelivery*len(targets)+ti, st.Head)
+					d := &alerts.Delivery{
+						ID: id, AlertID: a.ID, Type: alerts.EventMatched,
+						Target: t.Kind, Recipient: t.Recipient,
+						Alert:  alerts.AlertRef{ID: a.ID, Name: a.Name, Query: a.Query},
+						Status: alerts.StatusPending, NextAttemptAt: &now,
+						ArticleIDs: chunk, TotalNew: len(ids), CreatedAt: now,
+						Prev: st.Head,
+					}
+					buf, err := encodeDelivery(d)
+					if err != nil {
+						return err
+					}
+					if err := ob.Put([]byte(d.ID), buf); err != nil {
+						return err
+					}
+					if err := qb.Put(queueKey(now, d.ID), nil); err != nil {
+						return err
+					}
+					st.Head = d.ID
+					out[i].Deliveries++
 				}
-				buf, err := encodeDelivery(d)
-				if err != nil {
-					return err
-				}
-				if err := ob.Put([]byte(d.ID), buf); err != nil {
-					return err
-				}
-				if err := qb.Put(queueKey(now, d.ID), nil); err != nil {
-					return err
-				}
-				st.Head = d.ID
-				out[i].Deliveries++
 			}
 			out[i].Matches = len(ids)
 			if len(ids) > 0 {

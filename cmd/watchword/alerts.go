@@ -30,6 +30,9 @@ type alertFlags struct {
 	retry         string
 	allow         string
 	senders       int
+	smtpURL       string
+	smtpFrom      string
+	publicURL     string
 }
 
 func (f *alertFlags) register(fs *pflag.FlagSet) {
@@ -38,6 +41,28 @@ func (f *alertFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.retry, "webhook-retry", "", "webhook retry schedule, the wait before each attempt, e.g. 0s,5s,5m (default: the Standard Webhooks schedule)")
 	fs.StringVar(&f.allow, "webhook-allow", "", "CIDRs webhooks may reach despite the private-address guard, e.g. 127.0.0.0/8")
 	fs.IntVar(&f.senders, "webhook-senders", alerts.DefaultSenders, "concurrent webhook deliveries")
+	fs.StringVar(&f.smtpURL, "smtp-url", "", "SMTP server for alert emails: smtp://user:pass@host:587 (STARTTLS required; add ?starttls=optional for a relay without TLS) or smtps://user:pass@host:465 (TLS); prefer WATCHWORD_SMTP_URL to keep the password out of the process list")
+	fs.StringVar(&f.smtpFrom, "smtp-from", "", "sender address of alert emails, e.g. watchword@example.com (required with --smtp-url)")
+	fs.StringVar(&f.publicURL, "public-url", "", "the server's URL as its users reach it, e.g. https://watchword.example.com: the base of the links in emails and chat messages (required with --smtp-url)")
+}
+
+// smtp reads --smtp-url and --smtp-from; nil without --smtp-url. Its
+// errors never carry the password.
+func (f *alertFlags) smtp() (*alerts.SMTPConfig, error) {
+	if strings.TrimSpace(f.smtpURL) == "" {
+		if f.smtpFrom != "" {
+			return nil, usageError{errors.New("--smtp-from needs --smtp-url")}
+		}
+		return nil, nil
+	}
+	c, err := alerts.ParseSMTPURL(f.smtpURL, f.smtpFrom)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	if strings.TrimSpace(f.publicURL) == "" {
+		return nil, usageError{errors.New("--smtp-url needs --public-url: each email links to the alert and to a pause link on this server")}
+	}
+	return c, nil
 }
 
 func parseRetry(s string) ([]time.Duration, error) {
@@ -72,6 +97,10 @@ func startAlerts(eng *engine.Engine, log *slog.Logger, f alertFlags, deliveryRet
 	if f.realtimeEvery < alerts.MinRealtimeEvery {
 		return nil, usageError{fmt.Errorf("--realtime-every must be at least %s", alerts.MinRealtimeEvery)}
 	}
+	smtp, err := f.smtp()
+	if err != nil {
+		return nil, err
+	}
 	var ast alerts.Store
 	var leader func() bool
 	if parts != nil {
@@ -82,10 +111,13 @@ func startAlerts(eng *engine.Engine, log *slog.Logger, f alertFlags, deliveryRet
 	svc, err := alerts.New(alerts.Config{Leader: leader,
 		Store: ast, Engine: eng, Logger: log, MinInterval: f.minInterval, RetrySchedule: retry,
 		Allow: allow, Senders: f.senders, Version: version, Metrics: m, Cron: sched, Hold: hold,
-		DeliveryRetention: deliveryRetention, RealtimeEvery: f.realtimeEvery,
+		DeliveryRetention: deliveryRetention, RealtimeEvery: f.realtimeEvery, SMTP: smtp, PublicURL: strings.TrimSpace(f.publicURL),
 	})
 	if err != nil {
-		return nil, err
+		return nil, usageError{err}
+	}
+	if smtp != nil {
+		log.Info("alerts: email on", "smtp", smtp.String(), "smtp_url", netguard.RedactURL(f.smtpURL), "from", smtp.From, "public_url", f.publicURL)
 	}
 	if parts != nil {
 		// A delivery enqueued by another node's evaluation wakes this
@@ -146,12 +178,13 @@ func newAlertsListCmd(stdout io.Writer) *cobra.Command {
 func newAlertsCreateCmd(stdout io.Writer) *cobra.Command {
 	var (
 		srv                                  serverFlags
-		name, q, hook, sched, tz             string
+		name, q, hook, format, sched, tz     string
 		maxm                                 int
 		speakers, countries, topics, sources []string
+		emails                               []string
 	)
 	c := &cobra.Command{
-		Use:   "create --name N --query Q --webhook URL [flags]",
+		Use:   "create --name N --query Q (--webhook URL | --email ADDRESS) [flags]",
 		Short: "Create an alert; prints its signing secret once",
 		Args:  noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -159,6 +192,12 @@ func newAlertsCreateCmd(stdout io.Writer) *cobra.Command {
 				"filters": map[string][]string{"speaker": speakers, "country": countries, "topic": topics, "source": sources}}
 			if maxm > 0 {
 				in["max_matches_per_delivery"] = maxm
+			}
+			if len(emails) > 0 {
+				in["email"] = emails
+			}
+			if format != "" {
+				in["webhook_format"] = format
 			}
 			body, _ := json.Marshal(in)
 			var v alerts.View
@@ -174,6 +213,8 @@ func newAlertsCreateCmd(stdout io.Writer) *cobra.Command {
 	fs.StringVar(&name, "name", "", "alert name")
 	fs.StringVar(&q, "query", "", "query, in the search language (empty: every new article that passes the --speaker, --country, --topic or --source filters)")
 	fs.StringVar(&hook, "webhook", "", "webhook URL")
+	fs.StringVar(&format, "webhook-format", "", "webhook body: standard (default) or slack")
+	fs.StringArrayVar(&emails, "email", nil, "address to mail each delivery to (repeatable; the server needs --smtp-url)")
 	fs.StringVar(&sched, "schedule", "@hourly", "cron spec or descriptor, or @realtime (evaluated as articles are ingested)")
 	fs.StringVar(&tz, "timezone", "UTC", "IANA time zone of the schedule")
 	fs.IntVar(&maxm, "max-matches", 0, fmt.Sprintf("matches per delivery (default %d)", alerts.DefaultMaxMatches))

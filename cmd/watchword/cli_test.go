@@ -69,7 +69,7 @@ var commandTree = map[string]struct {
 	"bench alerts latency": {flags: []string{"corpus", "data", "reuse", "archive", "schedule", "probes", "alerts", "rate", "senders", "seed", "gc-percent", "cpuprofile"}},
 	"alerts":               {subs: []string{"create", "delete", "list", "preview", "rotate-secret"}},
 	"alerts list":          {flags: serverFlagNames},
-	"alerts create":        {flags: append([]string{"name", "query", "webhook", "schedule", "timezone", "max-matches", "speaker", "country", "topic", "source"}, serverFlagNames...)},
+	"alerts create":        {flags: append([]string{"name", "query", "webhook", "webhook-format", "email", "schedule", "timezone", "max-matches", "speaker", "country", "topic", "source"}, serverFlagNames...)},
 	"alerts delete":        {flags: serverFlagNames},
 	"alerts preview":       {flags: serverFlagNames},
 	"alerts rotate-secret": {flags: append([]string{"grace"}, serverFlagNames...)},

@@ -207,9 +207,13 @@
     // A read without the token shows the webhook URL without its query
     // string (redacted): saving that back unchanged must not replace the
     // stored URL, so an untouched redacted URL is left out of the PATCH.
-    var redactedHook = null;
+    var redactedHook = null, redactedEmail = null;
+    function emails(s) { return s.split(",").map(function (e) { return e.trim(); }).filter(function (e) { return e; }); }
     function fill(a) {
       redactedHook = a.redacted ? (a.webhook_url || "") : null;
+      redactedEmail = a.redacted ? (a.email || []).join(", ") : null;
+      $("a-email").value = (a.email || []).join(", ");
+      $("a-format").value = a.webhook_format || "standard";
       $("a-name").value = a.name || "";
       $("a-query").value = a.query || "";
       $("a-filters").textContent = "";
@@ -226,14 +230,16 @@
       var v = {
         name: $("a-name").value.trim(), query: $("a-query").value.trim(), filters: filters(),
         schedule: $("a-schedule").value.trim(), timezone: tz.value.trim(), webhook_url: $("a-webhook").value.trim(),
-        enabled: $("a-enabled").checked, max_matches_per_delivery: Number($("a-max").value) || 25
+        enabled: $("a-enabled").checked, max_matches_per_delivery: Number($("a-max").value) || 25,
+        webhook_format: $("a-format").value, email: emails($("a-email").value)
       };
       if (redactedHook !== null && v.webhook_url === redactedHook) delete v.webhook_url;
+      if (redactedEmail !== null && $("a-email").value.trim() === redactedEmail) delete v.email;
       return v;
     }
     // The fields an API error message names (alerts/alert.go's messages
     // start with the field).
-    var FIELDS = [["name", "a-name"], ["webhook_url", "a-webhook"], ["schedule", "a-schedule"], ["timezone", "a-tz"],
+    var FIELDS = [["name", "a-name"], ["webhook_url or email", "a-webhook"], ["webhook_url", "a-webhook"], ["webhook_format", "a-format"], ["email", "a-email"], ["schedule", "a-schedule"], ["timezone", "a-tz"],
       ["time zone", "a-tz"], ["max_matches_per_delivery", "a-max"], ["query", "a-query"], ["an alert needs a query", "a-query"], ["filters", "f-value"]];
     var marked = [];
     // invalid marks the fields aria-invalid, says why (#form-error is
@@ -261,8 +267,8 @@
       var v = value();
       var missing = [];
       if (!v.name) missing.push("a-name");
-      if (!$("a-webhook").value.trim()) missing.push("a-webhook");
-      if (missing.length) { invalid(missing, "Name and webhook URL are required."); return; }
+      if (!$("a-webhook").value.trim() && !$("a-email").value.trim()) missing.push("a-webhook");
+      if (missing.length) { invalid(missing, "Name and a webhook URL or an email address are required."); return; }
       if (!v.query && !anyFilter(v.filters)) { invalid(["a-query"], NEEDS_ONE); return; }
       $("a-submit").disabled = true;
       var send = function () {
@@ -363,7 +369,9 @@
       $("d-feed-since").textContent = a.feed_key_created_at ? "feed link made " + when(a.feed_key_created_at) : "no feed link yet";
       $("d-last").textContent = when(a.last_run_at);
       $("d-delivery").textContent = ""; $("d-delivery").appendChild(statusBadge(a.last_delivery_status));
-      $("d-webhook").textContent = a.webhook_url + (a.redacted ? " (query string hidden: reads without the API token show scheme, host and path only)" : "");
+      $("d-webhook").textContent = !a.webhook_url ? "none" : a.webhook_url + (a.webhook_format === "slack" ? " (Slack format)" : "") +
+        (a.redacted ? " (query string hidden: reads without the API token show scheme, host and path only)" : "");
+      $("d-email").textContent = (a.email || []).length ? a.email.join(", ") + (a.redacted ? " (shortened: reads without the API token hide the addresses)" : "") : "none";
       $("d-max").textContent = (a.max_matches_per_delivery || "") + " matches at most";
       $("d-enabled").textContent = a.enabled ? "enabled" : "paused";
       $("act-toggle").textContent = a.enabled ? "Pause" : "Resume";
@@ -389,9 +397,10 @@
         items.forEach(function (d) {
           var tr = el("tr");
           tr.appendChild(el("td", when(d.created_at)));
-          tr.appendChild(el("td", d.type || ""));
+          var email = d.target === "email";
+          tr.appendChild(el("td", (d.type || "") + (email ? " → email " + (d.recipient || "") : "")));
           var s = el("td"); s.appendChild(statusBadge(d.status));
-          if (d.last_status_code) s.appendChild(document.createTextNode(" HTTP " + d.last_status_code));
+          if (d.last_status_code) s.appendChild(document.createTextNode((email ? " SMTP " : " HTTP ") + d.last_status_code));
           tr.appendChild(s);
           tr.appendChild(el("td", String(d.attempts || 0)));
           // A delivery still in the outbox shows when it is tried next;
