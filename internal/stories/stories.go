@@ -267,7 +267,7 @@ type Detector struct {
 	cfg     Config
 	byID    map[string]*entry
 	buckets map[uint64]*entry // LSH bucket → the head of its chain
-	size    map[string]int // story → entries held
+	size    map[string]int    // story → entries held
 	age     ageHeap
 	high    int64 // newest clock seen
 }
