@@ -153,7 +153,7 @@ func TestCollapseByStory(t *testing.T) {
 	if story == "" {
 		story = fmt.Sprintf("%016x", 1)
 	}
-	parsed, err = query.Parse("story:"+story)
+	parsed, err = query.Parse("story:" + story)
 	if err != nil {
 		t.Fatal(err)
 	}
