@@ -1,0 +1,81 @@
+package engine
+
+// Stories: each article indexed gets a story id from the near-duplicate
+// detector (internal/stories), fed in sequence order, under writeMu, just
+// before its batch goes to the index: at ingest, in the catch-up replay
+// and in a rebuild. The detector's state is derived from the log like the
+// index: at open it is rebuilt by reading the log up to the index's
+// sequence in order (warmStories), so the same articles in the same order
+// give the same stories, and a reindex regroups everything from scratch.
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/watchword/watchword/internal/logctx"
+	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/stories"
+)
+
+// signStories computes the signatures of arts on every core.
+func (e *Engine) signStories(arts []*news.Article) []*stories.Signature {
+	sigs := make([]*stories.Signature, len(arts))
+	ForEach(len(arts), runtime.GOMAXPROCS(0), func(i int) { sigs[i] = e.storyCfg.Sign(arts[i].Body) })
+	return sigs
+}
+
+// group assigns puts to stories (in order; sigs[i] is puts[i]'s signature,
+// nil sigs: computed here) and forgets dels. It runs under writeMu.
+func (e *Engine) group(puts []*news.Article, dels []string, sigs []*stories.Signature) {
+	for _, id := range dels {
+		e.stories.Remove(id)
+	}
+	if sigs == nil {
+		sigs = e.signStories(puts)
+	}
+	for i, a := range puts {
+		clock := a.Date
+		if !a.IngestedAt.IsZero() && a.IngestedAt.Before(clock) {
+			clock = a.IngestedAt
+		}
+		a.Story = e.stories.Add(stories.Doc{ID: a.ID, Seq: a.Seq, Date: a.Date, Clock: clock, Sig: sigs[i]})
+	}
+}
+
+// warmStories rebuilds the detector from the log's changes up to seq, in
+// order, as they were grouped when indexed.
+func (e *Engine) warmStories(ctx context.Context, seq uint64) error {
+	if seq == 0 {
+		return nil
+	}
+	start := time.Now()
+	n := 0
+	err := e.articles.ReadFrom(ctx, 0, seq, e.batch, func(chs []news.Change) error {
+		var puts []*news.Article
+		var dels []string
+		for _, c := range chs {
+			if c.Deleted {
+				dels = append(dels, c.ID)
+			} else {
+				puts = append(puts, c.Article)
+			}
+		}
+		e.group(puts, dels, nil)
+		n += len(chs)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("engine: rebuild stories: %w", err)
+	}
+	logctx.From(ctx, e.log).Info("stories: detector rebuilt from the log", "changes", n, "held", e.stories.Len(), "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// StoryDetectorLen is the number of articles the story detector holds.
+func (e *Engine) StoryDetectorLen() int {
+	e.writeMu.Lock()
+	defer e.writeMu.Unlock()
+	return e.stories.Len()
+}
