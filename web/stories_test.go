@@ -1,10 +1,16 @@
 package web
 
 import (
+	"context"
 	"fmt"
+	"html"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/watchword/watchword/internal/news"
 )
 
 // TestSearchCollapseStory: the API collapses only when asked
@@ -61,5 +67,39 @@ func TestSearchCollapseStory(t *testing.T) {
 	r = call(t, ts, "GET", "/api/search?q=story:abc", "", "", "")
 	if r.Status != 400 {
 		t.Errorf("story:abc: %d %s", r.Status, r.Raw)
+	}
+}
+
+// TestUISearchCollapsesStories: the search page shows one hit per story
+// with "also in: ..." linking to the list of its copies.
+func TestUISearchCollapsesStories(t *testing.T) {
+	ts, eng := newUITestServer(t, nil)
+	var w []string
+	for i := range 120 {
+		w = append(w, fmt.Sprintf("zebu%d", i*7919%1000))
+	}
+	body := strings.Join(w, " ")
+	var arts []*news.Article
+	for i, src := range []string{"Reuters", "AP", "Ledger", "Post", "Gazette"} {
+		arts = append(arts, &news.Article{ID: fmt.Sprintf("z%d", i), Source: src, Title: "Zebu " + src,
+			Date: time.Date(2026, 3, 2, 10, i, 0, 0, time.UTC), Body: "Lead. " + body})
+	}
+	if _, _, err := eng.Ingest(context.Background(), arts); err != nil {
+		t.Fatal(err)
+	}
+	p := getPage(t, nil, ts.URL+"/?q=zebu0")
+	if n := strings.Count(p.Body, `class="hit"`); n != 1 {
+		t.Fatalf("%d hits on the page, want 1 story", n)
+	}
+	m := regexp.MustCompile(`<p class="also"><a href="([^"]+)">also in: ([^<]+)</a>`).FindStringSubmatch(p.Body)
+	if m == nil {
+		t.Fatalf("no also-in link:\n%s", p.Body)
+	}
+	if m[2] = html.UnescapeString(m[2]); !strings.HasSuffix(m[2], ", +2") || strings.Count(m[2], ",") != 2 {
+		t.Errorf("also in: %q, want two other sources and +2", m[2])
+	}
+	p = getPage(t, nil, ts.URL+html.UnescapeString(m[1]))
+	if n := strings.Count(p.Body, `class="hit"`); n != 5 {
+		t.Errorf("the copies page lists %d hits, want 5", n)
 	}
 }

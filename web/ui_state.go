@@ -16,6 +16,9 @@ type searchState struct {
 	Speakers, Countries, Topics, Sources, Languages []string
 	MainCountries                                   []string
 	From, To, Sort, Cursor                          string
+	// Copies lists every copy of a story instead of one hit per story
+	// (copies=1; the page collapses by story otherwise).
+	Copies bool
 }
 
 func stateFrom(v url.Values) searchState {
@@ -23,7 +26,7 @@ func stateFrom(v url.Values) searchState {
 		Q: v.Get("q"), Speakers: values(v, "speaker"), Countries: values(v, "country"),
 		Topics: values(v, "topic"), Sources: values(v, "source"), Languages: values(v, "language"), MainCountries: values(v, "main_country"),
 		From: strings.TrimSpace(v.Get("from")), To: strings.TrimSpace(v.Get("to")),
-		Sort: v.Get("sort"), Cursor: v.Get("cursor"),
+		Sort: v.Get("sort"), Cursor: v.Get("cursor"), Copies: v.Get("copies") == "1",
 	}
 }
 
@@ -39,6 +42,9 @@ func (st searchState) values() url.Values {
 		for _, x := range f.vals {
 			v.Add(f.key, x)
 		}
+	}
+	if st.Copies {
+		v.Set("copies", "1")
 	}
 	for k, x := range map[string]string{"from": st.From, "to": st.To, "sort": st.Sort, "cursor": st.Cursor} {
 		if x != "" {

@@ -36,9 +36,12 @@ func (e *Engine) group(puts []*news.Article, dels []string, sigs []*stories.Sign
 		sigs = e.signStories(puts)
 	}
 	for i, a := range puts {
-		clock := a.Date
-		if !a.IngestedAt.IsZero() && a.IngestedAt.Before(clock) {
-			clock = a.IngestedAt
+		// The detector holds what was ingested within the window (and
+		// at most MaxEntries): a backfill of old articles groups with
+		// itself, and a future date pushes nothing out.
+		clock := a.IngestedAt
+		if clock.IsZero() {
+			clock = a.Date
 		}
 		a.Story = e.stories.Add(stories.Doc{ID: a.ID, Seq: a.Seq, Date: a.Date, Clock: clock, Sig: sigs[i]})
 	}

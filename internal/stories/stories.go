@@ -51,8 +51,9 @@ const (
 // Config tunes the detector. Zero fields take the defaults.
 type Config struct {
 	// Window bounds how far apart (article dates) two copies of one story
-	// may be; it also bounds the state: an article whose time is older
-	// than the newest time seen minus Window leaves the detector.
+	// may be; it also bounds the state: an article whose clock (Doc.Clock,
+	// the engine passes the ingest time) is older than the newest clock
+	// seen minus Window leaves the detector.
 	Window time.Duration
 	// Threshold is the estimated containment (shared shingles over the
 	// shingles of the shorter article) at or above which an article joins
@@ -239,9 +240,10 @@ func ID(rootID string) string {
 type Doc struct {
 	ID  string
 	Seq uint64
-	// Date is the article's date; Clock the time it counts for the window
-	// (the engine passes the earlier of its date and its ingest time, so
-	// that a future date cannot push every other article out).
+	// Date is the article's date, which copies must have within Window of
+	// each other; Clock is the time that decides when it leaves the
+	// detector (the engine passes its first ingest time, kept in the log,
+	// so a rebuild evicts in the same order).
 	Date, Clock time.Time
 	Sig         *Signature // nil: too short to join
 }
