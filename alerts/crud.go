@@ -27,6 +27,7 @@ type Input struct {
 	Enabled               *bool           `json:"enabled"`
 	MaxMatchesPerDelivery *int            `json:"max_matches_per_delivery"`
 	Fields                *[]string       `json:"fields"`
+	RepeatStories         *bool           `json:"repeat_stories"`
 }
 
 // DecodeInput decodes a JSON body strictly: unknown fields (including
@@ -71,6 +72,9 @@ func (in *Input) apply(a *Alert) {
 	}
 	if in.Fields != nil {
 		a.Fields = *in.Fields // nil (from Go; JSON null leaves it) means every field
+	}
+	if in.RepeatStories != nil {
+		a.RepeatStories = *in.RepeatStories
 	}
 }
 

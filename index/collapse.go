@@ -193,10 +193,7 @@ func (ix *Index) collectCollapsed(ctx context.Context, parts []*collected, reade
 		if err != nil {
 			return nil, fmt.Errorf("index: search: id of document %d: %w", h.g, err)
 		}
-		hit := Hit{ID: id, Score: h.score, Copies: int(p.a.copies)}
-		if p.k.story != 0 {
-			hit.Story = fmt.Sprintf("%016x", p.k.story)
-		}
+		hit := Hit{ID: id, Score: h.score, Copies: int(p.a.copies), Story: storyString(p.k.story)}
 		for _, fid := range p.a.sources {
 			if int(fid) < len(out.terms) {
 				hit.Sources = append(hit.Sources, strings.TrimPrefix(out.terms[fid], prefixSource))
@@ -210,6 +207,33 @@ func (ix *Index) collectCollapsed(ctx context.Context, parts []*collected, reade
 		}
 		out.hits = append(out.hits, hit)
 		out.refs = append(out.refs, h)
+	}
+	return out, nil
+}
+
+// storyString is a story id as the query language and the API spell it.
+func storyString(story uint64) string {
+	if story == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%016x", story)
+}
+
+// StoriesOf returns the story id of each of ids that is indexed with one.
+func (ix *Index) StoriesOf(ctx context.Context, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), maxIndexSize)]
+		ids = ids[len(chunk):]
+		c, err := ix.collect(ctx, bq.NewDocIDQuery(chunk), collectSpec{order: unordered, size: len(chunk)})
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range c.hits {
+			if h.Story != "" {
+				out[h.ID] = h.Story
+			}
+		}
 	}
 	return out, nil
 }

@@ -39,6 +39,7 @@ type ref struct {
 	score float64
 	seq   uint64
 	date  int64
+	story uint64 // docMeta.story
 }
 
 // before reports whether a sorts strictly before b.
@@ -308,7 +309,7 @@ func (ix *Index) collectShardReader(ctx context.Context, shard int, r index.Inde
 			}
 			m := sm.metas[seg]
 			segs[i], docs[i] = m, &m.docs[h.g-sm.offsets[seg]]
-			h.seq, h.date = docs[i].seq, docs[i].date
+			h.seq, h.date, h.story = docs[i].seq, docs[i].date, docs[i].story
 		}
 		// ...then count and rank.
 		for i := range hs {
@@ -410,7 +411,7 @@ func (ix *Index) collectShardReader(ctx context.Context, shard int, r index.Inde
 		if err != nil {
 			return nil, fmt.Errorf("index: search: id of document %d: %w", h.g, err)
 		}
-		hit := Hit{ID: id, Score: h.score}
+		hit := Hit{ID: id, Score: h.score, Story: storyString(h.story)}
 		switch spec.order {
 		case byRelevance:
 			hit.Cursor = []string{formatScore(h.score), seqKey(h.seq)}

@@ -88,9 +88,9 @@ type Hit struct {
 	Score float64
 	// Cursor is the sort key of this hit, for Request.After.
 	Cursor []string
-	// Of a collapsed search: the hit's story id ("" for an article
-	// without one), the number of its copies that match and their
-	// sources (at most MaxStorySources).
+	// Story is the hit's story id ("" for an article indexed without
+	// one). Of a collapsed search: the number of the story's copies that
+	// match and their sources (at most MaxStorySources).
 	Story   string
 	Copies  int
 	Sources []string

@@ -14,6 +14,8 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/watchword/watchword/index"
+	"github.com/watchword/watchword/index/query"
 	"github.com/watchword/watchword/internal/logctx"
 	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/internal/stories"
@@ -81,4 +83,27 @@ func (e *Engine) StoryDetectorLen() int {
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
 	return e.stories.Len()
+}
+
+// StoriesOf returns the story id of each of ids that is indexed with one
+// (from the index: the stories the articles were grouped into).
+func (e *Engine) StoriesOf(ctx context.Context, ids []string) (map[string]string, error) {
+	return e.index.StoriesOf(ctx, ids)
+}
+
+// StoryCopies returns the ids of up to limit indexed copies of a story.
+func (e *Engine) StoryCopies(ctx context.Context, story string, limit int) ([]string, error) {
+	n, err := query.Parse("story:" + story)
+	if err != nil {
+		return nil, err
+	}
+	res, err := e.index.Search(ctx, index.Request{Query: n, Sort: index.SortUnordered, Size: limit, Limits: e.limits})
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(res.Hits))
+	for i, h := range res.Hits {
+		ids[i] = h.ID
+	}
+	return ids, nil
 }
