@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -282,4 +283,59 @@ func titleJaccard(a, b string) float64 {
 func ExampleID() {
 	fmt.Println(len(ID("reuters-1")))
 	// Output: 16
+}
+
+// BenchmarkReuters is the detector's cost at ingest: signing and grouping
+// every Reuters article with a body, in corpus order, per article; and
+// the heap the detector holds afterwards, per article held.
+//
+//	go test -run XXX -bench Reuters -benchtime 3x ./internal/stories/
+func BenchmarkReuters(b *testing.B) {
+	docs := loadReuters(b, 1)
+	cfg := Config{}.WithDefaults()
+	var held int
+	var heap uint64
+	for b.Loop() {
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		d := New(cfg)
+		for i, x := range docs {
+			d.Add(Doc{ID: x.ID, Seq: uint64(i + 1), Date: x.date, Clock: x.date, Sig: cfg.Sign(x.Body)})
+		}
+		b.StopTimer()
+		runtime.GC()
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		held, heap = d.Len(), after.HeapAlloc-before.HeapAlloc
+		runtime.KeepAlive(d)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(docs)), "ns/article")
+	b.ReportMetric(float64(heap)/float64(max(held, 1)), "heapB/held")
+	b.ReportMetric(float64(held), "held")
+}
+
+// BenchmarkDetectorMemory fills a detector to its cap (DefaultMaxEntries)
+// with synthetic 130-word bodies and reports the heap it holds.
+func BenchmarkDetectorMemory(b *testing.B) {
+	cfg := Config{}.WithDefaults()
+	r := rand.New(rand.NewPCG(1, 1))
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for b.Loop() {
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		d := New(cfg)
+		for i := range cfg.MaxEntries {
+			at := t0.Add(time.Duration(i) * time.Millisecond)
+			d.Add(Doc{ID: fmt.Sprintf("a%d", i), Seq: uint64(i + 1), Date: at, Clock: at, Sig: cfg.Sign(text(r, 130))})
+		}
+		runtime.GC()
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "MiB")
+		b.ReportMetric(float64(d.Len()), "held")
+		runtime.KeepAlive(d)
+	}
 }
