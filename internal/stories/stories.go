@@ -45,7 +45,7 @@ const (
 	DefaultThreshold  = 0.5
 	DefaultMinWords   = 25
 	DefaultMaxStory   = 500
-	DefaultMaxEntries = 200_000
+	DefaultMaxEntries = 100_000
 )
 
 // Config tunes the detector. Zero fields take the defaults.
