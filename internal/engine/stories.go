@@ -38,44 +38,66 @@ func (e *Engine) group(puts []*news.Article, dels []string, sigs []*stories.Sign
 		sigs = e.signStories(puts)
 	}
 	for i, a := range puts {
-		// The detector holds what was ingested within the window (and
-		// at most MaxEntries): a backfill of old articles groups with
-		// itself, and a future date pushes nothing out.
-		clock := a.IngestedAt
-		if clock.IsZero() {
-			clock = a.Date
-		}
-		a.Story = e.stories.Add(stories.Doc{ID: a.ID, Seq: a.Seq, Date: a.Date, Clock: clock, Sig: sigs[i]})
+		a.Story = e.stories.Add(storyDoc(a, sigs[i]))
 	}
 }
 
-// warmStories rebuilds the detector from the log's changes up to seq, in
-// order, as they were grouped when indexed.
+// warmStories restores the detector at open from the articles of the
+// log's last MaxEntries sequences up to seq (what it can hold at most),
+// in order, each in the story the index has for it: the stories stay
+// the ones searched and delivered, and opening reads a bounded tail of
+// the log, not all of it. An article the index lacks (none should) is
+// grouped again.
 func (e *Engine) warmStories(ctx context.Context, seq uint64) error {
 	if seq == 0 {
 		return nil
 	}
 	start := time.Now()
+	from := seq - min(seq, uint64(e.storyCfg.MaxEntries))
 	n := 0
-	err := e.articles.ReadFrom(ctx, 0, seq, e.batch, func(chs []news.Change) error {
+	err := e.articles.ReadFrom(ctx, from, seq, e.batch, func(chs []news.Change) error {
 		var puts []*news.Article
-		var dels []string
+		var ids []string
 		for _, c := range chs {
 			if c.Deleted {
-				dels = append(dels, c.ID)
+				e.stories.Remove(c.ID)
 			} else {
 				puts = append(puts, c.Article)
+				ids = append(ids, c.ID)
 			}
 		}
-		e.group(puts, dels, nil)
+		of, err := e.index.StoriesOf(ctx, ids)
+		if err != nil {
+			return err
+		}
+		sigs := e.signStories(puts)
+		for i, a := range puts {
+			if st, ok := of[a.ID]; ok {
+				e.stories.Put(storyDoc(a, sigs[i]), st)
+			} else {
+				e.group([]*news.Article{a}, nil, sigs[i:i+1])
+			}
+		}
 		n += len(chs)
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("engine: rebuild stories: %w", err)
+		return fmt.Errorf("engine: restore stories: %w", err)
 	}
-	logctx.From(ctx, e.log).Info("stories: detector rebuilt from the log", "changes", n, "held", e.stories.Len(), "took", time.Since(start).Round(time.Millisecond))
+	logctx.From(ctx, e.log).Info("stories: detector restored from the log and the index", "changes", n, "held", e.stories.Len(), "took", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// storyDoc is a as the detector sees it.
+func storyDoc(a *news.Article, sig *stories.Signature) stories.Doc {
+	// The detector holds what was ingested within the window (and at
+	// most MaxEntries): a backfill of old articles groups with itself,
+	// and a future date pushes nothing out.
+	clock := a.IngestedAt
+	if clock.IsZero() {
+		clock = a.Date
+	}
+	return stories.Doc{ID: a.ID, Seq: a.Seq, Date: a.Date, Clock: clock, Sig: sig}
 }
 
 // StoryDetectorLen is the number of articles the story detector holds.

@@ -306,6 +306,27 @@ func (d *Detector) Add(doc Doc) string {
 	if doc.Sig == nil {
 		return story // not held: nothing can join it
 	}
+	d.hold(doc, story, keys)
+	return story
+}
+
+// Put holds doc in story without matching it: how a detector is
+// restored from the stories an index already has (doc.Sig nil: nothing
+// is held). An article with the same id held already is replaced.
+func (d *Detector) Put(doc Doc, story string) {
+	d.Remove(doc.ID)
+	if doc.Sig == nil {
+		return
+	}
+	var keys [Bands]uint64
+	for b := range Bands {
+		keys[b] = bandKey(doc.Sig, b)
+	}
+	d.hold(doc, story, keys)
+}
+
+// hold adds doc to story and evicts what falls out of the window.
+func (d *Detector) hold(doc Doc, story string, keys [Bands]uint64) {
 	e := &entry{id: doc.ID, story: story, seq: doc.Seq, date: doc.Date.UnixNano(), clock: doc.Clock.UnixNano(), sig: doc.Sig, keys: keys}
 	d.byID[e.id] = e
 	d.size[story]++
@@ -316,7 +337,6 @@ func (d *Detector) Add(doc Doc) string {
 	heap.Push(&d.age, e)
 	d.high = max(d.high, e.clock)
 	d.evict()
-	return story
 }
 
 // best returns the story doc joins, or "".
