@@ -29,11 +29,13 @@ import (
 	keysbolt "github.com/watchword/watchword/internal/keys/boltstore"
 	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/internal/schedule"
+	"github.com/watchword/watchword/internal/stories"
 	"github.com/watchword/watchword/web"
 )
 
 // serveOptions are the flags of serve.
 type serveOptions struct {
+	stories             storyFlags
 	addr, data, token   string
 	private, demo       bool
 	maxBody             int64
@@ -74,6 +76,7 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	fs.Float64Var(&o.readRateLimit, "read-rate-limit", 50, "search and article read requests per second per client IP, API and UI (0: no limit)")
 	fs.DurationVar(&o.searchTimeout, "search-timeout", web.DefaultSearchTimeout, "deadline of one search; past it the answer is 503 timeout")
 	o.query.register(fs)
+	o.stories.register(fs)
 	fs.BoolVar(&o.trustProxy, "trust-proxy", false, "take the client IP for the rate limit from X-Forwarded-For (behind a reverse proxy)")
 	fs.BoolVar(&o.resume, "resume-schedulers", false, "release the alert and feed schedulers and webhook senders of a restored store (held until then)")
 	o.alerts.register(fs)
@@ -104,7 +107,11 @@ func serve(ctx context.Context, o *serveOptions, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	eng, err := openEngine(o.data, log, limits)
+	sc, err := o.stories.config()
+	if err != nil {
+		return err
+	}
+	eng, err := openEngine(o.data, log, limits, sc)
 	if err != nil {
 		return err
 	}
@@ -213,12 +220,12 @@ func resumeHeld(ctx context.Context, eng *engine.Engine, hold *schedule.Hold, lo
 	return nil
 }
 
-func openEngine(data string, log *slog.Logger, limits engine.Limits) (*engine.Engine, error) {
+func openEngine(data string, log *slog.Logger, limits engine.Limits, sc stories.Config) (*engine.Engine, error) {
 	ext, err := newExtractor()
 	if err != nil {
 		return nil, err
 	}
-	return engine.Open(engine.Config{DataDir: data, Logger: log, Extract: ext, Limits: limits})
+	return engine.Open(engine.Config{DataDir: data, Logger: log, Extract: ext, Limits: limits, Stories: sc})
 }
 
 // queryFlags are the serve flags of the query budget (engine.Limits).
@@ -319,6 +326,7 @@ func loadDemoCorpus(ctx context.Context, eng *engine.Engine, log *slog.Logger) e
 
 func newReindexCmd(stdout, stderr io.Writer) *cobra.Command {
 	var data string
+	var sf storyFlags
 	c := &cobra.Command{
 		Use:   "reindex [flags]",
 		Short: "Re-run entity extraction and rebuild the index from the store (server stopped)",
@@ -330,7 +338,11 @@ func newReindexCmd(stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			changed, err := engine.Rebuild(c.Context(), engine.Config{DataDir: data, Logger: log, Extract: ext})
+			sc, err := sf.config()
+			if err != nil {
+				return err
+			}
+			changed, err := engine.Rebuild(c.Context(), engine.Config{DataDir: data, Logger: log, Extract: ext, Stories: sc})
 			if err != nil {
 				return err
 			}
@@ -339,5 +351,6 @@ func newReindexCmd(stdout, stderr io.Writer) *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&data, "data", "./watchword-data", "data directory")
+	sf.register(c.Flags())
 	return c
 }
