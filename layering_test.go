@@ -71,6 +71,11 @@ func imports(t *testing.T) map[string][]string {
 //   - web and cmd/watchword import neither index, index/query nor bbolt:
 //     they go through internal/engine (and internal/store for the file
 //     work of backup and restore).
+//   - the JetStream implementations of the seams (alerts/jsstore,
+//     internal/feeds/jsstore, internal/keys/jsstore) import their own
+//     boltstore only; internal/cluster/rsm imports nothing of the
+//     module; the embedded nats-server is imported by internal/cluster
+//     only.
 //   - bbolt is imported only by internal/store and the bbolt
 //     implementations of the seams (alerts/boltstore,
 //     internal/feeds/boltstore, internal/keys/boltstore); index and
@@ -99,6 +104,29 @@ func TestLayering(t *testing.T) {
 	}
 	mustNot("internal/feeds", "alerts")
 	mustNot("alerts", "internal/feeds")
+
+	// The replicated stores of the seams (cluster mode) fold into their
+	// own bbolt implementation and nothing else's; the state machine
+	// under them (internal/cluster/rsm) is generic and imports nothing
+	// of the module.
+	for _, js := range []string{"alerts/jsstore", "internal/feeds/jsstore", "internal/keys/jsstore"} {
+		if len(imps[js]) == 0 {
+			t.Errorf("%s: no Go files found", js)
+		}
+		own := path.Dir(js) + "/boltstore"
+		for _, ip := range imps[js] {
+			if strings.HasSuffix(ip, "/boltstore") && ip != module+"/"+own {
+				t.Errorf("%s imports %s; it folds into %s only", js, ip, own)
+			}
+		}
+	}
+	mustNot("alerts/jsstore", "internal/feeds")
+	mustNot("internal/feeds/jsstore", "alerts")
+	for _, ip := range imps["internal/cluster/rsm"] {
+		if strings.HasPrefix(ip, module+"/") {
+			t.Errorf("internal/cluster/rsm imports %s; it must import nothing of the module", ip)
+		}
+	}
 
 	for _, low := range []string{"internal/netguard", "internal/schedule"} {
 		if len(imps[low]) == 0 {
@@ -144,6 +172,8 @@ func TestLayering(t *testing.T) {
 		}
 	}
 	only("go.etcd.io/bbolt", "internal/store", "alerts/boltstore", "internal/keys/boltstore", "internal/feeds/boltstore")
+	// The embedded JetStream server runs in internal/cluster only.
+	only("github.com/nats-io/nats-server/v2/server", "internal/cluster")
 	only(module+"/index", "internal/engine")
 	only(module+"/index/query", "internal/engine", "index")
 }

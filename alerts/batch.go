@@ -85,6 +85,10 @@ func (b *batcher) run(ids map[string]bool) {
 		b.s.log.Debug("alerts: evaluation held after restore; skipped", "alerts", len(ids), "skipped", b.s.cfg.Hold.Skipped())
 		return
 	}
+	if !b.s.leads() {
+		b.s.log.Debug("alerts: another node runs the scheduled evaluations; skipped", "alerts", len(ids))
+		return
+	}
 	all, err := b.s.List(context.Background()) // a cron firing: no caller to cancel it
 	if err != nil {
 		b.s.log.Error("alerts: scheduled run: list alerts", "err", err)

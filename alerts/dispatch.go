@@ -86,8 +86,10 @@ func newSender(s *Service) *sender {
 		build:    s.payload,
 		holdBase: holdBase,
 		// An attempt takes at most the timeout, plus building its
-		// payload and writing its outcome: the lease outlasts it well.
-		leaseFor: 2*s.cfg.Timeout + time.Minute,
+		// payload and writing its outcome: the lease outlasts it well
+		// (LeaseFor). In a cluster it is also how long a delivery leased
+		// by a node that died waits before another node sends it.
+		leaseFor: LeaseFor(s.cfg.Timeout),
 		wakeCh:   make(chan struct{}, 1),
 		work:     make(chan *Delivery),
 		inflight: map[string]bool{},
@@ -446,3 +448,9 @@ func (s *Service) disable(ctx context.Context, id string) {
 
 // errUnchanged ends a modify that has nothing to write.
 var errUnchanged = errors.New("unchanged")
+
+// LeaseFor is how long a sender holds a delivery it is attempting, for a
+// webhook timeout: twice the timeout (an attempt, then building the
+// payload and recording the outcome) plus 10 s for the clocks of a
+// cluster's nodes to differ by.
+func LeaseFor(timeout time.Duration) time.Duration { return 2*timeout + 10*time.Second }

@@ -80,6 +80,9 @@ func (p *pruner) start() {
 			case <-t.C:
 			}
 			wait = every
+			if !p.s.leads() {
+				continue // another node's pass covers the cluster
+			}
 			start := time.Now()
 			res, err := p.s.Prune(ctx)
 			switch {

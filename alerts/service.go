@@ -3,6 +3,7 @@ package alerts
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"sync"
@@ -63,6 +64,13 @@ type Config struct {
 	// senders from starting until it is released (a restored store);
 	// manual runs and test events are refused meanwhile. nil: not held.
 	Hold *schedule.Hold
+	// Leader, when set, tells whether this node runs the scheduled work
+	// (a cluster's scheduler lease): scheduled evaluations and retention
+	// passes run only while it answers true. Senders, manual runs and
+	// the API work on every node; correctness never depends on it (each
+	// run commits with a compare-and-set on the alert's state). nil:
+	// always.
+	Leader func() bool
 	// DeliveryRetention is how long a finished delivery is kept, and a
 	// deleted article's sent record (default 30 days; negative: for
 	// ever, and nothing is pruned). Ages follow Clock.
@@ -184,6 +192,11 @@ func (s *Service) Start() error {
 	return nil
 }
 
+// WakeSenders makes the senders look for due deliveries now instead of
+// at their next timer (up to a minute away): for a replicated outbox,
+// whose deliveries may be committed by another node's run.
+func (s *Service) WakeSenders() { s.sender.wake() }
+
 // startSenders starts the sender pool, which resumes the deliveries left
 // pending in the outbox, and the retention pruner, unless the service has
 // stopped.
@@ -247,7 +260,36 @@ func (s *Service) reschedule(a *Alert) {
 		return
 	}
 	id := a.ID
-	s.entries.Put(s.cron, id, sched, func() { s.batch.due(id) })
+	s.entries.PutVersion(s.cron, id, schedule.Key(a.Schedule, a.Timezone), sched, func() { s.batch.due(id) })
+}
+
+// Resync brings the scheduler in line with the stored alerts: entries
+// for alerts created, edited, paused or deleted without this service
+// (on another node of a cluster, whose store folds every node's writes)
+// are added, replaced or removed. On a single node it finds nothing to
+// do.
+func (s *Service) Resync(ctx context.Context) error {
+	all, err := s.List(ctx)
+	if err != nil {
+		return fmt.Errorf("alerts: resync: %w", err)
+	}
+	s.schedMu.Lock()
+	have := s.entries.Scheduled()
+	s.schedMu.Unlock()
+	seen := make(map[string]bool, len(all))
+	for _, a := range all {
+		seen[a.ID] = true
+		v, ok := have[a.ID]
+		if ok != a.Enabled || ok && v != schedule.Key(a.Schedule, a.Timezone) {
+			s.reschedule(a)
+		}
+	}
+	for id := range have {
+		if !seen[id] {
+			s.unschedule(id)
+		}
+	}
+	return nil
 }
 
 func (s *Service) unschedule(id string) {
@@ -278,3 +320,6 @@ func (s *Service) parsed(a *Alert, now time.Time) (engine.QueryNode, error) {
 	s.cacheMu.Unlock()
 	return n, nil
 }
+
+// leads reports whether this node runs the scheduled work (Config.Leader).
+func (s *Service) leads() bool { return s.cfg.Leader == nil || s.cfg.Leader() }

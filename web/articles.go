@@ -17,6 +17,9 @@ type ingestResponse struct {
 	Indexed int                `json:"indexed"`
 	IDs     []string           `json:"ids"`
 	Errors  []engine.ItemError `json:"errors"`
+	// Seq is a sequence at or after every article stored here: search
+	// on any node of a cluster with min_seq=Seq to see them.
+	Seq uint64 `json:"seq,omitempty"`
 }
 
 // handleIngest stores and indexes the articles in the body. Items that fail
@@ -75,6 +78,8 @@ func (s *Server) handleIngest(c echo.Context) error {
 		}
 		return c.JSON(status, resp)
 	}
+	resp.Seq = s.eng.IndexedSeq() // Ingest returned: every stored article is searchable, so at or below this
+	c.Response().Header().Set(HeaderIndexedSeq, strconv.FormatUint(resp.Seq, 10))
 	return c.JSON(http.StatusOK, resp)
 }
 

@@ -32,32 +32,72 @@ func (s *Server) handleHealthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// ClusterStatus is what /readyz needs of a cluster node.
+type ClusterStatus interface {
+	// Status reads this node's name, the replicated log's last sequence
+	// and which node runs the scheduled work; an error when the node
+	// can't reach the cluster.
+	Status(ctx context.Context) (ClusterInfo, error)
+}
+
+// ClusterInfo is a cluster node's part of the /readyz answer.
+type ClusterInfo struct {
+	Node      string `json:"node"`
+	LogLast   uint64 `json:"log_last"`   // the replicated log's last sequence
+	Indexed   uint64 `json:"indexed"`    // what this node has made searchable
+	Lag       uint64 `json:"lag"`        // LogLast - Indexed: the fold lag
+	Scheduler string `json:"scheduler"`  // the node holding the scheduler lease ("" none)
+	LogLeader string `json:"log_leader"` // the node leading the articles stream ("" during an election)
+}
+
 // handleReadyz answers 200 when the store and index are open and the index
-// has caught up with every change the store had when the probe arrived,
-// 503 otherwise (and from the moment shutdown begins).
+// has caught up with every change the store had when the probe arrived
+// (in a cluster: with the replicated log's last sequence), 503 otherwise
+// (and from the moment shutdown begins). A cluster node reports its fold
+// lag either way.
 func (s *Server) handleReadyz(c echo.Context) error {
-	if err := s.ready(c.Request().Context()); err != nil {
+	info, err := s.ready(c.Request().Context())
+	if err != nil {
+		if info != nil {
+			return c.JSON(http.StatusServiceUnavailable, map[string]any{"error": errorDetail{Code: news.ECodeUnavailable, Message: err.Error()}, "cluster": info})
+		}
 		return news.Errorf(news.ECodeUnavailable, "%s", err.Error())
+	}
+	if info != nil {
+		return c.JSON(http.StatusOK, map[string]any{"status": "ok", "cluster": info})
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
-func (s *Server) ready(ctx context.Context) error {
+func (s *Server) ready(ctx context.Context) (*ClusterInfo, error) {
 	if s.closing.Load() {
-		return fmt.Errorf("shutting down")
+		return nil, fmt.Errorf("shutting down")
 	}
 	last, err := s.eng.Health(ctx)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	var info *ClusterInfo
+	if s.cfg.Cluster != nil {
+		ci, err := s.cfg.Cluster.Status(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("cluster: %w", err)
+		}
+		info = &ci
+		last = max(last, ci.LogLast)
 	}
 	deadline := time.Now().Add(readyWait)
 	for {
 		idx := s.eng.IndexedSeq()
+		if info != nil {
+			info.Indexed = idx
+			info.Lag = info.LogLast - min(idx, info.LogLast)
+		}
 		if idx >= last {
-			return nil
+			return info, nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("index is catching up: %d changes behind the store", last-idx)
+			return info, fmt.Errorf("index is catching up: %d changes behind", last-idx)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -19,13 +19,49 @@ func (s *Server) handleSearch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.waitMinSeq(c); err != nil {
+		return err
+	}
 	ctx, cancel := s.searchContext(c)
 	defer cancel()
+	c.Response().Header().Set(HeaderIndexedSeq, strconv.FormatUint(s.eng.IndexedSeq(), 10))
 	res, err := s.eng.Search(ctx, p)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, res)
+}
+
+// HeaderIndexedSeq answers every search with the highest ingest
+// sequence the answering node had made searchable when the search ran:
+// a client that wrote on one node of a cluster and reads on another
+// passes its write's sequence as min_seq=.
+const HeaderIndexedSeq = "Watchword-Indexed-Seq"
+
+// MinSeqWait is how long a search with min_seq= waits for this node to
+// have made that sequence searchable before it answers 503.
+const MinSeqWait = 2 * time.Second
+
+// waitMinSeq honours min_seq=: the search waits until every change up
+// to it is searchable here (read-your-writes across a cluster's nodes),
+// or answers 503 unavailable with Retry-After after MinSeqWait.
+func (s *Server) waitMinSeq(c echo.Context) error {
+	raw := c.QueryParam("min_seq")
+	if raw == "" {
+		return nil
+	}
+	seq, err := strconv.ParseUint(raw, 10, 64)
+	if err != nil {
+		return news.Errorf(news.ECodeInvalid, "min_seq must be a sequence number (a whole number ≥ 0), not %s", news.Clip(raw))
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), MinSeqWait)
+	defer cancel()
+	if s.eng.WaitIndexed(ctx, seq) {
+		return nil
+	}
+	c.Response().Header().Set("Retry-After", "1")
+	c.Response().Header().Set(HeaderIndexedSeq, strconv.FormatUint(s.eng.IndexedSeq(), 10))
+	return news.Errorf(news.ECodeUnavailable, "min_seq %d is not searchable on this node yet (it has %d); retry, or ask another node", seq, s.eng.IndexedSeq())
 }
 
 // searchContext is the context a search runs under: the request's, so a

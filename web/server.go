@@ -52,6 +52,9 @@ type Config struct {
 	// the answer is 503 timeout. 0: DefaultSearchTimeout.
 	SearchTimeout time.Duration
 	TrustProxy    bool // take the client IP from X-Forwarded-For
+	// Cluster is this node's view of its cluster, for /readyz; nil on a
+	// single node.
+	Cluster ClusterStatus
 	// Alerts serves /api/alerts and /api/deliveries; nil: they answer 503.
 	Alerts *alerts.Service
 	// Feeds serves /api/feeds; nil: it answers 503.

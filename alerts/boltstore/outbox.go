@@ -55,6 +55,17 @@ func (s *Store) unlease(ids ...string) {
 // transaction; entries whose delivery is gone or finished (left behind)
 // are dropped in a write transaction of their own.
 func (s *Store) Lease(ctx context.Context, now time.Time, limit int, leaseFor time.Duration) (ds []*alerts.Delivery, next time.Time, err error) {
+	return s.lease(ctx, now, limit, leaseFor, true)
+}
+
+// Peek is Lease without leasing anything: what a Lease at now would
+// return. The replicated store asks it before it submits a lease, so
+// that an idle outbox publishes nothing.
+func (s *Store) Peek(ctx context.Context, now time.Time, limit int) (ds []*alerts.Delivery, next time.Time, err error) {
+	return s.lease(ctx, now, limit, 0, false)
+}
+
+func (s *Store) lease(ctx context.Context, now time.Time, limit int, leaseFor time.Duration, commit bool) (ds []*alerts.Delivery, next time.Time, err error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, time.Time{}, err
 	}
@@ -102,6 +113,9 @@ func (s *Store) Lease(ctx context.Context, now time.Time, limit int, leaseFor ti
 	})
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("alerts: lease deliveries: %w", err)
+	}
+	if !commit {
+		return ds, next, nil
 	}
 	for _, d := range ds {
 		s.leased[d.ID] = now.Add(leaseFor)

@@ -241,3 +241,41 @@ func (s *Store) pruneSent(ctx context.Context, now time.Time, grace time.Duratio
 		removed, shrunk = removed+nr, shrunk+ns
 	}
 }
+
+// SentArticles calls fn with the article ids of the sent records, in
+// pages of up to pruneScan ids, each page read in a transaction of its
+// own. The replicated store uses it to ask which of them are gone
+// before it submits a Prune.
+func (s *Store) SentArticles(ctx context.Context, fn func(ids []string) error) error {
+	var after []byte
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var ids []string
+		err := s.db.View(func(tx *bolt.Tx) error {
+			c := tx.Bucket(bucketSent).Cursor()
+			k, _ := c.First()
+			if after != nil {
+				k, _ = c.Seek(after)
+				if bytes.Equal(k, after) {
+					k, _ = c.Next()
+				}
+			}
+			for ; k != nil && len(ids) < pruneScan; k, _ = c.Next() {
+				ids = append(ids, string(k))
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("alerts: sent records: %w", err)
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		if err := fn(ids); err != nil {
+			return err
+		}
+		after = []byte(ids[len(ids)-1])
+	}
+}

@@ -2,7 +2,9 @@ package boltstore
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -301,13 +303,21 @@ func putDelivery(tx *bolt.Tx, d *alerts.Delivery) error {
 	return tx.Bucket(bucketOutbox).Put([]byte(d.ID), buf)
 }
 
-// newDeliveryID makes a delivery id that sorts in creation order.
-func newDeliveryID(tx *bolt.Tx) (string, error) {
-	n, err := tx.Bucket(bucketOutbox).NextSequence()
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("msg_%016x%s", n, newID("")[:8]), nil
+// deliveryID makes the id of a run's chunk-th delivery for alert a
+// (the snapshot the run committed), created at now, up to upTo, after
+// the alert's delivery prev (its head: no two deliveries of a chain get
+// one id even when a run repeats a watermark). It is derived from those
+// alone, so a run committed again from the same command (a replica
+// replaying it, in cluster mode) makes the same ids, which are the
+// webhook-ids the receivers see. The 16 hex digits are
+// the creation time, so ids sort in creation order (Depth and the
+// pruner rely on it); ids made before, msg_ + a 16-hex-digit counter +
+// 8 random hex digits, have the same shape and sort before every new
+// one.
+func deliveryID(a *alerts.Alert, now time.Time, upTo uint64, chunk int, prev string) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%d\x00%d\x00%d\x00%d\x00%s", a.ID, a.Version, a.Watermark, upTo, chunk, prev)
+	return fmt.Sprintf("msg_%016x%s", uint64(now.UnixNano()), hex.EncodeToString(h.Sum(nil))[:8])
 }
 
 // The sent-set records, per article id, the numbers of the alerts the

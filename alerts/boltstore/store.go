@@ -10,8 +10,6 @@ package boltstore
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -197,10 +195,7 @@ func (s *Store) CommitRun(ctx context.Context, now time.Time, upTo uint64, batch
 			}
 			for start := 0; start < len(ids); start += a.MaxMatchesPerDelivery {
 				chunk := ids[start:min(start+a.MaxMatchesPerDelivery, len(ids))]
-				id, err := newDeliveryID(tx)
-				if err != nil {
-					return err
-				}
+				id := deliveryID(a, now, upTo, start/a.MaxMatchesPerDelivery, st.Head)
 				d := &alerts.Delivery{
 					ID: id, AlertID: a.ID, Type: alerts.EventMatched,
 					Alert:  alerts.AlertRef{ID: a.ID, Name: a.Name, Query: a.Query},
@@ -251,12 +246,6 @@ func (s *Store) Unsent(ctx context.Context, a *alerts.Alert, ids []string) ([]st
 		return err
 	})
 	return out, err
-}
-
-func newID(prefix string) string {
-	var b [10]byte
-	_, _ = rand.Read(b[:])
-	return prefix + hex.EncodeToString(b[:])
 }
 
 // isNotFound reports a *news.Error with ECodeNotFound.

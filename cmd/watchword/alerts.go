@@ -55,7 +55,7 @@ func parseRetry(s string) ([]time.Duration, error) {
 
 // startAlerts opens the alert service on the engine's store, schedules its
 // alerts on the shared scheduler sched and starts its senders.
-func startAlerts(eng *engine.Engine, log *slog.Logger, f alertFlags, deliveryRetention time.Duration, m *alerts.Metrics, sched *cron.Cron, hold *schedule.Hold) (*alerts.Service, error) {
+func startAlerts(eng *engine.Engine, log *slog.Logger, f alertFlags, deliveryRetention time.Duration, m *alerts.Metrics, sched *cron.Cron, hold *schedule.Hold, parts *clusterParts) (*alerts.Service, error) {
 	retry, err := parseRetry(f.retry)
 	if err != nil {
 		return nil, err
@@ -67,17 +67,25 @@ func startAlerts(eng *engine.Engine, log *slog.Logger, f alertFlags, deliveryRet
 	if f.minInterval < time.Second {
 		return nil, usageError{errors.New("--min-alert-interval must be at least 1s")}
 	}
-	ast, err := boltstore.New(context.Background(), eng.Store(), log)
-	if err != nil {
+	var ast alerts.Store
+	var leader func() bool
+	if parts != nil {
+		ast, leader = parts.alerts, parts.lease.Held
+	} else if ast, err = boltstore.New(context.Background(), eng.Store(), log); err != nil {
 		return nil, err
 	}
-	svc, err := alerts.New(alerts.Config{
+	svc, err := alerts.New(alerts.Config{Leader: leader,
 		Store: ast, Engine: eng, Logger: log, MinInterval: f.minInterval, RetrySchedule: retry,
 		Allow: allow, Senders: f.senders, Version: version, Metrics: m, Cron: sched, Hold: hold,
 		DeliveryRetention: deliveryRetention,
 	})
 	if err != nil {
 		return nil, err
+	}
+	if parts != nil {
+		// A delivery enqueued by another node's evaluation wakes this
+		// node's senders too.
+		parts.alerts.OnDue(svc.WakeSenders)
 	}
 	if err := svc.Start(); err != nil {
 		return nil, err

@@ -56,7 +56,8 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 		newBenchModeCmd("ingest", "Load a corpus through the pipeline and into SQLite FTS5; the cost of extraction", stdout, stderr),
 		newBenchModeCmd("search", "Query latency of Watchword and SQLite FTS5 on a corpus", stdout, stderr),
 		newBenchModeCmd("hostile", "Serve a data directory over HTTP and send it the worst queries; times and memory", stdout, stderr),
-		newBenchAlertsCmd(stdout, stderr), // bench_alerts.go
+		newBenchAlertsCmd(stdout, stderr),  // bench_alerts.go
+		newBenchClusterCmd(stdout, stderr), // bench_cluster.go
 	)
 }
 

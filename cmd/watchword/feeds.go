@@ -39,7 +39,7 @@ func (f *feedFlags) register(fs *pflag.FlagSet) {
 
 // startFeeds opens the feed service on the engine's store and schedules
 // its feeds on the shared scheduler sched.
-func startFeeds(ctx context.Context, eng *engine.Engine, log *slog.Logger, f feedFlags, m *feeds.Metrics, sched *cron.Cron, hold *schedule.Hold) (*feeds.Service, error) {
+func startFeeds(ctx context.Context, eng *engine.Engine, log *slog.Logger, f feedFlags, m *feeds.Metrics, sched *cron.Cron, hold *schedule.Hold, parts *clusterParts) (*feeds.Service, error) {
 	allow, err := netguard.ParseAllow(f.allow)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("--feed-allow: %w", err)}
@@ -50,11 +50,14 @@ func startFeeds(ctx context.Context, eng *engine.Engine, log *slog.Logger, f fee
 	if f.timeout <= 0 || f.maxBytes <= 0 {
 		return nil, usageError{errors.New("--feed-timeout and --feed-max-bytes must be positive")}
 	}
-	st, err := boltstore.New(ctx, eng.Store())
-	if err != nil {
+	var st feeds.Store
+	var leader func() bool
+	if parts != nil {
+		st, leader = parts.feeds, parts.lease.Held
+	} else if st, err = boltstore.New(ctx, eng.Store()); err != nil {
 		return nil, err
 	}
-	svc, err := feeds.New(feeds.Config{
+	svc, err := feeds.New(feeds.Config{Leader: leader,
 		Engine: eng, Store: st, Logger: log, MinInterval: f.minInterval, Allow: allow, Timeout: f.timeout,
 		MaxBytes: f.maxBytes, Version: version, Metrics: m, Cron: sched, Hold: hold,
 	})

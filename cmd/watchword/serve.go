@@ -51,6 +51,7 @@ type serveOptions struct {
 	alerts              alertFlags     // cmd/watchword/alerts.go
 	feeds               feedFlags      // cmd/watchword/feeds.go
 	retention           retentionFlags // cmd/watchword/retention.go
+	cluster             clusterFlags   // cmd/watchword/cluster.go
 }
 
 func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -82,6 +83,7 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	o.alerts.register(fs)
 	o.feeds.register(fs)
 	o.retention.register(fs)
+	o.cluster.register(fs)
 	return c
 }
 
@@ -103,6 +105,18 @@ func serve(ctx context.Context, o *serveOptions, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := o.cluster.validate(); err != nil {
+		return err
+	}
+	marker, err := checkDataDir(o.data, o.cluster)
+	if err != nil {
+		return err
+	}
+	if marker != nil && o.token == "" {
+		if _, err := os.Stat(filepath.Join(o.data, "token")); err != nil {
+			return usageError{errors.New("cluster mode needs --token, the same on every node (or the same <data>/token file on each)")}
+		}
+	}
 	tok, err := loadToken(o.data, o.token, log)
 	if err != nil {
 		return err
@@ -111,7 +125,16 @@ func serve(ctx context.Context, o *serveOptions, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	eng, err := openEngine(o.data, log, limits, sc)
+	var parts *clusterParts // nil: a single node
+	var articleLog engine.ArticleLog
+	if marker != nil {
+		if parts, err = openClusterLog(ctx, o.data, o.cluster, marker, log); err != nil {
+			return err
+		}
+		defer parts.Close()
+		articleLog = parts.log
+	}
+	eng, err := openEngineOn(o.data, log, limits, articleLog, sc)
 	if err != nil {
 		return err
 	}
@@ -120,6 +143,12 @@ func serve(ctx context.Context, o *serveOptions, stderr io.Writer) error {
 			log.Error("close", "err", err)
 		}
 	}()
+	if parts != nil {
+		if err := parts.openClusterState(ctx, eng, o.cluster, log); err != nil {
+			eng.Close()
+			return err
+		}
+	}
 	eng.Warm()
 	if o.demo {
 		if err := loadDemoCorpus(ctx, eng, log); err != nil {
@@ -144,23 +173,29 @@ func serve(ctx context.Context, o *serveOptions, stderr io.Writer) error {
 	// the scheduler, then the engine closes.
 	sched := schedule.NewCron(log)
 	defer stopCron(sched, log, o.shutdown)
-	alertSvc, err := startAlerts(eng, log, o.alerts, o.retention.delivery(), alertMetrics, sched, hold)
+	alertSvc, err := startAlerts(eng, log, o.alerts, o.retention.delivery(), alertMetrics, sched, hold, parts)
 	if err != nil {
 		return err
 	}
 	defer stopService("alerts", alertSvc.Stop, log, o.shutdown)
-	feedSvc, err := startFeeds(ctx, eng, log, o.feeds, feedMetrics, sched, hold)
+	feedSvc, err := startFeeds(ctx, eng, log, o.feeds, feedMetrics, sched, hold, parts)
 	if err != nil {
 		return err
 	}
 	defer stopService("feeds", feedSvc.Stop, log, o.shutdown)
 	sched.Start()
 	startRetention(ctx, eng, articleRetention, hold, log)
-	keyStore, err := keysbolt.New(ctx, eng.Store())
-	if err != nil {
+	var keyStore keys.Store
+	var clusterStatus web.ClusterStatus
+	if parts != nil {
+		keyStore, clusterStatus = parts.keys, parts
+		fctx, stopFollow := context.WithCancel(ctx)
+		defer stopFollow()
+		go parts.follow(fctx, alertSvc, feedSvc, log)
+	} else if keyStore, err = keysbolt.New(ctx, eng.Store()); err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{Engine: eng, Token: tok, Keys: keys.New(keyStore, tok, nil), Private: o.private, MaxBody: o.maxBody, Logger: log,
+	srv, err := web.New(web.Config{Engine: eng, Cluster: clusterStatus, Token: tok, Keys: keys.New(keyStore, tok, nil), Private: o.private, MaxBody: o.maxBody, Logger: log,
 		Registry: reg, RateLimit: o.rateLimit, ReadRateLimit: o.readRateLimit, SearchTimeout: o.searchTimeout,
 		TrustProxy: o.trustProxy, Alerts: alertSvc, Feeds: feedSvc,
 		Hold: hold, Resume: func(ctx context.Context) error { return resumeHeld(ctx, eng, hold, log) }})
@@ -221,11 +256,17 @@ func resumeHeld(ctx context.Context, eng *engine.Engine, hold *schedule.Hold, lo
 }
 
 func openEngine(data string, log *slog.Logger, limits engine.Limits, sc stories.Config) (*engine.Engine, error) {
+	return openEngineOn(data, log, limits, nil, sc)
+}
+
+// openEngineOn opens the engine on an article log (nil: the store's own,
+// a single node), grouping stories with sc.
+func openEngineOn(data string, log *slog.Logger, limits engine.Limits, articles engine.ArticleLog, sc stories.Config) (*engine.Engine, error) {
 	ext, err := newExtractor()
 	if err != nil {
 		return nil, err
 	}
-	return engine.Open(engine.Config{DataDir: data, Logger: log, Extract: ext, Limits: limits, Stories: sc})
+	return engine.Open(engine.Config{DataDir: data, Logger: log, Extract: ext, Limits: limits, Log: articles, Stories: sc})
 }
 
 // queryFlags are the serve flags of the query budget (engine.Limits).

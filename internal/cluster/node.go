@@ -26,6 +26,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
@@ -76,7 +77,9 @@ func ParsePeers(s string) ([]Peer, error) {
 
 // NodeConfig is one node's part of the cluster.
 type NodeConfig struct {
-	Name    string // this node, one of Peers
+	Name string // this node, one of Peers
+	// Peers are the cluster's nodes. A single peer (this node: tests
+	// only, ParsePeers wants three) runs JetStream without a cluster.
 	Peers   []Peer
 	DataDir string // JetStream keeps its files in DataDir/jetstream
 	Logger  *slog.Logger
@@ -94,6 +97,7 @@ type Node struct {
 	js    jetstream.JetStream
 	log   *slog.Logger
 	token string // the client listener's
+	peers []Peer
 }
 
 // Start starts this node's server, routes it to its peers and returns
@@ -145,16 +149,56 @@ func Start(ctx context.Context, cfg NodeConfig) (*Node, error) {
 		},
 		Routes: routes,
 	}
+	if len(cfg.Peers) == 1 {
+		// One node (tests): JetStream refuses a cluster block without
+		// routes, so the node runs it standalone; streams are then R1.
+		opts.Cluster, opts.Routes = server.ClusterOpts{}, nil
+	}
 	srv, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("cluster: node %s: %w", cfg.Name, err)
 	}
 	srv.SetLoggerV2(&natsLog{log: log.With("node", cfg.Name)}, false, false, false)
 	go srv.Start()
-	n := &Node{name: cfg.Name, srv: srv, log: log, token: clientToken}
+	n := &Node{name: cfg.Name, srv: srv, log: log, token: clientToken, peers: cfg.Peers}
 	if err := n.connect(ctx); err != nil {
 		srv.Shutdown()
 		srv.WaitForShutdown()
+		return nil, err
+	}
+	return n, nil
+}
+
+// ConnectConfig is a node on an external JetStream cluster (--nats).
+type ConnectConfig struct {
+	Name   string // this node's name
+	URLs   string // the cluster's client URLs, comma-separated; credentials in them are never logged
+	Logger *slog.Logger
+}
+
+// Connect joins an external JetStream cluster as node cfg.Name: no
+// embedded server, only a client connection. It returns once JetStream
+// answers or ctx is done.
+func Connect(ctx context.Context, cfg ConnectConfig) (*Node, error) {
+	if !nodeName.MatchString(cfg.Name) {
+		return nil, fmt.Errorf("cluster: node name %q: letters, digits, - and _", cfg.Name)
+	}
+	for _, u := range strings.Split(cfg.URLs, ",") {
+		pu, err := url.Parse(strings.TrimSpace(u))
+		if err != nil || (pu.Scheme != "nats" && pu.Scheme != "tls") || pu.Host == "" {
+			return nil, fmt.Errorf("cluster: --nats: want nats://host:port or tls://host:port entries, comma-separated")
+		}
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	n := &Node{name: cfg.Name, log: log}
+	nc, err := nats.Connect(cfg.URLs, nats.Name("watchword-"+cfg.Name), nats.MaxReconnects(-1), nats.RetryOnFailedConnect(true))
+	if err != nil {
+		return nil, fmt.Errorf("cluster: connect to the --nats servers: %w", err)
+	}
+	if err := n.attach(ctx, nc); err != nil {
 		return nil, err
 	}
 	return n, nil
@@ -172,6 +216,11 @@ func (n *Node) connect(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cluster: node %s: connect in-process: %w", n.name, err)
 	}
+	return n.attach(ctx, nc)
+}
+
+// attach opens JetStream on nc and waits until it answers.
+func (n *Node) attach(ctx context.Context, nc *nats.Conn) error {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		nc.Close()
@@ -190,10 +239,36 @@ func (n *Node) connect(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			nc.Close()
-			return fmt.Errorf("cluster: node %s: JetStream not ready (a majority of %s must be up): %w", n.name, "the nodes", errors.Join(ctx.Err(), err))
+			return fmt.Errorf("cluster: node %s: JetStream not ready: a majority of the nodes must be up and routed (no route yet to: %s): %w",
+				n.name, strings.Join(n.Unrouted(), ", "), errors.Join(ctx.Err(), err))
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
+}
+
+// Unrouted names the peers this node has no route to now (sorted);
+// "none" when it has one to each.
+func (n *Node) Unrouted() []string {
+	if n.srv == nil {
+		return []string{"(external cluster: see its servers' logs)"}
+	}
+	routed := map[string]bool{}
+	if rz, err := n.srv.Routez(nil); err == nil {
+		for _, r := range rz.Routes {
+			routed[r.RemoteName] = true
+		}
+	}
+	var missing []string
+	for _, p := range n.peers {
+		if p.Name != n.name && !routed[p.Name] {
+			missing = append(missing, p.Name+" ("+p.Addr+")")
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) == 0 {
+		return []string{"none"}
+	}
+	return missing
 }
 
 // Name is the node's name.
@@ -206,15 +281,17 @@ func (n *Node) Conn() *nats.Conn { return n.nc }
 func (n *Node) JetStream() jetstream.JetStream { return n.js }
 
 // IsMetaLeader reports whether this node leads JetStream's meta group.
-func (n *Node) IsMetaLeader() bool { return n.srv.JetStreamIsLeader() }
+func (n *Node) IsMetaLeader() bool { return n.srv != nil && n.srv.JetStreamIsLeader() }
 
 // Close drains the connection and stops the server, waiting for it.
 func (n *Node) Close() error {
 	if n.nc != nil {
 		n.nc.Close()
 	}
-	n.srv.Shutdown()
-	n.srv.WaitForShutdown()
+	if n.srv != nil {
+		n.srv.Shutdown()
+		n.srv.WaitForShutdown()
+	}
 	return nil
 }
 

@@ -37,9 +37,10 @@ func ParseQuery(q string, now time.Time) (QueryNode, error) {
 func IsRelative(n QueryNode) bool { return query.IsRelative(n) }
 
 // Changes calls fn with batches of at most window changes whose sequence
-// is in (after, upTo], in order. ctx is checked between batches.
+// is in (after, upTo], in order, from the article log (in a cluster, the
+// replicated log's local copy). ctx is checked between batches.
 func (e *Engine) Changes(ctx context.Context, after, upTo uint64, window int, fn func([]Change) error) error {
-	return e.store.Changes(after, upTo, window, func(b []Change) error {
+	return e.articles.ReadFrom(ctx, after, upTo, window, func(b []Change) error {
 		if err := ctx.Err(); err != nil {
 			return context.Cause(ctx)
 		}
@@ -53,7 +54,7 @@ func (e *Engine) Articles(ctx context.Context, ids []string) ([]*news.Article, e
 	if err := ctx.Err(); err != nil {
 		return nil, context.Cause(ctx)
 	}
-	return e.store.Articles(ids)
+	return e.articles.Get(ctx, ids)
 }
 
 // Highlighter returns a snippet builder for the terms of n in field

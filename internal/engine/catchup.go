@@ -58,7 +58,9 @@ func (e *Engine) syncLocked() error {
 	if from >= last {
 		return nil
 	}
-	e.log.Warn("index: replaying the changes a failed index batch left out", "from_seq", from, "to_seq", last)
+	if !e.follow {
+		e.log.Warn("index: replaying the changes a failed index batch left out", "from_seq", from, "to_seq", last)
+	}
 	if err := e.replay(ctx, from, last); err != nil {
 		e.log.Error("index: replay failed; writes are refused until it succeeds", "from_seq", from, "err", err)
 		e.repairLocked()
@@ -140,6 +142,52 @@ func (e *Engine) replay(ctx context.Context, from, last uint64) error {
 		return fmt.Errorf("engine: catch up index: %w", err)
 	}
 	e.indexedSeq.Store(last)
+	if e.follow {
+		// Every change of a followed log comes here.
+		log.Debug("index: caught up", "changes", done, "seq", last, "took", time.Since(start).Round(time.Millisecond))
+		return nil
+	}
 	log.Info("index: caught up", "changes", done, "seq", last, "took", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// followLog replays the changes of a followed log (see Follower) into
+// the index each time it signals, until the engine closes. A failed
+// replay starts the background repair (syncLocked).
+func (e *Engine) followLog(changed <-chan struct{}) {
+	defer e.bg.Done()
+	for {
+		select {
+		case <-e.closing:
+			return
+		case <-changed:
+		}
+		e.writeMu.Lock()
+		_ = e.syncLocked() // logs its error and starts the repair
+		e.writeMu.Unlock()
+	}
+}
+
+// writeFollowing is write on a followed log: each batch is appended, then
+// the index replays the log up to where it is, which holds the batch and
+// whatever other nodes appended before it. It runs with writeMu held.
+func (e *Engine) writeFollowing(ctx context.Context, arts []*news.Article, prepare func([]*news.Article)) (int, error) {
+	stored := 0
+	for i := 0; i < len(arts); i += e.batch {
+		chunk := arts[i:min(i+e.batch, len(arts))]
+		if ctx.Err() == nil && prepare != nil {
+			prepare(chunk)
+		}
+		if ctx.Err() != nil {
+			return stored, fmt.Errorf("engine: write %d articles: %w", len(arts), context.Cause(ctx))
+		}
+		if _, err := e.articles.Append(ctx, chunk); err != nil {
+			return stored, fmt.Errorf("engine: write %d articles: %w", len(arts), err)
+		}
+		stored += len(chunk)
+		if err := e.syncLocked(); err != nil {
+			return stored, err
+		}
+	}
+	return stored, nil
 }

@@ -88,6 +88,11 @@ type Engine struct {
 	// After a failed index batch a background repair replays the changes
 	// the index missed, so the server catches up (and /readyz turns
 	// ready) even when no write comes to do it.
+	// follow is set when the log is a Follower (a replicated log that
+	// other nodes append to): the index replays the log after every
+	// change of it instead of indexing a write's batch directly.
+	follow bool
+
 	repairing  bool          // a repair goroutine is running; guarded by writeMu
 	repairWait time.Duration // first wait of the repair's backoff
 	closing    chan struct{}
@@ -138,6 +143,11 @@ func OpenContext(ctx context.Context, cfg Config) (*Engine, error) {
 	if err := e.catchUp(ctx); err != nil {
 		e.Close()
 		return nil, err
+	}
+	if f, ok := articles.(Follower); ok {
+		e.follow = true
+		e.bg.Add(1)
+		go e.followLog(f.Changed())
 	}
 	return e, nil
 }
@@ -289,6 +299,9 @@ func (e *Engine) write(ctx context.Context, arts []*news.Article, prepare func([
 	defer e.writeMu.Unlock()
 	if err := e.syncLocked(); err != nil {
 		return 0, err
+	}
+	if e.follow {
+		return e.writeFollowing(ctx, arts, prepare)
 	}
 	log := logctx.From(ctx, e.log)
 	// Articles the log keeps as they are (an unchanged re-ingest) keep
@@ -450,6 +463,9 @@ func (e *Engine) Delete(ctx context.Context, id string) error {
 		return news.Errorf(news.ECodeNotFound, "article %q not found", id)
 	}
 	logctx.From(ctx, e.log).Debug("engine: delete", "id", id, "seq", seq)
+	if e.follow {
+		return e.syncLocked()
+	}
 	e.group(nil, []string{id}, nil)
 	if err := e.apply(nil, []string{id}, seq); err != nil {
 		if e.syncLocked() == nil {

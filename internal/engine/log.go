@@ -48,3 +48,15 @@ type ArticleLog interface {
 	// Close releases the log.
 	Close() error
 }
+
+// Follower is an article log that others append to as well: a
+// replicated log, where every node's log takes in the articles any node
+// appended. Changed is signalled (a pending signal at most) after such
+// changes became readable; an engine on a Follower replays them into its
+// index (follow mode), so every node's index follows the log, and after
+// its own writes it replays the log up to them instead of indexing its
+// batch directly, so changes of other nodes in between are indexed too.
+type Follower interface {
+	ArticleLog
+	Changed() <-chan struct{}
+}

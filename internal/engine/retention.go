@@ -153,6 +153,9 @@ func (e *Engine) DeleteMany(ctx context.Context, ids []string) (int, error) {
 	if err != nil || len(deleted) == 0 {
 		return 0, err
 	}
+	if e.follow {
+		return len(deleted), e.syncLocked()
+	}
 	e.group(nil, deleted, nil)
 	if err := e.apply(nil, deleted, seq); err != nil {
 		if e.syncLocked() == nil {

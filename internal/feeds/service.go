@@ -55,6 +55,10 @@ type Config struct {
 	// Hold, when held, skips scheduled polls and refuses manual ones
 	// until it is released (a restored store). nil: not held.
 	Hold *schedule.Hold
+	// Leader, when set, tells whether this node polls the feeds on their
+	// schedules (a cluster's scheduler lease); manual polls and the API
+	// work on every node. nil: always.
+	Leader func() bool
 }
 
 // Service owns the feeds: CRUD, their schedule and the poller.
@@ -192,7 +196,34 @@ func (s *Service) reschedule(f *Feed) {
 		return
 	}
 	id := f.ID
-	s.entries.Put(s.cron, id, sched, func() { s.scheduled(id) })
+	s.entries.PutVersion(s.cron, id, schedule.Key(f.Schedule, "UTC"), sched, func() { s.scheduled(id) })
+}
+
+// Resync brings the scheduler in line with the stored feeds: entries for
+// feeds created, edited, paused or deleted without this service (on
+// another node of a cluster) are added, replaced or removed.
+func (s *Service) Resync(ctx context.Context) error {
+	all, err := s.cfg.Store.List(ctx)
+	if err != nil {
+		return fmt.Errorf("feeds: resync: %w", err)
+	}
+	s.schedMu.Lock()
+	have := s.entries.Scheduled()
+	s.schedMu.Unlock()
+	seen := make(map[string]bool, len(all))
+	for _, f := range all {
+		seen[f.ID] = true
+		v, ok := have[f.ID]
+		if ok != f.Enabled || ok && v != schedule.Key(f.Schedule, "UTC") {
+			s.reschedule(f)
+		}
+	}
+	for id := range have {
+		if !seen[id] {
+			s.unschedule(id)
+		}
+	}
+	return nil
 }
 
 func (s *Service) unschedule(id string) {
@@ -228,6 +259,10 @@ func (s *Service) scheduled(id string) {
 	defer s.wg.Done()
 	if s.cfg.Hold.Skip() {
 		s.log.Debug("feeds: poll held after restore; skipped", "feed", id, "skipped", s.cfg.Hold.Skipped())
+		return
+	}
+	if s.cfg.Leader != nil && !s.cfg.Leader() {
+		s.log.Debug("feeds: another node polls on schedule; skipped", "feed", id)
 		return
 	}
 	f, err := s.load(s.ctx, id)

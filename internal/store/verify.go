@@ -110,6 +110,9 @@ func Buckets() []Bucket {
 			if bytes.HasPrefix(k, []byte("schema/")) && len(v) != 8 {
 				return fmt.Errorf("schema version is %d bytes, not 8", len(v))
 			}
+			if bytes.HasPrefix(k, []byte("applied/")) && len(v) != 8 {
+				return fmt.Errorf("applied stream sequence is %d bytes, not 8", len(v))
+			}
 			return nil
 		}},
 	}

@@ -31,8 +31,10 @@ type Cluster struct {
 // StartTimeout bounds the cluster's start: elections take seconds.
 const StartTimeout = 60 * time.Second
 
-// Start starts an n-node cluster (n odd, ≥ 3) and waits until every node
-// answers JetStream requests.
+// Start starts an n-node cluster (n odd: 1, or 3 and more) and waits
+// until every node answers JetStream requests. One node runs JetStream
+// without a cluster (streams of one replica), for the conformance
+// suites.
 func Start(t testing.TB, n int) *Cluster {
 	t.Helper()
 	c := &Cluster{t: t, nodes: make([]*cluster.Node, n)}
