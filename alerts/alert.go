@@ -113,6 +113,11 @@ type Alert struct {
 	Num uint64 `json:"num,omitempty"`
 	// Head is the newest delivery id, kept by the store with the state.
 	Head string `json:"-"`
+	// FeedKeyHash is the SHA-256 (hex) of the alert's feed key, which
+	// reads its Atom feed without an API key ("": none yet); the key itself
+	// is shown once, by RotateFeedKey.
+	FeedKeyHash      string     `json:"feed_key_hash,omitempty"`
+	FeedKeyCreatedAt *time.Time `json:"feed_key_created_at,omitempty"`
 }
 
 // View is the API form of an alert: the secret only when Secret is set
@@ -131,6 +136,10 @@ type View struct {
 	// Warnings are set in the answers of create and update only: filter
 	// values that match no article yet (see Service.FilterWarnings).
 	Warnings []string `json:"warnings,omitempty"`
+	// FeedKeyCreatedAt is when the alert's current feed key was made
+	// (POST /api/alerts/{id}/feed-key); null while it has none. The key is
+	// never shown here.
+	FeedKeyCreatedAt *time.Time `json:"feed_key_created_at"`
 }
 
 // Redacted returns the view for a reader without the token: the webhook
@@ -147,7 +156,7 @@ func (v View) Redacted() View {
 // View returns the API form without the secret, with the replaced
 // secrets still in their grace at now.
 func (a *Alert) View(now time.Time) View {
-	v := View{Info: a.Info, Fields: a.matchFields().names(), Progress: a.Progress, PreviousSecrets: []SecretGrace{}}
+	v := View{Info: a.Info, Fields: a.matchFields().names(), Progress: a.Progress, PreviousSecrets: []SecretGrace{}, FeedKeyCreatedAt: feedKeySince(a)}
 	for _, p := range a.PreviousSecrets {
 		if p.ExpiresAt.After(now) {
 			v.PreviousSecrets = append(v.PreviousSecrets, SecretGrace{ExpiresAt: p.ExpiresAt})
@@ -241,7 +250,14 @@ func (a *Alert) Validate(r Rules) error {
 	if a.Timezone == "" {
 		a.Timezone = "UTC"
 	}
-	if _, err := schedule.Parse(a.Schedule, a.Timezone, r.MinInterval, time.Now()); err != nil {
+	if schedule.IsRealtime(a.Schedule) {
+		// Evaluated as articles are ingested, at most once per
+		// Config.RealtimeEvery: the minimum interval does not apply.
+		a.Schedule = schedule.Realtime
+		if _, err := time.LoadLocation(a.Timezone); err != nil || a.Timezone == "Local" {
+			return news.Errorf(news.ECodeInvalid, "timezone %q is not a known IANA time zone", a.Timezone)
+		}
+	} else if _, err := schedule.Parse(a.Schedule, a.Timezone, r.MinInterval, time.Now()); err != nil {
 		return err
 	}
 	if a.MaxMatchesPerDelivery == 0 {

@@ -36,7 +36,7 @@ func TestAlertJSONShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const wantAPI = `{"id":"al_1","name":"Kyiv","query":"ukraine","filters":{"country":["ua"],"source":["wire"]},"schedule":"@hourly","timezone":"Europe/Kyiv","webhook_url":"https://r.example/h?k=1","enabled":true,"max_matches_per_delivery":25,"fields":["id","title"],"created_at":"2026-03-01T12:00:00Z","last_run_at":"2026-03-01T13:00:00Z","next_run_at":"2026-03-01T14:00:00Z","last_delivery_status":"succeeded","watermark":42,"previous_secrets":[{"expires_at":"2026-03-01T14:00:00Z"}],"secret":"whsec_CCCC","warnings":["w"]}`
+	const wantAPI = `{"id":"al_1","name":"Kyiv","query":"ukraine","filters":{"country":["ua"],"source":["wire"]},"schedule":"@hourly","timezone":"Europe/Kyiv","webhook_url":"https://r.example/h?k=1","enabled":true,"max_matches_per_delivery":25,"fields":["id","title"],"created_at":"2026-03-01T12:00:00Z","last_run_at":"2026-03-01T13:00:00Z","next_run_at":"2026-03-01T14:00:00Z","last_delivery_status":"succeeded","watermark":42,"previous_secrets":[{"expires_at":"2026-03-01T14:00:00Z"}],"secret":"whsec_CCCC","warnings":["w"],"feed_key_created_at":null}`
 	if string(api) != wantAPI {
 		t.Errorf("API JSON changed:\n got %s\nwant %s", api, wantAPI)
 	}
@@ -44,7 +44,7 @@ func TestAlertJSONShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const wantRedacted = `{"id":"al_1","name":"Kyiv","query":"ukraine","filters":{"country":["ua"],"source":["wire"]},"schedule":"@hourly","timezone":"Europe/Kyiv","webhook_url":"https://r.example/h","enabled":true,"max_matches_per_delivery":25,"fields":["id","title"],"created_at":"2026-03-01T12:00:00Z","last_run_at":"2026-03-01T13:00:00Z","next_run_at":"2026-03-01T14:00:00Z","last_delivery_status":"succeeded","watermark":42,"previous_secrets":[{"expires_at":"2026-03-01T14:00:00Z"}],"redacted":true,"warnings":["w"]}`
+	const wantRedacted = `{"id":"al_1","name":"Kyiv","query":"ukraine","filters":{"country":["ua"],"source":["wire"]},"schedule":"@hourly","timezone":"Europe/Kyiv","webhook_url":"https://r.example/h","enabled":true,"max_matches_per_delivery":25,"fields":["id","title"],"created_at":"2026-03-01T12:00:00Z","last_run_at":"2026-03-01T13:00:00Z","next_run_at":"2026-03-01T14:00:00Z","last_delivery_status":"succeeded","watermark":42,"previous_secrets":[{"expires_at":"2026-03-01T14:00:00Z"}],"redacted":true,"warnings":["w"],"feed_key_created_at":null}`
 	if string(red) != wantRedacted {
 		t.Errorf("redacted API JSON changed:\n got %s\nwant %s", red, wantRedacted)
 	}

@@ -77,6 +77,13 @@ type Config struct {
 	DeliveryRetention time.Duration
 	// PruneEvery is how often the background pruner runs (default 1h).
 	PruneEvery time.Duration
+	// RealtimeEvery is the rate cap of the @realtime alerts: at most one
+	// evaluation round of them per this interval (default 1s, at least
+	// MinRealtimeEvery). MinInterval does not apply to them.
+	RealtimeEvery time.Duration
+	// RealtimeSweep is how often the @realtime alerts are evaluated
+	// without an ingest signal (default 1m): see realtime.go.
+	RealtimeSweep time.Duration
 }
 
 // Service owns the alerts: CRUD, the scheduler, the runner and the
@@ -102,6 +109,7 @@ type Service struct {
 	batch   *batcher
 	secrets *secretSweeper
 	pruner  *pruner
+	rt      *realtime
 
 	lifeMu  sync.Mutex // orders a hold's release against Stop
 	stopped bool
@@ -150,6 +158,13 @@ func New(cfg Config) (*Service, error) {
 	if cfg.PruneEvery <= 0 {
 		cfg.PruneEvery = DefaultPruneEvery
 	}
+	if cfg.RealtimeEvery <= 0 {
+		cfg.RealtimeEvery = DefaultRealtimeEvery
+	}
+	cfg.RealtimeEvery = max(cfg.RealtimeEvery, MinRealtimeEvery)
+	if cfg.RealtimeSweep <= 0 {
+		cfg.RealtimeSweep = DefaultRealtimeSweep
+	}
 	s := &Service{
 		cfg: cfg, eng: cfg.Engine, store: cfg.Store, log: cfg.Logger,
 		guard: &netguard.Guard{Allow: cfg.Allow}, cache: map[string]cachedQuery{},
@@ -160,6 +175,7 @@ func New(cfg Config) (*Service, error) {
 	s.batch = newBatcher(s)
 	s.secrets = newSecretSweeper(s)
 	s.pruner = &pruner{s: s}
+	s.rt = newRealtime(s)
 	return s, nil
 }
 
@@ -180,6 +196,7 @@ func (s *Service) Start() error {
 		s.reschedule(a)
 	}
 	s.batch.start()
+	s.rt.start()
 	s.secrets.start()
 	if s.cfg.Cron == nil {
 		s.cron.Start()
@@ -208,6 +225,7 @@ func (s *Service) startSenders() {
 	}
 	s.sender.start()
 	s.pruner.start()
+	s.rt.signal() // the realtime alerts skipped while held catch up now
 	if held, _ := s.cfg.Hold.Held(); !held && s.cfg.Hold != nil {
 		s.log.Info("alerts: resumed: senders started")
 	}
@@ -235,6 +253,7 @@ func (s *Service) Stop(ctx context.Context) error {
 		case <-ctx.Done():
 		}
 	}
+	s.rt.stop() // waits for a realtime round in progress
 	s.lifeMu.Lock()
 	s.stopped = true
 	s.lifeMu.Unlock()
@@ -252,6 +271,13 @@ func (s *Service) reschedule(a *Alert) {
 	}
 	s.entries.Remove(s.cron, a.ID)
 	if !a.Enabled {
+		return
+	}
+	if schedule.IsRealtime(a.Schedule) {
+		// No cron entry: the realtime loop runs it on the ingest signal.
+		// Look now, for an alert that became realtime or enabled with
+		// articles behind its watermark.
+		s.rt.signal()
 		return
 	}
 	sched, err := schedule.Parse(a.Schedule, a.Timezone, 0, time.Now())

@@ -30,7 +30,9 @@ func (s *Server) alertRoutes(api *echo.Group, read, write echo.MiddlewareFunc) {
 	api.POST("/alerts/:id/run", s.handleRunAlert, write)
 	api.POST("/alerts/:id/test", s.handleTestAlert, write)
 	api.POST("/alerts/:id/rotate-secret", s.handleRotateSecret, write, optionalJSON)
-	api.GET("/alerts/:id/deliveries", s.handleDeliveries, read)
+	api.GET("/alerts/:id/deliveries", s.handleDeliveries, read) // web/alerts_feed.go
+	api.GET("/alerts/:id/feed.atom", s.handleAlertFeed, s.readLimiter, on, s.feedAuth)
+	api.POST("/alerts/:id/feed-key", s.handleRotateFeedKey, write)
 	api.POST("/deliveries/:id/redeliver", s.handleRedeliver, write)
 	api.POST("/deliveries/:id/retry", s.handleRetryDelivery, write)
 }
@@ -164,14 +166,6 @@ func (s *Server) handleRotateSecret(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, v)
-}
-
-func (s *Server) handleDeliveries(c echo.Context) error {
-	ds, err := s.cfg.Alerts.Deliveries(c.Request().Context(), c.Param("id"), 100)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{"deliveries": ds})
 }
 
 func (s *Server) handleRedeliver(c echo.Context) error {

@@ -511,6 +511,15 @@ func TestOpenAPIValidatesTraffic(t *testing.T) {
 	c.do(ts, req{method: "POST", path: "/api/alerts/" + okID + "/rotate-secret", ctype: "text/plain", token: true, body: `{"grace":"0s"}`}, 415, false)
 	c.do(ts, req{method: "POST", path: "/api/alerts/" + okID + "/rotate-secret", ctype: j, token: true, body: `{"grace":"0s"}`}, 200, true)
 	c.do(ts, req{method: "POST", path: "/api/alerts/al_nope/rotate-secret", token: true}, 404, true)
+	// The alert's own feed: a read key or its feed key.
+	c.do(ts, req{method: "GET", path: "/api/alerts/" + okID + "/feed.atom", token: true}, 200, true)
+	c.do(ts, req{method: "GET", path: "/api/alerts/" + okID + "/feed.atom"}, 401, false)
+	c.do(ts, req{method: "GET", path: "/api/alerts/al_nope/feed.atom", token: true}, 404, true)
+	fk := c.do(ts, req{method: "POST", path: "/api/alerts/" + okID + "/feed-key", token: true}, 200, true)
+	c.do(ts, req{method: "POST", path: "/api/alerts/al_nope/feed-key", token: true}, 404, true)
+	feedKey, _ := fk.json["feed_key"].(string)
+	c.do(ts, req{method: "GET", path: "/api/alerts/" + okID + "/feed.atom?key=" + url.QueryEscape(feedKey)}, 200, true)
+	c.do(ts, req{method: "GET", path: "/api/alerts/" + okID + "/feed.atom?key=wwfeed_wrong"}, 401, true)
 	c.do(ts, req{method: "DELETE", path: "/api/alerts/" + failID, token: true}, 200, true)
 	c.do(ts, req{method: "DELETE", path: "/api/alerts/" + failID, token: true}, 404, true)
 

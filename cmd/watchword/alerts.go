@@ -25,14 +25,16 @@ import (
 
 // alertFlags are the serve flags of the alert service.
 type alertFlags struct {
-	minInterval time.Duration
-	retry       string
-	allow       string
-	senders     int
+	minInterval   time.Duration
+	realtimeEvery time.Duration
+	retry         string
+	allow         string
+	senders       int
 }
 
 func (f *alertFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.minInterval, "min-alert-interval", alerts.DefaultMinInterval, "shortest allowed alert schedule interval")
+	fs.DurationVar(&f.realtimeEvery, "realtime-every", alerts.DefaultRealtimeEvery, "rate cap of @realtime alerts: at most one evaluation round of them per this interval (signals of ingests meanwhile join the next round)")
 	fs.StringVar(&f.retry, "webhook-retry", "", "webhook retry schedule, the wait before each attempt, e.g. 0s,5s,5m (default: the Standard Webhooks schedule)")
 	fs.StringVar(&f.allow, "webhook-allow", "", "CIDRs webhooks may reach despite the private-address guard, e.g. 127.0.0.0/8")
 	fs.IntVar(&f.senders, "webhook-senders", alerts.DefaultSenders, "concurrent webhook deliveries")
@@ -67,6 +69,9 @@ func startAlerts(eng *engine.Engine, log *slog.Logger, f alertFlags, deliveryRet
 	if f.minInterval < time.Second {
 		return nil, usageError{errors.New("--min-alert-interval must be at least 1s")}
 	}
+	if f.realtimeEvery < alerts.MinRealtimeEvery {
+		return nil, usageError{fmt.Errorf("--realtime-every must be at least %s", alerts.MinRealtimeEvery)}
+	}
 	var ast alerts.Store
 	var leader func() bool
 	if parts != nil {
@@ -77,7 +82,7 @@ func startAlerts(eng *engine.Engine, log *slog.Logger, f alertFlags, deliveryRet
 	svc, err := alerts.New(alerts.Config{Leader: leader,
 		Store: ast, Engine: eng, Logger: log, MinInterval: f.minInterval, RetrySchedule: retry,
 		Allow: allow, Senders: f.senders, Version: version, Metrics: m, Cron: sched, Hold: hold,
-		DeliveryRetention: deliveryRetention,
+		DeliveryRetention: deliveryRetention, RealtimeEvery: f.realtimeEvery,
 	})
 	if err != nil {
 		return nil, err
@@ -169,7 +174,7 @@ func newAlertsCreateCmd(stdout io.Writer) *cobra.Command {
 	fs.StringVar(&name, "name", "", "alert name")
 	fs.StringVar(&q, "query", "", "query, in the search language (empty: every new article that passes the --speaker, --country, --topic or --source filters)")
 	fs.StringVar(&hook, "webhook", "", "webhook URL")
-	fs.StringVar(&sched, "schedule", "@hourly", "cron spec or descriptor")
+	fs.StringVar(&sched, "schedule", "@hourly", "cron spec or descriptor, or @realtime (evaluated as articles are ingested)")
 	fs.StringVar(&tz, "timezone", "UTC", "IANA time zone of the schedule")
 	fs.IntVar(&maxm, "max-matches", 0, fmt.Sprintf("matches per delivery (default %d)", alerts.DefaultMaxMatches))
 	fs.StringArrayVar(&speakers, "speaker", nil, "filter by speaker (repeatable)")

@@ -27,6 +27,7 @@ import (
 	"github.com/watchword/watchword/alerts/boltstore"
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/schedule"
 )
 
 // latencyReceiver is the webhook receiver of the latency bench: it
@@ -154,7 +155,7 @@ func newBenchAlertsLatencyCmd(stdout, stderr io.Writer) *cobra.Command {
 	fs.StringVar(&o.data, "data", "", "data directory to keep (default: a temporary one)")
 	fs.BoolVar(&o.reuse, "reuse", false, "reuse the archive already in --data")
 	fs.IntVar(&o.archive, "archive", 0, "archive articles (the corpus replicated; 0: the corpus once)")
-	fs.StringVar(&o.schedule, "schedule", "@every 2s", "schedule of every alert (@every Ns)")
+	fs.StringVar(&o.schedule, "schedule", "@every 2s", "schedule of every alert (@every Ns, or @realtime)")
 	fs.IntVar(&o.probes, "probes", 30, "probe articles, ingested at random moments")
 	fs.IntVar(&o.nAlerts, "alerts", 1000, "background alerts on the same schedule, delivering to the same receiver")
 	fs.IntVar(&o.rate, "rate", 500, "background articles ingested per second")
@@ -173,10 +174,19 @@ func newBenchAlertsLatencyCmd(stdout, stderr io.Writer) *cobra.Command {
 // ingested at random moments; the bound is the schedule period plus 1 s.
 func runBenchAlertsLatency(o *benchAlertsLatencyOptions, stdout, stderr io.Writer) error {
 	setGCPercent(o.gcPercent)
-	every, ok := strings.CutPrefix(o.schedule, "@every ")
-	period, err := time.ParseDuration(every)
-	if !ok || err != nil || period < time.Second {
-		return usageError{fmt.Errorf("--schedule %q: want @every and a duration of at least 1s", o.schedule)}
+	// The bound is the schedule's period plus 1 s; for @realtime the
+	// period is the rate cap (alerts.DefaultRealtimeEvery), so 2 s: #17's
+	// number.
+	var period time.Duration
+	if schedule.IsRealtime(o.schedule) {
+		period = alerts.DefaultRealtimeEvery
+	} else {
+		every, ok := strings.CutPrefix(o.schedule, "@every ")
+		p, err := time.ParseDuration(every)
+		if !ok || err != nil || p < time.Second {
+			return usageError{fmt.Errorf("--schedule %q: want @realtime, or @every and a duration of at least 1s", o.schedule)}
+		}
+		period = p
 	}
 	bound := period + time.Second
 	docs, err := readCorpus(o.corpus)

@@ -199,6 +199,15 @@ func runClusterE2E(t *testing.T, victim string) {
 			waitListening(t, nodes[i].srv, addrs[i])
 		}
 	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, n := range nodes {
+				if n.srv != nil {
+					t.Logf("%s's last log lines:\n%s", n.name, n.srv.tail(25))
+				}
+			}
+		}
+	})
 	startAt := time.Now()
 	start(0, 1, 2)
 	t.Logf("three nodes serving after %s", time.Since(startAt).Round(time.Millisecond))
@@ -256,7 +265,7 @@ func runClusterE2E(t *testing.T, victim string) {
 						continue
 					}
 					n := nodes[i]
-					got, err := post(n.srv.base, buf.Bytes())
+					got, err := postWithin(n.srv.base, buf.Bytes(), 20*time.Second)
 					if err == nil && len(got) == len(ids) {
 						break
 					}
@@ -446,4 +455,28 @@ func runClusterE2E(t *testing.T, victim string) {
 		}
 	}
 	t.Logf("%d matches delivered in %d requests", want, rcv.Count())
+}
+
+// postWithin is post with a bound on the whole request: a write that a
+// node cannot finish (it lost its quorum) is given up and retried on
+// another node.
+func postWithin(base string, body []byte, within time.Duration) ([]string, error) {
+	req, _ := http.NewRequest("POST", base+"/api/articles", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	req.Header.Set("Authorization", "Bearer crash-token")
+	resp, err := (&http.Client{Timeout: within}).Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var r struct {
+		IDs []string `json:"ids"`
+	}
+	if resp.StatusCode != 200 {
+		return nil, fmt.Errorf("status %d", resp.StatusCode)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		return nil, err
+	}
+	return r.IDs, nil
 }

@@ -262,11 +262,38 @@ func openEngine(data string, log *slog.Logger, limits engine.Limits, sc stories.
 // openEngineOn opens the engine on an article log (nil: the store's own,
 // a single node), grouping stories with sc.
 func openEngineOn(data string, log *slog.Logger, limits engine.Limits, articles engine.ArticleLog, sc stories.Config) (*engine.Engine, error) {
-	ext, err := newExtractor()
+	x, err := extract.New()
 	if err != nil {
 		return nil, err
 	}
-	return engine.Open(engine.Config{DataDir: data, Logger: log, Extract: ext, Limits: limits, Log: articles, Stories: sc})
+	eng, err := engine.Open(engine.Config{DataDir: data, Logger: log, ExtractLang: langExtractor(x), Limits: limits, Log: articles, Stories: sc})
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := learnSpeakers(ctx, eng, x, log); err != nil {
+		eng.Close()
+		return nil, err
+	}
+	return eng, nil
+}
+
+// learnSpeakers gives the extractor the speakers of the archive as the
+// known Latin forms of names, so a name in another script or spelling
+// (Дмитрий Песков, Dmitri Peskow) becomes the form the archive already
+// uses (Dmitry Peskov) from the first article after a restart.
+func learnSpeakers(ctx context.Context, eng *engine.Engine, x *extract.Extractor, log *slog.Logger) error {
+	start := time.Now()
+	vals, err := eng.Speakers(ctx)
+	if err != nil {
+		return fmt.Errorf("learn the archive's speakers: %w", err)
+	}
+	for _, v := range vals {
+		x.LearnName(v.Value, v.Count)
+	}
+	log.Info("known speaker names loaded", "names", len(vals), "took", time.Since(start).Round(time.Millisecond))
+	return nil
 }
 
 // queryFlags are the serve flags of the query budget (engine.Limits).
@@ -303,6 +330,15 @@ func newExtractor() (engine.ExtractFunc, error) {
 		r := x.Extract(title, body)
 		return engine.Extracted{Speakers: r.Speakers, Countries: r.Countries, MainCountries: r.MainCountries, Topics: r.Topics}
 	}, nil
+}
+
+// langExtractor wires x into the pipeline with the language the engine
+// has for each article (supplied or detected), which picks x's rules.
+func langExtractor(x *extract.Extractor) engine.LangExtractFunc {
+	return func(language, title, body string) engine.Extracted {
+		r := x.ExtractLang(language, title, body)
+		return engine.Extracted{Speakers: r.Speakers, Countries: r.Countries, MainCountries: r.MainCountries, Topics: r.Topics}
+	}
 }
 
 // loadToken returns the configured token, or the one kept in
@@ -375,7 +411,7 @@ func newReindexCmd(stdout, stderr io.Writer) *cobra.Command {
 		RunE: func(c *cobra.Command, _ []string) error {
 			log := slog.New(slog.NewTextHandler(stderr, nil))
 			start := time.Now()
-			ext, err := newExtractor()
+			x, err := extract.New()
 			if err != nil {
 				return err
 			}
@@ -383,7 +419,7 @@ func newReindexCmd(stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			changed, err := engine.Rebuild(c.Context(), engine.Config{DataDir: data, Logger: log, Extract: ext, Stories: sc})
+			changed, err := engine.Rebuild(c.Context(), engine.Config{DataDir: data, Logger: log, ExtractLang: langExtractor(x), Stories: sc})
 			if err != nil {
 				return err
 			}

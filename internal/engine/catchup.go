@@ -163,8 +163,15 @@ func (e *Engine) followLog(changed <-chan struct{}) {
 		case <-changed:
 		}
 		e.writeMu.Lock()
+		before := e.indexedSeq.Load()
 		_ = e.syncLocked() // logs its error and starts the repair
+		after := e.indexedSeq.Load()
 		e.writeMu.Unlock()
+		if after > before {
+			// Other nodes' articles are searchable here now: the
+			// watchers (@realtime alerts) are told as for a local ingest.
+			e.notifyIndexed(after)
+		}
 	}
 }
 

@@ -41,13 +41,32 @@ func (x Extracted) facets() news.Facets {
 // safe for concurrent use.
 type ExtractFunc func(title, body string) Extracted
 
+// LangExtractFunc is an ExtractFunc that also reads the article's
+// language: its BCP 47 tag as supplied or detected ("" when unknown),
+// so an extractor with rules per language need not detect it again.
+type LangExtractFunc func(language, title, body string) Extracted
+
+// langExtract returns the extractor of cfg: ExtractLang, or Extract
+// (which ignores the language), or nil.
+func (cfg *Config) langExtract() LangExtractFunc {
+	if cfg.ExtractLang != nil {
+		return cfg.ExtractLang
+	}
+	if ext := cfg.Extract; ext != nil {
+		return func(_, title, body string) Extracted { return ext(title, body) }
+	}
+	return nil
+}
+
 // Config configures an Engine.
 type Config struct {
-	DataDir   string
-	Extract   ExtractFunc // nil: no extraction
-	BatchSize int         // documents per store transaction and index batch; default 1000
-	Logger    *slog.Logger
-	Now       func() time.Time // default time.Now
+	DataDir string
+	Extract ExtractFunc // nil: no extraction
+	// ExtractLang, when set, is used instead of Extract.
+	ExtractLang LangExtractFunc
+	BatchSize   int // documents per store transaction and index batch; default 1000
+	Logger      *slog.Logger
+	Now         func() time.Time // default time.Now
 	// Limits is the budget of every search's query (zero fields: the
 	// defaults of the query package).
 	Limits query.Limits
@@ -67,7 +86,7 @@ type Engine struct {
 	store    *store.Store // the bbolt file: the node's own state (held mark, backup, other packages' buckets)
 	articles ArticleLog   // the source of truth for articles; the store's Log unless Config.Log
 	index    *index.Index
-	extract  ExtractFunc
+	extract  LangExtractFunc
 	batch    int
 	log      *slog.Logger
 	now      func() time.Time
@@ -98,6 +117,8 @@ type Engine struct {
 	closing    chan struct{}
 	closeOnce  sync.Once
 	bg         sync.WaitGroup
+
+	watch watchers // told after each write that made articles searchable (OnIndexed)
 }
 
 // StorePath and IndexPath name the files inside a data directory.
@@ -137,7 +158,7 @@ func OpenContext(ctx context.Context, cfg Config) (*Engine, error) {
 	if articles == nil {
 		articles = st.Log()
 	}
-	e := &Engine{store: st, articles: articles, index: ix, extract: cfg.Extract, batch: cfg.BatchSize, log: cfg.Logger, now: cfg.Now,
+	e := &Engine{store: st, articles: articles, index: ix, extract: cfg.langExtract(), batch: cfg.BatchSize, log: cfg.Logger, now: cfg.Now,
 		limits: cfg.Limits.WithDefaults(), apply: ix.Apply, repairWait: time.Second, closing: make(chan struct{}),
 		stories: stories.New(cfg.Stories), storyCfg: cfg.Stories.WithDefaults()}
 	if err := e.catchUp(ctx); err != nil {
@@ -233,6 +254,9 @@ func (e *Engine) Ingest(ctx context.Context, arts []*news.Article) (ids []string
 		ok = append(ok, a)
 	}
 	n, err := e.write(ctx, ok, e.enrich)
+	if n > 0 {
+		e.notifyIndexed(e.indexedSeq.Load())
+	}
 	ids = make([]string, n)
 	for i, a := range ok[:n] {
 		ids[i] = a.ID
@@ -253,7 +277,7 @@ func (e *Engine) enrich(arts []*news.Article) {
 		a := arts[i]
 		detectLanguage(a)
 		if e.extract != nil {
-			x := e.extract(a.Title, a.Body)
+			x := e.extract(a.Language, a.Title, a.Body)
 			a.Extracted = x.facets()
 		}
 	})

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -80,10 +81,16 @@ func TestFollowMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close()
+	var told atomic.Uint64 // what OnIndexed was told last (the @realtime alerts' signal)
+	cancel := e.OnIndexed(func(seq uint64) { told.Store(seq) })
+	defer cancel()
 
 	shared.other(t, articles(5, "remote")...)
 	testutil.WaitFor(t, "articles another node appended searchable", 10*time.Second, func() bool {
 		return total(t, e, "remote") == 5
+	})
+	testutil.WaitFor(t, "the watchers told of another node's articles", 10*time.Second, func() bool {
+		return told.Load() == e.IndexedSeq() && told.Load() > 0
 	})
 
 	// Another node appends while nothing signals, before this node's

@@ -24,7 +24,7 @@ func Rebuild(ctx context.Context, cfg Config) (changed int, err error) {
 		cfg.Logger = slog.Default()
 	}
 	cfg.Logger = logctx.From(ctx, cfg.Logger)
-	if cfg.Extract != nil {
+	if ext := cfg.langExtract(); ext != nil {
 		st, err := store.Open(StorePath(cfg.DataDir))
 		if err != nil {
 			return 0, err
@@ -33,7 +33,7 @@ func Rebuild(ctx context.Context, cfg Config) (changed int, err error) {
 		changed, err = st.Rewrite(ctx, cfg.BatchSize, func(a *news.Article) bool {
 			before := fmt.Sprint(a.Speakers, a.Countries, a.MainCountries, a.Topics, a.Extracted, a.Language)
 			detectLanguage(a)
-			x := cfg.Extract(a.Title, a.Body)
+			x := ext(a.Language, a.Title, a.Body)
 			a.Extracted = x.facets()
 			a.Merge()
 			return fmt.Sprint(a.Speakers, a.Countries, a.MainCountries, a.Topics, a.Extracted, a.Language) != before

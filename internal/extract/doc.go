@@ -169,8 +169,13 @@
 // and resource), each with its medtop code, and a weighted lexicon of words
 // and phrases (up to four words) per topic. Title and body words are
 // lower-cased and stemmed with a light plural stemmer; multi-word terms
-// match longest first. Each hit adds its weight (1 to 3) to its topic and,
-// for a subtopic, to its top-level parent; a title hit counts three times,
+// match longest first, so a longer term can carry another sense of its
+// first word ("heart attack" is health, "shares photos" weighs 0 and blocks
+// the economy "shares"). Each hit adds its weight (0 to 3) to its topic; a
+// top-level topic gets, once per hit, the highest weight the term has for
+// it or any of its subtopics ("election" is evidence for politics once,
+// not once as politics and again through politics > election); a title
+// hit counts three times,
 // and a term counts at most three times per article. The sum is normalised
 // by length, score / sqrt(1 + words/200). A top-level topic is reported when
 // its normalised score reaches the "top" threshold and its raw score is at

@@ -2,6 +2,8 @@ package extract
 
 import (
 	"math"
+
+	"github.com/watchword/watchword/internal/lang"
 	"unicode"
 	"unicode/utf8"
 )
@@ -50,6 +52,8 @@ type doc struct {
 	spans   []span
 	refs    []speakerRef
 	buf     [maxTokenBytes * 4]byte
+	keys    []string   // look-up forms of the words, for the other languages (ml.go)
+	forms   [][]string // the forms without clitics of each word (ml.go formsAt)
 }
 
 // maxPooledTokens bounds the scratch buffers kept for reuse, so one huge
@@ -74,8 +78,118 @@ type hit struct {
 }
 
 // Extract runs the three extractors over one article. The title counts for
-// countries and speakers like body text and weighs more for topics.
+// countries and speakers like body text and weighs more for topics. An
+// article in Russian, Ukrainian, German, French, Spanish or Arabic (as
+// internal/lang detects it) goes through that language's tables (ml.go);
+// any other through the English rules, whose speakers become known Latin
+// forms of names (names.go).
+//
+// Detection costs more than extraction; the detector runs only on a text
+// with a non-ASCII character in its first langSample bytes (an English
+// wire story has none; a German, French or Spanish one almost always has
+// one, and other scripts always). A caller that knows the language (the
+// engine, which detects it anyway) calls ExtractLang.
 func (x *Extractor) Extract(title, body string) Result {
+	return x.extractAs(x.tablesFor(title, body), title, body)
+}
+
+// tablesFor returns the tables of the language of title and body, or nil
+// for English (and unknown): what Extract and its single-facet forms
+// (Countries, Speakers, Topics...) use.
+func (x *Extractor) tablesFor(title, body string) *mlTables {
+	if asciiStart(title, body) {
+		return nil
+	}
+	tag, _ := lang.Detect(title, body)
+	if tag == "" {
+		tag = scriptLanguage(title, body)
+	}
+	return x.langTables(tag)
+}
+
+// langSample is how much of the text asciiStart and scriptLanguage read.
+const langSample = 800
+
+// asciiStart reports whether the first langSample bytes of title and
+// body are ASCII.
+func asciiStart(title, body string) bool {
+	n := langSample
+	for _, s := range [2]string{title, body} {
+		for i := 0; i < len(s) && n > 0; i, n = i+1, n-1 {
+			if s[i] >= utf8.RuneSelf {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// scriptLanguage guesses the language of a text the detector left
+// unknown from its script alone: mostly Cyrillic is Ukrainian when it has
+// a letter only Ukrainian uses (і ї є ґ), else Russian; mostly Arabic is
+// Arabic. Anything else stays unknown ("").
+func scriptLanguage(title, body string) string {
+	var cyr, arab, other, ukr int
+	for _, s := range [2]string{title, body} {
+		if len(s) > langSample {
+			s = s[:langSample]
+		}
+		for _, r := range s {
+			if r < utf8.RuneSelf {
+				if r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' {
+					other++
+				}
+				continue
+			}
+			switch {
+			case r >= 0x0400 && r <= 0x04FF:
+				cyr++
+				switch r {
+				case 'і', 'ї', 'є', 'ґ', 'І', 'Ї', 'Є', 'Ґ':
+					ukr++
+				}
+			case r >= 0x0600 && r <= 0x06FF:
+				arab++
+			case unicode.IsLetter(r):
+				other++
+			}
+		}
+	}
+	switch {
+	case cyr > 2*(arab+other) && ukr > 0:
+		return "uk"
+	case cyr > 2*(arab+other):
+		return "ru"
+	case arab > 2*(cyr+other):
+		return "ar"
+	}
+	return ""
+}
+
+// ExtractLang is Extract for an article whose language is known (a BCP 47
+// tag). An unknown language ("", a text too short or mixed for the
+// detector) is guessed from the script (Cyrillic, Arabic), else read as
+// English.
+func (x *Extractor) ExtractLang(tag, title, body string) Result {
+	if tag == "" && !asciiStart(title, body) {
+		tag = scriptLanguage(title, body)
+	}
+	return x.extractAs(x.langTables(tag), title, body)
+}
+
+// extractAs runs the tables of lt, or the English rules when lt is nil.
+func (x *Extractor) extractAs(lt *mlTables, title, body string) Result {
+	if lt != nil {
+		return x.extractLang(lt, title, body)
+	}
+	r := x.extractEnglish(title, body)
+	for _, s := range r.Speakers {
+		x.names.learn(s, 1)
+	}
+	return r
+}
+
+func (x *Extractor) extractEnglish(title, body string) Result {
 	d := x.newDoc(title, body)
 	defer x.release(d)
 	d.annotate(true)
@@ -94,6 +208,9 @@ func (x *Extractor) Extract(title, body string) Result {
 // name, in order of salience: the countries of Extract for a text without
 // a headline.
 func (x *Extractor) Countries(text string) []string {
+	if lt := x.tablesFor("", text); lt != nil {
+		return x.extractLang(lt, "", text).Countries
+	}
 	d := x.newDoc("", text)
 	defer x.release(d)
 	d.annotate(false)
@@ -107,6 +224,9 @@ func (x *Extractor) Countries(text string) []string {
 // order of first appearance: the main countries of Extract for a text
 // without a headline.
 func (x *Extractor) MainCountries(text string) []string {
+	if lt := x.tablesFor("", text); lt != nil {
+		return x.extractLang(lt, "", text).MainCountries
+	}
 	d := x.newDoc("", text)
 	defer x.release(d)
 	d.annotate(false)
@@ -129,6 +249,9 @@ func (x *Extractor) mentionedCountries(title, body string) []string {
 // Speakers returns the people quoted or whose statements are reported in
 // text, by full name where the text gives one.
 func (x *Extractor) Speakers(text string) []string {
+	if lt := x.tablesFor("", text); lt != nil {
+		return x.extractLang(lt, "", text).Speakers
+	}
 	d := x.newDoc("", text)
 	defer x.release(d)
 	d.annotate(false)
@@ -140,6 +263,9 @@ func (x *Extractor) Speakers(text string) []string {
 // Topics returns IPTC Media Topic names for an article: subtopics found and
 // their top-level parents.
 func (x *Extractor) Topics(title, body string) []string {
+	if lt := x.tablesFor(title, body); lt != nil {
+		return x.extractLang(lt, title, body).Topics
+	}
 	d := x.newDoc(title, body)
 	defer x.release(d)
 	d.annotate(true)

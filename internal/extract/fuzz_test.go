@@ -20,6 +20,9 @@ func FuzzExtract(f *testing.F) {
 		"Москва 北京 القاهرة \xff\xfe\xc3\x28",
 		"Ursula von der Leyen; Jean-Luc Mélenchon; al-Assad; Kim Young-soo said",
 		"a-b-c-d U.S.A.B.C.D. '''s \"\" --",
+		"Пресс-секретарь Дмитрий Песков заявил, что Россия ценит помощь Саудовской Аравии. «Да», — сказал Песков.",
+		"Kremlsprecher Dmitri Peskow sagte in Moskau, Russland schätze Saudi-Arabien. „Ja“, sagte Peskow.",
+		"وقال المتحدث باسم الكرملين دميتري بيسكوف إن موسكو تقدر جهود السعودية. وأضاف بيسكوف أن",
 	} {
 		f.Add("", s)
 		f.Add(s, s)

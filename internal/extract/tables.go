@@ -154,6 +154,9 @@ type Extractor struct {
 	maxTop     int // at most this many top-level topics per article (0: no limit)
 
 	idUS, idGeorgia, idTurkey, idDRC, idRoC int16
+
+	ml    map[string]*mlTables // the other languages' tables, by base language
+	names *Names               // known Latin forms of person names
 }
 
 // New parses the embedded tables.
@@ -183,6 +186,10 @@ func New() (*Extractor, error) {
 		return nil, err
 	}
 	if err := x.loadTopics("data/topics.tsv"); err != nil {
+		return nil, err
+	}
+	x.names = newNames()
+	if err := x.loadLangTables(); err != nil {
 		return nil, err
 	}
 	if len(x.countries) > 256 {

@@ -190,6 +190,16 @@ func (tz *tokenizer) segment(start, end int, title bool) {
 			case r == '\u2026':
 				tz.punct(i, i+n, '.', flags|extra)
 				i += n
+			case r == '\u060c': // Arabic comma
+				tz.punct(i, i+n, ',', flags|extra)
+				i += n
+			case r == '\u061b': // Arabic semicolon
+				tz.punct(i, i+n, ';', flags|extra)
+				i += n
+			case r == '\u061f': // Arabic question mark
+				tz.punct(i, i+n, '?', flags|extra)
+				i += n
+				sentNext = true
 			default:
 				tz.punct(i, i+n, '*', flags|extra)
 				i += n

@@ -63,14 +63,58 @@ func (d *doc) longestTerm(i int, id int32) (best int32, bestEnd int) {
 	return best, bestEnd
 }
 
+// topicScores holds the raw score and first evidence position of every
+// topic for one article, and which topics pass the thresholds.
+type topicScores struct {
+	score  [maxTopics]float32
+	first  [maxTopics]int32
+	chosen [maxTopics]bool
+}
+
 // topicNames scores every topic and returns those above threshold, each
 // subtopic preceded by its top-level parent, in order of first evidence.
 func (d *doc) topicNames() []string {
 	x := d.x
+	var ts topicScores
+	d.scoreTopics(&ts)
+	type pick struct {
+		topic int16
+		pos   int32
+	}
+	var pickArr [maxTopics]pick
+	picks := pickArr[:0]
+	for t := range x.topics {
+		if ts.chosen[t] {
+			picks = append(picks, pick{int16(t), ts.first[t]})
+		}
+	}
+	if len(picks) == 0 {
+		return []string{}
+	}
+	slices.SortStableFunc(picks, func(a, b pick) int {
+		if a.pos != b.pos {
+			return int(a.pos) - int(b.pos)
+		}
+		// A parent before its child at the same position.
+		return int(x.topics[a.topic].parent) - int(x.topics[b.topic].parent)
+	})
+	out := make([]string, len(picks))
+	for i, p := range picks {
+		out[i] = x.topics[p.topic].name
+	}
+	return out
+}
+
+// strongSub is how many times its threshold a subtopic's own score must
+// be to count whatever its parent's share of the best topic.
+const strongSub = 1.5
+
+// scoreTopics fills ts: every topic's score and first evidence, and the
+// topics chosen.
+func (d *doc) scoreTopics(ts *topicScores) {
+	x := d.x
 	nt := len(x.topics)
-	var scoreArr [maxTopics]float32
-	var firstArr [maxTopics]int32
-	scores, first := scoreArr[:nt], firstArr[:nt]
+	scores, first := ts.score[:nt], ts.first[:nt]
 	for i := range first {
 		first[i] = -1
 	}
@@ -102,25 +146,40 @@ func (d *doc) topicNames() []string {
 			if toks[i].flags&fTitle != 0 {
 				mult = titleWeight
 			}
-			for _, h := range x.termHits[r.hitOff : r.hitOff+uint32(r.hitN)] {
-				w := h.weight * mult
-				add(h.topic, w, i)
-				if p := x.topics[h.topic].parent; p >= 0 {
-					add(p, w, i)
+			// A subtopic scores its own weight; a top-level topic the
+			// highest weight the term has for it or any of its subtopics:
+			// one word ("election") is one piece of evidence.
+			hits := x.termHits[r.hitOff : r.hitOff+uint32(r.hitN)]
+			for k, h := range hits {
+				top := h.topic
+				if p := x.topics[top].parent; p >= 0 {
+					add(top, h.weight*mult, i)
+					top = p
+				}
+				w, seen := float32(0), false
+				for k2, h2 := range hits {
+					t2 := h2.topic
+					if p := x.topics[t2].parent; p >= 0 {
+						t2 = p
+					}
+					if t2 != top {
+						continue
+					}
+					if k2 < k {
+						seen = true // counted with an earlier hit
+						break
+					}
+					w = max(w, h2.weight)
+				}
+				if !seen {
+					add(top, w*mult, i)
 				}
 			}
 		}
 		i = end - 1
 	}
 	norm := sqrt32(1 + float32(d.words)/normTokens)
-	type pick struct {
-		topic int16
-		pos   int32
-	}
-	var pickArr [maxTopics]pick
-	picks := pickArr[:0]
-	var chosenArr [maxTopics]bool
-	chosen := chosenArr[:nt]
+	chosen := ts.chosen[:nt]
 	var best float32
 	for t := 0; t < nt; t++ {
 		if x.topics[t].parent < 0 && scores[t] > best {
@@ -136,7 +195,12 @@ func (d *doc) topicNames() []string {
 			}
 			continue
 		}
-		if s >= x.subTh && scores[def.parent] >= x.subRatioTh*best {
+		// A subtopic counts when its parent is a good share of the best
+		// topic, or when its own specific evidence is strong (half as
+		// much again as the threshold): "peace talks", "make peace" and
+		// "restoring relations" make a peace-process story even where
+		// the diplomacy around it outscores the war.
+		if s >= x.subTh && (scores[def.parent] >= x.subRatioTh*best || s >= strongSub*x.subTh) {
 			chosen[t] = true
 			chosen[def.parent] = true
 		}
@@ -165,26 +229,6 @@ func (d *doc) topicNames() []string {
 			}
 		}
 	}
-	for t := 0; t < nt; t++ {
-		if chosen[t] {
-			picks = append(picks, pick{int16(t), first[t]})
-		}
-	}
-	if len(picks) == 0 {
-		return []string{}
-	}
-	slices.SortStableFunc(picks, func(a, b pick) int {
-		if a.pos != b.pos {
-			return int(a.pos) - int(b.pos)
-		}
-		// A parent before its child at the same position.
-		return int(x.topics[a.topic].parent) - int(x.topics[b.topic].parent)
-	})
-	out := make([]string, len(picks))
-	for i, p := range picks {
-		out[i] = x.topics[p.topic].name
-	}
-	return out
 }
 
 // topicCode returns the IPTC Media Topic code ("medtop:11000000") of a

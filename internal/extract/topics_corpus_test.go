@@ -1,37 +1,87 @@
 package extract
 
 import (
+	"fmt"
+	hashfnv "hash/fnv"
 	"os"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 )
 
 // corpusDoc is one line of the BBC or HuffPost corpus (fields used here).
 type corpusDoc struct {
+	ID     string   `json:"id"`
 	Title  string   `json:"title"`
 	Body   string   `json:"body"`
 	Topics []string `json:"topics"`
 }
 
-// Corpus categories mapped to the IPTC top-level topic they fall under
-// (the same table is in docs/extraction.md). Categories without one IPTC
-// top-level topic are left out: U.S. NEWS and WORLD NEWS (any topic, by
-// place), COMEDY and IMPACT (a tone or a format), BLACK VOICES and LATINO
-// VOICES (a community, any topic), WEDDINGS (too few articles: 2).
+// topicMap is the IPTC top-level topic a corpus category is about (main)
+// and the others its articles are regularly and rightly about (also).
+type topicMap struct {
+	main string
+	also []string
+}
+
+func (m topicMap) accepts(topic string) bool {
+	return topic == m.main || slices.Contains(m.also, topic)
+}
+
+// IPTC top-level topic names used in the corpus tables.
+const (
+	tArts      = "arts, culture, entertainment and media"
+	tCrime     = "crime, law and justice"
+	tDisaster  = "disaster, accident and emergency incident"
+	tEconomy   = "economy, business and finance"
+	tEducation = "education"
+	tEnv       = "environment"
+	tHealth    = "health"
+	tHuman     = "human interest"
+	tLabour    = "labour"
+	tLifestyle = "lifestyle and leisure"
+	tPolitics  = "politics"
+	tReligion  = "religion"
+	tScience   = "science and technology"
+	tSociety   = "society"
+	tSport     = "sport"
+	tConflict  = "conflict, war and peace"
+	tWeather   = "weather"
+)
+
+// Corpus categories mapped to IPTC top-level topics (the same table, with
+// the reasons, is in docs/extraction.md). Left out: U.S. NEWS and WORLD
+// NEWS (any topic, grouped by place), COMEDY, WEIRD NEWS and IMPACT (a
+// tone or a format, any topic), BLACK VOICES and LATINO VOICES (a
+// community, any topic), WEDDINGS (2 articles).
 var (
-	bbcTopics = map[string]string{
-		"business": "economy, business and finance", "entertainment": "arts, culture, entertainment and media",
-		"politics": "politics", "sport": "sport", "tech": "science and technology",
+	bbcTopics = map[string]topicMap{
+		"business": {main: tEconomy}, "entertainment": {main: tArts},
+		"politics": {main: tPolitics}, "sport": {main: tSport}, "tech": {main: tScience},
 	}
-	huffpostTopics = map[string]string{
-		"POLITICS": "politics", "ENTERTAINMENT": "arts, culture, entertainment and media", "MEDIA": "arts, culture, entertainment and media",
-		"CULTURE & ARTS": "arts, culture, entertainment and media", "SPORTS": "sport", "CRIME": "crime, law and justice",
-		"STYLE & BEAUTY": "lifestyle and leisure", "WELLNESS": "lifestyle and leisure", "FOOD & DRINK": "lifestyle and leisure",
-		"TRAVEL": "lifestyle and leisure", "HOME & LIVING": "lifestyle and leisure", "ENVIRONMENT": "environment",
-		"WOMEN": "society", "QUEER VOICES": "society", "PARENTING": "society", "BUSINESS": "economy, business and finance",
-		"MONEY": "economy, business and finance", "TECH": "science and technology", "SCIENCE": "science and technology",
-		"RELIGION": "religion", "EDUCATION": "education", "WEIRD NEWS": "human interest",
+	huffpostTopics = map[string]topicMap{
+		"POLITICS":       {main: tPolitics},
+		"ENTERTAINMENT":  {main: tArts, also: []string{tHuman}}, // celebrity news is IPTC human interest > celebrity
+		"MEDIA":          {main: tArts},                         // IPTC arts, culture, entertainment and media > mass media
+		"CULTURE & ARTS": {main: tArts},
+		"SPORTS":         {main: tSport},
+		"CRIME":          {main: tCrime},
+		"STYLE & BEAUTY": {main: tLifestyle},
+		"WELLNESS":       {main: tHealth, also: []string{tLifestyle}}, // health advice; IPTC lifestyle and leisure > wellness
+		"FOOD & DRINK":   {main: tLifestyle},
+		"TRAVEL":         {main: tLifestyle},
+		"HOME & LIVING":  {main: tLifestyle, also: []string{tArts}},         // weekly "what to watch on Netflix" lists
+		"ENVIRONMENT":    {main: tEnv, also: []string{tWeather, tDisaster}}, // storms, floods and wildfires
+		"WOMEN":          {main: tSociety},
+		"QUEER VOICES":   {main: tSociety},
+		"PARENTING":      {main: tSociety, also: []string{tLifestyle}}, // IPTC society > family > parenting
+		"BUSINESS":       {main: tEconomy, also: []string{tLabour}},
+		"MONEY":          {main: tEconomy},
+		"TECH":           {main: tScience},
+		"SCIENCE":        {main: tScience},
+		"RELIGION":       {main: tReligion},
+		"EDUCATION":      {main: tEducation},
 	}
 )
 
@@ -56,31 +106,140 @@ func TestTopicsAidDebate(t *testing.T) {
 	}
 }
 
+// corpusSplitSeed seeds the deterministic split of each corpus into a
+// development half (the one looked at while tuning the tables) and a
+// held-out half (only measured).
+const corpusSplitSeed = 19
+
+// heldOut reports whether the article with this corpus id is in the
+// held-out half: FNV-1a of "seed:id", odd.
+func heldOut(id string) bool {
+	h := hashfnv.New64a()
+	fmt.Fprintf(h, "%d:%s", corpusSplitSeed, id)
+	return h.Sum64()%2 == 1
+}
+
+// topicScore accumulates the corpus measures of one split.
+type topicScore struct {
+	n, found, tags, unjudged int
+	strict, judged, main     map[string]*prf
+	byCat                    map[string]map[string]*prf // judged counts per category
+	catN                     map[string]int
+}
+
+func newTopicScore() *topicScore {
+	return &topicScore{strict: map[string]*prf{}, judged: map[string]*prf{}, main: map[string]*prf{},
+		byCat: map[string]map[string]*prf{}, catN: map[string]int{}}
+}
+
+// balanced returns topic's judged precision as if every mapped category
+// had as many articles: each article weighs 1 / its category's size.
+func (s *topicScore) balanced(topic string) float64 {
+	var tp, all float64
+	for cat, m := range s.byCat {
+		if c := m[topic]; c != nil {
+			w := 1 / float64(s.catN[cat])
+			tp += w * float64(c.tp)
+			all += w * float64(c.tp+c.fp)
+		}
+	}
+	if all == 0 {
+		return 1
+	}
+	return tp / all
+}
+
+func count(m map[string]*prf, k string) *prf {
+	if m[k] == nil {
+		m[k] = &prf{}
+	}
+	return m[k]
+}
+
+// add scores one article of a mapped category: got are its top-level
+// topics, best score first.
+func (s *topicScore) add(got []string, cat string, want topicMap) {
+	s.n++
+	s.catN[cat]++
+	if s.byCat[cat] == nil {
+		s.byCat[cat] = map[string]*prf{}
+	}
+	s.tags += len(got)
+	hit := false
+	for _, tp := range got {
+		if want.accepts(tp) {
+			hit = true
+		}
+	}
+	if slices.Contains(got, want.main) {
+		s.found++
+		count(s.main, want.main).tp++
+	} else {
+		count(s.main, want.main).fn++
+	}
+	for i, tp := range got {
+		ok := want.accepts(tp)
+		if ok {
+			count(s.strict, tp).tp++
+			count(s.judged, tp).tp++
+			count(s.byCat[cat], tp).tp++
+		} else {
+			count(s.strict, tp).fp++
+			if hit && i > 0 {
+				s.unjudged++
+			} else {
+				count(s.judged, tp).fp++
+				count(s.byCat[cat], tp).fp++
+			}
+		}
+	}
+}
+
+// macro returns the macro-average precision over the topics in mapped.
+func macro(m map[string]*prf, mapped []string) float64 {
+	sum := 0.0
+	for _, tp := range mapped {
+		sum += count(m, tp).precision()
+	}
+	return sum / float64(max(len(mapped), 1))
+}
+
 // TestTopicsCorpora measures the topic extractor against the corpus
-// editors' categories, mapped to IPTC top-level topics (bbcTopics,
-// huffpostTopics; docs/extraction.md has the same table and the
-// categories left unmapped), on two independent corpora: BBC News (full
-// articles) and HuffPost (headline and one sentence). Per mapped topic T,
-// over the articles whose category is mapped: precision is the share of
-// the articles given T whose category maps to T, recall the share of the
-// articles whose category maps to T that are given T. The corpora carry
-// one category per article and the extractor may give several topics, so
-// a business story also tagged politics counts against politics'
-// precision. It gates the category recall and the macro-average precision
-// over mapped topics.
+// editors' categories on two independent corpora, BBC News (full articles)
+// and HuffPost (headline and one sentence), each split in a development
+// and a held-out half (heldOut). A category is mapped to the IPTC
+// top-level topic it is about (topicMap.main) and may accept others its
+// articles are regularly and rightly about (topicMap.also); articles of
+// unmapped categories are left out. Per mapped topic T:
+//
+//   - recall: the share of the articles whose category's main topic is T
+//     that are given T;
+//   - strict precision: the share of the topics T given that the article's
+//     category accepts;
+//   - precision (the gated one): the same, except that a topic the
+//     category does not accept is not judged when the article also got an
+//     accepted topic and scored it higher: one editors' category per
+//     article can neither confirm nor refute a second topic (a politics
+//     story about an indictment is also crime, law and justice). The
+//     article's best topic is always judged.
+//
+// Macro averages are over the mapped topics (the main topics of mapped
+// categories). It gates the main-topic recall and the macro precision of
+// both halves.
 func TestTopicsCorpora(t *testing.T) {
 	x := newTestExtractor(t)
+	t.Logf("split seed %d: held out when FNV-1a(\"%d:\"+id) is odd", corpusSplitSeed, corpusSplitSeed)
 	for _, c := range []struct {
 		name    string
-		labels  map[string]string
-		min     float64 // minimum recall of the mapped category
+		labels  map[string]topicMap
+		min     float64 // minimum main-topic recall
 		minPrec float64 // minimum macro-average precision over mapped topics
 	}{
-		// Issue 19 asks for a macro precision of 0.80: BBC reaches it
-		// (0.802); HuffPost is gated at what it reaches (0.305, see
-		// docs/extraction.md) so that it does not fall back.
 		{"bbc.jsonl", bbcTopics, 0.90, 0.80},
-		{"huffpost.jsonl", huffpostTopics, 0.50, 0.30},
+		// Issue 19 asks for a macro precision of 0.80 on both; HuffPost
+		// is gated at what it reaches (docs/extraction.md says why it
+		// stays far below) so that it does not fall back.
+		{"huffpost.jsonl", huffpostTopics, 0.60, 0.40},
 	} {
 		path := corpusPath(c.name)
 		if _, err := os.Stat(path); err != nil {
@@ -88,13 +247,7 @@ func TestTopicsCorpora(t *testing.T) {
 			continue
 		}
 		docs := readJSONL[corpusDoc](t, path)
-		n, found, emitted := 0, 0, 0
-		per := map[string]*prf{}
-		for _, want := range c.labels {
-			if per[want] == nil {
-				per[want] = &prf{}
-			}
-		}
+		halves := [2]*topicScore{newTopicScore(), newTopicScore()}
 		unmapped := map[string]int{}
 		for _, d := range docs {
 			if len(d.Topics) == 0 {
@@ -105,49 +258,160 @@ func TestTopicsCorpora(t *testing.T) {
 				unmapped[d.Topics[0]]++
 				continue
 			}
-			n++
-			var got []string
-			for _, tp := range x.Topics(d.Title, d.Body) {
-				if x.topLevel(tp) {
-					got = append(got, tp)
-				}
+			h := 0
+			if heldOut(d.ID) {
+				h = 1
 			}
-			emitted += len(got)
-			hit := false
-			for _, tp := range got {
-				if tp == want {
-					hit = true
-					per[tp].tp++
-				} else if pt := per[tp]; pt != nil {
-					pt.fp++ // a mapped topic given to an article of another mapped category
-				}
-			}
-			if hit {
-				found++
-			} else {
-				per[want].fn++
+			halves[h].add(x.rankedTopics(d.Title, d.Body), d.Topics[0], want)
+		}
+		var mapped []string
+		for _, m := range c.labels {
+			if !slices.Contains(mapped, m.main) {
+				mapped = append(mapped, m.main)
 			}
 		}
-		recall := ratio(found, n)
-		t.Logf("%s: category recall %.3f over %d articles, %.2f top-level topics per article; unmapped categories: %s",
-			c.name, recall, n, float64(emitted)/float64(max(n, 1)), topCounts(unmapped, 20))
-		labels := make([]string, 0, len(per))
-		for l := range per {
-			labels = append(labels, l)
-		}
-		sort.Strings(labels)
-		macro := 0.0
-		for _, l := range labels {
-			t.Logf("    %-42s %v", l, *per[l])
-			macro += per[l].precision()
-		}
-		macro /= float64(max(len(labels), 1))
-		t.Logf("%s: macro-average precision over %d mapped topics %.3f", c.name, len(labels), macro)
-		if recall < c.min {
-			t.Errorf("%s: category recall %.3f < %.2f", c.name, recall, c.min)
-		}
-		if macro < c.minPrec {
-			t.Errorf("%s: macro-average precision %.3f < %.2f", c.name, macro, c.minPrec)
+		sort.Strings(mapped)
+		t.Logf("%s: unmapped categories: %s", c.name, topCounts(unmapped, 20))
+		for h, s := range halves {
+			half := [2]string{"development", "held-out"}[h]
+			recall := ratio(s.found, s.n)
+			t.Logf("%s %s half: %d articles, %.2f top-level topics each, %d topics not judged; main-topic recall %.3f",
+				c.name, half, s.n, float64(s.tags)/float64(max(s.n, 1)), s.unjudged, recall)
+			t.Logf("    %-40s %9s %9s %9s %9s", "topic", "precision", "strict", "balanced", "recall")
+			bal := 0.0
+			for _, tp := range mapped {
+				b := s.balanced(tp)
+				bal += b
+				t.Logf("    %-40s %9.3f %9.3f %9.3f %9.3f", tp, count(s.judged, tp).precision(), count(s.strict, tp).precision(), b, count(s.main, tp).recall())
+			}
+			p, ps := macro(s.judged, mapped), macro(s.strict, mapped)
+			t.Logf("    %-40s %9.3f %9.3f %9.3f", "macro-average", p, ps, bal/float64(max(len(mapped), 1)))
+			if recall < c.min {
+				t.Errorf("%s %s half: main-topic recall %.3f < %.2f", c.name, half, recall, c.min)
+			}
+			if p < c.minPrec {
+				t.Errorf("%s %s half: macro-average precision %.3f < %.2f", c.name, half, p, c.minPrec)
+			}
 		}
 	}
+}
+
+// TestTopicsTermCountsOnceForParent: a word that is a term of a top-level
+// topic and of its subtopics ("election" is politics and politics >
+// election) is one piece of evidence for the top-level topic, at its
+// highest weight. Counted twice, it let politics swamp a campaign story's
+// other topic (labelled article 208: school funding in an election).
+func TestTopicsTermCountsOnceForParent(t *testing.T) {
+	x := newTestExtractor(t)
+	score := func(text, topic string) float32 {
+		d := x.newDoc("", text)
+		defer x.release(d)
+		d.annotate(true)
+		var ts topicScores
+		d.scoreTopics(&ts)
+		for i, def := range x.topics {
+			if def.name == topic {
+				return ts.score[i]
+			}
+		}
+		t.Fatalf("no topic %q", topic)
+		return 0
+	}
+	const text = "They talked about the election."
+	if p, e := score(text, "politics"), score(text, "election"); p != e || p <= 0 {
+		t.Errorf("%q: politics scores %v, election %v; want the same weight once", text, p, e)
+	}
+}
+
+// TestTopicsConfusions: the worst confusions found on the corpora's
+// development halves, in sentences of our own: a word that is evidence for
+// a topic in one sense and not in another.
+func TestTopicsConfusions(t *testing.T) {
+	x := newTestExtractor(t)
+	for _, tc := range []struct {
+		title, body string
+		want, not   string
+	}{
+		// social networks as the venue of a reaction, not technology news
+		{"Twitter users mock senator over campaign video", "Twitter users mocked the senator after his campaign posted the video on Facebook.", tPolitics, tScience},
+		// a count of people, not money
+		{"4 million Americans get new booster shots", "Health officials said 4 million people had received the new vaccine doses.", tHealth, tEconomy},
+		// the capital city and water tanks: neither finance nor war
+		{"Water tanks run dry in the capital", "Households in the capital store water in rooftop tanks, and many ran dry in the summer heat.", "", tConflict},
+		{"Water tanks run dry in the capital", "Households in the capital store water in rooftop tanks, and many ran dry in the summer heat.", "", tEconomy},
+		// football words that sound like war
+		{"Late strike settles the derby", "Celtic's attack fired a late shot past the goalkeeper to win the derby 1-0.", tSport, tConflict},
+		// a heart attack is health
+		{"Actor recovering after heart attack", "The actor suffered a heart attack at his home and is recovering in hospital.", tHealth, tConflict},
+		// winning a primary is politics
+		{"Former governor wins the chance to face his rival", "He won the primary by a wide margin and will face the governor in November.", tPolitics, tSport},
+		// an election race is not a sport
+		{"Accused businessman loses the gubernatorial race", "He conceded the race late on Tuesday night.", tPolitics, tSport},
+		// "shares" as a verb
+		{"Singer shares photos from her wedding", "The singer shares photos of the ceremony with her fans.", "", tEconomy},
+	} {
+		got := x.Topics(tc.title, tc.body)
+		if (tc.want != "" && !slices.Contains(got, tc.want)) || slices.Contains(got, tc.not) {
+			t.Errorf("Topics(%q) = %q, want %q and not %q", tc.title, got, tc.want, tc.not)
+		}
+	}
+	// Spam is a technology story first, even when a firm's sales are in it.
+	const title, body = "Junk e-mails keep rising", "Spammers sent more junk e-mail than ever last year, a security firm said, and sales of filtering software rose."
+	if got := x.rankedTopics(title, body); len(got) == 0 || got[0] != tScience {
+		t.Errorf("rankedTopics(%q) = %q, want %q first", title, got, tScience)
+	}
+}
+
+// TestTopicTermsStartWithContentWords: the first word of a multi-word
+// topic term is looked up again with the next word every time it occurs, so
+// a term starting with "the" or "of" makes every such word in every article
+// a second look-up ("the daily show" cost 10% of extraction CPU on Reuters).
+func TestTopicTermsStartWithContentWords(t *testing.T) {
+	raw, err := os.ReadFile("data/topics.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	function := map[string]bool{"the": true, "a": true, "an": true, "of": true, "in": true, "to": true,
+		"and": true, "or": true, "for": true, "on": true, "at": true, "by": true, "with": true, "is": true}
+	for n, line := range strings.Split(string(raw), "\n") {
+		f := strings.Split(line, "\t")
+		if f[0] != "term" || len(f) != 4 {
+			continue
+		}
+		for _, term := range strings.Split(f[3], "|") {
+			if w := termWords(term); len(w) > 1 && function[w[0]] {
+				t.Errorf("data/topics.tsv:%d: term %q starts with %q", n+1, term, w[0])
+			}
+		}
+	}
+}
+
+// rankedTopics returns the top-level topics Topics gives an article, best
+// score first: the first is the article's main topic.
+func (x *Extractor) rankedTopics(title, body string) []string {
+	d := x.newDoc(title, body)
+	defer x.release(d)
+	d.annotate(true)
+	var ts topicScores
+	d.scoreTopics(&ts)
+	var top []int
+	for t, def := range x.topics {
+		if ts.chosen[t] && def.parent < 0 {
+			top = append(top, t)
+		}
+	}
+	slices.SortStableFunc(top, func(a, b int) int {
+		switch {
+		case ts.score[a] > ts.score[b]:
+			return -1
+		case ts.score[a] < ts.score[b]:
+			return 1
+		}
+		return int(ts.first[a]) - int(ts.first[b])
+	})
+	out := make([]string, len(top))
+	for i, t := range top {
+		out[i] = x.topics[t].name
+	}
+	return out
 }

@@ -16,6 +16,16 @@ import (
 // MaxSpecBytes bounds a schedule spec.
 const MaxSpecBytes = 256
 
+// Realtime is the schedule of an alert evaluated as articles are
+// ingested rather than on a clock. It is not a cron spec: Parse refuses
+// it, and the alerts service, the only user that accepts it, checks
+// IsRealtime first and runs such alerts on the engine's ingest signal.
+const Realtime = "@realtime"
+
+// IsRealtime reports whether spec is the realtime schedule (spaces
+// around it and its case do not matter).
+func IsRealtime(spec string) bool { return strings.EqualFold(strings.TrimSpace(spec), Realtime) }
+
 // Parse parses a cron spec (5 fields or a descriptor such as
 // @hourly or @every 5m) in the IANA time zone tz and checks that it fires,
 // and never twice within minInterval (0: no check), on any day: see
@@ -24,6 +34,9 @@ const MaxSpecBytes = 256
 func Parse(spec, tz string, minInterval time.Duration, now time.Time) (sched cron.Schedule, err error) {
 	if len(spec) > MaxSpecBytes {
 		return nil, news.Errorf(news.ECodeInvalid, "schedule is longer than %d bytes", MaxSpecBytes)
+	}
+	if IsRealtime(spec) {
+		return nil, news.Errorf(news.ECodeInvalid, "schedule %q is not a clock schedule: only alerts take it", spec)
 	}
 	loc, lerr := time.LoadLocation(tz)
 	if lerr != nil || tz == "Local" {

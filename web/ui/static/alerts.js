@@ -186,6 +186,10 @@
       var zone = tz.value.trim() || "UTC";
       try {
         var spec = $("a-schedule").value || "@hourly";
+        if (spec.trim().toLowerCase() === "@realtime") {
+          say(sLive, "Runs as articles arrive: matches are sent within a few seconds of their ingest.", "live");
+          return;
+        }
         var runs = nextRuns(spec, zone, 3, Date.now());
         var fmt = fmtIn(zone, every(spec) % 60000 !== 0);
         sLive.className = "live";
@@ -355,7 +359,8 @@
       $("d-query").textContent = queryText(a.query); $("d-query").href = searchURL(a);
       $("d-filters").textContent = filterText(a.filters);
       $("d-schedule").textContent = a.schedule + " (" + (a.timezone || "UTC") + ")";
-      $("d-next").textContent = a.enabled ? when(a.next_run_at) : "paused";
+      $("d-next").textContent = !a.enabled ? "paused" : a.schedule === "@realtime" ? "as articles arrive" : when(a.next_run_at);
+      $("d-feed-since").textContent = a.feed_key_created_at ? "feed link made " + when(a.feed_key_created_at) : "no feed link yet";
       $("d-last").textContent = when(a.last_run_at);
       $("d-delivery").textContent = ""; $("d-delivery").appendChild(statusBadge(a.last_delivery_status));
       $("d-webhook").textContent = a.webhook_url + (a.redacted ? " (query string hidden: reads without the API token show scheme, host and path only)" : "");
@@ -402,7 +407,22 @@
           }
           next.className = "next-attempt";
           tr.appendChild(next);
-          tr.appendChild(el("td", String(d.total_new || (d.article_ids || []).length || 0)));
+          // The articles it carried, titles linked to their pages; the
+          // ones deleted since (or past the list's bound) are counted.
+          var arts = el("td"), shown = d.articles || [], ids = d.article_ids || [];
+          if (shown.length) {
+            var ul = el("ul", null, "sent-articles");
+            shown.forEach(function (m) {
+              var li = el("li"), a = el("a", m.title || m.id);
+              a.href = "/articles/" + encodeURIComponent(m.id);
+              li.appendChild(a);
+              ul.appendChild(li);
+            });
+            arts.appendChild(ul);
+          }
+          if (ids.length > shown.length) arts.appendChild(el("span", (shown.length ? "and " : "") + (ids.length - shown.length) + " article(s) no longer listed", "hint"));
+          if (!ids.length) arts.textContent = "—";
+          tr.appendChild(arts);
           tr.appendChild(el("td", d.last_error || ""));
           var act = el("td");
           var button = function (label, path, okMsg, failMsg) {
@@ -493,6 +513,15 @@
         $("rotated").hidden = false;
         say(out, "");
         $("copy-secret").focus();
+      });
+    });
+    $("act-feed").addEventListener("click", function () {
+      if (current.feed_key_created_at && !window.confirm("Make a new feed link? The current one stops working at once.")) return;
+      action("POST", base + "/feed-key", undefined, "Making a feed link", function (r) {
+        $("feed-url").textContent = (r && r.feed_url) || "(the API returned no feed link)";
+        $("feed-new").hidden = false;
+        say(out, "");
+        loadAlert();
       });
     });
     $("refresh").addEventListener("click", loadAlert); // the alert (last delivery status) and its log
