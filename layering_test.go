@@ -78,7 +78,8 @@ func imports(t *testing.T) map[string][]string {
 //     only.
 //   - bbolt is imported only by internal/store and the bbolt
 //     implementations of the seams (alerts/boltstore,
-//     internal/feeds/boltstore, internal/keys/boltstore); index and
+//     internal/feeds/boltstore, internal/keys/boltstore,
+//     internal/saved/boltstore); index and
 //     index/query only by internal/engine (and index/query by index
 //     itself).
 //   - alerts, internal/feeds and web never reach around the engine to its
@@ -171,7 +172,7 @@ func TestLayering(t *testing.T) {
 			}
 		}
 	}
-	only("go.etcd.io/bbolt", "internal/store", "alerts/boltstore", "internal/keys/boltstore", "internal/feeds/boltstore")
+	only("go.etcd.io/bbolt", "internal/store", "alerts/boltstore", "internal/keys/boltstore", "internal/feeds/boltstore", "internal/saved/boltstore")
 	// The embedded JetStream server runs in internal/cluster only.
 	only("github.com/nats-io/nats-server/v2/server", "internal/cluster")
 	only(module+"/index", "internal/engine")

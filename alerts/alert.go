@@ -118,6 +118,9 @@ type Alert struct {
 	// is shown once, by RotateFeedKey.
 	FeedKeyHash      string     `json:"feed_key_hash,omitempty"`
 	FeedKeyCreatedAt *time.Time `json:"feed_key_created_at,omitempty"`
+	// CreatedBy is the id of the key that created the alert (never its
+	// secret); empty for alerts made before keys recorded it.
+	CreatedBy string `json:"created_by,omitempty"`
 }
 
 // View is the API form of an alert: the secret only when Secret is set
@@ -130,6 +133,9 @@ type View struct {
 	// (newest first); empty when only the current secret signs.
 	PreviousSecrets []SecretGrace `json:"previous_secrets"`
 	Secret          string        `json:"secret,omitempty"`
+	// CreatedBy is the id of the key that created the alert; the server
+	// shows it to admin keys only (see Anonymous).
+	CreatedBy string `json:"created_by,omitempty"`
 	// URLsRedacted is set on a read without the token: WebhookURL is then
 	// scheme, host and path only (see Redacted).
 	URLsRedacted bool `json:"redacted,omitempty"`
@@ -153,10 +159,17 @@ func (v View) Redacted() View {
 	return v
 }
 
+// Anonymous returns the view without who created the alert, for a
+// reader that is not an admin.
+func (v View) Anonymous() View {
+	v.CreatedBy = ""
+	return v
+}
+
 // View returns the API form without the secret, with the replaced
 // secrets still in their grace at now.
 func (a *Alert) View(now time.Time) View {
-	v := View{Info: a.Info, Fields: a.matchFields().names(), Progress: a.Progress, PreviousSecrets: []SecretGrace{}, FeedKeyCreatedAt: feedKeySince(a)}
+	v := View{Info: a.Info, Fields: a.matchFields().names(), Progress: a.Progress, PreviousSecrets: []SecretGrace{}, FeedKeyCreatedAt: feedKeySince(a), CreatedBy: a.CreatedBy}
 	for _, p := range a.PreviousSecrets {
 		if p.ExpiresAt.After(now) {
 			v.PreviousSecrets = append(v.PreviousSecrets, SecretGrace{ExpiresAt: p.ExpiresAt})

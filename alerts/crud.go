@@ -28,6 +28,9 @@ type Input struct {
 	MaxMatchesPerDelivery *int            `json:"max_matches_per_delivery"`
 	Fields                *[]string       `json:"fields"`
 	RepeatStories         *bool           `json:"repeat_stories"`
+	// CreatedBy is the id of the key that creates the alert, set by the
+	// server (never read from the body); Create records it.
+	CreatedBy string `json:"-"`
 }
 
 // DecodeInput decodes a JSON body strictly: unknown fields (including
@@ -98,6 +101,7 @@ func (s *Service) Create(ctx context.Context, in *Input) (View, error) {
 	}
 	a.ID = newID("al_")
 	a.Secret = secret
+	a.CreatedBy = in.CreatedBy
 	a.CreatedAt = time.Now().UTC()
 	a.Version = 1
 	a.Watermark = s.eng.IndexedSeq()
@@ -128,6 +132,7 @@ func (s *Service) CreateMany(ctx context.Context, ins []*Input) ([]string, error
 			return nil, err
 		}
 		a.ID, a.Secret, a.CreatedAt, a.Version, a.Watermark = newID("al_"), secret, now, 1, w
+		a.CreatedBy = in.CreatedBy
 		as = append(as, a)
 	}
 	if err := s.store.Create(ctx, as...); err != nil {

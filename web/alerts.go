@@ -5,12 +5,17 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/watchword/watchword/alerts"
+	"github.com/watchword/watchword/internal/keys"
 	"github.com/watchword/watchword/internal/news"
 )
 
-// alertRoutes adds the alert API. Without an alert service the routes
-// answer 503 unavailable.
-func (s *Server) alertRoutes(api *echo.Group, read, write echo.MiddlewareFunc) {
+// alertRoutes adds the alert API. Reads of alerts need a read key on
+// every server, open or --private (read is the server's read check,
+// which an open server does not enforce: it is replaced here by an
+// enforced one). Without an alert service the routes answer 503
+// unavailable.
+func (s *Server) alertRoutes(api *echo.Group, _, write echo.MiddlewareFunc) {
+	read := s.requireScope(keys.ScopeRead, true)
 	on := func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if s.cfg.Alerts == nil {
@@ -58,12 +63,13 @@ func (s *Server) handleCreateAlert(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	in.CreatedBy = s.callerOf(c).who.KeyID
 	v, err := s.cfg.Alerts.Create(c.Request().Context(), in)
 	if err != nil {
 		return err
 	}
 	s.filterWarnings(c, &v)
-	return c.JSON(http.StatusCreated, v)
+	return c.JSON(http.StatusCreated, s.alertView(c, v))
 }
 
 // filterWarnings adds to the answer of a create or update the filter
@@ -86,10 +92,8 @@ func (s *Server) handleListAlerts(c echo.Context) error {
 	if vs == nil {
 		vs = []alerts.View{}
 	}
-	if !s.fullURLs(c) {
-		for i := range vs {
-			vs[i] = vs[i].Redacted()
-		}
+	for i := range vs {
+		vs[i] = s.alertView(c, vs[i])
 	}
 	return c.JSON(http.StatusOK, map[string]any{"alerts": vs})
 }
@@ -99,10 +103,19 @@ func (s *Server) handleGetAlert(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return c.JSON(http.StatusOK, s.alertView(c, v))
+}
+
+// alertView is an alert as the caller may see it: webhook URLs whole
+// to a key that may write, who created it to an admin key.
+func (s *Server) alertView(c echo.Context, v alerts.View) alerts.View {
 	if !s.fullURLs(c) {
 		v = v.Redacted()
 	}
-	return c.JSON(http.StatusOK, v)
+	if !s.allows(c, keys.ScopeAdmin) {
+		v = v.Anonymous()
+	}
+	return v
 }
 
 func (s *Server) handlePatchAlert(c echo.Context) error {
@@ -115,7 +128,7 @@ func (s *Server) handlePatchAlert(c echo.Context) error {
 		return err
 	}
 	s.filterWarnings(c, &v)
-	return c.JSON(http.StatusOK, v)
+	return c.JSON(http.StatusOK, s.alertView(c, v))
 }
 
 func (s *Server) handleDeleteAlert(c echo.Context) error {

@@ -83,7 +83,7 @@ func TestAlertAPI(t *testing.T) {
 	if e := r.Body["error"].(map[string]any); e["position"] != float64(11) {
 		t.Errorf("query error without position: %s", r.Raw)
 	}
-	if r := call(t, ts, "GET", "/api/alerts", "", "", ""); len(r.Body["alerts"].([]any)) != 0 {
+	if r := call(t, ts, "GET", "/api/alerts", "", "", testToken); len(r.Body["alerts"].([]any)) != 0 {
 		t.Fatalf("bad input saved: %s", r.Raw)
 	}
 	if r := call(t, ts, "POST", "/api/alerts", "application/json", alertJSON(""), ""); r.Status != 401 {
@@ -96,11 +96,11 @@ func TestAlertAPI(t *testing.T) {
 		t.Fatalf("create: %d %s", r.Status, r.Raw)
 	}
 	id := r.Body["id"].(string)
-	r = call(t, ts, "GET", "/api/alerts/"+id, "", "", "")
+	r = call(t, ts, "GET", "/api/alerts/"+id, "", "", testToken)
 	if r.Status != 200 || r.Body["secret"] != nil || r.Body["next_run_at"] == nil {
 		t.Fatalf("get: %s", r.Raw)
 	}
-	if r := call(t, ts, "GET", "/api/alerts/nope", "", "", ""); r.Status != 404 || errorOf(t, r) != "not_found" {
+	if r := call(t, ts, "GET", "/api/alerts/nope", "", "", testToken); r.Status != 404 || errorOf(t, r) != "not_found" {
 		t.Fatalf("unknown: %s", r.Raw)
 	}
 	if r := call(t, ts, "PATCH", "/api/alerts/"+id, "application/json", `{"schedule":"@every 0s"}`, testToken); r.Status != 400 {
@@ -115,7 +115,7 @@ func TestAlertAPI(t *testing.T) {
 		t.Fatalf("ingest: %s", r.Raw)
 	}
 	for i := 0; i < 2; i++ {
-		r = call(t, ts, "GET", "/api/alerts/"+id+"/preview", "", "", "")
+		r = call(t, ts, "GET", "/api/alerts/"+id+"/preview", "", "", testToken)
 		if r.Status != 200 || r.Body["total_new"] != float64(1) {
 			t.Fatalf("preview: %s", r.Raw)
 		}
@@ -127,7 +127,7 @@ func TestAlertAPI(t *testing.T) {
 	deadline := time.Now().Add(5 * time.Second)
 	var ds []map[string]any
 	for time.Now().Before(deadline) {
-		r = call(t, ts, "GET", "/api/alerts/"+id+"/deliveries", "", "", "")
+		r = call(t, ts, "GET", "/api/alerts/"+id+"/deliveries", "", "", testToken)
 		raw, _ := json.Marshal(r.Body["deliveries"])
 		_ = json.Unmarshal(raw, &ds)
 		if len(ds) == 1 && ds[0]["status"] == "succeeded" {
@@ -157,14 +157,14 @@ func TestAlertAPI(t *testing.T) {
 	if r := call(t, ts, "DELETE", "/api/alerts/"+id, "", "", testToken); r.Status != 200 {
 		t.Fatalf("delete: %s", r.Raw)
 	}
-	if r := call(t, ts, "GET", "/api/alerts/"+id, "", "", ""); r.Status != 404 {
+	if r := call(t, ts, "GET", "/api/alerts/"+id, "", "", testToken); r.Status != 404 {
 		t.Fatalf("after delete: %s", r.Raw)
 	}
 }
 
 func TestAlertAPIWithoutService(t *testing.T) {
 	ts := newTestServer(t, nil)
-	if r := call(t, ts, "GET", "/api/alerts", "", "", ""); r.Status != 503 || errorOf(t, r) != "unavailable" {
+	if r := call(t, ts, "GET", "/api/alerts", "", "", testToken); r.Status != 503 || errorOf(t, r) != "unavailable" {
 		t.Fatalf("%d %s", r.Status, r.Raw)
 	}
 }
@@ -215,7 +215,7 @@ func TestAlertAPIRetryAndFilterOnly(t *testing.T) {
 
 	// The first attempt fails: retrying, next attempt in an hour.
 	delivery := func() map[string]any {
-		r := call(t, ts, "GET", "/api/alerts/"+id+"/deliveries", "", "", "")
+		r := call(t, ts, "GET", "/api/alerts/"+id+"/deliveries", "", "", testToken)
 		ds, _ := r.Body["deliveries"].([]any)
 		if len(ds) != 1 {
 			t.Fatalf("deliveries: %s", r.Raw)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/watchword/watchword/internal/feeds"
+	"github.com/watchword/watchword/internal/keys"
 	"github.com/watchword/watchword/internal/news"
 )
 
@@ -45,11 +46,12 @@ func (s *Server) handleCreateFeed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	in.CreatedBy = s.callerOf(c).who.KeyID
 	v, err := s.cfg.Feeds.Create(c.Request().Context(), in)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, v)
+	return c.JSON(http.StatusCreated, s.feedView(c, v))
 }
 
 func (s *Server) handleListFeeds(c echo.Context) error {
@@ -60,10 +62,8 @@ func (s *Server) handleListFeeds(c echo.Context) error {
 	if vs == nil {
 		vs = []feeds.View{}
 	}
-	if !s.fullURLs(c) {
-		for i := range vs {
-			vs[i] = vs[i].Redacted()
-		}
+	for i := range vs {
+		vs[i] = s.feedView(c, vs[i])
 	}
 	return c.JSON(http.StatusOK, map[string]any{"feeds": vs})
 }
@@ -73,10 +73,19 @@ func (s *Server) handleGetFeed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return c.JSON(http.StatusOK, s.feedView(c, v))
+}
+
+// feedView is a feed as the caller may see it: its URLs whole to a key
+// that may write, who created it to an admin key.
+func (s *Server) feedView(c echo.Context, v feeds.View) feeds.View {
 	if !s.fullURLs(c) {
 		v = v.Redacted()
 	}
-	return c.JSON(http.StatusOK, v)
+	if !s.allows(c, keys.ScopeAdmin) {
+		v.CreatedBy = ""
+	}
+	return v
 }
 
 func (s *Server) handlePatchFeed(c echo.Context) error {
@@ -88,7 +97,7 @@ func (s *Server) handlePatchFeed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, v)
+	return c.JSON(http.StatusOK, s.feedView(c, v))
 }
 
 func (s *Server) handleDeleteFeed(c echo.Context) error {

@@ -115,7 +115,7 @@ func TestAlertFilterWarnings(t *testing.T) {
 		t.Errorf("warnings %v, want %v", r.Body["warnings"], want)
 	}
 	id := r.Body["id"].(string)
-	if r := call(t, ts, "GET", "/api/alerts/"+id, "", "", ""); r.Status != 200 || r.Body["warnings"] != nil {
+	if r := call(t, ts, "GET", "/api/alerts/"+id, "", "", testToken); r.Status != 200 || r.Body["warnings"] != nil {
 		t.Errorf("get carries warnings: %s", r.Raw)
 	}
 	r = call(t, ts, "PATCH", "/api/alerts/"+id, "application/json", `{"filters":{"topic":["Atlantis"]}}`, testToken)

@@ -28,6 +28,8 @@ import (
 	"github.com/watchword/watchword/internal/feeds"
 	"github.com/watchword/watchword/internal/keys"
 	keysbolt "github.com/watchword/watchword/internal/keys/boltstore"
+	"github.com/watchword/watchword/internal/saved"
+	savedbolt "github.com/watchword/watchword/internal/saved/boltstore"
 	"github.com/watchword/watchword/internal/schedule"
 	"github.com/watchword/watchword/internal/testutil"
 )
@@ -79,7 +81,11 @@ func newFullServer(t *testing.T, o fullOptions) *fullServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Config{Engine: eng, Token: testToken, Keys: keys.New(ks, testToken, nil), Private: o.private, MaxBody: 4 << 20, Logger: quiet,
+	ss, err := savedbolt.New(context.Background(), eng.Store())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Config{Engine: eng, Token: testToken, Keys: keys.New(ks, testToken, nil), Saved: saved.New(ss, nil, 0), Private: o.private, MaxBody: 4 << 20, Logger: quiet,
 		RateLimit: o.rateLimit, ReadRateLimit: o.rateLimit, Alerts: asvc, Feeds: fsvc, Hold: hold,
 		Resume: func(ctx context.Context) error {
 			if err := eng.ClearHeld(ctx); err != nil {
@@ -436,6 +442,21 @@ func TestOpenAPIValidatesTraffic(t *testing.T) {
 	c.do(ts, req{method: "POST", path: "/api/keys", ctype: "application/json", body: `{"name":"x","scope":"root"}`, token: true}, 400, false)
 	c.do(ts, req{method: "GET", path: "/api/keys", token: true}, 200, true)
 	c.do(ts, req{method: "GET", path: "/api/whoami", token: true}, 200, true)
+	// Saved searches: create, list, get, rename, delete, each answer as documented.
+	ss := c.do(ts, req{method: "POST", path: "/api/saved-searches", ctype: "application/json", token: true,
+		body: `{"name":"Kremlin, last week","search":{"query":"Kremlin","filters":{"country":["Russia"]},"from":"now-7d","sort":"newest"}}`}, 201, true)
+	savedID, _ := ss.json["id"].(string)
+	c.do(ts, req{method: "POST", path: "/api/saved-searches", ctype: "application/json", token: true, body: `{"name":""}`}, 400, true)
+	c.do(ts, req{method: "GET", path: "/api/saved-searches", token: true}, 200, true)
+	c.do(ts, req{method: "GET", path: "/api/saved-searches?all=true", token: true}, 200, true)
+	c.do(ts, req{method: "GET", path: "/api/saved-searches/" + savedID, token: true}, 200, true)
+	c.do(ts, req{method: "GET", path: "/api/saved-searches/ss_nope", token: true}, 404, true)
+	c.do(ts, req{method: "PATCH", path: "/api/saved-searches/" + savedID, ctype: "application/json", token: true, body: `{"name":"renamed"}`}, 200, true)
+	c.do(ts, req{method: "PATCH", path: "/api/saved-searches/ss_nope", ctype: "application/json", token: true, body: `{"name":"x"}`}, 404, true)
+	c.do(ts, req{method: "PATCH", path: "/api/saved-searches/" + savedID, ctype: "text/plain", token: true, body: `{"name":"x"}`}, 415, false)
+	c.do(ts, req{method: "POST", path: "/api/saved-searches", ctype: "text/plain", token: true, body: `{"name":"x"}`}, 415, false)
+	c.do(ts, req{method: "DELETE", path: "/api/saved-searches/" + savedID, token: true}, 200, true)
+	c.do(ts, req{method: "DELETE", path: "/api/saved-searches/" + savedID, token: true}, 404, true)
 	c.do(ts, req{method: "DELETE", path: "/api/keys/" + a.json["key"].(map[string]any)["id"].(string), token: true}, 200, true)
 	c.do(ts, req{method: "DELETE", path: "/api/keys/key_000000000000", token: true}, 404, true)
 	c.do(ts, req{method: "DELETE", path: "/api/keys/token", token: true}, 400, true)
@@ -455,21 +476,21 @@ func TestOpenAPIValidatesTraffic(t *testing.T) {
 	c.do(ts, req{method: "POST", path: "/api/alerts", ctype: j, token: true, body: `{"name":"` + big + `","query":"a","webhook_url":"` + rc.URL + `"}`}, 413, true)
 	c.do(ts, req{method: "POST", path: "/api/alerts", ctype: "text/plain", token: true, body: alertBody("plain", rc.URL)}, 415, false)
 	c.do(ts, req{method: "POST", path: "/api/alerts", ctype: j, body: alertBody("anon", rc.URL)}, 401, false)
-	c.do(ts, req{method: "GET", path: "/api/alerts"}, 200, true)
 	c.do(ts, req{method: "GET", path: "/api/alerts", token: true}, 200, true)
-	c.do(ts, req{method: "GET", path: "/api/alerts/" + okID}, 200, true)
-	c.do(ts, req{method: "GET", path: "/api/alerts/al_nope"}, 404, true)
+	c.do(ts, req{method: "GET", path: "/api/alerts", token: true}, 200, true)
+	c.do(ts, req{method: "GET", path: "/api/alerts/" + okID, token: true}, 200, true)
+	c.do(ts, req{method: "GET", path: "/api/alerts/al_nope", token: true}, 404, true)
 	c.do(ts, req{method: "PATCH", path: "/api/alerts/" + okID, ctype: j, token: true, body: `{"enabled":false,"name":"ok, paused"}`}, 200, true)
 	c.do(ts, req{method: "PATCH", path: "/api/alerts/" + okID, ctype: j, token: true, body: `{"schedule":"every day"}`}, 400, true)
 	c.do(ts, req{method: "PATCH", path: "/api/alerts/" + okID, ctype: j, token: true, body: `{"watermark":3}`}, 400, false)
 	c.do(ts, req{method: "PATCH", path: "/api/alerts/al_nope", ctype: j, token: true, body: `{"name":"x"}`}, 404, true)
 	c.do(ts, req{method: "PATCH", path: "/api/alerts/" + okID, ctype: "text/plain", token: true, body: `{"name":"x"}`}, 415, false)
-	c.do(ts, req{method: "GET", path: "/api/alerts/" + okID + "/preview"}, 200, true)
-	c.do(ts, req{method: "GET", path: "/api/alerts/al_nope/preview"}, 404, true)
+	c.do(ts, req{method: "GET", path: "/api/alerts/" + okID + "/preview", token: true}, 200, true)
+	c.do(ts, req{method: "GET", path: "/api/alerts/al_nope/preview", token: true}, 404, true)
 	// An alert sees articles stored after it was made.
 	c.do(ts, req{method: "POST", path: "/api/articles", ctype: j, token: true,
 		body: `{"id":"oas-4","title":"Pipeline","body":"The grain pipeline to Russia reopened.","date":"2025-03-13","countries":["Russia"]}`}, 200, true)
-	if a := c.do(ts, req{method: "GET", path: "/api/alerts/" + okID + "/preview"}, 200, true); a.json["total_new"] != float64(1) {
+	if a := c.do(ts, req{method: "GET", path: "/api/alerts/" + okID + "/preview", token: true}, 200, true); a.json["total_new"] != float64(1) {
 		t.Errorf("preview: want the new match: %s", a.raw)
 	}
 	a = c.do(ts, req{method: "POST", path: "/api/alerts/" + okID + "/run", token: true}, 200, true)
@@ -483,7 +504,7 @@ func TestOpenAPIValidatesTraffic(t *testing.T) {
 	// Wait until the hookRecorder has the delivery of each alert, and the
 	// outbox has recorded both outcomes.
 	deliveries := func(id, status string) string {
-		a := c.do(ts, req{method: "GET", path: "/api/alerts/" + id + "/deliveries"}, 200, true)
+		a := c.do(ts, req{method: "GET", path: "/api/alerts/" + id + "/deliveries", token: true}, 200, true)
 		ds, _ := a.json["deliveries"].([]any)
 		for _, d := range ds {
 			if d := d.(map[string]any); d["status"] == status {
@@ -495,7 +516,7 @@ func TestOpenAPIValidatesTraffic(t *testing.T) {
 	var okDel, failDel string
 	testutil.WaitFor(t, "a succeeded delivery", 10*time.Second, func() bool { okDel = deliveries(okID, "succeeded"); return okDel != "" })
 	testutil.WaitFor(t, "a retrying delivery", 10*time.Second, func() bool { failDel = deliveries(failID, "retrying"); return failDel != "" })
-	c.do(ts, req{method: "GET", path: "/api/alerts/al_nope/deliveries"}, 404, true)
+	c.do(ts, req{method: "GET", path: "/api/alerts/al_nope/deliveries", token: true}, 404, true)
 	c.do(ts, req{method: "POST", path: "/api/deliveries/" + okDel + "/redeliver", token: true}, 202, true)
 	c.do(ts, req{method: "POST", path: "/api/deliveries/" + failDel + "/redeliver", token: true}, 409, true)
 	c.do(ts, req{method: "POST", path: "/api/deliveries/dl_nope/redeliver", token: true}, 404, true)
@@ -576,6 +597,8 @@ func TestOpenAPIValidatesTraffic(t *testing.T) {
 	c.do(ts, req{method: "GET", path: "/alerts/" + okID}, 200, true)
 	c.do(ts, req{method: "GET", path: "/alerts/" + strings.Repeat("x", 201)}, 404, true)
 	c.do(ts, req{method: "GET", path: "/feeds"}, 200, true)
+	c.do(ts, req{method: "GET", path: "/saved"}, 200, true)
+	c.do(ts, req{method: "GET", path: "/saved?q=grain&from=now-7d"}, 200, true)
 	c.do(ts, req{method: "GET", path: "/login?next=/alerts"}, 200, true)
 	form := "application/x-www-form-urlencoded"
 	c.do(ts, req{method: "POST", path: "/login", ctype: form, body: "token=" + testToken + "&next=/feeds"}, 303, true)
@@ -592,9 +615,10 @@ func TestOpenAPIValidatesTraffic(t *testing.T) {
 	priv := newFullServer(t, fullOptions{private: true, held: true})
 	// The document allows anonymous reads (--private is the server's
 	// choice), so these requests conform; the answer is still documented.
-	for _, p := range []string{"/api/search", "/api/articles/oas-1", "/api/alerts", "/api/feeds", "/metrics", "/", "/alerts", "/feeds", "/alerts/new", "/articles/x", "/alerts/x"} {
+	for _, p := range []string{"/api/search", "/api/articles/oas-1", "/api/feeds", "/metrics", "/", "/alerts", "/feeds", "/alerts/new", "/articles/x", "/alerts/x", "/saved"} {
 		c.do(priv.ts, req{method: "GET", path: p}, 401, true)
 	}
+	c.do(priv.ts, req{method: "GET", path: "/api/alerts"}, 401, false) // alerts need a key on every server
 	c.do(priv.ts, req{method: "GET", path: "/metrics", token: true}, 200, true)
 	a = c.do(priv.ts, req{method: "POST", path: "/api/alerts", ctype: j, token: true, body: alertBody("held", rc.URL+"/ok")}, 201, true)
 	heldID, _ := a.json["id"].(string)
@@ -747,6 +771,8 @@ func sample(op operation, hook string) req {
 		r.body, r.token = "token=wrong", false
 	case "post /api/keys":
 		r.body = `{"name":"sample","scope":"read"}`
+	case "post /api/saved-searches", "patch /api/saved-searches/{id}":
+		r.body = `{"name":"s","search":{"query":"sample"}}`
 	default:
 		if op.bodyRequired {
 			panic("no sample body for " + op.key)
@@ -791,7 +817,7 @@ func (c *oasCheck) sweep(t *testing.T, open, private, slow *httptest.Server, hoo
 			if q.ctype == "application/json" {
 				q.body = strings.Replace(q.body, `{`, `{"name":"`+big+`",`, 1)
 				q.body = strings.Replace(q.body, `,"name":"s"`, ``, 1)
-				c.do(open, q, 413, !strings.Contains(op.key, "feeds")) // a feed has no name: the document rules it out
+				c.do(open, q, 413, !strings.Contains(op.key, "feeds") && !strings.Contains(op.key, "saved-searches")) // a feed has no name, a saved search's is short: the document rules it out
 			} else {
 				q.ctype, q.body = "text/plain", big
 				c.do(open, q, 413, false) // a body where the document has none
@@ -800,7 +826,7 @@ func (c *oasCheck) sweep(t *testing.T, open, private, slow *httptest.Server, hoo
 		if has("429") && op.key != "post /login" {
 			c.do(slow, r, 429, true)
 		}
-		if has("503") && (strings.HasPrefix(op.path, "/api/alerts") || strings.HasPrefix(op.path, "/api/feeds") || strings.HasPrefix(op.path, "/api/deliveries")) {
+		if has("503") && (strings.HasPrefix(op.path, "/api/alerts") || strings.HasPrefix(op.path, "/api/feeds") || strings.HasPrefix(op.path, "/api/deliveries") || strings.HasPrefix(op.path, "/api/saved-searches")) {
 			c.do(bare, r, 503, true)
 		}
 	}

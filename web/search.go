@@ -111,21 +111,39 @@ func searchParams(v url.Values) (engine.SearchParams, error) {
 	if p.FacetSize, err = intParam(v, "facet_size", engine.DefaultFacetSize, 0, engine.MaxFacetSize); err != nil {
 		return p, err
 	}
-	if s := v.Get("from"); s != "" {
-		if p.From, err = news.ParseDate(s); err != nil {
+	now := time.Now()
+	if s := strings.TrimSpace(v.Get("from")); s != "" {
+		if p.From, _, err = dateParam(s, now); err != nil {
 			return p, news.Errorf(news.ECodeInvalid, "from: %s", news.ErrorMessage(err))
 		}
 	}
-	if s := v.Get("to"); s != "" {
-		if p.To, err = news.ParseDate(s); err != nil {
+	if s := strings.TrimSpace(v.Get("to")); s != "" {
+		if _, p.To, err = dateParam(s, now); err != nil {
 			return p, news.Errorf(news.ECodeInvalid, "to: %s", news.ErrorMessage(err))
 		}
-		p.To = inclusiveEnd(s, p.To)
 	}
 	if !p.From.IsZero() && !p.To.IsZero() && !p.From.Before(p.To) {
 		return p, news.Errorf(news.ECodeInvalid, "from must be before to")
 	}
 	return p, nil
+}
+
+// isRelativeDate reports whether a from or to value is date math
+// relative to the time of the search (now-7d), not a date.
+func isRelativeDate(s string) bool { return strings.HasPrefix(strings.TrimSpace(s), "now") }
+
+// dateParam reads a from or to value: a date, a month, an instant, or
+// date math relative to now (now-7d, now/d; the query language's). It
+// returns where what it names starts and where it ends (exclusive), so
+// that "to" includes the day (the month, the rounded unit) it names.
+func dateParam(s string, now time.Time) (start, end time.Time, err error) {
+	if isRelativeDate(s) {
+		return engine.DateMath(s, now)
+	}
+	if start, err = news.ParseDate(s); err != nil {
+		return start, end, err
+	}
+	return start, inclusiveEnd(s, start), nil
 }
 
 // inclusiveEnd turns an inclusive "to" into the exclusive bound the index

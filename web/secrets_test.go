@@ -68,6 +68,7 @@ func TestURLsRedactedWithoutToken(t *testing.T) {
 	loopback := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 	ts := newTestServer(t, func(cfg *Config) {
 		eng, cfg.Logger = cfg.Engine, log
+		withKeys(t, false)(cfg)
 		asvc, err := alerts.New(alerts.Config{Store: alertStore(t, cfg.Engine), Engine: cfg.Engine, Logger: log, MinInterval: time.Second, Version: "test",
 			Allow: loopback, RetrySchedule: []time.Duration{0, 20 * time.Millisecond}})
 		if err != nil {
@@ -135,9 +136,21 @@ func TestURLsRedactedWithoutToken(t *testing.T) {
 			}
 		}
 	}
+	// Alerts are read with a read key on every server (no key: 401);
+	// feeds are open reads here.
+	_, reader := createKey(t, ts, testToken, "reader", "read")
 	reads := []string{"/api/alerts", "/api/alerts/" + alertID, "/api/alerts/" + alertID + "/deliveries", "/api/feeds", "/api/feeds/" + feedID}
 	for _, p := range reads {
-		for _, tok := range []string{"", "wrong-token"} {
+		toks := []string{"", "wrong-token", reader}
+		if strings.HasPrefix(p, "/api/alerts") {
+			for _, tok := range toks[:2] {
+				if r := call(t, ts, "GET", p, "", "", tok); r.Status != 401 || errorOf(t, r) != "unauthorized" {
+					t.Errorf("GET %s (token %q): %d %s, want 401", p, tok, r.Status, r.Raw)
+				}
+			}
+			toks = toks[2:]
+		}
+		for _, tok := range toks {
 			r := call(t, ts, "GET", p, "", "", tok)
 			if r.Status != 200 {
 				t.Fatalf("GET %s (token %q): %d %s", p, tok, r.Status, r.Raw)
@@ -145,9 +158,9 @@ func TestURLsRedactedWithoutToken(t *testing.T) {
 			hidden(fmt.Sprintf("GET %s (token %q)", p, tok), r.Raw)
 		}
 	}
-	r = call(t, ts, "GET", "/api/alerts/"+alertID, "", "", "")
+	r = call(t, ts, "GET", "/api/alerts/"+alertID, "", "", reader)
 	if want := "http://" + deadHost + "/hook"; r.Body["webhook_url"] != want || r.Body["redacted"] != true {
-		t.Errorf("anonymous alert: webhook_url %v redacted %v, want %s and true", r.Body["webhook_url"], r.Body["redacted"], want)
+		t.Errorf("alert read with a read key: webhook_url %v redacted %v, want %s and true", r.Body["webhook_url"], r.Body["redacted"], want)
 	}
 	r = call(t, ts, "GET", "/api/feeds/"+feedID, "", "", "")
 	if want := origin.URL + "/rss"; r.Body["url"] != want || r.Body["redacted"] != true {

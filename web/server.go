@@ -21,6 +21,7 @@ import (
 	"github.com/watchword/watchword/internal/feeds"
 	"github.com/watchword/watchword/internal/keys"
 	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/saved"
 	"github.com/watchword/watchword/internal/schedule"
 )
 
@@ -59,6 +60,8 @@ type Config struct {
 	Alerts *alerts.Service
 	// Feeds serves /api/feeds; nil: it answers 503.
 	Feeds *feeds.Service
+	// Saved serves /api/saved-searches; nil: it answers 503.
+	Saved *saved.Service
 	// Hold is the hold of a restored store's schedulers (nil: none); the
 	// pages show a banner while it is held.
 	Hold *schedule.Hold
@@ -149,7 +152,8 @@ func (s *Server) routes() {
 	s.alertRoutes(api, read, write) // web/alerts.go
 	s.feedRoutes(api, read, write)  // web/feeds.go
 	api.POST("/admin/resume", s.handleResume, s.adminRoute(SmallBodyLimit))
-	s.keyRoutes(api) // web/keys.go
+	s.keyRoutes(api)   // web/keys.go
+	s.savedRoutes(api) // web/saved.go
 }
 
 // handleResume releases the schedulers and senders of a restored store

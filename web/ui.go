@@ -120,8 +120,14 @@ type pageData struct {
 	Title    string
 	Nav      string // "search", "alerts" or "feeds": the current section
 	SignedIn bool   // --private and the session cookie is valid: show "Sign out"
-	Held     string // why the schedulers are held (a restored store); "" when not
-	Body     any
+	// Who and Scope name the key the page is read with (a session or a
+	// bearer key; "" without one): the page says so and hides what the
+	// scope does not allow (body[data-scope], .needs-write). The server
+	// enforces the scope whatever the page shows.
+	Who   string
+	Scope string
+	Held  string // why the schedulers are held (a restored store); "" when not
+	Body  any
 }
 
 // render executes a page into a buffer first, so a template error is a
@@ -132,6 +138,12 @@ func (s *Server) render(c echo.Context, status int, page string, d pageData) err
 		return fmt.Errorf("web: no page %q", page)
 	}
 	d.SignedIn = s.cfg.Private && page != "login" && s.uiAuthorized(c)
+	if page != "login" {
+		c.Set(pageKey, true)
+		if cl := s.callerOf(c); cl.ok {
+			d.Who, d.Scope = cl.who.Name, string(cl.who.Scope)
+		}
+	}
 	if held, reason := s.cfg.Hold.Held(); held && page != "login" {
 		d.Held = reason
 	}
@@ -161,6 +173,7 @@ func (s *Server) uiRoutes() {
 	e.GET("/alerts/new", s.handleAlertNewPage, auth)
 	e.GET("/alerts/:id", s.handleAlertPage, auth)
 	e.GET("/feeds", s.handleFeedsPage, auth)
+	e.GET("/saved", s.handleSavedPage, auth)
 	e.GET("/export", s.handleExport, s.readLimiter, auth) // the search page's export links; a session may read it
 }
 

@@ -286,7 +286,7 @@ func TestUIBrowserKeyboardSearch(t *testing.T) {
 	// and the next Tab reaches Apply); Apply reloads with the focus on the
 	// sort again.
 	b.slash()
-	b.tabUntil(`#sort`, 15) // the date fields are three stops each
+	b.tabUntil(`#sort`, 20) // the four date choices, then the date fields, three stops each
 	before := b.location()
 	b.key(kb.ArrowDown)
 	b.tabUntil(`button.apply`, 1)
@@ -465,6 +465,8 @@ func TestUIBrowserAxe(t *testing.T) {
 		{ts.URL, "/alerts/new?q=Kremlin", `/Matches/.test(document.querySelector("#query-live").textContent)`},
 		{ts.URL, "/alerts/" + v.ID, `!document.querySelector("#detail").hidden`},
 		{ts.URL, "/feeds", `document.querySelector("#status") && !/Loading/.test(document.querySelector("#status").textContent)`},
+		{ts.URL, "/?from=now-100y&more=country&fq.topic=e", `document.querySelector("li.hit") && document.querySelector("#dates")`},
+		{ts.URL, "/saved?q=Kremlin&from=now-7d", `document.querySelector("#save-form") && !/Loading/.test(document.querySelector("#status").textContent)`},
 		{priv.URL, "/", `document.querySelector("form[action='/login']")`},
 		{empty.URL, "/", `document.querySelector(".onboard")`},
 	}

@@ -8,6 +8,10 @@ package web
 
 import (
 	"context"
+	"github.com/watchword/watchword/internal/keys"
+	keysbolt "github.com/watchword/watchword/internal/keys/boltstore"
+	"github.com/watchword/watchword/internal/saved"
+	savedbolt "github.com/watchword/watchword/internal/saved/boltstore"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
@@ -62,7 +66,15 @@ func newAlertsUIServer(t *testing.T, mutate func(*alerts.Config)) (*httptest.Ser
 		defer cancel()
 		_ = svc.Stop(ctx)
 	})
-	s, err := New(Config{Engine: eng, Alerts: svc, Token: testToken, Logger: quiet, MaxBody: 4 << 20})
+	ks, err := keysbolt.New(context.Background(), eng.Store())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss, err := savedbolt.New(context.Background(), eng.Store())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Config{Engine: eng, Alerts: svc, Token: testToken, Keys: keys.New(ks, testToken, nil), Saved: saved.New(ss, nil, 0), Logger: quiet, MaxBody: 4 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}

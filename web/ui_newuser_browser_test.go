@@ -232,6 +232,8 @@ func TestUIBrowserRetryNow(t *testing.T) {
 
 	b := &browser{t: t, ctx: newBrowser(t), base: ts.URL}
 	b.viewport(1440)
+	b.open("/")
+	eval[bool](b, `sessionStorage.setItem("watchword.token", `+fmt.Sprintf("%q", testToken)+`), true`) // alerts are read with a key
 	b.open("/alerts/" + url.PathEscape(v.ID))
 	b.waitJS(`document.querySelector("#deliveries-table tbody tr")`)
 	row := eval[string](b, `document.querySelector("#deliveries-table tbody tr").innerText`)

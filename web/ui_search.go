@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -38,6 +39,18 @@ type facetValueView struct {
 type facetGroupView struct {
 	Param, Label string
 	Values       []facetValueView
+	// Expanded: the facet shows up to engine.MaxFacetSize values (the
+	// "more" parameter); MoreURL shows them, LessURL goes back to the
+	// first uiFacetSize. Filter is the text the facet's filter box
+	// narrowed the values to; State the search's fields, which its form
+	// sends back.
+	Expanded         bool
+	MoreURL, LessURL string
+	Filter           string
+	State            []hiddenField
+	// FocusMore, FocusFilter: the page came from this facet's "show
+	// more"/"show fewer" link or its filter box; the focus goes back there.
+	FocusMore, FocusFilter bool
 }
 
 type hitView struct {
@@ -56,7 +69,8 @@ type hitView struct {
 
 type barView struct {
 	Label, URL, AriaLabel string
-	Empty                 bool // no match: drawn, but no link and no tab stop
+	From, To              string // the bar's dates, for the brush
+	Empty                 bool   // no match: drawn, but no link and no tab stop
 	Count                 int
 	X, Y, W, H            float64
 	Active                bool
@@ -84,17 +98,30 @@ type queryErrorView struct {
 }
 
 type searchView struct {
-	State          searchState
-	Sort           string
-	Browsing       bool // no query: newest first
-	Total          uint64
-	TookMS         float64
-	Hits           []hitView
-	Facets         []facetGroupView
-	Active         []chipView
-	ClearURL       string
-	MoreURL        string
-	FirstPageURL   string
+	State        searchState
+	Sort         string
+	Browsing     bool // no query: newest first
+	Total        uint64
+	TookMS       float64
+	Hits         []hitView
+	Facets       []facetGroupView
+	Active       []chipView
+	ClearURL     string
+	MoreURL      string
+	FirstPageURL string
+	PrevURL      string
+	// RangeFirst and RangeLast number the hits shown ("21–40 of 452");
+	// 0 when the page number is not known.
+	RangeFirst, RangeLast int
+	// Dates are the relative time picker's choices; Relative is set when
+	// the range is one of them (or other date math), so the date fields
+	// stay empty.
+	Dates    []dateChoice
+	Relative bool
+	// BrushURL is this search without dates: the histogram's brush adds
+	// from and to to it.
+	BrushURL       string
+	SaveURL        string // the saved-search form, prefilled with this search
 	AlertURL       string
 	ExportCSV      string // every hit of this search, as a file (web/export.go)
 	ExportNDJSON   string
@@ -120,6 +147,38 @@ type searchView struct {
 // emptyView is the first-run help of an empty index.
 type emptyView struct {
 	Server string // this server's base URL, for the commands shown
+}
+
+type dateChoice struct {
+	Label, URL string
+	Current    bool
+}
+
+// relativeRanges are the time picker's choices: the label, and from as
+// date math relative to the time of each search (so a saved search or a
+// link keeps meaning "the last 7 days").
+var relativeRanges = []struct{ from, label string }{
+	{"now-24h", "Last 24 hours"},
+	{"now-7d", "Last 7 days"},
+	{"now-30d", "Last 30 days"},
+}
+
+// dateLabel is how the active-filter chip names a date range.
+func dateLabel(from, to string) string {
+	if to == "" {
+		for _, r := range relativeRanges {
+			if r.from == from {
+				return strings.ToLower(r.label[:1]) + r.label[1:]
+			}
+		}
+	}
+	switch {
+	case from == "":
+		return "until " + to
+	case to == "":
+		return "since " + from
+	}
+	return from + " – " + to
 }
 
 type sortOption struct {
@@ -157,14 +216,16 @@ func (s *Server) handleSearchPage(c echo.Context) error {
 		}
 	}
 	if st.From != "" || st.To != "" {
-		label := st.From + " – " + st.To
-		if st.From == "" {
-			label = "until " + st.To
-		} else if st.To == "" {
-			label = "since " + st.From
-		}
-		v.Active = append(v.Active, chipView{Kind: "date", Label: label, URL: st.with(func(n *searchState) { n.From, n.To = "", "" }).url()})
+		v.Active = append(v.Active, chipView{Kind: "date", Label: dateLabel(st.From, st.To), URL: st.with(func(n *searchState) { n.From, n.To = "", "" }).url()})
 	}
+	v.Relative = isRelativeDate(st.From) || isRelativeDate(st.To)
+	noDates := st.with(func(n *searchState) { n.From, n.To = "", "" })
+	v.BrushURL = noDates.url()
+	v.Dates = append(v.Dates, dateChoice{Label: "Any time", URL: noDates.url(), Current: st.From == "" && st.To == ""})
+	for _, r := range relativeRanges {
+		v.Dates = append(v.Dates, dateChoice{Label: r.label, URL: st.with(func(n *searchState) { n.From, n.To = r.from, "" }).url(), Current: st.From == r.from && st.To == ""})
+	}
+	v.SaveURL = "/saved?" + st.with(nil).values().Encode()
 	v.HasFilters = len(v.Active) > 0
 	alert := url.Values{}
 	if st.Q != "" {
@@ -184,7 +245,10 @@ func (s *Server) handleSearchPage(c echo.Context) error {
 	status := http.StatusOK
 	p, err := searchParams(c.QueryParams())
 	if err == nil {
-		p.Sort, p.Size, p.FacetSize = v.Sort, uiPageSize, uiFacetSize
+		p.Sort, p.Size, p.FacetSize = v.Sort, uiPageSize, uiFacetSize+1 // one more: is there more to show?
+		if ui := facetUI(c.QueryParams()); len(ui.more) > 0 || len(ui.filter) > 0 {
+			p.FacetSize = engine.MaxFacetSize
+		}
 		// One hit per story, unless the page lists a story's copies.
 		p.Collapse = !st.Copies
 		p.Histogram = st.Cursor == ""
@@ -192,7 +256,7 @@ func (s *Server) handleSearchPage(c echo.Context) error {
 		ctx, cancel := s.searchContext(c)
 		defer cancel()
 		if res, err = s.eng.Search(ctx, p); err == nil {
-			s.fillResults(v, st, res, focus)
+			s.fillResults(v, st, res, focus, facetUI(c.QueryParams()))
 			if res.Histogram != nil {
 				v.Hist = histogramView(res.Histogram, st)
 			}
@@ -266,8 +330,39 @@ func alsoIn(own string, st *engine.HitStory) string {
 // facetFocus is the focus parameter of a facet value's link.
 func facetFocus(kind, value string) string { return "facet:" + kind + ":" + value }
 
-func (s *Server) fillResults(v *searchView, st searchState, res *engine.SearchResult, focus string) {
+// facetState is how the page shows each facet: expanded ("more", up to
+// engine.MaxFacetSize values) and narrowed by its filter box ("fq.<param>").
+type facetState struct {
+	more   map[string]bool
+	filter map[string]string
+}
+
+func facetUI(q url.Values) facetState {
+	f := facetState{more: map[string]bool{}, filter: map[string]string{}}
+	for _, k := range facetKinds {
+		if slices.Contains(q["more"], k.param) {
+			f.more[k.param] = true
+		}
+		if x := strings.TrimSpace(q.Get("fq." + k.param)); x != "" && len(x) <= 200 {
+			f.filter[k.param] = x
+		}
+	}
+	return f
+}
+
+// matchesFilter reports whether a facet value contains the filter text,
+// ignoring case and accents as the filters do.
+func matchesFilter(value, filter string) bool {
+	return strings.Contains(engine.FoldFacet(value), engine.FoldFacet(filter))
+}
+
+func (s *Server) fillResults(v *searchView, st searchState, res *engine.SearchResult, focus string, fu facetState) {
 	v.Total, v.TookMS = res.Total, res.TookMS
+	if st.Page >= 1 && len(res.Hits) > 0 {
+		v.RangeFirst = (st.Page-1)*uiPageSize + 1
+		v.RangeLast = v.RangeFirst + len(res.Hits) - 1
+	}
+	stateFields := hiddenFields(st.with(nil))
 	for _, h := range res.Hits {
 		hv := hitView{
 			URL: articleURL(h.ID, st), Title: h.Title, Source: h.Source, Date: h.Date, Lang: h.Language,
@@ -295,10 +390,31 @@ func (s *Server) fillResults(v *searchView, st searchState, res *engine.SearchRe
 		v.Hits = append(v.Hits, hv)
 	}
 	for _, k := range facetKinds {
-		g := facetGroupView{Param: k.param, Label: k.label}
+		g := facetGroupView{Param: k.param, Label: k.label, Expanded: fu.more[k.param], Filter: fu.filter[k.param], State: stateFields}
 		sel := *st.list(k.param)
 		seen := map[string]bool{} // folded: a selected "russia" is the listed "Russia"
-		for _, fv := range res.Facets[k.facet] {
+		vals := res.Facets[k.facet]
+		limit := uiFacetSize
+		if g.Expanded || g.Filter != "" {
+			limit = engine.MaxFacetSize
+		}
+		if g.Filter != "" {
+			vals = slices.DeleteFunc(slices.Clone(vals), func(fv engine.FacetValue) bool { return !matchesFilter(fv.Value, g.Filter) })
+		}
+		if len(vals) > limit {
+			vals = vals[:limit]
+			if !g.Expanded {
+				g.MoreURL = focusParam(st.url()+moreSep(st)+"more="+url.QueryEscape(k.param), "more:"+k.param)
+			}
+		}
+		if g.Expanded {
+			g.LessURL = focusParam(st.url(), "more:"+k.param)
+		}
+		g.FocusMore, g.FocusFilter = focus == "more:"+k.param, focus == "filter:"+k.param
+		if g.FocusMore || g.FocusFilter {
+			v.RefineOpen = true
+		}
+		for _, fv := range vals {
 			seen[engine.FoldFacet(fv.Value)] = true
 			g.Values = append(g.Values, facetValueView{Value: fv.Value, Count: fv.Count, Selected: contains(sel, fv.Value), URL: focusParam(st.toggle(k.param, fv.Value).url(), facetFocus(k.param, fv.Value))})
 		}
@@ -315,12 +431,13 @@ func (s *Server) fillResults(v *searchView, st searchState, res *engine.SearchRe
 		v.Facets = append(v.Facets, g)
 	}
 	if res.NextCursor != "" {
-		n := st.with(nil)
-		n.Cursor = res.NextCursor
-		v.MoreURL = focusParam(n.url(), "results")
+		v.MoreURL = focusParam(st.next(res.NextCursor).url(), "results")
 	}
-	if st.Cursor != "" {
-		v.FirstPageURL = focusParam(st.with(nil).url(), "results")
+	if p, ok := st.previous(); ok {
+		v.PrevURL = focusParam(p.url(), "results")
+		if p.Cursor != "" {
+			v.FirstPageURL = focusParam(st.with(nil).url(), "results")
+		}
 	}
 }
 
@@ -353,7 +470,7 @@ func histogramView(h *engine.Histogram, st searchState) *histView {
 		}
 		label := b.Start.Format(layout)
 		bar := barView{
-			Label: label, Count: b.Count,
+			Label: label, Count: b.Count, From: from, To: to,
 			URL: st.with(func(n *searchState) { n.From, n.To = from, to }).url(),
 			X:   float64(i) * (barW + gap), W: barW, Y: height - bh, H: bh,
 			Active: st.From == from && st.To == to,
@@ -433,4 +550,26 @@ func exportURL(st searchState, format string) string {
 	v := st.values()
 	v.Set("format", format)
 	return "/export?" + v.Encode()
+}
+
+// moreSep joins a parameter to a search page URL.
+func moreSep(st searchState) string {
+	if strings.Contains(st.url(), "?") {
+		return "&"
+	}
+	return "?"
+}
+
+// hiddenFields are the fields of a search state, for a form that sends
+// the search back with one more parameter (a facet's filter box).
+func hiddenFields(st searchState) []hiddenField {
+	v := st.values()
+	keys := slices.Sorted(maps.Keys(v))
+	var out []hiddenField
+	for _, k := range keys {
+		for _, x := range v[k] {
+			out = append(out, hiddenField{k, x})
+		}
+	}
+	return out
 }

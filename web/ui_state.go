@@ -5,9 +5,11 @@ package web
 // and "Back to results".
 
 import (
-	"github.com/watchword/watchword/internal/engine"
 	"net/url"
+	"strconv"
 	"strings"
+
+	"github.com/watchword/watchword/internal/engine"
 )
 
 // searchState is everything a search page shows, as it sits in the URL.
@@ -19,15 +21,38 @@ type searchState struct {
 	// Copies lists every copy of a story instead of one hit per story
 	// (copies=1; the page collapses by story otherwise).
 	Copies bool
+	// Page is the page number of Cursor's page (1 without a cursor; 0
+	// when a cursor came without one: the range is then not shown), and
+	// Prev the cursors of pages 2 to Page-1, for "Previous".
+	Page int
+	Prev []string
 }
 
+// maxPrev bounds the cursors a URL carries for "Previous": past it the
+// oldest are dropped and "Previous" from the page after them leads to
+// the first page.
+const maxPrev = 50
+
 func stateFrom(v url.Values) searchState {
-	return searchState{
+	st := searchState{
 		Q: v.Get("q"), Speakers: values(v, "speaker"), Countries: values(v, "country"),
 		Topics: values(v, "topic"), Sources: values(v, "source"), Languages: values(v, "language"), MainCountries: values(v, "main_country"),
 		From: strings.TrimSpace(v.Get("from")), To: strings.TrimSpace(v.Get("to")),
 		Sort: v.Get("sort"), Cursor: v.Get("cursor"), Copies: v.Get("copies") == "1",
+		Page: 1,
 	}
+	if st.Cursor != "" {
+		st.Page = 0
+		if n, err := strconv.Atoi(v.Get("page")); err == nil && n >= 2 && n <= 1_000_000 {
+			st.Page = n
+			st.Prev = v["prev"]
+			if len(st.Prev) != min(maxPrev, n-2) {
+				// Not what the page links make: the number is not known.
+				st.Page, st.Prev = 0, nil
+			}
+		}
+	}
+	return st
 }
 
 func (st searchState) values() url.Values {
@@ -51,6 +76,12 @@ func (st searchState) values() url.Values {
 			v.Set(k, x)
 		}
 	}
+	if st.Cursor != "" && st.Page >= 2 {
+		v.Set("page", strconv.Itoa(st.Page))
+		for _, c := range st.Prev {
+			v.Add("prev", c)
+		}
+	}
 	return v
 }
 
@@ -71,7 +102,7 @@ func (st searchState) with(fn func(*searchState)) searchState {
 	n.Sources = append([]string(nil), st.Sources...)
 	n.Languages = append([]string(nil), st.Languages...)
 	n.MainCountries = append([]string(nil), st.MainCountries...)
-	n.Cursor = ""
+	n.Cursor, n.Page, n.Prev = "", 1, nil
 	if fn != nil {
 		fn(&n)
 	}
@@ -156,4 +187,37 @@ func articleURL(id string, st searchState) string {
 		u += "?" + enc
 	}
 	return u
+}
+
+// next is the state of the page after this one, at cursor next.
+func (st searchState) next(next string) searchState {
+	n := st.with(nil)
+	n.Cursor = next
+	if st.Page >= 1 {
+		n.Page = st.Page + 1
+		if st.Cursor != "" {
+			n.Prev = append(append([]string(nil), st.Prev...), st.Cursor)
+		}
+		if len(n.Prev) > maxPrev {
+			n.Prev = n.Prev[len(n.Prev)-maxPrev:]
+		}
+	} else {
+		n.Page = 0
+	}
+	return n
+}
+
+// previous is the state of the page before this one; ok is false on
+// the first page. Past the cursors the URL kept, it is the first page.
+func (st searchState) previous() (searchState, bool) {
+	if st.Cursor == "" {
+		return st, false
+	}
+	n := st.with(nil)
+	if st.Page > 2 && len(st.Prev) > 0 {
+		n.Cursor = st.Prev[len(st.Prev)-1]
+		n.Prev = append([]string(nil), st.Prev[:len(st.Prev)-1]...)
+		n.Page = st.Page - 1
+	}
+	return n, true
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -156,25 +158,62 @@ func TestUISearchPageErrors(t *testing.T) {
 	}
 }
 
+// TestUIPaging: "21–40 of N" with previous and next pages, by links
+// (no script): next carries the page number and the cursors that lead
+// back, previous returns to the same hits.
 func TestUIPaging(t *testing.T) {
-	ts, _ := newUITestServer(t, nil)
-	p := getPage(t, nil, ts.URL+"/")
-	m := regexp.MustCompile(`<a class="more" href="([^"]+)"`).FindStringSubmatch(p.Body)
-	if m == nil {
-		t.Fatal("no More results link on the browse page")
+	ts, eng := newUITestServer(t, nil)
+	n, err := eng.DocCount(context.Background())
+	if err != nil || n <= 2*uiPageSize {
+		t.Fatalf("the test needs more than %d articles: %d %v", 2*uiPageSize, n, err)
 	}
-	next := strings.ReplaceAll(m[1], "&amp;", "&")
-	if !strings.Contains(next, "cursor=") {
-		t.Fatalf("More link without cursor: %s", next)
+	link := func(body, class string) string {
+		m := regexp.MustCompile(`<a class="` + class + `" href="([^"]+)"`).FindStringSubmatch(body)
+		if m == nil {
+			return ""
+		}
+		return strings.ReplaceAll(m[1], "&amp;", "&")
+	}
+	firstHit := func(body string) string {
+		m := regexp.MustCompile(`<li class="hit">\s*<h2[^>]*><a href="([^"]+)"`).FindStringSubmatch(body)
+		if m == nil {
+			return ""
+		}
+		return m[1]
+	}
+	p := getPage(t, nil, ts.URL+"/")
+	if want := fmt.Sprintf("1–%d of %d results", uiPageSize, n); !strings.Contains(p.Body, want) {
+		t.Errorf("the first page does not say %q", want)
+	}
+	if link(p.Body, "prev") != "" {
+		t.Error("a Previous link on the first page")
+	}
+	next := link(p.Body, "more")
+	if !strings.Contains(next, "cursor=") || !strings.Contains(next, "page=2") {
+		t.Fatalf("Next link without cursor and page: %q", next)
 	}
 	p2 := getPage(t, nil, ts.URL+next)
-	if p2.Status != 200 || !strings.Contains(p2.Body, "First page") {
-		t.Fatalf("second page: %d", p2.Status)
+	if want := fmt.Sprintf("%d–%d of %d results", uiPageSize+1, 2*uiPageSize, n); p2.Status != 200 || !strings.Contains(p2.Body, want) {
+		t.Fatalf("second page: %d, want %q", p2.Status, want)
 	}
-	first := regexp.MustCompile(`<li class="hit">\s*<h2[^>]*><a href="([^"]+)"`).FindStringSubmatch(p.Body)
-	second := regexp.MustCompile(`<li class="hit">\s*<h2[^>]*><a href="([^"]+)"`).FindStringSubmatch(p2.Body)
-	if first == nil || second == nil || first[1] == second[1] {
-		t.Errorf("pages do not differ: %v %v", first, second)
+	if prev := link(p2.Body, "prev"); !strings.HasPrefix(prev, "/?") || strings.Contains(prev, "cursor=") {
+		t.Errorf("Previous of page 2 is not the first page: %q", prev)
+	}
+	if firstHit(p.Body) == "" || firstHit(p.Body) == firstHit(p2.Body) {
+		t.Errorf("pages do not differ: %q %q", firstHit(p.Body), firstHit(p2.Body))
+	}
+	p3 := getPage(t, nil, ts.URL+link(p2.Body, "more"))
+	if want := fmt.Sprintf("%d–%d of %d results", 2*uiPageSize+1, min(3*uiPageSize, int(n)), n); !strings.Contains(p3.Body, want) || !strings.Contains(p3.Body, "First page") {
+		t.Errorf("third page does not say %q or lacks First page", want)
+	}
+	back := getPage(t, nil, ts.URL+link(p3.Body, "prev"))
+	if want := fmt.Sprintf("%d–%d of %d results", uiPageSize+1, 2*uiPageSize, n); !strings.Contains(back.Body, want) || firstHit(back.Body) != firstHit(p2.Body) {
+		t.Errorf("Previous from page 3 is not page 2: %q", firstHit(back.Body))
+	}
+	// A page number that does not go with its cursors is not shown.
+	bad := strings.Replace(link(p2.Body, "more"), "page=3", "page=9", 1)
+	if p := getPage(t, nil, ts.URL+bad); p.Status != 200 || strings.Contains(p.Body, "161–") {
+		t.Errorf("a made-up page number: %d", p.Status)
 	}
 }
 
@@ -387,5 +426,71 @@ func TestUIAlertShells(t *testing.T) {
 	p = getPage(t, nil, ts.URL+"/alerts/a1%3Cb%3E")
 	if p.Status != 200 || !strings.Contains(p.Body, `data-id="a1&lt;b&gt;"`) {
 		t.Errorf("/alerts/{id}: %d", p.Status)
+	}
+}
+
+// TestUITimePickerAndFacets: the relative ranges are links that put date
+// math in from (kept relative in the URL, read at each search), the API
+// takes the same; a facet shows more values and narrows them to its
+// filter box's text, without a script.
+func TestUITimePickerAndFacets(t *testing.T) {
+	ts, eng := newUITestServer(t, nil)
+	p := getPage(t, nil, ts.URL+"/?q=Peskov")
+	for _, want := range []string{`href="/?from=now-7d&amp;q=Peskov"`, `href="/?from=now-24h&amp;q=Peskov"`, `href="/?from=now-30d&amp;q=Peskov"`, `aria-current="true" class="on">Any time`} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("search page lacks %s", want)
+		}
+	}
+	p = getPage(t, nil, ts.URL+"/?q=Peskov&from=now-7d")
+	if p.Status != 200 || !strings.Contains(p.Body, "last 7 days") || !strings.Contains(p.Body, `<input type="hidden" name="from" value="now-7d" data-relative>`) ||
+		!strings.Contains(p.Body, `<input id="from" data-name="from" type="date">`) {
+		t.Errorf("relative range: %d, chip, hidden field or nameless date field missing", p.Status)
+	}
+	// The whole corpus is dated in the past: the last 24 hours hold none
+	// of it, and a relative range far enough back holds all of it.
+	all, err := eng.DocCount(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string]float64{"from=now-24h": 0, "from=now-100y": float64(all), "from=now-100y&to=now-99y": 0} {
+		r := call(t, ts, "GET", "/api/search?"+q, "", "", "")
+		if r.Status != 200 || r.Body["total"] != want {
+			t.Errorf("GET /api/search?%s: %d total %v, want %v", q, r.Status, r.Body["total"], want)
+		}
+	}
+	if r := call(t, ts, "GET", "/api/search?from=now-7x", "", "", ""); r.Status != 400 || errorOf(t, r) != "invalid" {
+		t.Errorf("from=now-7x: %d %s", r.Status, r.Raw)
+	}
+
+	facet := func(body, param string) []string {
+		sec := regexp.MustCompile(`(?s)<ul id="fv-` + param + `">(.*?)</ul>`).FindStringSubmatch(body)
+		if sec == nil {
+			return nil
+		}
+		var out []string
+		for _, m := range regexp.MustCompile(`<span class="name">([^<]+)</span>`).FindAllStringSubmatch(sec[1], -1) {
+			out = append(out, m[1])
+		}
+		return out
+	}
+	p = getPage(t, nil, ts.URL+"/")
+	few := facet(p.Body, "country")
+	if len(few) != uiFacetSize || !strings.Contains(p.Body, `Show more Countries`) {
+		t.Fatalf("countries on the browse page: %d (%v), want %d and a Show more link", len(few), few, uiFacetSize)
+	}
+	p = getPage(t, nil, ts.URL+"/?more=country")
+	if many := facet(p.Body, "country"); len(many) <= uiFacetSize || !strings.Contains(p.Body, "Show fewer Countries") {
+		t.Errorf("countries shown in full: %d", len(many))
+	}
+	p = getPage(t, nil, ts.URL+"/?fq.country=UKR")
+	if got := facet(p.Body, "country"); len(got) == 0 || slices.ContainsFunc(got, func(v string) bool { return !strings.Contains(strings.ToLower(v), "ukr") }) {
+		t.Errorf("countries filtered by UKR: %v", got)
+	}
+	if !strings.Contains(p.Body, `name="fq.country" type="search" value="UKR"`) {
+		t.Error("the filter box does not keep its text")
+	}
+	p = getPage(t, nil, ts.URL+"/?fq.country=zzzz")
+	if !strings.Contains(p.Body, "No Countries match “zzzz”") {
+		t.Error("a filter that matches nothing says nothing")
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/watchword/watchword/internal/engine"
 	feedsbolt "github.com/watchword/watchword/internal/feeds/boltstore"
 	keysbolt "github.com/watchword/watchword/internal/keys/boltstore"
+	savedbolt "github.com/watchword/watchword/internal/saved/boltstore"
 	"github.com/watchword/watchword/internal/store"
 )
 
@@ -182,9 +183,10 @@ func writeAtomically(path string, write func(io.Writer) error, prepare ...func(t
 }
 
 // storeBuckets are every bucket a Watchword store file holds, with the
-// decoder of its records: the store's, the alerts' and the feeds'.
+// decoder of its records: the store's, the alerts', the feeds', the
+// keys' and the saved searches'.
 func storeBuckets() []store.Bucket {
-	return slices.Concat(store.Buckets(), boltstore.Buckets(), feedsbolt.Schema().Buckets, keysbolt.Schema().Buckets)
+	return slices.Concat(store.Buckets(), boltstore.Buckets(), feedsbolt.Schema().Buckets, keysbolt.Schema().Buckets, savedbolt.Schema().Buckets)
 }
 
 // checkStoreFile verifies a whole store file (store.Verify): its page

@@ -23,6 +23,7 @@ import (
 	"github.com/watchword/watchword/internal/engine"
 	feedsjs "github.com/watchword/watchword/internal/feeds/jsstore"
 	keysjs "github.com/watchword/watchword/internal/keys/jsstore"
+	savedjs "github.com/watchword/watchword/internal/saved/jsstore"
 	"github.com/watchword/watchword/web"
 )
 
@@ -206,6 +207,7 @@ type clusterParts struct {
 	alerts *alertsjs.Store
 	feeds  *feedsjs.Store
 	keys   *keysjs.Store
+	saved  *savedjs.Store
 	lease  *cluster.Lease
 }
 
@@ -246,6 +248,9 @@ func (p *clusterParts) openClusterState(ctx context.Context, eng *engine.Engine,
 	}
 	if p.keys, err = keysjs.New(ctx, js, eng.Store(), log, keysjs.Options{Replicas: f.replicas}); err != nil {
 		return fmt.Errorf("cluster: key state: %w", err)
+	}
+	if p.saved, err = savedjs.New(ctx, js, eng.Store(), log, savedjs.Options{Replicas: f.replicas}); err != nil {
+		return fmt.Errorf("cluster: saved searches: %w", err)
 	}
 	if p.lease, err = cluster.StartLease(ctx, js, cluster.LeaseConfig{Name: "scheduler", Holder: f.node, Replicas: f.replicas, Logger: log}); err != nil {
 		return err
@@ -311,6 +316,9 @@ func (p *clusterParts) Close() {
 	defer cancel()
 	if p.lease != nil {
 		p.lease.Stop(ctx)
+	}
+	if p.saved != nil {
+		p.saved.Close()
 	}
 	if p.keys != nil {
 		p.keys.Close()

@@ -28,6 +28,8 @@ import (
 	"github.com/watchword/watchword/internal/keys"
 	keysbolt "github.com/watchword/watchword/internal/keys/boltstore"
 	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/saved"
+	savedbolt "github.com/watchword/watchword/internal/saved/boltstore"
 	"github.com/watchword/watchword/internal/schedule"
 	"github.com/watchword/watchword/internal/stories"
 	"github.com/watchword/watchword/web"
@@ -186,16 +188,22 @@ func serve(ctx context.Context, o *serveOptions, stderr io.Writer) error {
 	sched.Start()
 	startRetention(ctx, eng, articleRetention, hold, log)
 	var keyStore keys.Store
+	var savedStore saved.Store
 	var clusterStatus web.ClusterStatus
 	if parts != nil {
-		keyStore, clusterStatus = parts.keys, parts
+		keyStore, savedStore, clusterStatus = parts.keys, parts.saved, parts
 		fctx, stopFollow := context.WithCancel(ctx)
 		defer stopFollow()
 		go parts.follow(fctx, alertSvc, feedSvc, log)
-	} else if keyStore, err = keysbolt.New(ctx, eng.Store()); err != nil {
-		return err
+	} else {
+		if keyStore, err = keysbolt.New(ctx, eng.Store()); err != nil {
+			return err
+		}
+		if savedStore, err = savedbolt.New(ctx, eng.Store()); err != nil {
+			return err
+		}
 	}
-	srv, err := web.New(web.Config{Engine: eng, Cluster: clusterStatus, Token: tok, Keys: keys.New(keyStore, tok, nil), Private: o.private, MaxBody: o.maxBody, Logger: log,
+	srv, err := web.New(web.Config{Engine: eng, Cluster: clusterStatus, Token: tok, Keys: keys.New(keyStore, tok, nil), Saved: saved.New(savedStore, nil, 0), Private: o.private, MaxBody: o.maxBody, Logger: log,
 		Registry: reg, RateLimit: o.rateLimit, ReadRateLimit: o.readRateLimit, SearchTimeout: o.searchTimeout,
 		TrustProxy: o.trustProxy, Alerts: alertSvc, Feeds: feedSvc,
 		Hold: hold, Resume: func(ctx context.Context) error { return resumeHeld(ctx, eng, hold, log) }})

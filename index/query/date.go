@@ -411,3 +411,15 @@ func roundDown(t time.Time, u byte) (time.Time, bool) {
 	}
 	return t, false
 }
+
+// DateMath reads s as Elasticsearch date math relative to now ("now",
+// "now-7d", "now-1M/M"; see dateMath) and returns the time it names:
+// [start, end) is its whole unit of time when rounded, else the instant.
+// Errors are positioned query_syntax errors within s.
+func DateMath(s string, now time.Time) (start, end time.Time, err error) {
+	if !strings.HasPrefix(s, "now") {
+		return start, end, syntaxErr(0, "relative dates start with now, as in now-7d")
+	}
+	lx := &lexer{src: s, now: now}
+	return lx.dateMath(s, 0)
+}

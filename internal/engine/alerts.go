@@ -113,3 +113,10 @@ func (m *Matcher) Match(ctx context.Context, n QueryNode, f Filters, after, upTo
 	}
 	return ids, nil
 }
+
+// DateMath reads a relative date of the query language (now-7d, now/d)
+// against now: [start, end) is the unit of time it names when rounded,
+// else the instant. Errors are *news.Error.
+func DateMath(s string, now time.Time) (start, end time.Time, err error) {
+	return query.DateMath(s, now)
+}

@@ -68,6 +68,10 @@ type Info struct {
 	Source    string    `json:"source"` // the articles' source; default: the feed's title
 	Enabled   bool      `json:"enabled"`
 	CreatedAt time.Time `json:"created_at"`
+	// CreatedBy is the id of the key that created the feed (never its
+	// secret); the server shows it to admin keys only. Empty for feeds
+	// made before keys recorded it.
+	CreatedBy string `json:"created_by,omitempty"`
 
 	// Read-only status.
 	Title               string     `json:"title"`    // the feed's own title
@@ -113,6 +117,9 @@ type Input struct {
 	Schedule *string `json:"schedule"`
 	Source   *string `json:"source"`
 	Enabled  *bool   `json:"enabled"`
+	// CreatedBy is the id of the key that creates the feed, set by the
+	// server (never read from the body); Create records it.
+	CreatedBy string `json:"-"`
 }
 
 // DecodeInput decodes a JSON body strictly: unknown and read-only fields

@@ -327,6 +327,7 @@ func (s *Service) Create(ctx context.Context, in *Input) (View, error) {
 		return View{}, err
 	}
 	f.ID = newID()
+	f.CreatedBy = in.CreatedBy
 	f.CreatedAt = s.now().UTC()
 	if err := s.store.Create(ctx, f); err != nil {
 		return View{}, storeError(f.ID, err)

@@ -30,8 +30,8 @@ type Scope string
 
 // The scopes, weakest first.
 const (
-	ScopeRead  Scope = "read"  // search, articles, alert and feed definitions
-	ScopeWrite Scope = "write" // ingest, alerts, feeds, saved searches
+	ScopeRead  Scope = "read"  // search, articles, alert and feed definitions, its own saved searches
+	ScopeWrite Scope = "write" // ingest, alerts, feeds
 	ScopeAdmin Scope = "admin" // keys, backup, server settings
 )
 

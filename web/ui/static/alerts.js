@@ -426,7 +426,7 @@
           tr.appendChild(el("td", d.last_error || ""));
           var act = el("td");
           var button = function (label, path, okMsg, failMsg) {
-            var b = el("button", label, "secondary");
+            var b = el("button", label, "secondary needs-write");
             b.type = "button";
             b.addEventListener("click", function () {
               var go = function () {

@@ -15,6 +15,17 @@
   if (forget) forget.addEventListener("click", function () { setToken(""); showForget(); say($("status"), "Token forgotten for this tab."); });
   showForget();
 
+  // What the tab's key may do: a read key's page hides the write
+  // controls (.needs-write; the server refuses the writes anyway).
+  function showScope() {
+    var t = token();
+    if (!t) return;
+    fetch("/api/whoami", { headers: { "Authorization": "Bearer " + t, "Accept": "application/json" }, credentials: "same-origin" })
+      .then(function (res) { return res.ok ? res.json() : null; })
+      .then(function (w) { if (w && w.scope) document.body.setAttribute("data-scope", w.scope); }, function () { /* offline: leave it */ });
+  }
+  showScope();
+
   var retry = null;
   var tokenForm = $("token-form");
   function askToken(hadToken, again) {
@@ -32,6 +43,7 @@
     $("token-input").value = "";
     tokenForm.hidden = true;
     showForget();
+    showScope();
     if (retry) { var r = retry; retry = null; r(); }
   });
 

@@ -79,10 +79,10 @@
     tr.appendChild(ar);
     tr.appendChild(el("td", f.enabled ? when(f.next_poll_at) : "paused"));
     var act = el("td"), tools = el("div", null, "row-actions");
-    var pb = el("button", "Poll now", "secondary poll");
+    var pb = el("button", "Poll now", "secondary poll needs-write");
     pb.type = "button";
     pb.addEventListener("click", function () { poll(f, load); });
-    var tb = el("button", f.enabled ? "Pause" : "Resume", "secondary toggle");
+    var tb = el("button", f.enabled ? "Pause" : "Resume", "secondary toggle needs-write");
     tb.type = "button";
     tb.addEventListener("click", function () {
       var go = function () {
@@ -95,7 +95,7 @@
       };
       go();
     });
-    var db = el("button", "Delete", "danger delete");
+    var db = el("button", "Delete", "danger delete needs-write");
     db.type = "button";
     db.addEventListener("click", function () {
       if (!window.confirm("Delete the feed “" + name(f) + "”? Its " + plural(f.items_ingested || 0, "article stays", "articles stay") + " searchable.")) return;
