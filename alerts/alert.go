@@ -83,6 +83,12 @@ type Info struct {
 	Email                 []string `json:"email,omitempty"`
 	Enabled               bool     `json:"enabled"`
 	MaxMatchesPerDelivery int      `json:"max_matches_per_delivery"`
+	// RepeatStories delivers every copy of a story (the same event from
+	// several outlets); by default a story already delivered to the alert
+	// is not delivered again when another copy of it comes in.
+	// (Left out when false, so stores and answers from before it keep
+	// their bytes.)
+	RepeatStories bool `json:"repeat_stories,omitempty"`
 }
 
 // Progress is the read-only part both forms share, after the fields.

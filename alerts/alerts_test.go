@@ -132,7 +132,10 @@ func (h *hook) serve(w http.ResponseWriter, r *http.Request) {
 	var p struct {
 		Type string `json:"type"`
 		Data struct {
-			Matches []Match `json:"matches"`
+			Matches []struct {
+				Match
+				Story *DeliveredStory `json:"story"`
+			} `json:"matches"`
 		} `json:"data"`
 	}
 	_ = json.Unmarshal(body, &p)
@@ -140,6 +143,11 @@ func (h *hook) serve(w http.ResponseWriter, r *http.Request) {
 	h.ids = append(h.ids, id)
 	for _, m := range p.Data.Matches {
 		h.articles[m.ID] = append(h.articles[m.ID], id)
+		if m.Story != nil { // the other copies of its story, delivered with it
+			for _, c := range m.Story.Copies {
+				h.articles[c.ID] = append(h.articles[c.ID], id)
+			}
+		}
 	}
 	var full Payload
 	_ = json.Unmarshal(body, &full)

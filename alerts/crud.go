@@ -29,6 +29,7 @@ type Input struct {
 	Enabled               *bool           `json:"enabled"`
 	MaxMatchesPerDelivery *int            `json:"max_matches_per_delivery"`
 	Fields                *[]string       `json:"fields"`
+	RepeatStories         *bool           `json:"repeat_stories"`
 	// CreatedBy is the id of the key that creates the alert, set by the
 	// server (never read from the body); Create records it.
 	CreatedBy string `json:"-"`
@@ -82,6 +83,9 @@ func (in *Input) apply(a *Alert) {
 	}
 	if in.Fields != nil {
 		a.Fields = *in.Fields // nil (from Go; JSON null leaves it) means every field
+	}
+	if in.RepeatStories != nil {
+		a.RepeatStories = *in.RepeatStories
 	}
 }
 

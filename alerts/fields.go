@@ -109,6 +109,10 @@ type DeliveredMatch struct {
 	// MainCountries are the countries the article is about, a subset of
 	// Countries (every country it names or implies, main ones first).
 	MainCountries *[]string `json:"main_countries,omitempty"`
+	// Story lists the other copies of the match's story in this delivery
+	// (each story is listed once, by its earliest copy); absent for a
+	// story of one copy (stories.go).
+	Story *DeliveredStory `json:"story,omitempty"`
 }
 
 // project keeps the fields of m that fs names.

@@ -119,9 +119,9 @@ func (s *Service) payload(ctx context.Context, d *Delivery, a *Alert) ([]byte, e
 	if len(matches) == 0 {
 		return nil, nil
 	}
-	out := make([]DeliveredMatch, len(matches))
-	for i := range matches {
-		out[i] = project(&matches[i], fs)
+	out, err := s.deliveredStories(ctx, matches, fs)
+	if err != nil {
+		return nil, fmt.Errorf("group the matches by story: %w", err)
 	}
 	body, err := encodePayload(Payload{Type: EventMatched, Timestamp: d.CreatedAt,
 		Data: MatchedData{Alert: d.Alert, Matches: out, TotalNew: d.TotalNew}})

@@ -219,7 +219,13 @@ func TestDefaultDeliveryIsSmall(t *testing.T) {
 func TestFieldsOption(t *testing.T) {
 	e := newEnvWithExtractor(t)
 	h := newHook(t)
-	a := e.create(t, h, "said", func(in *Input) { in.Fields = &[]string{"title", "url", "main_countries"} })
+	// repeat_stories: the second batch below is copies of the first
+	// one's stories, which are otherwise not delivered again.
+	a := e.create(t, h, "said", func(in *Input) {
+		in.Fields = &[]string{"title", "url", "main_countries"}
+		yes := true
+		in.RepeatStories = &yes
+	})
 	if fmt.Sprint(a.Fields) != "[id title url main_countries]" {
 		t.Fatalf("fields %v", a.Fields)
 	}

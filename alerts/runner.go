@@ -122,6 +122,9 @@ func (s *Service) RunAlerts(ctx context.Context, alerts []*Alert) (*RunResult, e
 		}
 		return nil, fmt.Errorf("alerts: evaluate: %w", err)
 	}
+	if err := s.dropDeliveredStories(ctx, jobs); err != nil {
+		return nil, fmt.Errorf("alerts: evaluate: %w", err)
+	}
 	res := &RunResult{Alerts: len(alerts), Articles: read, UpTo: upTo}
 	res.EvalMS = float64(time.Since(start).Microseconds()) / 1000
 	now := time.Now().UTC()
@@ -215,6 +218,9 @@ func (s *Service) Preview(ctx context.Context, id string) (*Preview, error) {
 	}
 	if jobs[0].err != nil {
 		return nil, jobs[0].err
+	}
+	if err := s.dropDeliveredStories(ctx, jobs); err != nil {
+		return nil, fmt.Errorf("alerts: preview: %w", err)
 	}
 	ids, err := s.store.Unsent(ctx, a, jobs[0].matches)
 	if err != nil {

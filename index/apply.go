@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -33,6 +34,9 @@ type document struct {
 	Facets    []string          `json:"facets"`
 	Date      time.Time         `json:"date"`
 	SeqKey    string            `json:"seq_key"`
+	// Story is the article's story id (16 hex digits), "" when none was
+	// assigned (the alert runner's in-memory index).
+	Story string `json:"story,omitempty"`
 }
 
 // Prefixes of the values in the combined facet field.
@@ -62,6 +66,7 @@ func newDocument(a *news.Article) document {
 		Topics:    a.Topics,
 		Date:      a.Date,
 		SeqKey:    seqKey(a.Seq),
+		Story:     strings.ToLower(a.Story),
 	}
 	if a.Source != "" {
 		d.Source = []string{a.Source}

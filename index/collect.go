@@ -39,6 +39,7 @@ type ref struct {
 	score float64
 	seq   uint64
 	date  int64
+	story uint64 // docMeta.story
 }
 
 // before reports whether a sorts strictly before b.
@@ -124,6 +125,8 @@ type collectSpec struct {
 	seqAfter, seqUpTo uint64
 	// filters are the values each facet is restricted to (Filters.byGroup)
 	filters [numGroups][]string
+	// collapse: one hit per story (collapse.go)
+	collapse bool
 }
 
 // collected is the outcome of one pass.
@@ -134,6 +137,7 @@ type collected struct {
 	counts []int32 // by facet id; nil unless asked
 	terms  []string
 	months map[int]int // month index → matches; nil unless asked
+	col    *collapser  // a collapsed search's matches by story, before the merge
 }
 
 func shardReader(bi bleve.Index) (index.IndexReader, error) {
@@ -155,6 +159,12 @@ func shardReader(bi bleve.Index) (index.IndexReader, error) {
 // collect runs q on every shard at once and merges the outcomes: with
 // the collector, or with Bleve's after a failed self-check (guard.go).
 func (ix *Index) collect(ctx context.Context, q bq.Query, spec collectSpec) (*collected, error) {
+	if spec.collapse {
+		if !ix.FastCollector() {
+			return nil, errNoCollapse
+		}
+		return ix.collapseFast(ctx, q, spec)
+	}
 	if !ix.FastCollector() {
 		return ix.collectBleve(ctx, q, spec)
 	}
@@ -234,6 +244,13 @@ func (ix *Index) collectShard(ctx context.Context, shard int, bi bleve.Index, q 
 		return nil, err
 	}
 	defer r.Close()
+	return ix.collectShardReader(ctx, shard, r, q, spec)
+}
+
+// collectShardReader is collectShard on an open snapshot. A collapsed
+// search returns its matches by story (collected.col) and no hits: the
+// merge picks them (collapse.go).
+func (ix *Index) collectShardReader(ctx context.Context, shard int, r index.IndexReader, q bq.Query, spec collectSpec) (*collected, error) {
 	sm, err := ix.meta.forSnapshot(shard, r)
 	if err != nil {
 		return nil, err
@@ -263,6 +280,10 @@ func (ix *Index) collectShard(ctx context.Context, shard int, bi bleve.Index, q 
 		months = make([]int32, monthSlots)
 	}
 	top := topN{o: spec.order, n: spec.size}
+	var col *collapser
+	if spec.collapse {
+		col = newCollapser(shard, spec)
+	}
 	seg := 0
 	// Matches are taken from the searcher in batches and only then looked
 	// up in the metadata: in a short loop the lookups of successive hits
@@ -288,12 +309,16 @@ func (ix *Index) collectShard(ctx context.Context, shard int, bi bleve.Index, q 
 			}
 			m := sm.metas[seg]
 			segs[i], docs[i] = m, &m.docs[h.g-sm.offsets[seg]]
-			h.seq, h.date = docs[i].seq, docs[i].date
+			h.seq, h.date, h.story = docs[i].seq, docs[i].date, docs[i].story
 		}
 		// ...then count and rank.
 		for i := range hs {
 			h, m, doc := &hs[i], segs[i], docs[i]
 			if h.seq <= spec.seqAfter || (spec.seqUpTo > 0 && h.seq > spec.seqUpTo) {
+				continue
+			}
+			if col != nil {
+				col.add(h, m, doc, ff, sm.groups)
 				continue
 			}
 			if ff != nil && !ff.pass(m, doc, out.counts) {
@@ -369,6 +394,10 @@ func (ix *Index) collectShard(ctx context.Context, shard int, bi bleve.Index, q 
 	if err := flush(batch[:n]); err != nil {
 		return nil, err
 	}
+	if col != nil {
+		out.col, out.counts = col, nil
+		return out, nil
+	}
 	refs := top.refs
 	if spec.order != unordered {
 		refs = top.sorted()
@@ -382,7 +411,7 @@ func (ix *Index) collectShard(ctx context.Context, shard int, bi bleve.Index, q 
 		if err != nil {
 			return nil, fmt.Errorf("index: search: id of document %d: %w", h.g, err)
 		}
-		hit := Hit{ID: id, Score: h.score}
+		hit := Hit{ID: id, Score: h.score, Story: storyString(h.story)}
 		switch spec.order {
 		case byRelevance:
 			hit.Cursor = []string{formatScore(h.score), seqKey(h.seq)}

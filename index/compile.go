@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -55,6 +56,8 @@ func (ix *Index) compile(n query.Node, b *budget) (bq.Query, error) {
 		switch {
 		case n.Field == query.FieldLanguage:
 			return compileLanguage(n.Text, n.Prefix || n.Wildcard || n.Fuzzy > 0, n.Pos)
+		case n.Field == query.FieldStory:
+			return compileStory(n.Text, n.Prefix || n.Wildcard || n.Fuzzy > 0, n.Pos)
 		case n.Fuzzy > 0:
 			return ix.compileFuzzy(n, b)
 		case n.Wildcard:
@@ -64,6 +67,9 @@ func (ix *Index) compile(n query.Node, b *budget) (bq.Query, error) {
 	case *query.Phrase:
 		if n.Field == query.FieldLanguage {
 			return compileLanguage(n.Text, n.Slop > 0, n.Pos)
+		}
+		if n.Field == query.FieldStory {
+			return compileStory(n.Text, n.Slop > 0, n.Pos)
 		}
 		return ix.compileTerm(n.Field, n.Text, false, n.Slop, n.Pos, b)
 	case *query.Boost:
@@ -154,6 +160,17 @@ func compileLanguage(text string, pattern bool, pos int) (bq.Query, error) {
 	}
 	q := bleve.NewTermQuery(prefixLanguage + lang.Base(tag))
 	q.SetField(fFacets)
+	return q, nil
+}
+
+// compileStory matches the copies of one story by its id.
+func compileStory(text string, pattern bool, pos int) (bq.Query, error) {
+	id := strings.ToLower(strings.TrimSpace(text))
+	if _, ok := parseHex([]byte(id)); pattern || !ok || len(id) != 16 {
+		return nil, news.ErrorAt(news.ECodeQuerySyntax, pos, "story: takes a story id of 16 hex digits, as a search hit's story.id, not %q", news.Clip(text))
+	}
+	q := bleve.NewTermQuery(id)
+	q.SetField(fStory)
 	return q, nil
 }
 

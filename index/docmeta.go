@@ -28,7 +28,7 @@ import (
 // left the index are dropped when the cache next changes.
 
 // segMeta is the per-document data of one segment, by local doc number.
-// What a hit needs is packed in one docMeta of 64 bytes, a cache line,
+// What a hit needs is packed in one docMeta of 64 bytes (8 facet ids inline since the story id joined it), a cache line,
 // so the collector touches one line per hit for its sort keys and most
 // documents' facet values.
 type segMeta struct {
@@ -37,10 +37,11 @@ type segMeta struct {
 }
 
 // inlineFacets is how many facet ids a docMeta holds itself.
-const inlineFacets = 10
+const inlineFacets = 8
 
 type docMeta struct {
 	seq   uint64
+	story uint64               // the story id's 16 hex digits as a number; 0: none
 	date  int64                // Unix nanoseconds
 	month uint16               // months since January of monthEpoch, for histograms
 	nf    uint16               // number of facet ids
@@ -273,7 +274,7 @@ func (mc *metaCache) read(ss *scorch.SegmentSnapshot) (*segMeta, error) {
 }
 
 // metaFields are the doc-value fields the metadata is read from.
-var metaFields = []string{fFacets, fDate, fSeqKey}
+var metaFields = []string{fFacets, fDate, fSeqKey, fStory}
 
 // visitDoc decodes the doc values of local document d of ss: its date
 // and sequence into doc, each facet term to facet. Both the metadata
@@ -289,24 +290,39 @@ func (mc *metaCache) visitDoc(ss *scorch.SegmentSnapshot, dv segment.DocValueVis
 				doc.date = v
 			}
 		case fSeqKey:
-			var v uint64
-			for _, c := range term {
-				switch {
-				case c >= '0' && c <= '9':
-					v = v<<4 | uint64(c-'0')
-				case c >= 'a' && c <= 'f':
-					v = v<<4 | uint64(c-'a'+10)
-				default:
-					visitErr = fmt.Errorf("index: segment %d doc %d: bad seq key %q", ss.Id(), d, term)
-				}
+			v, ok := parseHex(term)
+			if !ok {
+				visitErr = fmt.Errorf("index: segment %d doc %d: bad seq key %q", ss.Id(), d, term)
 			}
 			doc.seq = v
+		case fStory:
+			// A story id that is not 16 hex digits (none is) leaves the
+			// document without a story: it collapses alone.
+			if v, ok := parseHex(term); ok && len(term) == 16 {
+				doc.story = v
+			}
 		}
 	}, state)
 	if err != nil {
 		return state, fmt.Errorf("index: read doc values of segment %d: %w", ss.Id(), err)
 	}
 	return state, visitErr
+}
+
+// parseHex parses lower-case hex digits.
+func parseHex(term []byte) (uint64, bool) {
+	var v uint64
+	for _, c := range term {
+		switch {
+		case c >= '0' && c <= '9':
+			v = v<<4 | uint64(c-'0')
+		case c >= 'a' && c <= 'f':
+			v = v<<4 | uint64(c-'a'+10)
+		default:
+			return 0, false
+		}
+	}
+	return v, true
 }
 
 // decodeDate decodes one doc-value term of the date field: Bleve indexes

@@ -55,6 +55,31 @@ func (f *facetFilter) pass(m *segMeta, d *docMeta, counts []int32) bool {
 	return false
 }
 
+// each is pass for a collapsed search: it calls count with each facet id
+// the match counts toward instead of adding to counts.
+func (f *facetFilter) each(m *segMeta, d *docMeta, count func(id uint32)) bool {
+	inline, more := m.facetIDs(d)
+	var has uint8
+	for _, id := range inline {
+		has |= f.accept[id]
+	}
+	for _, id := range more {
+		has |= f.accept[id]
+	}
+	miss := f.need &^ has
+	if count == nil {
+		return miss == 0
+	}
+	for _, ids := range [2][]uint32{inline, more} {
+		for _, id := range ids {
+			if miss == 0 || (miss&(miss-1) == 0 && f.groups[id] == miss) {
+				count(id)
+			}
+		}
+	}
+	return miss == 0
+}
+
 // applyFilters resolves the filters of spec against the facet dictionary
 // of the snapshot and returns the query to run with the evaluator of the
 // filters the collector still has to apply per match (nil: none).

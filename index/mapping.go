@@ -38,7 +38,7 @@ import (
 // MappingVersion changes whenever the mapping or the analysers change in a
 // way that needs existing documents re-indexed. On open, an index built
 // with another version is rebuilt from the store.
-const MappingVersion = 9
+const MappingVersion = 10
 
 // Analyzer names.
 const (
@@ -71,6 +71,7 @@ const (
 	fFacets    = "facets"
 	fDate      = "date"
 	fSeqKey    = "seq_key"
+	fStory     = "story"
 	textSuffix = "_text"
 	docType    = "article"
 )
@@ -161,6 +162,14 @@ func NewMapping() (mapping.IndexMapping, error) {
 	seqKey.IncludeInAll = false
 	seqKey.DocValues = true
 	doc.AddFieldMappingsAt(fSeqKey, seqKey)
+	// The story id (16 hex digits, internal/stories), one term per
+	// document: story:ID queries it, and the collector reads it into the
+	// segment metadata to collapse hits by story.
+	story := bleve.NewKeywordFieldMapping()
+	story.Store = false
+	story.IncludeInAll = false
+	story.DocValues = true
+	doc.AddFieldMappingsAt(fStory, story)
 
 	// No composite _all field: unfielded terms search title and body
 	// explicitly, and an empty _all still costs a pass over every document.

@@ -77,6 +77,9 @@ type Request struct {
 	// Limits is the query's budget, checked before it runs (zero
 	// fields: the defaults).
 	Limits query.Limits
+	// Collapse returns one hit per story, its best-ranked copy; Total,
+	// facet and month counts then count stories (collapse.go).
+	Collapse bool
 }
 
 // Hit is one matching document.
@@ -85,6 +88,12 @@ type Hit struct {
 	Score float64
 	// Cursor is the sort key of this hit, for Request.After.
 	Cursor []string
+	// Story is the hit's story id ("" for an article indexed without
+	// one). Of a collapsed search: the number of the story's copies that
+	// match and their sources (at most MaxStorySources).
+	Story   string
+	Copies  int
+	Sources []string
 }
 
 // FacetValue is one value of a facet with its exact document count.
@@ -178,7 +187,7 @@ func (ix *Index) search(ctx context.Context, r Request, collect func(context.Con
 	if size < 0 || size > maxIndexSize {
 		return nil, news.Errorf(news.ECodeInvalid, "size must be between 0 and %d", maxIndexSize)
 	}
-	spec := collectSpec{size: size, facets: r.FacetSize > 0, months: r.Months, seqAfter: r.SeqAfter, seqUpTo: r.SeqUpTo, filters: r.Filters.byGroup()}
+	spec := collectSpec{size: size, facets: r.FacetSize > 0, months: r.Months, seqAfter: r.SeqAfter, seqUpTo: r.SeqUpTo, filters: r.Filters.byGroup(), collapse: r.Collapse}
 	switch r.Sort {
 	case "", SortRelevance:
 		spec.order = byRelevance

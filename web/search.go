@@ -95,6 +95,15 @@ func searchParams(v url.Values) (engine.SearchParams, error) {
 	if len(p.Q) > MaxQueryBytes {
 		return p, news.Errorf(news.ECodeTooLarge, "q is longer than %d bytes", MaxQueryBytes)
 	}
+	// Off unless asked: clients written before stories expect every
+	// article and counts of articles (the UI asks for it).
+	switch v.Get("collapse") {
+	case "":
+	case "story":
+		p.Collapse = true
+	default:
+		return p, news.Errorf(news.ECodeInvalid, "collapse must be story or empty, not %q", news.Clip(v.Get("collapse")))
+	}
 	var err error
 	if p.Size, err = intParam(v, "size", engine.DefaultSize, 0, engine.MaxSize); err != nil {
 		return p, err

@@ -62,6 +62,9 @@ type hitView struct {
 	// render as is. Nothing else may be put in a template.HTML here.
 	Snippet template.HTML
 	Chips   []chipView
+	// AlsoIn names the story's other sources ("Reuters, AP, +18"), and
+	// CopiesURL lists every copy; both empty for a story of one copy.
+	AlsoIn, CopiesURL string
 }
 
 type barView struct {
@@ -246,6 +249,8 @@ func (s *Server) handleSearchPage(c echo.Context) error {
 		if ui := facetUI(c.QueryParams()); len(ui.more) > 0 || len(ui.filter) > 0 {
 			p.FacetSize = engine.MaxFacetSize
 		}
+		// One hit per story, unless the page lists a story's copies.
+		p.Collapse = !st.Copies
 		p.Histogram = st.Cursor == ""
 		var res *engine.SearchResult
 		ctx, cancel := s.searchContext(c)
@@ -304,6 +309,24 @@ func focusParam(u, focus string) string {
 	return u + sep + "focus=" + url.QueryEscape(focus)
 }
 
+// uiAlsoSources is how many other sources a collapsed hit names.
+const uiAlsoSources = 2
+
+// alsoIn is "Reuters, AP, +18": the story's other sources, then how many
+// more copies it has.
+func alsoIn(own string, st *engine.HitStory) string {
+	var names []string
+	for _, src := range st.Sources {
+		if src != own && len(names) < uiAlsoSources {
+			names = append(names, src)
+		}
+	}
+	if rest := st.Copies - 1 - len(names); rest > 0 {
+		names = append(names, fmt.Sprintf("+%d", rest))
+	}
+	return strings.Join(names, ", ")
+}
+
 // facetFocus is the focus parameter of a facet value's link.
 func facetFocus(kind, value string) string { return "facet:" + kind + ":" + value }
 
@@ -344,6 +367,9 @@ func (s *Server) fillResults(v *searchView, st searchState, res *engine.SearchRe
 		hv := hitView{
 			URL: articleURL(h.ID, st), Title: h.Title, Source: h.Source, Date: h.Date, Lang: h.Language,
 			Snippet: template.HTML(h.Snippet), // escaped by the engine; see hitView
+		}
+		if h.Story != nil && h.Story.Copies > 1 {
+			hv.AlsoIn, hv.CopiesURL = alsoIn(h.Source, h.Story), searchState{Q: "story:" + h.Story.ID, Sort: "oldest", Copies: true}.url()
 		}
 		for _, k := range []struct {
 			param string

@@ -18,6 +18,9 @@ type searchState struct {
 	Speakers, Countries, Topics, Sources, Languages []string
 	MainCountries                                   []string
 	From, To, Sort, Cursor                          string
+	// Copies lists every copy of a story instead of one hit per story
+	// (copies=1; the page collapses by story otherwise).
+	Copies bool
 	// Page is the page number of Cursor's page (1 without a cursor; 0
 	// when a cursor came without one: the range is then not shown), and
 	// Prev the cursors of pages 2 to Page-1, for "Previous".
@@ -35,7 +38,7 @@ func stateFrom(v url.Values) searchState {
 		Q: v.Get("q"), Speakers: values(v, "speaker"), Countries: values(v, "country"),
 		Topics: values(v, "topic"), Sources: values(v, "source"), Languages: values(v, "language"), MainCountries: values(v, "main_country"),
 		From: strings.TrimSpace(v.Get("from")), To: strings.TrimSpace(v.Get("to")),
-		Sort: v.Get("sort"), Cursor: v.Get("cursor"),
+		Sort: v.Get("sort"), Cursor: v.Get("cursor"), Copies: v.Get("copies") == "1",
 		Page: 1,
 	}
 	if st.Cursor != "" {
@@ -64,6 +67,9 @@ func (st searchState) values() url.Values {
 		for _, x := range f.vals {
 			v.Add(f.key, x)
 		}
+	}
+	if st.Copies {
+		v.Set("copies", "1")
 	}
 	for k, x := range map[string]string{"from": st.From, "to": st.To, "sort": st.Sort, "cursor": st.Cursor} {
 		if x != "" {

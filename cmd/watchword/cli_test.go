@@ -54,7 +54,7 @@ var commandTree = map[string]struct {
 	"serve":                {flags: nil},
 	"ingest":               {flags: append([]string{"batch", "map", "keep-empty", "progress"}, serverFlagNames...)},
 	"search":               {flags: []string{"server", "token", "size", "sort", "from", "to", "speaker", "country", "main-country", "topic", "source", "export"}},
-	"reindex":              {flags: []string{"data"}},
+	"reindex":              {flags: []string{"data", "story-threshold", "story-window"}},
 	"keys":                 {subs: []string{"create", "list", "revoke"}},
 	"keys create":          {flags: append([]string{"scope"}, serverFlagNames...)},
 	"keys list":            {flags: serverFlagNames},

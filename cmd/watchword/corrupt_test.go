@@ -18,6 +18,7 @@ import (
 	"github.com/watchword/watchword/internal/engine"
 	"github.com/watchword/watchword/internal/feeds"
 	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/stories"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -151,7 +152,7 @@ func TestRestoreAndServeRefuseFlippedBits(t *testing.T) {
 		// The serve path on the damaged file: an error, not a crash.
 		data := t.TempDir()
 		os.WriteFile(engine.StorePath(data), b, 0o600)
-		eng, err := openEngine(data, quietLog, query.Limits{})
+		eng, err := openEngine(data, quietLog, query.Limits{}, stories.Config{})
 		if err == nil {
 			eng.Close()
 			t.Errorf("flip at %d bit %d: the engine opened the damaged store", f.off, f.bit)

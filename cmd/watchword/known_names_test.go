@@ -7,6 +7,7 @@ import (
 
 	"github.com/watchword/watchword/index/query"
 	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/stories"
 )
 
 // After a restart the extractor starts empty; openEngine gives it the
@@ -15,7 +16,7 @@ import (
 func TestRestartKeepsKnownNames(t *testing.T) {
 	data := t.TempDir()
 	ctx := context.Background()
-	eng, err := openEngine(data, quietLog, query.Limits{})
+	eng, err := openEngine(data, quietLog, query.Limits{}, stories.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +27,7 @@ func TestRestartKeepsKnownNames(t *testing.T) {
 	if err := eng.Close(); err != nil {
 		t.Fatal(err)
 	}
-	eng, err = openEngine(data, quietLog, query.Limits{})
+	eng, err = openEngine(data, quietLog, query.Limits{}, stories.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,11 +31,13 @@ import (
 	"github.com/watchword/watchword/internal/saved"
 	savedbolt "github.com/watchword/watchword/internal/saved/boltstore"
 	"github.com/watchword/watchword/internal/schedule"
+	"github.com/watchword/watchword/internal/stories"
 	"github.com/watchword/watchword/web"
 )
 
 // serveOptions are the flags of serve.
 type serveOptions struct {
+	stories             storyFlags
 	addr, data, token   string
 	private, demo       bool
 	maxBody             int64
@@ -77,6 +79,7 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	fs.Float64Var(&o.readRateLimit, "read-rate-limit", 50, "search and article read requests per second per client IP, API and UI (0: no limit)")
 	fs.DurationVar(&o.searchTimeout, "search-timeout", web.DefaultSearchTimeout, "deadline of one search; past it the answer is 503 timeout")
 	o.query.register(fs)
+	o.stories.register(fs)
 	fs.BoolVar(&o.trustProxy, "trust-proxy", false, "take the client IP for the rate limit from X-Forwarded-For (behind a reverse proxy)")
 	fs.BoolVar(&o.resume, "resume-schedulers", false, "release the alert and feed schedulers and webhook senders of a restored store (held until then)")
 	o.alerts.register(fs)
@@ -120,6 +123,10 @@ func serve(ctx context.Context, o *serveOptions, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	sc, err := o.stories.config()
+	if err != nil {
+		return err
+	}
 	var parts *clusterParts // nil: a single node
 	var articleLog engine.ArticleLog
 	if marker != nil {
@@ -129,7 +136,7 @@ func serve(ctx context.Context, o *serveOptions, stderr io.Writer) error {
 		defer parts.Close()
 		articleLog = parts.log
 	}
-	eng, err := openEngineOn(o.data, log, limits, articleLog)
+	eng, err := openEngineOn(o.data, log, limits, articleLog, sc)
 	if err != nil {
 		return err
 	}
@@ -256,18 +263,18 @@ func resumeHeld(ctx context.Context, eng *engine.Engine, hold *schedule.Hold, lo
 	return nil
 }
 
-func openEngine(data string, log *slog.Logger, limits engine.Limits) (*engine.Engine, error) {
-	return openEngineOn(data, log, limits, nil)
+func openEngine(data string, log *slog.Logger, limits engine.Limits, sc stories.Config) (*engine.Engine, error) {
+	return openEngineOn(data, log, limits, nil, sc)
 }
 
 // openEngineOn opens the engine on an article log (nil: the store's own,
-// a single node).
-func openEngineOn(data string, log *slog.Logger, limits engine.Limits, articles engine.ArticleLog) (*engine.Engine, error) {
+// a single node), grouping stories with sc.
+func openEngineOn(data string, log *slog.Logger, limits engine.Limits, articles engine.ArticleLog, sc stories.Config) (*engine.Engine, error) {
 	x, err := extract.New()
 	if err != nil {
 		return nil, err
 	}
-	eng, err := engine.Open(engine.Config{DataDir: data, Logger: log, ExtractLang: langExtractor(x), Limits: limits, Log: articles})
+	eng, err := engine.Open(engine.Config{DataDir: data, Logger: log, ExtractLang: langExtractor(x), Limits: limits, Log: articles, Stories: sc})
 	if err != nil {
 		return nil, err
 	}
@@ -404,6 +411,7 @@ func loadDemoCorpus(ctx context.Context, eng *engine.Engine, log *slog.Logger) e
 
 func newReindexCmd(stdout, stderr io.Writer) *cobra.Command {
 	var data string
+	var sf storyFlags
 	c := &cobra.Command{
 		Use:   "reindex [flags]",
 		Short: "Re-run entity extraction and rebuild the index from the store (server stopped)",
@@ -415,7 +423,11 @@ func newReindexCmd(stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			changed, err := engine.Rebuild(c.Context(), engine.Config{DataDir: data, Logger: log, ExtractLang: langExtractor(x)})
+			sc, err := sf.config()
+			if err != nil {
+				return err
+			}
+			changed, err := engine.Rebuild(c.Context(), engine.Config{DataDir: data, Logger: log, ExtractLang: langExtractor(x), Stories: sc})
 			if err != nil {
 				return err
 			}
@@ -424,5 +436,6 @@ func newReindexCmd(stdout, stderr io.Writer) *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&data, "data", "./watchword-data", "data directory")
+	sf.register(c.Flags())
 	return c
 }

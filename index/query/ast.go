@@ -180,11 +180,14 @@ const (
 	FieldLanguage = "language"
 	FieldID       = "id"
 	FieldDate     = "date"
+	// FieldStory matches the copies of one story: story:ID, the id a
+	// search hit's story carries (16 hex digits).
+	FieldStory = "story"
 )
 
 // Fields lists the field names a query may use, in the order error
 // messages list them.
-var Fields = []string{FieldTitle, FieldBody, FieldSpeaker, FieldCountry, FieldMainCountry, FieldTopic, FieldSource, FieldLanguage, FieldID, FieldDate}
+var Fields = []string{FieldTitle, FieldBody, FieldSpeaker, FieldCountry, FieldMainCountry, FieldTopic, FieldSource, FieldLanguage, FieldID, FieldStory, FieldDate}
 
 // IsRelative reports whether n holds a date range relative to now, so
 // that it holds only for the Now it was parsed with.

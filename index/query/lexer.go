@@ -192,6 +192,8 @@ func canonicalField(name string) string {
 		return FieldLanguage
 	case "id":
 		return FieldID
+	case "story":
+		return FieldStory
 	case "date":
 		return FieldDate
 	}

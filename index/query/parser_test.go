@@ -404,7 +404,7 @@ func parseCases() []parseCase {
 		bad("(title:)", 1, "field title: needs a term"),
 		bad("a Title:-x", 2, "field title: needs a term"),
 		bad("title:AND", 0, "field title: needs a term"),
-		bad("foo:bar", 0, `unknown field "foo"; known fields: title, body, speaker, country, main_country, topic, source, language, id, date`),
+		bad("foo:bar", 0, `unknown field "foo"; known fields: title, body, speaker, country, main_country, topic, source, language, id, story, date`),
 		bad("a Foo_Bar:x", 2, `unknown field "Foo_Bar"`),
 		bad("http://example.com", 0, `unknown field "http"`),
 		bad("country:(title:x)", 9, "field title: inside the field group country:(...) at 0"),

@@ -29,6 +29,9 @@ func (e *Engine) catchUp(ctx context.Context) error {
 		logctx.From(ctx, e.log).Warn("index is ahead of the store, rebuilding", "index_seq", from, "store_seq", last)
 		from = 0
 	}
+	if err := e.warmStories(ctx, from); err != nil {
+		return err
+	}
 	if from == last {
 		e.indexedSeq.Store(last)
 		return nil
@@ -118,6 +121,7 @@ func (e *Engine) replay(ctx context.Context, from, last uint64) error {
 			}
 		}
 		seq := chs[len(chs)-1].Seq
+		e.group(puts, dels, nil)
 		if err := e.apply(puts, dels, seq); err != nil {
 			return err
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/watchword/watchword/internal/logctx"
 	"github.com/watchword/watchword/internal/news"
 	"github.com/watchword/watchword/internal/store"
+	"github.com/watchword/watchword/internal/stories"
 )
 
 // Extracted is what an extractor found in one article.
@@ -73,6 +74,9 @@ type Config struct {
 	// derived from. nil: the bbolt store in DataDir (store.Log). A log
 	// given here is the caller's to close.
 	Log ArticleLog
+	// Stories configures the near-duplicate detector that groups articles
+	// into stories (zero fields: the defaults of internal/stories).
+	Stories stories.Config
 }
 
 // Engine is an open article log plus its index. It is the only door to
@@ -90,6 +94,11 @@ type Engine struct {
 
 	writeMu    sync.Mutex    // serialises writes so sequence order is index order
 	indexedSeq atomic.Uint64 // highest sequence applied to the index
+
+	// stories groups near copies into stories (stories.go); guarded by
+	// writeMu, fed in sequence order.
+	stories  *stories.Detector
+	storyCfg stories.Config
 
 	// apply writes one batch to the index: index.Apply, replaced by tests
 	// to make a batch fail.
@@ -150,7 +159,8 @@ func OpenContext(ctx context.Context, cfg Config) (*Engine, error) {
 		articles = st.Log()
 	}
 	e := &Engine{store: st, articles: articles, index: ix, extract: cfg.langExtract(), batch: cfg.BatchSize, log: cfg.Logger, now: cfg.Now,
-		limits: cfg.Limits.WithDefaults(), apply: ix.Apply, repairWait: time.Second, closing: make(chan struct{})}
+		limits: cfg.Limits.WithDefaults(), apply: ix.Apply, repairWait: time.Second, closing: make(chan struct{}),
+		stories: stories.New(cfg.Stories), storyCfg: cfg.Stories.WithDefaults()}
 	if err := e.catchUp(ctx); err != nil {
 		e.Close()
 		return nil, err
@@ -326,7 +336,9 @@ func (e *Engine) write(ctx context.Context, arts []*news.Article, prepare func([
 	}
 	prevSeq := startSeq
 
-	// ready[k] is closed once batch k is prepared.
+	// ready[k] is closed once batch k is prepared, its articles' story
+	// signatures in sigs.
+	sigs := make([]*stories.Signature, len(arts))
 	nb := (len(arts) + e.batch - 1) / e.batch
 	ready := make([]chan struct{}, nb)
 	for k := range ready {
@@ -334,8 +346,12 @@ func (e *Engine) write(ctx context.Context, arts []*news.Article, prepare func([
 	}
 	go func() {
 		for k := range ready {
-			if prepare != nil && ctx.Err() == nil {
-				prepare(arts[k*e.batch : min((k+1)*e.batch, len(arts))])
+			if ctx.Err() == nil {
+				lo, hi := k*e.batch, min((k+1)*e.batch, len(arts))
+				if prepare != nil {
+					prepare(arts[lo:hi])
+				}
+				copy(sigs[lo:hi], e.signStories(arts[lo:hi]))
 			}
 			close(ready[k])
 		}
@@ -394,11 +410,14 @@ func (e *Engine) write(ctx context.Context, arts []*news.Article, prepare func([
 		}
 		stored += len(chunk)
 		docs := make([]*news.Article, 0, len(chunk))
+		docSigs := make([]*stories.Signature, 0, len(chunk))
 		for k, a := range chunk {
 			if last[a.ID] == i+k && a.Seq > startSeq {
 				docs = append(docs, a)
+				docSigs = append(docSigs, sigs[i+k])
 			}
 		}
+		e.group(docs, nil, docSigs)
 		if len(docs) == 0 && seq == prevSeq {
 			continue // nothing new in this batch
 		}
@@ -471,6 +490,7 @@ func (e *Engine) Delete(ctx context.Context, id string) error {
 	if e.follow {
 		return e.syncLocked()
 	}
+	e.group(nil, []string{id}, nil)
 	if err := e.apply(nil, []string{id}, seq); err != nil {
 		if e.syncLocked() == nil {
 			return nil

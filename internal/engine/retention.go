@@ -156,6 +156,7 @@ func (e *Engine) DeleteMany(ctx context.Context, ids []string) (int, error) {
 	if e.follow {
 		return len(deleted), e.syncLocked()
 	}
+	e.group(nil, deleted, nil)
 	if err := e.apply(nil, deleted, seq); err != nil {
 		if e.syncLocked() == nil {
 			return len(deleted), nil

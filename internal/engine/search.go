@@ -33,6 +33,10 @@ type SearchParams struct {
 	Cursor    string
 	FacetSize int
 	Histogram bool // also count the matches per month (SearchResult.Histogram)
+	// Collapse returns one hit per story (its best-ranked copy, with the
+	// story's copies and sources); the total and facet counts then count
+	// stories.
+	Collapse bool
 	// Now is what "now" means in the query's relative dates
 	// (date:>now-7d); zero: the time of the call.
 	Now time.Time
@@ -43,6 +47,17 @@ type SearchHit struct {
 	news.Summary
 	Score float64 `json:"score"`
 	Seq   uint64  `json:"-"`
+	// Story is the hit's story, in a collapsed search only.
+	Story *HitStory `json:"story,omitempty"`
+}
+
+// HitStory is the story of a collapsed search's hit: its id (for the
+// query story:ID, which lists the copies), the number of its copies that
+// match, and their sources (at most index.MaxStorySources).
+type HitStory struct {
+	ID      string   `json:"id"`
+	Copies  int      `json:"copies"`
+	Sources []string `json:"sources"`
 }
 
 // SearchResult is the API's search response.
@@ -135,7 +150,7 @@ func (e *Engine) request(p SearchParams) (query.Node, index.Request, error) {
 	}
 	req := index.Request{
 		Query: node, Filters: p.Filters, From: p.From, To: p.To,
-		SeqAfter: p.SeqAfter, SeqUpTo: p.SeqUpTo, Sort: p.Sort, Limits: e.limits,
+		SeqAfter: p.SeqAfter, SeqUpTo: p.SeqUpTo, Sort: p.Sort, Limits: e.limits, Collapse: p.Collapse,
 	}
 	if p.Cursor != "" {
 		key, err := decodeCursor(p.Sort, p.Cursor)
@@ -173,7 +188,14 @@ func (e *Engine) hits(ctx context.Context, node query.Node, p SearchParams, res 
 			// deleted between the index read and the store read
 			continue
 		}
-		out.Hits = append(out.Hits, SearchHit{Summary: a.Summary(hl.Lang(a.Language).Snippet(a.Body, snippetWidth)), Score: h.Score, Seq: a.Seq})
+		hit := SearchHit{Summary: a.Summary(hl.Lang(a.Language).Snippet(a.Body, snippetWidth)), Score: h.Score, Seq: a.Seq}
+		if p.Collapse {
+			hit.Story = &HitStory{ID: h.Story, Copies: h.Copies, Sources: h.Sources}
+			if hit.Story.Sources == nil {
+				hit.Story.Sources = []string{}
+			}
+		}
+		out.Hits = append(out.Hits, hit)
 	}
 	out.TookMS = float64(time.Since(start).Microseconds()) / 1000
 	return out, nil

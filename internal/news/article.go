@@ -58,6 +58,10 @@ type Article struct {
 	Topics        []string  `json:"topics"`
 	Seq           uint64    `json:"seq"`
 	IngestedAt    time.Time `json:"ingested_at"`
+	// Story is the id of the story the article is a copy in (see
+	// internal/stories), set by the engine before indexing. It is derived
+	// state, recomputed on every rebuild: never stored in the log.
+	Story string `json:"-"`
 
 	Supplied  Facets `json:"supplied"`
 	Extracted Facets `json:"extracted"`

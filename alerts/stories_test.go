@@ -1,0 +1,88 @@
+package alerts
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/watchword/watchword/internal/news"
+	"github.com/watchword/watchword/internal/testutil"
+)
+
+// wire is a body long enough to be grouped, with the word "ukraine".
+func wire(tag string) string {
+	w := []string{"Ukraine"}
+	for i := range 120 {
+		w = append(w, fmt.Sprintf("%s%d", tag, i*7919%1000))
+	}
+	return strings.Join(w, " ")
+}
+
+func copyOf(id, src, body string) *news.Article {
+	return &news.Article{ID: id, Source: src, URL: "https://" + strings.ToLower(src) + ".example/" + id, Body: body,
+		Date: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
+}
+
+// TestAlertDeliversEachStoryOnce: one delivery lists a story once with
+// its copies' sources and URLs; a later copy of a delivered story is not
+// delivered again; with repeat_stories it is; an edit is no new match.
+func TestAlertDeliversEachStoryOnce(t *testing.T) {
+	e := newEnv(t, nil)
+	h := newHook(t)
+	a := e.create(t, h, "ukraine", nil)
+	hr := newHook(t)
+	ar := e.create(t, hr, "ukraine", func(in *Input) { yes := true; in.RepeatStories = &yes })
+	body := wire("kyiv")
+	e.ingest(t, copyOf("r1", "Reuters", body), copyOf("ap1", "AP", "Lead paragraph. "+body),
+		copyOf("other", "Post", wire("grain")))
+	res, err := e.svc.RunNow(context.Background(), a.ID)
+	if err != nil || res.Matches != 3 || res.Deliveries != 1 {
+		t.Fatalf("first run: %+v %v", res, err)
+	}
+	testutil.WaitFor(t, "a webhook", 5*time.Second, func() bool { return h.count() == 1 })
+	h.mu.Lock()
+	raw := h.raw[0]
+	h.mu.Unlock()
+	var p struct {
+		Data struct {
+			Matches []DeliveredMatch `json:"matches"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &p); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Data.Matches) != 2 {
+		t.Fatalf("%d entries, want 2 stories: %s", len(p.Data.Matches), raw)
+	}
+	var withCopies *DeliveredMatch
+	for i := range p.Data.Matches {
+		if p.Data.Matches[i].Story != nil {
+			withCopies = &p.Data.Matches[i]
+		}
+	}
+	if withCopies == nil || len(withCopies.Story.Copies) != 1 {
+		t.Fatalf("no story with one other copy: %s", raw)
+	}
+	c := withCopies.Story.Copies[0]
+	if c.Source == "" || !strings.HasPrefix(c.URL, "https://") || (c.ID != "r1" && c.ID != "ap1") || c.ID == withCopies.ID {
+		t.Errorf("copy %+v of %s", c, withCopies.ID)
+	}
+
+	// A later copy of the delivered story, and an edit of a delivered
+	// article: nothing new for the alert.
+	e.ingest(t, copyOf("bbc1", "BBC", body+" Reporting by BBC."), copyOf("r1", "Reuters", body+" (corrected)"))
+	if res, err := e.svc.RunNow(context.Background(), a.ID); err != nil || res.Matches != 0 {
+		t.Fatalf("later copy delivered again: %+v %v", res, err)
+	}
+	// The alert with repeat_stories gets every copy (the edit is not new).
+	if res, err := e.svc.RunNow(context.Background(), ar.ID); err != nil || res.Matches != 4 {
+		t.Fatalf("repeat_stories: %+v %v, want the 4 articles", res, err)
+	}
+	testutil.WaitFor(t, "repeat hook", 5*time.Second, func() bool { return hr.count() == 1 })
+	if res, err := e.svc.RunNow(context.Background(), ar.ID); err != nil || res.Matches != 0 {
+		t.Fatalf("repeat_stories second run: %+v %v", res, err)
+	}
+}

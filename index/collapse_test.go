@@ -1,0 +1,195 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/watchword/watchword/index/query"
+	"github.com/watchword/watchword/internal/news"
+)
+
+// TestCollapseByStory checks a collapsed search against a model over
+// random articles in random stories spread over three shards: one hit per
+// story (its best copy), the copies and sources of each, the total and
+// the facet counts in stories, with and without a filter, and pages that
+// neither skip nor repeat a story.
+func TestCollapseByStory(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	r := rand.New(rand.NewPCG(seed, 2))
+	ix, _, err := open(filepath.Join(t.TempDir(), "idx"), 3, quiet, metaHooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	sources := []string{"Wire", "Ledger", "Post", "Gazette"}
+	topics := []string{"politics", "sport", "economy"}
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var arts []*news.Article
+	for i := range 120 {
+		story := fmt.Sprintf("%016x", 1+r.IntN(30))
+		if r.IntN(5) == 0 {
+			story = "" // an article indexed without a story collapses alone
+		}
+		a := &news.Article{ID: fmt.Sprintf("a%03d", i), Title: "t", Body: "common words here",
+			Date: base.Add(time.Duration(r.IntN(1000)) * time.Hour), Source: sources[r.IntN(len(sources))],
+			Topics: []string{topics[r.IntN(len(topics))]}, Seq: uint64(i + 1), Story: story}
+		a.Speakers, a.Countries = []string{}, []string{}
+		arts = append(arts, a)
+	}
+	if err := ix.Apply(arts, nil, uint64(len(arts))); err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := query.Parse("common")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	for _, filter := range [][]string{nil, {"sport"}} {
+		// The model: stories of the articles that pass the filter;
+		// facet counts count a story once per value (a story counts
+		// toward a topic when a copy has it, for the filtered topic's
+		// own counts: every copy, as disjunctive counts do).
+		type mstory struct {
+			best    *news.Article
+			copies  int
+			sources []string
+		}
+		key := func(a *news.Article) string {
+			if a.Story == "" {
+				return "seq" + a.ID
+			}
+			return a.Story
+		}
+		model := map[string]*mstory{}
+		topicStories := map[string]map[string]bool{}
+		sourceStories := map[string]map[string]bool{}
+		for _, a := range arts {
+			pass := filter == nil || slices.Contains(filter, a.Topics[0])
+			if topicStories[a.Topics[0]] == nil {
+				topicStories[a.Topics[0]] = map[string]bool{}
+			}
+			topicStories[a.Topics[0]][key(a)] = true // the topic filter's own facet: all copies
+			if !pass {
+				continue
+			}
+			if sourceStories[a.Source] == nil {
+				sourceStories[a.Source] = map[string]bool{}
+			}
+			sourceStories[a.Source][key(a)] = true
+			m := model[key(a)]
+			if m == nil {
+				m = &mstory{}
+				model[key(a)] = m
+			}
+			m.copies++
+			if !slices.Contains(m.sources, a.Source) {
+				m.sources = append(m.sources, a.Source)
+			}
+			if m.best == nil || a.Date.After(m.best.Date) || (a.Date.Equal(m.best.Date) && a.Seq > m.best.Seq) {
+				m.best = a
+			}
+		}
+		var want []*mstory
+		for _, m := range model {
+			want = append(want, m)
+		}
+		sort.Slice(want, func(i, j int) bool {
+			a, b := want[i].best, want[j].best
+			if !a.Date.Equal(b.Date) {
+				return a.Date.After(b.Date)
+			}
+			return a.Seq > b.Seq
+		})
+
+		req := Request{Query: parsed, Sort: SortNewest, Size: 7, FacetSize: 10, Collapse: true, Filters: Filters{Topics: filter}}
+		var got []Hit
+		for {
+			res, err := ix.Search(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Total != uint64(len(model)) {
+				t.Fatalf("filter %v: total %d, want %d stories", filter, res.Total, len(model))
+			}
+			for _, fv := range res.Facets["sources"] {
+				if w := len(sourceStories[fv.Value]); fv.Count != w {
+					t.Errorf("filter %v: source %s counts %d, want %d stories", filter, fv.Value, fv.Count, w)
+				}
+			}
+			for _, fv := range res.Facets["topics"] {
+				if w := len(topicStories[fv.Value]); filter != nil && fv.Count != w {
+					t.Errorf("filter %v: topic %s counts %d, want %d stories", filter, fv.Value, fv.Count, w)
+				}
+			}
+			got = append(got, res.Hits...)
+			if len(res.Hits) < req.Size {
+				break
+			}
+			req.After = res.Hits[len(res.Hits)-1].Cursor
+		}
+		if len(got) != len(want) {
+			t.Fatalf("filter %v: %d hits over the pages, want %d stories", filter, len(got), len(want))
+		}
+		for i, h := range got {
+			w := want[i]
+			slices.Sort(h.Sources)
+			slices.Sort(w.sources)
+			if h.ID != w.best.ID || h.Copies != w.copies || !slices.Equal(h.Sources, w.sources) || h.Story != w.best.Story {
+				t.Errorf("filter %v: hit %d = %s story %q copies %d sources %v, want %s story %q copies %d sources %v",
+					filter, i, h.ID, h.Story, h.Copies, h.Sources, w.best.ID, w.best.Story, w.copies, w.sources)
+			}
+		}
+	}
+
+	// story:ID finds every copy of the story, uncollapsed.
+	story := arts[0].Story
+	if story == "" {
+		story = fmt.Sprintf("%016x", 1)
+	}
+	parsed, err = query.Parse("story:" + story)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := ix.Search(context.Background(), Request{Query: parsed, Size: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantIDs, gotIDs []string
+	for _, a := range arts {
+		if a.Story == story {
+			wantIDs = append(wantIDs, a.ID)
+		}
+	}
+	for _, h := range res.Hits {
+		gotIDs = append(gotIDs, h.ID)
+	}
+	slices.Sort(gotIDs)
+	if !slices.Equal(gotIDs, wantIDs) {
+		t.Errorf("story:%s = %v, want %v", story, gotIDs, wantIDs)
+	}
+}
+
+func TestStoryQueryErrors(t *testing.T) {
+	ix, _, err := open(filepath.Join(t.TempDir(), "idx"), 1, quiet, metaHooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	for _, q := range []string{"story:abc", "story:00000000000000zz", "story:0000000000000001*"} {
+		parsed, err := query.Parse(q)
+		if err != nil {
+			continue // a syntax error of the parser is fine too
+		}
+		_, err = ix.Search(context.Background(), Request{Query: parsed, Size: 1})
+		if news.ErrorCode(err) != news.ECodeQuerySyntax {
+			t.Errorf("%s: error %v, want %s", q, err, news.ECodeQuerySyntax)
+		}
+	}
+}
