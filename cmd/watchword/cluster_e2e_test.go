@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -199,8 +200,10 @@ func runClusterE2E(t *testing.T, victim string) {
 			waitListening(t, nodes[i].srv, addrs[i])
 		}
 	}
+	var lastErrs sync.Map // node name → its last write error
 	t.Cleanup(func() {
 		if t.Failed() {
+			lastErrs.Range(func(k, v any) bool { t.Logf("last write error on %s: %s", k, v); return true })
 			for _, n := range nodes {
 				if n.srv != nil {
 					t.Logf("%s's last log lines:\n%s", n.name, n.srv.tail(25))
@@ -268,6 +271,9 @@ func runClusterE2E(t *testing.T, victim string) {
 					got, err := postWithin(n.srv.base, buf.Bytes(), 20*time.Second)
 					if err == nil && len(got) == len(ids) {
 						break
+					}
+					if err != nil {
+						lastErrs.Store(n.name, time.Now().Format("15:04:05.000")+" "+err.Error())
 					}
 					time.Sleep(50 * time.Millisecond) // a failed write: back off a little before the next node
 				}
@@ -461,6 +467,7 @@ func runClusterE2E(t *testing.T, victim string) {
 // node cannot finish (it lost its quorum) is given up and retried on
 // another node.
 func postWithin(base string, body []byte, within time.Duration) ([]string, error) {
+	began := time.Now()
 	req, _ := http.NewRequest("POST", base+"/api/articles", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/x-ndjson")
 	req.Header.Set("Authorization", "Bearer crash-token")
@@ -473,7 +480,8 @@ func postWithin(base string, body []byte, within time.Duration) ([]string, error
 		IDs []string `json:"ids"`
 	}
 	if resp.StatusCode != 200 {
-		return nil, fmt.Errorf("status %d", resp.StatusCode)
+		raw, _ := io.ReadAll(resp.Body)
+		return nil, fmt.Errorf("status %d after %s: %.300s", resp.StatusCode, time.Since(began).Round(time.Millisecond), raw)
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
 		return nil, err

@@ -98,7 +98,9 @@ type Log struct {
 	changed chan struct{}
 	stop    chan struct{}
 	done    chan struct{}
-	cc      jetstream.ConsumeContext
+	ccMu    sync.Mutex
+	cc      jetstream.ConsumeContext // the fold's consumer (the watchdog may replace it)
+	msgs    chan jetstream.Msg       // what the consumer delivers, in order, to the fold
 	close   sync.Once
 }
 
@@ -224,22 +226,45 @@ func (l *Log) start(ctx context.Context) error {
 		return fmt.Errorf("artlog: the local store has applied up to sequence %d but stream %s ends at %d: the store was built from another stream (a data directory of another cluster, or the stream was recreated); move it away to rebuild it from the stream", applied, l.name, info.State.LastSeq)
 	}
 	l.applied = applied
+	// Bounded by bytes, not by count: an article may take up to a few
+	// MiB, and a node catching up must not buffer hundreds of them.
+	msgs := make(chan jetstream.Msg, 64)
+	l.msgs = msgs
+	if err := l.consume(ctx, applied); err != nil {
+		return err
+	}
+	l.log.Info("artlog: folding the stream", "from_seq", applied+1, "stream_last_seq", info.State.LastSeq)
+	go l.fold(msgs)
+	go l.watchdog()
+	// Reads answer from the local store: open once it holds what the
+	// stream held at the start.
+	if err := l.WaitApplied(ctx, info.State.LastSeq); err != nil {
+		close(l.stop)
+		l.ccMu.Lock()
+		l.cc.Stop()
+		l.ccMu.Unlock()
+		<-l.done
+		return err
+	}
+	return nil
+}
+
+// consume starts (or restarts) the fold's ordered consumer after
+// sequence applied, feeding l.msgs. Short pull requests with frequent
+// heartbeats: when the server that serves the consumer dies, the ordered
+// consumer notices the missing heartbeats and recreates itself elsewhere
+// within seconds (with the defaults, 30 s pulls, a test's fold stalled for
+// more than 5 s after a node was killed).
+func (l *Log) consume(ctx context.Context, applied uint64) error {
 	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}
 	if applied > 0 {
 		cfg = jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: applied + 1}
 	}
-	cons, err := l.js.OrderedConsumer(ctx, l.name, cfg)
+	cons, err := attempt(ctx, func(ctx context.Context) (jetstream.Consumer, error) { return l.js.OrderedConsumer(ctx, l.name, cfg) })
 	if err != nil {
 		return fmt.Errorf("artlog: fold consumer on %s: %w", l.name, err)
 	}
-	// Bounded by bytes, not by count: an article may take up to a few
-	// MiB, and a node catching up must not buffer hundreds of them.
-	msgs := make(chan jetstream.Msg, 64)
-	// Short pull requests with frequent heartbeats: when the server that
-	// serves the consumer dies, the ordered consumer notices the missing
-	// heartbeats and recreates itself elsewhere within seconds (with the
-	// defaults, 30 s pulls, a test's fold stalled for more than 5 s after
-	// a node was killed).
+	msgs := l.msgs
 	cc, err := cons.Consume(func(m jetstream.Msg) {
 		select {
 		case msgs <- m:
@@ -249,18 +274,65 @@ func (l *Log) start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("artlog: fold consumer on %s: %w", l.name, err)
 	}
+	l.ccMu.Lock()
+	old := l.cc
 	l.cc = cc
-	l.log.Info("artlog: folding the stream", "from_seq", applied+1, "stream_last_seq", info.State.LastSeq)
-	go l.fold(msgs)
-	// Reads answer from the local store: open once it holds what the
-	// stream held at the start.
-	if err := l.WaitApplied(ctx, info.State.LastSeq); err != nil {
-		close(l.stop)
-		cc.Stop()
-		<-l.done
-		return err
+	l.ccMu.Unlock()
+	if old != nil {
+		old.Stop()
 	}
 	return nil
+}
+
+// stallAfter is how long the fold may make no progress while the stream
+// holds more before the watchdog restarts its consumer.
+const stallAfter = 3 * time.Second
+
+// watchdog restarts the fold's consumer when the stream has moved past
+// what this node applied and the fold made no progress for stallAfter.
+// The ordered consumer recovers from a lost server by itself, but after a
+// stream leader's death it was seen to stay silent for tens of seconds
+// (writes on that node waiting on their own fold meanwhile). A restart
+// starts after the applied sequence; what the old consumer still
+// delivers is skipped by the fold (sequences at or below the applied).
+func (l *Log) watchdog() {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	var since time.Time
+	last := l.Applied()
+	for {
+		select {
+		case <-l.stop:
+			return
+		case <-t.C:
+		}
+		a := l.Applied()
+		if a != last || l.Err() != nil {
+			last, since = a, time.Time{}
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), ackWait)
+		info, err := l.stream.Info(ctx)
+		cancel()
+		if err != nil || info.State.LastSeq <= a {
+			since = time.Time{}
+			continue
+		}
+		if since.IsZero() {
+			since = time.Now()
+			continue
+		}
+		if time.Since(since) < stallAfter {
+			continue
+		}
+		l.log.Warn("artlog: the fold made no progress while the stream holds more; restarting its consumer", "applied", a, "stream_last_seq", info.State.LastSeq)
+		ctx, cancel = context.WithTimeout(context.Background(), 10*time.Second)
+		if err := l.consume(ctx, a); err != nil {
+			l.log.Warn("artlog: restart the fold's consumer", "err", err)
+		}
+		cancel()
+		since = time.Time{}
+	}
 }
 
 // foldBatch and foldBytes bound what one store transaction applies and
@@ -844,9 +916,11 @@ func (l *Log) Close() error {
 	var err error
 	l.close.Do(func() {
 		close(l.stop)
+		l.ccMu.Lock()
 		if l.cc != nil {
 			l.cc.Stop()
 		}
+		l.ccMu.Unlock()
 		<-l.done
 		err = l.local.Close()
 	})
