@@ -33,13 +33,12 @@ type clusterNodeProc struct {
 	srv        *server // nil while down
 }
 
-// launch starts the node's process without waiting for it to listen (a
-// node listens only once a majority is up, so three are started first
-// and waited for after).
+// launch starts the test binary as `watchword serve` on a free port
+// without waiting for it to listen (a cluster node listens only once a
+// majority is up, so three are started first and waited for after).
 func launch(t *testing.T, data string, args []string) (*server, chan string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--token", "crash-token",
-		"--read-rate-limit", "0", "--rate-limit", "0"}, args...)...)
+	cmd := exec.Command(os.Args[0], append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--token", "crash-token"}, args...)...)
 	cmd.Env = append(os.Environ(), "WATCHWORD_TEST_MAIN=1")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -188,7 +187,7 @@ func runClusterE2E(t *testing.T, victim string) {
 		spec = append(spec, nodes[i].name+"="+freeRoute(t))
 	}
 	for _, n := range nodes {
-		n.args = []string{"--node", n.name, "--cluster", strings.Join(spec, ","), "--webhook-allow", "127.0.0.0/8",
+		n.args = []string{"--read-rate-limit", "0", "--rate-limit", "0", "--node", n.name, "--cluster", strings.Join(spec, ","), "--webhook-allow", "127.0.0.0/8",
 			"--min-alert-interval", "1s", "--webhook-retry", "0s,1s,1s,2s,2s,5s,5s,5s"}
 	}
 	start := func(idx ...int) {

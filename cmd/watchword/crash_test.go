@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -49,41 +47,16 @@ var addrRe = regexp.MustCompile(`addr=http://(127\.0\.0\.1:\d+)`)
 // the tests check what was stored by reading every article back.
 func startServer(t *testing.T, data string, extra ...string) *server {
 	t.Helper()
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--token", "crash-token", "--read-rate-limit", "0"}, extra...)
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "WATCHWORD_TEST_MAIN=1")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	s := &server{cmd: cmd, done: make(chan struct{})}
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			s.mu.Lock()
-			s.lines = append(s.lines, sc.Text())
-			s.mu.Unlock()
-			if m := addrRe.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
-			}
-		}
-	}()
-	go func() { cmd.Wait(); close(s.done) }()
+	s, addr := launch(t, data, append([]string{"--read-rate-limit", "0"}, extra...))
 	select {
 	case a := <-addr:
 		s.base = "http://" + a
 	case <-s.done:
 		t.Fatal("server exited before listening")
 	case <-time.After(60 * time.Second):
-		cmd.Process.Kill()
+		s.cmd.Process.Kill()
 		t.Fatal("server did not start within 60s")
 	}
-	t.Cleanup(func() { s.kill() })
 	return s
 }
 
