@@ -79,9 +79,12 @@ func (f *retentionFlags) delivery() time.Duration {
 // startRetention starts deleting articles past the retention in the
 // background (hourly, in small batches), once the hold of a restored
 // store is released; it stops when ctx ends or the engine closes.
-func startRetention(ctx context.Context, eng *engine.Engine, r engine.Retention, hold *schedule.Hold, log *slog.Logger) {
+func startRetention(ctx context.Context, eng *engine.Engine, r engine.Retention, hold *schedule.Hold, parts *clusterParts, log *slog.Logger) {
 	if !r.Enabled() {
 		return
+	}
+	if parts != nil {
+		r.Leader = parts.lease.Held // one node deletes; the others fold its tombstones
 	}
 	log.Info("retention: articles past it are deleted hourly", "retention", r.String())
 	hold.OnRelease(func() { eng.RunRetention(ctx, r, time.Hour) })

@@ -186,7 +186,7 @@ func serve(ctx context.Context, o *serveOptions, stderr io.Writer) error {
 	}
 	defer stopService("feeds", feedSvc.Stop, log, o.shutdown)
 	sched.Start()
-	startRetention(ctx, eng, articleRetention, hold, log)
+	startRetention(ctx, eng, articleRetention, hold, parts, log)
 	var keyStore keys.Store
 	var savedStore saved.Store
 	var clusterStatus web.ClusterStatus

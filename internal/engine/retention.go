@@ -22,6 +22,10 @@ type Retention struct {
 	// MaxAge says: a shorter limit for some sources, or the only limit
 	// when MaxAge is 0.
 	Sources map[string]time.Duration
+	// Leader, when set, tells whether this node runs the background
+	// passes (RunRetention) now: a cluster's scheduler lease, so one
+	// node deletes and the others fold its tombstones. nil: always.
+	Leader func() bool
 }
 
 // Enabled reports whether the retention deletes anything.
@@ -199,7 +203,11 @@ func (e *Engine) RunRetention(ctx context.Context, r Retention, every time.Durat
 		defer e.bg.Done()
 		for {
 			start := time.Now()
-			n, err := e.PruneArticles(ctx, r)
+			var n int
+			var err error
+			if r.Leader == nil || r.Leader() {
+				n, err = e.PruneArticles(ctx, r)
+			}
 			switch {
 			case ctx.Err() != nil:
 				return

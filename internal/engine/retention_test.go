@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/watchword/watchword/internal/testutil"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -121,4 +123,31 @@ func TestRunRetentionStopsOnClose(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Close did not stop the retention loop")
 	}
+}
+
+// TestRunRetentionOnlyOnTheLeader: while Retention.Leader answers false
+// (another cluster node holds the scheduler lease) the background passes
+// delete nothing; once it answers true they do.
+func TestRunRetentionOnlyOnTheLeader(t *testing.T) {
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	e, err := Open(Config{DataDir: t.TempDir(), Logger: quiet, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if _, _, err := e.Ingest(context.Background(), []*news.Article{{ID: "old", Body: "x", Date: now.Add(-48 * time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	var leads atomic.Bool
+	var asked atomic.Int64
+	e.RunRetention(context.Background(), Retention{MaxAge: 24 * time.Hour, Leader: func() bool { asked.Add(1); return leads.Load() }}, 10*time.Millisecond)
+	testutil.WaitFor(t, "five passes asked whether this node leads", 10*time.Second, func() bool { return asked.Load() >= 5 })
+	if _, err := e.Article(context.Background(), "old"); err != nil {
+		t.Fatalf("a follower's pass deleted the old article: %v", err)
+	}
+	leads.Store(true)
+	testutil.WaitFor(t, "the leader's pass deletes the old article", 10*time.Second, func() bool {
+		_, err := e.Article(context.Background(), "old")
+		return news.ErrorCode(err) == news.ECodeNotFound
+	})
 }
