@@ -194,12 +194,6 @@ type pruneCmd struct {
 	Gone []string `json:"gone"`
 }
 
-// outcome is what an apply hands back to the writer.
-type outcome struct {
-	val any
-	err error
-}
-
 // storedDelivery is a delivery with the fields the API leaves out.
 type storedDelivery struct {
 	*alerts.Delivery
@@ -238,7 +232,7 @@ func (s *Store) apply(ctx context.Context, seq uint64, kind string, data []byte)
 	case cmdCreate:
 		var c createCmd
 		if err := json.Unmarshal(data, &c); err != nil {
-			return outcome{err: err}, nil
+			return rsm.Outcome{Err: err}, nil
 		}
 		err = s.local.Create(ctx, c.Alerts...)
 		nums := make([]uint64, len(c.Alerts))
@@ -249,20 +243,20 @@ func (s *Store) apply(ctx context.Context, seq uint64, kind string, data []byte)
 	case cmdUpdate:
 		var c updateCmd
 		if err := json.Unmarshal(data, &c); err != nil {
-			return outcome{err: err}, nil
+			return rsm.Outcome{Err: err}, nil
 		}
 		err = s.local.Update(ctx, c.Alert, c.Expect)
 		val = c.Alert.Version
 	case cmdDelete:
 		var c deleteCmd
 		if err := json.Unmarshal(data, &c); err != nil {
-			return outcome{err: err}, nil
+			return rsm.Outcome{Err: err}, nil
 		}
 		err = s.local.Delete(ctx, c.ID, c.Expect)
 	case cmdCommit:
 		var c commitCmd
 		if err := json.Unmarshal(data, &c); err != nil {
-			return outcome{err: err}, nil
+			return rsm.Outcome{Err: err}, nil
 		}
 		batch := make([]alerts.RunCommit, len(c.Batch))
 		for i, e := range c.Batch {
@@ -272,20 +266,20 @@ func (s *Store) apply(ctx context.Context, seq uint64, kind string, data []byte)
 	case cmdLease:
 		var c leaseCmd
 		if err := json.Unmarshal(data, &c); err != nil {
-			return outcome{err: err}, nil
+			return rsm.Outcome{Err: err}, nil
 		}
 		ds, next, lerr := s.local.Lease(ctx, c.Now, c.Max, c.LeaseFor)
 		val, err = leaseResult{ds, next}, lerr
 	case cmdRelease:
 		var c recordCmd
 		if err := json.Unmarshal(data, &c); err != nil {
-			return outcome{err: err}, nil
+			return rsm.Outcome{Err: err}, nil
 		}
 		err = s.local.Release(ctx, c.ID)
 	case cmdComplete, cmdRetry:
 		var c recordCmd
 		if err := json.Unmarshal(data, &c); err != nil {
-			return outcome{err: err}, nil
+			return rsm.Outcome{Err: err}, nil
 		}
 		if c.When == nil {
 			err = s.local.Complete(ctx, c.ID, c.Result)
@@ -295,7 +289,7 @@ func (s *Store) apply(ctx context.Context, seq uint64, kind string, data []byte)
 	case cmdModify:
 		var c modifyCmd
 		if err := json.Unmarshal(data, &c); err != nil {
-			return outcome{err: err}, nil
+			return rsm.Outcome{Err: err}, nil
 		}
 		val, err = s.local.Modify(ctx, c.ID, func(d *alerts.Delivery) error {
 			cur, err := deliveryJSON(d)
@@ -316,7 +310,7 @@ func (s *Store) apply(ctx context.Context, seq uint64, kind string, data []byte)
 	case cmdPrune:
 		var c pruneCmd
 		if err := json.Unmarshal(data, &c); err != nil {
-			return outcome{err: err}, nil
+			return rsm.Outcome{Err: err}, nil
 		}
 		gone := make(map[string]bool, len(c.Gone))
 		for _, id := range c.Gone {
@@ -331,7 +325,7 @@ func (s *Store) apply(ctx context.Context, seq uint64, kind string, data []byte)
 		})
 	default:
 		s.log.Error("alerts: an unknown command in the stream is skipped", "seq", seq, "kind", kind)
-		return outcome{err: fmt.Errorf("alerts: unknown command %q", kind)}, nil
+		return rsm.Outcome{Err: fmt.Errorf("alerts: unknown command %q", kind)}, nil
 	}
 	if !isOutcome(err) {
 		return nil, err
@@ -342,7 +336,7 @@ func (s *Store) apply(ctx context.Context, seq uint64, kind string, data []byte)
 			(*fn)()
 		}
 	}
-	return outcome{val: val, err: err}, nil
+	return rsm.Outcome{Value: val, Err: err}, nil
 }
 
 type leaseResult struct {
@@ -352,18 +346,7 @@ type leaseResult struct {
 
 // submit publishes a command and returns its outcome.
 func (s *Store) submit(ctx context.Context, kind string, cmd any) (any, error) {
-	res, err := s.m.Submit(ctx, kind, cmd)
-	if err != nil {
-		return nil, fmt.Errorf("alerts: %w", err)
-	}
-	o, ok := res.(outcome)
-	if !ok {
-		if err, ok := res.(error); ok {
-			return nil, err
-		}
-		return nil, fmt.Errorf("alerts: %s: unexpected outcome %T", kind, res)
-	}
-	return o.val, o.err
+	return s.m.Call(ctx, kind, cmd)
 }
 
 func ctxErr(ctx context.Context) error {

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/watchword/watchword/web"
 )
 
 // benchClusterOptions are the flags of bench cluster.
@@ -217,15 +218,9 @@ func benchReadyz(base string) (readyzAnswer, int, error) {
 	return r, resp.StatusCode, json.NewDecoder(resp.Body).Decode(&r)
 }
 
+// readyzAnswer is a cluster node's /readyz answer.
 type readyzAnswer struct {
-	Cluster struct {
-		Node      string `json:"node"`
-		LogLast   uint64 `json:"log_last"`
-		Indexed   uint64 `json:"indexed"`
-		Lag       uint64 `json:"lag"`
-		Scheduler string `json:"scheduler"`
-		LogLeader string `json:"log_leader"`
-	} `json:"cluster"`
+	Cluster web.ClusterInfo `json:"cluster"`
 }
 
 func runBenchCluster(ctx context.Context, o *benchClusterOptions, stdout, stderr io.Writer) error {

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -86,40 +85,6 @@ func (s *server) tail(n int) string {
 	return strings.Join(s.lines[max(0, len(s.lines)-n):], "\n")
 }
 
-func freeRoute(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// readyz is a node's /readyz answer.
-type readyz struct {
-	Status  string `json:"status"`
-	Cluster struct {
-		Node      string `json:"node"`
-		LogLast   uint64 `json:"log_last"`
-		Indexed   uint64 `json:"indexed"`
-		Lag       uint64 `json:"lag"`
-		Scheduler string `json:"scheduler"`
-		LogLeader string `json:"log_leader"`
-	} `json:"cluster"`
-}
-
-func getReadyz(base string) (readyz, int, error) {
-	var r readyz
-	resp, err := http.Get(base + "/readyz")
-	if err != nil {
-		return r, 0, err
-	}
-	defer resp.Body.Close()
-	err = json.NewDecoder(resp.Body).Decode(&r)
-	return r, resp.StatusCode, err
-}
-
 // exported is what the test compares across nodes: each article's
 // sequence, id and a hash of its content.
 type exported struct {
@@ -184,7 +149,11 @@ func runClusterE2E(t *testing.T, victim string) {
 	var spec []string
 	for i := range nodes {
 		nodes[i] = &clusterNodeProc{name: fmt.Sprintf("n%d", i+1), data: filepath.Join(t.TempDir(), fmt.Sprintf("n%d", i+1))}
-		spec = append(spec, nodes[i].name+"="+freeRoute(t))
+		route, err := freePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec = append(spec, nodes[i].name+"="+route)
 	}
 	for _, n := range nodes {
 		n.args = []string{"--read-rate-limit", "0", "--rate-limit", "0", "--node", n.name, "--cluster", strings.Join(spec, ","), "--webhook-allow", "127.0.0.0/8",
@@ -297,9 +266,9 @@ func runClusterE2E(t *testing.T, victim string) {
 	testutil.WaitFor(t, "30 batches acknowledged before the kill", time.Minute, func() bool { return batches.Load() >= 30 })
 
 	// Choose the victim from a live node's view.
-	var rz readyz
+	var rz readyzAnswer
 	testutil.WaitFor(t, "a /readyz naming the log leader and the scheduler", 30*time.Second, func() bool {
-		rz, _, err = getReadyz(nodes[0].srv.base)
+		rz, _, err = benchReadyz(nodes[0].srv.base)
 		return err == nil && rz.Cluster.LogLeader != "" && rz.Cluster.Scheduler != ""
 	})
 	vi := -1
@@ -374,7 +343,7 @@ func runClusterE2E(t *testing.T, victim string) {
 	testutil.WaitFor(t, "every node ready with no fold lag at the same sequence", 2*time.Minute, func() bool {
 		var last uint64
 		for i, n := range nodes {
-			r, code, err := getReadyz(n.srv.base)
+			r, code, err := benchReadyz(n.srv.base)
 			if err != nil || code != 200 || r.Cluster.Lag != 0 || (i > 0 && r.Cluster.Indexed != last) {
 				return false
 			}

@@ -335,6 +335,35 @@ func (m *Machine) Submit(ctx context.Context, kind string, cmd any) (any, error)
 	}
 }
 
+// Outcome is what an Apply hands its command's writer: a value and the
+// answer of the state's contract (a conflict, not found), which every
+// node computes alike.
+type Outcome struct {
+	Value any
+	Err   error
+}
+
+// Call is Submit for an Apply that answers an Outcome: a done ctx
+// publishes nothing; otherwise it returns the outcome's value and error,
+// or Submit's own failure (wrapped, so the two can be told apart only by
+// what they are).
+func (m *Machine) Call(ctx context.Context, kind string, cmd any) (any, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	res, err := m.Submit(ctx, kind, cmd)
+	if err != nil {
+		return nil, err
+	}
+	switch o := res.(type) {
+	case Outcome:
+		return o.Value, o.Err
+	case error:
+		return nil, o
+	}
+	return nil, fmt.Errorf("rsm %s: %s: unexpected outcome %T", m.cfg.Name, kind, res)
+}
+
 // dedupeWindow is how long the stream remembers a Msg-Id; publishRetry
 // is how long a publish is retried, well inside it, so that a retry of
 // a publish whose ack was lost is always recognised as a duplicate.

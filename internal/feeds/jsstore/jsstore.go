@@ -95,11 +95,6 @@ type writeCmd struct {
 	Version uint64 `json:"version,omitempty"`
 }
 
-type outcome struct {
-	version uint64
-	err     error
-}
-
 // isOutcome tells an answer of the contract from a failure of the local
 // store, which the fold retries.
 func isOutcome(err error) bool {
@@ -110,10 +105,10 @@ func isOutcome(err error) bool {
 func (s *Store) apply(ctx context.Context, seq uint64, kind string, data []byte) (any, error) {
 	var c writeCmd
 	if err := json.Unmarshal(data, &c); err != nil {
-		return outcome{err: fmt.Errorf("feeds: command %d: %w", seq, err)}, nil
+		return rsm.Outcome{Err: fmt.Errorf("feeds: command %d: %w", seq, err)}, nil
 	}
 	if kind != cmdDelete && c.Feed == nil {
-		return outcome{err: fmt.Errorf("feeds: command %d (%s) without a feed", seq, kind)}, nil
+		return rsm.Outcome{Err: fmt.Errorf("feeds: command %d (%s) without a feed", seq, kind)}, nil
 	}
 	var err error
 	switch kind {
@@ -127,7 +122,7 @@ func (s *Store) apply(ctx context.Context, seq uint64, kind string, data []byte)
 		err = s.local.Delete(ctx, c.ID, c.Version)
 	default:
 		s.log.Error("feeds: an unknown command in the stream is skipped", "seq", seq, "kind", kind)
-		return outcome{err: fmt.Errorf("feeds: unknown command %q", kind)}, nil
+		return rsm.Outcome{Err: fmt.Errorf("feeds: unknown command %q", kind)}, nil
 	}
 	if !isOutcome(err) {
 		return nil, err
@@ -136,25 +131,13 @@ func (s *Store) apply(ctx context.Context, seq uint64, kind string, data []byte)
 	if c.Feed != nil {
 		v = c.Feed.Version
 	}
-	return outcome{version: v, err: err}, nil
+	return rsm.Outcome{Value: v, Err: err}, nil
 }
 
 func (s *Store) submit(ctx context.Context, kind string, c writeCmd) (uint64, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	res, err := s.m.Submit(ctx, kind, c)
-	if err != nil {
-		return 0, fmt.Errorf("feeds: %w", err)
-	}
-	o, ok := res.(outcome)
-	if !ok {
-		if err, ok := res.(error); ok {
-			return 0, err
-		}
-		return 0, fmt.Errorf("feeds: %s: unexpected outcome %T", kind, res)
-	}
-	return o.version, o.err
+	v, err := s.m.Call(ctx, kind, c)
+	version, _ := v.(uint64)
+	return version, err
 }
 
 // Get implements feeds.Definitions from the local replica.

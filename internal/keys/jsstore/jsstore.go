@@ -89,15 +89,10 @@ type writeCmd struct {
 	Version uint64    `json:"version,omitempty"` // Update's expected version
 }
 
-type outcome struct {
-	version uint64
-	err     error
-}
-
 func (s *Store) apply(ctx context.Context, seq uint64, kind string, data []byte) (any, error) {
 	var c writeCmd
 	if err := json.Unmarshal(data, &c); err != nil || c.Key == nil {
-		return outcome{err: fmt.Errorf("keys: command %d: undecodable (%v)", seq, err)}, nil
+		return rsm.Outcome{Err: fmt.Errorf("keys: command %d: undecodable (%v)", seq, err)}, nil
 	}
 	var err error
 	switch kind {
@@ -107,32 +102,20 @@ func (s *Store) apply(ctx context.Context, seq uint64, kind string, data []byte)
 		err = s.local.Update(ctx, c.Key, c.Version)
 	default:
 		s.log.Error("keys: an unknown command in the stream is skipped", "seq", seq, "kind", kind)
-		return outcome{err: fmt.Errorf("keys: unknown command %q", kind)}, nil
+		return rsm.Outcome{Err: fmt.Errorf("keys: unknown command %q", kind)}, nil
 	}
 	// The contract's answers (not found, conflict) are news errors; any
 	// other is a failure of the local store, which the fold retries.
 	if err != nil && news.ErrorCode(err) == "" {
 		return nil, err
 	}
-	return outcome{version: c.Key.Version, err: err}, nil
+	return rsm.Outcome{Value: c.Key.Version, Err: err}, nil
 }
 
 func (s *Store) submit(ctx context.Context, kind string, c writeCmd) (uint64, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	res, err := s.m.Submit(ctx, kind, c)
-	if err != nil {
-		return 0, fmt.Errorf("keys: %w", err)
-	}
-	o, ok := res.(outcome)
-	if !ok {
-		if err, ok := res.(error); ok {
-			return 0, err
-		}
-		return 0, fmt.Errorf("keys: %s: unexpected outcome %T", kind, res)
-	}
-	return o.version, o.err
+	v, err := s.m.Call(ctx, kind, c)
+	version, _ := v.(uint64)
+	return version, err
 }
 
 // Create implements keys.Store.

@@ -91,15 +91,10 @@ type writeCmd struct {
 	Version uint64        `json:"version,omitempty"` // Delete's expected version
 }
 
-type outcome struct {
-	version uint64
-	err     error
-}
-
 func (s *Store) apply(ctx context.Context, seq uint64, kind string, data []byte) (any, error) {
 	var c writeCmd
 	if err := json.Unmarshal(data, &c); err != nil || (kind != cmdDelete && c.Search == nil) {
-		return outcome{err: fmt.Errorf("saved: command %d: undecodable (%v)", seq, err)}, nil
+		return rsm.Outcome{Err: fmt.Errorf("saved: command %d: undecodable (%v)", seq, err)}, nil
 	}
 	var err error
 	var version uint64
@@ -114,32 +109,20 @@ func (s *Store) apply(ctx context.Context, seq uint64, kind string, data []byte)
 		err = s.local.Delete(ctx, c.ID, c.Version)
 	default:
 		s.log.Error("saved: an unknown command in the stream is skipped", "seq", seq, "kind", kind)
-		return outcome{err: fmt.Errorf("saved: unknown command %q", kind)}, nil
+		return rsm.Outcome{Err: fmt.Errorf("saved: unknown command %q", kind)}, nil
 	}
 	// The contract's answers (not found, conflict) are news errors; any
 	// other is a failure of the local store, which the fold retries.
 	if err != nil && news.ErrorCode(err) == "" {
 		return nil, err
 	}
-	return outcome{version: version, err: err}, nil
+	return rsm.Outcome{Value: version, Err: err}, nil
 }
 
 func (s *Store) submit(ctx context.Context, kind string, c writeCmd) (uint64, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	res, err := s.m.Submit(ctx, kind, c)
-	if err != nil {
-		return 0, fmt.Errorf("saved: %w", err)
-	}
-	o, ok := res.(outcome)
-	if !ok {
-		if err, ok := res.(error); ok {
-			return 0, err
-		}
-		return 0, fmt.Errorf("saved: %s: unexpected outcome %T", kind, res)
-	}
-	return o.version, o.err
+	v, err := s.m.Call(ctx, kind, c)
+	version, _ := v.(uint64)
+	return version, err
 }
 
 // Create implements saved.Store.
