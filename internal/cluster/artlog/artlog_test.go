@@ -338,9 +338,14 @@ func testKilledNodeCatchesUp(t *testing.T, c *clustertest.Cluster) {
 		batch = append(batch, story(fmt.Sprintf("k-%d", i), fmt.Sprintf("before %d", i)))
 	}
 	appendRetrying(t, logs[0], batch)
+	// Node 3 folds the stream a moment after node 1's append returns:
+	// wait until it has the batch, so the kill comes after it applied.
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	err := logs[2].WaitApplied(wctx, logs[0].Applied())
+	cancel()
 	before := logs[2].Applied()
-	if before == 0 {
-		t.Fatal("node 3 applied nothing before it was killed")
+	if err != nil || before == 0 {
+		t.Fatalf("node 3 applied nothing before it was killed (%v)", err)
 	}
 
 	logs[2].Close() // the process dies: its log and its server
