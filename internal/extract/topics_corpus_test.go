@@ -237,9 +237,9 @@ func TestTopicsCorpora(t *testing.T) {
 	}{
 		{"bbc.jsonl", bbcTopics, 0.90, 0.80},
 		// Issue 19 asks for a macro precision of 0.80 on both; HuffPost
-		// is gated at what it reaches (docs/extraction.md says why it
-		// stays far below) so that it does not fall back.
-		{"huffpost.jsonl", huffpostTopics, 0.60, 0.40},
+		// is gated at what it reaches (0.439 / 0.437; docs/extraction.md
+		// says why it stays far below) so that it does not fall back.
+		{"huffpost.jsonl", huffpostTopics, 0.65, 0.43},
 	} {
 		path := corpusPath(c.name)
 		if _, err := os.Stat(path); err != nil {
