@@ -5,6 +5,7 @@ package extract
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -188,6 +189,15 @@ func (x *Extractor) linkExact() {
 	}
 	if len(exact) == 0 {
 		return
+	}
+	// The stem's own terms of other topics still hold for the plural
+	// (crime lists "case", health "=cases": "cases" is evidence of both).
+	for sid, e := range exact {
+		for _, h := range x.entries[sid].hits {
+			if !slices.ContainsFunc(e.hits, func(h2 termHit) bool { return h2.topic == h.topic }) {
+				e.hits = append(e.hits, h)
+			}
+		}
 	}
 	keys := make([]uint64, 0, len(x.next))
 	for k := range x.next {

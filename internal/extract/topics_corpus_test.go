@@ -356,6 +356,10 @@ func TestTopicsExactPlurals(t *testing.T) {
 		{"He hurt his arm.", tConflict, 0},
 		{"The future looks bright.", tEconomy, 0},
 		{"A security guard saw it.", tEconomy, 0},
+		// an exact term adds to the other topics' terms of its stem:
+		// crime's "case" still counts for "cases"
+		{"The cases were closed.", tCrime, 1},
+		{"The cases were closed.", tHealth, 2},
 	} {
 		if got := score(tc.text, tc.topic); got != tc.want {
 			t.Errorf("%q: %s scores %v, want %v", tc.text, tc.topic, got, tc.want)
