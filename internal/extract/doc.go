@@ -171,7 +171,10 @@
 // lower-cased and stemmed with a light plural stemmer; multi-word terms
 // match longest first, so a longer term can carry another sense of its
 // first word ("heart attack" is health, "shares photos" weighs 0 and blocks
-// the economy "shares"). Each hit adds its weight (0 to 3) to its topic; a
+// the economy "shares"). A term written "=rights" counts in that plural
+// form only, because its singular is another word ("right now", "an arm",
+// "the future", "talk"); it still stands in longer terms wherever its stem
+// does ("human rights", "peace talks"). Each hit adds its weight (0 to 3) to its topic; a
 // top-level topic gets, once per hit, the highest weight the term has for
 // it or any of its subtopics ("election" is evidence for politics once,
 // not once as politics and again through politics > election); a title

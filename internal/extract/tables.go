@@ -83,6 +83,7 @@ const (
 	bWas
 	bTo
 	bFinite // a finite verb form that can follow a subject ("is", "has", "will")
+	bExact  // a topic term that counts in this exact form only ("=rights" in topics.tsv)
 )
 
 // termHit is one topic a lexicon term points at.
@@ -201,6 +202,7 @@ func New() (*Extractor, error) {
 		}
 	}
 	x.addPlurals()
+	x.linkExact()
 	x.entry("according").bits |= bAccording
 	x.entry("quoted").bits |= bQuoted
 	x.entry("was").bits |= bWas
@@ -222,6 +224,10 @@ func New() (*Extractor, error) {
 		w := wordInfo{bits: e.bits, stem: topical(e)}
 		if e.stemOf > 0 {
 			w.pluralStem = topical(x.entries[e.stemOf-1])
+		}
+		if e.bits&bExact != 0 {
+			// "rights" counts as itself, not as "right".
+			w.pluralStem = w.stem
 		}
 		x.words[i] = w
 	}

@@ -5,6 +5,7 @@ package extract
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -92,7 +93,8 @@ func (x *Extractor) loadTopics(name string) error {
 			return fmt.Errorf("extract: %s:%d: unknown topic %s", name, t.line, t.code)
 		}
 		for _, term := range strings.Split(t.terms, "|") {
-			words := termWords(term)
+			exact := strings.HasPrefix(term, "=")
+			words := termWords(strings.TrimPrefix(term, "="))
 			if len(words) == 0 {
 				continue
 			}
@@ -100,7 +102,18 @@ func (x *Extractor) loadTopics(name string) error {
 				return fmt.Errorf("extract: %s:%d: term %q longer than 4 words", name, t.line, term)
 			}
 			key := strings.Join(words, " ")
+			if exact {
+				// A plural that is evidence only as a plural ("rights",
+				// "arms", "futures"): its own entry, not its stem's.
+				key = strings.ToLower(strings.TrimSpace(term[1:]))
+				if len(words) != 1 || !stems(key) {
+					return fmt.Errorf("extract: %s:%d: exact term %q is not one plural word", name, t.line, term)
+				}
+			}
 			e := x.entry(key)
+			if exact {
+				e.bits |= bExact
+			}
 			if e.term < 0 {
 				id, ok := termIDs[key]
 				if !ok {
@@ -159,6 +172,45 @@ func (x *Extractor) addPlurals() {
 			if string(stem([]byte(p))) == w {
 				x.entry(p).stemOf = x.lex[w].id + 1
 			}
+		}
+	}
+}
+
+// linkExact lets an exact plural term ("=talks") stand wherever its stem
+// stands in a multi-word term: "peace talks", "human rights" and "talks
+// about" are chained through the stem's entry, and an article's "talks"
+// now reads as the exact entry.
+func (x *Extractor) linkExact() {
+	exact := map[int32]*lexEntry{} // stem entry id -> exact entry
+	for _, e := range x.lex {
+		if e.bits&bExact != 0 && e.stemOf > 0 {
+			exact[e.stemOf-1] = e
+		}
+	}
+	if len(exact) == 0 {
+		return
+	}
+	// The stem's own terms of other topics still hold for the plural
+	// (crime lists "case", health "=cases": "cases" is evidence of both).
+	for sid, e := range exact {
+		for _, h := range x.entries[sid].hits {
+			if !slices.ContainsFunc(e.hits, func(h2 termHit) bool { return h2.topic == h.topic }) {
+				e.hits = append(e.hits, h)
+			}
+		}
+	}
+	keys := make([]uint64, 0, len(x.next))
+	for k := range x.next {
+		keys = append(keys, k)
+	}
+	for _, k := range keys {
+		a, b := int32(k>>32), int32(uint32(k))
+		if e := exact[a]; e != nil {
+			x.next[uint64(e.id)<<32|uint64(uint32(b))] = x.next[k]
+			e.bits |= bPrefix
+		}
+		if e := exact[b]; e != nil {
+			x.next[k&^0xffffffff|uint64(uint32(e.id))] = x.next[k]
 		}
 	}
 }

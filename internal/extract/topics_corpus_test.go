@@ -237,9 +237,9 @@ func TestTopicsCorpora(t *testing.T) {
 	}{
 		{"bbc.jsonl", bbcTopics, 0.90, 0.80},
 		// Issue 19 asks for a macro precision of 0.80 on both; HuffPost
-		// is gated at what it reaches (docs/extraction.md says why it
-		// stays far below) so that it does not fall back.
-		{"huffpost.jsonl", huffpostTopics, 0.60, 0.40},
+		// is gated at what it reaches (0.439 / 0.437; docs/extraction.md
+		// says why it stays far below) so that it does not fall back.
+		{"huffpost.jsonl", huffpostTopics, 0.65, 0.43},
 	} {
 		path := corpusPath(c.name)
 		if _, err := os.Stat(path); err != nil {
@@ -323,6 +323,50 @@ func TestTopicsTermCountsOnceForParent(t *testing.T) {
 	}
 }
 
+// TestTopicsExactPlurals: a term written "=rights" in topics.tsv counts in
+// that plural form only ("right now" is not evidence of society), and
+// still stands wherever its stem stands in a longer term ("human rights",
+// "peace talks", and the weight-0 "talks about" that blocks "talks").
+func TestTopicsExactPlurals(t *testing.T) {
+	x := newTestExtractor(t)
+	score := func(text, topic string) float32 {
+		d := x.newDoc("", text)
+		defer x.release(d)
+		d.annotate(true)
+		var ts topicScores
+		d.scoreTopics(&ts)
+		for i, def := range x.topics {
+			if def.name == topic {
+				return ts.score[i]
+			}
+		}
+		t.Fatalf("no topic %q", topic)
+		return 0
+	}
+	for _, tc := range []struct {
+		text, topic string
+		want        float32
+	}{
+		{"Turn right now.", tSociety, 0},
+		{"They defended the rights of tenants.", tSociety, 2},
+		{"They spoke about human rights.", tSociety, 3},
+		{"The peace talks resumed.", "peace process", 3},
+		{"The talks resumed.", tPolitics, 3},
+		{"She talks about her garden.", tPolitics, 0},
+		{"He hurt his arm.", tConflict, 0},
+		{"The future looks bright.", tEconomy, 0},
+		{"A security guard saw it.", tEconomy, 0},
+		// an exact term adds to the other topics' terms of its stem:
+		// crime's "case" still counts for "cases"
+		{"The cases were closed.", tCrime, 1},
+		{"The cases were closed.", tHealth, 2},
+	} {
+		if got := score(tc.text, tc.topic); got != tc.want {
+			t.Errorf("%q: %s scores %v, want %v", tc.text, tc.topic, got, tc.want)
+		}
+	}
+}
+
 // TestTopicsConfusions: the worst confusions found on the corpora's
 // development halves, in sentences of our own: a word that is evidence for
 // a topic in one sense and not in another.
@@ -349,6 +393,32 @@ func TestTopicsConfusions(t *testing.T) {
 		{"Accused businessman loses the gubernatorial race", "He conceded the race late on Tuesday night.", tPolitics, tSport},
 		// "shares" as a verb
 		{"Singer shares photos from her wedding", "The singer shares photos of the ceremony with her fans.", "", tEconomy},
+		// Plurals that are evidence only as plurals (exact terms): "rights"
+		// is not "right", "arms" not "arm", "forces" not "force",
+		// "futures" not "future", "securities" not "security", "bonds"
+		// not James Bond, "talks" (negotiations) not "talk", "cases" not
+		// "case".
+		{"Five gadgets worth buying right now", "Right after the holidays is the best time, the reviewer said.", "", tSociety},
+		{"Keeper bitten on the arm by a tiger", "The tiger grabbed his arm through the fence of its enclosure.", "", tConflict},
+		{"Wind breaks the bakery window", "The owner said the force of the wind broke the front window.", "", tConflict},
+		{"Storm forces the bakery to close", "The owner said the wind broke the front window.", "", tConflict},
+		{"Director looks to the future of the franchise", "She spoke about the future of the films at a fan convention.", "", tEconomy},
+		{"Night guard praised for rescuing lost dog", "A security guard found the dog near the car park.", "", tEconomy},
+		{"Actor says he is done playing James Bond", "The actor said the next Bond should be someone younger.", "", tEconomy},
+		{"Singer talks about her new album", "She talks about the songs and the tour with her band.", tArts, tPolitics},
+		{"The case for a longer lunch break", "In case you were wondering, nobody eats at their desk any more.", "", tHealth},
+		// US political titles and politicians name the actor of a story
+		{"Gov. Jane Roe hits back at her critics", "She said the criticism was unfair.", tPolitics, ""},
+		{"DeSantis vows to appeal the ruling", "He said the decision was wrong and would be appealed.", tPolitics, ""},
+		// shot dead is a crime, not a sport
+		{"Shop owner fatally shot during a robbery", "The man was shot dead behind the counter, police said.", tCrime, tSport},
+		// a TV season and a final divorce are not sport
+		{"What to expect from the season finale", "The cast said the new season of the series will be darker.", tArts, tSport},
+		{"Their divorce is final after ten years", "The couple filed in 2015 and the judge signed the papers this week.", "", tSport},
+		// shopping is lifestyle, not economy; so are coffee and a farmers market
+		{"Black Friday: everything is half off", "Shoes, coats and sweaters are half off until Sunday.", tLifestyle, tEconomy},
+		{"Five coffee alternatives to try", "If coffee makes you jittery, try these drinks instead.", tLifestyle, tEconomy},
+		{"What to buy at the farmers market", "Some choices at the farmers market are obvious, others less so.", tLifestyle, tEconomy},
 	} {
 		got := x.Topics(tc.title, tc.body)
 		if (tc.want != "" && !slices.Contains(got, tc.want)) || slices.Contains(got, tc.not) {
