@@ -213,8 +213,8 @@ func (d *doc) inCompanyName(i, end int) bool {
 	for k := end; k < len(toks) && k < end+4; k++ {
 		t := toks[k]
 		if t.kind == kPunct && d.text[t.s] == '<' {
-			// A ticker tag after the name: "UNICORP CANADA<UNI.A>",
-			// "KLEINWORT BENSON AUSTRALIAN FUND <KBA>".
+			// A ticker tag after the name: "ACME CANADA<ACM.A>",
+			// "NORTHERN GROWTH AUSTRALIAN FUND <NGA>".
 			return true
 		}
 		if t.kind != kWord || t.flags&fSent != 0 || t.flags&(fCap|fUpper) == 0 {
