@@ -61,6 +61,7 @@ func BenchmarkExport(b *testing.B) {
 			b.Fatal(err)
 		}
 		req.Header.Set("Authorization", "Bearer "+testToken)
+		req.Header.Set("Accept-Encoding", "identity") // as curl without --compressed
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			b.Fatal(err)
