@@ -32,6 +32,7 @@ const MaxStorySources = 50
 type storyKey struct{ story, seq uint64 }
 
 type storyAgg struct {
+	story   uint64 // storyKey.story
 	best    ref
 	shard   int
 	month   uint16
@@ -41,16 +42,38 @@ type storyAgg struct {
 	fids    []uint32 // facet ids the story counts toward (facets only)
 }
 
-// collapser gathers one shard's matches by story.
+// collapser gathers one shard's matches by story. The stories are values
+// in one slice, found by key through a map of their positions; the first
+// copy's facet ids and sources are cut from one shared array (with their
+// capacity cut too, so a further copy's append copies them out): a story
+// costs no allocation of its own unless it has copies that add values.
 type collapser struct {
-	shard   int
-	order   order
-	facets  bool
-	stories map[storyKey]*storyAgg
+	shard  int
+	order  order
+	facets bool
+	at     map[storyKey]int32
+	aggs   []storyAgg
+	arena  []uint32
+	ids    []uint32 // scratch: the facet ids a match counts toward
 }
 
 func newCollapser(shard int, spec collectSpec) *collapser {
-	return &collapser{shard: shard, order: spec.order, facets: spec.facets, stories: map[storyKey]*storyAgg{}}
+	return &collapser{shard: shard, order: spec.order, facets: spec.facets, at: map[storyKey]int32{}}
+}
+
+// cut returns ids appended to the arena, without repeats, as a slice
+// whose capacity ends with it.
+func (c *collapser) cut(ids []uint32, keep func(uint32) bool) []uint32 {
+	start := len(c.arena)
+	for _, id := range ids {
+		if (keep == nil || keep(id)) && !slices.Contains(c.arena[start:], id) {
+			c.arena = append(c.arena, id)
+		}
+	}
+	if len(c.arena) == start {
+		return nil
+	}
+	return c.arena[start:len(c.arena):len(c.arena)]
 }
 
 // add takes one match (within the sequence bounds).
@@ -59,29 +82,31 @@ func (c *collapser) add(h *ref, m *segMeta, doc *docMeta, ff *facetFilter, group
 	if k.story == 0 {
 		k.seq = h.seq
 	}
-	a := c.stories[k]
-	if a == nil {
-		a = &storyAgg{}
-		c.stories[k] = a
+	i, ok := c.at[k]
+	if !ok {
+		i = int32(len(c.aggs))
+		c.at[k] = i
+		c.aggs = append(c.aggs, storyAgg{story: k.story})
 	}
-	var count func(id uint32)
-	if c.facets {
-		count = func(id uint32) {
-			if !slices.Contains(a.fids, id) {
-				a.fids = append(a.fids, id)
-			}
-		}
-	}
+	a := &c.aggs[i]
+	inline, more := m.facetIDs(doc)
 	pass := true
+	ids := c.ids[:0]
 	if ff != nil {
-		pass = ff.each(m, doc, count)
-	} else if count != nil {
-		inline, more := m.facetIDs(doc)
-		for _, id := range inline {
-			count(id)
-		}
-		for _, id := range more {
-			count(id)
+		ids, pass = ff.counted(m, doc, ids, c.facets)
+	} else if c.facets {
+		ids = append(append(ids, inline...), more...)
+	}
+	c.ids = ids
+	if len(ids) > 0 {
+		if a.fids == nil {
+			a.fids = c.cut(ids, nil)
+		} else {
+			for _, id := range ids {
+				if !slices.Contains(a.fids, id) {
+					a.fids = append(a.fids, id)
+				}
+			}
 		}
 	}
 	if !pass {
@@ -93,10 +118,16 @@ func (c *collapser) add(h *ref, m *segMeta, doc *docMeta, ff *facetFilter, group
 	}
 	a.hit = true
 	if len(a.sources) < MaxStorySources {
-		inline, more := m.facetIDs(doc)
-		for _, ids := range [][]uint32{inline, more} {
+		isSource := func(id uint32) bool { return int(id) < len(groups) && groups[id] == sourceBit }
+		if a.sources == nil {
+			ids := append(append(c.ids[:0], inline...), more...)
+			c.ids = ids
+			a.sources = c.cut(ids, isSource)
+			return
+		}
+		for _, ids := range [2][]uint32{inline, more} {
 			for _, id := range ids {
-				if int(id) < len(groups) && groups[id] == sourceBit && !slices.Contains(a.sources, id) {
+				if isSource(id) && !slices.Contains(a.sources, id) {
 					a.sources = append(a.sources, id)
 				}
 			}
@@ -126,34 +157,52 @@ func (o order) merge(a, b *storyAgg) {
 	}
 }
 
-// collectCollapsed is collectFast for a collapsed search.
+// collectCollapsed is collectFast for a collapsed search. The shards'
+// stories are folded into the first shard's, in shard order; the page
+// is picked with a heap of its size rather than by sorting every story.
 func (ix *Index) collectCollapsed(ctx context.Context, parts []*collected, readers []index.IndexReader, spec collectSpec) (*collected, error) {
 	out := &collected{}
-	stories := map[storyKey]*storyAgg{}
+	var base *collapser
 	for _, p := range parts {
 		if len(p.terms) > len(out.terms) {
 			out.terms = p.terms
 		}
-		for k, a := range p.col.stories {
-			if cur := stories[k]; cur != nil {
-				spec.order.merge(cur, a)
+		if base == nil {
+			base = p.col
+			continue
+		}
+		for k, i := range p.col.at {
+			b := &p.col.aggs[i]
+			if j, ok := base.at[k]; ok {
+				spec.order.merge(&base.aggs[j], b)
 			} else {
-				stories[k] = a
+				base.at[k] = int32(len(base.aggs))
+				base.aggs = append(base.aggs, *b)
 			}
 		}
 	}
 	if spec.facets {
 		out.counts = make([]int32, len(out.terms))
 	}
+	var months []int32
 	if spec.months {
-		out.months = map[int]int{}
+		months = make([]int32, monthSlots)
 	}
-	type pick struct {
-		k storyKey
-		a *storyAgg
+	// first reports whether story x goes before story y on the page.
+	aggs := base.aggs
+	first := func(x, y int32) bool {
+		a, b := &aggs[x], &aggs[y]
+		if spec.order == unordered {
+			if a.shard != b.shard {
+				return a.shard < b.shard
+			}
+			return a.best.g < b.best.g
+		}
+		return spec.order.before(&a.best, &b.best)
 	}
-	var picks []pick
-	for k, a := range stories {
+	page := pageHeap{n: spec.size, first: first}
+	for i := range aggs {
+		a := &aggs[i]
 		for _, id := range a.fids {
 			out.counts[id]++
 		}
@@ -161,40 +210,36 @@ func (ix *Index) collectCollapsed(ctx context.Context, parts []*collected, reade
 			continue
 		}
 		out.total++
-		if out.months != nil {
-			out.months[int(a.month)]++
+		if months != nil {
+			months[a.month]++
 		}
 		if spec.after != nil && !spec.order.before(spec.after, &a.best) {
 			continue
 		}
-		picks = append(picks, pick{k, a})
+		page.offer(int32(i))
+	}
+	if months != nil {
+		out.months = map[int]int{}
+		for i, n := range months {
+			if n > 0 {
+				out.months[i] = int(n)
+			}
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("index: search: %w", err)
 	}
-	sort.Slice(picks, func(i, j int) bool {
-		if spec.order == unordered {
-			a, b := picks[i].a, picks[j].a
-			if a.shard != b.shard {
-				return a.shard < b.shard
-			}
-			return a.best.g < b.best.g
-		}
-		return spec.order.before(&picks[i].a.best, &picks[j].a.best)
-	})
-	if len(picks) > spec.size {
-		picks = picks[:spec.size]
-	}
 	var iid index.IndexInternalID
-	for _, p := range picks {
-		h := p.a.best
+	for _, i := range page.sorted() {
+		a := &aggs[i]
+		h := a.best
 		iid = index.NewIndexInternalID(iid[:0], h.g)
-		id, err := readers[p.a.shard].ExternalID(iid)
+		id, err := readers[a.shard].ExternalID(iid)
 		if err != nil {
 			return nil, fmt.Errorf("index: search: id of document %d: %w", h.g, err)
 		}
-		hit := Hit{ID: id, Score: h.score, Copies: int(p.a.copies), Story: storyString(p.k.story)}
-		for _, fid := range p.a.sources {
+		hit := Hit{ID: id, Score: h.score, Copies: int(a.copies), Story: storyString(a.story)}
+		for _, fid := range a.sources {
 			if int(fid) < len(out.terms) {
 				hit.Sources = append(hit.Sources, strings.TrimPrefix(out.terms[fid], prefixSource))
 			}
@@ -209,6 +254,57 @@ func (ix *Index) collectCollapsed(ctx context.Context, parts []*collected, reade
 		out.refs = append(out.refs, h)
 	}
 	return out, nil
+}
+
+// pageHeap keeps the n stories that go first: a heap whose root is the
+// last of them. The order is total (stories' best copies differ), so the
+// page is the one a full sort would cut.
+type pageHeap struct {
+	n     int
+	first func(x, y int32) bool
+	idx   []int32
+}
+
+func (p *pageHeap) offer(i int32) {
+	if p.n <= 0 {
+		return
+	}
+	if len(p.idx) < p.n {
+		p.idx = append(p.idx, i)
+		for j := len(p.idx) - 1; j > 0; {
+			parent := (j - 1) / 2
+			if !p.first(p.idx[parent], p.idx[j]) {
+				break
+			}
+			p.idx[parent], p.idx[j] = p.idx[j], p.idx[parent]
+			j = parent
+		}
+		return
+	}
+	if !p.first(i, p.idx[0]) {
+		return
+	}
+	p.idx[0] = i
+	for j := 0; ; {
+		l := 2*j + 1
+		if l >= len(p.idx) {
+			break
+		}
+		w := l
+		if r := l + 1; r < len(p.idx) && p.first(p.idx[l], p.idx[r]) {
+			w = r
+		}
+		if !p.first(p.idx[j], p.idx[w]) {
+			break
+		}
+		p.idx[j], p.idx[w] = p.idx[w], p.idx[j]
+		j = w
+	}
+}
+
+func (p *pageHeap) sorted() []int32 {
+	sort.Slice(p.idx, func(a, b int) bool { return p.first(p.idx[a], p.idx[b]) })
+	return p.idx
 }
 
 // storyString is a story id as the query language and the API spell it.

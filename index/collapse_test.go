@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -190,6 +191,110 @@ func TestStoryQueryErrors(t *testing.T) {
 		_, err = ix.Search(context.Background(), Request{Query: parsed, Size: 1})
 		if news.ErrorCode(err) != news.ECodeQuerySyntax {
 			t.Errorf("%s: error %v, want %s", q, err, news.ECodeQuerySyntax)
+		}
+	}
+}
+
+// TestCollapsedPagesAndOrders checks the page a collapsed search picks
+// (a heap of the page's size, not a sort of every story) in every order:
+// a page of k stories is the first k of the page of all of them, which
+// in a ranked order is the uncollapsed hits' first copy of each story in
+// turn, with the story's copies; the months count each story once, under
+// its shown copy's date.
+func TestCollapsedPagesAndOrders(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	r := rand.New(rand.NewPCG(seed, 3))
+	ix, _, err := open(filepath.Join(t.TempDir(), "idx"), 3, quiet, metaHooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var arts []*news.Article
+	for i := range 300 {
+		story := fmt.Sprintf("%016x", 1+r.IntN(90))
+		if r.IntN(6) == 0 {
+			story = ""
+		}
+		body := "common " + strings.Repeat("filler ", r.IntN(30)) + strings.Repeat("common ", r.IntN(4))
+		a := &news.Article{ID: fmt.Sprintf("a%03d", i), Title: "t", Body: body,
+			Date: base.Add(time.Duration(r.IntN(24*365)) * time.Hour), Source: fmt.Sprintf("S%d", r.IntN(5)),
+			Topics: []string{"economy"}, Seq: uint64(i + 1), Story: story}
+		a.Speakers, a.Countries = []string{}, []string{}
+		arts = append(arts, a)
+	}
+	if err := ix.Apply(arts, nil, uint64(len(arts))); err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]*news.Article{}
+	for _, a := range arts {
+		byID[a.ID] = a
+	}
+	parsed, err := query.Parse("common")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := func(a *news.Article) string {
+		if a.Story == "" {
+			return "seq" + a.ID
+		}
+		return a.Story
+	}
+	for _, sortBy := range []string{SortRelevance, SortNewest, SortOldest, SortUnordered} {
+		all, err := ix.Search(context.Background(), Request{Query: parsed, Sort: sortBy, Size: 1000, FacetSize: 10, Months: true, Collapse: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if uint64(len(all.Hits)) != all.Total {
+			t.Fatalf("%s: %d hits of %d stories", sortBy, len(all.Hits), all.Total)
+		}
+		for _, k := range []int{1, 5, 17} {
+			page, err := ix.Search(context.Background(), Request{Query: parsed, Sort: sortBy, Size: k, FacetSize: 10, Collapse: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, h := range page.Hits {
+				if h.ID != all.Hits[i].ID || h.Copies != all.Hits[i].Copies {
+					t.Fatalf("%s: page of %d, hit %d = %s (%d copies), the full page has %s (%d copies)", sortBy, k, i, h.ID, h.Copies, all.Hits[i].ID, all.Hits[i].Copies)
+				}
+			}
+			if len(page.Hits) != k {
+				t.Fatalf("%s: page of %d has %d hits", sortBy, k, len(page.Hits))
+			}
+		}
+		if sortBy == SortUnordered {
+			continue
+		}
+		flat, err := ix.Search(context.Background(), Request{Query: parsed, Sort: sortBy, Size: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		copies := map[string]int{}
+		months := map[time.Time]int{}
+		for _, h := range flat.Hits {
+			a := byID[h.ID]
+			if copies[key(a)]++; copies[key(a)] == 1 {
+				want = append(want, h.ID)
+				months[time.Date(a.Date.Year(), a.Date.Month(), 1, 0, 0, 0, 0, time.UTC)]++
+			}
+		}
+		if len(want) != len(all.Hits) {
+			t.Fatalf("%s: %d stories collapsed, %d in the uncollapsed hits", sortBy, len(all.Hits), len(want))
+		}
+		for i, h := range all.Hits {
+			if h.ID != want[i] || h.Copies != copies[key(byID[h.ID])] {
+				t.Fatalf("%s: hit %d = %s (%d copies), want %s (%d copies)", sortBy, i, h.ID, h.Copies, want[i], copies[key(byID[want[i]])])
+			}
+		}
+		if len(all.Months) != len(months) {
+			t.Fatalf("%s: %d months, want %d", sortBy, len(all.Months), len(months))
+		}
+		for _, m := range all.Months {
+			if m.Count != months[m.Month] {
+				t.Errorf("%s: month %s counts %d stories, want %d", sortBy, m.Month.Format("2006-01"), m.Count, months[m.Month])
+			}
 		}
 	}
 }

@@ -55,9 +55,11 @@ func (f *facetFilter) pass(m *segMeta, d *docMeta, counts []int32) bool {
 	return false
 }
 
-// each is pass for a collapsed search: it calls count with each facet id
-// the match counts toward instead of adding to counts.
-func (f *facetFilter) each(m *segMeta, d *docMeta, count func(id uint32)) bool {
+// counted reports whether d passes every filter and, when facets are
+// counted, appends to dst the facet ids d counts toward: all of them when
+// it passes, those of the one facet whose filter it fails when it fails
+// one only (disjunctive counts), none otherwise.
+func (f *facetFilter) counted(m *segMeta, d *docMeta, dst []uint32, facets bool) ([]uint32, bool) {
 	inline, more := m.facetIDs(d)
 	var has uint8
 	for _, id := range inline {
@@ -67,17 +69,17 @@ func (f *facetFilter) each(m *segMeta, d *docMeta, count func(id uint32)) bool {
 		has |= f.accept[id]
 	}
 	miss := f.need &^ has
-	if count == nil {
-		return miss == 0
+	if !facets {
+		return dst, miss == 0
 	}
 	for _, ids := range [2][]uint32{inline, more} {
 		for _, id := range ids {
 			if miss == 0 || (miss&(miss-1) == 0 && f.groups[id] == miss) {
-				count(id)
+				dst = append(dst, id)
 			}
 		}
 	}
-	return miss == 0
+	return dst, miss == 0
 }
 
 // applyFilters resolves the filters of spec against the facet dictionary

@@ -91,6 +91,7 @@ type exportWriter struct {
 	buf     *bufio.Writer
 	csv     *csv.Writer
 	enc     *json.Encoder
+	line    []byte // an NDJSON record (appendExportJSON)
 	row     []string
 }
 
@@ -132,6 +133,9 @@ func (w *exportWriter) write(a *news.Article) error {
 		r[6], r[7], r[8], r[9] = cell(strings.Join(a.Speakers, "; ")), cell(strings.Join(a.Countries, "; ")), cell(strings.Join(a.Main(), "; ")), cell(strings.Join(a.Topics, "; "))
 		r[10], r[11], r[12] = strconv.FormatUint(a.Seq, 10), a.IngestedAt.UTC().Format(time.RFC3339), cell(a.Body)
 		err = w.csv.Write(r)
+	} else if line, ok := appendExportJSON(w.line[:0], a); ok {
+		w.line = append(line, '\n')
+		_, err = w.buf.Write(w.line)
 	} else {
 		rec := exportRecord{Article: a}
 		if a.MainCountries == nil {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -137,5 +138,45 @@ func TestRecordsAreCompressed(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestArticlesDecodedOnEveryCore reads more articles at once than
+// Articles decodes in one goroutine, with unknown ids among them, and
+// requires each in its place, as reading them one at a time gives them.
+func TestArticlesDecodedOnEveryCore(t *testing.T) {
+	s, _ := openTemp(t)
+	var arts []*news.Article
+	for i := range 3 * parallelDecode {
+		arts = append(arts, art(fmt.Sprintf("a%03d", i), fmt.Sprintf("body of article %d", i)))
+	}
+	if err := s.PutArticles(arts); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i := range arts {
+		ids = append(ids, arts[len(arts)-1-i].ID)
+		if i%10 == 0 {
+			ids = append(ids, fmt.Sprintf("missing%d", i))
+		}
+	}
+	got, err := s.Articles(ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(ids) {
+		t.Fatalf("%d articles for %d ids", len(got), len(ids))
+	}
+	for i, id := range ids {
+		one, err := s.Articles([]string{id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case one[0] == nil && got[i] != nil:
+			t.Errorf("%s: unknown alone, %q among many", id, got[i].ID)
+		case one[0] != nil && (got[i] == nil || got[i].ID != id || got[i].Body != one[0].Body):
+			t.Errorf("%s: %+v among many, %+v alone", id, got[i], one[0])
+		}
 	}
 }

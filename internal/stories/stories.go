@@ -10,11 +10,10 @@
 // are derived state: rebuildable from the article log, never stored in it.
 //
 // Its state is the signatures of the articles of the current window (see
-// Config.Window and Config.MaxEntries), in memory.
+// Config.Window and Config.MaxEntries), in memory, packed (see entry).
 package stories
 
 import (
-	"container/heap"
 	"encoding/binary"
 	"fmt"
 	"hash/fnv"
@@ -228,12 +227,7 @@ func bandKey(sig *Signature, b int) uint64 {
 // ID returns the story id of a story whose first article is rootID: 16
 // hex digits of a seeded hash of the id.
 func ID(rootID string) string {
-	h := fnv.New64a()
-	var s [8]byte
-	binary.BigEndian.PutUint64(s[:], Seed)
-	h.Write(s[:])
-	h.Write([]byte(rootID))
-	return fmt.Sprintf("%016x", h.Sum64())
+	return fmt.Sprintf("%016x", idNum(rootID))
 }
 
 // Doc is one article as the detector sees it.
@@ -248,35 +242,68 @@ type Doc struct {
 	Sig         *Signature // nil: too short to join
 }
 
+// The detector's state is packed: its entries live in fixed-size chunks
+// of pointer-free structs (the garbage collector never scans them, and a
+// chunk is never copied to grow), addressed by a 32-bit number; the LSH
+// buckets are one open table of chain heads per band, indexed by the
+// low bits of the band key, whose chains are checked against the full
+// key; a story is its 64-bit number. An entry costs about 620 bytes
+// (BenchmarkDetectorMemory) where it cost 1.5 KB as pointers and maps,
+// which a bulk load pays about three times over at the server's GC
+// target of 200%.
+
+// chunkBits sizes the chunks of entries (4,096 of about 408 bytes).
+const chunkBits = 12
+
+// entry is one held article. Its id is kept beside it (Detector.ids) so
+// that the entries hold no pointers.
 type entry struct {
-	id    string
-	story string
+	sig   Signature
 	seq   uint64
 	date  int64
 	clock int64
-	sig   *Signature
-	pos   int // in the age heap
-	// keys are the LSH buckets of sig; next[b] is the next entry of
-	// bucket keys[b] (a chain per bucket: no slice to allocate each).
-	keys [Bands]uint64
-	next [Bands]*entry
+	story storyNum
+	pos   int32 // in the age heap
+	// next[b] is the next entry (0: none) in the chain of band b's slot.
+	next [Bands]int32
+}
+
+// storyNum is a story id as a number: the 64-bit value of its 16 hex
+// digits, or for an id not spelled so (the engine never gives one), odd
+// is its 1-based index in Detector.odd.
+type storyNum struct {
+	n   uint64
+	odd int32
 }
 
 // Detector holds the signatures of the window's articles. It is not safe
 // for concurrent use: the engine calls it under its write lock, in
 // sequence order.
 type Detector struct {
-	cfg     Config
-	byID    map[string]*entry
-	buckets map[uint64]*entry // LSH bucket → the head of its chain
-	size    map[string]int    // story → entries held
-	age     ageHeap
-	high    int64 // newest clock seen
+	cfg    Config
+	chunks [][]entry  // entry i is chunks[i>>chunkBits][i&(1<<chunkBits-1)]; 0 is never used
+	ids    [][]string // the entries' article ids, chunked the same way
+	free   []int32    // numbers of dropped entries, reused first
+	n      int32      // entry numbers handed out (1..n)
+	byID   map[string]int32
+	// heads[b<<slotBits+slot] is the first entry of band b whose key's
+	// low slotBits bits are slot; the table doubles when it holds more
+	// entries than slots.
+	heads    []int32
+	slotBits uint
+	size     map[storyNum]int32 // story → entries held
+	odd      []string
+	oddNum   map[string]int32
+	age      []int32 // a heap of entry numbers, the oldest on top
+	high     int64   // newest clock seen
 }
 
 // New returns an empty detector.
 func New(cfg Config) *Detector {
-	return &Detector{cfg: cfg.WithDefaults(), byID: map[string]*entry{}, buckets: map[uint64]*entry{}, size: map[string]int{}}
+	d := &Detector{cfg: cfg.WithDefaults(), byID: map[string]int32{}, size: map[storyNum]int32{}}
+	d.slotBits = 10
+	d.heads = make([]int32, Bands<<d.slotBits)
+	return d
 }
 
 // Config is the detector's configuration, with defaults.
@@ -285,6 +312,74 @@ func (d *Detector) Config() Config { return d.cfg }
 // Len is the number of articles held.
 func (d *Detector) Len() int { return len(d.byID) }
 
+func (d *Detector) at(i int32) *entry { return &d.chunks[i>>chunkBits][i&(1<<chunkBits-1)] }
+
+func (d *Detector) idOf(i int32) string { return d.ids[i>>chunkBits][i&(1<<chunkBits-1)] }
+
+// alloc returns the number of a free entry.
+func (d *Detector) alloc() int32 {
+	if k := len(d.free); k > 0 {
+		i := d.free[k-1]
+		d.free = d.free[:k-1]
+		return i
+	}
+	d.n++
+	if int(d.n>>chunkBits) >= len(d.chunks) {
+		d.chunks = append(d.chunks, make([]entry, 1<<chunkBits))
+		d.ids = append(d.ids, make([]string, 1<<chunkBits))
+	}
+	return d.n
+}
+
+// number returns story's number.
+func (d *Detector) number(story string) storyNum {
+	if len(story) == 16 {
+		var n uint64
+		ok := true
+		for i := 0; i < 16 && ok; i++ {
+			switch c := story[i]; {
+			case c >= '0' && c <= '9':
+				n = n<<4 | uint64(c-'0')
+			case c >= 'a' && c <= 'f':
+				n = n<<4 | uint64(c-'a'+10)
+			default:
+				ok = false
+			}
+		}
+		if ok {
+			return storyNum{n: n}
+		}
+	}
+	if k, ok := d.oddNum[story]; ok {
+		return storyNum{odd: k}
+	}
+	if d.oddNum == nil {
+		d.oddNum = map[string]int32{}
+	}
+	d.odd = append(d.odd, story)
+	k := int32(len(d.odd))
+	d.oddNum[story] = k
+	return storyNum{odd: k}
+}
+
+// name is the story id of s.
+func (d *Detector) name(s storyNum) string {
+	if s.odd > 0 {
+		return d.odd[s.odd-1]
+	}
+	return fmt.Sprintf("%016x", s.n)
+}
+
+// idNum is the number of ID(rootID).
+func idNum(rootID string) uint64 {
+	h := fnv.New64a()
+	var s [8]byte
+	binary.BigEndian.PutUint64(s[:], Seed)
+	h.Write(s[:])
+	h.Write([]byte(rootID))
+	return h.Sum64()
+}
+
 // Add assigns doc to a story and returns the story's id: the story of
 // the most similar held article (containment at or above the threshold,
 // dates within the window, its story below the cap; ties to the earlier
@@ -292,22 +387,22 @@ func (d *Detector) Len() int { return len(d.byID) }
 // held already is replaced (an edit).
 func (d *Detector) Add(doc Doc) string {
 	d.Remove(doc.ID)
-	story := ""
 	var keys [Bands]uint64
+	var story storyNum
+	found := false
 	if doc.Sig != nil {
 		for b := range Bands {
 			keys[b] = bandKey(doc.Sig, b)
 		}
-		story = d.best(doc, &keys)
+		story, found = d.best(doc, &keys)
 	}
-	if story == "" {
-		story = ID(doc.ID)
+	if !found {
+		story = storyNum{n: idNum(doc.ID)}
 	}
-	if doc.Sig == nil {
-		return story // not held: nothing can join it
+	if doc.Sig != nil {
+		d.hold(doc, story, &keys) // else not held: nothing can join it
 	}
-	d.hold(doc, story, keys)
-	return story
+	return d.name(story)
 }
 
 // Put holds doc in story without matching it: how a detector is
@@ -322,46 +417,80 @@ func (d *Detector) Put(doc Doc, story string) {
 	for b := range Bands {
 		keys[b] = bandKey(doc.Sig, b)
 	}
-	d.hold(doc, story, keys)
+	d.hold(doc, d.number(story), &keys)
 }
 
 // hold adds doc to story and evicts what falls out of the window.
-func (d *Detector) hold(doc Doc, story string, keys [Bands]uint64) {
-	e := &entry{id: doc.ID, story: story, seq: doc.Seq, date: doc.Date.UnixNano(), clock: doc.Clock.UnixNano(), sig: doc.Sig, keys: keys}
-	d.byID[e.id] = e
+func (d *Detector) hold(doc Doc, story storyNum, keys *[Bands]uint64) {
+	i := d.alloc()
+	e := d.at(i)
+	*e = entry{sig: *doc.Sig, seq: doc.Seq, date: doc.Date.UnixNano(), clock: doc.Clock.UnixNano(), story: story}
+	d.ids[i>>chunkBits][i&(1<<chunkBits-1)] = doc.ID
+	d.byID[doc.ID] = i
 	d.size[story]++
-	for b, k := range keys {
-		e.next[b] = d.buckets[k]
-		d.buckets[k] = e
+	if len(d.byID) > 1<<d.slotBits {
+		d.rehash(d.slotBits + 1) // links every held entry, i included
+	} else {
+		d.link(i, e, keys)
 	}
-	heap.Push(&d.age, e)
+	e.pos = int32(len(d.age))
+	d.age = append(d.age, i)
+	d.up(int(e.pos))
 	d.high = max(d.high, e.clock)
 	d.evict()
 }
 
-// best returns the story doc joins, or "".
-func (d *Detector) best(doc Doc, keys *[Bands]uint64) string {
+// link puts entry i at the head of its slot's chain in every band.
+func (d *Detector) link(i int32, e *entry, keys *[Bands]uint64) {
+	mask := uint64(1)<<d.slotBits - 1
+	for b, k := range keys {
+		h := &d.heads[b<<d.slotBits+int(k&mask)]
+		e.next[b] = *h
+		*h = i
+	}
+}
+
+// rehash rebuilds the slot table with 2^bits slots per band.
+func (d *Detector) rehash(bits uint) {
+	d.slotBits = bits
+	d.heads = make([]int32, Bands<<bits)
+	for _, i := range d.byID {
+		e := d.at(i)
+		var keys [Bands]uint64
+		for b := range Bands {
+			keys[b] = bandKey(&e.sig, b)
+		}
+		d.link(i, e, &keys)
+	}
+}
+
+// best returns the story doc joins, if any.
+func (d *Detector) best(doc Doc, keys *[Bands]uint64) (storyNum, bool) {
 	date := doc.Date.UnixNano()
 	win := int64(d.cfg.Window)
-	var buf [16]*entry
+	mask := uint64(1)<<d.slotBits - 1
+	var buf [16]int32
 	cands := buf[:0]
 	for b, k := range keys {
-		for e := d.buckets[k]; e != nil; e = e.next[b] {
-			if !slices.Contains(cands, e) {
-				cands = append(cands, e)
+		for i := d.heads[b<<d.slotBits+int(k&mask)]; i != 0; {
+			e := d.at(i)
+			if bandKey(&e.sig, b) == k && !slices.Contains(cands, i) {
+				cands = append(cands, i)
 			}
+			i = e.next[b]
 		}
 	}
 	var pick *entry
 	var pickScore float64
-	for _, e := range cands {
+	for _, i := range cands {
+		e := d.at(i)
 		if diff := e.date - date; diff > win || -diff > win {
 			continue
 		}
-		if d.size[e.story] >= d.cfg.MaxStory {
+		if d.size[e.story] >= int32(d.cfg.MaxStory) {
 			continue
 		}
-		_, c := Similarity(doc.Sig, e.sig)
+		_, c := Similarity(doc.Sig, &e.sig)
 		if c < d.cfg.Threshold {
 			continue
 		}
@@ -370,79 +499,116 @@ func (d *Detector) best(doc Doc, keys *[Bands]uint64) string {
 		}
 	}
 	if pick == nil {
-		return ""
+		return storyNum{}, false
 	}
-	return pick.story
+	return pick.story, true
 }
 
 // Remove forgets the article with id (deleted, or about to be replaced).
 func (d *Detector) Remove(id string) {
-	e := d.byID[id]
-	if e == nil {
+	i, ok := d.byID[id]
+	if !ok {
 		return
 	}
-	d.drop(e)
-	heap.Remove(&d.age, e.pos)
+	pos := int(d.at(i).pos)
+	last := len(d.age) - 1
+	if pos != last {
+		d.swap(pos, last)
+	}
+	d.age = d.age[:last]
+	if pos != last {
+		if !d.down(pos) {
+			d.up(pos)
+		}
+	}
+	d.drop(i)
 }
 
-// drop removes e from the maps; the caller takes it off the heap.
-func (d *Detector) drop(e *entry) {
-	delete(d.byID, e.id)
+// drop removes entry i from the maps and chains and frees it; the
+// caller has taken it off the heap.
+func (d *Detector) drop(i int32) {
+	e := d.at(i)
+	delete(d.byID, d.idOf(i))
+	d.ids[i>>chunkBits][i&(1<<chunkBits-1)] = ""
 	if d.size[e.story]--; d.size[e.story] <= 0 {
 		delete(d.size, e.story)
 	}
-	for b, k := range e.keys {
-		head := d.buckets[k]
-		if head == e {
-			if e.next[b] == nil {
-				delete(d.buckets, k)
-			} else {
-				d.buckets[k] = e.next[b]
-			}
+	mask := uint64(1)<<d.slotBits - 1
+	for b := range Bands {
+		h := &d.heads[b<<d.slotBits+int(bandKey(&e.sig, b)&mask)]
+		if *h == i {
+			*h = e.next[b]
 			continue
 		}
-		for p := head; p != nil; p = p.next[b] {
-			if p.next[b] == e {
-				p.next[b] = e.next[b]
+		for p := *h; p != 0; {
+			pe := d.at(p)
+			if pe.next[b] == i {
+				pe.next[b] = e.next[b]
 				break
 			}
+			p = pe.next[b]
 		}
 	}
+	d.free = append(d.free, i)
 }
 
 // evict drops the articles older than the window and, past MaxEntries,
 // the oldest.
 func (d *Detector) evict() {
 	floor := d.high - int64(d.cfg.Window)
-	for len(d.age) > 0 && (d.age[0].clock < floor || len(d.age) > d.cfg.MaxEntries) {
-		e := heap.Pop(&d.age).(*entry)
-		d.drop(e)
+	for len(d.age) > 0 && (d.at(d.age[0]).clock < floor || len(d.age) > d.cfg.MaxEntries) {
+		i := d.age[0]
+		last := len(d.age) - 1
+		d.swap(0, last)
+		d.age = d.age[:last]
+		d.down(0)
+		d.drop(i)
 	}
 }
 
-// ageHeap orders entries by clock, then sequence: the oldest on top.
-type ageHeap []*entry
+// The age heap orders entries by clock, then sequence: the oldest on top.
 
-func (h ageHeap) Len() int { return len(h) }
-func (h ageHeap) Less(i, j int) bool {
-	if h[i].clock != h[j].clock {
-		return h[i].clock < h[j].clock
+func (d *Detector) less(x, y int) bool {
+	a, b := d.at(d.age[x]), d.at(d.age[y])
+	if a.clock != b.clock {
+		return a.clock < b.clock
 	}
-	return h[i].seq < h[j].seq
+	return a.seq < b.seq
 }
-func (h ageHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].pos, h[j].pos = i, j
+
+func (d *Detector) swap(x, y int) {
+	d.age[x], d.age[y] = d.age[y], d.age[x]
+	d.at(d.age[x]).pos, d.at(d.age[y]).pos = int32(x), int32(y)
 }
-func (h *ageHeap) Push(x any) {
-	e := x.(*entry)
-	e.pos = len(*h)
-	*h = append(*h, e)
+
+func (d *Detector) up(j int) {
+	for j > 0 {
+		p := (j - 1) / 2
+		if !d.less(j, p) {
+			break
+		}
+		d.swap(j, p)
+		j = p
+	}
 }
-func (h *ageHeap) Pop() any {
-	old := *h
-	e := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
-	return e
+
+// down sifts j down and reports whether it moved.
+func (d *Detector) down(j int) bool {
+	i0, n := j, len(d.age)
+	for {
+		l := 2*j + 1
+		if l >= n {
+			break
+		}
+		c := l
+		if r := l + 1; r < n && d.less(r, l) {
+			c = r
+		}
+		if !d.less(c, j) {
+			break
+		}
+		d.swap(j, c)
+		j = c
+	}
+	return j > i0
 }
