@@ -34,6 +34,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -77,6 +78,7 @@ type Source struct {
 	feeds  *feedsbolt.Store
 	keys   *keysbolt.Store
 	saved  *savedbolt.Store
+	close  sync.Once
 }
 
 // OpenSource opens dir, a single node's data directory, read-only: its
@@ -162,8 +164,12 @@ func sourceID(st *store.Store) (string, error) {
 	return hex.EncodeToString(sum[:12]), nil
 }
 
-// Close closes the source's store file.
-func (s *Source) Close() error { return s.st.Close() }
+// Close closes the source's store file (again: nothing).
+func (s *Source) Close() error {
+	var err error
+	s.close.Do(func() { err = s.st.Close() })
+	return err
+}
 
 // Target is the cluster, as this node sees it.
 type Target struct {
