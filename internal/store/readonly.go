@@ -12,8 +12,9 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 )
 
-// ErrReadOnly is the answer of a write (or of a registration that would
-// have to create buckets or migrate) on a store opened with OpenReadOnly.
+// ErrReadOnly is Register's answer on a store opened with OpenReadOnly
+// when the schema would have to create buckets or migrate. (A write on
+// such a store fails with bbolt's own read-only error.)
 var ErrReadOnly = errors.New("the store is open read-only")
 
 // ErrNoSchema is Register's answer on a read-only store that never held

@@ -2,6 +2,7 @@ package importer_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -361,11 +362,26 @@ func nextRun(t *testing.T, tg *target) []string {
 	return ds[0].ArticleIDs
 }
 
+func fileSum(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%x", sha256.Sum256(b))
+}
+
 func TestImport(t *testing.T) {
 	s := makeSingle(t)
 	c := clustertest.Start(t, 1)
 	tg := openTarget(t, c, 0)
 	ctx := context.Background()
+	oldSum := fileSum(t, engine.StorePath(s.dir))
+	defer func() {
+		if fileSum(t, engine.StorePath(s.dir)) != oldSum {
+			t.Errorf("the import wrote to the single node's store file")
+		}
+	}()
 	sum, err := importer.Run(ctx, openSource(t, s.dir), tg.Target, importer.Options{Batch: 4, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
@@ -522,5 +538,33 @@ func TestImportNotEmptyAlerts(t *testing.T) {
 	_, err := importer.Run(ctx, openSource(t, s.dir), tg.Target, importer.Options{Logger: quiet})
 	if !errors.Is(err, importer.ErrNotEmpty) {
 		t.Fatalf("got %v, want ErrNotEmpty", err)
+	}
+}
+
+// TestImportArticlesOnly: a store that only ever held articles (built by
+// the store alone: no alert, feed, key or saved-search buckets) imports
+// its articles; the owners it never held are skipped, not created.
+func TestImportArticlesOnly(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := store.Open(engine.StorePath(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Log().Append(ctx, []*news.Article{story(1), story(2), story(3)}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	c := clustertest.Start(t, 1)
+	tg := openTarget(t, c, 0)
+	sum, err := importer.Run(ctx, openSource(t, dir), tg.Target, importer.Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Articles != 3 || sum.Alerts+sum.Feeds+sum.Keys+sum.Saved != 0 {
+		t.Errorf("summary %+v", sum)
+	}
+	if n, _ := tg.Articles.Count(ctx); n != 3 {
+		t.Errorf("%d articles in the cluster, want 3", n)
 	}
 }
