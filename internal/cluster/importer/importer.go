@@ -263,8 +263,17 @@ func Run(ctx context.Context, src *Source, t Target, opts Options) (Summary, err
 		}
 		marker = &Marker{State: StateStarted, Source: src.ID, SourceDir: src.Dir, Started: time.Now().UTC()}
 		raw, _ := json.Marshal(marker)
-		if rev, err = kv.Create(ctx, MarkerKey, raw); err != nil {
-			return sum, fmt.Errorf("import: record the start (another import may have begun meanwhile): %w", err)
+		rev, err = kvRetry(ctx, func(ctx context.Context) (uint64, error) { return kv.Create(ctx, MarkerKey, raw) })
+		if errors.Is(err, jetstream.ErrKeyExists) {
+			// An earlier try whose answer was lost, or another import
+			// that began meanwhile: the marker tells.
+			var got *Marker
+			if rev, got, err = readMarker(ctx, kv); err == nil && (got == nil || got.Source != src.ID || !got.Started.Equal(marker.Started)) {
+				err = errors.New("another import began meanwhile")
+			}
+		}
+		if err != nil {
+			return sum, fmt.Errorf("import: record the start: %w", err)
 		}
 	}
 	log.Info("import: articles", "from", src.Dir, "source", src.ID)
@@ -287,10 +296,38 @@ func Run(ctx context.Context, src *Source, t Target, opts Options) (Summary, err
 	sum.Took = time.Since(start)
 	marker.State, marker.Done, marker.Summary = StateDone, time.Now().UTC(), &sum
 	raw, _ := json.Marshal(marker)
-	if _, err := kv.Update(ctx, MarkerKey, raw, rev); err != nil {
-		return sum, fmt.Errorf("import: record the end: %w", err)
+	_, err = kvRetry(ctx, func(ctx context.Context) (uint64, error) { return kv.Update(ctx, MarkerKey, raw, rev) })
+	if err != nil {
+		// An earlier try whose answer was lost: the marker says done.
+		if _, got, rerr := readMarker(ctx, kv); rerr != nil || got == nil || got.State != StateDone || got.Source != src.ID {
+			return sum, fmt.Errorf("import: record the end: %w", err)
+		}
 	}
 	return sum, nil
+}
+
+// kvRetry runs a KV request with each attempt bounded, again while the
+// answer is a failure to reach the bucket's leader (a cluster still
+// forming, an election: "no responders", a timeout), until ctx ends or
+// two minutes have passed. An answer (not found, exists, a wrong
+// revision) is returned at once.
+func kvRetry[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) (T, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
+		actx, acancel := context.WithTimeout(ctx, 5*time.Second)
+		v, err := fn(actx)
+		acancel()
+		var apiErr *jetstream.APIError
+		if err == nil || errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyExists) || errors.As(err, &apiErr) && apiErr.Code < 500 && apiErr.Code != 0 {
+			return v, err
+		}
+		select {
+		case <-ctx.Done():
+			return v, errors.Join(err, context.Cause(ctx))
+		case <-time.After(wait):
+		}
+	}
 }
 
 func openMarkerBucket(ctx context.Context, js jetstream.JetStream, replicas int) (jetstream.KeyValue, error) {
@@ -334,7 +371,7 @@ func ReadMarker(ctx context.Context, js jetstream.JetStream) (*Marker, error) {
 }
 
 func readMarker(ctx context.Context, kv jetstream.KeyValue) (uint64, *Marker, error) {
-	e, err := kv.Get(ctx, MarkerKey)
+	e, err := kvRetry(ctx, func(ctx context.Context) (jetstream.KeyValueEntry, error) { return kv.Get(ctx, MarkerKey) })
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return 0, nil, nil
 	}
@@ -352,7 +389,10 @@ func readMarker(ctx context.Context, kv jetstream.KeyValue) (uint64, *Marker, er
 // (a tombstone too), an alert, a feed, a key or a saved search, each
 // read once this node's replica has applied what its stream held.
 func checkEmpty(ctx context.Context, t Target) error {
-	_, last, err := t.Articles.Lag(ctx)
+	last, err := kvRetry(ctx, func(ctx context.Context) (uint64, error) {
+		_, last, err := t.Articles.Lag(ctx)
+		return last, err
+	})
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
@@ -365,7 +405,7 @@ func checkEmpty(ctx context.Context, t Target) error {
 		WaitApplied(context.Context, uint64) error
 	}
 	for _, w := range []waiter{t.Alerts, t.Feeds, t.Keys, t.Saved} {
-		seq, err := w.LastSeq(ctx)
+		seq, err := kvRetry(ctx, w.LastSeq)
 		if err != nil {
 			return fmt.Errorf("import: %w", err)
 		}
