@@ -323,6 +323,15 @@ func (s *Store) apply(ctx context.Context, seq uint64, kind string, data []byte)
 			}
 			return out, nil
 		})
+	case cmdImportAlert, cmdImportSent:
+		o, err := s.applyImport(ctx, kind, data)
+		if err != nil {
+			return nil, err // a failure of the local store: the fold retries
+		}
+		if fn := s.onDue.Load(); fn != nil && kind == cmdImportAlert {
+			(*fn)() // imported deliveries may be due
+		}
+		return o, nil
 	default:
 		s.log.Error("alerts: an unknown command in the stream is skipped", "seq", seq, "kind", kind)
 		return rsm.Outcome{Err: fmt.Errorf("alerts: unknown command %q", kind)}, nil

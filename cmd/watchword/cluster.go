@@ -20,6 +20,7 @@ import (
 	alertsjs "github.com/watchword/watchword/alerts/jsstore"
 	"github.com/watchword/watchword/internal/cluster"
 	"github.com/watchword/watchword/internal/cluster/artlog"
+	"github.com/watchword/watchword/internal/cluster/importer"
 	"github.com/watchword/watchword/internal/engine"
 	feedsjs "github.com/watchword/watchword/internal/feeds/jsstore"
 	keysjs "github.com/watchword/watchword/internal/keys/jsstore"
@@ -34,6 +35,9 @@ type clusterFlags struct {
 	nats     string
 	replicas int
 	wait     time.Duration
+	// importDir is a single node's data directory to import into the
+	// (empty) cluster before serving (internal/cluster/importer).
+	importDir string
 }
 
 func (f *clusterFlags) register(fs *pflag.FlagSet) {
@@ -42,6 +46,7 @@ func (f *clusterFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.nats, "nats", "", "cluster mode on an external JetStream cluster: its client URLs, e.g. nats://h1:4222,nats://h2:4222 (with --node)")
 	fs.IntVar(&f.replicas, "replicas", 3, "copies of each replicated stream (cluster mode)")
 	fs.DurationVar(&f.wait, "cluster-wait", 2*time.Minute, "how long to wait at start for a majority of the cluster")
+	fs.StringVar(&f.importDir, "import", "", "cluster mode, on one node: import this stopped single node's data directory into the empty cluster before serving (docs/cluster.md, \"Migrating a single node\")")
 }
 
 // enabled reports whether cluster mode was asked for.
@@ -50,6 +55,8 @@ func (f clusterFlags) enabled() bool { return f.peers != "" || f.nats != "" || f
 // validate checks the flags alone, before anything is opened.
 func (f clusterFlags) validate() error {
 	switch {
+	case !f.enabled() && f.importDir != "":
+		return usageError{errors.New("--import is for cluster mode: give it with --node and --cluster (or --nats) to one node of the new cluster")}
 	case !f.enabled():
 		return nil
 	case f.node == "":
@@ -129,7 +136,7 @@ func checkDataDir(data string, f clusterFlags) (*clusterMarker, error) {
 		return m, nil
 	case hasStore:
 		return nil, usageError{fmt.Errorf("data directory %s holds a single node's data: cluster mode won't take it over; "+
-			"start the node on an empty --data and bring the old articles and alerts in with `watchword cluster import --data %s`", data, data)}
+			"start the node on an empty --data and bring the old articles and alerts in with --import %s (docs/cluster.md, \"Migrating a single node\")", data, data)}
 	}
 	b := make([]byte, 12)
 	if _, err := rand.Read(b); err != nil {
@@ -225,6 +232,44 @@ func openClusterLog(ctx context.Context, data string, f clusterFlags, m *cluster
 		return nil, fmt.Errorf("cluster: article log: %w", err)
 	}
 	return &clusterParts{cn: cn, log: al}, nil
+}
+
+// openImportSource checks and opens --import's directory read-only before
+// anything else is opened or written: a cluster node's directory, one a
+// running server holds, or the new node's own --data is refused.
+func openImportSource(ctx context.Context, data string, f clusterFlags, log *slog.Logger) (*importer.Source, error) {
+	if f.importDir == "" {
+		return nil, nil
+	}
+	oldAbs, err1 := filepath.Abs(f.importDir)
+	newAbs, err2 := filepath.Abs(data)
+	if err := errors.Join(err1, err2); err != nil {
+		return nil, err
+	}
+	if oldAbs == newAbs {
+		return nil, usageError{fmt.Errorf("--import %s is the node's own --data: give the new node an empty --data", f.importDir)}
+	}
+	src, err := importer.OpenSource(ctx, f.importDir, log)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return src, nil
+}
+
+// runImport imports src into the cluster (once this node's replicated
+// stores are open, before it serves) and logs a one-line summary.
+func (p *clusterParts) runImport(ctx context.Context, src *importer.Source, log *slog.Logger) error {
+	log.Info("import: importing a single node's data directory into the cluster; this node serves once it is done", "from", src.Dir, "source", src.ID)
+	sum, err := importer.Run(ctx, src, importer.Target{JS: p.cn.node.JetStream(), Articles: p.log, Alerts: p.alerts, Feeds: p.feeds,
+		Keys: p.keys, Saved: p.saved, Replicas: p.cn.replicas}, importer.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	log.Info("import: done", "from", src.Dir, "articles", sum.Articles, "alerts", sum.Alerts, "deliveries", sum.Deliveries,
+		"sent_records", sum.SentRecords, "feeds", sum.Feeds, "seen_records", sum.SeenRecords, "keys", sum.Keys,
+		"saved_searches", sum.Saved, "resumed", sum.Resumed, "took", sum.Took.Round(time.Millisecond).String(),
+		"articles_per_s", int(float64(sum.Articles)/max(sum.Took.Seconds(), 1e-3)))
+	return nil
 }
 
 // openClusterState opens the replicated alert, feed and key state on the

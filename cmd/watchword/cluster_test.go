@@ -26,6 +26,8 @@ func TestClusterFlagsValidate(t *testing.T) {
 		{clusterFlags{node: "n1", peers: "n1=127.0.0.1:7101,n1=127.0.0.1:7102,n3=127.0.0.1:7103", replicas: 3, wait: 1}, "given twice"},
 		{clusterFlags{node: "n1", peers: threeNodes, replicas: 5, wait: 1}, "the cluster has 3 nodes"},
 		{clusterFlags{node: "n1", peers: threeNodes, replicas: 0, wait: 1}, "--replicas must be 1 to 5"},
+		{clusterFlags{importDir: "/old"}, "--import is for cluster mode"},
+		{clusterFlags{node: "n1", peers: threeNodes, replicas: 3, wait: 1, importDir: "/old"}, ""},
 	} {
 		err := tc.f.validate()
 		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
@@ -63,7 +65,7 @@ func TestCheckDataDir(t *testing.T) {
 	if err := os.WriteFile(engine.StorePath(single), []byte("a store"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := checkDataDir(single, n1); err == nil || !strings.Contains(err.Error(), "holds a single node's data") || !strings.Contains(err.Error(), "watchword cluster import") {
+	if _, err := checkDataDir(single, n1); err == nil || !strings.Contains(err.Error(), "holds a single node's data") || !strings.Contains(err.Error(), "--import "+single) {
 		t.Fatalf("single node's directory in cluster mode: %v", err)
 	}
 	entries, _ := os.ReadDir(single)
@@ -80,5 +82,31 @@ func TestCheckDataDir(t *testing.T) {
 	}
 	if _, err := checkDataDir(fresh, n1); err == nil || !strings.Contains(err.Error(), "is damaged") {
 		t.Fatalf("damaged marker: %v", err)
+	}
+}
+
+// TestOpenImportSource: --import's directory is checked before anything
+// is opened: the node's own --data, a cluster node's directory and a
+// directory without a store are refused.
+func TestOpenImportSource(t *testing.T) {
+	n1 := clusterFlags{node: "n1", peers: threeNodes, replicas: 3, wait: 1}
+	data := t.TempDir()
+	n1.importDir = data
+	if _, err := openImportSource(t.Context(), data, n1, quietLog); err == nil || !strings.Contains(err.Error(), "the node's own --data") {
+		t.Errorf("--import of the node's own --data: %v", err)
+	}
+	n1.importDir = t.TempDir()
+	if _, err := openImportSource(t.Context(), data, n1, quietLog); err == nil || !strings.Contains(err.Error(), "not a single node's data directory") {
+		t.Errorf("--import of an empty directory: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(n1.importDir, clusterMarkerName), []byte(`{"node":"n2","instance":"x"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := openImportSource(t.Context(), data, n1, quietLog); err == nil || !strings.Contains(err.Error(), "a cluster node's data directory") {
+		t.Errorf("--import of a cluster node's directory: %v", err)
+	}
+	n1.importDir = ""
+	if src, err := openImportSource(t.Context(), data, n1, quietLog); src != nil || err != nil {
+		t.Errorf("no --import: %v %v", src, err)
 	}
 }

@@ -110,6 +110,13 @@ func serve(ctx context.Context, o *serveOptions, stderr io.Writer) error {
 	if err := o.cluster.validate(); err != nil {
 		return err
 	}
+	importSrc, err := openImportSource(ctx, o.data, o.cluster, log)
+	if err != nil {
+		return err
+	}
+	if importSrc != nil {
+		defer importSrc.Close()
+	}
 	marker, err := checkDataDir(o.data, o.cluster)
 	if err != nil {
 		return err
@@ -149,6 +156,12 @@ func serve(ctx context.Context, o *serveOptions, stderr io.Writer) error {
 		if err := parts.openClusterState(ctx, eng, o.cluster, log); err != nil {
 			eng.Close()
 			return err
+		}
+		if importSrc != nil {
+			if err := parts.runImport(ctx, importSrc, log); err != nil {
+				return err
+			}
+			importSrc.Close()
 		}
 	}
 	eng.Warm()

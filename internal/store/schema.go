@@ -127,6 +127,9 @@ func (s *Store) Register(ctx context.Context, sc Schema) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.readOnly {
+		return s.registerReadOnly(sc)
+	}
 	if slices.ContainsFunc(s.schemas, func(o Schema) bool { return o.Owner == sc.Owner }) {
 		return fmt.Errorf("store: schema %s registered twice", sc.Owner)
 	}

@@ -78,8 +78,9 @@ func decodeArticle(v []byte, a *news.Article) error {
 
 // Store is an open bbolt database.
 type Store struct {
-	db   *bolt.DB
-	path string
+	db       *bolt.DB
+	path     string
+	readOnly bool // OpenReadOnly
 
 	mu      sync.Mutex
 	schemas []Schema // registered by the packages that keep buckets here

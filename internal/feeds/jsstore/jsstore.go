@@ -103,6 +103,9 @@ func isOutcome(err error) bool {
 }
 
 func (s *Store) apply(ctx context.Context, seq uint64, kind string, data []byte) (any, error) {
+	if kind == cmdImport {
+		return s.applyImport(ctx, seq, data)
+	}
 	var c writeCmd
 	if err := json.Unmarshal(data, &c); err != nil {
 		return rsm.Outcome{Err: fmt.Errorf("feeds: command %d: %w", seq, err)}, nil

@@ -78,6 +78,9 @@ func (s *Store) Applied() uint64 { return s.m.Applied() }
 // WaitApplied waits until this node has applied seq.
 func (s *Store) WaitApplied(ctx context.Context, seq uint64) error { return s.m.WaitApplied(ctx, seq) }
 
+// LastSeq is the command stream's last sequence.
+func (s *Store) LastSeq(ctx context.Context) (uint64, error) { return s.m.LastSeq(ctx) }
+
 const (
 	cmdCreate = "create"
 	cmdUpdate = "update"

@@ -1,0 +1,4 @@
+package importer
+
+// SetAfterBatch injects a hook run after each article batch (tests only).
+func SetAfterBatch(o *Options, fn func(n int) error) { o.afterBatch = fn }
