@@ -104,7 +104,7 @@ func newSender(s *Service) *sender {
 	}
 	return &sender{
 		s:         s,
-		client:    newWebhookClient(s.guard, s.cfg.Timeout, s.cfg.Version),
+		client:    newWebhookClient(s.guard, s.cfg.Timeout, s.cfg.Version, s.cfg.Senders),
 		mailer:    m,
 		out:       s.store,
 		build:     s.payload,

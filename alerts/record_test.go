@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"slices"
 	"sync"
@@ -225,5 +228,36 @@ func TestOutcomesLostInACrashAreSentAgainOnce(t *testing.T) {
 	}
 	if len(perID) != n {
 		t.Errorf("%d webhook-ids received, want %d", len(perID), n)
+	}
+}
+
+// The pool keeps a connection per sender to a receiver: sending many
+// deliveries to one receiver dials at most once per sender, instead of
+// closing all but a few connections after each burst and dialling again.
+func TestSendersReuseTheirConnections(t *testing.T) {
+	e := newEnv(t, nil)
+	h := &hook{t: t, articles: map[string][]string{}}
+	var dials atomic.Int64
+	h.srv = httptest.NewUnstartedServer(http.HandlerFunc(h.serve))
+	h.srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			dials.Add(1)
+		}
+	}
+	h.srv.Start()
+	t.Cleanup(h.srv.Close)
+	const n = 160 // twenty times the senders
+	a := manyDeliveries(t, e, h, n)
+	testutil.WaitFor(t, "every delivery sent", 20*time.Second, func() bool {
+		for _, d := range e.deliveries(t, a.ID) {
+			if d.Status != StatusSucceeded {
+				return false
+			}
+		}
+		return true
+	})
+	t.Logf("%d deliveries over %d connections (%d senders)", n, dials.Load(), e.svc.cfg.Senders)
+	if got := dials.Load(); got > int64(e.svc.cfg.Senders) {
+		t.Errorf("%d connections for %d deliveries, want at most one per sender (%d)", got, n, e.svc.cfg.Senders)
 	}
 }
