@@ -232,8 +232,11 @@ func TestOutcomesLostInACrashAreSentAgainOnce(t *testing.T) {
 }
 
 // The pool keeps a connection per sender to a receiver: sending many
-// deliveries to one receiver dials at most once per sender, instead of
-// closing all but a few connections after each burst and dialling again.
+// deliveries to one receiver dials about once per sender, instead of
+// closing all but a few connections after each burst and dialling again
+// (with 4 idle connections per host, 400 deliveries took 57-90). A sender
+// may dial once more when its next request starts before net/http has
+// put its last connection back in the pool, hence twice the senders.
 func TestSendersReuseTheirConnections(t *testing.T) {
 	e := newEnv(t, nil)
 	h := &hook{t: t, articles: map[string][]string{}}
@@ -246,7 +249,7 @@ func TestSendersReuseTheirConnections(t *testing.T) {
 	}
 	h.srv.Start()
 	t.Cleanup(h.srv.Close)
-	const n = 160 // twenty times the senders
+	const n = 400 // fifty times the senders
 	a := manyDeliveries(t, e, h, n)
 	testutil.WaitFor(t, "every delivery sent", 20*time.Second, func() bool {
 		for _, d := range e.deliveries(t, a.ID) {
@@ -257,7 +260,7 @@ func TestSendersReuseTheirConnections(t *testing.T) {
 		return true
 	})
 	t.Logf("%d deliveries over %d connections (%d senders)", n, dials.Load(), e.svc.cfg.Senders)
-	if got := dials.Load(); got > int64(e.svc.cfg.Senders) {
-		t.Errorf("%d connections for %d deliveries, want at most one per sender (%d)", got, n, e.svc.cfg.Senders)
+	if got := dials.Load(); got > 2*int64(e.svc.cfg.Senders) {
+		t.Errorf("%d connections for %d deliveries, want at most two per sender (%d)", got, n, e.svc.cfg.Senders)
 	}
 }
