@@ -50,6 +50,7 @@ type unrecorded struct {
 	d      *Delivery
 	out    outcome
 	status string
+	r      Result // what the store records
 }
 
 // sender is the dispatcher and its pool of workers.
@@ -73,6 +74,18 @@ type sender struct {
 	mu       sync.Mutex
 	inflight map[string]bool
 	held     map[string]*hold
+	// recording holds the attempts whose outcome the recorder is writing
+	// (toRecord, then its batch): a worker hands an outcome over and takes
+	// the next delivery instead of waiting for the store's commit, and the
+	// recorder writes every outcome handed over meanwhile in one write
+	// (OutcomeBatcher). A delivery being recorded is not leased again.
+	recording map[string]bool
+	toRecord  []*unrecorded
+	recWake   chan struct{}
+	// recordMax bounds the outcomes waiting to be written: past it the
+	// dispatcher hands out no new work until the recorder catches up.
+	recordMax int
+	workers   sync.WaitGroup // the workers alone: the recorder drains after them
 
 	ctx    context.Context // the pool's lifetime: cancelled by stop, no new attempts start
 	cancel context.CancelFunc
@@ -91,7 +104,7 @@ func newSender(s *Service) *sender {
 	}
 	return &sender{
 		s:         s,
-		client:    newWebhookClient(s.guard, s.cfg.Timeout, s.cfg.Version),
+		client:    newWebhookClient(s.guard, s.cfg.Timeout, s.cfg.Version, s.cfg.Senders),
 		mailer:    m,
 		out:       s.store,
 		build:     s.payload,
@@ -101,13 +114,20 @@ func newSender(s *Service) *sender {
 		// payload and writing its outcome: the lease outlasts it well
 		// (LeaseFor). In a cluster it is also how long a delivery leased
 		// by a node that died waits before another node sends it.
-		leaseFor: LeaseFor(s.cfg.Timeout),
-		wakeCh:   make(chan struct{}, 1),
-		work:     make(chan *Delivery),
-		inflight: map[string]bool{},
-		held:     map[string]*hold{},
+		leaseFor:  LeaseFor(s.cfg.Timeout),
+		wakeCh:    make(chan struct{}, 1),
+		work:      make(chan *Delivery),
+		inflight:  map[string]bool{},
+		held:      map[string]*hold{},
+		recording: map[string]bool{},
+		recWake:   make(chan struct{}, 1),
+		recordMax: recordMax,
 	}
 }
+
+// recordMax is how many outcomes may wait for the recorder before the
+// dispatcher stops handing out work: a few rounds of the pool's attempts.
+const recordMax = 256
 
 // holdFor keeps a delivery back for the next step of its backoff and
 // returns the wait. u, when set, is an outcome still to be written.
@@ -142,7 +162,7 @@ func (p *sender) release(id string) {
 func (p *sender) attempting(id string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.inflight[id] || (p.held[id] != nil && p.held[id].unrecorded != nil)
+	return p.inflight[id] || p.recording[id] || (p.held[id] != nil && p.held[id].unrecorded != nil)
 }
 
 // pendingOutcome returns the outcome of an earlier attempt that is still
@@ -167,11 +187,12 @@ func (p *sender) start() {
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.postCtx, p.postCancel = context.WithCancel(context.Background())
 	for i := 0; i < p.s.cfg.Senders; i++ {
-		p.wg.Add(1)
+		p.workers.Add(1)
 		go p.worker()
 	}
-	p.wg.Add(1)
+	p.wg.Add(2)
 	go p.dispatch()
+	go p.recorder()
 }
 
 func (p *sender) stop(ctx context.Context) error {
@@ -244,9 +265,12 @@ func (p *sender) dispatch() {
 func (p *sender) due(now time.Time) (ds []*Delivery, next time.Time) {
 	p.mu.Lock()
 	free := p.s.cfg.Senders - len(p.inflight)
+	if len(p.recording) >= p.recordMax {
+		free = 0 // the recorder's wake-up brings the next turn
+	}
 	for id, h := range p.held {
 		switch {
-		case p.inflight[id]:
+		case p.inflight[id], p.recording[id]:
 		case h.until.After(now):
 			if next.IsZero() || h.until.Before(next) {
 				next = h.until
@@ -274,7 +298,7 @@ func (p *sender) due(now time.Time) (ds []*Delivery, next time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, d := range leased {
-		if p.inflight[d.ID] || p.held[d.ID] != nil {
+		if p.inflight[d.ID] || p.recording[d.ID] || p.held[d.ID] != nil {
 			continue // ours already: its hold or its worker has it
 		}
 		ds = append(ds, d)
@@ -284,7 +308,7 @@ func (p *sender) due(now time.Time) (ds []*Delivery, next time.Time) {
 }
 
 func (p *sender) worker() {
-	defer p.wg.Done()
+	defer p.workers.Done()
 	for {
 		select {
 		case <-p.ctx.Done():
@@ -311,7 +335,7 @@ func (p *sender) attempt(d *Delivery) {
 	s := p.s
 	if u := p.pendingOutcome(d.ID); u != nil {
 		// The attempt was made; only its outcome is missing from the store.
-		p.finish(u.d, u.out, u.status)
+		p.toRecorder(u)
 		return
 	}
 	a, err := s.store.Get(p.postCtx, d.AlertID)
@@ -436,10 +460,12 @@ func jitter(d time.Duration) time.Duration {
 	return d - time.Duration(span/2) + time.Duration(rand.Int64N(span))
 }
 
-// finish records an attempt's outcome: Complete for succeeded and
-// failed, RetryAt for retrying. A 410 then disables the alert.
+// finish hands an attempt's outcome to the recorder, which writes it
+// (Complete for succeeded and failed, RetryAt for retrying) together
+// with the others finished meanwhile; the worker goes on to its next
+// delivery. Until it is written the delivery counts as being attempted
+// (attempting) and is not leased again.
 func (p *sender) finish(d *Delivery, out outcome, status string) {
-	s := p.s
 	d.Status = status
 	if out.status != 0 {
 		d.LastStatusCode = out.status
@@ -448,20 +474,107 @@ func (p *sender) finish(d *Delivery, out outcome, status string) {
 	if out.err != nil {
 		d.LastError = out.err.Error()
 	}
-	r := Result{Status: status, Attempts: d.Attempts, StatusCode: out.status, Err: d.LastError, At: s.cfg.Clock().UTC()}
-	// The store write runs to its end even during a shutdown: Stop waits
-	// stopGrace for it.
-	ctx := context.WithoutCancel(p.postCtx)
-	var err error
-	if status == StatusRetrying {
-		err = p.out.RetryAt(ctx, d.ID, *d.NextAttemptAt, r)
-	} else {
-		err = p.out.Complete(ctx, d.ID, r)
+	u := &unrecorded{d: d, out: out, status: status,
+		r: Result{Status: status, Attempts: d.Attempts, StatusCode: out.status, Err: d.LastError, At: p.s.cfg.Clock().UTC()}}
+	p.toRecorder(u)
+}
+
+// toRecorder hands an outcome to the recorder.
+func (p *sender) toRecorder(u *unrecorded) {
+	p.mu.Lock()
+	p.recording[u.d.ID] = true
+	p.toRecord = append(p.toRecord, u)
+	p.mu.Unlock()
+	select {
+	case p.recWake <- struct{}{}:
+	default:
 	}
+}
+
+// recorder writes the outcomes the workers hand over, all those waiting
+// in one write, until the workers have stopped and the last are written.
+func (p *sender) recorder() {
+	defer p.wg.Done()
+	workersDone := make(chan struct{})
+	go func() { p.workers.Wait(); close(workersDone) }()
+	for {
+		select {
+		case <-p.recWake:
+			p.recordWaiting()
+		case <-workersDone:
+			p.recordWaiting() // every outcome is handed over by now
+			return
+		}
+	}
+}
+
+// recordWaiting writes the outcomes waiting, in batches, until none is
+// left.
+func (p *sender) recordWaiting() {
+	for {
+		p.mu.Lock()
+		batch := p.toRecord
+		p.toRecord = nil
+		p.mu.Unlock()
+		if len(batch) == 0 {
+			return
+		}
+		// The store write runs to its end even during a shutdown: Stop
+		// waits stopGrace for it.
+		ctx := context.WithoutCancel(p.postCtx)
+		errs := p.write(ctx, batch)
+		for i, u := range batch {
+			p.recorded(ctx, u, errs[i])
+		}
+		p.wake()
+	}
+}
+
+// write records outcomes in the outbox: in one write where it is an
+// OutcomeBatcher, otherwise each on its own, concurrently.
+func (p *sender) write(ctx context.Context, batch []*unrecorded) []error {
+	errs := make([]error, len(batch))
+	if b, ok := p.out.(OutcomeBatcher); ok {
+		recs := make([]AttemptRecord, len(batch))
+		for i, u := range batch {
+			recs[i] = AttemptRecord{ID: u.d.ID, Result: u.r}
+			if u.status == StatusRetrying {
+				recs[i].Next = u.d.NextAttemptAt
+			}
+		}
+		err := b.RecordAttempts(ctx, recs)
+		for i := range errs {
+			errs[i] = err
+		}
+		return errs
+	}
+	var wg sync.WaitGroup
+	for i, u := range batch {
+		wg.Go(func() {
+			if u.status == StatusRetrying {
+				errs[i] = p.out.RetryAt(ctx, u.d.ID, *u.d.NextAttemptAt, u.r)
+			} else {
+				errs[i] = p.out.Complete(ctx, u.d.ID, u.r)
+			}
+		})
+	}
+	wg.Wait()
+	return errs
+}
+
+// recorded ends an attempt whose outcome the store took (err nil) or
+// could not take: then the outcome is held and written again later, and
+// the delivery is not attempted again meanwhile. A 410 disables the
+// alert.
+func (p *sender) recorded(ctx context.Context, u *unrecorded, err error) {
+	s, d, out, status := p.s, u.d, u.out, u.status
+	defer func() {
+		p.mu.Lock()
+		delete(p.recording, d.ID)
+		p.mu.Unlock()
+	}()
 	if err != nil {
-		// Keep the outcome and write it again later; the delivery is not
-		// attempted again meanwhile.
-		wait := p.holdFor(d, &unrecorded{d: d, out: out, status: status})
+		wait := p.holdFor(d, u)
 		s.log.Error("alerts: record delivery", "delivery", d.ID, "status", status, "err", err, "retry_in", wait)
 		return
 	}

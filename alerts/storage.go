@@ -132,3 +132,22 @@ type Outbox interface {
 	// exist tells which article ids are still stored.
 	Prune(ctx context.Context, now time.Time, keep time.Duration, exist func(ctx context.Context, ids []string) ([]bool, error)) (PruneResult, error)
 }
+
+// OutcomeBatcher is an Outbox that records many attempts in one write
+// (one transaction where the store has them), all or none. The sender
+// uses it when its outbox has it, for every outcome finished while the
+// previous write was under way; otherwise it calls Complete and RetryAt
+// for each.
+type OutcomeBatcher interface {
+	// RecordAttempts records each attempt as Complete (Next nil; Status
+	// succeeded or failed) or RetryAt (Next set; retrying or pending)
+	// would. A delivery that is gone is not an error.
+	RecordAttempts(ctx context.Context, rs []AttemptRecord) error
+}
+
+// AttemptRecord is one attempt for OutcomeBatcher.RecordAttempts.
+type AttemptRecord struct {
+	ID     string
+	Next   *time.Time // the next attempt; nil: the delivery is complete
+	Result Result
+}

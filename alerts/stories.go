@@ -30,15 +30,36 @@ type StoryCopy struct {
 // dropDeliveredStories removes from each job (of an alert without
 // RepeatStories) the matches whose story was delivered to the alert
 // before: a copy of it, other than this run's matches, is in the alert's
-// sent-set. A copy deleted since (retention) no longer counts.
+// sent-set. A copy deleted since (retention) no longer counts. The stories
+// of the matches and the copies of each story are looked up once for the
+// whole round, not per alert: a round's alerts share most of its new
+// articles (1,000 realtime alerts over 50 articles: each looked up by
+// about seven alerts).
 func (s *Service) dropDeliveredStories(ctx context.Context, jobs []*job) error {
+	var all []string
+	seen := map[string]bool{}
+	for _, j := range jobs {
+		if j.err != nil || j.a.RepeatStories {
+			continue
+		}
+		for _, id := range j.matches {
+			if !seen[id] {
+				seen[id] = true
+				all = append(all, id)
+			}
+		}
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	of, err := s.eng.StoriesOf(ctx, all)
+	if err != nil {
+		return err
+	}
+	copiesOf := map[string][]string{} // story → its copies, read once
 	for _, j := range jobs {
 		if j.err != nil || j.a.RepeatStories || len(j.matches) == 0 {
 			continue
-		}
-		of, err := s.eng.StoriesOf(ctx, j.matches)
-		if err != nil {
-			return err
 		}
 		byStory := map[string][]string{}
 		var order []string
@@ -54,11 +75,14 @@ func (s *Service) dropDeliveredStories(ctx context.Context, jobs []*job) error {
 		}
 		drop := map[string]bool{}
 		for _, st := range order {
-			copies, err := s.eng.StoryCopies(ctx, st, stories.DefaultMaxStory)
-			if err != nil {
-				return err
+			copies, ok := copiesOf[st]
+			if !ok {
+				if copies, err = s.eng.StoryCopies(ctx, st, stories.DefaultMaxStory); err != nil {
+					return err
+				}
+				copiesOf[st] = copies
 			}
-			others := slices.DeleteFunc(copies, func(id string) bool { return slices.Contains(byStory[st], id) })
+			others := slices.DeleteFunc(slices.Clone(copies), func(id string) bool { return slices.Contains(byStory[st], id) })
 			if len(others) == 0 {
 				continue
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -84,5 +85,46 @@ func TestAlertDeliversEachStoryOnce(t *testing.T) {
 	testutil.WaitFor(t, "repeat hook", 5*time.Second, func() bool { return hr.count() == 1 })
 	if res, err := e.svc.RunNow(context.Background(), ar.ID); err != nil || res.Matches != 0 {
 		t.Fatalf("repeat_stories second run: %+v %v", res, err)
+	}
+}
+
+// TestStoriesDroppedPerAlertInOneRound: a round looks the stories up once
+// for all its alerts, yet each alert still drops only the copies of the
+// stories delivered to it: two alerts that were sent a story drop its
+// later copy, one that was not gets every copy.
+func TestStoriesDroppedPerAlertInOneRound(t *testing.T) {
+	e := newEnv(t, nil)
+	// A receiver each: a hook verifies the signatures of one alert.
+	a1 := e.create(t, newHook(t), "ukraine", nil)
+	a2 := e.create(t, newHook(t), "ukraine", nil)
+	a3 := e.create(t, newHook(t), "ukraine", nil)
+	body := wire("kyiv")
+	e.ingest(t, copyOf("r1", "Reuters", body))
+	for _, id := range []string{a1.ID, a3.ID} {
+		if res, err := e.svc.RunNow(context.Background(), id); err != nil || res.Matches != 1 {
+			t.Fatalf("first run of %s: %+v %v", id, res, err)
+		}
+	}
+	e.ingest(t, copyOf("ap1", "AP", "Lead paragraph. "+body), copyOf("other", "Post", wire("grain")))
+	res, err := e.svc.RunAll(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Matches != 1+3+1 {
+		t.Errorf("round: %d matches, want 5 (other to a1 and a3; r1, ap1, other to a2)", res.Matches)
+	}
+	latest := func(id string) []string {
+		ds := e.deliveries(t, id)
+		ids := append([]string(nil), ds[0].ArticleIDs...)
+		slices.Sort(ids)
+		return ids
+	}
+	for _, c := range []struct {
+		id   string
+		want []string
+	}{{a1.ID, []string{"other"}}, {a2.ID, []string{"ap1", "other", "r1"}}, {a3.ID, []string{"other"}}} {
+		if got := latest(c.id); !slices.Equal(got, c.want) {
+			t.Errorf("alert %s: latest delivery carries %v, want %v", c.id, got, c.want)
+		}
 	}
 }

@@ -78,10 +78,15 @@ type webhookClient struct {
 	userAgent string
 }
 
-func newWebhookClient(guard *netguard.Guard, timeout time.Duration, version string) *webhookClient {
+// newWebhookClient makes the client of a pool of senders: it keeps an
+// idle connection per sender to each receiver, so that a pool sending to
+// one receiver reuses its connections instead of closing all but a few
+// after each burst and dialling again (net/http keeps 2 per host unless
+// told otherwise).
+func newWebhookClient(guard *netguard.Guard, timeout time.Duration, version string, senders int) *webhookClient {
 	return &webhookClient{
 		http: netguard.NewClient(guard, netguard.ClientOptions{
-			Timeout: timeout, MaxIdleConns: 64, MaxIdleConnsPerHost: 4,
+			Timeout: timeout, MaxIdleConns: max(64, 2*senders), MaxIdleConnsPerHost: max(4, senders),
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}),
 		userAgent: "Watchword/" + version,

@@ -498,6 +498,59 @@ func TestOutbox(t *testing.T, open Opener) {
 			t.Errorf("after a redelivery: leased %v, want %s among them", got, done.ID)
 		}
 	})
+	t.Run("RecordAttempts", func(t *testing.T) {
+		// Optional: an outbox that records many attempts in one write
+		// (alerts.OutcomeBatcher) does what Complete and RetryAt do, all
+		// or none.
+		st, _, ds := setup(t, 3)
+		b, ok := st.(alerts.OutcomeBatcher)
+		if !ok {
+			t.Skip("not an alerts.OutcomeBatcher")
+		}
+		lease(t, st, base, 10)
+		done, retry, untouched := ds[0], ds[1], ds[2]
+		when := base.Add(time.Hour)
+		bad := []alerts.AttemptRecord{
+			{ID: done.ID, Result: alerts.Result{Status: alerts.StatusSucceeded, Attempts: 1, StatusCode: 204, At: base}},
+			{ID: untouched.ID, Result: alerts.Result{Status: alerts.StatusRetrying, Attempts: 1, At: base}}, // retrying without a time
+		}
+		if err := b.RecordAttempts(ctx, bad); err == nil {
+			t.Fatal("a batch with a retrying attempt without a time was taken")
+		}
+		if d, err := st.Delivery(ctx, done.ID); err != nil || d.Status != alerts.StatusPending || d.Attempts != 0 {
+			t.Fatalf("after a refused batch: %+v %v, want the delivery untouched", d, err)
+		}
+		err := b.RecordAttempts(ctx, []alerts.AttemptRecord{
+			{ID: done.ID, Result: alerts.Result{Status: alerts.StatusSucceeded, Attempts: 1, StatusCode: 204, At: base}},
+			{ID: "msg_gone", Result: alerts.Result{Status: alerts.StatusFailed, Attempts: 1, At: base}}, // gone: not an error
+			{ID: retry.ID, Next: &when, Result: alerts.Result{Status: alerts.StatusRetrying, Attempts: 1, StatusCode: 503, Err: "receiver answered 503", At: base}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := st.Delivery(ctx, done.ID)
+		if err != nil || d.Status != alerts.StatusSucceeded || d.Attempts != 1 || d.LastStatusCode != 204 || d.NextAttemptAt != nil {
+			t.Errorf("completed: %+v %v", d, err)
+		}
+		d, err = st.Delivery(ctx, retry.ID)
+		if err != nil || d.Status != alerts.StatusRetrying || d.Attempts != 1 || d.LastError == "" || d.NextAttemptAt == nil || !d.NextAttemptAt.Equal(when) {
+			t.Errorf("retrying: %+v %v", d, err)
+		}
+		if a := get(t, st, "al_a"); a.LastDeliveryStatus != alerts.StatusRetrying {
+			t.Errorf("the alert's last delivery status: %q, want retrying (the batch's last)", a.LastDeliveryStatus)
+		}
+		// The lease of each recorded one ended: the retry is leased at its
+		// time, the completed one never; the untouched one stays leased.
+		if got := lease(t, st, base.Add(30*time.Second), 10); len(got) != 0 {
+			t.Errorf("leased %v: a recorded one before its time, or one still leased", got)
+		}
+		if got := lease(t, st, when, 10); !slices.Contains(got, retry.ID) || slices.Contains(got, done.ID) {
+			t.Errorf("at the retry's time: leased %v, want %s and not %s", got, retry.ID, done.ID)
+		}
+		if n, _, err := st.Depth(ctx); err != nil || n != 2 {
+			t.Errorf("depth %d %v, want 2 (the retrying and the untouched one)", n, err)
+		}
+	})
 	t.Run("DeleteAlert", func(t *testing.T) {
 		st, _, ds := setup(t, 2)
 		if err := st.Delete(ctx, "al_a", 1); err != nil {

@@ -164,34 +164,7 @@ func (s *Store) record(ctx context.Context, id string, next *time.Time, r alerts
 		// The function may run more than once (bbolt retries a failed
 		// batch one by one); it only reads and writes the state it is
 		// given.
-		prev, err := getDelivery(tx, id)
-		if isNotFound(err) {
-			return nil // the alert was deleted meanwhile
-		}
-		if err != nil {
-			return err
-		}
-		d := *prev
-		d.Status, d.Attempts, d.LastError = r.Status, r.Attempts, r.Err
-		if r.StatusCode != 0 {
-			d.LastStatusCode = r.StatusCode
-		}
-		d.NextAttemptAt, d.Done = next, time.Time{}
-		if next == nil {
-			d.Done = r.At.UTC() // the delivery retention counts from here
-		}
-		if err := saveDelivery(tx, &d, prev); err != nil {
-			return err
-		}
-		a, err := getAlert(tx, d.AlertID)
-		if isNotFound(err) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		a.LastDeliveryStatus = r.Status
-		return putState(tx, a.Num, stateOf(a))
+		return recordTx(tx, id, next, r)
 	})
 	if err != nil {
 		return fmt.Errorf("alerts: record delivery %s: %w", id, err)
@@ -200,18 +173,98 @@ func (s *Store) record(ctx context.Context, id string, next *time.Time, r alerts
 	return nil
 }
 
+// recordTx writes one attempt's result in tx.
+func recordTx(tx *bolt.Tx, id string, next *time.Time, r alerts.Result) error {
+	prev, err := getDelivery(tx, id)
+	if isNotFound(err) {
+		return nil // the alert was deleted meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	d := *prev
+	d.Status, d.Attempts, d.LastError = r.Status, r.Attempts, r.Err
+	if r.StatusCode != 0 {
+		d.LastStatusCode = r.StatusCode
+	}
+	d.NextAttemptAt, d.Done = next, time.Time{}
+	if next == nil {
+		d.Done = r.At.UTC() // the delivery retention counts from here
+	}
+	if err := saveDelivery(tx, &d, prev); err != nil {
+		return err
+	}
+	a, err := getAlert(tx, d.AlertID)
+	if isNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	a.LastDeliveryStatus = r.Status
+	return putState(tx, a.Num, stateOf(a))
+}
+
+// RecordAttempts implements alerts.OutcomeBatcher: every attempt in one
+// transaction (one commit, one fsync), in order, so that the last of an
+// alert's sets its LastDeliveryStatus.
+func (s *Store) RecordAttempts(ctx context.Context, rs []alerts.AttemptRecord) error {
+	if err := ctxErr(ctx); err != nil {
+		return err
+	}
+	for _, rec := range rs {
+		if err := checkRecord(rec.ID, rec.Next, rec.Result); err != nil {
+			return err
+		}
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, rec := range rs {
+			var next *time.Time
+			if rec.Next != nil {
+				t := rec.Next.UTC()
+				next = &t
+			}
+			if err := recordTx(tx, rec.ID, next, rec.Result); err != nil {
+				return fmt.Errorf("delivery %s: %w", rec.ID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("alerts: record %d deliveries: %w", len(rs), err)
+	}
+	ids := make([]string, len(rs))
+	for i, rec := range rs {
+		ids[i] = rec.ID
+	}
+	s.unlease(ids...)
+	return nil
+}
+
+// checkRecord refuses a result whose status does not fit: Complete
+// (next nil) takes succeeded or failed, RetryAt retrying or pending.
+func checkRecord(id string, next *time.Time, r alerts.Result) error {
+	if next == nil && r.Status != alerts.StatusSucceeded && r.Status != alerts.StatusFailed {
+		return fmt.Errorf("alerts: complete delivery %s with status %q", id, r.Status)
+	}
+	if next != nil && r.Status != alerts.StatusRetrying && r.Status != alerts.StatusPending {
+		return fmt.Errorf("alerts: retry delivery %s with status %q", id, r.Status)
+	}
+	return nil
+}
+
 // Complete implements alerts.Outbox.
 func (s *Store) Complete(ctx context.Context, id string, r alerts.Result) error {
-	if r.Status != alerts.StatusSucceeded && r.Status != alerts.StatusFailed {
-		return fmt.Errorf("alerts: complete delivery %s with status %q", id, r.Status)
+	if err := checkRecord(id, nil, r); err != nil {
+		return err
 	}
 	return s.record(ctx, id, nil, r)
 }
 
 // RetryAt implements alerts.Outbox.
 func (s *Store) RetryAt(ctx context.Context, id string, when time.Time, r alerts.Result) error {
-	if r.Status != alerts.StatusRetrying && r.Status != alerts.StatusPending {
-		return fmt.Errorf("alerts: retry delivery %s with status %q", id, r.Status)
+	if err := checkRecord(id, &when, r); err != nil {
+		return err
 	}
 	when = when.UTC()
 	return s.record(ctx, id, &when, r)

@@ -38,6 +38,7 @@ type latencyReceiver struct {
 	probeAlert string               // only its deliveries count (a background alert may match a probe too)
 	got        map[string]time.Time // probe article id -> first arrival
 	requests   int
+	ids        map[string]int // webhook-id -> requests that carried it
 }
 
 func (r *latencyReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
@@ -69,6 +70,7 @@ func (r *latencyReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.requests++
+	r.ids[req.Header.Get("webhook-id")]++
 	if p.Data.Alert.ID != probe {
 		p.Data.Matches = nil
 	}
@@ -227,7 +229,7 @@ func runBenchAlertsLatency(o *benchAlertsLatencyOptions, stdout, stderr io.Write
 		return err
 	}
 
-	rcv := &latencyReceiver{got: map[string]time.Time{}}
+	rcv := &latencyReceiver{got: map[string]time.Time{}, ids: map[string]int{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -272,9 +274,11 @@ func runBenchAlertsLatency(o *benchAlertsLatencyOptions, stdout, stderr io.Write
 		ins = append(ins, &alerts.Input{Name: &name, Query: &q, Schedule: &o.schedule, WebhookURL: &hook})
 	}
 	// The probe alert comes last, so its deliveries queue behind the
-	// background ones of the same round.
-	name, q := "latency probe", probeWord
-	ins = append(ins, &alerts.Input{Name: &name, Query: &q, Schedule: &o.schedule, WebhookURL: &hook})
+	// background ones of the same round. It repeats stories: two probes
+	// built on copies of one Reuters story would otherwise be one story,
+	// its second copy never sent to the alert (a probe "missing").
+	name, q, repeat := "latency probe", probeWord, true
+	ins = append(ins, &alerts.Input{Name: &name, Query: &q, Schedule: &o.schedule, WebhookURL: &hook, RepeatStories: &repeat})
 	ids, err := svc.CreateMany(context.Background(), ins)
 	if err != nil {
 		return err
@@ -366,6 +370,21 @@ func runBenchAlertsLatency(o *benchAlertsLatencyOptions, stdout, stderr io.Write
 		return fmt.Errorf("background ingest: %w", err)
 	default:
 	}
+	probesAt := time.Since(began)
+	// Every delivery the rounds created is to arrive, each webhook-id
+	// once: wait for the outbox to drain (bounded).
+	drainBy := time.Now().Add(60 * time.Second)
+	for time.Now().Before(drainBy) {
+		n, _, err := ast.Depth(context.Background())
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	drained := time.Since(began)
 
 	rcv.mu.Lock()
 	defer rcv.mu.Unlock()
@@ -391,7 +410,12 @@ func runBenchAlertsLatency(o *benchAlertsLatencyOptions, stdout, stderr io.Write
 			len(rounds), percentile(rounds, 0.5).Seconds(), slices.Max(rounds).Seconds(), created)
 	}
 	roundsMu.Unlock()
-	fmt.Fprintf(stdout, "receiver: %d webhook requests in %.1f s (%.0f/s)\n", rcv.requests, took.Seconds(), float64(rcv.requests)/took.Seconds())
+	dups := 0
+	for _, n := range rcv.ids {
+		dups += n - 1
+	}
+	fmt.Fprintf(stdout, "receiver: %d webhook requests in %.1f s (%.0f/s), %d distinct webhook-ids, %d repeated; outbox drained %.1f s after the last probe arrived\n",
+		rcv.requests, took.Seconds(), float64(rcv.requests)/took.Seconds(), len(rcv.ids), dups, (drained - probesAt).Seconds())
 	if len(lat) == 0 {
 		return fmt.Errorf("no probe arrived (%d sent)", len(acked))
 	}
