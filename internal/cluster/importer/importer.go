@@ -33,6 +33,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -445,10 +446,19 @@ func checkEmpty(ctx context.Context, t Target) error {
 // so the map keeps, per position in old order, the largest new sequence
 // up to it and the smallest from it on (24 bytes per article: 24 MB for
 // a million, in memory).
+//
+// Other nodes may take writes while the import runs (docs/cluster.md asks
+// operators to wait, nothing enforces it): such an article's sequence is
+// one the import did not produce, below the last it produced. No old
+// alert covered it, so no watermark is mapped as far as the first of
+// them (firstForeign); the imported articles after it that an alert had
+// covered are evaluated again and their sent records keep them from
+// being delivered twice, as for a publish out of order.
 type seqMap struct {
-	old, new   []uint64
-	pmax, smin []uint64 // by finish
-	outOfOrder int
+	old, new     []uint64
+	pmax, smin   []uint64 // by finish
+	outOfOrder   int
+	firstForeign uint64 // by finish: the first sequence below the last new one the import did not produce; 0 none
 }
 
 func (m *seqMap) add(old, new uint64) {
@@ -473,6 +483,20 @@ func (m *seqMap) finish() {
 			m.smin[i] = min(m.new[i], m.smin[i+1])
 		}
 	}
+	// The stream was empty when the import began, so every sequence from
+	// 1 to the last new one is the import's unless another node wrote it.
+	sorted := slices.Clone(m.new)
+	slices.Sort(sorted)
+	next := uint64(1)
+	for _, v := range sorted {
+		if v > next {
+			m.firstForeign = next
+			break
+		}
+		if v == next {
+			next++
+		}
+	}
 	m.new = nil
 }
 
@@ -491,6 +515,9 @@ func (m *seqMap) at(old uint64) uint64 {
 	}
 	if i < len(m.old) && m.smin[i] <= w {
 		w = m.smin[i] - 1
+	}
+	if m.firstForeign > 0 && w >= m.firstForeign {
+		w = m.firstForeign - 1
 	}
 	return w
 }
@@ -542,6 +569,9 @@ func importArticles(ctx context.Context, src *Source, t Target, opts Options, su
 		opts.Logger.Warn("import: some articles got new sequences out of the old order (a publish retried in an election); the watermarks are mapped so that no alert misses one", "articles", m.outOfOrder)
 	}
 	m.finish()
+	if m.firstForeign > 0 {
+		opts.Logger.Warn("import: another node took writes during the import; no alert watermark is mapped past the first of them, so none misses one", "first_foreign_seq", m.firstForeign)
+	}
 	return m, nil
 }
 
