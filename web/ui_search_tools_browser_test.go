@@ -7,8 +7,11 @@ package web
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -167,4 +170,47 @@ func TestUIBrowserSavedSearches(t *testing.T) {
 	if !eval[bool](b, `!!document.querySelector('#a-filters input[data-kind="country"][value="Russia"]')`) {
 		t.Error("the alert form lacks the country filter")
 	}
+}
+
+// TestUIBrowserSaveAsksForTheTokenOnce: the saved-searches page's list
+// and a save are both refused for want of a key before the key is given
+// (here the list's refusal is held back until the save's has been shown,
+// an order a loaded machine produced): giving the key runs both, so the
+// search is saved. One retry slot kept only the last refused call, the
+// list, and the save was lost.
+func TestUIBrowserSaveAsksForTheTokenOnce(t *testing.T) {
+	cfg := Config{Token: testToken, Logger: quiet, MaxBody: 4 << 20}
+	cfg.Engine = newDemoEngine(t)
+	withKeys(t, false)(&cfg)
+	withSaved(t, 0)(&cfg)
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	releaseList := make(chan struct{})
+	var once sync.Once
+	release := func() { once.Do(func() { close(releaseList) }) }
+	t.Cleanup(release)
+	h := s.Handler()
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "" && r.Method == http.MethodGet && r.URL.Path == "/api/saved-searches" {
+			<-releaseList // the list's refusal is held until the test lets it go
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	b := &browser{t: t, ctx: newBrowser(t), base: ts.URL}
+	b.viewport(1440)
+	b.open("/saved?q=Peskov&country=Russia")
+	b.waitJS(`document.querySelector("#save-form")`)
+	b.do(chromedp.SetValue(chromedp.CSS("#s-name"), "Peskov in Russia"))
+	b.do(chromedp.Click(chromedp.CSS("#s-submit")))
+	// The save's refusal asked for the key (the list's is held back), then
+	// the list's comes in, before the key is given.
+	b.waitJS(`!document.querySelector("#token-form").hidden`)
+	release()
+	b.waitJS(`/Enter an API key to see your saved searches/.test(document.getElementById("status").textContent)`)
+	b.do(chromedp.SetValue(chromedp.CSS("#token-input"), testToken))
+	b.do(chromedp.Click(chromedp.CSS("#token-form button[type=submit]")))
+	b.waitJS(`document.querySelector("#saved-table tbody tr") && /Peskov in Russia/.test(document.querySelector("#saved-table").textContent)`)
 }

@@ -26,10 +26,13 @@
   }
   showScope();
 
-  var retry = null;
+  // Every call refused for want of a token waits here for it (the list
+  // page's load and a save can both be refused before the token is given;
+  // one slot lost the first of them).
+  var retries = [];
   var tokenForm = $("token-form");
   function askToken(hadToken, again) {
-    retry = again;
+    if (retries.indexOf(again) < 0) retries.push(again);
     $("token-msg").textContent = hadToken
       ? "The token was not accepted (401). Check it and try again."
       : "This needs the API token (printed when the server first started; also in <data>/token).";
@@ -44,7 +47,9 @@
     tokenForm.hidden = true;
     showForget();
     showScope();
-    if (retry) { var r = retry; retry = null; r(); }
+    var rs = retries;
+    retries = [];
+    rs.forEach(function (r) { r(); });
   });
 
   // api calls the JSON API. It resolves to {status, data}; a 401 asks for
@@ -59,7 +64,12 @@
         return res.text().then(function (txt) {
           var data = null;
           try { data = txt ? JSON.parse(txt) : null; } catch (e) { data = { error: { message: txt.slice(0, 200) } }; }
-          if (res.status === 401 && again) askToken(!!t, again);
+          if (res.status === 401 && again) {
+            // A token given while this call was on its way: run it again
+            // with that one instead of asking once more.
+            if (token() && token() !== t) again();
+            else askToken(!!t, again);
+          }
           return { status: res.status, data: data };
         });
       }, function (err) { return { status: 0, data: { error: { message: "network error: " + err.message } } }; });
