@@ -381,25 +381,7 @@ func runClusterE2E(t *testing.T, victim string) {
 	// allows for that and a retry.
 	var byArticle map[string]map[string]bool
 	collect := func() (missing int) {
-		byArticle = map[string]map[string]bool{}
-		for _, r := range rcv.Requests() {
-			var p struct {
-				Data struct {
-					Matches []struct {
-						ID string `json:"id"`
-					} `json:"matches"`
-				} `json:"data"`
-			}
-			if json.Unmarshal(r.Body, &p) != nil {
-				continue
-			}
-			for _, m := range p.Data.Matches {
-				if byArticle[m.ID] == nil {
-					byArticle[m.ID] = map[string]bool{}
-				}
-				byArticle[m.ID][r.Header.Get("webhook-id")] = true
-			}
-		}
+		byArticle = webhookIDsByArticle(rcv.Requests())
 		mu.Lock()
 		defer mu.Unlock()
 		for id := range matches {
@@ -429,6 +411,31 @@ func runClusterE2E(t *testing.T, victim string) {
 		}
 	}
 	t.Logf("%d matches delivered in %d requests", want, rcv.Count())
+}
+
+// webhookIDsByArticle reads the webhook deliveries a receiver got: for
+// each article id matched, the webhook-ids that carried it.
+func webhookIDsByArticle(reqs []testutil.Request) map[string]map[string]bool {
+	out := map[string]map[string]bool{}
+	for _, r := range reqs {
+		var p struct {
+			Data struct {
+				Matches []struct {
+					ID string `json:"id"`
+				} `json:"matches"`
+			} `json:"data"`
+		}
+		if json.Unmarshal(r.Body, &p) != nil {
+			continue
+		}
+		for _, m := range p.Data.Matches {
+			if out[m.ID] == nil {
+				out[m.ID] = map[string]bool{}
+			}
+			out[m.ID][r.Header.Get("webhook-id")] = true
+		}
+	}
+	return out
 }
 
 // postWithin is post with a bound on the whole request: a write that a

@@ -226,25 +226,7 @@ func TestClusterExternalNATS(t *testing.T) {
 	// Both matches delivered, each under one webhook-id.
 	byArticle := map[string]map[string]bool{}
 	testutil.WaitFor(t, "ext-a and ext-c delivered", time.Minute, func() bool {
-		byArticle = map[string]map[string]bool{}
-		for _, r := range rcv.Requests() {
-			var p struct {
-				Data struct {
-					Matches []struct {
-						ID string `json:"id"`
-					} `json:"matches"`
-				} `json:"data"`
-			}
-			if json.Unmarshal(r.Body, &p) != nil {
-				continue
-			}
-			for _, m := range p.Data.Matches {
-				if byArticle[m.ID] == nil {
-					byArticle[m.ID] = map[string]bool{}
-				}
-				byArticle[m.ID][r.Header.Get("webhook-id")] = true
-			}
-		}
+		byArticle = webhookIDsByArticle(rcv.Requests())
 		return len(byArticle["ext-a"]) > 0 && len(byArticle["ext-c"]) > 0
 	})
 	for id, hooks := range byArticle {
