@@ -132,7 +132,13 @@ func Start(ctx context.Context, js jetstream.JetStream, prog Progress, cfg Confi
 	if err != nil {
 		return nil, fmt.Errorf("rsm %s: consumer: %w", cfg.Name, err)
 	}
-	it, err := cons.Messages()
+	// Short pulls with frequent heartbeats: when the server serving the
+	// consumer goes away (an external cluster's server this node was
+	// connected to), the ordered consumer misses heartbeats and recreates
+	// itself within seconds. With the defaults (30 s pulls) the fold was
+	// seen to stay silent, and every write on this node waiting for its
+	// own fold with it: an alert stopped running (TestClusterExternalNATS).
+	it, err := cons.Messages(jetstream.PullExpiry(5*time.Second), jetstream.PullHeartbeat(time.Second))
 	if err != nil {
 		return nil, fmt.Errorf("rsm %s: consume: %w", cfg.Name, err)
 	}
