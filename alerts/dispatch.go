@@ -125,6 +125,10 @@ func newSender(s *Service) *sender {
 	}
 }
 
+// freshWait bounds the wait for this node's copy of the articles
+// (Config.Fresh) before a lease's deliveries are built.
+const freshWait = 5 * time.Second
+
 // recordMax is how many outcomes may wait for the recorder before the
 // dispatcher stops handing out work: a few rounds of the pool's attempts.
 const recordMax = 256
@@ -294,6 +298,25 @@ func (p *sender) due(now time.Time) (ds []*Delivery, next time.Time) {
 	}
 	if !after.IsZero() && (next.IsZero() || after.Before(next)) {
 		next = after
+	}
+	if len(leased) > 0 && p.s.cfg.Fresh != nil {
+		ctx, cancel := context.WithTimeout(p.ctx, freshWait)
+		err := p.s.cfg.Fresh(ctx)
+		cancel()
+		if err != nil {
+			p.s.log.Warn("alerts: this node's copy of the articles is behind the cluster's; the leased deliveries wait", "deliveries", len(leased), "err", err)
+			for _, d := range leased {
+				p.mu.Lock()
+				ours := p.inflight[d.ID] || p.recording[d.ID] || p.held[d.ID] != nil
+				p.mu.Unlock()
+				if !ours {
+					if err := p.out.Release(context.WithoutCancel(p.ctx), d.ID); err != nil {
+						p.s.log.Warn("alerts: release a delivery", "delivery", d.ID, "err", err)
+					}
+				}
+			}
+			return ds, now.Add(p.holdBase)
+		}
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -29,3 +29,40 @@ func TestScheduledRunsOnlyOnTheLeader(t *testing.T) {
 	leads.Store(true)
 	testutil.WaitFor(t, "the leader's scheduled run delivers", 10*time.Second, func() bool { return len(h.got()["lead1"]) > 0 })
 }
+
+// TestSendersWaitUntilTheArticlesAreHere: with Config.Fresh failing (a
+// cluster node whose copy of the articles is behind) the senders lease a
+// delivery but neither send it nor complete it; once Fresh succeeds it
+// is sent with its article. Before Fresh existed, a node behind built
+// the payload from a store that lacked the article and completed the
+// delivery as "every article was deleted": the match was lost.
+func TestSendersWaitUntilTheArticlesAreHere(t *testing.T) {
+	var fresh atomic.Bool
+	var asked atomic.Int64
+	e := newEnv(t, func(c *Config) {
+		c.Fresh = func(ctx context.Context) error {
+			asked.Add(1)
+			if fresh.Load() {
+				return nil
+			}
+			return context.DeadlineExceeded
+		}
+	})
+	h := newHook(t)
+	a := e.create(t, h, "ukraine", nil)
+	e.ingest(t, art("fresh1", "Ukraine, a story a lagging node must not drop."))
+	if _, err := e.svc.RunNow(context.Background(), a.ID); err != nil {
+		t.Fatal(err)
+	}
+	testutil.WaitFor(t, "the senders to ask twice whether the articles are here", 20*time.Second, func() bool { return asked.Load() >= 2 })
+	if got := h.got(); len(got) != 0 {
+		t.Fatalf("sent while this node's articles were behind: %v", got)
+	}
+	for _, d := range e.deliveries(t, a.ID) {
+		if d.Status != StatusPending {
+			t.Fatalf("delivery %s is %s while the articles were behind, want pending", d.ID, d.Status)
+		}
+	}
+	fresh.Store(true)
+	testutil.WaitFor(t, "the delivery sent once the articles are here", 20*time.Second, func() bool { return len(h.got()["fresh1"]) > 0 })
+}

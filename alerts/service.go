@@ -73,6 +73,14 @@ type Config struct {
 	// run commits with a compare-and-set on the alert's state). nil:
 	// always.
 	Leader func() bool
+	// Fresh, when set (a cluster node), waits until this node's copy of
+	// the articles holds every article the cluster has acknowledged so
+	// far. The senders call it after leasing deliveries and before
+	// building them: a delivery created by another node's run may name
+	// articles this node has not folded yet, which would read as deleted
+	// and be left out of what is sent. An error leaves the deliveries to
+	// be leased again. nil: a single node, whose store is the source.
+	Fresh func(ctx context.Context) error
 	// DeliveryRetention is how long a finished delivery is kept, and a
 	// deleted article's sent record (default 30 days; negative: for
 	// ever, and nothing is pruned). Ages follow Clock.

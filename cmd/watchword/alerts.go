@@ -103,12 +103,13 @@ func startAlerts(eng *engine.Engine, log *slog.Logger, f alertFlags, deliveryRet
 	}
 	var ast alerts.Store
 	var leader func() bool
+	var fresh func(context.Context) error
 	if parts != nil {
-		ast, leader = parts.alerts, parts.lease.Held
+		ast, leader, fresh = parts.alerts, parts.lease.Held, parts.fresh
 	} else if ast, err = boltstore.New(context.Background(), eng.Store(), log); err != nil {
 		return nil, err
 	}
-	svc, err := alerts.New(alerts.Config{Leader: leader,
+	svc, err := alerts.New(alerts.Config{Leader: leader, Fresh: fresh,
 		Store: ast, Engine: eng, Logger: log, MinInterval: f.minInterval, RetrySchedule: retry,
 		Allow: allow, Senders: f.senders, Version: version, Metrics: m, Cron: sched, Hold: hold,
 		DeliveryRetention: deliveryRetention, RealtimeEvery: f.realtimeEvery, SMTP: smtp, PublicURL: strings.TrimSpace(f.publicURL),

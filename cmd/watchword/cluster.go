@@ -334,6 +334,16 @@ func (p *clusterParts) follow(ctx context.Context, alertSvc interface{ Resync(co
 	}
 }
 
+// fresh waits until this node's article log has folded everything the
+// stream holds now (alerts.Config.Fresh).
+func (p *clusterParts) fresh(ctx context.Context) error {
+	_, last, err := p.log.Lag(ctx)
+	if err != nil {
+		return err
+	}
+	return p.log.WaitApplied(ctx, last)
+}
+
 // Status is this node's part of /readyz (web.ClusterStatus).
 func (p *clusterParts) Status(ctx context.Context) (web.ClusterInfo, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
