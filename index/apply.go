@@ -99,6 +99,8 @@ func newDocument(a *news.Article) document {
 // catch-up), so no caller's cancellation should stop it; what bounds it
 // is the batch size.
 func (ix *Index) Apply(puts []*news.Article, deletes []string, lastSeq uint64) error {
+	ix.lastApply.Store(time.Now().UnixNano())
+	defer ix.lastApply.Store(time.Now().UnixNano())
 	batches := make([]*bleve.Batch, len(ix.shards))
 	for i, bi := range ix.shards {
 		batches[i] = bi.NewBatch()

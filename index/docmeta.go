@@ -358,7 +358,11 @@ func (mc *metaCache) offsets(segs []*scorch.SegmentSnapshot) []uint64 {
 // it disagree with Bleve (guard_test.go); a server leaves them nil.
 type metaHooks struct {
 	decodeDate func(term []byte) (int64, bool)
-	shift      uint64 // added to every global document number
+	shift      uint64         // added to every global document number
+	compact    *compactPolicy // nil: defaultCompaction
+	// manySegments makes the merge plan leave many small segments, for
+	// the tests of compaction.
+	manySegments bool
 }
 
 // resolve returns, for each facet group, the ids of the dictionary terms

@@ -51,6 +51,12 @@ type Index struct {
 
 	onCollect atomic.Pointer[func(context.Context)] // see OnCollect
 
+	lastApply   atomic.Int64 // Unix nanoseconds of the last Apply (compact.go)
+	compactions atomic.Int64 // shards compacted since open
+	compactMu   sync.Mutex   // one compaction at a time
+	stopCompact context.CancelFunc
+	compactDone chan struct{}
+
 	log     *slog.Logger
 	guard   atomic.Int32 // guardUnchecked, guardFast or guardFallback (guard.go)
 	guardMu sync.Mutex   // one self-check at a time
@@ -80,13 +86,17 @@ const DefaultShards = 2
 //     (default 2,000): a batch's segment in one shard holds about 500,
 //     and the default counted each as 2,000, so the planner saw four
 //     times the documents and merged them early and often.
-func scorchConfig() map[string]any {
+func scorchConfig(hooks metaHooks) map[string]any {
+	perTier, floor := 20, 200
+	if hooks.manySegments {
+		perTier, floor = 100, 1
+	}
 	return map[string]any{
 		"unsafe_batch": true,
 		"scorchMergePlanOptions": map[string]any{
 			"MaxSegmentSize":     maxSegmentDocs,
-			"MaxSegmentsPerTier": 20,
-			"FloorSegmentSize":   200,
+			"MaxSegmentsPerTier": perTier,
+			"FloorSegmentSize":   floor,
 		},
 	}
 }
@@ -114,7 +124,7 @@ func open(dir string, n int, log *slog.Logger, hooks metaHooks) (ix *Index, fres
 		return nil, false, err
 	}
 	want := layoutVersion(n)
-	shards, reason := openShards(dir, n, want)
+	shards, reason := openShards(dir, n, want, hooks)
 	if shards != nil {
 		ix, err := newIndex(shards, dir, im, log, hooks)
 		if err != nil {
@@ -141,7 +151,7 @@ func open(dir string, n int, log *slog.Logger, hooks metaHooks) (ix *Index, fres
 		return nil, false, err
 	}
 	for i := range n {
-		bi, err := bleve.NewUsing(shardDir(dir, i), im, scorch.Name, scorch.Name, scorchConfig())
+		bi, err := bleve.NewUsing(shardDir(dir, i), im, scorch.Name, scorch.Name, scorchConfig(hooks))
 		if err != nil {
 			return fail(fmt.Errorf("index: create %s: %w", shardDir(dir, i), err))
 		}
@@ -156,10 +166,10 @@ func open(dir string, n int, log *slog.Logger, hooks metaHooks) (ix *Index, fres
 
 // openShards opens the n shards of dir if all are there with the wanted
 // layout version; otherwise it closes what it opened and says why.
-func openShards(dir string, n int, want string) ([]bleve.Index, string) {
+func openShards(dir string, n int, want string, hooks metaHooks) ([]bleve.Index, string) {
 	var shards []bleve.Index
 	for i := range n {
-		bi, err := bleve.OpenUsing(shardDir(dir, i), scorchConfig())
+		bi, err := bleve.OpenUsing(shardDir(dir, i), scorchConfig(hooks))
 		if err != nil {
 			for _, bi := range shards {
 				bi.Close()
@@ -242,6 +252,14 @@ func newIndex(shards []bleve.Index, dir string, im mapping.IndexMapping, log *sl
 	if dir != ":memory:" {
 		ix.stopWarm, ix.warmDone = make(chan struct{}), make(chan struct{})
 		go ix.warm(time.Second)
+		policy := defaultCompaction
+		if hooks.compact != nil {
+			policy = *hooks.compact
+		}
+		ix.lastApply.Store(time.Now().UnixNano())
+		ctx, cancel := context.WithCancel(context.Background())
+		ix.stopCompact, ix.compactDone = cancel, make(chan struct{})
+		go ix.compactLoop(ctx, policy)
 	}
 	return ix, nil
 }
@@ -347,6 +365,10 @@ func (ix *Index) Flush(timeout time.Duration) error {
 
 // Close persists what is pending and closes the index.
 func (ix *Index) Close() error {
+	if ix.stopCompact != nil {
+		ix.stopCompact()
+		<-ix.compactDone
+	}
 	if ix.stopWarm != nil {
 		close(ix.stopWarm)
 		<-ix.warmDone
