@@ -16,6 +16,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -27,38 +28,62 @@ import (
 // MaxStorySources bounds the sources listed per collapsed hit.
 const MaxStorySources = 50
 
-// storyKey identifies a story in a search: its id, or for an article
-// without one (story 0), the article's sequence.
-type storyKey struct{ story, seq uint64 }
-
 type storyAgg struct {
-	story   uint64 // storyKey.story
+	story   uint64 // 0: an article without a story, a story of its own
 	best    ref
 	shard   int
 	month   uint16
 	hit     bool     // a copy passes every filter
+	merged  bool     // folded into the first shard's story of the same id
 	copies  int32    // copies that pass
 	sources []uint32 // facet ids of their sources
 	fids    []uint32 // facet ids the story counts toward (facets only)
 }
 
 // collapser gathers one shard's matches by story. The stories are values
-// in one slice, found by key through a map of their positions; the first
-// copy's facet ids and sources are cut from one shared array (with their
-// capacity cut too, so a further copy's append copies them out): a story
-// costs no allocation of its own unless it has copies that add values.
+// in one slice; those with a story id are found by it through a map of
+// their positions (an article without one is a story of its own, and in
+// one shard only, so it needs no look-up). The first copy's facet ids and
+// sources are cut from one shared array (with their capacity cut too, so
+// a further copy's append copies them out): a story costs no allocation
+// of its own unless it has copies that add values. Collapsers are reused
+// from a pool: a search over most of a large archive gathers hundreds of
+// thousands of stories, and growing the slices and the map again on every
+// search was a third of a collapsed search's cost.
 type collapser struct {
 	shard  int
 	order  order
 	facets bool
-	at     map[storyKey]int32
+	at     map[uint64]int32
 	aggs   []storyAgg
 	arena  []uint32
 	ids    []uint32 // scratch: the facet ids a match counts toward
 }
 
+var collapsers = sync.Pool{New: func() any { return &collapser{at: map[uint64]int32{}} }}
+
+// maxPooledStories: a collapser that gathered more is not kept.
+const maxPooledStories = 1 << 20
+
 func newCollapser(shard int, spec collectSpec) *collapser {
-	return &collapser{shard: shard, order: spec.order, facets: spec.facets, at: map[storyKey]int32{}}
+	c := collapsers.Get().(*collapser)
+	c.shard, c.order, c.facets = shard, spec.order, spec.facets
+	return c
+}
+
+// release empties c and returns it to the pool; nothing may use c or
+// its stories afterwards.
+func (c *collapser) release() {
+	if c == nil {
+		return
+	}
+	if cap(c.aggs) > maxPooledStories || cap(c.arena) > 8*maxPooledStories {
+		return
+	}
+	clear(c.at)
+	clear(c.aggs) // drop the slices the stories own
+	c.aggs, c.arena, c.ids = c.aggs[:0], c.arena[:0], c.ids[:0]
+	collapsers.Put(c)
 }
 
 // cut returns ids appended to the arena, without repeats, as a slice
@@ -78,17 +103,17 @@ func (c *collapser) cut(ids []uint32, keep func(uint32) bool) []uint32 {
 
 // add takes one match (within the sequence bounds).
 func (c *collapser) add(h *ref, m *segMeta, doc *docMeta, ff *facetFilter, groups []uint8) {
-	k := storyKey{story: doc.story}
-	if k.story == 0 {
-		k.seq = h.seq
+	var a *storyAgg
+	if doc.story == 0 {
+		c.aggs = append(c.aggs, storyAgg{})
+		a = &c.aggs[len(c.aggs)-1]
+	} else if i, ok := c.at[doc.story]; ok {
+		a = &c.aggs[i]
+	} else {
+		c.at[doc.story] = int32(len(c.aggs))
+		c.aggs = append(c.aggs, storyAgg{story: doc.story})
+		a = &c.aggs[len(c.aggs)-1]
 	}
-	i, ok := c.at[k]
-	if !ok {
-		i = int32(len(c.aggs))
-		c.at[k] = i
-		c.aggs = append(c.aggs, storyAgg{story: k.story})
-	}
-	a := &c.aggs[i]
 	inline, more := m.facetIDs(doc)
 	pass := true
 	ids := c.ids[:0]
@@ -157,28 +182,42 @@ func (o order) merge(a, b *storyAgg) {
 	}
 }
 
-// collectCollapsed is collectFast for a collapsed search. The shards'
-// stories are folded into the first shard's, in shard order; the page
-// is picked with a heap of its size rather than by sorting every story.
+// collectCollapsed is collectFast for a collapsed search. The other
+// shards' stories that the first shard also has are folded into its
+// story (in shard order) and marked merged; every other story is counted
+// where it is, without being copied. The page is picked with a heap of
+// its size rather than by sorting every story.
 func (ix *Index) collectCollapsed(ctx context.Context, parts []*collected, readers []index.IndexReader, spec collectSpec) (*collected, error) {
 	out := &collected{}
-	var base *collapser
+	base := parts[0].col
 	for _, p := range parts {
 		if len(p.terms) > len(out.terms) {
 			out.terms = p.terms
 		}
-		if base == nil {
-			base = p.col
-			continue
-		}
-		for k, i := range p.col.at {
+	}
+	// Stories of a later shard that an earlier one (not the first) has
+	// are folded there: the first holder of a story id keeps it.
+	holder := map[uint64]*storyAgg{}
+	for _, p := range parts[1:] {
+		for i := range p.col.aggs {
 			b := &p.col.aggs[i]
-			if j, ok := base.at[k]; ok {
-				spec.order.merge(&base.aggs[j], b)
-			} else {
-				base.at[k] = int32(len(base.aggs))
-				base.aggs = append(base.aggs, *b)
+			if b.story == 0 {
+				continue
 			}
+			if j, ok := base.at[b.story]; ok {
+				spec.order.merge(&base.aggs[j], b)
+				b.merged = true
+				continue
+			}
+			if len(parts) == 2 {
+				continue
+			}
+			if a, ok := holder[b.story]; ok {
+				spec.order.merge(a, b)
+				b.merged = true
+				continue
+			}
+			holder[b.story] = b
 		}
 	}
 	if spec.facets {
@@ -188,10 +227,23 @@ func (ix *Index) collectCollapsed(ctx context.Context, parts []*collected, reade
 	if spec.months {
 		months = make([]int32, monthSlots)
 	}
+	// A story is named by its shard part and position: part<<24 would
+	// bound the stories per shard, so the parts' positions are
+	// concatenated instead.
+	offsets := make([]int32, len(parts)+1)
+	for i, p := range parts {
+		offsets[i+1] = offsets[i] + int32(len(p.col.aggs))
+	}
+	agg := func(x int32) *storyAgg {
+		pi := 0
+		for x >= offsets[pi+1] {
+			pi++
+		}
+		return &parts[pi].col.aggs[x-offsets[pi]]
+	}
 	// first reports whether story x goes before story y on the page.
-	aggs := base.aggs
 	first := func(x, y int32) bool {
-		a, b := &aggs[x], &aggs[y]
+		a, b := agg(x), agg(y)
 		if spec.order == unordered {
 			if a.shard != b.shard {
 				return a.shard < b.shard
@@ -201,22 +253,27 @@ func (ix *Index) collectCollapsed(ctx context.Context, parts []*collected, reade
 		return spec.order.before(&a.best, &b.best)
 	}
 	page := pageHeap{n: spec.size, first: first}
-	for i := range aggs {
-		a := &aggs[i]
-		for _, id := range a.fids {
-			out.counts[id]++
+	for pi, p := range parts {
+		for i := range p.col.aggs {
+			a := &p.col.aggs[i]
+			if a.merged {
+				continue
+			}
+			for _, id := range a.fids {
+				out.counts[id]++
+			}
+			if !a.hit {
+				continue
+			}
+			out.total++
+			if months != nil {
+				months[a.month]++
+			}
+			if spec.after != nil && !spec.order.before(spec.after, &a.best) {
+				continue
+			}
+			page.offer(offsets[pi] + int32(i))
 		}
-		if !a.hit {
-			continue
-		}
-		out.total++
-		if months != nil {
-			months[a.month]++
-		}
-		if spec.after != nil && !spec.order.before(spec.after, &a.best) {
-			continue
-		}
-		page.offer(int32(i))
 	}
 	if months != nil {
 		out.months = map[int]int{}
@@ -231,7 +288,7 @@ func (ix *Index) collectCollapsed(ctx context.Context, parts []*collected, reade
 	}
 	var iid index.IndexInternalID
 	for _, i := range page.sorted() {
-		a := &aggs[i]
+		a := agg(i)
 		h := a.best
 		iid = index.NewIndexInternalID(iid[:0], h.g)
 		id, err := readers[a.shard].ExternalID(iid)
@@ -355,6 +412,13 @@ func (ix *Index) collapseFast(ctx context.Context, q bq.Query, spec collectSpec)
 		parts[i], err = ix.collectShardReader(ctx, i, r, q, spec)
 		return err
 	})
+	defer func() {
+		for _, p := range parts {
+			if p != nil {
+				p.col.release()
+			}
+		}
+	}()
 	if err != nil {
 		return nil, err
 	}
