@@ -298,3 +298,52 @@ func TestCollapsedPagesAndOrders(t *testing.T) {
 		}
 	}
 }
+
+// The story table answers as a Go map does, through growth and reuse.
+func TestStoryTable(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	r := rand.New(rand.NewPCG(seed, 5))
+	var tab storyTable
+	for round := range 4 {
+		want := map[uint64]int32{}
+		n := []int{10, 5000, 40, 3000}[round]
+		for i := range n {
+			k := 1 + r.Uint64N(uint64(2*n)) // repeats, and keys that share slots
+			if round%2 == 1 {
+				k <<= 32 // low bits all zero
+			}
+			got, found := tab.getOrPut(k, int32(i))
+			w, ok := want[k]
+			if !ok {
+				want[k], w = int32(i), int32(i)
+			}
+			if found != ok || got != w {
+				t.Fatalf("round %d: getOrPut(%d) = %d, %v; want %d, %v", round, k, got, found, w, ok)
+			}
+		}
+		for k, w := range want {
+			if got, ok := tab.get(k); !ok || got != w {
+				t.Fatalf("round %d: get(%d) = %d, %v; want %d", round, k, got, ok, w)
+			}
+		}
+		_, in := want[1<<63]
+		if _, ok := tab.get(1 << 63); ok != in {
+			t.Fatalf("round %d: get of an absent key found it", round)
+		}
+		if tab.n != len(want) {
+			t.Fatalf("round %d: %d entries, want %d", round, tab.n, len(want))
+		}
+		tab.reset()
+		if _, ok := tab.get(want0(want)); ok {
+			t.Fatalf("round %d: a key survived reset", round)
+		}
+	}
+}
+
+func want0(m map[uint64]int32) uint64 {
+	for k := range m {
+		return k
+	}
+	return 1
+}
