@@ -72,11 +72,8 @@ const DefaultShards = 2
 // need not fsync every batch (unsafe_batch). After a crash it reopens at a
 // consistent older snapshot and the caller replays the store from there.
 //
-// The merge plan merges less than Bleve's default, because a search costs
-// about the same over 50 segments per shard as over 25 (the collector
-// reads each segment's metadata once, and term lookups per segment are
-// cheap next to reading postings), while merging was a quarter of a bulk
-// load's CPU:
+// The merge plan merges less than Bleve's default while articles arrive,
+// because merging was a quarter of a bulk load's CPU:
 //   - merged segments are capped at maxSegmentDocs documents: merging a
 //     shard into ever larger segments makes the last merges of a large
 //     load read and rebuild hundreds of megabytes at once, which is
@@ -86,6 +83,11 @@ const DefaultShards = 2
 //     (default 2,000): a batch's segment in one shard holds about 500,
 //     and the default counted each as 2,000, so the planner saw four
 //     times the documents and merged them early and often.
+//
+// That leaves about 43 segments per shard at 1M articles, and a search
+// pays for each (at 1M, 45 segments per shard cost a third more CPU a
+// search than 7): once writes are idle, compaction (compact.go) merges
+// them down under the same cap.
 func scorchConfig(hooks metaHooks) map[string]any {
 	perTier, floor := 20, 200
 	if hooks.manySegments {
