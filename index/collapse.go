@@ -81,7 +81,9 @@ func (c *collapser) release() {
 		return
 	}
 	c.at.reset()
-	clear(c.aggs) // drop the slices the stories own
+	// The stories are not cleared: the next search overwrites each one
+	// it appends whole, and clearing megabytes of them on the search's
+	// path cost more than the slices they keep reachable until then.
 	c.aggs, c.arena, c.ids = c.aggs[:0], c.arena[:0], c.ids[:0]
 	collapsers.Put(c)
 }
@@ -221,13 +223,6 @@ func (ix *Index) collectCollapsed(ctx context.Context, parts []*collected, reade
 			holder[b.story] = b
 		}
 	}
-	if spec.facets {
-		out.counts = make([]int32, len(out.terms))
-	}
-	var months []int32
-	if spec.months {
-		months = make([]int32, monthSlots)
-	}
 	// A story is named by its shard part and position: part<<24 would
 	// bound the stories per shard, so the parts' positions are
 	// concatenated instead.
@@ -253,27 +248,66 @@ func (ix *Index) collectCollapsed(ctx context.Context, parts []*collected, reade
 		}
 		return spec.order.before(&a.best, &b.best)
 	}
-	page := pageHeap{n: spec.size, first: first}
+	// Each part's stories are counted and offered to a page of its own,
+	// on every core (this runs after the shards' searches, on the path
+	// of the answer), and the partial counts and pages are then summed.
+	type partial struct {
+		counts, months []int32
+		total          uint64
+		page           pageHeap
+	}
+	partials := make([]partial, len(parts))
+	var wg sync.WaitGroup
 	for pi, p := range parts {
-		for i := range p.col.aggs {
-			a := &p.col.aggs[i]
-			if a.merged {
-				continue
+		wg.Go(func() {
+			r := &partials[pi]
+			r.page = pageHeap{n: spec.size, first: first}
+			if spec.facets {
+				r.counts = make([]int32, len(out.terms))
 			}
-			for _, id := range a.fids {
-				out.counts[id]++
+			if spec.months {
+				r.months = make([]int32, monthSlots)
 			}
-			if !a.hit {
-				continue
+			for i := range p.col.aggs {
+				a := &p.col.aggs[i]
+				if a.merged {
+					continue
+				}
+				for _, id := range a.fids {
+					r.counts[id]++
+				}
+				if !a.hit {
+					continue
+				}
+				r.total++
+				if r.months != nil {
+					r.months[a.month]++
+				}
+				if spec.after != nil && !spec.order.before(spec.after, &a.best) {
+					continue
+				}
+				r.page.offer(offsets[pi] + int32(i))
 			}
-			out.total++
-			if months != nil {
-				months[a.month]++
+		})
+	}
+	wg.Wait()
+	page := pageHeap{n: spec.size, first: first}
+	var months []int32
+	for i := range partials {
+		r := &partials[i]
+		out.total += r.total
+		if i == 0 {
+			out.counts, months = r.counts, r.months
+		} else {
+			for k, n := range r.counts {
+				out.counts[k] += n
 			}
-			if spec.after != nil && !spec.order.before(spec.after, &a.best) {
-				continue
+			for k, n := range r.months {
+				months[k] += n
 			}
-			page.offer(offsets[pi] + int32(i))
+		}
+		for _, x := range r.page.idx {
+			page.offer(x)
 		}
 	}
 	if months != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -295,6 +296,15 @@ func TestCollapsedPagesAndOrders(t *testing.T) {
 			if m.Count != months[m.Month] {
 				t.Errorf("%s: month %s counts %d stories, want %d", sortBy, m.Month.Format("2006-01"), m.Count, months[m.Month])
 			}
+		}
+		// The months without facet counts: the shards' counts are summed
+		// the same way.
+		bare, err := ix.Search(context.Background(), Request{Query: parsed, Sort: sortBy, Size: 3, Months: true, Collapse: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(bare.Months, all.Months) || bare.Total != all.Total {
+			t.Errorf("%s: without facets, %d stories in months %v; with them %d in %v", sortBy, bare.Total, bare.Months, all.Total, all.Months)
 		}
 	}
 }
