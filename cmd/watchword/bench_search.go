@@ -121,7 +121,7 @@ func benchSearch(stdout io.Writer, wwDir, db, sqlite string, docs []corpusDoc, n
 	// (index/compact.go); the rounds measure that index, so it is
 	// compacted first, and the cost reported.
 	start := time.Now()
-	before, after, err := eng.Index().Compact(context.Background())
+	before, after, err := eng.Compact(context.Background())
 	if err != nil {
 		return err
 	}

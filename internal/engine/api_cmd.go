@@ -17,6 +17,13 @@ import (
 // opening; a bulk load does not.
 func (e *Engine) Warm() { e.index.Warm() }
 
+// Compact compacts the index now, as a server does once writes are idle
+// (index.Index.Compact), and returns each shard's segments before and
+// after. The search benchmark calls it before measuring.
+func (e *Engine) Compact(ctx context.Context) (before, after []int, err error) {
+	return e.index.Compact(ctx)
+}
+
 // Held returns why the node's scheduled work is held ("" when it is not):
 // a store restored from a backup starts held.
 func (e *Engine) Held(ctx context.Context) (string, error) {
