@@ -82,6 +82,9 @@ func (ix *Index) compactLoop(ctx context.Context, p compactPolicy) {
 		case <-t.C:
 		}
 		for i, bi := range ix.shards {
+			if ctx.Err() != nil {
+				return
+			}
 			if time.Since(time.Unix(0, ix.lastApply.Load())) < p.idle {
 				break
 			}
@@ -106,6 +109,9 @@ func (ix *Index) compactShard(ctx context.Context, i int, bi bleve.Index, above 
 	// memory they take.
 	ix.compactMu.Lock()
 	defer ix.compactMu.Unlock()
+	if ctx.Err() != nil {
+		return 0, nil
+	}
 	before, err := segments(bi)
 	if err != nil || before <= above {
 		return 0, err
@@ -119,6 +125,7 @@ func (ix *Index) compactShard(ctx context.Context, i int, bi bleve.Index, above 
 		return 0, fmt.Errorf("index: compact shard %d: not a scorch index", i)
 	}
 	start := time.Now()
+	ix.log.Info("index: compacting", "shard", i, "segments", before)
 	if err := s.ForceMerge(ctx, compactOptions()); err != nil {
 		return 0, fmt.Errorf("index: compact shard %d: %w", i, err)
 	}
@@ -133,6 +140,14 @@ func (ix *Index) compactShard(ctx context.Context, i int, bi bleve.Index, above 
 		return 0, err
 	}
 	ix.compactions.Add(1)
+	// The merged segments' metadata is read now, as the warm loop would
+	// within a second, so that the next search does not pay for it.
+	if ix.meta.used.Load() && ix.FastCollector() {
+		if r, err := shardReader(bi); err == nil {
+			_, _ = ix.meta.forSnapshot(i, r)
+			r.Close()
+		}
+	}
 	ix.log.Info("index: compacted", "shard", i, "segments_before", before, "segments_after", after, "took", time.Since(start).Round(time.Millisecond))
 	return after, nil
 }
