@@ -69,6 +69,9 @@ func (ix *Index) Segments() ([]int, error) {
 	return out, nil
 }
 
+// Compactions is the number of shard compactions since the index opened.
+func (ix *Index) Compactions() int64 { return ix.compactions.Load() }
+
 // compactLoop runs until ctx ends; see compactPolicy.
 func (ix *Index) compactLoop(ctx context.Context, p compactPolicy) {
 	defer close(ix.compactDone)

@@ -88,6 +88,27 @@ func newMetrics(reg prometheus.Registerer, eng *engine.Engine) (*metrics, error)
 			Name: "watchword_index_seq",
 			Help: "Highest store sequence that is searchable.",
 		}, func() float64 { return float64(eng.IndexedSeq()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "watchword_index_segments",
+			Help: "Segments of the index, all shards; compaction merges them once writes are idle (index/compact.go).",
+		}, func() float64 {
+			segs, _, err := eng.IndexSegments()
+			if err != nil {
+				return -1
+			}
+			n := 0
+			for _, s := range segs {
+				n += s
+			}
+			return float64(n)
+		}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "watchword_index_compactions_total",
+			Help: "Index shards compacted since the server started.",
+		}, func() float64 {
+			_, n, _ := eng.IndexSegments()
+			return float64(n)
+		}),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	}

@@ -117,6 +117,7 @@ func TestMetrics(t *testing.T) {
 		`watchword_articles_rejected_total{code="invalid"} 1`,
 		`watchword_articles 2`,
 		`watchword_index_lag 0`,
+		`watchword_index_compactions_total 0`,
 		`watchword_test_extra_total 1`,
 		`go_goroutines`,
 	} {
@@ -126,6 +127,10 @@ func TestMetrics(t *testing.T) {
 	}
 	if strings.Contains(body, "/api/articles/m1") || strings.Contains(body, "nope") {
 		t.Error("/metrics labels raw paths instead of route patterns")
+	}
+	// Two articles indexed: at least one segment, and no error (-1).
+	if m := regexp.MustCompile(`(?m)^watchword_index_segments (\d+)$`).FindStringSubmatch(body); m == nil || m[1] == "0" {
+		t.Errorf("/metrics: watchword_index_segments is %v, want a count above 0", m)
 	}
 }
 

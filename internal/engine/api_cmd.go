@@ -24,6 +24,13 @@ func (e *Engine) Compact(ctx context.Context) (before, after []int, err error) {
 	return e.index.Compact(ctx)
 }
 
+// IndexSegments returns the segments of each index shard and the
+// compactions since the index opened, for /metrics.
+func (e *Engine) IndexSegments() (segments []int, compactions int64, err error) {
+	segments, err = e.index.Segments()
+	return segments, e.index.Compactions(), err
+}
+
 // Held returns why the node's scheduled work is held ("" when it is not):
 // a store restored from a backup starts held.
 func (e *Engine) Held(ctx context.Context) (string, error) {
