@@ -115,6 +115,13 @@ type Service struct {
 
 	runMu sync.Mutex // one evaluation at a time
 
+	// editLocks serialise this process's edits of one alert (by a hash of
+	// its id): they would otherwise only meet in the store's
+	// compare-and-set, where a slow edit (one that validates a query)
+	// can lose every round to fast ones (rotations). Compare-and-set
+	// still guards against other nodes' edits in a cluster.
+	editLocks [64]sync.Mutex
+
 	cacheMu sync.Mutex
 	cache   map[string]cachedQuery
 
