@@ -18,21 +18,29 @@ import (
 // iterator each, and a conjunction steps through them in turn): at 1M the
 // same queries took 13 ms of CPU a search over 45 segments per shard and
 // 8.7 ms over 6 (docs/benchmarks.md, "Compaction"). So once writes have
-// stopped for a while, a shard with more than compactAbove segments is
-// force-merged into segments of at most maxSegmentDocs documents, the same
-// cap as the merges during a load (which is what bounds a merge's memory).
+// stopped for a while (or have gone on for long: compactPolicy), a shard
+// with more than compactPolicy.above segments is force-merged into
+// segments of at most maxSegmentDocs documents, the same cap as the
+// merges during a load (which is what bounds a merge's memory).
 // One shard at a time; a write during a merge does not stop it (it is a
 // new segment), a Close does.
 
-// compactPolicy says when a shard is compacted: after idle without an
-// Apply, when it holds more than above segments.
+// compactPolicy says when a shard is compacted: when it holds more than
+// above segments, after idle without an Apply, or once it has held more
+// for busy even though writes go on (0: never while writes go on). A
+// server fed all day by feeds may never be idle for 10 s, and its
+// searches would pay for the segments for good; a bulk load, at a few
+// thousand articles a second, is over before busy (a 1M load takes
+// about 5 minutes), so its memory is not raised by a compaction beside
+// it.
 type compactPolicy struct {
 	idle  time.Duration
+	busy  time.Duration
 	above int
 	every time.Duration // how often the condition is checked
 }
 
-var defaultCompaction = compactPolicy{idle: 10 * time.Second, above: 12, every: 2 * time.Second}
+var defaultCompaction = compactPolicy{idle: 10 * time.Second, busy: 15 * time.Minute, above: 12, every: 2 * time.Second}
 
 // compactOptions is the plan of a compaction: merge everything mergeable
 // (one segment per tier), ten segments per merge task, under the cap.
@@ -78,6 +86,7 @@ func (ix *Index) compactLoop(ctx context.Context, p compactPolicy) {
 	t := time.NewTicker(p.every)
 	defer t.Stop()
 	stuck := make([]int, len(ix.shards))
+	aboveSince := make([]time.Time, len(ix.shards))
 	for {
 		select {
 		case <-ctx.Done():
@@ -88,17 +97,27 @@ func (ix *Index) compactLoop(ctx context.Context, p compactPolicy) {
 			if ctx.Err() != nil {
 				return
 			}
-			if time.Since(time.Unix(0, ix.lastApply.Load())) < p.idle {
-				break
-			}
-			after, err := ix.compactShard(ctx, i, bi, max(p.above, stuck[i]))
-			if err != nil && ctx.Err() == nil {
-				ix.log.Warn("index: compaction failed", "shard", i, "err", err)
-			}
 			// Segments at the cap are not merged again: a shard of a large
 			// archive can stay above the threshold for good. It is tried
 			// again only once it has more segments than it was left with.
-			stuck[i] = after
+			limit := max(p.above, stuck[i])
+			n, err := segments(bi)
+			if err != nil || n <= limit {
+				aboveSince[i] = time.Time{}
+				continue
+			}
+			if aboveSince[i].IsZero() {
+				aboveSince[i] = time.Now()
+			}
+			idle := time.Since(time.Unix(0, ix.lastApply.Load())) >= p.idle
+			if !idle && (p.busy <= 0 || time.Since(aboveSince[i]) < p.busy) {
+				continue
+			}
+			after, err := ix.compactShard(ctx, i, bi, limit)
+			if err != nil && ctx.Err() == nil {
+				ix.log.Warn("index: compaction failed", "shard", i, "err", err)
+			}
+			stuck[i], aboveSince[i] = after, time.Time{}
 		}
 	}
 }

@@ -77,6 +77,32 @@ func TestCompactionWaitsForIdle(t *testing.T) {
 	}
 }
 
+// A shard that stays above the threshold while writes never stop for
+// the idle time is compacted all the same once it has been above for the
+// busy time (a server fed all day), and the writes go on meanwhile.
+func TestCompactionUnderSteadyWrites(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	policy := &compactPolicy{idle: time.Hour, busy: 300 * time.Millisecond, above: 3, every: 20 * time.Millisecond}
+	ix, _, err := open(filepath.Join(t.TempDir(), "idx"), 1, quiet, metaHooks{compact: policy, manySegments: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	seq := uint64(0)
+	for ix.compactions.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no compaction in 30 s of steady writes; segments %v", mustSegments(t, ix))
+		}
+		seq = loadInBatches(t, ix, rng, int(seq), 5, 5) // a segment each
+	}
+	// Writes during and after the compaction are all there.
+	seq = loadInBatches(t, ix, rng, int(seq), 20, 5)
+	if n, err := ix.DocCount(); err != nil || n != seq {
+		t.Fatalf("%d documents (%v), want %d", n, err, seq)
+	}
+}
+
 // An index left with many small segments is compacted once idle and
 // answers every search the same afterwards: same totals, hits, scores and
 // facet counts. A shard that compaction cannot bring lower is not merged
