@@ -199,8 +199,12 @@ func (ix *Index) collectCollapsed(ctx context.Context, parts []*collected, reade
 		}
 	}
 	// Stories of a later shard that an earlier one (not the first) has
-	// are folded there: the first holder of a story id keeps it.
-	holder := map[uint64]*storyAgg{}
+	// are folded there: the first holder of a story id keeps it (with two
+	// shards, the first shard is the only earlier one).
+	var holder map[uint64]*storyAgg
+	if len(parts) > 2 {
+		holder = map[uint64]*storyAgg{}
+	}
 	for _, p := range parts[1:] {
 		for i := range p.col.aggs {
 			b := &p.col.aggs[i]
@@ -212,7 +216,7 @@ func (ix *Index) collectCollapsed(ctx context.Context, parts []*collected, reade
 				b.merged = true
 				continue
 			}
-			if len(parts) == 2 {
+			if holder == nil {
 				continue
 			}
 			if a, ok := holder[b.story]; ok {

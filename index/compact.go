@@ -81,8 +81,9 @@ func (ix *Index) Segments() ([]int, error) {
 func (ix *Index) Compactions() int64 { return ix.compactions.Load() }
 
 // compactLoop runs until ctx ends; see compactPolicy.
-func (ix *Index) compactLoop(ctx context.Context, p compactPolicy) {
+func (ix *Index) compactLoop(ctx context.Context) {
 	defer close(ix.compactDone)
+	p := ix.compact
 	t := time.NewTicker(p.every)
 	defer t.Stop()
 	stuck := make([]int, len(ix.shards))
@@ -182,12 +183,8 @@ func (ix *Index) Compact(ctx context.Context) (before, after []int, err error) {
 	if before, err = ix.Segments(); err != nil {
 		return nil, nil, err
 	}
-	above := defaultCompaction.above
-	if ix.meta.hooks.compact != nil {
-		above = ix.meta.hooks.compact.above
-	}
 	for i, bi := range ix.shards {
-		if _, err := ix.compactShard(ctx, i, bi, above); err != nil {
+		if _, err := ix.compactShard(ctx, i, bi, ix.compact.above); err != nil {
 			return nil, nil, err
 		}
 	}

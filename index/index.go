@@ -54,6 +54,7 @@ type Index struct {
 	lastApply   atomic.Int64 // Unix nanoseconds of the last Apply (compact.go)
 	compactions atomic.Int64 // shards compacted since open
 	compactMu   sync.Mutex   // one compaction at a time
+	compact     compactPolicy
 	stopCompact context.CancelFunc
 	compactDone chan struct{}
 
@@ -217,6 +218,10 @@ func OpenMemory(log *slog.Logger) (*Index, error) {
 func newIndex(shards []bleve.Index, dir string, im mapping.IndexMapping, log *slog.Logger, hooks metaHooks) (*Index, error) {
 	ix := &Index{shards: shards, path: dir, mapping: im, meta: newMetaCache(), tokens: newTokenCache(8 << 20), log: log}
 	ix.meta.hooks = hooks
+	ix.compact = defaultCompaction
+	if hooks.compact != nil {
+		ix.compact = *hooks.compact
+	}
 	ix.textAn = im.AnalyzerNamed(AnalyzerText)
 	ix.nameAn = im.AnalyzerNamed(AnalyzerName)
 	ix.langAn = make(map[string]analysis.Analyzer, len(langFilters))
@@ -254,14 +259,10 @@ func newIndex(shards []bleve.Index, dir string, im mapping.IndexMapping, log *sl
 	if dir != ":memory:" {
 		ix.stopWarm, ix.warmDone = make(chan struct{}), make(chan struct{})
 		go ix.warm(time.Second)
-		policy := defaultCompaction
-		if hooks.compact != nil {
-			policy = *hooks.compact
-		}
 		ix.lastApply.Store(time.Now().UnixNano())
 		ctx, cancel := context.WithCancel(context.Background())
 		ix.stopCompact, ix.compactDone = cancel, make(chan struct{})
-		go ix.compactLoop(ctx, policy)
+		go ix.compactLoop(ctx)
 	}
 	return ix, nil
 }

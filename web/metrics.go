@@ -92,7 +92,7 @@ func newMetrics(reg prometheus.Registerer, eng *engine.Engine) (*metrics, error)
 			Name: "watchword_index_segments",
 			Help: "Segments of the index, all shards; compaction merges them once writes are idle (index/compact.go).",
 		}, func() float64 {
-			segs, _, err := eng.IndexSegments()
+			segs, err := eng.IndexSegments()
 			if err != nil {
 				return -1
 			}
@@ -105,10 +105,7 @@ func newMetrics(reg prometheus.Registerer, eng *engine.Engine) (*metrics, error)
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "watchword_index_compactions_total",
 			Help: "Index shards compacted since the server started.",
-		}, func() float64 {
-			_, n, _ := eng.IndexSegments()
-			return float64(n)
-		}),
+		}, func() float64 { return float64(eng.IndexCompactions()) }),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	}

@@ -24,12 +24,12 @@ func (e *Engine) Compact(ctx context.Context) (before, after []int, err error) {
 	return e.index.Compact(ctx)
 }
 
-// IndexSegments returns the segments of each index shard and the
-// compactions since the index opened, for /metrics.
-func (e *Engine) IndexSegments() (segments []int, compactions int64, err error) {
-	segments, err = e.index.Segments()
-	return segments, e.index.Compactions(), err
-}
+// IndexSegments returns the segments of each index shard, for /metrics.
+func (e *Engine) IndexSegments() ([]int, error) { return e.index.Segments() }
+
+// IndexCompactions returns the shard compactions since the index opened,
+// for /metrics.
+func (e *Engine) IndexCompactions() int64 { return e.index.Compactions() }
 
 // Held returns why the node's scheduled work is held ("" when it is not):
 // a store restored from a backup starts held.
