@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -213,4 +214,35 @@ func mustParse(t *testing.T, q string) query.Node {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// A compaction asked for with a context that has ended does nothing: no
+// force merge starts, the segments stay as they are. (The loop, once Close
+// had cancelled it, went on to start a force merge of the next shard.)
+func TestCompactWithEndedContextDoesNothing(t *testing.T) {
+	logs, log := newLogBuffer()
+	policy := &compactPolicy{idle: time.Hour, above: 2, every: time.Hour}
+	ix, _, err := open(filepath.Join(t.TempDir(), "idx"), 2, log, metaHooks{compact: policy, manySegments: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	loadInBatches(t, ix, rand.New(rand.NewPCG(4, 4)), 0, 400, 20)
+	before := mustSegments(t, ix)
+	if slices.Max(before) <= policy.above {
+		t.Fatalf("the load left segments %v; the test needs more than %d in a shard", before, policy.above)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := ix.Compact(ctx); err == nil {
+		t.Error("Compact with an ended context returned no error")
+	}
+	if after := mustSegments(t, ix); !slices.Equal(after, before) {
+		t.Errorf("segments %v after a cancelled compaction, %v before", after, before)
+	}
+	logs.mu.Lock()
+	defer logs.mu.Unlock()
+	if strings.Contains(logs.buf.String(), "index: compacting") {
+		t.Errorf("a compaction started with an ended context:\n%s", logs.buf.String())
+	}
 }
