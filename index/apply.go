@@ -37,6 +37,9 @@ type document struct {
 	// Story is the article's story id (16 hex digits), "" when none was
 	// assigned (the alert runner's in-memory index).
 	Story string `json:"story,omitempty"`
+	// Joined is "1" when the article joined a story another started,
+	// else empty (which Bleve indexes too: omitempty is JSON's only).
+	Joined string `json:"story_joined,omitempty"`
 }
 
 // Prefixes of the values in the combined facet field.
@@ -67,6 +70,9 @@ func newDocument(a *news.Article) document {
 		Date:      a.Date,
 		SeqKey:    seqKey(a.Seq),
 		Story:     strings.ToLower(a.Story),
+	}
+	if a.StoryJoined && d.Story != "" {
+		d.Joined = "1"
 	}
 	if a.Source != "" {
 		d.Source = []string{a.Source}

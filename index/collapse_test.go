@@ -21,6 +21,18 @@ import (
 // story (its best copy), the copies and sources of each, the total and
 // the facet counts in stories, with and without a filter, and pages that
 // neither skip nor repeat a story.
+// joins reports whether an article of story joins it, as the engine
+// says (news.Article.StoryJoined): the story's first article starts it,
+// every later one joins.
+func joins(started map[string]bool, story string) bool {
+	if story == "" {
+		return false
+	}
+	j := started[story]
+	started[story] = true
+	return j
+}
+
 func TestCollapseByStory(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
@@ -34,14 +46,16 @@ func TestCollapseByStory(t *testing.T) {
 	topics := []string{"politics", "sport", "economy"}
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var arts []*news.Article
+	started := map[string]bool{}
 	for i := range 120 {
-		story := fmt.Sprintf("%016x", 1+r.IntN(30))
+		story := fmt.Sprintf("%016x", 1+r.IntN(60))
 		if r.IntN(5) == 0 {
 			story = "" // an article indexed without a story collapses alone
 		}
 		a := &news.Article{ID: fmt.Sprintf("a%03d", i), Title: "t", Body: "common words here",
 			Date: base.Add(time.Duration(r.IntN(1000)) * time.Hour), Source: sources[r.IntN(len(sources))],
 			Topics: []string{topics[r.IntN(len(topics))]}, Seq: uint64(i + 1), Story: story}
+		a.StoryJoined = joins(started, story)
 		a.Speakers, a.Countries = []string{}, []string{}
 		arts = append(arts, a)
 	}
@@ -213,8 +227,9 @@ func TestCollapsedPagesAndOrders(t *testing.T) {
 	defer ix.Close()
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var arts []*news.Article
+	started := map[string]bool{}
 	for i := range 300 {
-		story := fmt.Sprintf("%016x", 1+r.IntN(90))
+		story := fmt.Sprintf("%016x", 1+r.IntN(150))
 		if r.IntN(6) == 0 {
 			story = ""
 		}
@@ -222,6 +237,7 @@ func TestCollapsedPagesAndOrders(t *testing.T) {
 		a := &news.Article{ID: fmt.Sprintf("a%03d", i), Title: "t", Body: body,
 			Date: base.Add(time.Duration(r.IntN(24*365)) * time.Hour), Source: fmt.Sprintf("S%d", r.IntN(5)),
 			Topics: []string{"economy"}, Seq: uint64(i + 1), Story: story}
+		a.StoryJoined = joins(started, story)
 		a.Speakers, a.Countries = []string{}, []string{}
 		arts = append(arts, a)
 	}
@@ -356,4 +372,56 @@ func want0(m map[uint64]int32) uint64 {
 		return k
 	}
 	return 1
+}
+
+// TestStoryFilter: every story a segment lists as joined is shared; of
+// stories no segment lists, few are (the filter's false positives); a
+// search on the same segments gets the same filter, one on other
+// segments a new one.
+func TestStoryFilter(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	r := rand.New(rand.NewPCG(seed, 5))
+	mc := newMetaCache()
+	joined := map[uint64]bool{}
+	var sms []*snapshotMeta
+	for shard := range 2 {
+		sm := &snapshotMeta{}
+		for seg := range 5 {
+			m := &segMeta{}
+			for range 10_000 {
+				s := r.Uint64() | 1
+				m.joined = append(m.joined, s)
+				joined[s] = true
+			}
+			sm.metas = append(sm.metas, m)
+			sm.keys = append(sm.keys, segKey{shard, uint64(seg)})
+		}
+		sms = append(sms, sm)
+	}
+	f := mc.storyFilterFor(sms)
+	for s := range joined {
+		if !f.shared(s) {
+			t.Fatalf("story %x joined in a segment, not shared", s)
+		}
+	}
+	fp := 0
+	const probes = 100_000
+	for range probes {
+		if s := r.Uint64() | 1; !joined[s] && f.shared(s) {
+			fp++
+		}
+	}
+	if rate := float64(fp) / probes; rate > 0.05 {
+		t.Errorf("false positives %.3f of stories of their own, want at most 0.05", rate)
+	}
+	if g := mc.storyFilterFor(sms); g != f {
+		t.Error("the same segments built a new filter")
+	}
+	sms[1].keys[4].id = 99 // a merge replaced a segment
+	sms[1].metas[4] = &segMeta{joined: []uint64{42}}
+	g := mc.storyFilterFor(sms)
+	if g == f || !g.shared(42) {
+		t.Errorf("other segments: same filter %v, shares the new segment's story %v", g == f, g.shared(42))
+	}
 }

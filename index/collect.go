@@ -125,8 +125,10 @@ type collectSpec struct {
 	seqAfter, seqUpTo uint64
 	// filters are the values each facet is restricted to (Filters.byGroup)
 	filters [numGroups][]string
-	// collapse: one hit per story (collapse.go)
+	// collapse: one hit per story (collapse.go); stories tells which
+	// stories may have more than one copy (nil: any)
 	collapse bool
+	stories  *storyFilter
 }
 
 // collected is the outcome of one pass.
@@ -244,16 +246,18 @@ func (ix *Index) collectShard(ctx context.Context, shard int, bi bleve.Index, q 
 		return nil, err
 	}
 	defer r.Close()
-	return ix.collectShardReader(ctx, shard, r, q, spec)
+	return ix.collectShardReader(ctx, shard, r, nil, q, spec)
 }
 
 // collectShardReader is collectShard on an open snapshot. A collapsed
 // search returns its matches by story (collected.col) and no hits: the
 // merge picks them (collapse.go).
-func (ix *Index) collectShardReader(ctx context.Context, shard int, r index.IndexReader, q bq.Query, spec collectSpec) (*collected, error) {
-	sm, err := ix.meta.forSnapshot(shard, r)
-	if err != nil {
-		return nil, err
+func (ix *Index) collectShardReader(ctx context.Context, shard int, r index.IndexReader, sm *snapshotMeta, q bq.Query, spec collectSpec) (*collected, error) {
+	if sm == nil {
+		var err error
+		if sm, err = ix.meta.forSnapshot(shard, r); err != nil {
+			return nil, err
+		}
 	}
 	var ff *facetFilter
 	q, ff = ix.applyFilters(q, sm, &spec)
@@ -317,10 +321,12 @@ func (ix *Index) collectShardReader(ctx context.Context, shard int, r index.Inde
 			if h.seq <= spec.seqAfter || (spec.seqUpTo > 0 && h.seq > spec.seqUpTo) {
 				continue
 			}
-			if col != nil {
+			if col != nil && h.story != 0 && (spec.stories == nil || spec.stories.shared(h.story)) {
 				col.add(h, m, doc, ff, sm.groups)
 				continue
 			}
+			// Not collapsed, or a story of its own: counted here as a
+			// match, and offered to the page (of stories) as one.
 			if ff != nil && !ff.pass(m, doc, out.counts) {
 				continue
 			}
@@ -395,6 +401,7 @@ func (ix *Index) collectShardReader(ctx context.Context, shard int, r index.Inde
 		return nil, err
 	}
 	if col != nil {
+		col.singles(out, months, top.refs, sm)
 		out.col, out.counts = col, nil
 		return out, nil
 	}

@@ -34,6 +34,10 @@ import (
 type segMeta struct {
 	docs []docMeta
 	more []uint32 // facet ids beyond the inline ones
+	// joined are the story ids of the segment's documents (deleted ones
+	// too) that joined a story another article started: every story
+	// with more than one copy has one here, in some segment.
+	joined []uint64
 }
 
 // inlineFacets is how many facet ids a docMeta holds itself.
@@ -116,6 +120,10 @@ type metaCache struct {
 
 	used atomic.Bool // a search has run: worth warming new segments
 
+	// stories is the story filter a collapsed search built last
+	// (collapse.go).
+	stories atomic.Pointer[storyFilter]
+
 	hooks metaHooks
 }
 
@@ -134,6 +142,7 @@ func newMetaCache() *metaCache {
 type snapshotMeta struct {
 	offsets []uint64 // global doc number of each segment's first document
 	metas   []*segMeta
+	keys    []segKey // the segments' names
 	terms   []string // the facet dictionary, at least as long as any id in metas
 	groups  []uint8  // facet id → its facet's bit, as long as terms
 }
@@ -155,11 +164,12 @@ func (mc *metaCache) forSnapshot(shard int, r index.IndexReader) (*snapshotMeta,
 		return nil, fmt.Errorf("index: reader is %T, not a scorch snapshot", r)
 	}
 	segs := is.Segments()
-	sm := &snapshotMeta{offsets: mc.offsets(segs), metas: make([]*segMeta, len(segs))}
+	sm := &snapshotMeta{offsets: mc.offsets(segs), metas: make([]*segMeta, len(segs)), keys: make([]segKey, len(segs))}
 	entries := make([]*segEntry, len(segs))
 	mc.mu.Lock()
 	for i, ss := range segs {
 		k := segKey{shard, ss.Id()}
+		sm.keys[i] = k
 		e := mc.segs[k]
 		if e == nil {
 			e = &segEntry{}
@@ -219,7 +229,8 @@ func (mc *metaCache) read(ss *scorch.SegmentSnapshot) (*segMeta, error) {
 	for d := uint64(0); d < n; d++ {
 		var err error
 		doc := &m.docs[d]
-		state, err = mc.visitDoc(ss, dv, d, doc, state, func(term []byte) {
+		joined := false
+		state, err = mc.visitDoc(ss, dv, d, doc, &joined, state, func(term []byte) {
 			id, ok := local[string(term)]
 			if !ok {
 				id = uint32(len(localTerms))
@@ -242,6 +253,9 @@ func (mc *metaCache) read(ss *scorch.SegmentSnapshot) (*segMeta, error) {
 		})
 		if err != nil {
 			return nil, err
+		}
+		if joined && doc.story != 0 {
+			m.joined = append(m.joined, doc.story)
 		}
 		if mi := monthIndex(time.Unix(0, doc.date)); mi >= 0 && mi < monthSlots {
 			doc.month = uint16(mi)
@@ -274,12 +288,13 @@ func (mc *metaCache) read(ss *scorch.SegmentSnapshot) (*segMeta, error) {
 }
 
 // metaFields are the doc-value fields the metadata is read from.
-var metaFields = []string{fFacets, fDate, fSeqKey, fStory}
+var metaFields = []string{fFacets, fDate, fSeqKey, fStory, fJoined}
 
 // visitDoc decodes the doc values of local document d of ss: its date
-// and sequence into doc, each facet term to facet. Both the metadata
-// and the self-check (guard.go) decode through it.
-func (mc *metaCache) visitDoc(ss *scorch.SegmentSnapshot, dv segment.DocValueVisitable, d uint64, doc *docMeta, state segment.DocVisitState, facet func(term []byte)) (segment.DocVisitState, error) {
+// and sequence into doc, each facet term to facet, whether it joined a
+// story to *joined. Both the metadata and the self-check (guard.go)
+// decode through it.
+func (mc *metaCache) visitDoc(ss *scorch.SegmentSnapshot, dv segment.DocValueVisitable, d uint64, doc *docMeta, joined *bool, state segment.DocVisitState, facet func(term []byte)) (segment.DocVisitState, error) {
 	var visitErr error
 	state, err := dv.VisitDocValues(d, metaFields, func(field string, term []byte) {
 		switch field {
@@ -301,6 +316,10 @@ func (mc *metaCache) visitDoc(ss *scorch.SegmentSnapshot, dv segment.DocValueVis
 			if v, ok := parseHex(term); ok && len(term) == 16 {
 				doc.story = v
 			}
+		case fJoined:
+			// Bleve indexes the empty value of an article that did not
+			// join one.
+			*joined = *joined || string(term) == "1"
 		}
 	}, state)
 	if err != nil {

@@ -156,7 +156,7 @@ func (ix *Index) checkShard(ctx context.Context, shard int, bi bleve.Index) (int
 					return 0, fmt.Errorf("segment %d (%T) has no doc values", ss.Id(), seg)
 				}
 				s.values = true
-				state, err = ix.meta.visitDoc(ss, dv, uint64(l), &s.doc, state, func(term []byte) {
+				state, err = ix.meta.visitDoc(ss, dv, uint64(l), &s.doc, new(bool), state, func(term []byte) {
 					s.facets = append(s.facets, string(term))
 				})
 				if err != nil {

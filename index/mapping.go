@@ -38,7 +38,7 @@ import (
 // MappingVersion changes whenever the mapping or the analysers change in a
 // way that needs existing documents re-indexed. On open, an index built
 // with another version is rebuilt from the store.
-const MappingVersion = 10
+const MappingVersion = 11
 
 // Analyzer names.
 const (
@@ -72,6 +72,7 @@ const (
 	fDate      = "date"
 	fSeqKey    = "seq_key"
 	fStory     = "story"
+	fJoined    = "story_joined"
 	textSuffix = "_text"
 	docType    = "article"
 )
@@ -170,6 +171,15 @@ func NewMapping() (mapping.IndexMapping, error) {
 	story.IncludeInAll = false
 	story.DocValues = true
 	doc.AddFieldMappingsAt(fStory, story)
+	// "1" on an article that joined a story another started, absent on
+	// the rest: the segment metadata lists those stories, so a collapsed
+	// search knows which stories can have more than one copy and treats
+	// every other match as a story of its own (collapse.go).
+	joined := bleve.NewKeywordFieldMapping()
+	joined.Store = false
+	joined.IncludeInAll = false
+	joined.DocValues = true
+	doc.AddFieldMappingsAt(fJoined, joined)
 
 	// No composite _all field: unfielded terms search title and body
 	// explicitly, and an empty _all still costs a pass over every document.

@@ -39,6 +39,7 @@ func (e *Engine) group(puts []*news.Article, dels []string, sigs []*stories.Sign
 	}
 	for i, a := range puts {
 		a.Story = e.stories.Add(storyDoc(a, sigs[i]))
+		a.StoryJoined = a.Story != stories.ID(a.ID)
 	}
 }
 

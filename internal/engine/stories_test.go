@@ -125,6 +125,26 @@ func TestStoriesIngestCollapseRebuild(t *testing.T) {
 	if n := total(t, e, "story:"+story); n != 4 {
 		t.Errorf("after reindex story:%s finds %d, want 4", story, n)
 	}
+	// wire+ledger+post+ap, other, short1, short2: the copies are marked
+	// as joining the story again, so the collapse groups them.
+	if n, copies := collapsedStories(t, e, "peskov"); n != 4 || copies[story] != 4 {
+		t.Errorf("after reindex: %d stories, copies %v, want 4 stories and 4 copies of %s", n, copies, story)
+	}
+}
+
+// collapsedStories returns the number of stories q matches and each
+// story's copies.
+func collapsedStories(t *testing.T, e *Engine, q string) (uint64, map[string]int) {
+	t.Helper()
+	res, err := e.Search(context.Background(), SearchParams{Q: q, Size: 100, Collapse: true, FacetSize: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	copies := map[string]int{}
+	for _, h := range res.Hits {
+		copies[h.Story.ID] = h.Story.Copies
+	}
+	return res.Total, copies
 }
 
 func sorted(s []string) []string {
@@ -173,5 +193,10 @@ func TestStoriesRestoredFromIndex(t *testing.T) {
 	}
 	if got := storyOf(t, e, "third"); got != story {
 		t.Errorf("after a restart a new copy is in story %s, want %s", got, story)
+	}
+	// The edited first copy is in the story named after its own id (so
+	// not marked as joining it); the others are, and one story shows.
+	if n, copies := collapsedStories(t, e, "peskov"); n != 1 || copies[story] != 3 {
+		t.Errorf("collapsed: %d stories, copies %v, want one story of 3 copies", n, copies)
 	}
 }

@@ -62,6 +62,11 @@ type Article struct {
 	// internal/stories), set by the engine before indexing. It is derived
 	// state, recomputed on every rebuild: never stored in the log.
 	Story string `json:"-"`
+	// StoryJoined is true when the article joined a story another
+	// article started (Story is not its own): the index marks it, so a
+	// collapsed search knows which stories have more than one copy.
+	// Derived like Story.
+	StoryJoined bool `json:"-"`
 
 	Supplied  Facets `json:"supplied"`
 	Extracted Facets `json:"extracted"`
