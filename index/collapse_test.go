@@ -425,3 +425,102 @@ func TestStoryFilter(t *testing.T) {
 		t.Errorf("other segments: same filter %v, shares the new segment's story %v", g == f, g.shared(42))
 	}
 }
+
+// TestCollapseWhileIndexing: batches of copies (and deletions, of first
+// copies too) go into a two-shard index that keeps many segments while
+// other goroutines search it collapsed, so story filters are built and
+// replaced under them. After each batch the collapsed total and every
+// story's copies match a model of the live articles.
+func TestCollapseWhileIndexing(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	r := rand.New(rand.NewPCG(seed, 6))
+	ix, _, err := open(filepath.Join(t.TempDir(), "idx"), 2, quiet, metaHooks{manySegments: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	parsed, err := query.Parse("common")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			var err error
+			defer func() { errs <- err }()
+			for ctx.Err() == nil {
+				var res *Result
+				res, err = ix.Search(context.Background(), Request{Query: parsed, Size: 50, FacetSize: 5, Collapse: true})
+				if err != nil {
+					return
+				}
+				seen := map[string]bool{}
+				for _, h := range res.Hits {
+					if seen[h.Story] || h.Copies < 1 {
+						err = fmt.Errorf("story %s twice on a page or with %d copies", h.Story, h.Copies)
+						return
+					}
+					seen[h.Story] = true
+				}
+			}
+		}()
+	}
+	live := map[string]*news.Article{}
+	started := map[string]bool{}
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	seq := uint64(0)
+	for b := range 40 {
+		var puts []*news.Article
+		var dels []string
+		for k := range 25 {
+			seq++
+			story := fmt.Sprintf("%016x", 1+r.IntN(300))
+			a := &news.Article{ID: fmt.Sprintf("a%02d-%02d", b, k), Title: "t", Body: "common words",
+				Date: base.Add(time.Duration(r.IntN(5000)) * time.Minute), Source: fmt.Sprintf("S%d", r.IntN(4)),
+				Topics: []string{"economy"}, Seq: seq, Story: story}
+			a.StoryJoined = joins(started, story)
+			a.Speakers, a.Countries = []string{}, []string{}
+			puts = append(puts, a)
+		}
+		for id := range live {
+			if len(dels) == 3 {
+				break
+			}
+			dels = append(dels, id)
+		}
+		if err := ix.Apply(puts, dels, seq); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range dels {
+			delete(live, id)
+		}
+		for _, a := range puts {
+			live[a.ID] = a
+		}
+		copies := map[string]int{}
+		for _, a := range live {
+			copies[a.Story]++
+		}
+		res, err := ix.Search(context.Background(), Request{Query: parsed, Size: 1000, Collapse: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Total != uint64(len(copies)) || len(res.Hits) != len(copies) {
+			t.Fatalf("batch %d: %d stories, %d hits; want %d", b, res.Total, len(res.Hits), len(copies))
+		}
+		for _, h := range res.Hits {
+			if h.Copies != copies[h.Story] {
+				t.Fatalf("batch %d: story %s has %d copies, want %d", b, h.Story, h.Copies, copies[h.Story])
+			}
+		}
+	}
+	stop()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
