@@ -382,6 +382,8 @@ type metaHooks struct {
 	// manySegments makes the merge plan leave many small segments, for
 	// the tests of compaction.
 	manySegments bool
+	// persisterNap is Options.PersisterNap, passed down to scorchConfig.
+	persisterNap time.Duration
 }
 
 // resolve returns, for each facet group, the ids of the dictionary terms

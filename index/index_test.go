@@ -389,3 +389,62 @@ func TestTokenCacheSharedAcrossQueries(t *testing.T) {
 		}
 	}
 }
+
+// TestPersisterNapWritesBatchesTogether: with a persister nap, batches
+// that trickle in within it are written as one segment (merged in
+// memory), not one each (without the nap: 16 to 20 writes); Close still
+// persists them all, so the reopened index has every document and the
+// last sequence.
+func TestPersisterNapWritesBatchesTogether(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "idx")
+	ix, _, err := OpenWith(dir, quiet, Options{PersisterNap: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const batches = 20
+	for b := range batches {
+		var arts []*news.Article
+		for k := range 6 {
+			arts = append(arts, &news.Article{ID: fmt.Sprintf("b%02d-%d", b, k), Title: "t", Body: "nap words",
+				Date: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Seq: uint64(b*6 + k + 1)})
+		}
+		if err := ix.Apply(arts, nil, uint64(b*6+6)); err != nil {
+			t.Fatal(err)
+		}
+		// A trickle, as feeds bring it: without the nap, the persister
+		// writes each batch before the next arrives.
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := ix.Flush(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	for i, bi := range ix.shards {
+		stats, _ := bi.StatsMap()["index"].(map[string]any)
+		direct, ok1 := stats["TotPersistedSegments"].(uint64)  // written as they came
+		merges, ok2 := stats["TotMemMergeDone"].(uint64)       // merged in memory, then written
+		mergedIn, ok3 := stats["TotMemMergeSegments"].(uint64) // batches' segments in those merges
+		if !ok1 || !ok2 || !ok3 {
+			t.Fatalf("shard %d: stats lack the persister's counts: %v", i, stats)
+		}
+		t.Logf("shard %d: %d segments written as they came, %d merged in memory into %d", i, direct, mergedIn, merges)
+		// The trickle lasts about half the nap; a slow machine may split
+		// it over a few writes, not twenty.
+		if w := direct + merges; w == 0 || w > 5 || mergedIn == 0 {
+			t.Errorf("shard %d: %d segment writes for %d batches (%d merged in memory), want 1 to 5 with some merged", i, w, batches, mergedIn)
+		}
+	}
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ix, _, err = OpenWith(dir, quiet, Options{PersisterNap: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if seq, _ := ix.LastSeq(); seq != batches*6 {
+		t.Errorf("last seq after reopen %d, want %d", seq, batches*6)
+	}
+	if n, _ := ix.DocCount(); n != batches*6 {
+		t.Errorf("%d documents after reopen, want %d", n, batches*6)
+	}
+}

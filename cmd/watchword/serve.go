@@ -56,6 +56,13 @@ type serveOptions struct {
 	cluster             clusterFlags   // cmd/watchword/cluster.go
 }
 
+// indexPersisterNap is how long a server's index waits for more batches
+// before it writes what it has (index.Options.PersisterNap): a feed-fed
+// server then writes one segment a second instead of one a batch
+// (docs/benchmarks.md, "Steady trickle"). The bench commands use it too,
+// so they measure what a server does.
+const indexPersisterNap = time.Second
+
 func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	var o serveOptions
 	c := &cobra.Command{
@@ -287,7 +294,7 @@ func openEngineOn(data string, log *slog.Logger, limits engine.Limits, articles 
 	if err != nil {
 		return nil, err
 	}
-	eng, err := engine.Open(engine.Config{DataDir: data, Logger: log, ExtractLang: langExtractor(x), Limits: limits, Log: articles, Stories: sc})
+	eng, err := engine.Open(engine.Config{DataDir: data, Logger: log, ExtractLang: langExtractor(x), Limits: limits, Log: articles, Stories: sc, IndexPersisterNap: indexPersisterNap})
 	if err != nil {
 		return nil, err
 	}
@@ -440,7 +447,7 @@ func newReindexCmd(stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			changed, err := engine.Rebuild(c.Context(), engine.Config{DataDir: data, Logger: log, ExtractLang: langExtractor(x), Stories: sc})
+			changed, err := engine.Rebuild(c.Context(), engine.Config{DataDir: data, Logger: log, ExtractLang: langExtractor(x), Stories: sc, IndexPersisterNap: indexPersisterNap})
 			if err != nil {
 				return err
 			}

@@ -77,6 +77,10 @@ type Config struct {
 	// Stories configures the near-duplicate detector that groups articles
 	// into stories (zero fields: the defaults of internal/stories).
 	Stories stories.Config
+	// IndexPersisterNap is index.Options.PersisterNap: how long the
+	// index waits for more batches before writing what it has. A server
+	// sets it; zero writes each batch at once.
+	IndexPersisterNap time.Duration
 }
 
 // Engine is an open article log plus its index. It is the only door to
@@ -149,7 +153,7 @@ func OpenContext(ctx context.Context, cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	ix, _, err := index.Open(IndexPath(cfg.DataDir), cfg.Logger)
+	ix, _, err := index.OpenWith(IndexPath(cfg.DataDir), cfg.Logger, index.Options{PersisterNap: cfg.IndexPersisterNap})
 	if err != nil {
 		st.Close()
 		return nil, err
