@@ -298,7 +298,7 @@ func benchIngest(dir string, docs []corpusDoc, n int, ext engine.ExtractFunc, ba
 	var r0, r1 syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r0)
 	start := time.Now()
-	eng, err := engine.Open(engine.Config{DataDir: dir, Extract: ext, Logger: log, BatchSize: batch, IndexPersisterNap: indexPersisterNap})
+	eng, err := engine.Open(engine.Config{DataDir: dir, Extract: ext, Logger: log, BatchSize: batch})
 	if err != nil {
 		return 0, 0, err
 	}

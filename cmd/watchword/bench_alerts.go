@@ -108,7 +108,7 @@ func runBenchAlerts(o *benchAlertsOptions, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "archive: %d articles ingested in %.1f s\n", o.archive, took.Seconds())
 	}
 	clock := newSimClock(time.Now().UTC())
-	eng, err := engine.Open(engine.Config{DataDir: wwDir, Logger: log, Extract: ext, Now: clock.now, IndexPersisterNap: indexPersisterNap})
+	eng, err := engine.Open(engine.Config{DataDir: wwDir, Logger: log, Extract: ext, Now: clock.now})
 	if err != nil {
 		return err
 	}

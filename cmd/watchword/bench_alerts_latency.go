@@ -219,7 +219,7 @@ func runBenchAlertsLatency(o *benchAlertsLatencyOptions, stdout, stderr io.Write
 			return err
 		}
 	}
-	eng, err := engine.Open(engine.Config{DataDir: wwDir, Logger: log, IndexPersisterNap: indexPersisterNap})
+	eng, err := engine.Open(engine.Config{DataDir: wwDir, Logger: log})
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,7 @@ import (
 // serveOptions are the flags of serve.
 type serveOptions struct {
 	stories             storyFlags
+	indexWriteDelay     time.Duration
 	addr, data, token   string
 	private, demo       bool
 	maxBody             int64
@@ -55,13 +56,6 @@ type serveOptions struct {
 	retention           retentionFlags // cmd/watchword/retention.go
 	cluster             clusterFlags   // cmd/watchword/cluster.go
 }
-
-// indexPersisterNap is how long a server's index waits for more batches
-// before it writes what it has (index.Options.PersisterNap): a feed-fed
-// server then writes one segment a second instead of one a batch
-// (docs/benchmarks.md, "Steady trickle"). The bench commands use it too,
-// so they measure what a server does.
-const indexPersisterNap = time.Second
 
 func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	var o serveOptions
@@ -85,6 +79,7 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	fs.Float64Var(&o.rateLimit, "rate-limit", 50, "write requests per second per client IP (0: no limit)")
 	fs.Float64Var(&o.readRateLimit, "read-rate-limit", 50, "search and article read requests per second per client IP, API and UI (0: no limit)")
 	fs.DurationVar(&o.searchTimeout, "search-timeout", web.DefaultSearchTimeout, "deadline of one search; past it the answer is 503 timeout")
+	fs.DurationVar(&o.indexWriteDelay, "index-write-delay", 0, "how long the index waits for more batches before it writes them to disk together (0: each batch at once; at most 1m); 1s writes about a third of the bytes under a steady trickle of small batches and makes bulk loads 10-20% slower")
 	o.query.register(fs)
 	o.stories.register(fs)
 	fs.BoolVar(&o.trustProxy, "trust-proxy", false, "take the client IP for the rate limit from X-Forwarded-For (behind a reverse proxy)")
@@ -109,6 +104,9 @@ func serve(ctx context.Context, o *serveOptions, stderr io.Writer) error {
 	}
 	if o.searchTimeout <= 0 {
 		return usageError{errors.New("--search-timeout must be positive")}
+	}
+	if o.indexWriteDelay < 0 || o.indexWriteDelay > time.Minute {
+		return usageError{errors.New("--index-write-delay must be between 0 and 1m")}
 	}
 	articleRetention, err := o.retention.article()
 	if err != nil {
@@ -150,7 +148,7 @@ func serve(ctx context.Context, o *serveOptions, stderr io.Writer) error {
 		defer parts.Close()
 		articleLog = parts.log
 	}
-	eng, err := openEngineOn(o.data, log, limits, articleLog, sc)
+	eng, err := openEngineOn(o.data, log, limits, articleLog, sc, o.indexWriteDelay)
 	if err != nil {
 		return err
 	}
@@ -284,17 +282,18 @@ func resumeHeld(ctx context.Context, eng *engine.Engine, hold *schedule.Hold, lo
 }
 
 func openEngine(data string, log *slog.Logger, limits engine.Limits, sc stories.Config) (*engine.Engine, error) {
-	return openEngineOn(data, log, limits, nil, sc)
+	return openEngineOn(data, log, limits, nil, sc, 0)
 }
 
 // openEngineOn opens the engine on an article log (nil: the store's own,
-// a single node), grouping stories with sc.
-func openEngineOn(data string, log *slog.Logger, limits engine.Limits, articles engine.ArticleLog, sc stories.Config) (*engine.Engine, error) {
+// a single node), grouping stories with sc, its index writing batches
+// together within writeDelay.
+func openEngineOn(data string, log *slog.Logger, limits engine.Limits, articles engine.ArticleLog, sc stories.Config, writeDelay time.Duration) (*engine.Engine, error) {
 	x, err := extract.New()
 	if err != nil {
 		return nil, err
 	}
-	eng, err := engine.Open(engine.Config{DataDir: data, Logger: log, ExtractLang: langExtractor(x), Limits: limits, Log: articles, Stories: sc, IndexPersisterNap: indexPersisterNap})
+	eng, err := engine.Open(engine.Config{DataDir: data, Logger: log, ExtractLang: langExtractor(x), Limits: limits, Log: articles, Stories: sc, IndexPersisterNap: writeDelay})
 	if err != nil {
 		return nil, err
 	}
@@ -447,7 +446,7 @@ func newReindexCmd(stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			changed, err := engine.Rebuild(c.Context(), engine.Config{DataDir: data, Logger: log, ExtractLang: langExtractor(x), Stories: sc, IndexPersisterNap: indexPersisterNap})
+			changed, err := engine.Rebuild(c.Context(), engine.Config{DataDir: data, Logger: log, ExtractLang: langExtractor(x), Stories: sc})
 			if err != nil {
 				return err
 			}

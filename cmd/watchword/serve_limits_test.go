@@ -28,6 +28,8 @@ func TestServeLimitFlags(t *testing.T) {
 	dir := t.TempDir()
 	for _, args := range [][]string{
 		{"--search-timeout", "0s"},
+		{"--index-write-delay", "-1s"},
+		{"--index-write-delay", "2m"},
 		{"--query-max-terms", "0"},
 		{"--query-min-prefix", "-1"},
 	} {
