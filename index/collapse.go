@@ -47,16 +47,17 @@ type storyAgg struct {
 	fids    []uint32 // facet ids the story counts toward (facets only)
 }
 
-// collapser gathers one shard's matches by story. The stories are values
-// in one slice; those with a story id are found by it through a map of
-// their positions (an article without one is a story of its own, and in
-// one shard only, so it needs no look-up). The first copy's facet ids and
-// sources are cut from one shared array (with their capacity cut too, so
-// a further copy's append copies them out): a story costs no allocation
-// of its own unless it has copies that add values. Collapsers are reused
-// from a pool: a search over most of a large archive gathers hundreds of
-// thousands of stories, and growing the slices and the map again on every
-// search was a third of a collapsed search's cost.
+// collapser gathers one shard's matches of the stories that can have
+// copies (storyFilter; every other match, and one without a story id, is
+// counted by the collector as a story of its own). The stories are values
+// in one slice, found by id through a table of their positions. The first
+// copy's facet ids and sources are cut from one shared array (with their
+// capacity cut too, so a further copy's append copies them out): a story
+// costs no allocation of its own unless it has copies that add values.
+// Collapsers are reused from a pool: a search over most of a large
+// archive gathers hundreds of thousands of stories, and growing the
+// slices and the table again on every search was a third of a collapsed
+// search's cost.
 type collapser struct {
 	shard  int
 	order  order
@@ -102,13 +103,11 @@ func (c *collapser) release() {
 	collapsers.Put(c)
 }
 
-// add takes one match (within the sequence bounds).
+// add takes one match (within the sequence bounds) whose story (not 0)
+// can have copies.
 func (c *collapser) add(h *ref, m *segMeta, doc *docMeta, ff *facetFilter, groups []uint8) {
 	var a *storyAgg
-	if doc.story == 0 {
-		c.aggs = append(c.aggs, storyAgg{})
-		a = &c.aggs[len(c.aggs)-1]
-	} else if i, ok := c.at.getOrPut(doc.story, int32(len(c.aggs))); ok {
+	if i, ok := c.at.getOrPut(doc.story, int32(len(c.aggs))); ok {
 		a = &c.aggs[i]
 	} else {
 		c.aggs = append(c.aggs, storyAgg{story: doc.story})
@@ -139,7 +138,7 @@ func (c *collapser) add(h *ref, m *segMeta, doc *docMeta, ff *facetFilter, group
 	start := len(c.arena)
 	for _, ids := range [2][]uint32{inline, more} {
 		for _, id := range ids {
-			if int(id) >= len(groups) || groups[id] != sourceBit {
+			if !isSource(groups, id) {
 				continue
 			}
 			if first {
@@ -168,7 +167,7 @@ func (c *collapser) singles(out *collected, months []int32, refs []ref, sm *snap
 		inline, more := m.facetIDs(doc)
 		for _, ids := range [2][]uint32{inline, more} {
 			for _, id := range ids {
-				if int(id) < len(sm.groups) && sm.groups[id] == sourceBit && len(a.sources) < MaxStorySources {
+				if isSource(sm.groups, id) && len(a.sources) < MaxStorySources {
 					a.sources = append(a.sources, id)
 				}
 			}
@@ -202,6 +201,11 @@ func (c *collapser) addFacets(a *storyAgg, x, y []uint32) {
 
 // sourceBit is the bit of the source facet (groupBit of "o:...").
 var sourceBit = groupBit(prefixSource)
+
+// isSource reports whether facet id is a source ("o:...").
+func isSource(groups []uint8, id uint32) bool {
+	return int(id) < len(groups) && groups[id] == sourceBit
+}
 
 // merge folds b's story into a.
 func (o order) merge(a, b *storyAgg) {
@@ -245,7 +249,7 @@ func (ix *Index) collectCollapsed(ctx context.Context, parts []*collected, reade
 	for _, p := range parts[1:] {
 		for i := range p.col.aggs {
 			b := &p.col.aggs[i]
-			if b.story == 0 || b.single {
+			if b.single { // as is every story without an id
 				continue
 			}
 			if j, ok := base.at.get(b.story); ok {
@@ -610,10 +614,16 @@ type storyFilter struct {
 	shift uint
 }
 
+// bit returns the word of f.bits that holds story's bit, and the bit.
+func (f *storyFilter) bit(story uint64) (*uint64, uint64) {
+	h := (story * 0x9e3779b97f4a7c15) >> f.shift
+	return &f.bits[h>>6], 1 << (h & 63)
+}
+
 // shared reports whether story may have more than one copy.
 func (f *storyFilter) shared(story uint64) bool {
-	h := (story * 0x9e3779b97f4a7c15) >> f.shift
-	return f.bits[h>>6]&(1<<(h&63)) != 0
+	w, b := f.bit(story)
+	return *w&b != 0
 }
 
 // storyFilterFor returns the filter of the segments of sms, the one a
@@ -621,15 +631,17 @@ func (f *storyFilter) shared(story uint64) bool {
 // rebuilt only when the index changes.
 func (mc *metaCache) storyFilterFor(sms []*snapshotMeta) *storyFilter {
 	var from []segKey
-	n := 0
 	for _, sm := range sms {
 		from = append(from, sm.keys...)
-		for _, m := range sm.metas {
-			n += len(m.joined)
-		}
 	}
 	if f := mc.stories.Load(); f != nil && slices.Equal(f.from, from) {
 		return f
+	}
+	n := 0
+	for _, sm := range sms {
+		for _, m := range sm.metas {
+			n += len(m.joined)
+		}
 	}
 	logBits := uint(16)
 	for 1<<logBits < 32*n && logBits < 28 { // 32 MiB at most
@@ -639,8 +651,8 @@ func (mc *metaCache) storyFilterFor(sms []*snapshotMeta) *storyFilter {
 	for _, sm := range sms {
 		for _, m := range sm.metas {
 			for _, story := range m.joined {
-				h := (story * 0x9e3779b97f4a7c15) >> f.shift
-				f.bits[h>>6] |= 1 << (h & 63)
+				w, b := f.bit(story)
+				*w |= b
 			}
 		}
 	}

@@ -374,7 +374,9 @@ func (mc *metaCache) offsets(segs []*scorch.SegmentSnapshot) []uint64 {
 }
 
 // metaHooks replace the decoding of the metadata, for tests that make
-// it disagree with Bleve (guard_test.go); a server leaves them nil.
+// it disagree with Bleve (guard_test.go), and carry what an index is
+// opened with down to its parts (compaction policy, merge plan, persister
+// nap); a server leaves the hooks nil.
 type metaHooks struct {
 	decodeDate func(term []byte) (int64, bool)
 	shift      uint64         // added to every global document number

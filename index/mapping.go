@@ -171,7 +171,7 @@ func NewMapping() (mapping.IndexMapping, error) {
 	story.IncludeInAll = false
 	story.DocValues = true
 	doc.AddFieldMappingsAt(fStory, story)
-	// "1" on an article that joined a story another started, absent on
+	// "1" on an article that joined a story another started, empty on
 	// the rest: the segment metadata lists those stories, so a collapsed
 	// search knows which stories can have more than one copy and treats
 	// every other match as a story of its own (collapse.go).
